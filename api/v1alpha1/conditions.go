@@ -1,0 +1,50 @@
+package v1alpha1
+
+import "knative.dev/pkg/apis"
+
+// Condition types of Functions, Revisions and Routes. Each kind's Ready
+// condition is apis.ConditionReady.
+const (
+	// FunctionConditionLatestRevisionReady is True when the Revision made
+	// from the current template is ready.
+	FunctionConditionLatestRevisionReady apis.ConditionType = "LatestRevisionReady"
+
+	// RevisionConditionResourcesAvailable is True when the Deployment and
+	// Service exist and the Deployment has the pods it needs (or is scaled
+	// to zero on purpose).
+	RevisionConditionResourcesAvailable apis.ConditionType = "ResourcesAvailable"
+	// RevisionConditionContainerHealthy is False when the container cannot
+	// start or keeps crashing.
+	RevisionConditionContainerHealthy apis.ConditionType = "ContainerHealthy"
+	// RevisionConditionActive is True while the revision has pods; False
+	// when it is scaled to zero. Informational: it does not affect Ready.
+	RevisionConditionActive apis.ConditionType = "Active"
+
+	// RouteConditionAllTrafficAssigned is True when every traffic target
+	// resolves to a ready Revision.
+	RouteConditionAllTrafficAssigned apis.ConditionType = "AllTrafficAssigned"
+	// RouteConditionHostsClaimed is True when the Route holds every host it
+	// asks for.
+	RouteConditionHostsClaimed apis.ConditionType = "HostsClaimed"
+)
+
+// Reasons used in conditions.
+const (
+	// ReasonNotOwned means an object Wake would create exists but is not
+	// controlled by the Wake object; Wake leaves it alone.
+	ReasonNotOwned = "NotOwned"
+	// ReasonDeploying means pods are starting.
+	ReasonDeploying = "Deploying"
+	// ReasonScaledToZero means the revision has no pods because it is idle.
+	ReasonScaledToZero = "ScaledToZero"
+	// ReasonRevisionMissing means a traffic target names a revision or
+	// function that does not exist.
+	ReasonRevisionMissing = "RevisionMissing"
+	// ReasonRevisionNotReady means a traffic target's revision is not ready.
+	ReasonRevisionNotReady = "RevisionNotReady"
+	// ReasonHostTaken means another Route, or another namespace's Function,
+	// holds a requested host.
+	ReasonHostTaken = "HostTaken"
+	// ReasonRevisionFailed means the latest created revision failed.
+	ReasonRevisionFailed = "RevisionFailed"
+)

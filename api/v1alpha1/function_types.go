@@ -1,0 +1,99 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// Function is a serverless workload: every change of its template becomes a
+// new immutable Revision, and its URL sends all traffic to the latest ready
+// one. An idle Function runs no pods; the first request wakes it.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=fn,categories=wake
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Latest",type=string,JSONPath=`.status.latestReadyRevisionName`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Function struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is what the user asks for.
+	Spec FunctionSpec `json:"spec"`
+	// Status is what Wake observed.
+	// +optional
+	Status FunctionStatus `json:"status,omitempty"`
+}
+
+// FunctionSpec is the desired state of a Function.
+type FunctionSpec struct {
+	// Template is the revision to run. Each change creates a new Revision.
+	Template RevisionTemplate `json:"template"`
+
+	// RevisionHistoryLimit is how many old revisions to keep besides the
+	// latest created and latest ready ones; revisions a Route references
+	// are always kept. Defaults to 10.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	RevisionHistoryLimit *int32 `json:"revisionHistoryLimit,omitempty"`
+}
+
+// RevisionTemplate describes the revisions a Function creates.
+type RevisionTemplate struct {
+	// Metadata holds labels and annotations copied to each Revision and its
+	// pods.
+	// +optional
+	Metadata TemplateMetadata `json:"metadata,omitempty"`
+
+	// Spec is the revision's specification.
+	Spec RevisionSpec `json:"spec"`
+}
+
+// TemplateMetadata is the part of object metadata a template may set.
+type TemplateMetadata struct {
+	// Labels are added to each Revision and its pods.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations are added to each Revision and its pods.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// FunctionStatus is the observed state of a Function.
+type FunctionStatus struct {
+	duckv1.Status `json:",inline"`
+
+	// URL is where the Function serves: http://{name}.{namespace}.{domain}.
+	// +optional
+	URL *apis.URL `json:"url,omitempty"`
+
+	// LatestCreatedRevisionName is the Revision made from the current
+	// template.
+	// +optional
+	LatestCreatedRevisionName string `json:"latestCreatedRevisionName,omitempty"`
+
+	// LatestReadyRevisionName is the newest Revision that became ready; it
+	// receives the Function's traffic.
+	// +optional
+	LatestReadyRevisionName string `json:"latestReadyRevisionName,omitempty"`
+}
+
+// FunctionList is a list of Functions.
+//
+// +kubebuilder:object:root=true
+type FunctionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the Functions.
+	Items []Function `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Function{}, &FunctionList{})
+}

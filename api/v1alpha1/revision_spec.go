@@ -1,0 +1,216 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+)
+
+// MaxTimeoutSeconds is the longest request timeout a revision may set.
+const MaxTimeoutSeconds = 3600
+
+// DefaultTimeoutSeconds is the request timeout of a revision that sets none.
+const DefaultTimeoutSeconds = 300
+
+// RevisionSpec is what one immutable revision of a Function runs: a single
+// serving container and how it is scaled and served.
+type RevisionSpec struct {
+	// Containers holds the one container that serves requests. The pod runs
+	// only this container: Wake adds no sidecar.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:XValidation:rule="self.size() == 1",message="exactly one serving container is supported"
+	// +listType=atomic
+	Containers []Container `json:"containers"`
+
+	// Volumes that the container can mount: ConfigMaps and Secrets only.
+	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	Volumes []Volume `json:"volumes,omitempty"`
+
+	// ServiceAccountName is the service account the pods run as.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// ImagePullSecrets name Secrets in the same namespace used to pull the
+	// container's image.
+	// +optional
+	// +listType=atomic
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// ContainerConcurrency is the most requests one pod serves at once; 0
+	// means no limit. The activator never sends a pod more than this.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	ContainerConcurrency int32 `json:"containerConcurrency,omitempty"`
+
+	// TimeoutSeconds is the longest a request may take, waiting for a pod
+	// included, before the activator answers 504. Defaults to 300.
+	// +optional
+	// +kubebuilder:default=300
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	TimeoutSeconds int32 `json:"timeoutSeconds,omitempty"`
+
+	// Scaling tunes the autoscaler for this revision. Unset fields take the
+	// cluster defaults from the wake-config ConfigMap.
+	// +optional
+	Scaling *Scaling `json:"scaling,omitempty"`
+}
+
+// Container is the serving container of a revision.
+type Container struct {
+	// Name of the container. Defaults to "function".
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name,omitempty"`
+
+	// Image is the container image reference.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Image string `json:"image"`
+
+	// ImagePullPolicy is when kubelet pulls the image.
+	// +optional
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// Command overrides the image's entrypoint.
+	// +optional
+	// +listType=atomic
+	Command []string `json:"command,omitempty"`
+
+	// Args overrides the image's arguments.
+	// +optional
+	// +listType=atomic
+	Args []string `json:"args,omitempty"`
+
+	// WorkingDir is the container's working directory.
+	// +optional
+	WorkingDir string `json:"workingDir,omitempty"`
+
+	// Port is where the container listens for requests.
+	// +optional
+	Port *ServingPort `json:"port,omitempty"`
+
+	// Env sets environment variables.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// EnvFrom sets environment variables from ConfigMaps and Secrets.
+	// +optional
+	// +listType=atomic
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// Resources are the container's compute requests and limits.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// ReadinessProbe tells when a pod can take requests. The activator also
+	// probes new pods itself (on this probe's HTTP path, or by TCP) to send
+	// the first request as early as possible. Defaults to a TCP probe on the
+	// serving port.
+	// +optional
+	ReadinessProbe *corev1.Probe `json:"readinessProbe,omitempty"`
+
+	// LivenessProbe restarts a container that stops answering.
+	// +optional
+	LivenessProbe *corev1.Probe `json:"livenessProbe,omitempty"`
+
+	// VolumeMounts mount the revision's volumes into the container.
+	// +optional
+	// +listType=map
+	// +listMapKey=mountPath
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// SecurityContext sets the container's security options.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
+}
+
+// ServingPort is the port the serving container listens on.
+type ServingPort struct {
+	// ContainerPort is the port number. Defaults to 8080.
+	// +optional
+	// +kubebuilder:default=8080
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	ContainerPort int32 `json:"containerPort,omitempty"`
+
+	// Protocol is how the activator talks to the container: "http1" or
+	// "h2c" (HTTP/2 without TLS, for gRPC). Defaults to http1.
+	// +optional
+	// +kubebuilder:default=http1
+	Protocol Protocol `json:"protocol,omitempty"`
+}
+
+// Protocol is the HTTP protocol a container serves.
+// +kubebuilder:validation:Enum=http1;h2c
+type Protocol string
+
+// Protocols a container may serve.
+const (
+	// ProtocolHTTP1 is HTTP/1.1.
+	ProtocolHTTP1 Protocol = "http1"
+	// ProtocolH2C is HTTP/2 over cleartext.
+	ProtocolH2C Protocol = "h2c"
+)
+
+// DefaultPort is the serving port of a container that names none.
+const DefaultPort = 8080
+
+// Volume is a ConfigMap or a Secret the container can mount.
+// +kubebuilder:validation:XValidation:rule="has(self.configMap) != has(self.secret)",message="a volume sets exactly one of configMap or secret"
+type Volume struct {
+	// Name of the volume, referenced by volumeMounts.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// ConfigMap mounts a ConfigMap.
+	// +optional
+	ConfigMap *corev1.ConfigMapVolumeSource `json:"configMap,omitempty"`
+
+	// Secret mounts a Secret.
+	// +optional
+	Secret *corev1.SecretVolumeSource `json:"secret,omitempty"`
+}
+
+// ServingContainer returns the revision's serving container, or nil when
+// there is none.
+func (s *RevisionSpec) ServingContainer() *Container {
+	if len(s.Containers) == 0 {
+		return nil
+	}
+	return &s.Containers[0]
+}
+
+// ServingPort returns the port the serving container listens on.
+func (c *Container) ServingPort() int32 {
+	if c.Port == nil || c.Port.ContainerPort == 0 {
+		return DefaultPort
+	}
+	return c.Port.ContainerPort
+}
+
+// ServingProtocol returns the protocol the serving container speaks.
+func (c *Container) ServingProtocol() Protocol {
+	if c.Port == nil || c.Port.Protocol == "" {
+		return ProtocolHTTP1
+	}
+	return c.Port.Protocol
+}
+
+// Timeout returns the revision's request timeout in seconds.
+func (s *RevisionSpec) Timeout() int32 {
+	if s.TimeoutSeconds <= 0 {
+		return DefaultTimeoutSeconds
+	}
+	return s.TimeoutSeconds
+}

@@ -1,0 +1,82 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// Revision is an immutable snapshot of a Function's template. Wake runs it as
+// a Deployment, whose replicas the autoscaler owns, and a headless Service.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rev,categories=wake
+// +kubebuilder:printcolumn:name="Function",type=string,JSONPath=`.metadata.labels['serving\.wake\.dev/function']`
+// +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.status.desiredReplicas`
+// +kubebuilder:printcolumn:name="Actual",type=integer,JSONPath=`.status.actualReplicas`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Revision struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the revision's specification; it never changes.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="a Revision's spec is immutable; change the Function's template instead"
+	Spec RevisionSpec `json:"spec"`
+	// Status is what Wake observed.
+	// +optional
+	Status RevisionStatus `json:"status,omitempty"`
+}
+
+// RevisionStatus is the observed state of a Revision.
+type RevisionStatus struct {
+	duckv1.Status `json:",inline"`
+
+	// DesiredReplicas is the autoscaler's latest decision.
+	// +optional
+	DesiredReplicas *int32 `json:"desiredReplicas,omitempty"`
+
+	// ActualReplicas is the number of ready pods.
+	// +optional
+	ActualReplicas *int32 `json:"actualReplicas,omitempty"`
+
+	// Autoscaler shows what the autoscaler observed for its latest decision.
+	// +optional
+	Autoscaler *AutoscalerStatus `json:"autoscaler,omitempty"`
+}
+
+// AutoscalerStatus is the input and outcome of the autoscaler's latest
+// decision for a revision.
+type AutoscalerStatus struct {
+	// StableConcurrency is the average concurrency over the stable window.
+	// +optional
+	StableConcurrency *resource.Quantity `json:"stableConcurrency,omitempty"`
+	// PanicConcurrency is the average concurrency over the panic window.
+	// +optional
+	PanicConcurrency *resource.Quantity `json:"panicConcurrency,omitempty"`
+	// PanicMode is true while the autoscaler is in panic mode.
+	// +optional
+	PanicMode bool `json:"panicMode,omitempty"`
+	// Reason explains the decision, e.g. ScaledToZero.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// LastDecisionTime is when the decision was made.
+	// +optional
+	LastDecisionTime *metav1.Time `json:"lastDecisionTime,omitempty"`
+}
+
+// RevisionList is a list of Revisions.
+//
+// +kubebuilder:object:root=true
+type RevisionList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the Revisions.
+	Items []Revision `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Revision{}, &RevisionList{})
+}

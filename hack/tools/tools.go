@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools only records which Go tools the Makefile builds.
+package tools
+
+import (
+	_ "github.com/golangci/golangci-lint/v2/cmd/golangci-lint"
+	_ "sigs.k8s.io/controller-tools/cmd/controller-gen"
+)

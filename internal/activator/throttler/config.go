@@ -1,0 +1,102 @@
+package throttler
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+)
+
+// RevisionKey names a Revision by namespace and name.
+type RevisionKey = types.NamespacedName
+
+// Defaults applied by New to zero Config fields.
+const (
+	// DefaultQueueDepth is the number of requests a revision may hold while
+	// they wait for capacity (Knative's activator uses the same value).
+	DefaultQueueDepth = 10000
+	// DefaultProbePeriod is how often a not-ready pod is probed.
+	DefaultProbePeriod = 25 * time.Millisecond
+	// DefaultProbeTimeout bounds one probe (connect, or connect plus HTTP GET).
+	DefaultProbeTimeout = 250 * time.Millisecond
+)
+
+// DialFunc opens a connection, with the signature of net.Dialer.DialContext.
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// Config configures a Throttler. The zero value is usable.
+type Config struct {
+	// QueueDepth is the default bound on requests waiting per revision;
+	// 0 means DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
+	QueueDepth int
+	// ProbePeriod is the interval between probes of a pod that is not ready
+	// in the endpoints; 0 means DefaultProbePeriod.
+	ProbePeriod time.Duration
+	// ProbeTimeout bounds a single probe; 0 means DefaultProbeTimeout.
+	ProbeTimeout time.Duration
+	// OnColdStart, if set, is called (on its own goroutine) when a request
+	// starts waiting for a revision that has no ready pod, once per episode:
+	// it is called again only after the revision had a ready pod or its
+	// queue emptied. It is meant to poke the autoscaler.
+	OnColdStart func(RevisionKey)
+	// Clock is the time source for waits, probe periods and outcomes;
+	// nil means the real clock. Tests inject a fake clock.
+	Clock clock.Clock
+	// Dial opens probe connections; nil means a net.Dialer. Tests inject a
+	// dialer to observe or fail probes.
+	Dial DialFunc
+	// Logger receives probe and lifecycle logs; the zero Logger discards.
+	Logger logr.Logger
+}
+
+// withDefaults returns c with zero fields replaced by their defaults.
+func (c Config) withDefaults() Config {
+	if c.QueueDepth <= 0 {
+		c.QueueDepth = DefaultQueueDepth
+	}
+	if c.ProbePeriod <= 0 {
+		c.ProbePeriod = DefaultProbePeriod
+	}
+	if c.ProbeTimeout <= 0 {
+		c.ProbeTimeout = DefaultProbeTimeout
+	}
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	if c.Dial == nil {
+		c.Dial = (&net.Dialer{}).DialContext
+	}
+	return c
+}
+
+// RevisionConfig is what the throttler needs to know about one revision.
+type RevisionConfig struct {
+	// ContainerConcurrency is the most requests one pod serves at once;
+	// 0 means unlimited (requests go to the least loaded of two random pods).
+	// Negative values are treated as 0.
+	ContainerConcurrency int
+	// ProbePath is the HTTP path probed on pods that are not yet ready
+	// (2xx and 3xx mean ready); "" means a TCP connect probe.
+	ProbePath string
+	// ProbePort is the port probed; 0 means the endpoint's own port.
+	ProbePort int
+	// QueueDepth bounds the requests waiting for this revision;
+	// 0 means Config.QueueDepth.
+	QueueDepth int
+}
+
+// Endpoint is one pod address of a revision, as listed by its
+// EndpointSlices. Callers pass every serving address, ready or not, but
+// should leave out terminating ones. A pod that was once ready and is now
+// not ready is taken out of rotation and not probed again (it is probably
+// terminating or failing its readiness probe); a pod that has never been
+// ready is probed and used as soon as it accepts connections.
+type Endpoint struct {
+	// Address is the pod's ip:port.
+	Address string
+	// Ready is the endpoint's ready condition.
+	Ready bool
+}

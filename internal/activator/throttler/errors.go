@@ -1,0 +1,28 @@
+package throttler
+
+import "errors"
+
+// ErrQueueFull is returned by Try at once when the revision's wait queue
+// already holds its maximum number of requests. The handler answers 503 with
+// Retry-After.
+var ErrQueueFull = errors.New("throttler: revision queue full")
+
+// ErrRevisionNotFound is returned by Try for a revision that UpsertRevision
+// has not registered (or that was deleted). The handler answers 503.
+var ErrRevisionNotFound = errors.New("throttler: revision not found")
+
+// ErrRevisionRemoved is returned by Try to requests that were waiting for
+// capacity when their revision was deleted (or the Throttler closed). The
+// handler answers 503.
+var ErrRevisionRemoved = errors.New("throttler: revision removed while request was waiting")
+
+// ErrTimeout is returned by Try (wrapped together with
+// context.DeadlineExceeded) when the request's context deadline passed while
+// it waited for capacity. The handler answers 504.
+var ErrTimeout = errors.New("throttler: timed out waiting for capacity")
+
+// ErrDialFailed is the sentinel the caller of Try wraps into the error its
+// fn returns when the connection to the pod failed before any byte of the
+// request was sent. Try then releases that pod and retries once on another
+// pod. Wrap it, e.g. fmt.Errorf("dial %s: %w: %w", dest, ErrDialFailed, err).
+var ErrDialFailed = errors.New("throttler: dial to pod failed")

@@ -1,0 +1,246 @@
+package throttler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outcome describes how one call to Try went. The handler reports Wait in
+// milliseconds in the Wake-Cold-Start header when ColdStart is set.
+type Outcome struct {
+	// Dest is the pod address of the last attempt ("" if none was made).
+	Dest string
+	// Wait is the total time spent waiting in the queue (both attempts).
+	Wait time.Duration
+	// ColdStart is set when the request arrived while the revision had no
+	// pod to send it to, and so waited for one to start.
+	ColdStart bool
+	// EndpointWait is the part of Wait, on a cold start, until a pod of the
+	// revision was listed in its endpoints (ready or not).
+	EndpointWait time.Duration
+	// ReadyWait is the part of Wait, on a cold start, from then until a pod
+	// was ready or accepted our probe. The rest of Wait (Wait -
+	// EndpointWait - ReadyWait) was spent waiting for a free slot.
+	ReadyWait time.Duration
+	// Retried is set when the first attempt failed with ErrDialFailed and fn
+	// was called a second time on another pod.
+	Retried bool
+}
+
+// Try waits for a slot on a pod of the revision key, calls fn with the pod's
+// ip:port, and frees the slot when fn returns (or panics). The wait is bound
+// by ctx: the caller sets the revision's timeout on it.
+//
+// Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
+// queue is full (returned at once); ErrTimeout wrapped with
+// context.DeadlineExceeded when ctx's deadline passed while waiting;
+// context.Canceled (wrapped) when the client left; ErrRevisionRemoved when the
+// revision was deleted while waiting. Otherwise Try returns fn's error.
+//
+// If fn's error wraps ErrDialFailed and another pod has capacity for this
+// activator, Try waits (first in line, within the same ctx) for a slot on a
+// pod other than the failed one and calls fn once more.
+func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest string) error) (Outcome, error) {
+	var out Outcome
+	r := t.lookup(key)
+	if r == nil {
+		return out, fmt.Errorf("revision %s: %w", key, ErrRevisionNotFound)
+	}
+	p, err := r.acquire(ctx, nil, &out)
+	if err != nil {
+		return out, err
+	}
+	out.Dest = p.addr
+	err = r.run(p, fn)
+	if err == nil || !errors.Is(err, ErrDialFailed) || !r.canRetry(p) {
+		return out, err
+	}
+	out.Retried = true
+	p, werr := r.acquire(ctx, p, &out)
+	if werr != nil {
+		return out, fmt.Errorf("retry after %v: %w", err, werr)
+	}
+	out.Dest = p.addr
+	return out, r.run(p, fn)
+}
+
+// run calls fn on p and frees p's slot afterwards, even if fn panics
+// (httputil.ReverseProxy panics with http.ErrAbortHandler).
+func (r *revision) run(p *pod, fn func(dest string) error) (err error) {
+	defer func() { r.release(p, err) }()
+	return fn(p.addr)
+}
+
+// acquire returns a pod with a slot taken for the caller, waiting in the
+// queue if none is free. excl is nil for a first attempt, and the pod that
+// failed for a retry: a retry avoids it, skips the depth check and goes to
+// the head of the queue.
+func (r *revision) acquire(ctx context.Context, excl *pod, out *Outcome) (*pod, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("revision %s: %w", r.key, ErrRevisionNotFound)
+	}
+	if excl == nil {
+		r.requests++
+	}
+	if excl != nil || r.queue.len() == 0 {
+		if p := r.pick(excl); p != nil {
+			r.take(p)
+			r.mu.Unlock()
+			return p, nil
+		}
+	}
+	if depth := r.depth; excl == nil && r.queue.len() >= depth {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("revision %s: %w (%d waiting)", r.key, ErrQueueFull, depth)
+	}
+	w := getWaiter()
+	w.excl = excl
+	w.enqueued = r.t.cfg.Clock.Now()
+	w.cold = len(r.routable) == 0
+	if excl != nil {
+		r.queue.pushFront(w)
+	} else {
+		r.queue.pushBack(w)
+	}
+	poke := w.cold && !r.poked
+	if w.cold {
+		r.poked = true
+	}
+	// Waiters ahead may be retries that cannot use the free slot.
+	r.dispatch()
+	r.mu.Unlock()
+	if poke && r.t.cfg.OnColdStart != nil {
+		go r.t.cfg.OnColdStart(r.key)
+	}
+	return r.wait(ctx, w, out)
+}
+
+// wait blocks until w is given a pod or an error, or ctx is done. A waiter
+// leaving on ctx leaves the queue at once; if it was given a pod in the
+// meantime, the slot goes back to the next waiter.
+func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, error) {
+	defer putWaiter(w)
+	out.ColdStart = out.ColdStart || w.cold
+	select {
+	case <-w.ch:
+	case <-ctx.Done():
+		r.mu.Lock()
+		if w.queued {
+			r.queue.remove(w)
+			if r.queue.len() == 0 && len(r.routable) == 0 {
+				r.poked = false // the next request starts a new episode
+			}
+			r.mu.Unlock()
+			out.Wait += r.t.cfg.Clock.Since(w.enqueued)
+			return nil, r.waitError(ctx)
+		}
+		r.mu.Unlock()
+		<-w.ch // given a pod or an error just before; the signal is there
+	}
+	if w.err != nil {
+		out.Wait += r.t.cfg.Clock.Since(w.enqueued)
+		return nil, fmt.Errorf("revision %s: %w", r.key, w.err)
+	}
+	out.Wait += w.released.Sub(w.enqueued)
+	out.EndpointWait += w.endpointWait
+	out.ReadyWait += w.readyWait
+	if ctx.Err() != nil {
+		r.release(w.pod, nil) // not consumed: hand it to the next waiter
+		return nil, r.waitError(ctx)
+	}
+	return w.pod, nil
+}
+
+// waitError describes why ctx ended a wait.
+func (r *revision) waitError(ctx context.Context) error {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("revision %s: %w: %w", r.key, ErrTimeout, err)
+	}
+	return fmt.Errorf("revision %s: waiting for capacity: %w", r.key, err)
+}
+
+// dispatch hands free slots to waiters in arrival order. A retry waiter
+// that cannot use any free pod is passed over; a first attempt that cannot
+// means there is no free slot at all. The caller holds r.mu.
+func (r *revision) dispatch() {
+	if r.queue.len() == 0 || len(r.routable) == 0 || (r.cc > 0 && r.free == 0) {
+		return
+	}
+	now := r.t.cfg.Clock.Now()
+	for w := r.queue.head; w != nil; {
+		next := w.next
+		p := r.pick(w.excl)
+		if p == nil {
+			if w.excl == nil {
+				return
+			}
+			w = next
+			continue
+		}
+		r.take(p)
+		r.queue.remove(w)
+		r.assign(w, p, now)
+		if r.cc > 0 && r.free == 0 {
+			return
+		}
+		w = next
+	}
+}
+
+// assign gives p to w at time now and wakes w. The caller holds r.mu.
+func (r *revision) assign(w *waiter, p *pod, now time.Time) {
+	w.pod = p
+	w.released = now
+	if w.cold {
+		// Cold start phases: enqueued → endpoint listed → pod usable → now.
+		ep := later(w.enqueued, r.endpointsSince)
+		ready := later(ep, r.routableSince)
+		ep, ready = earlier(ep, now), earlier(ready, now)
+		w.endpointWait, w.readyWait = ep.Sub(w.enqueued), ready.Sub(ep)
+	}
+	w.ch <- struct{}{}
+}
+
+// release frees p's slot after a request ended with err, demoting p if it
+// was in use only on our probe's word and could not be dialled.
+func (r *revision) release(p *pod, err error) {
+	dialFailed := err != nil && errors.Is(err, ErrDialFailed)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.put(p)
+	if dialFailed {
+		r.demote(p)
+	}
+	r.dispatch()
+}
+
+// canRetry reports whether a pod other than p could take a retry.
+func (r *revision) canRetry(p *pod) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, q := range r.routable {
+		if q != p && (r.cc == 0 || q.capacity > 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}

@@ -9,21 +9,18 @@ import (
 	"path/filepath"
 	"runtime"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/scheme"
 )
 
 // Env is a running API server with Wake's CRDs.
 type Env struct {
 	// Config reaches the API server as an administrator.
 	Config *rest.Config
-	// Scheme knows the core, apps, discovery and Wake types.
+	// Scheme knows the Kubernetes and Wake types Wake uses.
 	Scheme *k8sruntime.Scheme
 
 	env *envtest.Environment
@@ -55,21 +52,8 @@ func Start() (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start envtest: %w", err)
 	}
-	return &Env{Config: cfg, Scheme: NewScheme(), env: env}, nil
+	return &Env{Config: cfg, Scheme: scheme.New(), env: env}, nil
 }
 
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error { return e.env.Stop() }
-
-// NewScheme returns a scheme with the core, apps, discovery and Wake types.
-func NewScheme() *k8sruntime.Scheme {
-	s := k8sruntime.NewScheme()
-	for _, add := range []func(*k8sruntime.Scheme) error{
-		corev1.AddToScheme, appsv1.AddToScheme, discoveryv1.AddToScheme, servingv1alpha1.AddToScheme,
-	} {
-		if err := add(s); err != nil {
-			panic(err)
-		}
-	}
-	return s
-}

@@ -1,0 +1,83 @@
+// Command controller runs Wake's reconcilers (Function, Revision, Route) and,
+// on the leader, the autoscaler.
+package main
+
+import (
+	"flag"
+	"os"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/wakefn/wake/controllers"
+	"github.com/wakefn/wake/internal/scheme"
+)
+
+func main() {
+	var (
+		metricsAddr = flag.String("metrics-bind-address", ":9090", "address of the Prometheus metrics endpoint")
+		probeAddr   = flag.String("health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+		leaderElect = flag.Bool("leader-elect", true, "elect a leader so that only one replica reconciles")
+		namespace   = flag.String("system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "namespace of wake-config and the leader lease")
+		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
+	)
+	flag.Parse()
+
+	log := newLogger(*development)
+	ctrl.SetLogger(log)
+
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                  scheme.New(),
+		Metrics:                 metricsserver.Options{BindAddress: *metricsAddr},
+		HealthProbeBindAddress:  *probeAddr,
+		LeaderElection:          *leaderElect,
+		LeaderElectionID:        "wake-controller",
+		LeaderElectionNamespace: *namespace,
+	})
+	if err != nil {
+		log.Error(err, "create manager")
+		os.Exit(1)
+	}
+	if _, err := controllers.Setup(mgr, controllers.Options{SystemNamespace: *namespace}); err != nil {
+		log.Error(err, "set up controllers")
+		os.Exit(1)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "add health check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "add ready check")
+		os.Exit(1)
+	}
+	log.Info("starting wake-controller")
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "manager stopped")
+		os.Exit(1)
+	}
+}
+
+func newLogger(development bool) logr.Logger {
+	cfg := zap.NewProductionConfig()
+	if development {
+		cfg = zap.NewDevelopmentConfig()
+	}
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	z, err := cfg.Build()
+	if err != nil {
+		panic(err)
+	}
+	return zapr.NewLogger(z)
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,114 @@
+// Package function reconciles Functions: one immutable Revision per change of
+// the template, latest created / latest ready tracking, the default URL, and
+// garbage collection of old revisions.
+package function
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"knative.dev/pkg/apis"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/names"
+)
+
+// Event reasons recorded on Functions.
+const (
+	ReasonRevisionCreated = "RevisionCreated"
+	ReasonRevisionDeleted = "RevisionDeleted"
+	ReasonFailed          = "ReconcileFailed"
+)
+
+// Reconciler reconciles Functions.
+type Reconciler struct {
+	// Client reads and writes the API.
+	Client client.Client
+	// Recorder records events on Functions.
+	Recorder events.EventRecorder
+	// Config holds wake-config (the domain).
+	Config *config.Store
+}
+
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=functions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=functions/status,verbs=get;update
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=routes,verbs=get;list;watch
+
+// Reconcile brings one Function's revisions and status up to date.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	orig := &servingv1alpha1.Function{}
+	if err := r.Client.Get(ctx, req.NamespacedName, orig); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !orig.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	fn := orig.DeepCopy()
+	fn.Status.InitializeConditions()
+
+	revs, err := r.reconcileRevisions(ctx, fn)
+	if err == nil {
+		err = r.collectGarbage(ctx, fn, revs)
+	}
+	r.reconcileURL(fn)
+	fn.Status.ObservedGeneration = fn.Generation
+	if err != nil {
+		r.Recorder.Eventf(fn, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
+	}
+	if !equality.Semantic.DeepEqual(orig.Status, fn.Status) {
+		if uerr := r.Client.Status().Update(ctx, fn); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("update status of function %s: %w", req.NamespacedName, uerr))
+		}
+	}
+	return ctrl.Result{}, err
+}
+
+// reconcileURL sets the Function's default URL from the cluster domain.
+func (r *Reconciler) reconcileURL(fn *servingv1alpha1.Function) {
+	fn.Status.URL = &apis.URL{Scheme: "http", Host: names.FunctionHost(fn.Name, fn.Namespace, r.Config.Load().Domain)}
+}
+
+// listRevisions returns the revisions fn controls, by revision number.
+func (r *Reconciler) listRevisions(ctx context.Context, fn *servingv1alpha1.Function) (map[int64]*servingv1alpha1.Revision, error) {
+	list := &servingv1alpha1.RevisionList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(fn.Namespace),
+		client.MatchingLabels{servingv1alpha1.FunctionLabelKey: fn.Name}); err != nil {
+		return nil, fmt.Errorf("list revisions of function %s: %w", fn.Name, err)
+	}
+	revs := map[int64]*servingv1alpha1.Revision{}
+	for i := range list.Items {
+		rev := &list.Items[i]
+		if n := names.RevisionNumber(fn.Name, rev.Name); n > 0 && metav1.IsControlledBy(rev, fn) {
+			revs[n] = rev
+		}
+	}
+	return revs, nil
+}
+
+// SetupWithManager registers the reconciler; Functions are reconciled again
+// when their revisions change and when wake-config changes.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&servingv1alpha1.Function{}).
+		Owns(&servingv1alpha1.Revision{}).
+		WatchesRawSource(configSource(mgr.GetClient(), r.Config)).
+		Complete(r)
+}
+
+// ignoreAlreadyExists returns nil for an AlreadyExists error.
+func ignoreAlreadyExists(err error) error {
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}

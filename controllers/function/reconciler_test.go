@@ -1,0 +1,220 @@
+package function
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
+	"knative.dev/pkg/apis"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/function/resources"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/scheme"
+)
+
+func fn(mods ...func(*servingv1alpha1.Function)) *servingv1alpha1.Function {
+	f := &servingv1alpha1.Function{
+		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: "ns", UID: "fn-uid", Generation: 1},
+		Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
+			Spec: servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "img:v1"}}},
+		}},
+	}
+	for _, m := range mods {
+		m(f)
+	}
+	return f
+}
+
+func withImage(img string) func(*servingv1alpha1.Function) {
+	return func(f *servingv1alpha1.Function) { f.Spec.Template.Spec.Containers[0].Image = img }
+}
+
+func withHistory(n int32) func(*servingv1alpha1.Function) {
+	return func(f *servingv1alpha1.Function) { f.Spec.RevisionHistoryLimit = ptr.To(n) }
+}
+
+// rev returns the n-th revision of f as the Function reconciler makes it,
+// with the given readiness.
+func rev(f *servingv1alpha1.Function, n int64, ready corev1.ConditionStatus) *servingv1alpha1.Revision {
+	r := resources.MakeRevision(f, n)
+	r.Status.InitializeConditions()
+	switch ready {
+	case corev1.ConditionTrue:
+		r.Status.MarkResourcesAvailable()
+		r.Status.MarkContainerHealthy()
+	case corev1.ConditionFalse:
+		r.Status.MarkContainerUnhealthy("CrashLoopBackOff", "exit 1")
+	}
+	return r
+}
+
+type want struct {
+	revisions     []string // names of the revisions that exist afterwards
+	latestCreated string
+	latestReady   string
+	ready         corev1.ConditionStatus
+	reason        string
+	events        []string // substrings, in order
+	err           string
+}
+
+func TestReconcile(t *testing.T) {
+	v1 := fn()
+	v2 := fn(withImage("img:v2"))
+	unowned := rev(fn(), 1, corev1.ConditionTrue)
+	unowned.OwnerReferences = nil
+	route := &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Name: "pin", Namespace: "ns"},
+		Spec: servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{
+			Traffic: []servingv1alpha1.TrafficTarget{{RevisionName: "hello-00001", Percent: 100}},
+		}}},
+	}
+	createFails := interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
+		return errors.New("boom")
+	}}
+	statusFails := interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, o client.Object, opts ...client.SubResourceUpdateOption) error {
+		return errors.New("status boom")
+	}}
+
+	tests := []struct {
+		name    string
+		fn      *servingv1alpha1.Function
+		objects []client.Object
+		funcs   interceptor.Funcs
+		want    want
+	}{{
+		name: "first revision",
+		fn:   v1,
+		want: want{revisions: []string{"hello-00001"}, latestCreated: "hello-00001", ready: corev1.ConditionUnknown,
+			reason: servingv1alpha1.ReasonDeploying, events: []string{`Created Revision "hello-00001"`}},
+	}, {
+		name:    "unchanged template makes no revision",
+		fn:      fn(func(f *servingv1alpha1.Function) { f.Labels = map[string]string{"new": "label"} }),
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		want:    want{revisions: []string{"hello-00001"}, latestCreated: "hello-00001", latestReady: "hello-00001", ready: corev1.ConditionTrue},
+	}, {
+		name:    "changed template makes the next revision; traffic stays on the ready one",
+		fn:      v2,
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
+			ready: corev1.ConditionUnknown, reason: servingv1alpha1.ReasonDeploying, events: []string{`Created Revision "hello-00002"`}},
+	}, {
+		name:    "failed latest revision",
+		fn:      v2,
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionFalse)},
+		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
+			ready: corev1.ConditionFalse, reason: servingv1alpha1.ReasonRevisionFailed},
+	}, {
+		name:    "revision name taken by an object we do not own",
+		fn:      v1,
+		objects: []client.Object{unowned},
+		want: want{revisions: []string{"hello-00001"}, ready: corev1.ConditionFalse, reason: servingv1alpha1.ReasonNotOwned,
+			events: []string{`Revision "hello-00001" exists and is not controlled by this Function`}},
+	}, {
+		name: "history limit deletes the oldest unreferenced revisions",
+		fn:   fn(withImage("img:v4"), withHistory(1)),
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
+			rev(fn(withImage("img:v3")), 3, corev1.ConditionTrue), rev(fn(withImage("img:v4")), 4, corev1.ConditionTrue)},
+		want: want{revisions: []string{"hello-00003", "hello-00004"}, latestCreated: "hello-00004", latestReady: "hello-00004",
+			ready: corev1.ConditionTrue, events: []string{`Deleted Revision "hello-00002"`, `Deleted Revision "hello-00001"`}},
+	}, {
+		name: "history limit keeps revisions a Route names",
+		fn:   fn(withImage("img:v3"), withHistory(0)),
+		objects: []client.Object{route, rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
+			rev(fn(withImage("img:v3")), 3, corev1.ConditionTrue)},
+		want: want{revisions: []string{"hello-00001", "hello-00003"}, latestCreated: "hello-00003", latestReady: "hello-00003",
+			ready: corev1.ConditionTrue, events: []string{`Deleted Revision "hello-00002"`}},
+	}, {
+		name:  "create failure is returned and reported",
+		fn:    v1,
+		funcs: createFails,
+		want:  want{ready: corev1.ConditionUnknown, err: "create revision hello-00001: boom", events: []string{"boom"}},
+	}, {
+		name:    "status update failure is returned",
+		fn:      v1,
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		funcs:   statusFails,
+		want:    want{revisions: []string{"hello-00001"}, err: "status boom"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := fake.NewClientBuilder().WithScheme(scheme.New()).
+				WithObjects(append(tt.objects, tt.fn)...).
+				WithStatusSubresource(&servingv1alpha1.Function{}, &servingv1alpha1.Revision{}).
+				WithInterceptorFuncs(tt.funcs).Build()
+			rec := events.NewFakeRecorder(10)
+			r := &Reconciler{Client: c, Recorder: rec, Config: config.NewStore()}
+			_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "hello"}})
+			if tt.want.err == "" && err != nil {
+				t.Fatalf("Reconcile: %v", err)
+			}
+			if tt.want.err != "" && (err == nil || !strings.Contains(err.Error(), tt.want.err)) {
+				t.Fatalf("Reconcile error = %v, want %q", err, tt.want.err)
+			}
+			checkEvents(t, rec, tt.want.events)
+
+			revs := &servingv1alpha1.RevisionList{}
+			if err := c.List(context.Background(), revs); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, r := range revs.Items {
+				names = append(names, r.Name)
+			}
+			slices.Sort(names)
+			if !slices.Equal(names, tt.want.revisions) {
+				t.Errorf("revisions = %v, want %v", names, tt.want.revisions)
+			}
+			if tt.funcs.SubResourceUpdate != nil {
+				return // status was not written
+			}
+			got := &servingv1alpha1.Function{}
+			if err := c.Get(context.Background(), client.ObjectKeyFromObject(tt.fn), got); err != nil {
+				t.Fatal(err)
+			}
+			s := got.Status
+			if s.LatestCreatedRevisionName != tt.want.latestCreated || s.LatestReadyRevisionName != tt.want.latestReady {
+				t.Errorf("latest created/ready = %q/%q, want %q/%q", s.LatestCreatedRevisionName, s.LatestReadyRevisionName,
+					tt.want.latestCreated, tt.want.latestReady)
+			}
+			ready := s.GetCondition(apis.ConditionReady)
+			if ready == nil || ready.Status != tt.want.ready || (tt.want.reason != "" && ready.Reason != tt.want.reason) {
+				t.Errorf("Ready = %+v, want %s/%s", ready, tt.want.ready, tt.want.reason)
+			}
+			if s.ObservedGeneration != tt.fn.Generation {
+				t.Errorf("observedGeneration = %d, want %d", s.ObservedGeneration, tt.fn.Generation)
+			}
+			if s.URL.String() != "http://hello.ns.example.com" {
+				t.Errorf("url = %s", s.URL)
+			}
+		})
+	}
+}
+
+func checkEvents(t *testing.T, rec *events.FakeRecorder, want []string) {
+	t.Helper()
+	var got []string
+	for len(rec.Events) > 0 {
+		got = append(got, <-rec.Events)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events = %q, want %d matching %q", got, len(want), want)
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("event %d = %q, want it to contain %q", i, got[i], want[i])
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package resources
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func function() *servingv1alpha1.Function {
+	return &servingv1alpha1.Function{
+		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: "team-a", UID: "fn-uid", Generation: 3,
+			Labels: map[string]string{"on-function": "not copied"}},
+		Spec: servingv1alpha1.FunctionSpec{
+			Template: servingv1alpha1.RevisionTemplate{
+				Metadata: servingv1alpha1.TemplateMetadata{
+					Labels:      map[string]string{"app": "hello"},
+					Annotations: map[string]string{"team": "a"},
+				},
+				Spec: servingv1alpha1.RevisionSpec{
+					ContainerConcurrency: 10,
+					TimeoutSeconds:       30,
+					Containers: []servingv1alpha1.Container{{
+						Image: "wake/hello:v1",
+						Env:   []corev1.EnvVar{{Name: "GREETING", Value: "Hello"}},
+					}},
+					Scaling: &servingv1alpha1.Scaling{MaxScale: ptr.To[int32](5)},
+				},
+			},
+		},
+	}
+}
+
+func TestMakeRevisionGolden(t *testing.T) {
+	got, err := yaml.Marshal(MakeRevision(function(), 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "revision.yaml")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("MakeRevision differs from %s (-want +got):\n%s", golden, diff)
+	}
+}
+
+func TestTemplateHash(t *testing.T) {
+	base := function()
+	labelOnly := function()
+	labelOnly.Labels["new"] = "label"
+	labelOnly.Spec.RevisionHistoryLimit = ptr.To[int32](1)
+	envChanged := function()
+	envChanged.Spec.Template.Spec.Containers[0].Env[0].Value = "Hi"
+	templateLabel := function()
+	templateLabel.Spec.Template.Metadata.Labels["app"] = "other"
+
+	tests := []struct {
+		name string
+		fn   *servingv1alpha1.Function
+		same bool
+	}{
+		{"function labels and history limit do not count", labelOnly, true},
+		{"env change counts", envChanged, false},
+		{"template label counts", templateLabel, false},
+	}
+	for _, tt := range tests {
+		if got := TemplateHash(tt.fn) == TemplateHash(base); got != tt.same {
+			t.Errorf("%s: same hash = %v, want %v", tt.name, got, tt.same)
+		}
+	}
+}

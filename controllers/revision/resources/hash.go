@@ -1,0 +1,38 @@
+package resources
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+// SpecHashAnnotationKey is the Deployment annotation holding DeploymentHash
+// of what Wake last wrote. The reconciler updates a Deployment whose hash
+// differs from the desired one's, so server defaults never cause an update.
+const SpecHashAnnotationKey = servingv1alpha1.GroupName + "/spec-hash"
+
+// DeploymentHash returns a hash of what Wake sets on d: labels, annotations
+// (except the hash itself) and the spec without replicas, which the
+// autoscaler owns.
+func DeploymentHash(d *appsv1.Deployment) string {
+	spec := d.Spec.DeepCopy()
+	spec.Replicas = nil
+	annotations := maps.Clone(d.Annotations)
+	delete(annotations, SpecHashAnnotationKey)
+	data, err := json.Marshal(struct {
+		Labels      map[string]string      `json:"labels,omitempty"`
+		Annotations map[string]string      `json:"annotations,omitempty"`
+		Spec        *appsv1.DeploymentSpec `json:"spec"`
+	}{d.Labels, annotations, spec})
+	if err != nil {
+		// A Deployment always marshals; nothing here can fail.
+		panic(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}

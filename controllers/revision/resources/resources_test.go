@@ -1,0 +1,230 @@
+package resources
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// revision returns a minimal Revision as the Function reconciler creates it.
+func revision(mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
+	rev := &servingv1alpha1.Revision{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      "hello-00001",
+			Namespace: "team-a",
+			UID:       "6f1d5a3e-0000-4000-8000-000000000001",
+			Labels: map[string]string{
+				servingv1alpha1.FunctionLabelKey:   "hello",
+				servingv1alpha1.RevisionLabelKey:   "hello-00001",
+				servingv1alpha1.GenerationLabelKey: "1",
+			},
+		},
+		Spec: servingv1alpha1.RevisionSpec{
+			Containers:     []servingv1alpha1.Container{{Image: "registry.example/hello:v1"}},
+			TimeoutSeconds: 300,
+		},
+	}
+	for _, m := range mutate {
+		m(rev)
+	}
+	return rev
+}
+
+// fullRevision sets every field the builders copy.
+func fullRevision(rev *servingv1alpha1.Revision) {
+	rev.Labels["app"] = "hello"
+	rev.Labels[servingv1alpha1.RouteLabelKey] = "public"
+	rev.Annotations = map[string]string{
+		"team.example/owner":  "payments",
+		lastAppliedAnnotation: `{"kind":"Revision"}`,
+	}
+	rev.Spec = servingv1alpha1.RevisionSpec{
+		Containers: []servingv1alpha1.Container{{
+			Name:            "grpc",
+			Image:           "registry.example/hello@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			ImagePullPolicy: corev1.PullIfNotPresent,
+			Command:         []string{"/hello"},
+			Args:            []string{"--listen=:$(PORT)"},
+			WorkingDir:      "/srv",
+			Port:            &servingv1alpha1.ServingPort{ContainerPort: 9090, Protocol: servingv1alpha1.ProtocolH2C},
+			Env:             []corev1.EnvVar{{Name: "GREETING", Value: "hi"}},
+			EnvFrom: []corev1.EnvFromSource{{
+				SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}},
+			}},
+			Resources: corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+			},
+			ReadinessProbe: &corev1.Probe{
+				ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready"}},
+				PeriodSeconds: 2,
+			},
+			LivenessProbe: &corev1.Probe{PeriodSeconds: 10},
+			VolumeMounts: []corev1.VolumeMount{
+				{Name: "settings", MountPath: "/etc/hello"},
+				{Name: "tls", MountPath: "/etc/tls", ReadOnly: true},
+			},
+			SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), ReadOnlyRootFilesystem: ptr.To(true)},
+		}},
+		Volumes: []servingv1alpha1.Volume{
+			{Name: "settings", ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "hello-settings"}}},
+			{Name: "tls", Secret: &corev1.SecretVolumeSource{SecretName: "hello-tls"}},
+		},
+		ServiceAccountName:   "hello",
+		ImagePullSecrets:     []corev1.LocalObjectReference{{Name: "registry"}},
+		ContainerConcurrency: 10,
+		TimeoutSeconds:       900,
+		Scaling:              &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](3), MinScale: ptr.To[int32](1)},
+	}
+}
+
+func TestGolden(t *testing.T) {
+	zeroInitial := config.Default()
+	zeroInitial.Autoscaler.InitialScale = 0
+	tests := []struct {
+		name string
+		rev  *servingv1alpha1.Revision
+		cfg  *config.Config
+	}{
+		{name: "minimal", rev: revision(), cfg: config.Default()},
+		{name: "full", rev: revision(fullRevision), cfg: config.Default()},
+		{name: "cluster-initial-scale-zero", rev: revision(), cfg: zeroInitial},
+		{name: "user-port-env-and-probe", rev: revision(func(r *servingv1alpha1.Revision) {
+			c := &r.Spec.Containers[0]
+			c.Name = "web"
+			c.Port = &servingv1alpha1.ServingPort{ContainerPort: 3000}
+			c.Env = []corev1.EnvVar{{Name: "PORT", Value: "3000"}}
+			c.ReadinessProbe = &corev1.Probe{
+				ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString("http1")}},
+			}
+			c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}
+			r.Spec.TimeoutSeconds = 5
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cfg == nil {
+				tt.cfg = config.Default()
+			}
+			before := tt.rev.DeepCopy()
+			var buf bytes.Buffer
+			for i, obj := range []any{MakeDeployment(tt.rev, tt.cfg), MakeService(tt.rev)} {
+				if i > 0 {
+					buf.WriteString("---\n")
+				}
+				data, err := yaml.Marshal(obj)
+				if err != nil {
+					t.Fatal(err)
+				}
+				buf.Write(data)
+			}
+			if !equality.Semantic.DeepEqual(before, tt.rev) {
+				t.Errorf("the builders modified the Revision: %s", cmp.Diff(before, tt.rev))
+			}
+			path := filepath.Join("testdata", tt.name+".yaml")
+			if *update {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+				t.Errorf("%s differs (-want +got), run with -update if intended:\n%s", path, diff)
+			}
+		})
+	}
+}
+
+func TestMakeDeploymentIsDeterministic(t *testing.T) {
+	rev := revision(fullRevision)
+	a, b := MakeDeployment(rev, config.Default()), MakeDeployment(rev, config.Default())
+	if !equality.Semantic.DeepEqual(a, b) {
+		t.Errorf("two builds differ: %s", cmp.Diff(a, b))
+	}
+	// The output shares no memory with the input.
+	a.Spec.Template.Spec.Containers[0].Env[1].Value = "changed"
+	a.Spec.Template.Labels["app"] = "changed"
+	if rev.Spec.Containers[0].Env[0].Value != "hi" || rev.Labels["app"] != "hello" {
+		t.Error("changing the Deployment changed the Revision")
+	}
+}
+
+func TestDeploymentHash(t *testing.T) {
+	base := MakeDeployment(revision(), config.Default())
+
+	scaled := base.DeepCopy()
+	scaled.Spec.Replicas = ptr.To[int32](7)
+	if DeploymentHash(scaled) != DeploymentHash(base) {
+		t.Error("the hash depends on replicas, which the autoscaler owns")
+	}
+	if got := base.Annotations[SpecHashAnnotationKey]; got != DeploymentHash(base) {
+		t.Errorf("annotation %q = %q, want %q", SpecHashAnnotationKey, got, DeploymentHash(base))
+	}
+
+	newImage := MakeDeployment(revision(func(r *servingv1alpha1.Revision) {
+		r.Spec.Containers[0].Image = "registry.example/hello:v2"
+	}), config.Default())
+	newLabel := MakeDeployment(revision(func(r *servingv1alpha1.Revision) { r.Labels["app"] = "x" }), config.Default())
+	for name, d := range map[string]string{"image": DeploymentHash(newImage), "label": DeploymentHash(newLabel)} {
+		if d == DeploymentHash(base) {
+			t.Errorf("changing the %s does not change the hash", name)
+		}
+	}
+
+	routed := MakeDeployment(revision(func(r *servingv1alpha1.Revision) {
+		r.Labels[servingv1alpha1.RouteLabelKey] = "public"
+	}), config.Default())
+	if DeploymentHash(routed) != DeploymentHash(base) {
+		t.Error("a Route label on the Revision changes the Deployment")
+	}
+}
+
+func TestInitialScale(t *testing.T) {
+	cfg := config.Default()
+	cfg.Autoscaler.InitialScale = 2
+	tests := []struct {
+		name string
+		rev  *servingv1alpha1.Revision
+		want int32
+	}{
+		{"cluster default", revision(), 2},
+		{"scaling without initialScale", revision(func(r *servingv1alpha1.Revision) {
+			r.Spec.Scaling = &servingv1alpha1.Scaling{MinScale: ptr.To[int32](1)}
+		}), 2},
+		{"explicit zero", revision(func(r *servingv1alpha1.Revision) {
+			r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](0)}
+		}), 0},
+		{"explicit five", revision(func(r *servingv1alpha1.Revision) {
+			r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](5)}
+		}), 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := InitialScale(tt.rev, cfg); got != tt.want {
+				t.Errorf("InitialScale = %d, want %d", got, tt.want)
+			}
+			if got := *MakeDeployment(tt.rev, cfg).Spec.Replicas; got != tt.want {
+				t.Errorf("Deployment replicas = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,199 @@
+package resources
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/names"
+)
+
+// Refusal is one host a Route may not hold.
+type Refusal struct {
+	// Host is the refused host or tag host.
+	Host string
+	// Holder is the older Route that holds the host; empty when the host
+	// is refused because of its namespace.
+	Holder types.NamespacedName
+	// Message says why, for the HostsClaimed condition.
+	Message string
+}
+
+// ClaimedHosts returns every host rt asks for, lowercased and without
+// duplicates: its hosts in spec order, then the tag host {tag}-{host} of
+// each tag for each exact host (the activator serves tags on every exact
+// host, never on wildcards).
+func ClaimedHosts(rt *servingv1alpha1.Route) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(h string) {
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	var exact []string
+	for _, h := range rt.Spec.Hosts {
+		name := normalize(string(h))
+		add(name)
+		if !isWildcard(name) {
+			exact = append(exact, name)
+		}
+	}
+	tags := Tags(rt)
+	for _, h := range exact {
+		for _, tag := range tags {
+			add(names.TagHost(tag, h))
+		}
+	}
+	return out
+}
+
+// Tags returns the tags of rt's traffic targets, in spec order, without
+// duplicates.
+func Tags(rt *servingv1alpha1.Route) []string {
+	var tags []string
+	for _, rule := range rt.Spec.Rules {
+		for _, t := range rule.Traffic {
+			if tag := strings.ToLower(t.Tag); tag != "" && !slices.Contains(tags, tag) {
+				tags = append(tags, tag)
+			}
+		}
+	}
+	return tags
+}
+
+// HostNamespace returns the namespace that owns host under the cluster
+// domain, as the activator decides it: a host "{labels}.{ns}.{domain}" or
+// "*.{ns}.{domain}" belongs to ns. A host directly under the domain
+// ("x.{domain}") or outside it belongs to no namespace.
+func HostNamespace(host, domain string) (string, bool) {
+	domain = normalize(domain)
+	if domain == "" {
+		return "", false
+	}
+	rest, ok := strings.CutSuffix(normalize(host), "."+domain)
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		return rest[i+1:], true
+	}
+	return "", false
+}
+
+// NamespaceRefusal returns why a Route in namespace ns may not claim host,
+// or "" when it may. Tenant safety:
+//
+//   - a host under another namespace ("*.{other}.{domain}" included) belongs
+//     to that namespace's Functions and Routes;
+//   - a wildcard covering the whole domain ("*.{domain}", or "*.{parent}"
+//     of it) would catch requests for every namespace's hosts that are not
+//     served yet (a Function without a ready revision, an unclaimed tag), so
+//     no Route may claim it.
+//
+// A host under the Route's own namespace is allowed even when it is a
+// Function's default host {fn}.{ns}.{domain}: the Route then overrides that
+// Function's default routing (the activator places Route hosts before
+// Function default hosts).
+func NamespaceRefusal(host, ns, domain string) string {
+	host, domain = normalize(host), normalize(domain)
+	if owner, ok := HostNamespace(host, domain); ok && owner != ns {
+		return fmt.Sprintf("host %q belongs to namespace %q", host, owner)
+	}
+	if suffix, ok := strings.CutPrefix(host, "*."); ok && domain != "" &&
+		(domain == suffix || strings.HasSuffix(domain, "."+suffix)) {
+		return fmt.Sprintf("host %q would cover every namespace's hosts under domain %q", host, domain)
+	}
+	return ""
+}
+
+// Older reports whether a's claims come before b's: the earlier
+// creationTimestamp wins, then the smaller namespace, then the smaller name.
+func Older(a, b *servingv1alpha1.Route) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	return a.Name < b.Name
+}
+
+// ArbitrateHosts returns the hosts of ClaimedHosts(rt) that rt may not
+// hold, in that order. A host belongs to the oldest Route (Older) that asks
+// for it and may claim it (NamespaceRefusal), across all namespaces; Routes
+// being deleted do not count. Others may include rt itself (it is skipped)
+// and Routes sharing no host with it.
+//
+// Hosts are compared as exact strings: "*.example.com" conflicts only with
+// "*.example.com", and an exact host never conflicts with a wildcard that
+// covers it (the exact host wins at request time).
+//
+// Each host is decided on its own: a Route keeps the hosts it is oldest for
+// even when it loses another one (and so is not served). That keeps every
+// decision local to one host's claimants and stable: no Route's outcome
+// depends on a third Route's outcome, and a host does not change hands
+// because its holder lost an unrelated host.
+func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, domain string) []Refusal {
+	self := types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name}
+	claims := make([]map[string]bool, len(others))
+	for i := range others {
+		o := &others[i]
+		if (types.NamespacedName{Namespace: o.Namespace, Name: o.Name}) == self || !o.DeletionTimestamp.IsZero() {
+			continue
+		}
+		claims[i] = map[string]bool{}
+		for _, h := range ClaimedHosts(o) {
+			claims[i][h] = true
+		}
+	}
+	var out []Refusal
+	for _, h := range ClaimedHosts(rt) {
+		if why := NamespaceRefusal(h, rt.Namespace, domain); why != "" {
+			out = append(out, Refusal{Host: h, Message: why})
+			continue
+		}
+		var holder *servingv1alpha1.Route
+		for i := range others {
+			o := &others[i]
+			if !claims[i][h] || !Older(o, rt) || NamespaceRefusal(h, o.Namespace, domain) != "" {
+				continue
+			}
+			if holder == nil || Older(o, holder) {
+				holder = o
+			}
+		}
+		if holder != nil {
+			key := types.NamespacedName{Namespace: holder.Namespace, Name: holder.Name}
+			out = append(out, Refusal{Host: h, Holder: key,
+				Message: fmt.Sprintf("host %q is held by Route %s", h, key)})
+		}
+	}
+	return out
+}
+
+// MarkHosts sets HostsClaimed on s: True without refusals, else False
+// (HostTaken) listing every refusal.
+func MarkHosts(s *servingv1alpha1.RouteStatus, refusals []Refusal) {
+	if len(refusals) == 0 {
+		s.MarkHostsClaimed()
+		return
+	}
+	msgs := make([]string, len(refusals))
+	for i, r := range refusals {
+		msgs[i] = r.Message
+	}
+	s.MarkHostsTaken(strings.Join(msgs, "; "))
+}
+
+// isWildcard reports whether a normalized host starts with "*.".
+func isWildcard(host string) bool { return strings.HasPrefix(host, "*.") }
+
+// normalize lowercases a host and drops a trailing dot.
+func normalize(host string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+}

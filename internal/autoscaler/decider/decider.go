@@ -1,0 +1,202 @@
+package decider
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// StaleAfter is the age of the newest sample beyond which Decide reports
+// ReasonNoData and keeps the current scale.
+const StaleAfter = 5 * time.Second
+
+// Decider holds the history and the mode of one revision's autoscaler.
+type Decider struct {
+	spec           Spec
+	target         float64
+	panicThreshold float64
+	win            window
+	delay          *maxWindow
+
+	since      time.Time // first Decide; zero until then
+	panicSince time.Time // last time over the panic threshold; zero when calm
+	maxPanic   int32     // highest decision of the current panic
+	activating bool      // woken from zero, initial scale not reached yet
+}
+
+// New returns a Decider for spec, which must be valid.
+func New(spec Spec) (*Decider, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid scaling spec: %w", err)
+	}
+	d := &Decider{win: newWindow(spec.stableBuckets(), spec.panicBuckets())}
+	d.setSpec(spec)
+	return d, nil
+}
+
+// Spec returns the settings in use.
+func (d *Decider) Spec() Spec { return d.spec }
+
+// SetSpec replaces the settings and keeps as much history as the new stable
+// window holds.
+func (d *Decider) SetSpec(spec Spec) error {
+	if err := spec.Validate(); err != nil {
+		return fmt.Errorf("invalid scaling spec: %w", err)
+	}
+	if spec.stableBuckets() != d.spec.stableBuckets() || spec.panicBuckets() != d.spec.panicBuckets() {
+		d.win.resize(spec.stableBuckets(), spec.panicBuckets())
+	}
+	d.setSpec(spec)
+	return nil
+}
+
+func (d *Decider) setSpec(spec Spec) {
+	d.spec = spec
+	d.target = spec.TargetPerPod()
+	d.panicThreshold = spec.PanicThresholdPercentage / 100
+	switch {
+	case spec.ScaleDownDelay <= 0:
+		d.delay = nil
+	case d.delay == nil:
+		d.delay = &maxWindow{d: spec.ScaleDownDelay}
+	default:
+		d.delay.d = spec.ScaleDownDelay
+	}
+}
+
+// Record stores the concurrency observed during the second that contains
+// now. A later Record in the same second replaces it; older seconds,
+// negative and NaN values are ignored.
+func (d *Decider) Record(now time.Time, concurrency float64) {
+	d.win.record(now.Unix(), concurrency)
+}
+
+// Decide returns the decision at now. It updates the panic mode, the
+// scale-down-delay window and the activation state.
+func (d *Decider) Decide(now time.Time, in Input) Decision {
+	if d.since.IsZero() {
+		d.since = now
+	}
+	ready := max(in.ReadyPods, 0)
+	current := max(in.CurrentScale, 0)
+	if !d.win.has || now.Unix()-d.win.last > int64(StaleAfter/Bucket) {
+		return d.bound(Decision{DesiredReplicas: current, Panic: !d.panicSince.IsZero(), Reason: ReasonNoData})
+	}
+	dec := Decision{
+		StableConcurrency: d.win.stableAverage(),
+		PanicConcurrency:  d.win.panicAverage(),
+		Reason:            ReasonStable,
+	}
+
+	readyF := math.Max(1, float64(ready))
+	maxUp := math.Ceil(d.spec.MaxScaleUpRate * readyF)
+	maxDown := 0.0
+	if base := math.Max(readyF, float64(current)); base > 1 {
+		maxDown = math.Ceil(round6(base / d.spec.MaxScaleDownRate))
+	}
+	stablePods := podsFor(dec.StableConcurrency, d.target)
+	panicPods := podsFor(dec.PanicConcurrency, d.target)
+	desiredStable := toReplicas(clamp(stablePods, maxDown, maxUp))
+	desiredPanic := toReplicas(clamp(panicPods, maxDown, maxUp))
+
+	switch over := panicPods/readyF >= d.panicThreshold; {
+	case over:
+		if d.panicSince.IsZero() {
+			// Entering panic: from here on never below the current scale.
+			d.maxPanic = current
+		}
+		d.panicSince = now
+	case !d.panicSince.IsZero() && now.Sub(d.panicSince) > d.spec.StableWindow:
+		d.panicSince, d.maxPanic = time.Time{}, 0
+	}
+	dec.DesiredReplicas = desiredStable
+	if !d.panicSince.IsZero() {
+		dec.Panic, dec.Reason = true, ReasonPanic
+		d.maxPanic = max(d.maxPanic, desiredStable, desiredPanic)
+		dec.DesiredReplicas = d.maxPanic
+	}
+
+	if d.delay != nil {
+		if held := d.delay.record(now, dec.DesiredReplicas); held != dec.DesiredReplicas {
+			dec.DesiredReplicas, dec.Reason = held, ReasonScaleDownDelay
+		}
+	}
+	if dec.DesiredReplicas < current && now.Before(d.historyFrom().Add(d.spec.StableWindow)) {
+		dec.DesiredReplicas, dec.Reason = current, ReasonCollectingHistory
+	}
+	if dec.DesiredReplicas == 0 {
+		if current > 0 && !d.zeroLongEnough(now) {
+			dec.DesiredReplicas, dec.Reason = 1, ReasonAwaitingScaleToZero
+		} else {
+			dec.Reason = ReasonScaledToZero
+			d.activating = false
+		}
+	}
+	d.activate(&dec, ready, current)
+	return d.bound(dec)
+}
+
+// historyFrom is when this decider's history starts: its first decision or
+// its first sample, whichever is later.
+func (d *Decider) historyFrom() time.Time {
+	first := time.Unix(d.win.first, 0)
+	if first.After(d.since) {
+		return first
+	}
+	return d.since
+}
+
+// zeroLongEnough reports whether the stable average has been zero for the
+// grace period: no demand for a stable window plus the grace period.
+func (d *Decider) zeroLongEnough(now time.Time) bool {
+	quietFrom := time.Unix(d.win.first, 0)
+	if d.win.hasNonZero {
+		quietFrom = time.Unix(d.win.lastNonZero, 0).Add(Bucket)
+	}
+	return now.Sub(quietFrom) >= d.spec.StableWindow+d.spec.ScaleToZeroGracePeriod
+}
+
+// activate holds a revision woken from zero at max(1, InitialScale) until
+// that many pods are ready.
+func (d *Decider) activate(dec *Decision, ready, current int32) {
+	if dec.DesiredReplicas > 0 && current == 0 {
+		d.activating = true
+	}
+	if !d.activating {
+		return
+	}
+	floor := max(1, d.spec.InitialScale)
+	if ready >= floor {
+		d.activating = false
+		return
+	}
+	if dec.DesiredReplicas < floor {
+		dec.DesiredReplicas, dec.Reason = floor, ReasonActivating
+	}
+}
+
+// bound applies MinScale and MaxScale.
+func (d *Decider) bound(dec Decision) Decision {
+	if dec.DesiredReplicas < d.spec.MinScale {
+		dec.DesiredReplicas, dec.Reason = d.spec.MinScale, ReasonMinScale
+	}
+	if d.spec.MaxScale > 0 && dec.DesiredReplicas > d.spec.MaxScale {
+		dec.DesiredReplicas, dec.Reason = d.spec.MaxScale, ReasonMaxScale
+	}
+	return dec
+}
+
+// podsFor is the number of pods that serve concurrency at target each.
+func podsFor(concurrency, target float64) float64 {
+	return math.Ceil(round6(concurrency / target))
+}
+
+func clamp(v, lo, hi float64) float64 { return math.Min(math.Max(v, lo), hi) }
+
+// toReplicas converts a non-negative pod count, capping it at MaxInt32.
+func toReplicas(f float64) int32 {
+	if f >= math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(f)
+}

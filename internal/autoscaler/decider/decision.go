@@ -1,0 +1,56 @@
+package decider
+
+// Input is what a decision needs to know about the revision's pods.
+type Input struct {
+	// ReadyPods is the number of pods ready to serve.
+	ReadyPods int32
+	// CurrentScale is the Deployment's spec.replicas: the scale that the
+	// decision would replace.
+	CurrentScale int32
+}
+
+// Reason names the rule that settled a decision. It is meant for the
+// Revision's status and for logs.
+type Reason string
+
+// Reasons, from the plain algorithm to the rules that override it.
+const (
+	// ReasonStable: the stable-window average settled the decision.
+	ReasonStable Reason = "Stable"
+	// ReasonPanic: panic mode settled the decision (it never goes down).
+	ReasonPanic Reason = "Panic"
+	// ReasonScaleDownDelay: a larger decision inside ScaleDownDelay holds.
+	ReasonScaleDownDelay Reason = "ScaleDownDelay"
+	// ReasonCollectingHistory: less than a stable window has passed since
+	// the first decision, so the decider does not scale down yet.
+	ReasonCollectingHistory Reason = "CollectingHistory"
+	// ReasonAwaitingScaleToZero: demand is zero but the grace period has not
+	// passed, so one pod stays.
+	ReasonAwaitingScaleToZero Reason = "AwaitingScaleToZero"
+	// ReasonScaledToZero: no demand for the stable window plus the grace
+	// period.
+	ReasonScaledToZero Reason = "ScaledToZero"
+	// ReasonActivating: the revision was woken from zero and is held at
+	// max(1, InitialScale) until that many pods are ready.
+	ReasonActivating Reason = "Activating"
+	// ReasonMinScale: the decision was raised to MinScale.
+	ReasonMinScale Reason = "MinScale"
+	// ReasonMaxScale: the decision was lowered to MaxScale.
+	ReasonMaxScale Reason = "MaxScale"
+	// ReasonNoData: no recent samples; the current scale is kept.
+	ReasonNoData Reason = "NoData"
+)
+
+// Decision is the outcome of one Decide call.
+type Decision struct {
+	// DesiredReplicas is the scale to write to the Deployment.
+	DesiredReplicas int32
+	// Panic reports whether the decider is in panic mode.
+	Panic bool
+	// StableConcurrency is the average concurrency over the stable window.
+	StableConcurrency float64
+	// PanicConcurrency is the average concurrency over the panic window.
+	PanicConcurrency float64
+	// Reason names the rule that settled DesiredReplicas.
+	Reason Reason
+}

@@ -1,0 +1,16 @@
+// Package autoscaler is the root of Wake's concurrency-driven autoscaler.
+// The work is split by responsibility, the way Knative splits
+// pkg/autoscaler:
+//
+//   - decider: the KPA algorithm for one revision, pure code with the time
+//     passed in (stable and panic windows, rate limits, scale bounds,
+//     scale-down delay, scale to zero after a grace period).
+//   - collector: sums the concurrency that the activators report, per
+//     revision, and expires activators that went silent.
+//   - statserver: the TCP listener that reads the activators' frames
+//     (package internal/stats) into a collector and forwards pokes.
+//   - scaler: samples the collector every second, decides every 2 s (and at
+//     once on a poke for a revision at zero), writes the Deployment's scale
+//     subresource when the number changes, and exports the decisions.
+//   - sim: a test harness that replays a load trace through a decider.
+package autoscaler

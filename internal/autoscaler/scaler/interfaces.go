@@ -1,0 +1,50 @@
+package scaler
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/autoscaler/decider"
+)
+
+// Target is one revision to scale.
+type Target struct {
+	// Revision names the Revision.
+	Revision types.NamespacedName
+	// Deployment is the name of the revision's Deployment, in the
+	// Revision's namespace.
+	Deployment string
+	// Spec is the revision's scaling settings, cluster defaults applied.
+	Spec decider.Spec
+}
+
+// Targets says which revisions exist. The Revision reconciler's wiring
+// implements it, typically from an informer cache.
+type Targets interface {
+	// ListTargets returns every revision to scale. It is called every tick,
+	// so it should read from a cache.
+	ListTargets(ctx context.Context) ([]Target, error)
+}
+
+// StatusRecorder shows decisions on the Revision's status (desired
+// replicas, observed concurrency, panic mode, reason). It is called when the
+// desired replicas, the panic mode or the reason change, not on every tick;
+// metrics carry the live concurrency.
+type StatusRecorder interface {
+	// RecordDecision records d for the revision.
+	RecordDecision(ctx context.Context, rev types.NamespacedName, d decider.Decision) error
+}
+
+// Stats is where the scaler reads the observed concurrency; a
+// *collector.Collector implements it.
+type Stats interface {
+	// Concurrency returns a revision's summed concurrency at now.
+	Concurrency(rev types.NamespacedName, now time.Time) float64
+	// Fresh reports whether any activator has reported recently; without
+	// one, samples are not recorded.
+	Fresh(now time.Time) bool
+	// Forget drops the state of a revision that is no longer tracked.
+	Forget(rev types.NamespacedName)
+}

@@ -1,0 +1,71 @@
+package scaler
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Poke asks for an immediate decision for a revision: a request arrived
+// while it had no ready pod. It never blocks; pokes for one revision that
+// arrive before the first is served collapse into one. The stat server's
+// OnPoke fits.
+func (s *Scaler) Poke(rev types.NamespacedName) {
+	s.pokeMu.Lock()
+	s.pokes[rev] = struct{}{}
+	s.pokeMu.Unlock()
+	select {
+	case s.pokeSig <- struct{}{}:
+	default:
+	}
+}
+
+// servePokes decides at once for poked revisions that are at zero.
+func (s *Scaler) servePokes(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.pokeSig:
+		}
+		s.pokeMu.Lock()
+		keys := make([]types.NamespacedName, 0, len(s.pokes))
+		for k := range s.pokes {
+			keys = append(keys, k)
+		}
+		clear(s.pokes)
+		s.pokeMu.Unlock()
+		s.servePoked(ctx, keys)
+	}
+}
+
+func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
+	if !s.Leading() {
+		return
+	}
+	now := s.opts.Clock.Now()
+	var changes []change
+	for _, k := range keys {
+		e := s.reg.get(k)
+		if e == nil {
+			continue
+		}
+		e.mu.Lock()
+		atZero := e.scale <= 0 // 0, or not read yet
+		if atZero {
+			// The poke's demand is in the collector now; do not wait for
+			// the next sample.
+			e.decider.Record(now, s.opts.Stats.Concurrency(k, now))
+			e.lastSample = max(e.lastSample, now.Unix())
+		}
+		e.mu.Unlock()
+		if !atZero {
+			continue
+		}
+		if ch, ok := s.decide(ctx, e, now, &appsv1.Deployment{}); ok {
+			changes = append(changes, ch)
+		}
+	}
+	s.apply(ctx, changes)
+}

@@ -1,0 +1,173 @@
+// Package scaler runs the deciders of all revisions and writes their
+// Deployments' scale subresource.
+//
+// Every second it records each revision's summed concurrency (from Stats)
+// into its decider; every TickInterval it syncs the list of revisions
+// (Targets), decides for each and writes the Deployment's scale only when
+// the number changes; on a poke for a revision at zero it decides for that
+// revision at once. Decisions are exported as Prometheus gauges and shown on
+// the Revision through a StatusRecorder.
+//
+// A Scaler runs on every replica of the controller: a standby records
+// samples, so that its history is complete, but only the elected leader
+// decides and writes. A new leader's deciders do not scale down for a stable
+// window (see package decider), so a failover cannot shrink a revision on
+// missing history.
+package scaler
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTickInterval is how often the scaler decides for all revisions.
+	DefaultTickInterval = 2 * time.Second
+	// DefaultSampleInterval is how often concurrency is recorded: the width
+	// of the deciders' buckets.
+	DefaultSampleInterval = time.Second
+	// DefaultWriters bounds concurrent writes to the API server.
+	DefaultWriters = 8
+	// DefaultCacheLag is how long a write is trusted over a cached
+	// Deployment that still shows the previous scale.
+	DefaultCacheLag = 5 * time.Second
+)
+
+// Options configure a Scaler.
+type Options struct {
+	// Client writes the Deployments' scale subresource. Required.
+	Client client.Client
+	// Reader reads Deployments (spec.replicas, status.readyReplicas);
+	// nil means Client. A cache-backed reader is expected.
+	Reader client.Reader
+	// Targets lists the revisions to scale. Required.
+	Targets Targets
+	// Stats supplies the observed concurrency. Required.
+	Stats Stats
+	// Status records decisions on the Revisions; nil records none.
+	Status StatusRecorder
+	// Elected is closed once this replica leads; nil means it always leads.
+	// controller-runtime's manager.Elected() fits.
+	Elected <-chan struct{}
+	// Clock drives sampling and decisions; nil means the real clock.
+	Clock clock.WithTicker
+	// Log receives decisions and errors.
+	Log logr.Logger
+	// Registerer receives the metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// TickInterval, SampleInterval, Writers and CacheLag default to the
+	// Default* constants when zero.
+	TickInterval, SampleInterval time.Duration
+	// Writers bounds concurrent API writes.
+	Writers int
+	// CacheLag: see DefaultCacheLag.
+	CacheLag time.Duration
+}
+
+// Scaler decides and writes the scale of every tracked revision.
+type Scaler struct {
+	opts    Options
+	metrics *metrics
+	reg     registry
+	syncMu  sync.Mutex
+	gen     uint64 // Sync generation, guarded by syncMu
+
+	pokeMu  sync.Mutex
+	pokes   map[types.NamespacedName]struct{}
+	pokeSig chan struct{}
+}
+
+// New returns a Scaler; it does nothing until started.
+func New(o Options) (*Scaler, error) {
+	switch {
+	case o.Client == nil:
+		return nil, errors.New("scaler: Options.Client is required")
+	case o.Targets == nil:
+		return nil, errors.New("scaler: Options.Targets is required")
+	case o.Stats == nil:
+		return nil, errors.New("scaler: Options.Stats is required")
+	}
+	if o.Reader == nil {
+		o.Reader = o.Client
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	if o.TickInterval <= 0 {
+		o.TickInterval = DefaultTickInterval
+	}
+	if o.SampleInterval <= 0 {
+		o.SampleInterval = DefaultSampleInterval
+	}
+	if o.Writers <= 0 {
+		o.Writers = DefaultWriters
+	}
+	if o.CacheLag <= 0 {
+		o.CacheLag = DefaultCacheLag
+	}
+	m, err := newMetrics(o.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Scaler{
+		opts:    o,
+		metrics: m,
+		reg:     registry{byKey: map[types.NamespacedName]*entry{}},
+		pokes:   map[types.NamespacedName]struct{}{},
+		pokeSig: make(chan struct{}, 1),
+	}, nil
+}
+
+// NeedLeaderElection tells controller-runtime to run the Scaler on every
+// replica: standbys sample, and Options.Elected gates the decisions.
+func (s *Scaler) NeedLeaderElection() bool { return false }
+
+// Leading reports whether this replica decides.
+func (s *Scaler) Leading() bool {
+	if s.opts.Elected == nil {
+		return true
+	}
+	select {
+	case <-s.opts.Elected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Start samples, ticks and serves pokes until ctx is done; it implements
+// controller-runtime's manager.Runnable.
+func (s *Scaler) Start(ctx context.Context) error {
+	log := s.opts.Log
+	if err := s.Sync(ctx); err != nil {
+		log.Error(err, "Initial sync of scaling targets")
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { s.every(ctx, s.opts.SampleInterval, func() { s.Sample(s.opts.Clock.Now()) }) })
+	wg.Go(func() { s.every(ctx, s.opts.TickInterval, func() { s.Tick(ctx) }) })
+	wg.Go(func() { s.servePokes(ctx) })
+	wg.Wait()
+	return nil
+}
+
+func (s *Scaler) every(ctx context.Context, d time.Duration, f func()) {
+	t := s.opts.Clock.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			f()
+		}
+	}
+}

@@ -1,0 +1,90 @@
+// Package config is Wake's cluster-wide configuration: the wake-config
+// ConfigMap in Wake's namespace, parsed into typed values.
+//
+// Every key is optional. A key whose value cannot be parsed keeps its last
+// good value (or the default), and the error names the key.
+package config
+
+import (
+	"time"
+)
+
+// Name is the ConfigMap's name.
+const Name = "wake-config"
+
+// Config is the typed content of wake-config.
+type Config struct {
+	// Domain is the suffix of Function hosts: {name}.{namespace}.{domain}.
+	Domain string
+	// Autoscaler holds the cluster-wide scaling defaults.
+	Autoscaler Autoscaler
+	// Activator tunes the request path.
+	Activator Activator
+}
+
+// Autoscaler holds the defaults for each Function's scaling fields and the
+// cluster-wide limits of the algorithm.
+type Autoscaler struct {
+	// MinScale is the default spec.template.spec.scaling.minScale.
+	MinScale int32
+	// MaxScale is the default maxScale; 0 means no limit.
+	MaxScale int32
+	// InitialScale is the default initialScale.
+	InitialScale int32
+	// ContainerConcurrencyTargetDefault is the per-pod target for
+	// revisions with unlimited concurrency and no target.
+	ContainerConcurrencyTargetDefault float64
+	// TargetUtilizationPercentage is the default targetUtilizationPercentage.
+	TargetUtilizationPercentage float64
+	// StableWindow is the default stableWindow.
+	StableWindow time.Duration
+	// PanicWindowPercentage is the default panicWindowPercentage.
+	PanicWindowPercentage float64
+	// PanicThresholdPercentage is the default panicThresholdPercentage.
+	PanicThresholdPercentage float64
+	// ScaleToZeroGracePeriod is the default scaleToZeroGracePeriod.
+	ScaleToZeroGracePeriod time.Duration
+	// ScaleDownDelay is the default scaleDownDelay.
+	ScaleDownDelay time.Duration
+	// MaxScaleUpRate bounds one decision's growth: at most this many times
+	// the ready pods.
+	MaxScaleUpRate float64
+	// MaxScaleDownRate bounds one decision's shrink: at least the ready pods
+	// divided by this.
+	MaxScaleDownRate float64
+}
+
+// Activator tunes the activator.
+type Activator struct {
+	// QueueDepth is how many requests may wait per revision before the
+	// activator answers 503.
+	QueueDepth int
+	// ProbePeriod is how often the activator probes a starting pod.
+	ProbePeriod time.Duration
+	// DrainTimeout is how long an activator keeps serving in-flight and
+	// queued requests after SIGTERM.
+	DrainTimeout time.Duration
+}
+
+// Default returns the configuration used for every key wake-config lacks.
+func Default() *Config {
+	return &Config{
+		Domain: "example.com",
+		Autoscaler: Autoscaler{
+			InitialScale:                      1,
+			ContainerConcurrencyTargetDefault: 100,
+			TargetUtilizationPercentage:       70,
+			StableWindow:                      60 * time.Second,
+			PanicWindowPercentage:             10,
+			PanicThresholdPercentage:          200,
+			ScaleToZeroGracePeriod:            30 * time.Second,
+			MaxScaleUpRate:                    1000,
+			MaxScaleDownRate:                  2,
+		},
+		Activator: Activator{
+			QueueDepth:   10000,
+			ProbePeriod:  25 * time.Millisecond,
+			DrainTimeout: 30 * time.Second,
+		},
+	}
+}

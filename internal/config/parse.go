@@ -1,0 +1,156 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Keys of wake-config.
+const (
+	KeyDomain                            = "domain"
+	KeyMinScale                          = "min-scale"
+	KeyMaxScale                          = "max-scale"
+	KeyInitialScale                      = "initial-scale"
+	KeyContainerConcurrencyTargetDefault = "container-concurrency-target-default"
+	KeyTargetUtilizationPercentage       = "target-utilization-percentage"
+	KeyStableWindow                      = "stable-window"
+	KeyPanicWindowPercentage             = "panic-window-percentage"
+	KeyPanicThresholdPercentage          = "panic-threshold-percentage"
+	KeyScaleToZeroGracePeriod            = "scale-to-zero-grace-period"
+	KeyScaleDownDelay                    = "scale-down-delay"
+	KeyMaxScaleUpRate                    = "max-scale-up-rate"
+	KeyMaxScaleDownRate                  = "max-scale-down-rate"
+	KeyQueueDepth                        = "activator-queue-depth"
+	KeyProbePeriod                       = "activator-probe-period"
+	KeyDrainTimeout                      = "activator-drain-timeout"
+)
+
+// Parse reads wake-config's data on top of last, the last good
+// configuration (nil means the defaults). A key whose value is malformed or
+// out of range keeps last's value and adds an error naming the key; unknown
+// keys are ignored.
+func Parse(data map[string]string, last *Config) (*Config, error) {
+	if last == nil {
+		last = Default()
+	}
+	c := *last
+	p := parser{data: data}
+	p.str(KeyDomain, &c.Domain, checkDomain)
+	a := &c.Autoscaler
+	p.int32(KeyMinScale, &a.MinScale, 0, 1<<30)
+	p.int32(KeyMaxScale, &a.MaxScale, 0, 1<<30)
+	p.int32(KeyInitialScale, &a.InitialScale, 0, 1<<30)
+	p.float(KeyContainerConcurrencyTargetDefault, &a.ContainerConcurrencyTargetDefault, 0.01, 10000)
+	p.float(KeyTargetUtilizationPercentage, &a.TargetUtilizationPercentage, 1, 100)
+	p.duration(KeyStableWindow, &a.StableWindow, 6*time.Second, time.Hour)
+	p.float(KeyPanicWindowPercentage, &a.PanicWindowPercentage, 1, 100)
+	p.float(KeyPanicThresholdPercentage, &a.PanicThresholdPercentage, 110, 1000)
+	p.duration(KeyScaleToZeroGracePeriod, &a.ScaleToZeroGracePeriod, 0, time.Hour)
+	p.duration(KeyScaleDownDelay, &a.ScaleDownDelay, 0, time.Hour)
+	p.float(KeyMaxScaleUpRate, &a.MaxScaleUpRate, 1.01, 1e6)
+	p.float(KeyMaxScaleDownRate, &a.MaxScaleDownRate, 1.01, 1e6)
+	p.int(KeyQueueDepth, &c.Activator.QueueDepth, 1, 1<<24)
+	p.duration(KeyProbePeriod, &c.Activator.ProbePeriod, time.Millisecond, 10*time.Second)
+	p.duration(KeyDrainTimeout, &c.Activator.DrainTimeout, 0, time.Hour)
+	if a.MaxScale > 0 && a.MinScale > a.MaxScale {
+		p.fail(KeyMinScale, strconv.Itoa(int(a.MinScale)), fmt.Errorf("greater than %s %d", KeyMaxScale, a.MaxScale))
+		a.MinScale, a.MaxScale = last.Autoscaler.MinScale, last.Autoscaler.MaxScale
+	}
+	return &c, errors.Join(p.errs...)
+}
+
+type parser struct {
+	data map[string]string
+	errs []error
+}
+
+func (p *parser) fail(key, value string, err error) {
+	p.errs = append(p.errs, fmt.Errorf("%s: invalid value %q: %w", key, value, err))
+}
+
+func (p *parser) str(key string, dst *string, check func(string) error) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	if err := check(v); err != nil {
+		p.fail(key, v, err)
+		return
+	}
+	*dst = v
+}
+
+func (p *parser) int32(key string, dst *int32, lo, hi int64) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err == nil {
+		err = inRange(float64(n), float64(lo), float64(hi))
+	}
+	if err != nil {
+		p.fail(key, v, err)
+		return
+	}
+	*dst = int32(n)
+}
+
+func (p *parser) int(key string, dst *int, lo, hi int64) {
+	var n int32
+	before := len(p.errs)
+	p.int32(key, &n, lo, hi)
+	if _, ok := p.data[key]; ok && len(p.errs) == before {
+		*dst = int(n)
+	}
+}
+
+func (p *parser) float(key string, dst *float64, lo, hi float64) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err == nil {
+		err = inRange(f, lo, hi)
+	}
+	if err != nil {
+		p.fail(key, v, err)
+		return
+	}
+	*dst = f
+}
+
+func (p *parser) duration(key string, dst *time.Duration, lo, hi time.Duration) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err == nil && (d < lo || d > hi) {
+		err = fmt.Errorf("must be between %s and %s", lo, hi)
+	}
+	if err != nil {
+		p.fail(key, v, err)
+		return
+	}
+	*dst = d
+}
+
+func inRange(f, lo, hi float64) error {
+	if f != f || f < lo || f > hi { // f != f: NaN
+		return fmt.Errorf("must be between %g and %g", lo, hi)
+	}
+	return nil
+}
+
+func checkDomain(v string) error {
+	if errs := validation.IsDNS1123Subdomain(v); len(errs) > 0 {
+		return errors.New(errs[0])
+	}
+	return nil
+}

@@ -44,7 +44,8 @@ generate: $(CONTROLLER_GEN) ## Generate deep-copy code.
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=wake-controller paths=./controllers/... paths=./internal/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=wake-controller paths=./controllers/... paths=./internal/config/... paths=./internal/autoscaler/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=wake-activator paths=./internal/activator/... output:rbac:artifacts:config=config/rbac/activator
 
 .PHONY: verify
 verify: generate manifests ## Fail when generated files are stale or go.mod is untidy.
@@ -79,3 +80,53 @@ $(CONTROLLER_GEN): hack/tools/go.mod
 
 $(GOLANGCI_LINT): hack/tools/go.mod
 	go build -C hack/tools -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+##@ Local cluster (a real single-node Kubernetes on this machine; see hack/cluster)
+
+KUBELET := $(BIN)/kubelet
+KUBECTL := $(BIN)/kubectl
+COREDNS := $(BIN)/coredns
+WAKE_CLUSTER := $(BIN)/wake-cluster
+WAKE_IMAGES := $(BIN)/wake-images
+IMAGES_DIR := $(BIN)/images
+CLUSTER_ROOT ?= /var/lib/wake-cluster
+CLUSTER_KUBECONFIG ?= $(BIN)/kubeconfig
+CLUSTER_SOCKET := $(CLUSTER_ROOT)/containerd/containerd.sock
+CLUSTER_BINS := $(ETCD) $(KUBE_APISERVER) $(BIN)/kube-controller-manager $(BIN)/kube-scheduler \
+	$(KUBELET) $(BIN)/kube-proxy $(COREDNS) $(KUBECTL)
+CLUSTER_FLAGS = -root $(CLUSTER_ROOT) -bin $(BIN) -kubeconfig $(CLUSTER_KUBECONFIG) \
+	-pause-image $(IMAGES_DIR)/pause.tar
+
+.PHONY: cluster-up
+cluster-up: cluster-tools ## Start the local cluster (builds missing binaries, installs containerd & co.).
+	$(WAKE_IMAGES) -repo . -out $(IMAGES_DIR) pause
+	$(WAKE_CLUSTER) $(CLUSTER_FLAGS) up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local cluster and remove everything cluster-up created.
+	go build -o $(WAKE_CLUSTER) ./hack/cluster
+	$(WAKE_CLUSTER) $(CLUSTER_FLAGS) down
+
+.PHONY: cluster-status
+cluster-status: ## Show which local-cluster components run.
+	go build -o $(WAKE_CLUSTER) ./hack/cluster
+	$(WAKE_CLUSTER) $(CLUSTER_FLAGS) status
+
+.PHONY: images
+images: ## Build wake/<name>:dev images of cmd/* and test/images/* and import them into the local cluster.
+	go build -C hack/images -o $(WAKE_IMAGES) .
+	$(WAKE_IMAGES) -repo . -out $(IMAGES_DIR) -containerd $(CLUSTER_SOCKET)
+
+.PHONY: cluster-tools
+cluster-tools: $(CLUSTER_BINS) ## Build the local cluster's binaries and tools into bin/.
+	go build -o $(WAKE_CLUSTER) ./hack/cluster
+	go build -C hack/images -o $(WAKE_IMAGES) .
+
+$(KUBELET): hack/k8s/go.mod
+	go build -C hack/k8s -ldflags "$(K8S_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/kubelet
+
+$(KUBECTL): hack/k8s/go.mod
+	go build -C hack/k8s -ldflags "$(K8S_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/kubectl
+
+$(COREDNS): hack/coredns/go.mod
+	CGO_ENABLED=0 go build -C hack/coredns -o $@ github.com/coredns/coredns

@@ -37,6 +37,9 @@ const (
 	ReasonDeploying = "Deploying"
 	// ReasonScaledToZero means the revision has no pods because it is idle.
 	ReasonScaledToZero = "ScaledToZero"
+	// ReasonInitialScaleNotReached means a new revision was scaled to zero
+	// before any of its pods became ready, so it never showed it can serve.
+	ReasonInitialScaleNotReached = "InitialScaleNotReached"
 	// ReasonRevisionMissing means a traffic target names a revision or
 	// function that does not exist.
 	ReasonRevisionMissing = "RevisionMissing"

@@ -37,8 +37,10 @@ type RouteSpec struct {
 	// +listType=set
 	Hosts []Hostname `json:"hosts"`
 
-	// Rules are tried in order; the first whose match fits the request
-	// decides where it goes.
+	// Rules decide where requests go. The most specific match wins: Exact
+	// paths first, then Prefix paths from longest to shortest; rules with
+	// equally specific paths are tried in the order written. A rule matches
+	// when its path and its methods both fit the request.
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=atomic

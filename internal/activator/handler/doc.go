@@ -1,0 +1,45 @@
+// Package handler is the activator's request path: route lookup, then the
+// throttler (a pod slot, waiting in the revision's queue if needed), then
+// the proxy to the pod.
+//
+// # Status codes
+//
+// Answers written by the activator itself (anything else comes from the
+// function):
+//
+//	400 Bad Request          the request has no Host, or its body is
+//	                         malformed (e.g. invalid chunked encoding); the
+//	                         Go server also answers 400 for unparsable
+//	                         requests and invalid Host headers
+//	404 Not Found            no route for the host, or for the path on it
+//	405 Method Not Allowed   the path matched but not the method; Allow
+//	                         lists the methods allowed on that path
+//	408 Request Timeout      the client stalled sending its body for longer
+//	                         than the body idle timeout
+//	431 Request Header Fields Too Large
+//	                         headers over the server's MaxHeaderBytes
+//	                         (written by the Go server)
+//	502 Bad Gateway          the pod could not be reached (after one retry
+//	                         on another pod), reset or closed the
+//	                         connection, or answered garbage
+//	503 Service Unavailable  the revision's queue is full, or the revision
+//	                         is unknown to the throttler or was removed
+//	                         while the request waited; with Retry-After
+//	504 Gateway Timeout      the revision's timeoutSeconds passed, waiting
+//	                         or waiting for the pod's answer
+//	499 (metrics only)       the client left before an answer; nothing is
+//	                         written
+//
+// A header read timeout closes the connection without an answer, as the Go
+// server does. When the response has started and then fails (the pod dies
+// mid-body, the timeout hits mid-stream), the handler aborts the stream
+// (HTTP/1.1: the connection is closed; HTTP/2: the stream is reset) so the
+// client cannot take a truncated body for a whole one.
+//
+// # Cold starts
+//
+// A request that waited while its revision had no pod gets the response
+// header Wake-Cold-Start: <milliseconds waited>. The handler learns of cold
+// starts through OnColdStart, which wiring passes as the throttler's
+// Config.OnColdStart; it also pokes the stats reporter.
+package handler

@@ -1,0 +1,244 @@
+package handler
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/server"
+	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// env is a running activator: real routing table, throttler, proxy, stats
+// and metrics behind server.Run on 127.0.0.1.
+type env struct {
+	t     *testing.T
+	th    *throttler.Throttler
+	table *routing.Holder
+	h     *Handler
+	reg   *prometheus.Registry
+	st    *stats.Reporter
+	addr  string
+	admin string
+	stop  context.CancelFunc // starts draining
+	done  chan error         // server.Run's result
+
+	coldStarts atomic.Int32
+
+	mu   sync.Mutex
+	revs []routing.RevisionInput
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, table: &routing.Holder{}, reg: prometheus.NewRegistry()}
+	e.st = stats.New(stats.Config{Source: "test"})
+	e.th = throttler.New(throttler.Config{OnColdStart: func(k throttler.RevisionKey) {
+		e.coldStarts.Add(1)
+		e.h.OnColdStart(k)
+	}})
+	m, err := metrics.New(e.reg, metrics.Options{Depth: ThrottlerDepth(e.th), StatsDropped: e.st.Dropped})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := proxy.New(proxy.Config{BodyIdleTimeout: 300 * time.Millisecond})
+	e.h = New(Config{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	aln, _ := net.Listen("tcp", "127.0.0.1:0")
+	e.addr, e.admin = ln.Addr().String(), aln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	e.stop, e.done = cancel, done
+	go func() {
+		done <- server.Run(ctx, server.Config{
+			Handler: e.h, Listener: ln, AdminListener: aln,
+			ReadHeaderTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10,
+			DrainTimeout: 2 * time.Second,
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server.Run: %v", err)
+		}
+		done <- nil
+		e.th.Close()
+		p.CloseIdleConnections()
+	})
+	return e
+}
+
+// revision registers revision name with the given pods and routes host
+// "{name}.test" to it.
+func (e *env) revision(name string, cc, depth int, timeoutSeconds int64, pods ...string) types.NamespacedName {
+	key := types.NamespacedName{Namespace: "ns", Name: name}
+	e.th.UpsertRevision(key, throttler.RevisionConfig{ContainerConcurrency: cc, QueueDepth: depth})
+	var eps []throttler.Endpoint
+	for _, p := range pods {
+		eps = append(eps, throttler.Endpoint{Address: p, Ready: true})
+	}
+	e.th.SetEndpoints(key, eps)
+	e.route(name, timeoutSeconds)
+	return key
+}
+
+// route adds host "{name}.test" → ns/name without touching the throttler.
+func (e *env) route(name string, timeoutSeconds int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.revs = append(e.revs, routing.RevisionInput{Key: types.NamespacedName{Namespace: "ns", Name: name}, TimeoutSeconds: timeoutSeconds})
+	in := routing.Input{Revisions: e.revs}
+	for _, r := range e.revs {
+		in.Routes = append(in.Routes, routing.RouteInput{
+			Namespace: "ns", Name: r.Key.Name, Hosts: []string{r.Key.Name + ".test"},
+			Rules: []routing.RuleInput{
+				{Match: routing.MatchInput{Path: "/"}, Traffic: []routing.TrafficInput{{Revision: r.Key, Percent: 100}}},
+				{Match: routing.MatchInput{Path: "/ro", Methods: []string{"GET"}}, Traffic: []routing.TrafficInput{{Revision: r.Key, Percent: 100}}},
+			},
+		})
+	}
+	tbl, problems := routing.Build(in)
+	if len(problems) > 0 {
+		e.t.Fatalf("routing problems: %v", problems)
+	}
+	e.table.Store(tbl)
+}
+
+// do sends one request for host and returns status, header and body.
+func (e *env) do(ctx context.Context, method, host, path string, body io.Reader) (int, http.Header, string, error) {
+	req, _ := http.NewRequestWithContext(ctx, method, "http://"+e.addr+path, body)
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b), err
+}
+
+// get is do for a GET that must not fail at transport level.
+func (e *env) get(host, path string) (int, http.Header, string) {
+	e.t.Helper()
+	code, h, body, err := e.do(context.Background(), "GET", host, path, nil)
+	if err != nil {
+		e.t.Fatalf("GET %s%s: %v", host, path, err)
+	}
+	return code, h, body
+}
+
+// okBackend answers "ok".
+func okBackend(t *testing.T) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func hostOf(s *httptest.Server) string { return s.Listener.Addr().String() }
+
+// eventually polls cond with a deadline.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (e *env) queued(key types.NamespacedName) int {
+	s, _ := e.th.Stats(key)
+	return s.Queued
+}
+
+// background keeps sending requests to host until the returned stop is
+// called, and fails the test if any does not answer 200 "ok".
+func (e *env) background(host string) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	n := 0
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			code, _, body, err := e.do(context.Background(), "GET", host, "/", nil)
+			if err != nil || code != 200 || body != "ok" {
+				e.t.Errorf("background request: %d %q %v", code, body, err)
+				return
+			}
+			n++
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+		if n == 0 {
+			e.t.Errorf("background loop sent no request")
+		}
+	}
+}
+
+// metric returns the value of a counter (or a histogram's count) with the
+// given labels; code "" matches series without a code label.
+func (e *env) metric(name, ns, rev, code string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			if l["namespace"] == ns && l["revision"] == rev && l["code"] == code {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+// gauge returns a gauge's value for revision ns/rev.
+func (e *env) gauge(name, rev string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "revision" && lp.GetValue() == rev {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return -1
+}

@@ -1,0 +1,69 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// statusClientClosed is recorded (never sent) when the client left first.
+const statusClientClosed = 499
+
+// finish answers a failed request if nothing was written yet, and returns
+// the status for metrics and whether the response must be aborted.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err error) (code int, abort bool) {
+	if err == nil {
+		return a.pr.Status(), false
+	}
+	var pe *proxy.Error
+	if errors.As(err, &pe) {
+		if pe.Written {
+			h.log.V(1).Info("response aborted", "host", r.Host, "kind", pe.Kind.String(), "error", err.Error())
+			if pe.Kind == proxy.KindCanceled {
+				return statusClientClosed, false
+			}
+			return a.pr.Status(), true
+		}
+		switch pe.Kind {
+		case proxy.KindClientBody:
+			code = http.StatusBadRequest
+		case proxy.KindClientTimeout:
+			code = http.StatusRequestTimeout
+		case proxy.KindTimeout:
+			code = http.StatusGatewayTimeout
+		case proxy.KindCanceled:
+			return statusClientClosed, false
+		default:
+			code = http.StatusBadGateway
+		}
+		h.log.V(1).Info("proxy failed", "host", r.Host, "kind", pe.Kind.String(), "code", code, "error", err.Error())
+		h.fail(w, code, http.StatusText(code))
+		return code, false
+	}
+	switch {
+	case errors.Is(err, throttler.ErrQueueFull), errors.Is(err, throttler.ErrRevisionNotFound),
+		errors.Is(err, throttler.ErrRevisionRemoved):
+		code = http.StatusServiceUnavailable
+		w.Header()["Retry-After"] = h.retryAfter
+	case r.Context().Err() != nil:
+		return statusClientClosed, false
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, throttler.ErrTimeout):
+		code = http.StatusGatewayTimeout
+	case errors.Is(err, throttler.ErrDialFailed):
+		code = http.StatusBadGateway
+	default:
+		code = http.StatusInternalServerError
+	}
+	h.log.V(1).Info("request failed", "host", r.Host, "code", code, "error", err.Error())
+	h.fail(w, code, http.StatusText(code))
+	return code, false
+}
+
+// fail writes an error answer, dropping headers meant for a proxied answer.
+func (h *Handler) fail(w http.ResponseWriter, code int, msg string) {
+	delete(w.Header(), proxy.ColdStartHeader)
+	http.Error(w, msg, code)
+}

@@ -1,0 +1,164 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// Throttler is the part of *throttler.Throttler the handler uses.
+type Throttler interface {
+	Try(ctx context.Context, key throttler.RevisionKey, fn func(dest string) error) (throttler.Outcome, error)
+}
+
+// Config wires a Handler.
+type Config struct {
+	// Table holds the current routing table.
+	Table *routing.Holder
+	// Throttler gives pod slots.
+	Throttler Throttler
+	// Proxy forwards to pods.
+	Proxy *proxy.Proxy
+	// Stats measures concurrency; nil disables.
+	Stats *stats.Reporter
+	// Metrics records Prometheus metrics; nil disables.
+	Metrics *metrics.Metrics
+	// RetryAfter is sent with 503 answers; default 1s.
+	RetryAfter time.Duration
+	// Logger receives failures at V(1).
+	Logger logr.Logger
+}
+
+// Handler is the activator's data-plane http.Handler.
+type Handler struct {
+	cfg        Config
+	log        logr.Logger
+	cold       coldStates
+	retryAfter []string
+}
+
+// New returns a Handler.
+func New(cfg Config) *Handler {
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = time.Second
+	}
+	secs := int64((cfg.RetryAfter + time.Second - 1) / time.Second)
+	return &Handler{cfg: cfg, log: cfg.Logger, retryAfter: []string{strconv.FormatInt(secs, 10)}}
+}
+
+// OnColdStart records that key has no pod and requests are waiting, and
+// pokes the stats reporter. Pass it as the throttler's Config.OnColdStart.
+func (h *Handler) OnColdStart(key throttler.RevisionKey) {
+	h.cold.get(key).open()
+	if h.cfg.Stats != nil {
+		h.cfg.Stats.Poke(key)
+	}
+}
+
+// ForgetRevision drops what the handler keeps about a deleted revision,
+// including its metric series.
+func (h *Handler) ForgetRevision(key types.NamespacedName) {
+	h.cold.remove(key)
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.DeleteRevision(key)
+	}
+}
+
+// ServeHTTP routes, throttles and proxies one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if r.Host == "" {
+		h.reject(w, http.StatusBadRequest, "missing Host header", start)
+		return
+	}
+	res := h.cfg.Table.Load().Lookup(r.Host, r.URL.Path, r.Method, nil)
+	switch res.Kind {
+	case routing.MissHost:
+		h.reject(w, http.StatusNotFound, "no route for host", start)
+		return
+	case routing.MissPath:
+		h.reject(w, http.StatusNotFound, "no route for path", start)
+		return
+	case routing.MissMethod:
+		w.Header().Set("Allow", res.Allow())
+		h.reject(w, http.StatusMethodNotAllowed, "method not allowed", start)
+		return
+	}
+	h.serve(w, r, res.Revision, start)
+}
+
+// reject answers a request that matched no revision.
+func (h *Handler) reject(w http.ResponseWriter, code int, msg string, start time.Time) {
+	http.Error(w, msg, code)
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.Unrouted().Done(code, time.Since(start))
+	}
+}
+
+// attempt is one request's state across Try's calls of fn.
+type attempt struct {
+	h       *Handler
+	w       http.ResponseWriter
+	pr      proxy.Request
+	cold    *coldState
+	arrival uint64
+	start   time.Time
+	called  bool
+}
+
+func (a *attempt) run(dest string) error {
+	if !a.called {
+		a.called = true
+		if a.cold.dispatched(a.arrival) {
+			ms := time.Since(a.start).Milliseconds()
+			a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(ms, 10)}
+		}
+	}
+	err := a.h.cfg.Proxy.Serve(&a.pr, dest)
+	var pe *proxy.Error
+	if err != nil && errors.As(err, &pe) && pe.Kind == proxy.KindDial {
+		return fmt.Errorf("%w: %w", throttler.ErrDialFailed, err)
+	}
+	return err
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Revision, start time.Time) {
+	key := rev.Key
+	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
+	defer cancel()
+	a := &attempt{h: h, w: w, cold: h.cold.get(key), start: start}
+	a.arrival = a.cold.snapshot()
+	h.cfg.Proxy.PrepareInto(&a.pr, ctx, w, r)
+
+	var sh stats.Handle
+	if h.cfg.Stats != nil {
+		sh = h.cfg.Stats.Begin(key)
+	}
+	out, err := h.cfg.Throttler.Try(ctx, key, a.run)
+	sh.Done()
+
+	code, abort := h.finish(w, r, a, err)
+	if h.cfg.Metrics != nil {
+		m := h.cfg.Metrics.For(key)
+		if a.called || out.Wait > 0 {
+			m.Waited(out.Wait, out.ColdStart)
+		}
+		m.Done(code, time.Since(start))
+	}
+	if abort {
+		// The response has started: only breaking it tells the client.
+		panic(http.ErrAbortHandler)
+	}
+}

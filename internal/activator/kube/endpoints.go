@@ -1,0 +1,85 @@
+package kube
+
+import (
+	"net"
+	"slices"
+	"strconv"
+
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/utils/ptr"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// RevisionConfig returns the throttler's settings for a revision: its
+// concurrency, and the HTTP path of its readiness probe, if any, for the
+// activator's own probing of starting pods.
+func RevisionConfig(rev *servingv1alpha1.Revision) throttler.RevisionConfig {
+	rc := throttler.RevisionConfig{ContainerConcurrency: int(rev.Spec.ContainerConcurrency)}
+	if c := rev.Spec.ServingContainer(); c != nil && c.ReadinessProbe != nil && c.ReadinessProbe.HTTPGet != nil {
+		rc.ProbePath = c.ReadinessProbe.HTTPGet.Path
+		if rc.ProbePath == "" {
+			rc.ProbePath = "/"
+		}
+		if p := c.ReadinessProbe.HTTPGet.Port; p.IntValue() > 0 {
+			rc.ProbePort = p.IntValue()
+		}
+	}
+	return rc
+}
+
+// Endpoints lists the pods of a revision's EndpointSlices as ip:port, ready
+// or not. Terminating endpoints are left out: they must get no new requests.
+func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
+	var out []throttler.Endpoint
+	seen := map[string]bool{}
+	for _, s := range eps {
+		if len(s.Ports) == 0 || s.Ports[0].Port == nil {
+			continue
+		}
+		port := strconv.Itoa(int(*s.Ports[0].Port))
+		for _, e := range s.Endpoints {
+			if ptr.Deref(e.Conditions.Terminating, false) || len(e.Addresses) == 0 {
+				continue
+			}
+			addr := net.JoinHostPort(e.Addresses[0], port)
+			if seen[addr] {
+				continue
+			}
+			seen[addr] = true
+			out = append(out, throttler.Endpoint{Address: addr, Ready: ptr.Deref(e.Conditions.Ready, false)})
+		}
+	}
+	slices.SortFunc(out, func(a, b throttler.Endpoint) int {
+		switch {
+		case a.Address < b.Address:
+			return -1
+		case a.Address > b.Address:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// ActivatorShare returns how many activators are ready and this one's index
+// among them (by sorted IP), from the activator Service's EndpointSlices. An
+// activator not yet listed counts itself as one more, at the end.
+func ActivatorShare(eps []*discoveryv1.EndpointSlice, selfIP string) (count, index int) {
+	var ips []string
+	for _, s := range eps {
+		for _, e := range s.Endpoints {
+			if ptr.Deref(e.Conditions.Ready, false) && len(e.Addresses) > 0 {
+				ips = append(ips, e.Addresses[0])
+			}
+		}
+	}
+	slices.Sort(ips)
+	ips = slices.Compact(ips)
+	i := slices.Index(ips, selfIP)
+	if i < 0 {
+		return len(ips) + 1, len(ips)
+	}
+	return len(ips), i
+}

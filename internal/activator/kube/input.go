@@ -1,0 +1,84 @@
+// Package kube feeds the activator from the Kubernetes API: it turns
+// Functions, Revisions, Routes and EndpointSlices into the routing table and
+// the throttler's per-revision state.
+package kube
+
+import (
+	"k8s.io/apimachinery/pkg/types"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/routing"
+)
+
+// BuildInput turns API objects into the routing table's input. Functions
+// contribute their default host once they have a ready revision. Routes
+// contribute their hosts only while they hold them (HostsClaimed=True), with
+// the traffic the Route reconciler resolved into their status.
+func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1alpha1.Revision, routes []servingv1alpha1.Route) routing.Input {
+	in := routing.Input{Domain: domain}
+	for i := range revs {
+		r := &revs[i]
+		in.Revisions = append(in.Revisions, routing.RevisionInput{
+			Key:            types.NamespacedName{Namespace: r.Namespace, Name: r.Name},
+			TimeoutSeconds: int64(r.Spec.Timeout()),
+		})
+	}
+	for i := range fns {
+		f := &fns[i]
+		in.Functions = append(in.Functions, routing.FunctionInput{
+			Namespace: f.Namespace, Name: f.Name, LatestReadyRevision: f.Status.LatestReadyRevisionName,
+		})
+	}
+	for i := range routes {
+		if ri, ok := routeInput(&routes[i]); ok {
+			in.Routes = append(in.Routes, ri)
+		}
+	}
+	return in
+}
+
+// routeInput converts one Route; ok is false when it must not be served.
+func routeInput(rt *servingv1alpha1.Route) (routing.RouteInput, bool) {
+	if !rt.Status.GetCondition(servingv1alpha1.RouteConditionHostsClaimed).IsTrue() ||
+		len(rt.Status.Rules) != len(rt.Spec.Rules) {
+		return routing.RouteInput{}, false
+	}
+	ri := routing.RouteInput{Namespace: rt.Namespace, Name: rt.Name}
+	for _, h := range rt.Spec.Hosts {
+		ri.Hosts = append(ri.Hosts, string(h))
+	}
+	for i, rule := range rt.Spec.Rules {
+		in := routing.RuleInput{Match: matchInput(rule.Match)}
+		for _, t := range rt.Status.Rules[i].Traffic {
+			if t.RevisionName == "" {
+				continue
+			}
+			in.Traffic = append(in.Traffic, routing.TrafficInput{
+				Revision: types.NamespacedName{Namespace: rt.Namespace, Name: t.RevisionName},
+				Percent:  int(t.Percent),
+				Tag:      t.Tag,
+			})
+		}
+		if len(in.Traffic) == 0 {
+			continue
+		}
+		ri.Rules = append(ri.Rules, in)
+	}
+	return ri, len(ri.Rules) > 0
+}
+
+func matchInput(m servingv1alpha1.RouteMatch) routing.MatchInput {
+	var mi routing.MatchInput
+	if m.Path != nil {
+		mi.Path = m.Path.Value
+		mi.Type = routing.PathPrefix
+		if m.Path.Type == servingv1alpha1.PathMatchExact {
+			mi.Type = routing.PathExact
+		}
+	}
+	for _, meth := range m.Methods {
+		mi.Methods = append(mi.Methods, string(meth))
+	}
+	return mi
+}
+

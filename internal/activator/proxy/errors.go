@@ -1,0 +1,85 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net"
+)
+
+// Kind classifies a failed Serve.
+type Kind uint8
+
+const (
+	// KindBackend is a failure talking to the pod after connecting.
+	KindBackend Kind = iota + 1
+	// KindDial means connecting to the pod failed: no byte was sent.
+	KindDial
+	// KindClientBody means reading the client's request body failed.
+	KindClientBody
+	// KindClientTimeout means the client stalled while sending its body.
+	KindClientTimeout
+	// KindTimeout means the request's context deadline passed.
+	KindTimeout
+	// KindCanceled means the client went away.
+	KindCanceled
+)
+
+// String names the kind.
+func (k Kind) String() string {
+	switch k {
+	case KindBackend:
+		return "backend"
+	case KindDial:
+		return "dial"
+	case KindClientBody:
+		return "client-body"
+	case KindClientTimeout:
+		return "client-timeout"
+	case KindTimeout:
+		return "timeout"
+	case KindCanceled:
+		return "canceled"
+	}
+	return "unknown"
+}
+
+// Error is what Serve returns on failure.
+type Error struct {
+	// Kind classifies the failure.
+	Kind Kind
+	// Written is set when the response status was already sent to the
+	// client, so no error status can be written any more.
+	Written bool
+	// Dest is the pod address.
+	Dest string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *Error) Error() string {
+	return "proxy to " + e.Dest + " (" + e.Kind.String() + "): " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// classify decides the kind of a round-trip failure.
+func (r *Request) classify(err error) Kind {
+	switch r.body.failure() {
+	case bodyTimeout:
+		return KindClientTimeout
+	case bodyFailed:
+		return KindClientBody
+	}
+	if cerr := r.out.Context().Err(); cerr != nil {
+		if errors.Is(cerr, context.DeadlineExceeded) {
+			return KindTimeout
+		}
+		return KindCanceled
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return KindDial
+	}
+	return KindBackend
+}

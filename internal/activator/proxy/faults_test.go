@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDialFailureWritesNothing(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	f := newFront(t, Config{}, func() string { return dead })
+	res, err := http.Post(f.URL, "text/plain", strings.NewReader("body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	pe := f.lastErr.Load()
+	if res.StatusCode != 502 || pe == nil || pe.Kind != KindDial || pe.Written {
+		t.Fatalf("status %d, err %+v", res.StatusCode, pe)
+	}
+}
+
+func TestRetryAfterDialFailureResendsBody(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
+	p := New(Config{})
+	defer p.CloseIdleConnections()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pr := p.Prepare(r.Context(), w, r)
+		err := p.Serve(pr, dead)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Kind != KindDial {
+			t.Errorf("first attempt: %v", err)
+		}
+		if err := p.Serve(pr, be.Listener.Addr().String()); err != nil {
+			t.Errorf("second attempt: %v", err)
+		}
+	}))
+	defer s.Close()
+	res, err := http.Post(s.URL, "text/plain", strings.NewReader("the body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != "the body" {
+		t.Fatalf("got %q", b)
+	}
+}
+
+func TestBackendResetMidBody(t *testing.T) {
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		io.WriteString(w, "partial")
+		w.(http.Flusher).Flush()
+		conn, _, _ := http.NewResponseController(w).Hijack()
+		conn.(*net.TCPConn).SetLinger(0)
+		conn.Close()
+	})
+	f := newFront(t, Config{}, addr(be))
+	res, err := http.Get(f.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(res.Body)
+	res.Body.Close()
+	if err == nil {
+		t.Fatal("client read a truncated body without error")
+	}
+	pe := f.lastErr.Load()
+	if pe == nil || pe.Kind != KindBackend || !pe.Written {
+		t.Fatalf("err %+v", pe)
+	}
+}
+
+func TestContextDeadlineIsTimeout(t *testing.T) {
+	hang := make(chan struct{})
+	defer close(hang)
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})
+	p := New(Config{})
+	defer p.CloseIdleConnections()
+	done := make(chan *Error, 1)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 50*time.Millisecond)
+		defer cancel()
+		var pe *Error
+		errors.As(p.Serve(p.Prepare(ctx, w, r), be.Listener.Addr().String()), &pe)
+		done <- pe
+	}))
+	defer s.Close()
+	res, err := http.Get(s.URL)
+	if err == nil {
+		res.Body.Close()
+	}
+	if pe := <-done; pe == nil || pe.Kind != KindTimeout || pe.Written {
+		t.Fatalf("err %+v", pe)
+	}
+}

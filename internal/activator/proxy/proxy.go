@@ -1,0 +1,170 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// Config tunes a Proxy. Zero fields take the defaults below.
+type Config struct {
+	// DialTimeout bounds connecting to a pod; default 1s.
+	DialTimeout time.Duration
+	// MaxIdleConnsPerHost is the keep-alive pool size per pod; default 1024.
+	MaxIdleConnsPerHost int
+	// IdleConnTimeout closes pooled connections idle this long; default 90s.
+	IdleConnTimeout time.Duration
+	// BodyIdleTimeout is the longest a client may stall while sending its
+	// request body; default 30s, negative disables.
+	BodyIdleTimeout time.Duration
+	// TrustForwardedHeaders keeps X-Forwarded-Host and -Proto as received.
+	TrustForwardedHeaders bool
+	// Logger receives upgrade and copy failures.
+	Logger logr.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = time.Second
+	}
+	if c.MaxIdleConnsPerHost <= 0 {
+		c.MaxIdleConnsPerHost = 1024
+	}
+	if c.IdleConnTimeout <= 0 {
+		c.IdleConnTimeout = 90 * time.Second
+	}
+	if c.BodyIdleTimeout == 0 {
+		c.BodyIdleTimeout = 30 * time.Second
+	}
+	return c
+}
+
+// Proxy forwards requests to pods. It is safe for concurrent use.
+type Proxy struct {
+	cfg Config
+	h1  *http.Transport
+	h2c *http.Transport
+	log logr.Logger
+}
+
+// New returns a Proxy.
+func New(cfg Config) *Proxy {
+	cfg = cfg.withDefaults()
+	h1, h2c := newTransports(cfg)
+	return &Proxy{cfg: cfg, h1: h1, h2c: h2c, log: cfg.Logger}
+}
+
+// CloseIdleConnections closes pooled connections to pods.
+func (p *Proxy) CloseIdleConnections() {
+	p.h1.CloseIdleConnections()
+	p.h2c.CloseIdleConnections()
+}
+
+// Request is one client request prepared for forwarding; it may be served
+// more than once (a retry on another pod after KindDial).
+type Request struct {
+	in       *http.Request
+	w        http.ResponseWriter
+	out      *http.Request
+	url      url.URL
+	body     body
+	spare    [2]string
+	upgrade  string
+	attempts int
+	status   int
+}
+
+// Prepare readies r for forwarding with ctx (which carries the request's
+// deadline) as the pod request's context. It takes over r.Header, edited in
+// place: hop-by-hop and internal headers removed, X-Forwarded-* set.
+func (p *Proxy) Prepare(ctx context.Context, w http.ResponseWriter, r *http.Request) *Request {
+	pr := &Request{}
+	p.PrepareInto(pr, ctx, w, r)
+	return pr
+}
+
+// PrepareInto is Prepare into a Request the caller allocated (for example
+// embedded in its own per-request state); pr must be the zero Request.
+func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWriter, r *http.Request) {
+	pr.in, pr.w = r, w
+	pr.out = r.WithContext(ctx)
+	pr.url = *r.URL
+	pr.url.Scheme = "http"
+	pr.out.URL = &pr.url
+	pr.out.RequestURI = ""
+	pr.out.Close = false
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		pr.out.Body = nil
+		pr.out.ContentLength = 0
+	} else {
+		pr.body.rc = r.Body
+		if p.cfg.BodyIdleTimeout > 0 {
+			pr.body.ctl = http.NewResponseController(w)
+			pr.body.idle = p.cfg.BodyIdleTimeout
+		}
+		pr.out.Body = &pr.body
+	}
+	h := r.Header
+	pr.upgrade = removeHopHeaders(h)
+	if pr.upgrade != "" && r.ProtoMajor == 1 {
+		h["Connection"] = connUpgrade
+		h["Upgrade"] = []string{pr.upgrade}
+	} else {
+		pr.upgrade = ""
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		h["User-Agent"] = emptyValue
+	}
+	setForwarded(h, r, p.cfg.TrustForwardedHeaders, &pr.spare)
+}
+
+// Status returns the status sent to the client, 0 if none yet.
+func (r *Request) Status() int { return r.status }
+
+// Serve forwards the request to dest (a pod's ip:port) and streams the
+// answer to the client. It returns nil or a *Error.
+func (p *Proxy) Serve(pr *Request, dest string) error {
+	out := pr.out
+	if pr.attempts > 0 {
+		// A transport may still refer to the first attempt's request.
+		out = out.WithContext(out.Context())
+		u := pr.url
+		out.URL = &u
+	}
+	pr.attempts++
+	out.URL.Host = dest
+	t := p.h1
+	if pr.in.ProtoMajor == 2 {
+		t = p.h2c
+	}
+	res, err := t.RoundTrip(out)
+	if err != nil {
+		return &Error{Kind: pr.classify(err), Dest: dest, Err: err}
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		return p.serveUpgrade(pr, res, dest)
+	}
+	h := pr.w.Header()
+	moveResponseHeaders(h, res.Header)
+	pr.status = res.StatusCode
+	pr.w.WriteHeader(res.StatusCode)
+	err = copyResponse(pr.w, res.Body, wantsFlush(res))
+	res.Body.Close()
+	if err != nil {
+		kind := KindBackend
+		if errors.Is(err, errClientWrite) {
+			kind = KindCanceled
+		} else if k := pr.classify(err); k == KindTimeout || k == KindCanceled {
+			kind = k
+		}
+		return &Error{Kind: kind, Written: true, Dest: dest, Err: err}
+	}
+	for k, vv := range res.Trailer {
+		h[http.TrailerPrefix+k] = vv
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// serveUpgrade relays a 101 answer and then copies bytes both ways until
+// one side closes or the request's context ends.
+func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error {
+	back, ok := res.Body.(io.ReadWriteCloser)
+	if !ok {
+		res.Body.Close()
+		return &Error{Kind: KindBackend, Dest: dest, Err: errors.New("101 response body is not writable")}
+	}
+	resUp := res.Header.Get("Upgrade")
+	if pr.upgrade == "" || !strings.EqualFold(resUp, pr.upgrade) {
+		back.Close()
+		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("pod switched to protocol %q, client asked for %q", resUp, pr.upgrade)}
+	}
+	conn, brw, err := http.NewResponseController(pr.w).Hijack()
+	if err != nil {
+		back.Close()
+		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("hijack client connection: %w", err)}
+	}
+	defer conn.Close()
+	defer back.Close()
+	_ = conn.SetDeadline(time.Time{})
+	pr.status = http.StatusSwitchingProtocols
+
+	h := pr.w.Header()
+	moveResponseHeaders(h, res.Header)
+	h["Connection"] = connUpgrade
+	h["Upgrade"] = []string{resUp}
+	res.Header = h
+	res.Body = nil
+	if err := res.Write(brw); err == nil {
+		err = brw.Flush()
+	}
+	if err != nil {
+		return &Error{Kind: KindCanceled, Written: true, Dest: dest, Err: fmt.Errorf("write 101 to client: %w", err)}
+	}
+
+	errc := make(chan error, 2)
+	go func() {
+		// Bytes the client sent after its request, already buffered.
+		if n := brw.Reader.Buffered(); n > 0 {
+			if _, err := io.CopyN(back, brw, int64(n)); err != nil {
+				errc <- err
+				return
+			}
+		}
+		_, err := io.Copy(back, conn)
+		closeWrite(back)
+		errc <- err
+	}()
+	go func() {
+		_, err := io.Copy(conn, back)
+		closeWrite(conn)
+		errc <- err
+	}()
+	ctx := pr.out.Context()
+	for range 2 {
+		select {
+		case err := <-errc:
+			if err != nil {
+				return nil // either side closed; the tunnel is over
+			}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// closeWrite half-closes c when it can, so the other side sees EOF.
+func closeWrite(c any) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	} else if nc, ok := c.(net.Conn); ok {
+		_ = nc.Close()
+	}
+}

@@ -1,0 +1,199 @@
+package routing
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Problem is an input that Build refused or adjusted; the table is built
+// without it. The adapter reports problems on the objects' status.
+type Problem struct {
+	// Kind is "Route" or "Function".
+	Kind string
+	// Object names the object at fault.
+	Object types.NamespacedName
+	// Message says what was wrong.
+	Message string
+}
+
+// String formats the problem for logs.
+func (p Problem) String() string { return p.Kind + " " + p.Object.String() + ": " + p.Message }
+
+// Build makes a table from in. It never fails: invalid routes, rules and
+// host claims are left out and reported as problems.
+func Build(in Input) (*Table, []Problem) {
+	b := &builder{
+		in:        in,
+		domain:    strings.ToLower(strings.Trim(in.Domain, ".")),
+		timeouts:  make(map[types.NamespacedName]time.Duration, len(in.Revisions)),
+		revisions: make(map[types.NamespacedName]*Revision),
+		cache:     make(map[types.NamespacedName]*Revision),
+		exact:     make(map[string]*host),
+		wild:      make(map[string]*host),
+	}
+	for _, r := range in.Revisions {
+		t := r.TimeoutSeconds
+		if t <= 0 {
+			t = DefaultTimeoutSeconds
+		}
+		b.timeouts[r.Key] = time.Duration(t) * time.Second
+	}
+	routes := slices.Clone(in.Routes)
+	slices.SortStableFunc(routes, func(a, c RouteInput) int {
+		return cmp.Or(cmp.Compare(a.Namespace, c.Namespace), cmp.Compare(a.Name, c.Name))
+	})
+	fns := slices.Clone(in.Functions)
+	slices.SortStableFunc(fns, func(a, c FunctionInput) int {
+		return cmp.Or(cmp.Compare(a.Namespace, c.Namespace), cmp.Compare(a.Name, c.Name))
+	})
+
+	var tagClaims []claim
+	for _, rt := range routes {
+		tagClaims = append(tagClaims, b.addRoute(rt)...)
+	}
+	for _, fn := range fns {
+		b.addFunction(fn)
+	}
+	for _, c := range tagClaims {
+		b.claim(c)
+	}
+	return &Table{exact: b.exact, wild: b.wild, revisions: b.revisions}, b.problems
+}
+
+type builder struct {
+	in        Input
+	domain    string
+	timeouts  map[types.NamespacedName]time.Duration
+	revisions map[types.NamespacedName]*Revision // claimed revisions only
+	cache     map[types.NamespacedName]*Revision // one *Revision per key
+	exact     map[string]*host
+	wild      map[string]*host
+	problems  []Problem
+}
+
+// claim is one object's wish for one host.
+type claim struct {
+	kind  string
+	owner types.NamespacedName
+	name  string // lowercased; "*." prefix for wildcards
+	host  *host
+}
+
+func (b *builder) problem(kind string, owner types.NamespacedName, format string, args ...any) {
+	b.problems = append(b.problems, Problem{Kind: kind, Object: owner, Message: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) revision(key types.NamespacedName) *Revision {
+	if r := b.cache[key]; r != nil {
+		return r
+	}
+	t, ok := b.timeouts[key]
+	if !ok {
+		t = DefaultTimeoutSeconds * time.Second
+	}
+	r := &Revision{Key: key, Timeout: t}
+	b.cache[key] = r
+	return r
+}
+
+// claim records a host unless it is taken or belongs to another namespace.
+func (b *builder) claim(c claim) {
+	if ns, ok := b.namespaceOf(c.name); ok && ns != c.owner.Namespace {
+		b.problem(c.kind, c.owner, "host %q belongs to namespace %q", c.name, ns)
+		return
+	}
+	m, key := b.exact, c.name
+	if suffix, ok := strings.CutPrefix(c.name, "*."); ok {
+		m, key = b.wild, suffix
+	}
+	if _, taken := m[key]; taken {
+		b.problem(c.kind, c.owner, "host %q is already claimed", c.name)
+		return
+	}
+	m[key] = c.host
+	for _, ru := range c.host.rules {
+		for _, r := range ru.split.revs {
+			b.revisions[r.Key] = r
+		}
+	}
+}
+
+// namespaceOf returns ns for hosts under "{ns}.{domain}".
+func (b *builder) namespaceOf(name string) (string, bool) {
+	if b.domain == "" {
+		return "", false
+	}
+	rest, ok := strings.CutSuffix(name, "."+b.domain)
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		return rest[i+1:], true
+	}
+	return "", false // "{x}.{domain}" is not under a namespace
+}
+
+func (b *builder) addFunction(fn FunctionInput) {
+	owner := types.NamespacedName{Namespace: fn.Namespace, Name: fn.Name}
+	if fn.LatestReadyRevision == "" || b.domain == "" {
+		return
+	}
+	rev := b.revision(types.NamespacedName{Namespace: fn.Namespace, Name: fn.LatestReadyRevision})
+	h := &host{rules: []*rule{{split: split{revs: []*Revision{rev}, cum: []uint32{100}}}}}
+	name := strings.ToLower(fn.Name + "." + fn.Namespace + "." + b.domain)
+	b.claim(claim{kind: "Function", owner: owner, name: name, host: h})
+}
+
+// addRoute claims the route's hosts and returns the claims of its tag hosts,
+// which come after every other claim.
+func (b *builder) addRoute(rt RouteInput) []claim {
+	owner := types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name}
+	var rules []parsedRule
+	for i, ri := range rt.Rules {
+		pr, err := b.parseRule(ri)
+		if err != nil {
+			b.problem("Route", owner, "rule %d: %v", i, err)
+			continue
+		}
+		rules = append(rules, pr)
+	}
+	if len(rules) == 0 {
+		b.problem("Route", owner, "no valid rule")
+		return nil
+	}
+	h := &host{rules: orderRules(rules, "")}
+	tags := tagsOf(rules)
+	var tagClaims []claim
+	for _, raw := range rt.Hosts {
+		name, err := parseHost(raw)
+		if err != nil {
+			b.problem("Route", owner, "%v", err)
+			continue
+		}
+		b.claim(claim{kind: "Route", owner: owner, name: name, host: h})
+		if strings.HasPrefix(name, "*.") {
+			continue
+		}
+		for _, tag := range tags {
+			th := &host{rules: orderRules(rules, tag)}
+			tagClaims = append(tagClaims, claim{kind: "Route", owner: owner, name: tag + "-" + name, host: th})
+		}
+	}
+	return tagClaims
+}
+
+// parseHost lowercases and checks a Route host.
+func parseHost(raw string) (string, error) {
+	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(raw), "."))
+	rest := strings.TrimPrefix(name, "*.")
+	if rest == "" || len(name) > 253 || strings.ContainsAny(rest, "*:/ []") || strings.Contains(rest, "..") ||
+		rest[0] == '.' {
+		return "", fmt.Errorf("invalid host %q", raw)
+	}
+	return name, nil
+}

@@ -1,0 +1,88 @@
+package routing
+
+import "k8s.io/apimachinery/pkg/types"
+
+// DefaultTimeoutSeconds is the request timeout of a revision that sets none.
+const DefaultTimeoutSeconds = 300
+
+// PathType says how a Match compares the request path.
+type PathType string
+
+const (
+	// PathPrefix matches whole leading path segments.
+	PathPrefix PathType = "Prefix"
+	// PathExact matches the path exactly.
+	PathExact PathType = "Exact"
+)
+
+// Input is everything Build needs: the adapter from the informers fills it.
+type Input struct {
+	// Domain is the cluster domain of default hosts, e.g. "example.com".
+	Domain string
+	// Revisions carries the per-revision settings the request path needs.
+	Revisions []RevisionInput
+	// Functions give default hosts.
+	Functions []FunctionInput
+	// Routes give explicit hosts, rules and splits.
+	Routes []RouteInput
+}
+
+// RevisionInput is one Revision's request-path settings.
+type RevisionInput struct {
+	// Key names the Revision.
+	Key types.NamespacedName
+	// TimeoutSeconds bounds a request's time in the activator (queueing and
+	// proxying); 0 means DefaultTimeoutSeconds.
+	TimeoutSeconds int64
+}
+
+// FunctionInput is one Function.
+type FunctionInput struct {
+	// Namespace of the Function.
+	Namespace string
+	// Name of the Function.
+	Name string
+	// LatestReadyRevision is the name of the revision (same namespace) the
+	// default host sends to; empty means no default host yet.
+	LatestReadyRevision string
+}
+
+// RouteInput is one Route.
+type RouteInput struct {
+	// Namespace of the Route.
+	Namespace string
+	// Name of the Route.
+	Name string
+	// Hosts are exact DNS names or "*."-prefixed wildcards.
+	Hosts []string
+	// Rules are the Route's rules in the order written.
+	Rules []RuleInput
+}
+
+// RuleInput is one rule of a Route.
+type RuleInput struct {
+	// Match selects requests.
+	Match MatchInput
+	// Traffic splits the matched requests across revisions.
+	Traffic []TrafficInput
+}
+
+// MatchInput selects requests by path and method.
+type MatchInput struct {
+	// Type is PathPrefix (the default when empty) or PathExact.
+	Type PathType
+	// Path starts with "/"; empty means "/".
+	Path string
+	// Methods lists allowed HTTP methods; empty allows all.
+	Methods []string
+}
+
+// TrafficInput is one entry of a split.
+type TrafficInput struct {
+	// Revision is the resolved revision.
+	Revision types.NamespacedName
+	// Percent of the rule's requests, 0-100; a rule's entries sum to 100.
+	Percent int
+	// Tag, if set, gives the entry its own host "{tag}-{host}".
+	Tag string
+}

@@ -1,0 +1,20 @@
+// Package server runs the activator's two listeners and drains them.
+//
+//   - The data plane (Config.Addr, default ":8080") serves function traffic
+//     only: HTTP/1.1 and HTTP/2 cleartext with prior knowledge (h2c, as gRPC
+//     clients speak it), hardened with ReadHeaderTimeout (a client that
+//     does not finish its headers in time is disconnected), IdleTimeout and
+//     MaxHeaderBytes (the Go server answers 431 above it).
+//   - The admin listener (Config.AdminAddr, default ":9090") serves
+//     /healthz (200 while the process runs), /readyz (200 when ready, 503
+//     before the first routing table and while draining) and /metrics.
+//     Keeping them off the data plane means no function host can shadow
+//     them and no client can probe them through the ingress.
+//
+// Run drains when its context ends: /readyz turns 503 at once, the data
+// plane keeps accepting for DrainGrace (so load balancers see the
+// readiness change before the listener closes), then stops accepting and
+// waits up to DrainTimeout for in-flight and queued requests (WebSocket
+// tunnels included) to finish. What is still running then has its context
+// cancelled and its connection closed, and Run returns.
+package server

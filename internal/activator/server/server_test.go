@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+)
+
+type running struct {
+	data, admin string
+	cancel      context.CancelFunc
+	done        chan error
+}
+
+func start(t *testing.T, cfg Config) *running {
+	t.Helper()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	aln, _ := net.Listen("tcp", "127.0.0.1:0")
+	cfg.Listener, cfg.AdminListener = ln, aln
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{data: "http://" + ln.Addr().String(), admin: "http://" + aln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- Run(ctx, cfg) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestAdminEndpoints(t *testing.T) {
+	loaded := false
+	r := start(t, Config{
+		Handler: http.NotFoundHandler(),
+		Ready:   func() bool { return loaded },
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "m 1\n") }),
+	})
+	if c := status(t, r.admin+"/healthz"); c != 200 {
+		t.Errorf("healthz %d", c)
+	}
+	if c := status(t, r.admin+"/readyz"); c != 503 {
+		t.Errorf("readyz before table %d, want 503", c)
+	}
+	loaded = true
+	if c := status(t, r.admin+"/readyz"); c != 200 {
+		t.Errorf("readyz %d", c)
+	}
+	if c := status(t, r.admin+"/metrics"); c != 200 {
+		t.Errorf("metrics %d", c)
+	}
+	if c := status(t, r.data+"/healthz"); c != 404 {
+		t.Errorf("healthz on the data plane: %d, want the function handler's 404", c)
+	}
+}
+
+func TestDrainFinishesInFlight(t *testing.T) {
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			close(arrived)
+			<-release
+		}
+		io.WriteString(w, "done")
+	})
+	r := start(t, Config{Handler: h, DrainGrace: 200 * time.Millisecond, DrainTimeout: 10 * time.Second})
+	res := make(chan int, 1)
+	go func() { res <- status(t, r.data+"/slow") }()
+	<-arrived
+	r.cancel()
+	// Not ready at once, still serving during the grace period.
+	deadline := time.Now().Add(5 * time.Second)
+	for status(t, r.admin+"/readyz") != 503 {
+		if time.Now().After(deadline) {
+			t.Fatal("readyz did not turn 503")
+		}
+	}
+	select {
+	case err := <-r.done:
+		t.Fatalf("Run returned with a request in flight: %v", err)
+	default:
+	}
+	close(release)
+	if c := <-res; c != 200 {
+		t.Errorf("in-flight request: %d, want 200", c)
+	}
+	if err := <-r.done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	r.done <- nil // for Cleanup
+	if c := status(t, r.data+"/"); c != 0 {
+		t.Errorf("data plane still answering after drain: %d", c)
+	}
+}
+
+func TestDrainTimeoutCancelsStragglers(t *testing.T) {
+	arrived := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done() // a request that only ends when cancelled
+	})
+	r := start(t, Config{Handler: h, DrainTimeout: 300 * time.Millisecond})
+	go status(t, r.data+"/")
+	<-arrived
+	begin := time.Now()
+	r.cancel()
+	if err := <-r.done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	r.done <- nil
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("drain took %v with a 300ms timeout", d)
+	}
+}

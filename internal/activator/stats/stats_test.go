@@ -1,0 +1,181 @@
+package stats
+
+import (
+	"context"
+	"math"
+	"net"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	wire "github.com/wakefn/wake/internal/stats"
+)
+
+var (
+	revA = types.NamespacedName{Namespace: "ns", Name: "a-1"}
+	revB = types.NamespacedName{Namespace: "ns", Name: "b-1"}
+)
+
+func TestTimeWeightedConcurrency(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	fc := clocktesting.NewFakeClock(t0)
+	r := New(Config{Source: "act-1", Clock: fc})
+	// The period starts at t0 for revisions first seen at t0.
+	h1 := r.Begin(revA)
+	fc.Step(500 * time.Millisecond)
+	h2 := r.Begin(revA)
+	fc.Step(250 * time.Millisecond)
+	h1.Done()
+	hb := r.Begin(revB)
+	hb.Done()
+	fc.Step(250 * time.Millisecond)
+
+	f, ok := r.Report(fc.Now())
+	if !ok || f.Source != "act-1" || f.Timestamp != fc.Now().UnixMilli() {
+		t.Fatalf("frame %+v ok=%v", f, ok)
+	}
+	got := map[string]wire.Stat{}
+	for _, s := range f.Stats {
+		got[s.Revision] = s
+	}
+	// a: 1 for 0.5s, 2 for 0.25s, 1 for 0.25s = 1.25 request-seconds.
+	if s := got["a-1"]; math.Abs(s.AverageConcurrency-1.25) > 1e-9 || s.RequestCount != 2 {
+		t.Errorf("a-1 = %+v, want c=1.25 n=2", s)
+	}
+	if s := got["b-1"]; s.AverageConcurrency != 0 || s.RequestCount != 1 {
+		t.Errorf("b-1 = %+v, want c=0 n=1", s)
+	}
+	// Next period: h2 stays in flight for the whole second.
+	fc.Step(time.Second)
+	f, _ = r.Report(fc.Now())
+	if len(f.Stats) != 1 || f.Stats[0].Revision != "a-1" || f.Stats[0].AverageConcurrency != 1 || f.Stats[0].RequestCount != 0 {
+		t.Errorf("second period %+v", f.Stats)
+	}
+	h2.Done()
+	fc.Step(time.Second)
+	r.Report(fc.Now()) // a-1 had 0 concurrency for the whole period... almost
+	fc.Step(time.Second)
+	if f, ok := r.Report(fc.Now()); ok {
+		t.Errorf("idle period produced %+v", f)
+	}
+	r.mu.RLock()
+	n := len(r.revs)
+	r.mu.RUnlock()
+	if n != 0 {
+		t.Errorf("%d idle revisions kept, want 0", n)
+	}
+}
+
+func TestBufferDropsOldest(t *testing.T) {
+	r := New(Config{BufferFrames: 2, Clock: clocktesting.NewFakeClock(time.Unix(0, 0))})
+	for _, name := range []string{"r1", "r2", "r3", "r4", "r5"} {
+		r.Poke(types.NamespacedName{Namespace: "ns", Name: name})
+	}
+	if r.Dropped() != 3 {
+		t.Errorf("dropped %d, want 3", r.Dropped())
+	}
+	for _, want := range []string{"r4", "r5"} {
+		f, ok := r.buf.pop()
+		if !ok || f.Stats[0].Revision != want || !f.Stats[0].Poke {
+			t.Fatalf("pop %+v, want poke for %s", f, want)
+		}
+	}
+}
+
+// acceptFrames accepts one connection and returns a channel of its frames.
+func acceptFrames(t *testing.T, ln net.Listener) (net.Conn, <-chan wire.Frame) {
+	t.Helper()
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second))
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	ch := make(chan wire.Frame, 16)
+	go func() {
+		defer close(ch)
+		rd := wire.NewReader(conn)
+		for {
+			f, err := rd.Next()
+			if err != nil {
+				return
+			}
+			ch <- f
+		}
+	}()
+	return conn, ch
+}
+
+func next(t *testing.T, ch <-chan wire.Frame) wire.Frame {
+	t.Helper()
+	select {
+	case f, ok := <-ch:
+		if !ok {
+			t.Fatal("connection closed")
+		}
+		return f
+	case <-time.After(10 * time.Second):
+		t.Fatal("no frame within 10s")
+	}
+	return wire.Frame{}
+}
+
+// waitFor polls cond with a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSendPokeTicksAndReconnect(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := ln.Addr().String()
+	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	r := New(Config{Source: "act-1", Address: address, Clock: fc})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	conn, frames := acceptFrames(t, ln)
+	r.Poke(revA)
+	if f := next(t, frames); len(f.Stats) != 1 || !f.Stats[0].Poke || f.Stats[0].Revision != "a-1" || f.Source != "act-1" {
+		t.Fatalf("poke frame %+v", f)
+	}
+	h := r.Begin(revA)
+	waitFor(t, "ticker", fc.HasWaiters)
+	fc.Step(time.Second)
+	if f := next(t, frames); len(f.Stats) != 1 || f.Stats[0].RequestCount != 1 || f.Stats[0].AverageConcurrency != 1 {
+		t.Fatalf("tick frame %+v", f)
+	}
+	h.Done()
+
+	// The stat server goes away; the reporter notices and redials with
+	// backoff on the fake clock while the listener is down.
+	conn.Close()
+	ln.Close()
+	waitFor(t, "backoff timer", func() bool { return fc.Waiters() >= 2 })
+	ln, err = net.Listen("tcp", address)
+	if err != nil {
+		t.Skipf("cannot listen on %s again: %v", address, err)
+	}
+	defer ln.Close()
+	fc.Step(maxBackoff + maxBackoff/5) // past any backoff and one more tick
+	_, frames = acceptFrames(t, ln)
+	r.Poke(revB)
+	for {
+		f := next(t, frames)
+		if len(f.Stats) == 1 && f.Stats[0].Poke && f.Stats[0].Revision == "b-1" {
+			break
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/server"
+	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+const benchHost = "hello.bench.example.com"
+
+var benchKey = types.NamespacedName{Namespace: "bench", Name: "hello-00001"}
+
+// serve starts h on a fresh 127.0.0.1 port and returns its address.
+func serve(h http.Handler, s *http.Server) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	if s == nil {
+		s = &http.Server{}
+	}
+	s.Handler = h
+	go s.Serve(ln)
+	return ln.Addr().String(), func() { s.Close() }
+}
+
+// startBackend is the tiny function: a fixed 5-byte answer.
+func startBackend() (string, func()) {
+	return serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "hello")
+	}), nil)
+}
+
+// startBare is the floor: a plain ReverseProxy with a keep-alive transport.
+func startBare(backend string) (string, func()) {
+	u, _ := url.Parse("http://" + backend)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	tr := &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: true}
+	rp.Transport = tr
+	addr, stop := serve(rp, nil)
+	return addr, func() { stop(); tr.CloseIdleConnections() }
+}
+
+// activator is Wake's request path with everything on.
+type activator struct {
+	th    *throttler.Throttler
+	h     *handler.Handler
+	table *routing.Holder
+}
+
+// routingInput has n functions in 10 namespaces, plus the bench function.
+func routingInput(n int) routing.Input {
+	in := routing.Input{Domain: "example.com"}
+	for i := range n {
+		ns := fmt.Sprintf("ns-%d", i%10)
+		name := fmt.Sprintf("fn-%04d", i)
+		rev := name + "-00001"
+		in.Functions = append(in.Functions, routing.FunctionInput{Namespace: ns, Name: name, LatestReadyRevision: rev})
+		in.Revisions = append(in.Revisions, routing.RevisionInput{Key: types.NamespacedName{Namespace: ns, Name: rev}})
+	}
+	in.Functions = append(in.Functions, routing.FunctionInput{Namespace: benchKey.Namespace, Name: "hello", LatestReadyRevision: benchKey.Name})
+	return in
+}
+
+func newActivator(ctx context.Context, revisions int, statsAddr string) (*activator, error) {
+	a := &activator{table: &routing.Holder{}}
+	tbl, problems := routing.Build(routingInput(revisions))
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("routing problems: %v", problems)
+	}
+	a.table.Store(tbl)
+	st := stats.New(stats.Config{Source: "bench", Address: statsAddr})
+	go st.Run(ctx)
+	a.th = throttler.New(throttler.Config{OnColdStart: func(k throttler.RevisionKey) { a.h.OnColdStart(k) }})
+	for key := range tbl.Revisions() {
+		a.th.UpsertRevision(key, throttler.RevisionConfig{})
+	}
+	m, err := metrics.New(prometheus.NewRegistry(), metrics.Options{StatsDropped: st.Dropped})
+	if err != nil {
+		return nil, err
+	}
+	a.h = handler.New(handler.Config{Table: a.table, Throttler: a.th, Proxy: proxy.New(proxy.Config{}), Stats: st, Metrics: m, Logger: logr.Discard()})
+	return a, nil
+}
+
+func (a *activator) start() (string, func()) {
+	s := server.NewDataServer(server.Config{}, nil)
+	return serve(a.h, s)
+}
+
+// statsSink accepts stats connections and discards what they send.
+func statsSink() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c)
+		}
+	}()
+	return ln.Addr().String()
+}

@@ -1,0 +1,195 @@
+// Command activator-bench measures Wake's activator request path against
+// two references in the same run (see /work/shared/design/BENCHMARKS.md):
+// direct to a loopback backend, a bare httputil.ReverseProxy, and Wake's
+// activator handler (routing table with 1,000 functions, real throttler,
+// stats reporter and metrics on). Lanes alternate A B C A B C, at a fixed
+// open-loop rate and then closed-loop with a fixed number of connections.
+// It prints a table and writes the raw numbers as JSON; it also measures
+// the RSS of an activator process holding queued requests.
+//
+//	go run ./test/bench/activator            # 20 s per open-loop lane, 2 rounds
+//	go run ./test/bench/activator -quick     # a few seconds in all
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+type report struct {
+	Started   time.Time  `json:"started"`
+	Rate      int        `json:"rate_rps"`
+	Conns     int        `json:"closed_loop_conns"`
+	Results   []result   `json:"results"`
+	Summary   []summary  `json:"summary"`
+	Memory    *memResult `json:"memory,omitempty"`
+	GoVersion string     `json:"go_version"`
+}
+
+// summary is a lane's medians over rounds, and its cost over direct.
+type summary struct {
+	Lane          string  `json:"lane"`
+	P50ms         float64 `json:"p50_ms"`
+	P90ms         float64 `json:"p90_ms"`
+	P99ms         float64 `json:"p99_ms"`
+	AddedP50ms    float64 `json:"added_p50_ms"`
+	AddedP99ms    float64 `json:"added_p99_ms"`
+	Errors        int     `json:"errors"`
+	MaxRPS        float64 `json:"closed_loop_rps"`
+	ThroughputPct float64 `json:"throughput_vs_direct_pct"`
+}
+
+func main() {
+	var (
+		duration  = flag.Duration("duration", 20*time.Second, "open-loop duration per lane and round")
+		closedDur = flag.Duration("closed-duration", 5*time.Second, "closed-loop duration per lane and round")
+		rounds    = flag.Int("rounds", 2, "rounds of A B C")
+		rate      = flag.Int("rate", 1000, "open-loop requests per second")
+		conns     = flag.Int("conns", 64, "closed-loop connections")
+		revisions = flag.Int("revisions", 1000, "functions in the routing table")
+		queued    = flag.Int("queued", 10000, "requests held in queues for the memory lane (0 skips it)")
+		quick     = flag.Bool("quick", false, "short run: 2 s lanes, 1 round, 1,000 queued")
+		out       = flag.String("out", "bin/bench/activator.json", "JSON output path")
+		memChildF = flag.Bool("mem-child", false, "internal: run as the memory lane's activator")
+	)
+	flag.Parse()
+	if *memChildF {
+		memChild(*revisions)
+		return
+	}
+	if *quick {
+		*duration, *closedDur, *rounds, *queued = 2*time.Second, 2*time.Second, 1, 1000
+	}
+	if err := run(*duration, *closedDur, *rounds, *rate, *conns, *revisions, *queued, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-activator:", err)
+		os.Exit(1)
+	}
+}
+
+func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queued int, out string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	backend, stopBackend := startBackend()
+	defer stopBackend()
+	bare, stopBare := startBare(backend)
+	defer stopBare()
+	act, err := newActivator(ctx, revisions, statsSink())
+	if err != nil {
+		return err
+	}
+	act.th.SetEndpoints(benchKey, []throttlerEndpoint{{Address: backend, Ready: true}})
+	actAddr, stopAct := act.start()
+	defer stopAct()
+
+	lanes := []struct{ name, addr string }{{"direct", backend}, {"bare-proxy", bare}, {"activator", actAddr}}
+	rep := report{Started: time.Now().UTC(), Rate: rate, Conns: conns, GoVersion: goVersion()}
+	// Warm up every lane's connections and code paths.
+	for _, l := range lanes {
+		closedLoop("http://"+l.addr+"/", benchHost, conns, 300*time.Millisecond)
+	}
+	for round := 1; round <= rounds; round++ {
+		for _, l := range lanes {
+			r := openLoop("http://"+l.addr+"/", benchHost, rate, duration)
+			r.Lane, r.Round = l.name, round
+			fmt.Fprintf(os.Stderr, "open   round %d %-10s p50 %.3f ms p99 %.3f ms errors %d\n", round, l.name, r.P50ms, r.P99ms, r.Errors)
+			rep.Results = append(rep.Results, r)
+		}
+	}
+	for round := 1; round <= rounds; round++ {
+		for _, l := range lanes {
+			r := closedLoop("http://"+l.addr+"/", benchHost, conns, closedDur)
+			r.Lane, r.Round = l.name, round
+			fmt.Fprintf(os.Stderr, "closed round %d %-10s %.0f req/s errors %d\n", round, l.name, r.Throughput, r.Errors)
+			rep.Results = append(rep.Results, r)
+		}
+	}
+	rep.Summary = summarizeLanes(rep.Results, []string{"direct", "bare-proxy", "activator"})
+	if queued > 0 {
+		m, err := measureMemory(revisions, queued)
+		if err != nil {
+			return err
+		}
+		rep.Memory = &m
+	}
+	printTable(rep)
+	return writeJSON(out, rep)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func summarizeLanes(results []result, lanes []string) []summary {
+	var sums []summary
+	for _, lane := range lanes {
+		var p50, p90, p99, rps []float64
+		s := summary{Lane: lane}
+		for _, r := range results {
+			if r.Lane != lane {
+				continue
+			}
+			s.Errors += r.Errors
+			if r.Mode == "open" {
+				p50, p90, p99 = append(p50, r.P50ms), append(p90, r.P90ms), append(p99, r.P99ms)
+			} else {
+				rps = append(rps, r.Throughput)
+			}
+		}
+		s.P50ms, s.P90ms, s.P99ms, s.MaxRPS = median(p50), median(p90), median(p99), median(rps)
+		sums = append(sums, s)
+	}
+	for i := range sums {
+		sums[i].AddedP50ms = sums[i].P50ms - sums[0].P50ms
+		sums[i].AddedP99ms = sums[i].P99ms - sums[0].P99ms
+		if sums[0].MaxRPS > 0 {
+			sums[i].ThroughputPct = 100 * sums[i].MaxRPS / sums[0].MaxRPS
+		}
+	}
+	return sums
+}
+
+func printTable(rep report) {
+	fmt.Printf("\nactivator request path: open loop %d req/s (medians of rounds), closed loop %d connections\n\n", rep.Rate, rep.Conns)
+	fmt.Printf("%-11s %8s %8s %8s %10s %10s %11s %9s %7s\n", "lane", "p50 ms", "p90 ms", "p99 ms", "+p50 ms", "+p99 ms", "max req/s", "vs direct", "errors")
+	for _, s := range rep.Summary {
+		fmt.Printf("%-11s %8.3f %8.3f %8.3f %10.3f %10.3f %11.0f %8.0f%% %7d\n",
+			s.Lane, s.P50ms, s.P90ms, s.P99ms, s.AddedP50ms, s.AddedP99ms, s.MaxRPS, s.ThroughputPct, s.Errors)
+	}
+	if len(rep.Summary) == 3 && rep.Summary[1].AddedP50ms > 0 {
+		fmt.Printf("\nactivator added / bare proxy added: p50 %.2f, p99 %.2f\n",
+			rep.Summary[2].AddedP50ms/rep.Summary[1].AddedP50ms, rep.Summary[2].AddedP99ms/rep.Summary[1].AddedP99ms)
+	}
+	if m := rep.Memory; m != nil {
+		fmt.Printf("\nmemory: %d revisions, %d requests held (%s): VmHWM %.0f MB (baseline %.0f MB), VmRSS %.0f MB\n",
+			m.Revisions, m.Queued, m.Protocol, m.HeldHWMMB, m.BaselineHWMMB, m.HeldRSSMB)
+	}
+}
+
+func writeJSON(path string, rep report) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	fmt.Printf("\nraw numbers: %s\n", path)
+	return nil
+}

@@ -10,7 +10,10 @@ import (
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -38,6 +41,10 @@ func main() {
 		LeaderElection:          *leaderElect,
 		LeaderElectionID:        "wake-controller",
 		LeaderElectionNamespace: *namespace,
+		// Wake reads ConfigMaps only in its own namespace (wake-config).
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{*namespace: {}}},
+		}},
 	})
 	if err != nil {
 		log.Error(err, "create manager")

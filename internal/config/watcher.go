@@ -31,7 +31,7 @@ type Watcher struct {
 	Recorder events.EventRecorder
 }
 
-// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",namespace=wake-system,resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile loads wake-config into the Store.

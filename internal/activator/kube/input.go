@@ -81,4 +81,3 @@ func matchInput(m servingv1alpha1.RouteMatch) routing.MatchInput {
 	}
 	return mi
 }
-

@@ -1,0 +1,115 @@
+// Package app assembles the activator from its parts: the API caches and
+// watchers, the routing table, the throttler, the stats reporter, the handler
+// and the server. cmd/activator only parses flags and calls Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+
+	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/kube"
+	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/server"
+	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/scheme"
+)
+
+// Options configures Run.
+type Options struct {
+	// Kube reaches the API server.
+	Kube *rest.Config
+	// Addr is the data-plane listen address.
+	Addr string
+	// AdminAddr serves /healthz, /readyz and /metrics.
+	AdminAddr string
+	// AutoscalerAddress is the autoscaler's stat server, host:port.
+	AutoscalerAddress string
+	// SystemNamespace is Wake's namespace (wake-config, the activator
+	// Service).
+	SystemNamespace string
+	// ActivatorService names the activators' Service.
+	ActivatorService string
+	// PodName and PodIP identify this activator.
+	PodName, PodIP string
+	// DrainGrace keeps accepting requests after readiness turns off, so
+	// that load balancers notice first.
+	DrainGrace time.Duration
+	// Log receives the activator's logs.
+	Log logr.Logger
+}
+
+// Run runs the activator until ctx ends, then drains.
+func Run(ctx context.Context, o Options) error {
+	store := config.NewStore()
+	sch := scheme.New()
+	sysCache, err := kube.NewSystemCache(o.Kube, sch, o.SystemNamespace, o.ActivatorService)
+	if err != nil {
+		return fmt.Errorf("system cache: %w", err)
+	}
+	apiCache, err := kube.NewCache(o.Kube, sch)
+	if err != nil {
+		return fmt.Errorf("api cache: %w", err)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return sysCache.Start(gctx) })
+
+	// The throttler's settings come from wake-config, so it is built once
+	// the system cache has synced.
+	sys := &kube.SystemWatcher{Cache: sysCache, Config: store, SelfIP: o.PodIP, Log: o.Log.WithName("system")}
+	if err := sys.Start(gctx); err != nil {
+		return errors.Join(err, g.Wait())
+	}
+	var h *handler.Handler
+	cfg := store.Load().Activator
+	th := throttler.New(throttler.Config{
+		QueueDepth:  cfg.QueueDepth,
+		ProbePeriod: cfg.ProbePeriod,
+		OnColdStart: func(k throttler.RevisionKey) { h.OnColdStart(k) },
+		Logger:      o.Log.WithName("throttler"),
+	})
+	defer th.Close()
+	sys.BindActivators(th.SetActivators)
+
+	reporter := stats.New(stats.Config{Source: o.PodName, Address: o.AutoscalerAddress, Logger: o.Log.WithName("stats")})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m, err := metrics.New(reg, metrics.Options{Depth: handler.ThrottlerDepth(th), StatsDropped: reporter.Dropped})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	table := &routing.Holder{}
+	h = handler.New(handler.Config{
+		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Logger: o.Log.WithName("proxy")}),
+		Stats: reporter, Metrics: m, Logger: o.Log.WithName("handler"),
+	})
+	watcher := &kube.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
+		OnRevisionDeleted: func(k types.NamespacedName) { h.ForgetRevision(k) }}
+
+	g.Go(func() error { return apiCache.Start(gctx) })
+	g.Go(func() error { return watcher.Start(gctx) })
+	g.Go(func() error { reporter.Run(gctx); return nil })
+	g.Go(func() error {
+		return server.Run(gctx, server.Config{
+			Handler: h, Addr: o.Addr, AdminAddr: o.AdminAddr,
+			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: table.Loaded,
+			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),
+		})
+	})
+	return g.Wait()
+}

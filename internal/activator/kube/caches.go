@@ -1,0 +1,48 @@
+package kube
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/config"
+)
+
+// NewCache returns the cache for the Watcher: every Function, Revision and
+// Route, and only the EndpointSlices of revision Services.
+func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
+	hasRevision, err := labels.NewRequirement(servingv1alpha1.RevisionLabelKey, selection.Exists, nil)
+	if err != nil {
+		return nil, fmt.Errorf("revision label selector: %w", err)
+	}
+	return cache.New(cfg, cache.Options{
+		Scheme: scheme,
+		ByObject: map[client.Object]cache.ByObject{
+			&discoveryv1.EndpointSlice{}: {Label: labels.NewSelector().Add(*hasRevision)},
+		},
+	})
+}
+
+// NewSystemCache returns the cache for the SystemWatcher: wake-config and
+// the EndpointSlices of the activator Service, in namespace ns.
+func NewSystemCache(cfg *rest.Config, scheme *runtime.Scheme, ns, activatorService string) (cache.Cache, error) {
+	return cache.New(cfg, cache.Options{
+		Scheme:            scheme,
+		DefaultNamespaces: map[string]cache.Config{ns: {}},
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {Field: fields.OneTermEqualSelector("metadata.name", config.Name)},
+			&discoveryv1.EndpointSlice{}: {Label: labels.SelectorFromSet(labels.Set{
+				discoveryv1.LabelServiceName: activatorService,
+			})},
+		},
+	})
+}

@@ -1,0 +1,185 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-logr/logr"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/config"
+)
+
+// Throttler is what the Watcher tells the throttler.
+type Throttler interface {
+	UpsertRevision(key throttler.RevisionKey, rc throttler.RevisionConfig)
+	DeleteRevision(key throttler.RevisionKey)
+	SetEndpoints(key throttler.RevisionKey, eps []throttler.Endpoint)
+}
+
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=functions;revisions;routes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
+
+// Watcher keeps the routing table and the throttler in step with the API: it
+// rebuilds the table whenever a Function, Revision or Route changes (a
+// request sees the old table or the new one, never a mix) and passes each
+// revision's settings and endpoints to the throttler.
+type Watcher struct {
+	// Cache holds Functions, Revisions, Routes and the revisions'
+	// EndpointSlices (those labelled with serving.wake.dev/revision).
+	Cache cache.Cache
+	// Table receives each new routing table.
+	Table *routing.Holder
+	// Throttler receives revision settings and endpoints.
+	Throttler Throttler
+	// OnRevisionDeleted is called after a revision is removed (metrics).
+	OnRevisionDeleted func(key types.NamespacedName)
+	// Config supplies the domain of Function hosts.
+	Config *config.Store
+	// Log records table rebuilds and refused inputs.
+	Log logr.Logger
+
+	kick chan struct{}
+}
+
+// Start registers the event handlers and rebuilds the table on every change
+// until ctx ends. The Cache must be started separately.
+func (w *Watcher) Start(ctx context.Context) error {
+	w.kick = make(chan struct{}, 1)
+	for _, obj := range []client.Object{&servingv1alpha1.Function{}, &servingv1alpha1.Route{}} {
+		if err := w.handle(ctx, obj, toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { w.Rebuild() },
+			UpdateFunc: func(any, any) { w.Rebuild() },
+			DeleteFunc: func(any) { w.Rebuild() },
+		}); err != nil {
+			return err
+		}
+	}
+	if err := w.handle(ctx, &servingv1alpha1.Revision{}, toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { w.upsertRevision(o) },
+		UpdateFunc: func(_, o any) { w.upsertRevision(o) },
+		DeleteFunc: func(o any) { w.deleteRevision(o) },
+	}); err != nil {
+		return err
+	}
+	if err := w.handle(ctx, &discoveryv1.EndpointSlice{}, toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { w.syncEndpoints(ctx, o) },
+		UpdateFunc: func(_, o any) { w.syncEndpoints(ctx, o) },
+		DeleteFunc: func(o any) { w.syncEndpoints(ctx, o) },
+	}); err != nil {
+		return err
+	}
+	if !w.Cache.WaitForCacheSync(ctx) {
+		return fmt.Errorf("activator cache did not sync")
+	}
+	w.Config.Subscribe(func(*config.Config) { w.Rebuild() })
+	for {
+		if err := w.rebuild(ctx); err != nil {
+			w.Log.Error(err, "rebuild routing table")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.kick:
+		}
+	}
+}
+
+// Rebuild asks for the routing table to be rebuilt; calls coalesce.
+func (w *Watcher) Rebuild() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Watcher) handle(ctx context.Context, obj client.Object, h toolscache.ResourceEventHandler) error {
+	inf, err := w.Cache.GetInformer(ctx, obj)
+	if err != nil {
+		return fmt.Errorf("informer for %T: %w", obj, err)
+	}
+	if _, err := inf.AddEventHandler(h); err != nil {
+		return fmt.Errorf("event handler for %T: %w", obj, err)
+	}
+	return nil
+}
+
+// rebuild builds a new table from the cache and publishes it.
+func (w *Watcher) rebuild(ctx context.Context) error {
+	var (
+		fns    servingv1alpha1.FunctionList
+		revs   servingv1alpha1.RevisionList
+		routes servingv1alpha1.RouteList
+	)
+	for _, l := range []client.ObjectList{&fns, &revs, &routes} {
+		if err := w.Cache.List(ctx, l); err != nil {
+			return fmt.Errorf("list %T: %w", l, err)
+		}
+	}
+	table, problems := routing.Build(BuildInput(w.Config.Load().Domain, fns.Items, revs.Items, routes.Items))
+	for _, p := range problems {
+		w.Log.Info("routing input refused", "kind", p.Kind, "object", p.Object.String(), "problem", p.Message)
+	}
+	w.Table.Store(table)
+	w.Log.V(1).Info("routing table rebuilt", "functions", len(fns.Items), "revisions", len(revs.Items), "routes", len(routes.Items))
+	return nil
+}
+
+func (w *Watcher) upsertRevision(o any) {
+	rev, ok := o.(*servingv1alpha1.Revision)
+	if !ok {
+		return
+	}
+	w.Throttler.UpsertRevision(types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name}, RevisionConfig(rev))
+	w.Rebuild()
+}
+
+func (w *Watcher) deleteRevision(o any) {
+	if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+		o = t.Obj
+	}
+	rev, ok := o.(*servingv1alpha1.Revision)
+	if !ok {
+		return
+	}
+	key := types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name}
+	w.Throttler.DeleteRevision(key)
+	if w.OnRevisionDeleted != nil {
+		w.OnRevisionDeleted(key)
+	}
+	w.Rebuild()
+}
+
+// syncEndpoints passes the current endpoints of the slice's revision to the
+// throttler, from all of that revision's slices in the cache.
+func (w *Watcher) syncEndpoints(ctx context.Context, o any) {
+	if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+		o = t.Obj
+	}
+	s, ok := o.(*discoveryv1.EndpointSlice)
+	if !ok {
+		return
+	}
+	rev := s.Labels[servingv1alpha1.RevisionLabelKey]
+	if rev == "" {
+		return
+	}
+	list := &discoveryv1.EndpointSliceList{}
+	if err := w.Cache.List(ctx, list, client.InNamespace(s.Namespace),
+		client.MatchingLabels{servingv1alpha1.RevisionLabelKey: rev}); err != nil {
+		w.Log.Error(err, "list endpoint slices", "revision", rev)
+		return
+	}
+	slices := make([]*discoveryv1.EndpointSlice, len(list.Items))
+	for i := range list.Items {
+		slices[i] = &list.Items[i]
+	}
+	w.Throttler.SetEndpoints(types.NamespacedName{Namespace: s.Namespace, Name: rev}, Endpoints(slices))
+}

@@ -1,0 +1,155 @@
+package kube
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+func route(claimed bool, statusRules ...servingv1alpha1.RuleStatus) servingv1alpha1.Route {
+	rt := servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "api"},
+		Spec: servingv1alpha1.RouteSpec{
+			Hosts: []servingv1alpha1.Hostname{"api.example.com"},
+			Rules: []servingv1alpha1.RouteRule{{
+				Match: servingv1alpha1.RouteMatch{
+					Path:    &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchExact, Value: "/v1"},
+					Methods: []servingv1alpha1.HTTPMethod{"GET"},
+				},
+				Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "a", Percent: 100, Tag: "t"}},
+			}},
+		},
+		Status: servingv1alpha1.RouteStatus{Rules: statusRules},
+	}
+	rt.Status.InitializeConditions()
+	if claimed {
+		rt.Status.MarkHostsClaimed()
+	} else {
+		rt.Status.MarkHostsTaken("api.example.com is held by other/api")
+	}
+	return rt
+}
+
+func TestBuildInput(t *testing.T) {
+	resolved := servingv1alpha1.RuleStatus{Traffic: []servingv1alpha1.ResolvedTarget{{FunctionName: "a", RevisionName: "a-00002", Percent: 100, Tag: "t"}}}
+	fns := []servingv1alpha1.Function{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a"},
+		Status:     servingv1alpha1.FunctionStatus{LatestReadyRevisionName: "a-00002"},
+	}}
+	revs := []servingv1alpha1.Revision{{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a-00002"},
+		Spec:       servingv1alpha1.RevisionSpec{TimeoutSeconds: 30},
+	}}
+	wantRevs := []routing.RevisionInput{{Key: types.NamespacedName{Namespace: "ns", Name: "a-00002"}, TimeoutSeconds: 30}}
+	wantFns := []routing.FunctionInput{{Namespace: "ns", Name: "a", LatestReadyRevision: "a-00002"}}
+
+	tests := []struct {
+		name   string
+		routes []servingv1alpha1.Route
+		want   []routing.RouteInput
+	}{{
+		name:   "claimed route with resolved traffic is served",
+		routes: []servingv1alpha1.Route{route(true, resolved)},
+		want: []routing.RouteInput{{Namespace: "ns", Name: "api", Hosts: []string{"api.example.com"},
+			Rules: []routing.RuleInput{{
+				Match:   routing.MatchInput{Type: routing.PathExact, Path: "/v1", Methods: []string{"GET"}},
+				Traffic: []routing.TrafficInput{{Revision: types.NamespacedName{Namespace: "ns", Name: "a-00002"}, Percent: 100, Tag: "t"}},
+			}}}},
+	}, {
+		name:   "route whose hosts are taken is not served",
+		routes: []servingv1alpha1.Route{route(false, resolved)},
+	}, {
+		name:   "route not resolved yet is not served",
+		routes: []servingv1alpha1.Route{route(true)},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := BuildInput("example.com", fns, revs, tt.routes)
+			want := routing.Input{Domain: "example.com", Revisions: wantRevs, Functions: wantFns, Routes: tt.want}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("BuildInput (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRevisionConfig(t *testing.T) {
+	rev := func(probe *corev1.Probe) *servingv1alpha1.Revision {
+		return &servingv1alpha1.Revision{Spec: servingv1alpha1.RevisionSpec{
+			ContainerConcurrency: 4,
+			Containers:           []servingv1alpha1.Container{{Image: "x", ReadinessProbe: probe}},
+		}}
+	}
+	tests := []struct {
+		name  string
+		probe *corev1.Probe
+		want  throttler.RevisionConfig
+	}{
+		{"no probe: TCP", nil, throttler.RevisionConfig{ContainerConcurrency: 4}},
+		{"tcp probe", &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}}}, throttler.RevisionConfig{ContainerConcurrency: 4}},
+		{"http probe with port", &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(9000)}}},
+			throttler.RevisionConfig{ContainerConcurrency: 4, ProbePath: "/ready", ProbePort: 9000}},
+		{"http probe without path", &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{}}},
+			throttler.RevisionConfig{ContainerConcurrency: 4, ProbePath: "/"}},
+	}
+	for _, tt := range tests {
+		if got := RevisionConfig(rev(tt.probe)); got != tt.want {
+			t.Errorf("%s: RevisionConfig = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func slice(port int32, eps ...discoveryv1.Endpoint) *discoveryv1.EndpointSlice {
+	return &discoveryv1.EndpointSlice{Ports: []discoveryv1.EndpointPort{{Port: ptr.To(port)}}, Endpoints: eps}
+}
+
+func ep(ip string, ready, terminating bool) discoveryv1.Endpoint {
+	return discoveryv1.Endpoint{Addresses: []string{ip},
+		Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(ready), Terminating: ptr.To(terminating)}}
+}
+
+func TestEndpoints(t *testing.T) {
+	got := Endpoints([]*discoveryv1.EndpointSlice{
+		slice(8080, ep("10.0.0.2", true, false), ep("10.0.0.1", false, false), ep("10.0.0.3", false, true)),
+		slice(8080, ep("10.0.0.2", true, false), ep("fd00::1", true, false)),
+		{Endpoints: []discoveryv1.Endpoint{ep("10.0.0.9", true, false)}}, // no port yet
+	})
+	want := []throttler.Endpoint{
+		{Address: "10.0.0.1:8080", Ready: false},
+		{Address: "10.0.0.2:8080", Ready: true},
+		{Address: "[fd00::1]:8080", Ready: true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Endpoints (-want +got):\n%s", diff)
+	}
+}
+
+func TestActivatorShare(t *testing.T) {
+	s := []*discoveryv1.EndpointSlice{
+		slice(8080, ep("10.0.0.3", true, false), ep("10.0.0.1", true, false), ep("10.0.0.2", false, false)),
+	}
+	tests := []struct {
+		self         string
+		count, index int
+	}{
+		{"10.0.0.1", 2, 0},
+		{"10.0.0.3", 2, 1},
+		{"10.0.0.2", 3, 2}, // not ready yet: counts itself at the end
+		{"", 3, 2},
+	}
+	for _, tt := range tests {
+		if c, i := ActivatorShare(s, tt.self); c != tt.count || i != tt.index {
+			t.Errorf("ActivatorShare(self %q) = %d, %d; want %d, %d", tt.self, c, i, tt.count, tt.index)
+		}
+	}
+}

@@ -61,6 +61,10 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 build: ## Build the controller and activator binaries into bin/.
 	CGO_ENABLED=0 go build -o $(BIN)/ ./cmd/...
 
+.PHONY: bench-activator
+bench-activator: ## Benchmark the activator's request path against direct and a bare proxy (BENCH_ARGS=-quick for a short run).
+	go run ./test/bench/activator $(BENCH_ARGS)
+
 ##@ Tools (built from pinned Go modules into bin/, reused when present)
 
 .PHONY: envtest

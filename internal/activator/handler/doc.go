@@ -1,6 +1,7 @@
 // Package handler is the activator's request path: route lookup, then the
 // throttler (a pod slot, waiting in the revision's queue if needed), then
-// the proxy to the pod.
+// the proxy to the pod in the protocol the revision serves (HTTP/1.1 or
+// h2c, from routing.Revision.Protocol, whatever the client speaks).
 //
 // # Status codes
 //
@@ -38,8 +39,11 @@
 //
 // # Cold starts
 //
-// A request that waited while its revision had no pod gets the response
-// header Wake-Cold-Start: <milliseconds waited>. The handler learns of cold
-// starts through OnColdStart, which wiring passes as the throttler's
-// Config.OnColdStart; it also pokes the stats reporter.
+// A request that the throttler held for a cold start (it arrived while its
+// revision had no usable pod: throttler.Outcome.ColdStart) gets the response
+// header Wake-Cold-Start: <milliseconds it waited in the throttler>, taken
+// from the outcome the throttler hands to the proxying function; other
+// requests, including those that only queued for capacity, get none. An
+// error answer written by the activator drops it. OnColdStart, which wiring
+// passes as the throttler's Config.OnColdStart, pokes the stats reporter.
 package handler

@@ -84,22 +84,32 @@ func newEnv(t *testing.T) *env {
 // revision registers revision name with the given pods and routes host
 // "{name}.test" to it.
 func (e *env) revision(name string, cc, depth int, timeoutSeconds int64, pods ...string) types.NamespacedName {
-	key := types.NamespacedName{Namespace: "ns", Name: name}
-	e.th.UpsertRevision(key, throttler.RevisionConfig{ContainerConcurrency: cc, QueueDepth: depth})
+	return e.register(routing.RevisionInput{Key: types.NamespacedName{Namespace: "ns", Name: name}, TimeoutSeconds: timeoutSeconds}, cc, depth, pods...)
+}
+
+// register is revision for any routing settings; in.Key's namespace must
+// be "ns".
+func (e *env) register(in routing.RevisionInput, cc, depth int, pods ...string) types.NamespacedName {
+	e.th.UpsertRevision(in.Key, throttler.RevisionConfig{ContainerConcurrency: cc, QueueDepth: depth})
 	var eps []throttler.Endpoint
 	for _, p := range pods {
 		eps = append(eps, throttler.Endpoint{Address: p, Ready: true})
 	}
-	e.th.SetEndpoints(key, eps)
-	e.route(name, timeoutSeconds)
-	return key
+	e.th.SetEndpoints(in.Key, eps)
+	e.routeInput(in)
+	return in.Key
 }
 
 // route adds host "{name}.test" → ns/name without touching the throttler.
 func (e *env) route(name string, timeoutSeconds int64) {
+	e.routeInput(routing.RevisionInput{Key: types.NamespacedName{Namespace: "ns", Name: name}, TimeoutSeconds: timeoutSeconds})
+}
+
+// routeInput adds host "{in.Key.Name}.test" → in.Key.
+func (e *env) routeInput(rin routing.RevisionInput) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.revs = append(e.revs, routing.RevisionInput{Key: types.NamespacedName{Namespace: "ns", Name: name}, TimeoutSeconds: timeoutSeconds})
+	e.revs = append(e.revs, rin)
 	in := routing.Input{Revisions: e.revs}
 	for _, r := range e.revs {
 		in.Routes = append(in.Routes, routing.RouteInput{

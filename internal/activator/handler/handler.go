@@ -20,7 +20,7 @@ import (
 
 // Throttler is the part of *throttler.Throttler the handler uses.
 type Throttler interface {
-	Try(ctx context.Context, key throttler.RevisionKey, fn func(dest string) error) (throttler.Outcome, error)
+	Try(ctx context.Context, key throttler.RevisionKey, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
 }
 
 // Config wires a Handler.
@@ -45,7 +45,6 @@ type Config struct {
 type Handler struct {
 	cfg        Config
 	log        logr.Logger
-	cold       coldStates
 	retryAfter []string
 }
 
@@ -58,19 +57,17 @@ func New(cfg Config) *Handler {
 	return &Handler{cfg: cfg, log: cfg.Logger, retryAfter: []string{strconv.FormatInt(secs, 10)}}
 }
 
-// OnColdStart records that key has no pod and requests are waiting, and
-// pokes the stats reporter. Pass it as the throttler's Config.OnColdStart.
+// OnColdStart pokes the stats reporter, if any: key has no pod and requests
+// are waiting. Pass it as the throttler's Config.OnColdStart.
 func (h *Handler) OnColdStart(key throttler.RevisionKey) {
-	h.cold.get(key).open()
 	if h.cfg.Stats != nil {
 		h.cfg.Stats.Poke(key)
 	}
 }
 
-// ForgetRevision drops what the handler keeps about a deleted revision,
-// including its metric series.
+// ForgetRevision drops what the handler keeps about a deleted revision:
+// its metric series.
 func (h *Handler) ForgetRevision(key types.NamespacedName) {
-	h.cold.remove(key)
 	if h.cfg.Metrics != nil {
 		h.cfg.Metrics.DeleteRevision(key)
 	}
@@ -109,22 +106,18 @@ func (h *Handler) reject(w http.ResponseWriter, code int, msg string, start time
 
 // attempt is one request's state across Try's calls of fn.
 type attempt struct {
-	h       *Handler
-	w       http.ResponseWriter
-	pr      proxy.Request
-	cold    *coldState
-	arrival uint64
-	start   time.Time
-	called  bool
+	h      *Handler
+	w      http.ResponseWriter
+	pr     proxy.Request
+	called bool
 }
 
-func (a *attempt) run(dest string) error {
-	if !a.called {
-		a.called = true
-		if a.cold.dispatched(a.arrival) {
-			ms := time.Since(a.start).Milliseconds()
-			a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(ms, 10)}
-		}
+// run proxies to dest. o is the throttler's outcome so far: a request it
+// held for a cold start reports its wait (both attempts' on a retry).
+func (a *attempt) run(dest string, o throttler.Outcome) error {
+	a.called = true
+	if o.ColdStart {
+		a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(o.Wait.Milliseconds(), 10)}
 	}
 	err := a.h.cfg.Proxy.Serve(&a.pr, dest)
 	var pe *proxy.Error
@@ -138,9 +131,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	key := rev.Key
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
-	a := &attempt{h: h, w: w, cold: h.cold.get(key), start: start}
-	a.arrival = a.cold.snapshot()
-	h.cfg.Proxy.PrepareInto(&a.pr, ctx, w, r)
+	a := &attempt{h: h, w: w}
+	h.cfg.Proxy.PrepareInto(&a.pr, ctx, w, r, backendProtocol(rev.Protocol))
 
 	var sh stats.Handle
 	if h.cfg.Stats != nil {
@@ -161,4 +153,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 		// The response has started: only breaking it tells the client.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// backendProtocol maps the revision's protocol to the proxy's.
+func backendProtocol(p routing.Protocol) proxy.Protocol {
+	if p == routing.ProtocolH2C {
+		return proxy.H2C
+	}
+	return proxy.HTTP1
 }

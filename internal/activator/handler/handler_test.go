@@ -283,30 +283,3 @@ func TestMalformedAndSlowClients(t *testing.T) {
 		})
 	}
 }
-
-func TestH2CThroughActivator(t *testing.T) {
-	e := newEnv(t)
-	be := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
-		io.WriteString(w, r.Proto)
-	}))
-	be.Config.Protocols = new(http.Protocols)
-	be.Config.Protocols.SetUnencryptedHTTP2(true)
-	be.Start()
-	defer be.Close()
-	e.revision("grpc", 0, 0, 0, hostOf(be))
-	tr := &http.Transport{Protocols: new(http.Protocols)}
-	tr.Protocols.SetUnencryptedHTTP2(true)
-	defer tr.CloseIdleConnections()
-	req, _ := http.NewRequest("POST", "http://"+e.addr+"/svc/M", strings.NewReader("x"))
-	req.Host = "grpc.test"
-	res, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if string(b) != "HTTP/2.0" || res.Trailer.Get("Grpc-Status") != "0" {
-		t.Fatalf("got %q trailers %v", b, res.Trailer)
-	}
-}

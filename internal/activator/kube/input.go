@@ -18,10 +18,14 @@ func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1a
 	in := routing.Input{Domain: domain}
 	for i := range revs {
 		r := &revs[i]
-		in.Revisions = append(in.Revisions, routing.RevisionInput{
+		ri := routing.RevisionInput{
 			Key:            types.NamespacedName{Namespace: r.Namespace, Name: r.Name},
 			TimeoutSeconds: int64(r.Spec.Timeout()),
-		})
+		}
+		if c := r.Spec.ServingContainer(); c != nil {
+			ri.Protocol = routing.Protocol(c.ServingProtocol())
+		}
+		in.Revisions = append(in.Revisions, ri)
 	}
 	for i := range fns {
 		f := &fns[i]

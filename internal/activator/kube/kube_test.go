@@ -48,9 +48,11 @@ func TestBuildInput(t *testing.T) {
 	}}
 	revs := []servingv1alpha1.Revision{{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a-00002"},
-		Spec:       servingv1alpha1.RevisionSpec{TimeoutSeconds: 30},
+		Spec: servingv1alpha1.RevisionSpec{TimeoutSeconds: 30, Containers: []servingv1alpha1.Container{{
+			Image: "x", Port: &servingv1alpha1.ServingPort{Protocol: servingv1alpha1.ProtocolH2C},
+		}}},
 	}}
-	wantRevs := []routing.RevisionInput{{Key: types.NamespacedName{Namespace: "ns", Name: "a-00002"}, TimeoutSeconds: 30}}
+	wantRevs := []routing.RevisionInput{{Key: types.NamespacedName{Namespace: "ns", Name: "a-00002"}, TimeoutSeconds: 30, Protocol: routing.ProtocolH2C}}
 	wantFns := []routing.FunctionInput{{Namespace: "ns", Name: "a", LatestReadyRevision: "a-00002"}}
 
 	tests := []struct {

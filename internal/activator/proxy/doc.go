@@ -9,15 +9,22 @@
 //
 // # Protocols
 //
-//   - HTTP/1.1 to the pod over keep-alive pools (Config.MaxIdleConnsPerHost
+// The protocol to the pod is the revision's (the Protocol passed to
+// Prepare), whatever the client speaks: an HTTP/1.1 client can call an h2c
+// function and an h2c client (gRPC) an HTTP/1.1 one.
+//
+//   - HTTP1: HTTP/1.1 over keep-alive pools (Config.MaxIdleConnsPerHost
 //     per pod, no compression, short dial timeout).
-//   - A request that arrived over HTTP/2 (h2c prior knowledge, which is how
-//     gRPC speaks cleartext) goes to the pod over h2c prior knowledge too;
-//     trailers are passed through.
-//   - Upgrades (WebSocket and others) on HTTP/1.1: the pod's 101 answer is
-//     relayed, then bytes are copied both ways until either side closes or
-//     the request's context ends (the revision timeout, or the server's
-//     drain deadline).
+//   - H2C: HTTP/2 over cleartext with prior knowledge, which is how gRPC
+//     speaks cleartext, multiplexed on one connection per pod.
+//   - Trailers are passed through in every combination (HTTP/1.1 chunked
+//     trailers or HTTP/2 trailers on either side).
+//   - Upgrades (WebSocket and others) from an HTTP/1.1 client to an HTTP1
+//     pod: the pod's 101 answer is relayed, then bytes are copied both ways
+//     until either side closes or the request's context ends (the revision
+//     timeout, or the server's drain deadline). Towards an H2C pod, or from
+//     an HTTP/2 client, the Upgrade header is dropped like any hop-by-hop
+//     header and the request is forwarded as an ordinary one.
 //   - Bodies stream both ways; nothing is buffered whole. A response of
 //     unknown length (chunked, gRPC, server-sent events) is flushed after
 //     every read from the pod.

@@ -36,7 +36,7 @@ func TestRetryAfterDialFailureResendsBody(t *testing.T) {
 	p := New(Config{})
 	defer p.CloseIdleConnections()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pr := p.Prepare(r.Context(), w, r)
+		pr := p.Prepare(r.Context(), w, r, HTTP1)
 		err := p.Serve(pr, dead)
 		var pe *Error
 		if !errors.As(err, &pe) || pe.Kind != KindDial {
@@ -99,7 +99,7 @@ func TestContextDeadlineIsTimeout(t *testing.T) {
 		ctx, cancel := context.WithTimeout(r.Context(), 50*time.Millisecond)
 		defer cancel()
 		var pe *Error
-		errors.As(p.Serve(p.Prepare(ctx, w, r), be.Listener.Addr().String()), &pe)
+		errors.As(p.Serve(p.Prepare(ctx, w, r, HTTP1), be.Listener.Addr().String()), &pe)
 		done <- pe
 	}))
 	defer s.Close()

@@ -79,7 +79,7 @@ func TestH2CAndTrailers(t *testing.T) {
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 		w.Header().Set(http.TrailerPrefix+"Grpc-Message", "fine")
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFrontTo(t, Config{}, H2C, addr(be))
 	req, _ := http.NewRequest("POST", f.URL+"/pkg.Svc/Method", strings.NewReader("payload"))
 	req.Header.Set("Te", "trailers")
 	req.Header.Set("Content-Type", "application/grpc")

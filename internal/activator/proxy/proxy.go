@@ -74,23 +74,25 @@ type Request struct {
 	body     body
 	spare    [2]string
 	upgrade  string
+	proto    Protocol
 	attempts int
 	status   int
 }
 
-// Prepare readies r for forwarding with ctx (which carries the request's
-// deadline) as the pod request's context. It takes over r.Header, edited in
-// place: hop-by-hop and internal headers removed, X-Forwarded-* set.
-func (p *Proxy) Prepare(ctx context.Context, w http.ResponseWriter, r *http.Request) *Request {
+// Prepare readies r for forwarding to a pod that serves proto, with ctx
+// (which carries the request's deadline) as the pod request's context. It
+// takes over r.Header, edited in place: hop-by-hop and internal headers
+// removed, X-Forwarded-* set.
+func (p *Proxy) Prepare(ctx context.Context, w http.ResponseWriter, r *http.Request, proto Protocol) *Request {
 	pr := &Request{}
-	p.PrepareInto(pr, ctx, w, r)
+	p.PrepareInto(pr, ctx, w, r, proto)
 	return pr
 }
 
 // PrepareInto is Prepare into a Request the caller allocated (for example
 // embedded in its own per-request state); pr must be the zero Request.
-func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	pr.in, pr.w = r, w
+func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWriter, r *http.Request, proto Protocol) {
+	pr.in, pr.w, pr.proto = r, w, proto
 	pr.out = r.WithContext(ctx)
 	pr.url = *r.URL
 	pr.url.Scheme = "http"
@@ -110,7 +112,7 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 	}
 	h := r.Header
 	pr.upgrade = removeHopHeaders(h)
-	if pr.upgrade != "" && r.ProtoMajor == 1 {
+	if pr.upgrade != "" && r.ProtoMajor == 1 && proto == HTTP1 {
 		h["Connection"] = connUpgrade
 		h["Upgrade"] = []string{pr.upgrade}
 	} else {
@@ -137,11 +139,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	}
 	pr.attempts++
 	out.URL.Host = dest
-	t := p.h1
-	if pr.in.ProtoMajor == 2 {
-		t = p.h2c
-	}
-	res, err := t.RoundTrip(out)
+	res, err := p.transport(pr.proto).RoundTrip(out)
 	if err != nil {
 		return &Error{Kind: pr.classify(err), Dest: dest, Err: err}
 	}

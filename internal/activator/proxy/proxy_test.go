@@ -19,11 +19,19 @@ type front struct {
 	lastErr atomic.Pointer[Error]
 }
 
+// newFront is newFrontTo for HTTP/1.1 pods.
 func newFront(t *testing.T, cfg Config, dest func() string) *front {
+	t.Helper()
+	return newFrontTo(t, cfg, HTTP1, dest)
+}
+
+// newFrontTo starts a front (serving HTTP/1.1 and h2c) that proxies to pods
+// serving proto.
+func newFrontTo(t *testing.T, cfg Config, proto Protocol, dest func() string) *front {
 	t.Helper()
 	f := &front{p: New(cfg)}
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pr := f.p.Prepare(r.Context(), w, r)
+		pr := f.p.Prepare(r.Context(), w, r, proto)
 		if err := f.p.Serve(pr, dest()); err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) {

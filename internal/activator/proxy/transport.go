@@ -6,6 +6,34 @@ import (
 	"time"
 )
 
+// Protocol is the protocol a pod serves; the proxy speaks it to the pod
+// whatever protocol the client speaks.
+type Protocol uint8
+
+const (
+	// HTTP1 is HTTP/1.1 over keep-alive connections (the zero value).
+	HTTP1 Protocol = iota
+	// H2C is HTTP/2 over cleartext with prior knowledge, as gRPC servers
+	// speak it.
+	H2C
+)
+
+// String names the protocol as api/v1alpha1 does.
+func (p Protocol) String() string {
+	if p == H2C {
+		return "h2c"
+	}
+	return "http1"
+}
+
+// transport returns the transport that speaks proto.
+func (p *Proxy) transport(proto Protocol) *http.Transport {
+	if proto == H2C {
+		return p.h2c
+	}
+	return p.h1
+}
+
 // newTransports returns the HTTP/1.1 keep-alive transport and the h2c
 // (prior knowledge) transport to pods.
 func newTransports(cfg Config) (h1, h2c *http.Transport) {

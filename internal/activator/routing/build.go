@@ -13,7 +13,7 @@ import (
 // Problem is an input that Build refused or adjusted; the table is built
 // without it. The adapter reports problems on the objects' status.
 type Problem struct {
-	// Kind is "Route" or "Function".
+	// Kind is "Route", "Function" or "Revision".
 	Kind string
 	// Object names the object at fault.
 	Object types.NamespacedName
@@ -30,18 +30,14 @@ func Build(in Input) (*Table, []Problem) {
 	b := &builder{
 		in:        in,
 		domain:    strings.ToLower(strings.Trim(in.Domain, ".")),
-		timeouts:  make(map[types.NamespacedName]time.Duration, len(in.Revisions)),
+		settings:  make(map[types.NamespacedName]Revision, len(in.Revisions)),
 		revisions: make(map[types.NamespacedName]*Revision),
 		cache:     make(map[types.NamespacedName]*Revision),
 		exact:     make(map[string]*host),
 		wild:      make(map[string]*host),
 	}
 	for _, r := range in.Revisions {
-		t := r.TimeoutSeconds
-		if t <= 0 {
-			t = DefaultTimeoutSeconds
-		}
-		b.timeouts[r.Key] = time.Duration(t) * time.Second
+		b.settings[r.Key] = b.revisionSettings(r)
 	}
 	routes := slices.Clone(in.Routes)
 	slices.SortStableFunc(routes, func(a, c RouteInput) int {
@@ -68,7 +64,7 @@ func Build(in Input) (*Table, []Problem) {
 type builder struct {
 	in        Input
 	domain    string
-	timeouts  map[types.NamespacedName]time.Duration
+	settings  map[types.NamespacedName]Revision  // from Input.Revisions
 	revisions map[types.NamespacedName]*Revision // claimed revisions only
 	cache     map[types.NamespacedName]*Revision // one *Revision per key
 	exact     map[string]*host
@@ -92,13 +88,33 @@ func (b *builder) revision(key types.NamespacedName) *Revision {
 	if r := b.cache[key]; r != nil {
 		return r
 	}
-	t, ok := b.timeouts[key]
-	if !ok {
-		t = DefaultTimeoutSeconds * time.Second
+	r := new(Revision)
+	if s, ok := b.settings[key]; ok {
+		*r = s
+	} else {
+		*r = b.revisionSettings(RevisionInput{Key: key})
 	}
-	r := &Revision{Key: key, Timeout: t}
 	b.cache[key] = r
 	return r
+}
+
+// revisionSettings applies the defaults to one revision's settings. An
+// unknown protocol is reported and taken as HTTP/1.1.
+func (b *builder) revisionSettings(in RevisionInput) Revision {
+	t := in.TimeoutSeconds
+	if t <= 0 {
+		t = DefaultTimeoutSeconds
+	}
+	p := in.Protocol
+	switch p {
+	case ProtocolHTTP1, ProtocolH2C:
+	case "":
+		p = ProtocolHTTP1
+	default:
+		b.problem("Revision", in.Key, "unknown protocol %q, using %q", p, ProtocolHTTP1)
+		p = ProtocolHTTP1
+	}
+	return Revision{Key: in.Key, Timeout: time.Duration(t) * time.Second, Protocol: p}
 }
 
 // claim records a host unless it is taken or belongs to another namespace.

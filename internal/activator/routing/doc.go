@@ -42,6 +42,15 @@
 //     with Result.Allow listing the methods of all rules whose path
 //     matched).
 //
+// # Revisions
+//
+// A lookup resolves to a *Revision carrying what the request path needs:
+// its timeout (TimeoutSeconds, DefaultTimeoutSeconds when unset) and the
+// protocol its pods serve (ProtocolHTTP1 when unset, or ProtocolH2C). A
+// revision with an unknown protocol is served over HTTP/1.1 and reported as
+// a Problem; one sent traffic but absent from Input.Revisions takes the
+// defaults.
+//
 // # Traffic split
 //
 // A rule's traffic entries carry integer percents summing to 100. Lookup

@@ -15,6 +15,17 @@ const (
 	PathExact PathType = "Exact"
 )
 
+// Protocol is the HTTP protocol a revision's pods serve; the values are
+// those of api/v1alpha1's Protocol.
+type Protocol string
+
+const (
+	// ProtocolHTTP1 is HTTP/1.1.
+	ProtocolHTTP1 Protocol = "http1"
+	// ProtocolH2C is HTTP/2 over cleartext with prior knowledge (gRPC).
+	ProtocolH2C Protocol = "h2c"
+)
+
 // Input is everything Build needs: the adapter from the informers fills it.
 type Input struct {
 	// Domain is the cluster domain of default hosts, e.g. "example.com".
@@ -34,6 +45,10 @@ type RevisionInput struct {
 	// TimeoutSeconds bounds a request's time in the activator (queueing and
 	// proxying); 0 means DefaultTimeoutSeconds.
 	TimeoutSeconds int64
+	// Protocol is what the revision's pods serve: ProtocolHTTP1 (the
+	// default when empty) or ProtocolH2C, as api/v1alpha1's
+	// Container.ServingProtocol() returns it.
+	Protocol Protocol
 }
 
 // FunctionInput is one Function.

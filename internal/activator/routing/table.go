@@ -15,6 +15,10 @@ type Revision struct {
 	Key types.NamespacedName
 	// Timeout bounds a request's time in the activator.
 	Timeout time.Duration
+	// Protocol is what the revision's pods serve: ProtocolHTTP1 or
+	// ProtocolH2C, never empty. The proxy speaks it to the pod whatever
+	// the client speaks.
+	Protocol Protocol
 }
 
 // Kind says whether a lookup found a revision, and if not, why.

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -17,11 +18,22 @@ import (
 type Config struct {
 	// Source is this activator's pod name, the frames' "src".
 	Source string
-	// Address is the autoscaler's stat server, host:port.
+	// Address is the autoscalers' stat servers, host:port. The host is
+	// normally a headless Service's DNS name
+	// ("wake-autoscaler.wake-system.svc:8090"): it resolves to every
+	// autoscaler replica, leader and standbys, and each gets the same
+	// frames over its own connection. An IP works too.
 	Address string
+	// Resolver lists the stat servers; nil means DNSResolver(Address, nil).
+	// Tests inject one.
+	Resolver Resolver
+	// ResolvePeriod is how often Resolver is called again; default
+	// DefaultResolvePeriod (5s).
+	ResolvePeriod time.Duration
 	// Clock is the time source; nil means the real clock.
 	Clock clock.WithTicker
-	// BufferFrames bounds the frames waiting to be sent; default 64.
+	// BufferFrames bounds the frames waiting to be sent, per stat server;
+	// default 64.
 	BufferFrames int
 	// DialTimeout bounds one connection attempt; default 2s.
 	DialTimeout time.Duration
@@ -41,7 +53,10 @@ type Reporter struct {
 	mu   sync.RWMutex
 	revs map[types.NamespacedName]*revision
 
-	buf     *ring
+	tmu     sync.Mutex
+	targets map[string]*target // by ip:port
+	senders sync.WaitGroup
+
 	dropped atomic.Uint64
 	sent    atomic.Uint64
 }
@@ -60,24 +75,31 @@ func New(cfg Config) *Reporter {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 5 * time.Second
 	}
+	if cfg.ResolvePeriod <= 0 {
+		cfg.ResolvePeriod = DefaultResolvePeriod
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = DNSResolver(cfg.Address, nil)
+	}
 	return &Reporter{
-		cfg:   cfg,
-		clock: cfg.Clock,
-		log:   cfg.Logger,
-		revs:  make(map[types.NamespacedName]*revision),
-		buf:   newRing(cfg.BufferFrames),
+		cfg:     cfg,
+		clock:   cfg.Clock,
+		log:     cfg.Logger,
+		revs:    make(map[types.NamespacedName]*revision),
+		targets: make(map[string]*target),
 	}
 }
 
-// Dropped returns the number of frames dropped because the buffer was full
-// or a write failed.
+// Dropped returns the number of frames dropped, counted per stat server:
+// its buffer was full, a write to it failed, or no stat server was known.
 func (r *Reporter) Dropped() uint64 { return r.dropped.Load() }
 
-// Sent returns the number of frames written to a connection.
+// Sent returns the number of frames written to connections, counted per
+// stat server.
 func (r *Reporter) Sent() uint64 { return r.sent.Load() }
 
-// Poke sends a poke frame for key at once. It has the signature of the
-// throttler's Config.OnColdStart and never blocks.
+// Poke sends a poke frame for key to every stat server at once. It has the
+// signature of the throttler's Config.OnColdStart and never blocks.
 func (r *Reporter) Poke(key types.NamespacedName) {
 	r.enqueue(wire.Frame{
 		Source:    r.cfg.Source,
@@ -86,33 +108,36 @@ func (r *Reporter) Poke(key types.NamespacedName) {
 	})
 }
 
-// Run reports every wire.Period and sends frames until ctx ends.
+// Run resolves the stat servers, reports every wire.Period and sends the
+// frames to every stat server until ctx ends. Call it once.
 func (r *Reporter) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Add(1)
+	tick := r.clock.NewTicker(wire.Period)
+	defer tick.Stop()
+	resolveTick := r.clock.NewTicker(r.cfg.ResolvePeriod)
+	defer resolveTick.Stop()
+	resolved := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		r.send(ctx)
+		defer close(resolved)
+		r.resolveLoop(ctx, resolveTick.C())
 	}()
-	t := r.clock.NewTicker(wire.Period)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			wg.Wait()
+			<-resolved
+			r.stopTargets()
 			return
-		case now := <-t.C():
-			if f, ok := r.Report(now); ok {
-				r.enqueue(f)
-			}
+		case now := <-tick.C():
+			r.enqueue(r.Report(now))
 		}
 	}
 }
 
-// Report cuts the period ending at now into a frame; ok is false when no
-// revision had traffic. Run calls it every period; tests may call it.
-func (r *Reporter) Report(now time.Time) (f wire.Frame, ok bool) {
-	f = wire.Frame{Source: r.cfg.Source, Timestamp: now.UnixMilli()}
+// Report cuts the period ending at now into a frame. The frame is a
+// snapshot: it lists every revision that had traffic in the period, and
+// none when there was no traffic (an empty, non-nil Stats, sent all the
+// same). Run calls it every period; tests may call it.
+func (r *Reporter) Report(now time.Time) wire.Frame {
+	f := wire.Frame{Source: r.cfg.Source, Timestamp: now.UnixMilli(), Stats: []wire.Stat{}}
 	var idle []types.NamespacedName
 	r.mu.RLock()
 	for key, rev := range r.revs {
@@ -141,11 +166,16 @@ func (r *Reporter) Report(now time.Time) (f wire.Frame, ok bool) {
 		}
 		r.mu.Unlock()
 	}
-	return f, len(f.Stats) > 0
+	return f
 }
 
+// enqueue encodes f once and queues it for every stat server.
 func (r *Reporter) enqueue(f wire.Frame) {
-	if r.buf.push(f) {
+	var b bytes.Buffer
+	if err := wire.Write(&b, f); err != nil {
 		r.dropped.Add(1)
+		r.log.Info("stats frame dropped", "error", err.Error(), "entries", len(f.Stats))
+		return
 	}
+	r.broadcast(b.Bytes())
 }

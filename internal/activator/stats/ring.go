@@ -1,28 +1,25 @@
 package stats
 
-import (
-	"sync"
+import "sync"
 
-	wire "github.com/wakefn/wake/internal/stats"
-)
-
-// ring is a bounded FIFO of frames that drops the oldest when full.
+// ring is a bounded FIFO of encoded frames that drops the oldest when full.
 type ring struct {
 	mu     sync.Mutex
-	frames []wire.Frame
+	frames [][]byte
 	head   int
 	n      int
 	ready  chan struct{} // has a token while frames are waiting
 }
 
 func newRing(size int) *ring {
-	return &ring{frames: make([]wire.Frame, size), ready: make(chan struct{}, 1)}
+	return &ring{frames: make([][]byte, size), ready: make(chan struct{}, 1)}
 }
 
-// push adds f and reports whether the oldest frame was dropped for it.
-func (q *ring) push(f wire.Frame) (dropped bool) {
+// push adds frame f and reports whether the oldest frame was dropped for it.
+func (q *ring) push(f []byte) (dropped bool) {
 	q.mu.Lock()
 	if q.n == len(q.frames) {
+		q.frames[q.head] = nil
 		q.head = (q.head + 1) % len(q.frames)
 		q.n--
 		dropped = true
@@ -38,14 +35,14 @@ func (q *ring) push(f wire.Frame) (dropped bool) {
 }
 
 // pop removes the oldest frame.
-func (q *ring) pop() (wire.Frame, bool) {
+func (q *ring) pop() ([]byte, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.n == 0 {
-		return wire.Frame{}, false
+		return nil, false
 	}
 	f := q.frames[q.head]
-	q.frames[q.head] = wire.Frame{}
+	q.frames[q.head] = nil
 	q.head = (q.head + 1) % len(q.frames)
 	q.n--
 	return f, true

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"time"
-
-	wire "github.com/wakefn/wake/internal/stats"
 )
 
 const (
@@ -16,14 +14,17 @@ const (
 	maxBackoff = 5 * time.Second
 )
 
-// send keeps a connection to the autoscaler and writes queued frames on it
-// until ctx ends.
-func (r *Reporter) send(ctx context.Context) {
+// send keeps a connection to t and writes t's queued frames on it until
+// ctx ends (Run ends, or t is no longer resolved).
+func (r *Reporter) send(ctx context.Context, t *target) {
 	backoff := minBackoff
 	for ctx.Err() == nil {
-		conn, err := r.dial(ctx)
+		conn, err := r.dial(ctx, t.addr)
 		if err != nil {
-			r.log.V(1).Info("stats connection failed", "address", r.cfg.Address, "error", err.Error(), "retryIn", backoff.String())
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.V(1).Info("stats connection failed", "address", t.addr, "error", err.Error(), "retryIn", backoff.String())
 			if !r.sleep(ctx, backoff) {
 				return
 			}
@@ -31,20 +32,20 @@ func (r *Reporter) send(ctx context.Context) {
 			continue
 		}
 		backoff = minBackoff
-		r.log.Info("stats connected", "address", r.cfg.Address)
-		err = r.stream(ctx, conn)
+		r.log.Info("stats connected", "address", t.addr)
+		err = r.stream(ctx, conn, t)
 		conn.Close()
 		if ctx.Err() == nil {
-			r.log.Info("stats connection lost", "address", r.cfg.Address, "error", fmt.Sprint(err))
+			r.log.Info("stats connection lost", "address", t.addr, "error", fmt.Sprint(err))
 		}
 	}
 }
 
-func (r *Reporter) dial(ctx context.Context) (net.Conn, error) {
+func (r *Reporter) dial(ctx context.Context, addr string) (net.Conn, error) {
 	d := net.Dialer{Timeout: r.cfg.DialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", r.cfg.Address)
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("dial stats server %s: %w", r.cfg.Address, err)
+		return nil, fmt.Errorf("dial stats server %s: %w", addr, err)
 	}
 	return conn, nil
 }
@@ -62,8 +63,9 @@ func (r *Reporter) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// stream writes frames until a write fails, the peer closes, or ctx ends.
-func (r *Reporter) stream(ctx context.Context, conn net.Conn) error {
+// stream writes t's frames until a write fails, the peer closes, or ctx
+// ends.
+func (r *Reporter) stream(ctx context.Context, conn net.Conn, t *target) error {
 	closed := make(chan error, 1)
 	go func() {
 		// The stat server never writes: any read result means it is gone.
@@ -76,12 +78,12 @@ func (r *Reporter) stream(ctx context.Context, conn net.Conn) error {
 	}()
 	for {
 		for {
-			f, ok := r.buf.pop()
+			f, ok := t.buf.pop()
 			if !ok {
 				break
 			}
 			_ = conn.SetWriteDeadline(time.Now().Add(r.cfg.WriteTimeout))
-			if err := wire.Write(conn, f); err != nil {
+			if _, err := conn.Write(f); err != nil {
 				r.dropped.Add(1)
 				return fmt.Errorf("write stats frame: %w", err)
 			}
@@ -92,7 +94,7 @@ func (r *Reporter) stream(ctx context.Context, conn net.Conn) error {
 			return ctx.Err()
 		case err := <-closed:
 			return fmt.Errorf("stats server closed the connection: %w", err)
-		case <-r.buf.ready:
+		case <-t.buf.ready:
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"net"
@@ -32,9 +33,9 @@ func TestTimeWeightedConcurrency(t *testing.T) {
 	hb.Done()
 	fc.Step(250 * time.Millisecond)
 
-	f, ok := r.Report(fc.Now())
-	if !ok || f.Source != "act-1" || f.Timestamp != fc.Now().UnixMilli() {
-		t.Fatalf("frame %+v ok=%v", f, ok)
+	f := r.Report(fc.Now())
+	if f.Source != "act-1" || f.Timestamp != fc.Now().UnixMilli() {
+		t.Fatalf("frame %+v", f)
 	}
 	got := map[string]wire.Stat{}
 	for _, s := range f.Stats {
@@ -49,7 +50,7 @@ func TestTimeWeightedConcurrency(t *testing.T) {
 	}
 	// Next period: h2 stays in flight for the whole second.
 	fc.Step(time.Second)
-	f, _ = r.Report(fc.Now())
+	f = r.Report(fc.Now())
 	if len(f.Stats) != 1 || f.Stats[0].Revision != "a-1" || f.Stats[0].AverageConcurrency != 1 || f.Stats[0].RequestCount != 0 {
 		t.Errorf("second period %+v", f.Stats)
 	}
@@ -57,8 +58,10 @@ func TestTimeWeightedConcurrency(t *testing.T) {
 	fc.Step(time.Second)
 	r.Report(fc.Now()) // a-1 had 0 concurrency for the whole period... almost
 	fc.Step(time.Second)
-	if f, ok := r.Report(fc.Now()); ok {
-		t.Errorf("idle period produced %+v", f)
+	// An idle period still gives a frame, with no entry: a snapshot saying
+	// "no traffic from this activator".
+	if f := r.Report(fc.Now()); f.Stats == nil || len(f.Stats) != 0 {
+		t.Errorf("idle period produced %+v, want an empty snapshot", f)
 	}
 	r.mu.RLock()
 	n := len(r.revs)
@@ -70,16 +73,27 @@ func TestTimeWeightedConcurrency(t *testing.T) {
 
 func TestBufferDropsOldest(t *testing.T) {
 	r := New(Config{BufferFrames: 2, Clock: clocktesting.NewFakeClock(time.Unix(0, 0))})
+	r.Poke(revA) // no stat server known yet: dropped
+	if r.Dropped() != 1 {
+		t.Errorf("dropped %d with no stat server, want 1", r.Dropped())
+	}
+	// A stat server that never takes its frames (no sender running).
+	tg := &target{addr: "10.0.0.1:8090", buf: newRing(2)}
+	r.targets[tg.addr] = tg
 	for _, name := range []string{"r1", "r2", "r3", "r4", "r5"} {
 		r.Poke(types.NamespacedName{Namespace: "ns", Name: name})
 	}
-	if r.Dropped() != 3 {
-		t.Errorf("dropped %d, want 3", r.Dropped())
+	if r.Dropped() != 4 {
+		t.Errorf("dropped %d, want 4", r.Dropped())
 	}
 	for _, want := range []string{"r4", "r5"} {
-		f, ok := r.buf.pop()
-		if !ok || f.Stats[0].Revision != want || !f.Stats[0].Poke {
-			t.Fatalf("pop %+v, want poke for %s", f, want)
+		b, ok := tg.buf.pop()
+		if !ok {
+			t.Fatalf("pop: empty, want poke for %s", want)
+		}
+		f, err := wire.NewReader(bytes.NewReader(b)).Next()
+		if err != nil || len(f.Stats) != 1 || f.Stats[0].Revision != want || !f.Stats[0].Poke {
+			t.Fatalf("pop %+v %v, want poke for %s", f, err, want)
 		}
 	}
 }
@@ -163,7 +177,8 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 	// backoff on the fake clock while the listener is down.
 	conn.Close()
 	ln.Close()
-	waitFor(t, "backoff timer", func() bool { return fc.Waiters() >= 2 })
+	// Waiters: the period and resolve tickers, and the backoff timer.
+	waitFor(t, "backoff timer", func() bool { return fc.Waiters() >= 3 })
 	ln, err = net.Listen("tcp", address)
 	if err != nil {
 		t.Skipf("cannot listen on %s again: %v", address, err)

@@ -15,7 +15,7 @@ func BenchmarkTry(b *testing.B) {
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
 			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
 			ctx := context.Background()
-			fn := func(string) error { return nil }
+			fn := func(string, Outcome) error { return nil }
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := th.Try(ctx, testKey, fn); err != nil {
@@ -35,7 +35,7 @@ func BenchmarkTryParallel(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		fn := func(string) error { return nil }
+		fn := func(string, Outcome) error { return nil }
 		for pb.Next() {
 			if _, err := th.Try(ctx, testKey, fn); err != nil {
 				b.Error(err)

@@ -139,9 +139,12 @@ func TestColdStartPhasesFakeClock(t *testing.T) {
 	h.notStarted(t)
 	clk.Step(period) // the next probe passes
 	h.waitStarted(t)
-	r := h.finish(t, nil)
 	want := Outcome{Dest: addr, Wait: 35 * time.Millisecond, ColdStart: true,
 		EndpointWait: 10 * time.Millisecond, ReadyWait: 25 * time.Millisecond}
+	if h.seen != want {
+		t.Errorf("fn saw %+v, want %+v", h.seen, want)
+	}
+	r := h.finish(t, nil)
 	if r.err != nil || r.out != want {
 		t.Fatalf("Try = %+v, %v; want %+v", r.out, r.err, want)
 	}
@@ -180,7 +183,7 @@ func TestColdStartPokesOncePerEpisode(t *testing.T) {
 	expectPokes(1)
 
 	// Warm requests do not poke.
-	if out, err := th.Try(bg, testKey, func(string) error { return nil }); err != nil || out.ColdStart {
+	if out, err := th.Try(bg, testKey, func(string, Outcome) error { return nil }); err != nil || out.ColdStart {
 		t.Fatalf("warm Try: %+v, %v", out, err)
 	}
 	expectPokes(0)
@@ -263,7 +266,7 @@ func TestDialFailureDemotesProbedPod(t *testing.T) {
 	eventually(t, "probe to pass", func() bool { st, _ := th.Stats(testKey); return st.Pods == 1 })
 
 	up.Store(false)
-	_, err := th.Try(context.Background(), testKey, func(string) error { return ErrDialFailed })
+	_, err := th.Try(context.Background(), testKey, func(string, Outcome) error { return ErrDialFailed })
 	if !errors.Is(err, ErrDialFailed) {
 		t.Fatalf("Try: %v, want the dial error (no other pod)", err)
 	}

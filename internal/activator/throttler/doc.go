@@ -8,8 +8,8 @@
 // containerConcurrency (cc). A pod is usable when its endpoint is ready, or
 // when it has never been ready but has passed our own probe.
 //
-// Try takes a slot on a usable pod, calls fn with the pod's ip:port, and
-// frees the slot when fn returns. The per-pod count of taken slots is the
+// Try takes a slot on a usable pod, calls fn with the pod's ip:port and the
+// Outcome so far, and frees the slot when fn returns. The per-pod count of taken slots is the
 // pod's breaker: with cc > 0 it never exceeds the pod's capacity. Pods are
 // picked round-robin among those with a free slot. With cc == 0 (unlimited)
 // there is no per-pod limit, and the pick is the less loaded of two random
@@ -56,5 +56,7 @@
 //
 // Stats and RangeStats report queue depth, requests in flight and
 // cumulative arrivals per revision. Each Try returns an Outcome with the
-// time it waited, whether it was a cold start, and the phases of that wait.
+// time it waited, whether it was a cold start, and the phases of that wait;
+// fn receives the same Outcome as it stands before the pod is called, so
+// the handler can report the wait in the response's headers.
 package throttler

@@ -54,6 +54,7 @@ type held struct {
 	started chan string // receives dest when fn is called
 	release chan error  // fn returns what is sent here
 	done    chan result
+	seen    Outcome // what fn was called with; read after waitStarted
 }
 
 // startHeld runs Try in the background with a fn that blocks until the test
@@ -62,8 +63,8 @@ func startHeld(ctx context.Context, th *Throttler, key RevisionKey) *held {
 	h := &held{started: make(chan string, 1), release: make(chan error, 1), done: make(chan result, 1)}
 	go func() {
 		var dest string
-		out, err := th.Try(ctx, key, func(d string) error {
-			dest = d
+		out, err := th.Try(ctx, key, func(d string, o Outcome) error {
+			dest, h.seen = d, o
 			h.started <- d
 			return <-h.release
 		})

@@ -28,7 +28,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 				wg       sync.WaitGroup
 				served   atomic.Int64
 			)
-			fn := func(d string) error {
+			fn := func(d string, _ Outcome) error {
 				mu.Lock()
 				inflight[d]++
 				peak[d] = max(peak[d], inflight[d])

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// Outcome describes how one call to Try went. The handler reports Wait in
-// milliseconds in the Wake-Cold-Start header when ColdStart is set.
+// Outcome describes how one call to Try went, or, as fn receives it, how it
+// went so far. The handler reports Wait in milliseconds in the
+// Wake-Cold-Start header when ColdStart is set.
 type Outcome struct {
 	// Dest is the pod address of the last attempt ("" if none was made).
 	Dest string
@@ -30,8 +31,12 @@ type Outcome struct {
 }
 
 // Try waits for a slot on a pod of the revision key, calls fn with the pod's
-// ip:port, and frees the slot when fn returns (or panics). The wait is bound
-// by ctx: the caller sets the revision's timeout on it.
+// ip:port and the outcome so far, and frees the slot when fn returns (or
+// panics). The outcome fn sees has Dest, ColdStart, Wait and its phases as
+// they stand when fn is called, so the caller can report them in the
+// response (the Wake-Cold-Start header); on a retry fn sees them summed over
+// both waits, with Retried set. The wait is bound by ctx: the caller sets
+// the revision's timeout on it.
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
 // queue is full (returned at once); ErrTimeout wrapped with
@@ -42,7 +47,7 @@ type Outcome struct {
 // If fn's error wraps ErrDialFailed and another pod has capacity for this
 // activator, Try waits (first in line, within the same ctx) for a slot on a
 // pod other than the failed one and calls fn once more.
-func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest string) error) (Outcome, error) {
+func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error) (Outcome, error) {
 	var out Outcome
 	r := t.lookup(key)
 	if r == nil {
@@ -53,7 +58,7 @@ func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest strin
 		return out, err
 	}
 	out.Dest = p.addr
-	err = r.run(p, fn)
+	err = r.run(p, fn, out)
 	if err == nil || !errors.Is(err, ErrDialFailed) || !r.canRetry(p) {
 		return out, err
 	}
@@ -63,14 +68,14 @@ func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest strin
 		return out, fmt.Errorf("retry after %v: %w", err, werr)
 	}
 	out.Dest = p.addr
-	return out, r.run(p, fn)
+	return out, r.run(p, fn, out)
 }
 
-// run calls fn on p and frees p's slot afterwards, even if fn panics
-// (httputil.ReverseProxy panics with http.ErrAbortHandler).
-func (r *revision) run(p *pod, fn func(dest string) error) (err error) {
+// run calls fn on p with the outcome so far and frees p's slot afterwards,
+// even if fn panics (httputil.ReverseProxy panics with http.ErrAbortHandler).
+func (r *revision) run(p *pod, fn func(string, Outcome) error, out Outcome) (err error) {
 	defer func() { r.release(p, err) }()
-	return fn(p.addr)
+	return fn(p.addr, out)
 }
 
 // acquire returns a pod with a slot taken for the caller, waiting in the

@@ -1,0 +1,111 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// scriptedThrottler calls fn with each scripted attempt in turn while fn
+// fails to dial, as the throttler does on a retry.
+type scriptedThrottler []scriptedAttempt
+
+type scriptedAttempt struct {
+	dest string
+	out  throttler.Outcome
+}
+
+func (s scriptedThrottler) Try(_ context.Context, _ throttler.RevisionKey, fn func(string, throttler.Outcome) error) (throttler.Outcome, error) {
+	var out throttler.Outcome
+	var err error
+	for _, a := range s {
+		out = a.out
+		out.Dest = a.dest
+		if err = fn(a.dest, out); !errors.Is(err, throttler.ErrDialFailed) {
+			break
+		}
+	}
+	return out, err
+}
+
+// TestColdStartHeaderIsThrottlerWait: the header carries exactly the wait
+// of the throttler's outcome, and only for requests held for a cold start.
+func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
+	pod := hostOf(okBackend(t))
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	const ms = time.Millisecond
+	tests := []struct {
+		name   string
+		script scriptedThrottler
+		code   int
+		header string // "" means absent
+	}{
+		{"warm", scriptedThrottler{{pod, throttler.Outcome{}}}, 200, ""},
+		{"queued for capacity", scriptedThrottler{{pod, throttler.Outcome{Wait: 500 * ms}}}, 200, ""},
+		{"cold start", scriptedThrottler{{pod, throttler.Outcome{ColdStart: true, Wait: 1234 * ms, EndpointWait: 1000 * ms}}}, 200, "1234"},
+		{"cold start, retried", scriptedThrottler{
+			{dead, throttler.Outcome{ColdStart: true, Wait: 100 * ms}},
+			{pod, throttler.Outcome{ColdStart: true, Wait: 250 * ms, Retried: true}},
+		}, 200, "250"},
+		{"cold start, pod unreachable", scriptedThrottler{{dead, throttler.Outcome{ColdStart: true, Wait: 100 * ms}}}, 502, ""},
+	}
+	key := types.NamespacedName{Namespace: "ns", Name: "fn-1"}
+	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "fn", LatestReadyRevision: key.Name}}})
+	table := &routing.Holder{}
+	table.Store(tbl)
+	p := proxy.New(proxy.Config{})
+	defer p.CloseIdleConnections()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := httptest.NewServer(New(Config{Table: table, Throttler: tc.script, Proxy: p}))
+			defer s.Close()
+			req, _ := http.NewRequest("GET", s.URL, nil)
+			req.Host = "fn.ns.example.com"
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			got, present := res.Header[proxy.ColdStartHeader]
+			if res.StatusCode != tc.code || (tc.header == "") == present || (present && got[0] != tc.header) {
+				t.Fatalf("got %d %s=%v, want %d %q", res.StatusCode, proxy.ColdStartHeader, got, tc.code, tc.header)
+			}
+		})
+	}
+}
+
+// TestNoColdStartHeaderAfterAbandonedColdStart: a cold request that gives
+// up leaves nothing behind; the next request, served by a ready pod at
+// once, is not a cold start.
+func TestNoColdStartHeaderAfterAbandonedColdStart(t *testing.T) {
+	e := newEnv(t)
+	be := okBackend(t)
+	key := e.revision("zero", 0, 0, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/", nil); errc <- err }()
+	eventually(t, "request held", func() bool { return e.queued(key) == 1 })
+	eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("cancelled request succeeded")
+	}
+	eventually(t, "queue empty", func() bool { return e.queued(key) == 0 })
+
+	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
+	if code, h, _ := e.get("zero.test", "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {
+		t.Fatalf("warm request: %d, %s=%q", code, proxy.ColdStartHeader, h.Get(proxy.ColdStartHeader))
+	}
+}

@@ -3,9 +3,15 @@
 package controllers
 
 import (
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wakefn/wake/controllers/function"
+	"github.com/wakefn/wake/controllers/revision"
 	"github.com/wakefn/wake/internal/config"
 )
 
@@ -28,5 +34,20 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 	if err := fr.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
+	rr := &revision.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Config: store}
+	if err := rr.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
 	return store, nil
+}
+
+// CacheOptions limits what the manager caches to what the reconcilers read:
+// ConfigMaps only in the system namespace, pods only when they belong to a
+// revision.
+func CacheOptions(opts Options) cache.Options {
+	byObject := map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{opts.SystemNamespace: {}}},
+	}
+	maps.Copy(byObject, revision.CacheByObject())
+	return cache.Options{ByObject: byObject}
 }

@@ -10,10 +10,7 @@ import (
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -34,6 +31,7 @@ func main() {
 	log := newLogger(*development)
 	ctrl.SetLogger(log)
 
+	opts := controllers.Options{SystemNamespace: *namespace}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme.New(),
 		Metrics:                 metricsserver.Options{BindAddress: *metricsAddr},
@@ -41,16 +39,13 @@ func main() {
 		LeaderElection:          *leaderElect,
 		LeaderElectionID:        "wake-controller",
 		LeaderElectionNamespace: *namespace,
-		// Wake reads ConfigMaps only in its own namespace (wake-config).
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{*namespace: {}}},
-		}},
+		Cache:                   controllers.CacheOptions(opts),
 	})
 	if err != nil {
 		log.Error(err, "create manager")
 		os.Exit(1)
 	}
-	if _, err := controllers.Setup(mgr, controllers.Options{SystemNamespace: *namespace}); err != nil {
+	if _, err := controllers.Setup(mgr, opts); err != nil {
 		log.Error(err, "set up controllers")
 		os.Exit(1)
 	}

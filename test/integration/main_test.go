@@ -37,16 +37,18 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = env.Stop() }()
 	restCfg = env.Config
+	opts := controllers.Options{SystemNamespace: "wake-system"}
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		Cache:                  controllers.CacheOptions(opts),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if _, err := controllers.Setup(mgr, controllers.Options{SystemNamespace: "wake-system"}); err != nil {
+	if _, err := controllers.Setup(mgr, opts); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -1,0 +1,344 @@
+package revision
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
+	"knative.dev/pkg/apis"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/testenv"
+)
+
+// k8s talks to the envtest API server directly, without a cache.
+var k8s client.Client
+
+// TestMain starts an API server and a manager running only the Revision
+// reconciler, then the tests; the table tests ignore both.
+func TestMain(m *testing.M) {
+	os.Exit(runWithEnv(m))
+}
+
+func runWithEnv(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
+	env, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:         env.Scheme,
+		Metrics:        metricsserver.Options{BindAddress: "0"},
+		LeaderElection: false,
+		Cache:          cache.Options{ByObject: CacheByObject()},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	r := &Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}
+	if err := r.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+
+	k8s, err = client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// eventually polls check until it returns nil, failing the test with its
+// last error after the deadline.
+func eventually(t *testing.T, what string, check func(ctx context.Context) error) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 20*time.Second, true,
+		func(ctx context.Context) (bool, error) {
+			last = check(ctx)
+			return last == nil, nil
+		})
+	if err != nil {
+		t.Fatalf("%s: %v", what, last)
+	}
+}
+
+// newNamespace creates a namespace for one test.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rev-"}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+// createRevision creates a Revision named hello-00001 in ns.
+func createRevision(t *testing.T, ns string, mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
+	t.Helper()
+	rev := newRevision(mutate...)
+	rev.Namespace = ns
+	rev.UID = ""
+	rev.Generation = 0
+	if err := k8s.Create(context.Background(), rev); err != nil {
+		t.Fatalf("create revision: %v", err)
+	}
+	return rev
+}
+
+// revisionCondition returns the revision's condition t, or an error until
+// it has the wanted status (and reason, when given).
+func revisionCondition(ctx context.Context, key types.NamespacedName, t apis.ConditionType, status corev1.ConditionStatus, reason string) error {
+	rev := &servingv1alpha1.Revision{}
+	if err := k8s.Get(ctx, key, rev); err != nil {
+		return err
+	}
+	c := rev.Status.GetCondition(t)
+	if c == nil {
+		return fmt.Errorf("no %s condition yet", t)
+	}
+	if c.Status != status || (reason != "" && c.Reason != reason) {
+		return fmt.Errorf("%s is %s/%s (%s), want %s/%s", t, c.Status, c.Reason, c.Message, status, reason)
+	}
+	if rev.Status.ObservedGeneration != rev.Generation {
+		return fmt.Errorf("observedGeneration %d, generation %d", rev.Status.ObservedGeneration, rev.Generation)
+	}
+	return nil
+}
+
+// getDeployment waits for the revision's Deployment.
+func getDeployment(t *testing.T, key types.NamespacedName) *appsv1.Deployment {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	eventually(t, "the Deployment exists", func(ctx context.Context) error { return k8s.Get(ctx, key, d) })
+	return d
+}
+
+// setDeploymentStatus writes a Deployment's status as kube-controller-manager
+// would (envtest runs none).
+func setDeploymentStatus(t *testing.T, key types.NamespacedName, replicas, ready int32) {
+	t.Helper()
+	eventually(t, "set the Deployment's status", func(ctx context.Context) error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(ctx, key, d); err != nil {
+			return err
+		}
+		d.Status.ObservedGeneration = d.Generation
+		d.Status.Replicas, d.Status.UpdatedReplicas = replicas, replicas
+		d.Status.ReadyReplicas, d.Status.AvailableReplicas = ready, ready
+		return k8s.Status().Update(ctx, d)
+	})
+}
+
+func TestEnvCreatesDeploymentAndService(t *testing.T) {
+	ns := newNamespace(t)
+	rev := createRevision(t, ns, func(r *servingv1alpha1.Revision) {
+		r.Labels["app"] = "hello"
+		r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](2)}
+		r.Spec.Containers[0].Port = &servingv1alpha1.ServingPort{ContainerPort: 9000, Protocol: servingv1alpha1.ProtocolH2C}
+	})
+	key := client.ObjectKeyFromObject(rev)
+
+	d := getDeployment(t, key)
+	if !metav1.IsControlledBy(d, rev) {
+		t.Errorf("Deployment owner references = %+v, want the revision as controller", d.OwnerReferences)
+	}
+	if got := ptr.Deref(d.Spec.Replicas, -1); got != 2 {
+		t.Errorf("replicas = %d, want the initial scale 2", got)
+	}
+	pod := d.Spec.Template
+	if len(pod.Spec.Containers) != 1 {
+		t.Fatalf("pods run %d containers, want only the user's", len(pod.Spec.Containers))
+	}
+	ports := pod.Spec.Containers[0].Ports
+	if len(ports) != 1 || ports[0].ContainerPort != 9000 || ports[0].Name != "h2c" {
+		t.Errorf("container ports = %+v, want h2c 9000", ports)
+	}
+	for k, v := range map[string]string{
+		servingv1alpha1.RevisionLabelKey: "hello-00001", servingv1alpha1.FunctionLabelKey: "hello", "app": "hello",
+	} {
+		if pod.Labels[k] != v || d.Labels[k] != v {
+			t.Errorf("label %s: pod %q, Deployment %q, want %q", k, pod.Labels[k], d.Labels[k], v)
+		}
+	}
+
+	svc := &corev1.Service{}
+	eventually(t, "the Service exists", func(ctx context.Context) error { return k8s.Get(ctx, key, svc) })
+	if !metav1.IsControlledBy(svc, rev) {
+		t.Errorf("Service owner references = %+v, want the revision as controller", svc.OwnerReferences)
+	}
+	if svc.Spec.ClusterIP != corev1.ClusterIPNone {
+		t.Errorf("clusterIP = %q, want None", svc.Spec.ClusterIP)
+	}
+	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "h2c" || svc.Spec.Ports[0].TargetPort.IntVal != 9000 {
+		t.Errorf("Service ports = %+v, want h2c to 9000", svc.Spec.Ports)
+	}
+	if svc.Spec.Selector[servingv1alpha1.RevisionLabelKey] != "hello-00001" {
+		t.Errorf("Service selector = %v", svc.Spec.Selector)
+	}
+
+	eventually(t, "the revision is deploying", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionUnknown, servingv1alpha1.ReasonDeploying)
+	})
+}
+
+func TestEnvReadyAndReplicasKept(t *testing.T) {
+	ns := newNamespace(t)
+	rev := createRevision(t, ns)
+	key := client.ObjectKeyFromObject(rev)
+	d := getDeployment(t, key)
+
+	// The autoscaler scales through the scale subresource.
+	scale := &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: 4}}
+	if err := k8s.SubResource("scale").Update(context.Background(), d, client.WithSubResourceBody(scale)); err != nil {
+		t.Fatalf("scale: %v", err)
+	}
+	setDeploymentStatus(t, key, 4, 3)
+
+	eventually(t, "the revision is ready", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, apis.ConditionReady, corev1.ConditionTrue, "")
+	})
+	got := &servingv1alpha1.Revision{}
+	if err := k8s.Get(context.Background(), key, got); err != nil {
+		t.Fatal(err)
+	}
+	if a := ptr.Deref(got.Status.ActualReplicas, -1); a != 3 {
+		t.Errorf("actualReplicas = %d, want 3", a)
+	}
+	if c := got.Status.GetCondition(servingv1alpha1.RevisionConditionContainerHealthy); !c.IsTrue() {
+		t.Errorf("ContainerHealthy = %+v, want True", c)
+	}
+	after := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), key, after); err != nil {
+		t.Fatal(err)
+	}
+	if r := ptr.Deref(after.Spec.Replicas, -1); r != 4 {
+		t.Errorf("replicas = %d after reconciling, want the autoscaler's 4", r)
+	}
+	// The reconciles that followed the scale and status changes wrote no spec.
+	if after.Generation != d.Generation+1 {
+		t.Errorf("Deployment generation = %d, want %d (created, then scaled once)", after.Generation, d.Generation+1)
+	}
+
+	// Scaled to zero, it stays ready.
+	if err := k8s.SubResource("scale").Update(context.Background(), after, client.WithSubResourceBody(
+		&autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: 0}})); err != nil {
+		t.Fatalf("scale to zero: %v", err)
+	}
+	setDeploymentStatus(t, key, 0, 0)
+	eventually(t, "the revision is inactive", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionActive, corev1.ConditionFalse, servingv1alpha1.ReasonScaledToZero)
+	})
+	if err := revisionCondition(context.Background(), key, apis.ConditionReady, corev1.ConditionTrue, ""); err != nil {
+		t.Errorf("after scaling to zero: %v", err)
+	}
+}
+
+func TestEnvUnownedDeployment(t *testing.T) {
+	ns := newNamespace(t)
+	squatter := unowned(deployment(newRevision()))
+	squatter.Namespace = ns
+	squatter.Annotations = nil
+	squatter.Spec.Template.Spec.Containers[0].Image = "someone/else"
+	if err := k8s.Create(context.Background(), squatter); err != nil {
+		t.Fatal(err)
+	}
+	rev := createRevision(t, ns)
+	key := client.ObjectKeyFromObject(rev)
+
+	eventually(t, "the revision reports the Deployment it does not own", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionFalse, servingv1alpha1.ReasonNotOwned)
+	})
+	d := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), key, d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.OwnerReferences) != 0 || d.Spec.Template.Spec.Containers[0].Image != "someone/else" {
+		t.Errorf("the Deployment was adopted or changed: owners %+v, image %q", d.OwnerReferences, d.Spec.Template.Spec.Containers[0].Image)
+	}
+	if err := k8s.Get(context.Background(), key, &corev1.Service{}); !apierrors.IsNotFound(err) {
+		t.Errorf("get Service = %v, want NotFound", err)
+	}
+
+	// Once the squatter is gone, the revision makes its own.
+	if err := k8s.Delete(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the revision's own Deployment replaces it", func(ctx context.Context) error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(ctx, key, d); err != nil {
+			return err
+		}
+		if !metav1.IsControlledBy(d, rev) {
+			return fmt.Errorf("not controlled by the revision yet")
+		}
+		return nil
+	})
+}
+
+func TestEnvImagePullBackOff(t *testing.T) {
+	ns := newNamespace(t)
+	rev := createRevision(t, ns)
+	key := client.ObjectKeyFromObject(rev)
+	d := getDeployment(t, key)
+
+	// envtest has no kubelet: make the pod the ReplicaSet would have made,
+	// and give it the status kubelet would report.
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "hello-00001-abcde", Namespace: ns, Labels: d.Spec.Template.Labels},
+		Spec:       *d.Spec.Template.Spec.DeepCopy(),
+	}
+	if err := k8s.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	p.Status = corev1.PodStatus{
+		Phase: corev1.PodPending,
+		ContainerStatuses: []corev1.ContainerStatus{{
+			Name:  "function",
+			Image: "registry.example/hello:v1",
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
+				Reason: "ImagePullBackOff", Message: `Back-off pulling image "registry.example/hello:v1"`,
+			}},
+		}},
+	}
+	if err := k8s.Status().Update(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+
+	eventually(t, "the container is unhealthy", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionContainerHealthy, corev1.ConditionFalse, "ImagePullBackOff")
+	})
+	if err := revisionCondition(context.Background(), key, apis.ConditionReady, corev1.ConditionFalse, "ImagePullBackOff"); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,98 @@
+package revision
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+// ControllerName names the controller in logs and metrics.
+const ControllerName = "revision"
+
+// SetupWithManager registers the reconciler. It watches Revisions, the
+// Deployments and Services they control, their pods, and the deletion of a
+// Deployment or Service that blocked a revision (see NotOwned).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&servingv1alpha1.Revision{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Watches(&corev1.Pod{},
+			handler.EnqueueRequestsFromMapFunc(podToRevision),
+			builder.WithPredicates(predicate.NewPredicateFuncs(hasRevisionLabel))).
+		Watches(&appsv1.Deployment{},
+			handler.EnqueueRequestsFromMapFunc(blockerToRevision),
+			builder.WithPredicates(deletedBlocker)).
+		Watches(&corev1.Service{},
+			handler.EnqueueRequestsFromMapFunc(blockerToRevision),
+			builder.WithPredicates(deletedBlocker)).
+		Complete(r)
+}
+
+// CacheByObject returns the manager cache settings this reconciler needs:
+// only pods with the revision label are cached, not every pod of the
+// cluster. Pass it as cache.Options.ByObject (merged with other
+// reconcilers' settings). Deployments and Services must stay unfiltered so
+// that the reconciler sees, and refuses to adopt, objects it did not make.
+func CacheByObject() map[client.Object]cache.ByObject {
+	hasRevision, err := labels.NewRequirement(servingv1alpha1.RevisionLabelKey, selection.Exists, nil)
+	if err != nil {
+		panic(err) // a constant, valid label key
+	}
+	return map[client.Object]cache.ByObject{
+		&corev1.Pod{}: {Label: labels.NewSelector().Add(*hasRevision)},
+	}
+}
+
+// hasRevisionLabel reports whether obj belongs to a revision.
+func hasRevisionLabel(obj client.Object) bool {
+	return obj.GetLabels()[servingv1alpha1.RevisionLabelKey] != ""
+}
+
+// podToRevision maps a pod to the revision named by its label.
+func podToRevision(_ context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetLabels()[servingv1alpha1.RevisionLabelKey]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
+// blockerToRevision maps a Deployment or Service that no Revision controls
+// to the revision whose child would have its name. A revision's Deployment
+// and Service are named after the revision (names.Deployment and
+// names.Service are the identity; a test checks it).
+func blockerToRevision(_ context.Context, obj client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}}}
+}
+
+// deletedBlocker passes the deletion of objects that no Revision controls:
+// a revision they blocked may now create its own.
+var deletedBlocker = predicate.Funcs{
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	UpdateFunc:  func(event.UpdateEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+	DeleteFunc:  func(e event.DeleteEvent) bool { return !controlledByRevision(e.Object) },
+}
+
+// controlledByRevision reports whether a Revision controls obj.
+func controlledByRevision(obj client.Object) bool {
+	ref := metav1.GetControllerOf(obj)
+	return ref != nil && ref.Kind == "Revision" && ref.APIVersion == servingv1alpha1.GroupVersion.String()
+}

@@ -1,0 +1,69 @@
+package revision
+
+import (
+	"context"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/names"
+)
+
+// blockerToRevision relies on children being named after their revision.
+func TestChildrenAreNamedAfterTheirRevision(t *testing.T) {
+	if names.Deployment(testName) != testName || names.Service(testName) != testName {
+		t.Fatal("names.Deployment or names.Service is no longer the identity: fix blockerToRevision")
+	}
+}
+
+func TestPodToRevision(t *testing.T) {
+	got := podToRevision(context.Background(), pod("hello-00001-a"))
+	if len(got) != 1 || got[0].NamespacedName != testKey {
+		t.Errorf("podToRevision = %v, want %v", got, testKey)
+	}
+	other := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: testNamespace}}
+	if got := podToRevision(context.Background(), other); len(got) != 0 {
+		t.Errorf("podToRevision of an unlabelled pod = %v, want nothing", got)
+	}
+	if hasRevisionLabel(other) {
+		t.Error("hasRevisionLabel of an unlabelled pod is true")
+	}
+}
+
+func TestDeletedBlocker(t *testing.T) {
+	rev := newRevision()
+	owned := deployment(rev)
+	blocker := unowned(deployment(rev))
+	if deletedBlocker.Delete(event.DeleteEvent{Object: owned}) {
+		t.Error("the deletion of a revision's own Deployment passes (Owns handles it)")
+	}
+	if !deletedBlocker.Delete(event.DeleteEvent{Object: blocker}) {
+		t.Error("the deletion of a blocking Deployment does not pass")
+	}
+	if deletedBlocker.Create(event.CreateEvent{Object: blocker}) || deletedBlocker.Update(event.UpdateEvent{ObjectOld: blocker, ObjectNew: blocker}) {
+		t.Error("creations or updates of unrelated Deployments pass")
+	}
+	got := blockerToRevision(context.Background(), blocker)
+	if len(got) != 1 || got[0].NamespacedName != testKey {
+		t.Errorf("blockerToRevision = %v, want %v", got, testKey)
+	}
+}
+
+func TestCacheByObjectSelectsRevisionPods(t *testing.T) {
+	byObject := CacheByObject()
+	if len(byObject) != 1 {
+		t.Fatalf("CacheByObject has %d entries, want only pods", len(byObject))
+	}
+	for obj, opts := range byObject {
+		if _, ok := obj.(*corev1.Pod); !ok {
+			t.Errorf("CacheByObject filters %T; Deployments and Services must stay unfiltered", obj)
+		}
+		if !opts.Label.Matches(labels.Set{servingv1alpha1.RevisionLabelKey: "x"}) || opts.Label.Matches(labels.Set{"app": "x"}) {
+			t.Errorf("pod selector %q does not select exactly the revision pods", opts.Label)
+		}
+	}
+}

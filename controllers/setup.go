@@ -12,6 +12,7 @@ import (
 
 	"github.com/wakefn/wake/controllers/function"
 	"github.com/wakefn/wake/controllers/revision"
+	"github.com/wakefn/wake/controllers/route"
 	"github.com/wakefn/wake/internal/config"
 )
 
@@ -36,6 +37,10 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 	}
 	rr := &revision.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Config: store}
 	if err := rr.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	rtr := &route.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Config: store}
+	if err := rtr.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	return store, nil

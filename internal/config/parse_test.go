@@ -14,7 +14,7 @@ func TestParse(t *testing.T) {
 		data    map[string]string
 		last    *Config
 		mutate  func(*Config) // applied to the expected config, starting from last or Default()
-		wantErr []string     // substrings, one per error
+		wantErr []string      // substrings, one per error
 	}{{
 		name:   "empty keeps defaults",
 		data:   nil,

@@ -24,10 +24,10 @@ type Targets struct {
 type Problem struct {
 	// Reason is ReasonRevisionMissing, ReasonRevisionFailed or
 	// ReasonRevisionNotReady.
-	Reason string
+	Reason string `json:"reason"`
 	// Message names the function or revision at fault, and the revision the
 	// target's traffic stays on if one was kept.
-	Message string
+	Message string `json:"message"`
 }
 
 // Resolution is a Route's traffic resolved against Targets.

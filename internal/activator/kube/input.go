@@ -12,8 +12,9 @@ import (
 
 // BuildInput turns API objects into the routing table's input. Functions
 // contribute their default host once they have a ready revision. Routes
-// contribute their hosts only while they hold them (HostsClaimed=True), with
-// the traffic the Route reconciler resolved into their status.
+// contribute their hosts only while they hold them (HostsClaimed=True) and
+// every traffic target has resolved to a revision at least once, with the
+// traffic the Route reconciler resolved into their status.
 func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1alpha1.Revision, routes []servingv1alpha1.Route) routing.Input {
 	in := routing.Input{Domain: domain}
 	for i := range revs {
@@ -55,16 +56,15 @@ func routeInput(rt *servingv1alpha1.Route) (routing.RouteInput, bool) {
 		in := routing.RuleInput{Match: matchInput(rule.Match)}
 		for _, t := range rt.Status.Rules[i].Traffic {
 			if t.RevisionName == "" {
-				continue
+				// A target that never resolved: serving the rest of the
+				// split would shift its share to the others.
+				return routing.RouteInput{}, false
 			}
 			in.Traffic = append(in.Traffic, routing.TrafficInput{
 				Revision: types.NamespacedName{Namespace: rt.Namespace, Name: t.RevisionName},
 				Percent:  int(t.Percent),
 				Tag:      t.Tag,
 			})
-		}
-		if len(in.Traffic) == 0 {
-			continue
 		}
 		ri.Rules = append(ri.Rules, in)
 	}

@@ -73,6 +73,10 @@ func TestBuildInput(t *testing.T) {
 	}, {
 		name:   "route not resolved yet is not served",
 		routes: []servingv1alpha1.Route{route(true)},
+	}, {
+		name: "route with a target that never resolved is not served",
+		routes: []servingv1alpha1.Route{route(true, servingv1alpha1.RuleStatus{Traffic: []servingv1alpha1.ResolvedTarget{
+			{FunctionName: "a", Percent: 100, Tag: "t"}}})},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

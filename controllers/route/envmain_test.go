@@ -1,0 +1,223 @@
+package route
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
+	"knative.dev/pkg/apis"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/testenv"
+)
+
+// k8s talks to the envtest API server directly, without a cache.
+var k8s client.Client
+
+// TestMain starts an API server and a manager running only the Route
+// reconciler, then the tests; the table tests ignore both.
+func TestMain(m *testing.M) {
+	os.Exit(runWithEnv(m))
+}
+
+func runWithEnv(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
+	env, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:         env.Scheme,
+		Metrics:        metricsserver.Options{BindAddress: "0"},
+		LeaderElection: false,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	r := &Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}
+	if err := r.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+
+	k8s, err = client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// eventually polls check until it returns nil, failing the test with its
+// last error after the deadline.
+func eventually(t *testing.T, what string, check func(ctx context.Context) error) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 20*time.Second, true,
+		func(ctx context.Context) (bool, error) {
+			last = check(ctx)
+			return last == nil, nil
+		})
+	if err != nil {
+		t.Fatalf("%s: %v", what, last)
+	}
+}
+
+// newNamespace creates a namespace for one test.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rt-"}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+// revisionSpec is the smallest valid revision spec.
+func revisionSpec() servingv1alpha1.RevisionSpec {
+	return servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "wake/hello:v1"}}}
+}
+
+// createFunction creates Function name in ns and, when latestReady is set,
+// gives it that latest ready revision, as the Function reconciler would.
+func createFunction(t *testing.T, ns, name, latestReady string) {
+	t.Helper()
+	ctx := context.Background()
+	fn := &servingv1alpha1.Function{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{Spec: revisionSpec()}},
+	}
+	if err := k8s.Create(ctx, fn); err != nil {
+		t.Fatalf("create function: %v", err)
+	}
+	if latestReady == "" {
+		return
+	}
+	fn.Status.InitializeConditions()
+	fn.Status.MarkLatestRevisionReady()
+	fn.Status.LatestCreatedRevisionName = latestReady
+	fn.Status.LatestReadyRevisionName = latestReady
+	if err := k8s.Status().Update(ctx, fn); err != nil {
+		t.Fatalf("update function status: %v", err)
+	}
+}
+
+// createRevision creates Revision name of function fn in ns, ready or not.
+func createRevision(t *testing.T, ns, fn, name string, ready bool) {
+	t.Helper()
+	rev := &servingv1alpha1.Revision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
+			Labels: map[string]string{servingv1alpha1.FunctionLabelKey: fn}},
+		Spec: revisionSpec(),
+	}
+	if err := k8s.Create(context.Background(), rev); err != nil {
+		t.Fatalf("create revision: %v", err)
+	}
+	if ready {
+		setRevisionReady(t, types.NamespacedName{Namespace: ns, Name: name})
+	}
+}
+
+// setRevisionReady marks a Revision ready, as the Revision reconciler would.
+func setRevisionReady(t *testing.T, key types.NamespacedName) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		rev := &servingv1alpha1.Revision{}
+		if err := k8s.Get(context.Background(), key, rev); err != nil {
+			return err
+		}
+		rev.Status.InitializeConditions()
+		rev.Status.MarkResourcesAvailable()
+		rev.Status.MarkContainerHealthy()
+		return k8s.Status().Update(context.Background(), rev)
+	})
+	if err != nil {
+		t.Fatalf("mark revision %s ready: %v", key, err)
+	}
+}
+
+// createRoute creates a Route in ns with the given hosts and one rule.
+func createRoute(t *testing.T, ns, name string, hosts []string, traffic ...servingv1alpha1.TrafficTarget) *servingv1alpha1.Route {
+	t.Helper()
+	rt := &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{Traffic: traffic}}},
+	}
+	for _, h := range hosts {
+		rt.Spec.Hosts = append(rt.Spec.Hosts, servingv1alpha1.Hostname(h))
+	}
+	if err := k8s.Create(context.Background(), rt); err != nil {
+		t.Fatalf("create route: %v", err)
+	}
+	return rt
+}
+
+// routeCondition returns nil once the Route's condition typ has status (and
+// reason and message, when given) for its current generation.
+func routeCondition(ctx context.Context, key types.NamespacedName, typ apis.ConditionType, status corev1.ConditionStatus, reason, message string) error {
+	rt := &servingv1alpha1.Route{}
+	if err := k8s.Get(ctx, key, rt); err != nil {
+		return err
+	}
+	if rt.Status.ObservedGeneration != rt.Generation {
+		return fmt.Errorf("observedGeneration %d, generation %d", rt.Status.ObservedGeneration, rt.Generation)
+	}
+	c := rt.Status.GetCondition(typ)
+	switch {
+	case c == nil:
+		return fmt.Errorf("no %s condition yet", typ)
+	case c.Status != status || reason != "" && c.Reason != reason || message != "" && c.Message != message:
+		return fmt.Errorf("%s is %s %s %q, want %s %s %q", typ, c.Status, c.Reason, c.Message, status, reason, message)
+	}
+	return nil
+}
+
+// getRoute reads a Route.
+func getRoute(t *testing.T, key types.NamespacedName) *servingv1alpha1.Route {
+	t.Helper()
+	rt := &servingv1alpha1.Route{}
+	if err := k8s.Get(context.Background(), key, rt); err != nil {
+		t.Fatal(err)
+	}
+	return rt
+}
+
+// hasEvent returns nil once an event of type and reason regards the Route.
+func hasEvent(ctx context.Context, key types.NamespacedName, typ, reason string) error {
+	list := &eventsv1.EventList{}
+	if err := k8s.List(ctx, list, client.InNamespace(key.Namespace)); err != nil {
+		return err
+	}
+	for _, e := range list.Items {
+		if e.Regarding.Name == key.Name && e.Type == typ && e.Reason == reason {
+			return nil
+		}
+	}
+	return fmt.Errorf("no %s %s event on %s among %d events", typ, reason, key, len(list.Items))
+}

@@ -1,0 +1,192 @@
+package resources
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+const domain = "wake.example"
+
+func TestClaimedHosts(t *testing.T) {
+	rt := route("team-a", "api", 0, "api.example.org", "*.example.org", "API.example.org", "www.example.org")
+	rt.Spec.Rules = append(rt.Spec.Rules, servingv1alpha1.RouteRule{Traffic: []servingv1alpha1.TrafficTarget{
+		{FunctionName: "hello", Percent: 50, Tag: "canary"},
+		{FunctionName: "other", Percent: 50, Tag: "beta"},
+	}}, servingv1alpha1.RouteRule{Traffic: []servingv1alpha1.TrafficTarget{
+		{FunctionName: "hello", Percent: 100, Tag: "canary"},
+	}})
+	want := []string{
+		"api.example.org", "*.example.org", "www.example.org",
+		"canary-api.example.org", "beta-api.example.org", "canary-www.example.org", "beta-www.example.org",
+	}
+	if diff := cmp.Diff(want, ClaimedHosts(&rt)); diff != "" {
+		t.Errorf("ClaimedHosts (-want +got):\n%s", diff)
+	}
+}
+
+func TestNamespaceRefusal(t *testing.T) {
+	for _, tt := range []struct {
+		host, ns, domain string
+		want             string
+	}{
+		{"api.example.org", "team-a", domain, ""},
+		{"hello.team-a.wake.example", "team-a", domain, ""},
+		{"a.b.team-a.wake.example", "team-a", domain, ""},
+		{"*.team-a.wake.example", "team-a", domain, ""},
+		{"canary-hello.team-a.wake.example", "team-a", domain, ""},
+		{"team-b.wake.example", "team-a", domain, ""},
+		{"wake.example", "team-a", domain, ""},
+		{"hello.team-b.wake.example", "team-a", domain, `host "hello.team-b.wake.example" belongs to namespace "team-b"`},
+		{"a.b.team-b.wake.example", "team-a", domain, `host "a.b.team-b.wake.example" belongs to namespace "team-b"`},
+		{"*.team-b.wake.example", "team-a", domain, `host "*.team-b.wake.example" belongs to namespace "team-b"`},
+		{"Hello.Team-B.wake.example.", "team-a", "Wake.Example.", `host "hello.team-b.wake.example" belongs to namespace "team-b"`},
+		{"*.wake.example", "team-a", domain, `host "*.wake.example" would cover every namespace's hosts under domain "wake.example"`},
+		{"*.example", "team-a", domain, `host "*.example" would cover every namespace's hosts under domain "wake.example"`},
+		{"*.example.org", "team-a", domain, ""},
+		{"hello.team-b.wake.example", "team-a", "", ""},
+	} {
+		if got := NamespaceRefusal(tt.host, tt.ns, tt.domain); got != tt.want {
+			t.Errorf("NamespaceRefusal(%q, %q, %q) = %q, want %q", tt.host, tt.ns, tt.domain, got, tt.want)
+		}
+	}
+}
+
+func TestOlder(t *testing.T) {
+	a1 := route("a", "x", 0)
+	a2 := route("a", "x", 1)
+	b := route("b", "a", 0)
+	ay := route("a", "y", 0)
+	for _, tt := range []struct {
+		name string
+		a, b servingv1alpha1.Route
+		want bool
+	}{
+		{"earlier creation wins", a1, a2, true},
+		{"later creation loses", a2, a1, false},
+		{"tie: smaller namespace wins", a1, b, true},
+		{"tie: larger namespace loses", b, a1, false},
+		{"tie: smaller name wins", a1, ay, true},
+		{"not older than itself", a1, a1, false},
+	} {
+		if got := Older(&tt.a, &tt.b); got != tt.want {
+			t.Errorf("%s: Older = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestArbitrateHosts(t *testing.T) {
+	deleting := route("team-a", "old", 0, "api.example.org")
+	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	deleting.Finalizers = []string{"example.org/hold"}
+	key := func(ns, name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
+
+	tests := []struct {
+		name   string
+		rt     servingv1alpha1.Route
+		others []servingv1alpha1.Route
+		want   []Refusal
+	}{{
+		name:   "alone",
+		rt:     route("team-a", "api", 5, "api.example.org"),
+		others: []servingv1alpha1.Route{route("team-a", "api", 5, "api.example.org")},
+	}, {
+		name:   "oldest wins across namespaces",
+		rt:     route("team-a", "api", 5, "api.example.org"),
+		others: []servingv1alpha1.Route{route("team-z", "older", 1, "api.example.org"), route("team-y", "oldest", 0, "api.example.org")},
+		want:   []Refusal{{"api.example.org", key("team-y", "oldest"), `host "api.example.org" is held by Route team-y/oldest`}},
+	}, {
+		name:   "the oldest keeps its host",
+		rt:     route("team-y", "oldest", 0, "api.example.org"),
+		others: []servingv1alpha1.Route{route("team-a", "api", 5, "api.example.org"), route("team-z", "older", 1, "api.example.org")},
+	}, {
+		name:   "same age: the smaller namespace wins",
+		rt:     route("team-b", "api", 0, "api.example.org"),
+		others: []servingv1alpha1.Route{route("team-a", "zzz", 0, "api.example.org")},
+		want:   []Refusal{{"api.example.org", key("team-a", "zzz"), `host "api.example.org" is held by Route team-a/zzz`}},
+	}, {
+		name:   "same age and namespace: the smaller name wins",
+		rt:     route("team-a", "b", 0, "api.example.org"),
+		others: []servingv1alpha1.Route{route("team-a", "a", 0, "api.example.org")},
+		want:   []Refusal{{"api.example.org", key("team-a", "a"), `host "api.example.org" is held by Route team-a/a`}},
+	}, {
+		name:   "same age: the larger name loses to nobody smaller",
+		rt:     route("team-a", "a", 0, "api.example.org"),
+		others: []servingv1alpha1.Route{route("team-a", "b", 0, "api.example.org")},
+	}, {
+		name: "another namespace's function host is refused",
+		rt:   route("team-a", "steal", 0, "hello.team-b.wake.example", "*.team-b.wake.example", "api.example.org"),
+		want: []Refusal{
+			{Host: "hello.team-b.wake.example", Message: `host "hello.team-b.wake.example" belongs to namespace "team-b"`},
+			{Host: "*.team-b.wake.example", Message: `host "*.team-b.wake.example" belongs to namespace "team-b"`},
+		},
+	}, {
+		name: "own namespace's function host is allowed",
+		rt:   route("team-b", "override", 3, "hello.team-b.wake.example"),
+	}, {
+		name:   "an older Route that may not claim a host does not hold it",
+		rt:     route("team-b", "override", 3, "hello.team-b.wake.example"),
+		others: []servingv1alpha1.Route{route("team-a", "steal", 0, "hello.team-b.wake.example")},
+	}, {
+		name: "a wildcard over the whole domain is refused",
+		rt:   route("team-a", "all", 0, "*.wake.example"),
+		want: []Refusal{{Host: "*.wake.example", Message: `host "*.wake.example" would cover every namespace's hosts under domain "wake.example"`}},
+	}, {
+		name:   "a tag host conflicts with an older Route's host",
+		rt:     withTag(route("team-a", "api", 5, "api.example.org"), "canary"),
+		others: []servingv1alpha1.Route{route("team-b", "squatter", 0, "canary-api.example.org")},
+		want:   []Refusal{{"canary-api.example.org", key("team-b", "squatter"), `host "canary-api.example.org" is held by Route team-b/squatter`}},
+	}, {
+		name:   "a host conflicts with an older Route's tag host",
+		rt:     route("team-b", "late", 5, "canary-api.example.org"),
+		others: []servingv1alpha1.Route{withTag(route("team-a", "api", 0, "api.example.org"), "canary")},
+		want:   []Refusal{{"canary-api.example.org", key("team-a", "api"), `host "canary-api.example.org" is held by Route team-a/api`}},
+	}, {
+		name:   "wildcards conflict as exact strings",
+		rt:     route("team-a", "wild", 5, "*.example.org"),
+		others: []servingv1alpha1.Route{route("team-b", "wild", 0, "*.example.org")},
+		want:   []Refusal{{"*.example.org", key("team-b", "wild"), `host "*.example.org" is held by Route team-b/wild`}},
+	}, {
+		name:   "an exact host does not conflict with a wildcard covering it",
+		rt:     route("team-a", "exact", 5, "api.example.org", "*.api.example.org"),
+		others: []servingv1alpha1.Route{route("team-b", "wild", 0, "*.example.org", "x.api.example.org")},
+	}, {
+		name:   "a Route being deleted holds nothing",
+		rt:     route("team-a", "new", 5, "api.example.org"),
+		others: []servingv1alpha1.Route{deleting},
+	}, {
+		name: "each host is decided on its own",
+		rt:   route("team-a", "mid", 5, "one.example.org", "two.example.org"),
+		others: []servingv1alpha1.Route{
+			route("team-a", "old", 0, "one.example.org"),
+			route("team-a", "young", 9, "two.example.org"),
+		},
+		want: []Refusal{{"one.example.org", key("team-a", "old"), `host "one.example.org" is held by Route team-a/old`}},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ArbitrateHosts(&tt.rt, tt.others, domain)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ArbitrateHosts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMarkHosts(t *testing.T) {
+	s := &servingv1alpha1.RouteStatus{}
+	s.InitializeConditions()
+	MarkHosts(s, []Refusal{{Message: "one"}, {Message: "two"}})
+	c := s.GetCondition(servingv1alpha1.RouteConditionHostsClaimed)
+	if !c.IsFalse() || c.Reason != servingv1alpha1.ReasonHostTaken || c.Message != "one; two" {
+		t.Errorf("HostsClaimed = %+v, want False HostTaken \"one; two\"", c)
+	}
+	MarkHosts(s, nil)
+	if c := s.GetCondition(servingv1alpha1.RouteConditionHostsClaimed); !c.IsTrue() {
+		t.Errorf("HostsClaimed = %+v, want True", c)
+	}
+}

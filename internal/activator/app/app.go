@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -37,6 +38,9 @@ type Options struct {
 	Addr string
 	// AdminAddr serves /healthz, /readyz and /metrics.
 	AdminAddr string
+	// Listener and AdminListener, if set, replace Addr and AdminAddr
+	// (tests listen on port 0).
+	Listener, AdminListener net.Listener
 	// AutoscalerAddress is the autoscaler's stat server, host:port.
 	AutoscalerAddress string
 	// SystemNamespace is Wake's namespace (wake-config, the activator
@@ -46,6 +50,9 @@ type Options struct {
 	ActivatorService string
 	// PodName and PodIP identify this activator.
 	PodName, PodIP string
+	// Dial, if set, replaces the dialer to pods, for probes and requests
+	// alike (tests map pod addresses onto loopback).
+	Dial throttler.DialFunc
 	// DrainGrace keeps accepting requests after readiness turns off, so
 	// that load balancers notice first.
 	DrainGrace time.Duration
@@ -81,6 +88,7 @@ func Run(ctx context.Context, o Options) error {
 		QueueDepth:  cfg.QueueDepth,
 		ProbePeriod: cfg.ProbePeriod,
 		OnColdStart: func(k throttler.RevisionKey) { h.OnColdStart(k) },
+		Dial:        o.Dial,
 		Logger:      o.Log.WithName("throttler"),
 	})
 	defer th.Close()
@@ -95,7 +103,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	table := &routing.Holder{}
 	h = handler.New(handler.Config{
-		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Logger: o.Log.WithName("proxy")}),
+		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, Logger: o.Log.WithName("proxy")}),
 		Stats: reporter, Metrics: m, Logger: o.Log.WithName("handler"),
 	})
 	watcher := &kube.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
@@ -106,7 +114,7 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error { reporter.Run(gctx); return nil })
 	g.Go(func() error {
 		return server.Run(gctx, server.Config{
-			Handler: h, Addr: o.Addr, AdminAddr: o.AdminAddr,
+			Handler: h, Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
 			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: table.Loaded,
 			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),
 		})

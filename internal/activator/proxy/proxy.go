@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -14,6 +15,9 @@ import (
 type Config struct {
 	// DialTimeout bounds connecting to a pod; default 1s.
 	DialTimeout time.Duration
+	// Dial connects to pods; nil means a net.Dialer with DialTimeout.
+	// Tests use it to map pod addresses onto loopback.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// MaxIdleConnsPerHost is the keep-alive pool size per pod; default 1024.
 	MaxIdleConnsPerHost int
 	// IdleConnTimeout closes pooled connections idle this long; default 90s.

@@ -37,9 +37,12 @@ func (p *Proxy) transport(proto Protocol) *http.Transport {
 // newTransports returns the HTTP/1.1 keep-alive transport and the h2c
 // (prior knowledge) transport to pods.
 func newTransports(cfg Config) (h1, h2c *http.Transport) {
-	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	dial := cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	}
 	h1 = &http.Transport{
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
 		MaxIdleConns:          0, // no global bound; per pod below
 		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerHost,
 		IdleConnTimeout:       cfg.IdleConnTimeout,
@@ -50,7 +53,7 @@ func newTransports(cfg Config) (h1, h2c *http.Transport) {
 		ReadBufferSize:        16 << 10,
 	}
 	h2c = &http.Transport{
-		DialContext:         dialer.DialContext,
+		DialContext:         dial,
 		MaxIdleConnsPerHost: cfg.MaxIdleConnsPerHost,
 		IdleConnTimeout:     cfg.IdleConnTimeout,
 		DisableCompression:  true,

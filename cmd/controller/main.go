@@ -15,6 +15,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wakefn/wake/controllers"
+	autoscalerkube "github.com/wakefn/wake/internal/autoscaler/kube"
 	"github.com/wakefn/wake/internal/scheme"
 )
 
@@ -45,8 +46,13 @@ func main() {
 		log.Error(err, "create manager")
 		os.Exit(1)
 	}
-	if _, err := controllers.Setup(mgr, opts); err != nil {
+	store, err := controllers.Setup(mgr, opts)
+	if err != nil {
 		log.Error(err, "set up controllers")
+		os.Exit(1)
+	}
+	if err := autoscalerkube.Setup(mgr, store, autoscalerkube.Options{StatsAddr: *statsAddr}); err != nil {
+		log.Error(err, "set up autoscaler")
 		os.Exit(1)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

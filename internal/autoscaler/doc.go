@@ -11,6 +11,12 @@
 //     (package internal/stats) into a collector and forwards pokes.
 //   - scaler: samples the collector every second, decides every 2 s (and at
 //     once on a poke for a revision at zero), writes the Deployment's scale
-//     subresource when the number changes, and exports the decisions.
+//     subresource when the number changes, and exports the decisions. It
+//     learns Deployments from informer events and re-lists revisions only
+//     when they change, so a tick reads nothing from the API server.
+//   - kube: the Kubernetes side: Revision to decider.Spec with the cluster
+//     defaults, the Revision lister, the status recorder (a merge patch of
+//     status.desiredReplicas and status.autoscaler), the informer event
+//     handlers and Setup, which adds it all to a controller-runtime manager.
 //   - sim: a test harness that replays a load trace through a decider.
 package autoscaler

@@ -25,17 +25,25 @@ var rev = types.NamespacedName{Namespace: "default", Name: "hello-00001"}
 
 const depName = "hello-00001-deployment"
 
-// targets is a Targets with a settable list.
+// targets is a Targets with a settable list that counts its listings.
 type targets struct {
-	mu   sync.Mutex
-	list []Target
-	err  error
+	mu    sync.Mutex
+	list  []Target
+	err   error
+	calls int
 }
 
 func (t *targets) ListTargets(context.Context) ([]Target, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.calls++
 	return append([]Target(nil), t.list...), t.err
+}
+
+func (t *targets) listings() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.calls
 }
 
 func (t *targets) set(list []Target, err error) {
@@ -150,6 +158,7 @@ func newEnv(t *testing.T, spec decider.Spec, dep *appsv1.Deployment, opts ...env
 			var o client.SubResourceUpdateOptions
 			o.ApplyOptions(opts)
 			if scale, ok := o.SubResourceBody.(*autoscalingv1.Scale); ok && sub == "scale" {
+				e.observe(client.ObjectKeyFromObject(obj)) // as the informer would
 				e.writes <- write{name: obj.GetName(), replicas: scale.Spec.Replicas, issued: issued, done: time.Now()}
 			}
 			return nil
@@ -172,10 +181,26 @@ func newEnv(t *testing.T, spec decider.Spec, dep *appsv1.Deployment, opts ...env
 		t.Fatal(err)
 	}
 	e.s = s
+	e.observe(client.ObjectKeyFromObject(dep))
 	if err := s.Sync(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// observe hands the fake API server's copy of a Deployment to the Scaler,
+// as a Deployment informer's event handler would.
+func (e *env) observe(key client.ObjectKey) {
+	var d appsv1.Deployment
+	if err := e.client.Get(context.Background(), key, &d); err != nil {
+		e.t.Errorf("get deployment %v: %v", key, err)
+		return
+	}
+	e.s.ObserveDeployment(key, stateOf(&d))
+}
+
+func stateOf(d *appsv1.Deployment) DeploymentState {
+	return DeploymentState{Replicas: ptr.Deref(d.Spec.Replicas, 1), ReadyReplicas: d.Status.ReadyReplicas}
 }
 
 // run advances the fake clock one second at a time for d, sampling every
@@ -214,6 +239,7 @@ func (e *env) setReady(n int32) {
 	if err := e.client.Update(e.ctx, &d); err != nil {
 		e.t.Fatal(err)
 	}
+	e.observe(client.ObjectKeyFromObject(&d))
 }
 
 func (e *env) replicas() int32 {

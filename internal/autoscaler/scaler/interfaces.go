@@ -20,11 +20,13 @@ type Target struct {
 	Spec decider.Spec
 }
 
-// Targets says which revisions exist. The Revision reconciler's wiring
-// implements it, typically from an informer cache.
+// Targets says which revisions exist; package kube implements it from the
+// manager's cache. Whoever feeds it calls Scaler.TargetsChanged when the
+// answer may have changed.
 type Targets interface {
-	// ListTargets returns every revision to scale. It is called every tick,
-	// so it should read from a cache.
+	// ListTargets returns every revision to scale. It is called at start,
+	// after TargetsChanged and after a failed listing, off the tick path;
+	// it should read from a cache.
 	ListTargets(ctx context.Context) ([]Target, error)
 }
 

@@ -3,7 +3,6 @@ package scaler
 import (
 	"context"
 
-	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -63,7 +62,7 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 		if !atZero {
 			continue
 		}
-		if ch, ok := s.decide(ctx, e, now, &appsv1.Deployment{}); ok {
+		if ch, ok := s.decide(e, now); ok {
 			changes = append(changes, ch)
 		}
 	}

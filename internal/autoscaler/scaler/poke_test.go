@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,8 +56,8 @@ func TestPokeAtZeroScalesAtOnce(t *testing.T) {
 			select {
 			case w := <-e.writes:
 				// The budget covers the autoscaler: TCP, parsing, the
-				// collector, the poke queue, the Deployment read and the
-				// decision, up to the write call. The fake API server's own
+				// collector, the poke queue and the decision, up to the
+				// write call. The fake API server's own
 				// update (field management, conversions: 1-6 ms) is logged
 				// but is not the autoscaler's latency.
 				took := w.issued.Sub(sent)
@@ -155,9 +156,11 @@ var warmRev = types.NamespacedName{Namespace: rev.Namespace, Name: "warm-00001"}
 // it.
 func addTarget(t *testing.T, e *env, key types.NamespacedName, spec decider.Spec) {
 	t.Helper()
-	if err := e.client.Create(e.ctx, deployment(key.Name, 0, 0)); err != nil {
+	dep := deployment(key.Name, 0, 0)
+	if err := e.client.Create(e.ctx, dep); err != nil {
 		t.Fatal(err)
 	}
+	e.observe(client.ObjectKeyFromObject(dep))
 	list, _ := e.targets.ListTargets(e.ctx)
 	e.targets.set(append(list, Target{Revision: key, Deployment: key.Name, Spec: spec}), nil)
 	if err := e.s.Sync(e.ctx); err != nil {

@@ -1,8 +1,6 @@
 package scaler
 
 import (
-	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -18,9 +16,11 @@ type entry struct {
 
 	mu         sync.Mutex // guards the fields below
 	deployment string
+	dep        DeploymentState // last observed state of the Deployment
+	hasDep     bool            // dep is set: the Deployment exists
 	decider    *decider.Decider
 	lastSample int64 // Unix second of the newest sample; 0 before the first
-	scale      int32 // last known spec.replicas; -1 before the first read
+	scale      int32 // last known spec.replicas; -1 before the first decision
 	seq        uint64
 	written    int32
 	writtenAt  time.Time         // zero before the first write
@@ -33,12 +33,31 @@ type entry struct {
 	writeMu sync.Mutex
 }
 
-// registry holds the tracked revisions. The list is rebuilt on change and
-// never mutated, so readers iterate it without holding the lock.
+// depKey names the entry's Deployment. The caller holds e.mu, or owns e
+// before it is published.
+func (e *entry) depKey() types.NamespacedName {
+	return types.NamespacedName{Namespace: e.key.Namespace, Name: e.deployment}
+}
+
+// registry holds the tracked revisions and the observed Deployments. The
+// list is rebuilt on change and never mutated, so readers iterate it
+// without holding the lock. Lock order: registry.mu, then entry.mu.
 type registry struct {
 	mu    sync.RWMutex
-	byKey map[types.NamespacedName]*entry
+	byKey map[types.NamespacedName]*entry // by Revision
+	byDep map[types.NamespacedName]*entry // by Deployment
 	list  []*entry
+	// deps holds every observed Deployment, tracked or not yet: a
+	// Deployment is often seen before its Revision is listed.
+	deps map[types.NamespacedName]DeploymentState
+}
+
+func newRegistry() registry {
+	return registry{
+		byKey: map[types.NamespacedName]*entry{},
+		byDep: map[types.NamespacedName]*entry{},
+		deps:  map[types.NamespacedName]DeploymentState{},
+	}
 }
 
 func (r *registry) get(key types.NamespacedName) *entry {
@@ -53,92 +72,29 @@ func (r *registry) all() []*entry {
 	return r.list
 }
 
+// linkLocked indexes e under its Deployment and gives it that Deployment's
+// observed state. The caller holds r.mu for writing.
+func (r *registry) linkLocked(e *entry) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := e.depKey()
+	r.byDep[k] = e
+	e.dep, e.hasDep = r.deps[k]
+}
+
+// unlinkLocked removes e's Deployment index. The caller holds r.mu for
+// writing.
+func (r *registry) unlinkLocked(e *entry) {
+	e.mu.Lock()
+	k := e.depKey()
+	e.mu.Unlock()
+	if r.byDep[k] == e {
+		delete(r.byDep, k)
+	}
+}
+
 // Tracked reports whether a revision is being scaled; the stat server drops
 // stats for any other.
 func (s *Scaler) Tracked(rev types.NamespacedName) bool {
 	return s.reg.get(rev) != nil
-}
-
-// Sync reads the targets and starts or stops tracking revisions. A target
-// with an invalid spec is skipped (or, if tracked, keeps its old spec) and
-// reported in the returned error; the others are synced all the same. Sync
-// runs once per tick; it may also be called directly.
-func (s *Scaler) Sync(ctx context.Context) error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	targets, err := s.opts.Targets.ListTargets(ctx)
-	if err != nil {
-		return fmt.Errorf("list scaling targets: %w", err)
-	}
-	s.gen++
-	var invalid []error
-	var added []*entry
-	for _, t := range targets {
-		if e := s.reg.get(t.Revision); e != nil {
-			if err := e.update(t, s.gen); err != nil {
-				invalid = append(invalid, err)
-			}
-			continue
-		}
-		d, err := decider.New(t.Spec)
-		if err != nil {
-			invalid = append(invalid, fmt.Errorf("revision %s: %w", t.Revision, err))
-			continue
-		}
-		added = append(added, &entry{key: t.Revision, gauges: s.metrics.forRevision(t.Revision),
-			deployment: t.Deployment, decider: d, scale: -1, syncGen: s.gen})
-	}
-	s.commit(added)
-	if len(invalid) > 0 {
-		return fmt.Errorf("%d scaling targets skipped or not updated: %w", len(invalid), invalid[0])
-	}
-	return nil
-}
-
-// commit adds the new entries and drops those the last Sync did not list,
-// rebuilding the registry only when something changed.
-func (s *Scaler) commit(added []*entry) {
-	var removed []*entry
-	for _, e := range s.reg.all() {
-		e.mu.Lock()
-		gone := e.syncGen != s.gen
-		e.mu.Unlock()
-		if gone {
-			removed = append(removed, e)
-		}
-	}
-	if len(added) == 0 && len(removed) == 0 {
-		return
-	}
-	s.reg.mu.Lock()
-	defer s.reg.mu.Unlock()
-	for _, e := range removed {
-		delete(s.reg.byKey, e.key)
-		s.metrics.forget(e.key)
-		s.opts.Stats.Forget(e.key)
-	}
-	for _, e := range added {
-		s.reg.byKey[e.key] = e
-	}
-	list := make([]*entry, 0, len(s.reg.byKey))
-	for _, e := range s.reg.byKey {
-		list = append(list, e)
-	}
-	s.reg.list = list
-	s.metrics.revisions.Set(float64(len(list)))
-}
-
-// update applies a target's spec and Deployment name to a tracked entry.
-func (e *entry) update(t Target, gen uint64) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.syncGen = gen
-	e.deployment = t.Deployment
-	if t.Spec == e.decider.Spec() {
-		return nil
-	}
-	if err := e.decider.SetSpec(t.Spec); err != nil {
-		return fmt.Errorf("revision %s: %w", t.Revision, err)
-	}
-	return nil
 }

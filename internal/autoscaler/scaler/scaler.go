@@ -2,11 +2,16 @@
 // Deployments' scale subresource.
 //
 // Every second it records each revision's summed concurrency (from Stats)
-// into its decider; every TickInterval it syncs the list of revisions
-// (Targets), decides for each and writes the Deployment's scale only when
-// the number changes; on a poke for a revision at zero it decides for that
-// revision at once. Decisions are exported as Prometheus gauges and shown on
-// the Revision through a StatusRecorder.
+// into its decider; every TickInterval it decides for each revision and
+// writes the Deployment's scale only when the number changes; on a poke for
+// a revision at zero it decides for that revision at once. Decisions are
+// exported as Prometheus gauges and shown on the Revision through a
+// StatusRecorder.
+//
+// A tick reads nothing from the API server or its caches: the scaler learns
+// each Deployment's replicas and readiness when they change
+// (ObserveDeployment, from an informer's event handler), and re-lists the
+// revisions (Targets) only after TargetsChanged, off the tick path.
 //
 // A Scaler runs on every replica of the controller: a standby records
 // samples, so that its history is complete, but only the elected leader
@@ -19,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -44,11 +50,9 @@ const (
 
 // Options configure a Scaler.
 type Options struct {
-	// Client writes the Deployments' scale subresource. Required.
+	// Client writes the Deployments' scale subresource. Required. The
+	// Deployments' state comes through ObserveDeployment, not from Client.
 	Client client.Client
-	// Reader reads Deployments (spec.replicas, status.readyReplicas);
-	// nil means Client. A cache-backed reader is expected.
-	Reader client.Reader
 	// Targets lists the revisions to scale. Required.
 	Targets Targets
 	// Stats supplies the observed concurrency. Required.
@@ -84,6 +88,9 @@ type Scaler struct {
 	pokeMu  sync.Mutex
 	pokes   map[types.NamespacedName]struct{}
 	pokeSig chan struct{}
+
+	syncSig chan struct{} // TargetsChanged; capacity 1
+	relist  atomic.Bool   // the last listing failed: retry on the next tick
 }
 
 // New returns a Scaler; it does nothing until started.
@@ -95,9 +102,6 @@ func New(o Options) (*Scaler, error) {
 		return nil, errors.New("scaler: Options.Targets is required")
 	case o.Stats == nil:
 		return nil, errors.New("scaler: Options.Stats is required")
-	}
-	if o.Reader == nil {
-		o.Reader = o.Client
 	}
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
@@ -121,9 +125,10 @@ func New(o Options) (*Scaler, error) {
 	return &Scaler{
 		opts:    o,
 		metrics: m,
-		reg:     registry{byKey: map[types.NamespacedName]*entry{}},
+		reg:     newRegistry(),
 		pokes:   map[types.NamespacedName]struct{}{},
 		pokeSig: make(chan struct{}, 1),
+		syncSig: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -144,17 +149,23 @@ func (s *Scaler) Leading() bool {
 	}
 }
 
-// Start samples, ticks and serves pokes until ctx is done; it implements
+// Start syncs the targets, then samples, ticks, serves pokes and re-syncs
+// the targets after TargetsChanged until ctx is done; it implements
 // controller-runtime's manager.Runnable.
 func (s *Scaler) Start(ctx context.Context) error {
-	log := s.opts.Log
+	// Any change signalled so far is in this listing.
+	select {
+	case <-s.syncSig:
+	default:
+	}
 	if err := s.Sync(ctx); err != nil {
-		log.Error(err, "Initial sync of scaling targets")
+		s.opts.Log.Error(err, "Initial sync of scaling targets")
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.every(ctx, s.opts.SampleInterval, func() { s.Sample(s.opts.Clock.Now()) }) })
 	wg.Go(func() { s.every(ctx, s.opts.TickInterval, func() { s.Tick(ctx) }) })
 	wg.Go(func() { s.servePokes(ctx) })
+	wg.Go(func() { s.serveSyncs(ctx) })
 	wg.Wait()
 	return nil
 }

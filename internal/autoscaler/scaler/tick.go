@@ -4,11 +4,6 @@ import (
 	"context"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
 
@@ -39,11 +34,13 @@ func (s *Scaler) Sample(now time.Time) {
 	}
 }
 
-// Tick syncs the targets and, when leading, decides for every revision and
-// applies the changes.
+// Tick decides, when leading, for every revision and applies the changes.
+// It reads only the scaler's own state: Deployments come through
+// ObserveDeployment and targets through Sync. It also asks for a Sync when
+// the last listing failed.
 func (s *Scaler) Tick(ctx context.Context) {
-	if err := s.Sync(ctx); err != nil {
-		s.opts.Log.Error(err, "Sync scaling targets")
+	if s.relist.Swap(false) {
+		s.TargetsChanged()
 	}
 	if !s.Leading() {
 		return
@@ -51,9 +48,8 @@ func (s *Scaler) Tick(ctx context.Context) {
 	start := time.Now()
 	now := s.opts.Clock.Now()
 	var changes []change
-	var scratch appsv1.Deployment
 	for _, e := range s.reg.all() {
-		if ch, ok := s.decide(ctx, e, now, &scratch); ok {
+		if ch, ok := s.decide(e, now); ok {
 			changes = append(changes, ch)
 		}
 	}
@@ -63,37 +59,24 @@ func (s *Scaler) Tick(ctx context.Context) {
 
 // change is a decision that needs a scale write, a status record or both.
 type change struct {
-	e      *entry
-	dep    *appsv1.Deployment
-	seq    uint64
-	dec    decider.Decision
-	write  bool // the scale differs
-	record bool // the status differs
+	e          *entry
+	deployment string // the Deployment's name, in the revision's namespace
+	from       int32  // the scale the decision replaces
+	seq        uint64
+	dec        decider.Decision
+	write      bool // the scale differs
+	record     bool // the status differs
 }
 
-// noDeepCopy reads cached objects without copying them: 10,000 reads a
-// tick only look at two fields. The object read must not be modified.
-var noDeepCopy = &client.GetOptions{UnsafeDisableDeepCopy: ptr.To(true)}
-
 // decide takes one revision's decision at now and says what must change.
-// dep is scratch space for the Deployment; a change gets its own copy.
-func (s *Scaler) decide(ctx context.Context, e *entry, now time.Time, dep *appsv1.Deployment) (change, bool) {
-	e.mu.Lock()
-	name := e.deployment
-	e.mu.Unlock()
-	*dep = appsv1.Deployment{}
-	err := s.opts.Reader.Get(ctx, client.ObjectKey{Namespace: e.key.Namespace, Name: name}, dep, noDeepCopy)
-	if err != nil {
-		if !apierrors.IsNotFound(err) {
-			s.opts.Log.Error(err, "Get Deployment", "revision", e.key.String(), "deployment", name)
-		}
-		return change{}, false
-	}
-	current := ptr.Deref(dep.Spec.Replicas, 1)
-	in := decider.Input{ReadyPods: dep.Status.ReadyReplicas, CurrentScale: current}
-
+// A revision whose Deployment has not been observed is skipped.
+func (s *Scaler) decide(e *entry, now time.Time) (change, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.hasDep {
+		return change{}, false
+	}
+	in := decider.Input{ReadyPods: e.dep.ReadyReplicas, CurrentScale: e.dep.Replicas}
 	// Trust our own recent write over a cache that has not caught up.
 	if !e.writtenAt.IsZero() && now.Sub(e.writtenAt) < s.opts.CacheLag {
 		in.CurrentScale = e.written
@@ -105,7 +88,7 @@ func (s *Scaler) decide(ctx context.Context, e *entry, now time.Time, dep *appsv
 	}
 	e.seq++
 	e.scale = in.CurrentScale
-	ch := change{e: e, seq: e.seq, dec: dec}
+	ch := change{e: e, deployment: e.deployment, from: in.CurrentScale, seq: e.seq, dec: dec}
 	ch.write = dec.DesiredReplicas != in.CurrentScale
 	rec := e.recorded
 	ch.record = s.opts.Status != nil &&
@@ -113,6 +96,5 @@ func (s *Scaler) decide(ctx context.Context, e *entry, now time.Time, dep *appsv
 	if !ch.write && !ch.record {
 		return change{}, false
 	}
-	ch.dep = dep.DeepCopy()
 	return ch, true
 }

@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -36,7 +35,7 @@ func (s *Scaler) apply(ctx context.Context, changes []change) {
 // the next tick.
 func (s *Scaler) applyOne(ctx context.Context, ch change) {
 	e := ch.e
-	log := s.opts.Log.WithValues("revision", e.key.String(), "deployment", ch.dep.Name)
+	log := s.opts.Log.WithValues("revision", e.key.String(), "deployment", ch.deployment)
 	if ch.write {
 		e.writeMu.Lock()
 		e.mu.Lock()
@@ -47,7 +46,7 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 			e.writeMu.Unlock()
 			return
 		}
-		err := s.writeScale(ctx, ch.dep, ch.dec.DesiredReplicas)
+		err := s.writeScale(ctx, e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas)
 		if err == nil {
 			e.mu.Lock()
 			e.written, e.writtenAt, e.scale = ch.dec.DesiredReplicas, s.opts.Clock.Now(), ch.dec.DesiredReplicas
@@ -61,7 +60,7 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 		}
 		s.metrics.writes.Inc()
 		log.Info("Scaled revision",
-			"from", ptr.Deref(ch.dep.Spec.Replicas, 1), "to", ch.dec.DesiredReplicas,
+			"from", ch.from, "to", ch.dec.DesiredReplicas,
 			"reason", string(ch.dec.Reason), "panic", ch.dec.Panic,
 			"stableConcurrency", ch.dec.StableConcurrency, "panicConcurrency", ch.dec.PanicConcurrency)
 	}
@@ -78,16 +77,15 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 	e.mu.Unlock()
 }
 
-// writeScale sets a Deployment's replicas through its scale subresource.
-func (s *Scaler) writeScale(ctx context.Context, dep *appsv1.Deployment, replicas int32) error {
-	scale := &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Name: dep.Name, Namespace: dep.Namespace},
-		Spec:       autoscalingv1.ScaleSpec{Replicas: replicas},
-	}
-	// dep is the change's own copy (some clients, the fake one, write into
-	// the object they are given).
+// writeScale sets a Deployment's replicas through its scale subresource
+// (verb update on deployments/scale; no read).
+func (s *Scaler) writeScale(ctx context.Context, namespace, name string, replicas int32) error {
+	meta := metav1.ObjectMeta{Name: name, Namespace: namespace}
+	scale := &autoscalingv1.Scale{ObjectMeta: meta, Spec: autoscalingv1.ScaleSpec{Replicas: replicas}}
+	// A fresh object: some clients, the fake one, write into it.
+	dep := &appsv1.Deployment{ObjectMeta: meta}
 	if err := s.opts.Client.SubResource("scale").Update(ctx, dep, client.WithSubResourceBody(scale)); err != nil {
-		return fmt.Errorf("update scale of deployment %s/%s to %d: %w", dep.Namespace, dep.Name, replicas, err)
+		return fmt.Errorf("update scale of deployment %s/%s to %d: %w", namespace, name, replicas, err)
 	}
 	return nil
 }

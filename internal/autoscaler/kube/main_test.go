@@ -1,0 +1,331 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/testr"
+	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	wakeconfig "github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/names"
+	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/testenv"
+)
+
+// env is the API server the integration tests share; nil without one.
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	e, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start envtest:", err)
+		os.Exit(1)
+	}
+	env = e
+	code := m.Run()
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop envtest:", err)
+	}
+	os.Exit(code)
+}
+
+// wait is how long a test waits for the cluster to get where it expects.
+const wait = 30 * time.Second
+
+// apiClient returns a client that reads the API server, not a cache.
+func apiClient(t *testing.T) client.Client {
+	t.Helper()
+	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// namespace creates a namespace for one test.
+func namespace(t *testing.T, c client.Client) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "autoscaler-"}}
+	if err := c.Create(t.Context(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+// createRevision creates a Revision and, as the Revision reconciler would,
+// its Deployment with the given replicas.
+func createRevision(t *testing.T, c client.Client, ns, name string, cc int32, sc *servingv1alpha1.Scaling, replicas int32) *servingv1alpha1.Revision {
+	t.Helper()
+	rev := &servingv1alpha1.Revision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: servingv1alpha1.RevisionSpec{
+			Containers:           []servingv1alpha1.Container{{Image: "example.com/hello:1"}},
+			ContainerConcurrency: cc,
+			Scaling:              sc,
+		},
+	}
+	if err := c.Create(t.Context(), rev); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{servingv1alpha1.RevisionLabelKey: name}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: ns, Name: names.Deployment(name), Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(rev, servingv1alpha1.GroupVersion.WithKind("Revision"))},
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "function", Image: "example.com/hello:1"}}},
+			},
+		},
+	}
+	if err := c.Create(t.Context(), dep); err != nil {
+		t.Fatal(err)
+	}
+	return rev
+}
+
+// stack is a manager running the autoscaler, as wake-controller would.
+type stack struct {
+	mgr   ctrl.Manager
+	reg   *prometheus.Registry
+	addr  string
+	store *wakeconfig.Store
+}
+
+type stackOptions struct {
+	// config reaches the API server; nil means as an administrator.
+	config       *rest.Config
+	namespace    string
+	tickInterval time.Duration
+	// leaseID, when set, turns leader election on with this Lease.
+	leaseID string
+}
+
+// startStack starts a manager with Setup, watching one namespace, plus a
+// stand-in for kube-controller-manager that makes every replica of a
+// Deployment ready at once. It stops when the test ends.
+func startStack(t *testing.T, o stackOptions) *stack {
+	t.Helper()
+	mopts := ctrl.Options{
+		Scheme:     env.Scheme,
+		Logger:     testr.New(t),
+		Metrics:    metricsserver.Options{BindAddress: "0"},
+		Cache:      cache.Options{DefaultNamespaces: map[string]cache.Config{o.namespace: {}}},
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	}
+	if o.leaseID != "" {
+		mopts.LeaderElection = true
+		mopts.LeaderElectionID = o.leaseID
+		mopts.LeaderElectionNamespace = o.namespace
+		mopts.LeaderElectionReleaseOnCancel = true
+		mopts.LeaseDuration = ptr.To(2 * time.Second)
+		mopts.RenewDeadline = ptr.To(time.Second)
+		mopts.RetryPeriod = ptr.To(100 * time.Millisecond)
+	}
+	cfg := o.config
+	if cfg == nil {
+		cfg = env.Config
+	}
+	mgr, err := ctrl.NewManager(cfg, mopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{mgr: mgr, reg: prometheus.NewRegistry(), addr: ln.Addr().String(), store: wakeconfig.NewStore()}
+	if err := Setup(mgr, s.store, Options{StatsListener: ln, Registerer: s.reg, TickInterval: o.tickInterval}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctrl.NewControllerManagedBy(mgr).
+		Named("fake-deployment-controller").
+		For(&appsv1.Deployment{}).
+		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false)}).
+		Complete(readyAtOnce{c: mgr.GetClient()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
+	return s
+}
+
+// readyAtOnce stands in for the Deployment controller and kubelet: every
+// replica is ready as soon as it is asked for.
+type readyAtOnce struct{ c client.Client }
+
+func (r readyAtOnce) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	var d appsv1.Deployment
+	if err := r.c.Get(ctx, req.NamespacedName, &d); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	n := ptr.Deref(d.Spec.Replicas, 1)
+	if d.Status.Replicas == n && d.Status.ReadyReplicas == n {
+		return reconcile.Result{}, nil
+	}
+	d.Status.Replicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas, d.Status.UpdatedReplicas = n, n, n, n
+	d.Status.ObservedGeneration = d.Generation
+	return reconcile.Result{}, r.c.Status().Update(ctx, &d)
+}
+
+// metric returns the value of a gauge or counter without labels in the
+// stack's registry, or -1 when it has no sample.
+func (s *stack) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name || len(mf.GetMetric()) == 0 {
+			continue
+		}
+		m := mf.GetMetric()[0]
+		switch {
+		case m.GetGauge() != nil:
+			return m.GetGauge().GetValue()
+		case m.GetCounter() != nil:
+			return m.GetCounter().GetValue()
+		}
+	}
+	return -1
+}
+
+// activator is a stand-in for one wake-activator's stats connection.
+type activator struct {
+	t    *testing.T
+	mu   sync.Mutex
+	conn net.Conn
+	load atomic.Pointer[[]stats.Stat]
+}
+
+// dial connects an activator to the stack's stat server.
+func dial(t *testing.T, s *stack) *activator {
+	t.Helper()
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &activator{t: t, conn: conn}
+}
+
+// send writes one frame.
+func (a *activator) send(entries ...stats.Stat) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := stats.Frame{Source: "act-" + strings.ToLower(a.t.Name()), Timestamp: time.Now().UnixMilli(), Stats: entries}
+	if err := stats.Write(a.conn, f); err != nil {
+		a.t.Errorf("write stats frame: %v", err)
+	}
+}
+
+// report sends the current load every period until the test ends, as an
+// activator sends a snapshot every stats.Period.
+func (a *activator) report(period time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(period)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				var entries []stats.Stat
+				if l := a.load.Load(); l != nil {
+					entries = *l
+				}
+				a.send(entries...)
+			}
+		}
+	}()
+	a.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
+// setLoad sets the concurrency the activator reports for rev.
+func (a *activator) setLoad(rev types.NamespacedName, concurrency float64) {
+	a.load.Store(&[]stats.Stat{{Namespace: rev.Namespace, Revision: rev.Name, AverageConcurrency: concurrency, RequestCount: concurrency}})
+}
+
+// poke sends the signal of a request that arrived for rev at zero.
+func (a *activator) poke(rev types.NamespacedName) {
+	a.send(stats.Stat{Namespace: rev.Namespace, Revision: rev.Name, RequestCount: 1, Poke: true})
+}
+
+// eventually polls cond every few milliseconds until it holds or the
+// deadline passes; then it fails the test with cond's last message.
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", timeout, msg)
+		}
+		<-tick.C
+	}
+}
+
+// scaleOf returns a Deployment's spec.replicas from the API server.
+func scaleOf(t *testing.T, c client.Client, ns, name string) int32 {
+	t.Helper()
+	var d appsv1.Deployment
+	if err := c.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: names.Deployment(name)}, &d); err != nil {
+		t.Fatal(err)
+	}
+	return ptr.Deref(d.Spec.Replicas, 1)
+}
+
+// revisionStatus returns a Revision's status from the API server.
+func revisionStatus(t *testing.T, c client.Client, key types.NamespacedName) servingv1alpha1.RevisionStatus {
+	t.Helper()
+	var rev servingv1alpha1.Revision
+	if err := c.Get(t.Context(), key, &rev); err != nil {
+		t.Fatal(err)
+	}
+	return rev.Status
+}

@@ -1,0 +1,180 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/autoscaler/collector"
+	"github.com/wakefn/wake/internal/autoscaler/scaler"
+	"github.com/wakefn/wake/internal/autoscaler/statserver"
+	"github.com/wakefn/wake/internal/config"
+)
+
+// DefaultStatsAddr is where the stat server listens for the activators.
+const DefaultStatsAddr = ":8090"
+
+// Options configure Setup. The zero value is what production wants.
+type Options struct {
+	// StatsAddr is the stat server's TCP address; "" means DefaultStatsAddr.
+	StatsAddr string
+	// StatsListener, when set, is served instead of listening on StatsAddr
+	// (tests listen on 127.0.0.1:0).
+	StatsListener net.Listener
+	// Registerer receives the autoscaler's metrics; nil means
+	// controller-runtime's metrics.Registry, served on the manager's
+	// metrics endpoint.
+	Registerer prometheus.Registerer
+	// TickInterval is how often the scaler decides; 0 means
+	// scaler.DefaultTickInterval.
+	TickInterval time.Duration
+	// Clock drives the autoscaler; nil means the real clock.
+	Clock clock.WithTicker
+}
+
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch
+// +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=update
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=list;watch
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions/status,verbs=patch
+
+// Setup adds the autoscaler to mgr: a stat server and a scaler, both on
+// every replica. The stat server collects the activators' stats so that a
+// standby has the history when it is elected; the scaler samples everywhere
+// but decides, writes Deployment scales and patches Revision status only
+// once mgr.Elected() is closed. Deployment and Revision informers on mgr's
+// cache feed the scaler, and store's updates make it re-derive every
+// revision's settings. Call it before mgr.Start.
+func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
+	if store == nil {
+		return errors.New("set up autoscaler: no config store")
+	}
+	log := mgr.GetLogger().WithName("autoscaler")
+	reg := opts.Registerer
+	if reg == nil {
+		reg = ctrlmetrics.Registry
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	addr := opts.StatsAddr
+	if addr == "" {
+		addr = DefaultStatsAddr
+	}
+
+	stats := collector.New(0)
+	sc, err := scaler.New(scaler.Options{
+		Client:       mgr.GetClient(),
+		Targets:      &Targets{Reader: mgr.GetCache(), Config: store},
+		Stats:        stats,
+		Status:       &StatusRecorder{Client: mgr.GetClient(), Clock: clk},
+		Elected:      mgr.Elected(),
+		Clock:        clk,
+		Log:          log.WithName("scaler"),
+		Registerer:   reg,
+		TickInterval: opts.TickInterval,
+	})
+	if err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
+	}
+	srv, err := statserver.New(statserver.Options{
+		Addr:       addr,
+		Collector:  stats,
+		Known:      sc.Tracked,
+		OnPoke:     sc.Poke,
+		Clock:      clk,
+		Log:        log.WithName("statserver"),
+		Registerer: reg,
+	})
+	if err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
+	}
+	regs, err := watch(mgr, sc)
+	if err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
+	}
+	store.Subscribe(func(*config.Config) { sc.TargetsChanged() })
+	if err := mgr.Add(scalerRunnable{sc: sc, regs: regs}); err != nil {
+		return fmt.Errorf("set up autoscaler: add scaler: %w", err)
+	}
+	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
+		return fmt.Errorf("set up autoscaler: add stat server: %w", err)
+	}
+	return nil
+}
+
+// watch registers the event handlers that feed sc on mgr's cache and
+// returns their registrations. Before the manager starts, getting an
+// informer only registers it.
+func watch(mgr ctrl.Manager, sc *scaler.Scaler) ([]toolscache.ResourceEventHandlerRegistration, error) {
+	ctx := context.Background()
+	deps, err := mgr.GetCache().GetInformer(ctx, &appsv1.Deployment{})
+	if err != nil {
+		return nil, fmt.Errorf("get deployment informer: %w", err)
+	}
+	depReg, err := deps.AddEventHandler(deploymentHandler{sink: sc})
+	if err != nil {
+		return nil, fmt.Errorf("watch deployments: %w", err)
+	}
+	revs, err := mgr.GetCache().GetInformer(ctx, &servingv1alpha1.Revision{})
+	if err != nil {
+		return nil, fmt.Errorf("get revision informer: %w", err)
+	}
+	revReg, err := revs.AddEventHandler(revisionHandler{changed: sc.TargetsChanged})
+	if err != nil {
+		return nil, fmt.Errorf("watch revisions: %w", err)
+	}
+	return []toolscache.ResourceEventHandlerRegistration{depReg, revReg}, nil
+}
+
+// scalerRunnable starts the scaler, on every replica, once the event
+// handlers have been handed every object of the informers' initial
+// listing: an informer can report synced before its handlers have run, and
+// a poke served before the Deployment is observed would be dropped.
+type scalerRunnable struct {
+	sc   *scaler.Scaler
+	regs []toolscache.ResourceEventHandlerRegistration
+}
+
+// Start waits for the handlers, then runs the scaler until ctx is done.
+func (r scalerRunnable) Start(ctx context.Context) error {
+	synced := make([]toolscache.InformerSynced, len(r.regs))
+	for i, reg := range r.regs {
+		synced[i] = reg.HasSynced
+	}
+	if !toolscache.WaitForCacheSync(ctx.Done(), synced...) {
+		return nil // ctx is done
+	}
+	return r.sc.Start(ctx)
+}
+
+// NeedLeaderElection is false: standbys sample too, and the scaler decides
+// only once mgr.Elected() is closed.
+func (scalerRunnable) NeedLeaderElection() bool { return false }
+
+// statsRunnable runs the stat server on every replica, leader or not.
+type statsRunnable struct {
+	srv *statserver.Server
+	ln  net.Listener
+}
+
+// Start serves until ctx is done.
+func (r statsRunnable) Start(ctx context.Context) error {
+	if r.ln != nil {
+		return r.srv.Serve(ctx, r.ln)
+	}
+	return r.srv.Start(ctx)
+}
+
+// NeedLeaderElection is false: standbys collect stats too.
+func (statsRunnable) NeedLeaderElection() bool { return false }

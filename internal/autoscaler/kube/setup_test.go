@@ -1,0 +1,158 @@
+package kube
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/autoscaler/decider"
+)
+
+// TestPokeWakesRevisionAtZero: one poke over a real TCP connection scales
+// a revision at zero to max(1, initialScale) and shows it on the status.
+// The scaler never ticks in this test, so only the poke can write.
+func TestPokeWakesRevisionAtZero(t *testing.T) {
+	c := apiClient(t)
+	ns := namespace(t, c)
+	tests := []struct {
+		name       string
+		initial    *int32
+		want       int32
+		wantReason decider.Reason // "" when it depends on the load
+	}{
+		{name: "cluster default initial scale", want: 1},
+		{name: "initialScale 0 wakes to 1", initial: ptr.To[int32](0), want: 1},
+		{name: "initialScale 3", initial: ptr.To[int32](3), want: 3, wantReason: decider.ReasonActivating},
+	}
+	for i, tc := range tests {
+		createRevision(t, c, ns, fmt.Sprintf("wake-%05d", i+1), 0, &servingv1alpha1.Scaling{InitialScale: tc.initial}, 0)
+	}
+	s := startStack(t, stackOptions{namespace: ns, tickInterval: time.Hour})
+	eventually(t, wait, func() (bool, string) {
+		n := s.metric(t, "wake_autoscaler_revisions")
+		return n == float64(len(tests)), fmt.Sprintf("tracking %v revisions, want %d", n, len(tests))
+	})
+	a := dial(t, s)
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key := types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("wake-%05d", i+1)}
+			if got := scaleOf(t, c, ns, key.Name); got != 0 {
+				t.Fatalf("scale before the poke = %d, want 0", got)
+			}
+			a.poke(key)
+			eventually(t, wait, func() (bool, string) {
+				scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
+				return scale == tc.want && ptr.Deref(st.DesiredReplicas, -1) == tc.want,
+					fmt.Sprintf("scale %d, status.desiredReplicas %v; want both %d", scale, ptr.Deref(st.DesiredReplicas, -1), tc.want)
+			})
+			st := revisionStatus(t, c, key)
+			if st.Autoscaler == nil || st.Autoscaler.Reason == "" || st.Autoscaler.LastDecisionTime == nil {
+				t.Fatalf("status.autoscaler = %+v, want a reason and a decision time", st.Autoscaler)
+			}
+			if tc.wantReason != "" && st.Autoscaler.Reason != string(tc.wantReason) {
+				t.Errorf("status.autoscaler.reason = %q, want %q", st.Autoscaler.Reason, tc.wantReason)
+			}
+		})
+	}
+}
+
+// TestScaleFollowsConcurrency: the scale follows the concurrency that an
+// activator keeps reporting, up and back down.
+func TestScaleFollowsConcurrency(t *testing.T) {
+	c := apiClient(t)
+	ns := namespace(t, c)
+	key := types.NamespacedName{Namespace: ns, Name: "busy-00001"}
+	createRevision(t, c, ns, key.Name, 0, &servingv1alpha1.Scaling{
+		Target:       ptr.To[int32](10),
+		StableWindow: &metav1.Duration{Duration: 6 * time.Second},
+	}, 1)
+	s := startStack(t, stackOptions{namespace: ns, tickInterval: 200 * time.Millisecond})
+	a := dial(t, s)
+	a.setLoad(key, 35)
+	a.report(200 * time.Millisecond)
+
+	for _, step := range []struct {
+		load float64
+		want int32
+	}{
+		{load: 35, want: 4}, // 35 / 10 per pod
+		{load: 75, want: 8},
+		{load: 15, want: 2}, // once the panic and the stable window are over
+	} {
+		a.setLoad(key, step.load)
+		eventually(t, wait, func() (bool, string) {
+			scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
+			return scale == step.want && ptr.Deref(st.DesiredReplicas, -1) == step.want,
+				fmt.Sprintf("load %v: scale %d, status.desiredReplicas %v; want both %d",
+					step.load, scale, ptr.Deref(st.DesiredReplicas, -1), step.want)
+		})
+		st := revisionStatus(t, c, key)
+		if st.Autoscaler == nil || st.Autoscaler.StableConcurrency == nil || st.Autoscaler.StableConcurrency.Sign() <= 0 {
+			t.Errorf("load %v: status.autoscaler = %+v, want a positive stable concurrency", step.load, st.Autoscaler)
+		}
+	}
+}
+
+// TestStandbyWritesNothing: a replica that is not elected collects stats
+// and pokes but writes neither scales nor status, and starts writing once
+// it is elected.
+func TestStandbyWritesNothing(t *testing.T) {
+	c := apiClient(t)
+	ns := namespace(t, c)
+	const leaseID = "wake-controller"
+	now := metav1.NowMicro()
+	lease := &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: leaseID},
+		Spec: coordinationv1.LeaseSpec{
+			HolderIdentity:       ptr.To("another-replica"),
+			LeaseDurationSeconds: ptr.To[int32](3600),
+			AcquireTime:          &now,
+			RenewTime:            &now,
+		},
+	}
+	if err := c.Create(t.Context(), lease); err != nil {
+		t.Fatal(err)
+	}
+	key := types.NamespacedName{Namespace: ns, Name: "idle-00001"}
+	createRevision(t, c, ns, key.Name, 0, &servingv1alpha1.Scaling{Target: ptr.To[int32](10)}, 0)
+	s := startStack(t, stackOptions{namespace: ns, tickInterval: 200 * time.Millisecond, leaseID: leaseID})
+	eventually(t, wait, func() (bool, string) {
+		n := s.metric(t, "wake_autoscaler_revisions")
+		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
+	})
+	a := dial(t, s)
+	a.poke(key)
+	a.setLoad(key, 35)
+	a.report(200 * time.Millisecond)
+	eventually(t, wait, func() (bool, string) {
+		pokes, entries := s.metric(t, "wake_autoscaler_stat_pokes_total"), s.metric(t, "wake_autoscaler_stat_entries_total")
+		return pokes >= 1 && entries >= 5, fmt.Sprintf("the standby accepted %v pokes and %v entries", pokes, entries)
+	})
+
+	// Ten ticks' worth of time with demand, a poke and a revision at zero.
+	end := time.Now().Add(2 * time.Second)
+	for time.Now().Before(end) {
+		if scale := scaleOf(t, c, ns, key.Name); scale != 0 {
+			t.Fatalf("a standby scaled the revision to %d", scale)
+		}
+		if st := revisionStatus(t, c, key); st.DesiredReplicas != nil || st.Autoscaler != nil {
+			t.Fatalf("a standby wrote the status: desiredReplicas %v, autoscaler %+v", st.DesiredReplicas, st.Autoscaler)
+		}
+		time.Sleep(50 * time.Millisecond) // the observation window's pace, not a wait for a condition
+	}
+
+	if err := c.Delete(t.Context(), lease); err != nil { // the other replica is gone
+		t.Fatal(err)
+	}
+	eventually(t, wait, func() (bool, string) {
+		scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
+		return scale == 4 && ptr.Deref(st.DesiredReplicas, -1) == 4,
+			fmt.Sprintf("after election: scale %d, status.desiredReplicas %v; want both 4", scale, ptr.Deref(st.DesiredReplicas, -1))
+	})
+}

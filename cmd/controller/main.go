@@ -26,6 +26,7 @@ func main() {
 		leaderElect = flag.Bool("leader-elect", true, "elect a leader so that only one replica reconciles")
 		namespace   = flag.String("system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "namespace of wake-config and the leader lease")
 		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
+		statsAddr   = flag.String("stats-bind-address", autoscalerkube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
 	)
 	flag.Parse()
 

@@ -1,0 +1,124 @@
+package v1alpha1
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"knative.dev/pkg/apis"
+)
+
+// cond returns a condition's status, or "" when it is unset.
+func cond(c *apis.Condition) corev1.ConditionStatus {
+	if c == nil {
+		return ""
+	}
+	return c.Status
+}
+
+func TestRevisionLifecycle(t *testing.T) {
+	tests := []struct {
+		name      string
+		marks     []func(*RevisionStatus)
+		wantReady corev1.ConditionStatus
+		reason    string
+	}{
+		{"initialized", nil, corev1.ConditionUnknown, ""},
+		{"resources only", []func(*RevisionStatus){(*RevisionStatus).MarkResourcesAvailable}, corev1.ConditionUnknown, ""},
+		{"ready", []func(*RevisionStatus){(*RevisionStatus).MarkResourcesAvailable, (*RevisionStatus).MarkContainerHealthy}, corev1.ConditionTrue, ""},
+		{"crash loop", []func(*RevisionStatus){(*RevisionStatus).MarkResourcesAvailable, func(s *RevisionStatus) {
+			s.MarkContainerUnhealthy("CrashLoopBackOff", "exit 1")
+		}}, corev1.ConditionFalse, "CrashLoopBackOff"},
+		{"not owned", []func(*RevisionStatus){func(s *RevisionStatus) { s.MarkResourceNotOwned("Deployment", "x") }}, corev1.ConditionFalse, ReasonNotOwned},
+		{"deploying", []func(*RevisionStatus){(*RevisionStatus).MarkContainerHealthy, func(s *RevisionStatus) {
+			s.MarkDeploying(ReasonDeploying, "waiting")
+		}}, corev1.ConditionUnknown, ReasonDeploying},
+		{"inactive does not affect ready", []func(*RevisionStatus){(*RevisionStatus).MarkResourcesAvailable, (*RevisionStatus).MarkContainerHealthy,
+			func(s *RevisionStatus) { s.MarkInactive(ReasonScaledToZero, "idle") }}, corev1.ConditionTrue, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &RevisionStatus{}
+			s.InitializeConditions()
+			for _, m := range tt.marks {
+				m(s)
+			}
+			ready := s.GetCondition(apis.ConditionReady)
+			if cond(ready) != tt.wantReady || (tt.reason != "" && ready.Reason != tt.reason) {
+				t.Errorf("Ready = %+v, want %s %s", ready, tt.wantReady, tt.reason)
+			}
+			if s.IsReady() != (tt.wantReady == corev1.ConditionTrue) || s.IsFailed() != (tt.wantReady == corev1.ConditionFalse) {
+				t.Errorf("IsReady %v IsFailed %v for Ready %s", s.IsReady(), s.IsFailed(), tt.wantReady)
+			}
+		})
+	}
+}
+
+func TestFunctionLifecycle(t *testing.T) {
+	tests := []struct {
+		name string
+		mark func(*FunctionStatus)
+		want corev1.ConditionStatus
+	}{
+		{"ready", (*FunctionStatus).MarkLatestRevisionReady, corev1.ConditionTrue},
+		{"not ready", func(s *FunctionStatus) { s.MarkLatestRevisionNotReady(ReasonDeploying, "m") }, corev1.ConditionUnknown},
+		{"failed", func(s *FunctionStatus) { s.MarkLatestRevisionFailed(ReasonRevisionFailed, "m") }, corev1.ConditionFalse},
+		{"not owned", func(s *FunctionStatus) { s.MarkRevisionNotOwned("f-00001") }, corev1.ConditionFalse},
+	}
+	for _, tt := range tests {
+		s := &FunctionStatus{}
+		s.InitializeConditions()
+		tt.mark(s)
+		if got := cond(s.GetCondition(apis.ConditionReady)); got != tt.want {
+			t.Errorf("%s: Ready = %s, want %s", tt.name, got, tt.want)
+		}
+		if got := cond(s.GetCondition(FunctionConditionLatestRevisionReady)); got != tt.want {
+			t.Errorf("%s: LatestRevisionReady = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRouteLifecycle(t *testing.T) {
+	tests := []struct {
+		name  string
+		marks []func(*RouteStatus)
+		want  corev1.ConditionStatus
+	}{
+		{"both true", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, (*RouteStatus).MarkHostsClaimed}, corev1.ConditionTrue},
+		{"host taken", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, func(s *RouteStatus) { s.MarkHostsTaken("a.example.com") }}, corev1.ConditionFalse},
+		{"traffic not ready", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficNotReady("m") }}, corev1.ConditionUnknown},
+		{"traffic missing", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficMissing(ReasonRevisionMissing, "m") }}, corev1.ConditionFalse},
+	}
+	for _, tt := range tests {
+		s := &RouteStatus{}
+		s.InitializeConditions()
+		for _, m := range tt.marks {
+			m(s)
+		}
+		if got := cond(s.GetCondition(apis.ConditionReady)); got != tt.want {
+			t.Errorf("%s: Ready = %s, want %s", tt.name, got, tt.want)
+		}
+		if s.IsReady() != (tt.want == corev1.ConditionTrue) {
+			t.Errorf("%s: IsReady = %v", tt.name, s.IsReady())
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	var c Container
+	if c.ServingPort() != DefaultPort || c.ServingProtocol() != ProtocolHTTP1 {
+		t.Errorf("unset port: %d %s", c.ServingPort(), c.ServingProtocol())
+	}
+	c.Port = &ServingPort{ContainerPort: 9000, Protocol: ProtocolH2C}
+	if c.ServingPort() != 9000 || c.ServingProtocol() != ProtocolH2C {
+		t.Errorf("set port: %d %s", c.ServingPort(), c.ServingProtocol())
+	}
+	var s RevisionSpec
+	if s.Timeout() != DefaultTimeoutSeconds || s.ServingContainer() != nil {
+		t.Errorf("empty spec: timeout %d, container %v", s.Timeout(), s.ServingContainer())
+	}
+	s.TimeoutSeconds = 30
+	s.Containers = []Container{{Image: "x"}}
+	if s.Timeout() != 30 || s.ServingContainer().Image != "x" {
+		t.Errorf("set spec: timeout %d, container %v", s.Timeout(), s.ServingContainer())
+	}
+}

@@ -96,5 +96,5 @@ type FunctionList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Function{}, &FunctionList{})
+	registerTypes(&Function{}, &FunctionList{})
 }

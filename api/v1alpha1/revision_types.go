@@ -78,5 +78,5 @@ type RevisionList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Revision{}, &RevisionList{})
+	registerTypes(&Revision{}, &RevisionList{})
 }

@@ -191,5 +191,5 @@ type RouteList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Route{}, &RouteList{})
+	registerTypes(&Route{}, &RouteList{})
 }

@@ -29,7 +29,7 @@ func (d *discardWriter) WriteHeader(c int)           { d.code = c }
 func benchBackend(b *testing.B) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "hello")
+		_, _ = io.WriteString(w, "hello")
 	}))
 	b.Cleanup(s.Close)
 	return s

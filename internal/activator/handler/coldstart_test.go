@@ -44,7 +44,9 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 	pod := hostOf(okBackend(t))
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	const ms = time.Millisecond
 	tests := []struct {
 		name   string
@@ -77,7 +79,7 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res.Body.Close()
+			_ = res.Body.Close()
 			got, present := res.Header[proxy.ColdStartHeader]
 			if res.StatusCode != tc.code || (tc.header == "") == present || (present && got[0] != tc.header) {
 				t.Fatalf("got %d %s=%v, want %d %q", res.StatusCode, proxy.ColdStartHeader, got, tc.code, tc.header)
@@ -95,7 +97,7 @@ func TestNoColdStartHeaderAfterAbandonedColdStart(t *testing.T) {
 	key := e.revision("zero", 0, 0, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/", nil); errc <- err }()
+	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
 	eventually(t, "request held", func() bool { return e.queued(key) == 1 })
 	eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
 	cancel()

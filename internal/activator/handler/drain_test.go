@@ -26,8 +26,8 @@ func TestDrainServesQueuedRequests(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		io.Copy(io.Discard, r.Body)
-		r.Body.Close()
+		_, _ = io.Copy(io.Discard, r.Body)
+		_ = r.Body.Close()
 		return r.StatusCode == 503
 	})
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})

@@ -127,15 +127,15 @@ func (e *env) routeInput(rin routing.RevisionInput) {
 	e.table.Store(tbl)
 }
 
-// do sends one request for host and returns status, header and body.
-func (e *env) do(ctx context.Context, method, host, path string, body io.Reader) (int, http.Header, string, error) {
-	req, _ := http.NewRequestWithContext(ctx, method, "http://"+e.addr+path, body)
+// do sends one bodiless request for host and returns status, header and body.
+func (e *env) do(ctx context.Context, method, host, path string) (int, http.Header, string, error) {
+	req, _ := http.NewRequestWithContext(ctx, method, "http://"+e.addr+path, nil)
 	req.Host = host
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	return res.StatusCode, res.Header, string(b), err
 }
@@ -143,7 +143,7 @@ func (e *env) do(ctx context.Context, method, host, path string, body io.Reader)
 // get is do for a GET that must not fail at transport level.
 func (e *env) get(host, path string) (int, http.Header, string) {
 	e.t.Helper()
-	code, h, body, err := e.do(context.Background(), "GET", host, path, nil)
+	code, h, body, err := e.do(context.Background(), "GET", host, path)
 	if err != nil {
 		e.t.Fatalf("GET %s%s: %v", host, path, err)
 	}
@@ -153,8 +153,8 @@ func (e *env) get(host, path string) (int, http.Header, string) {
 // okBackend answers "ok".
 func okBackend(t *testing.T) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		io.WriteString(w, "ok")
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, _ = io.WriteString(w, "ok")
 	}))
 	t.Cleanup(s.Close)
 	return s
@@ -189,7 +189,7 @@ func (e *env) background(host string) (stop func()) {
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
-			code, _, body, err := e.do(context.Background(), "GET", host, "/", nil)
+			code, _, body, err := e.do(context.Background(), "GET", host, "/")
 			if err != nil || code != 200 || body != "ok" {
 				e.t.Errorf("background request: %d %q %v", code, body, err)
 				return

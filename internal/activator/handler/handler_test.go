@@ -33,7 +33,7 @@ func TestRoutingAnswers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, h, _, err := e.do(context.Background(), tc.method, tc.host, tc.path, nil)
+			code, h, _, err := e.do(context.Background(), tc.method, tc.host, tc.path)
 			if err != nil || code != tc.code || h.Get("Allow") != tc.allow {
 				t.Fatalf("got %d allow %q err %v, want %d %q", code, h.Get("Allow"), err, tc.code, tc.allow)
 			}
@@ -63,7 +63,7 @@ func TestMethodAndPathMisses(t *testing.T) {
 	if code, _, _ := e.get("x.test", "/other"); code != 404 {
 		t.Errorf("path miss: %d, want 404", code)
 	}
-	code, h, _, _ := e.do(context.Background(), "DELETE", "x.test", "/only", nil)
+	code, h, _, _ := e.do(context.Background(), "DELETE", "x.test", "/only")
 	if code != 405 || h.Get("Allow") != "GET, HEAD" {
 		t.Errorf("method miss: %d Allow %q", code, h.Get("Allow"))
 	}
@@ -79,7 +79,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
 		<-release
-		io.WriteString(w, "ok")
+		_, _ = io.WriteString(w, "ok")
 	}))
 	defer be.Close()
 	key := e.revision("slow", 1, 1, 0, hostOf(be))
@@ -176,7 +176,7 @@ func TestClientCancelWhileQueued(t *testing.T) {
 	key := e.revision("zero", 0, 0, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/", nil); errc <- err }()
+	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
 	eventually(t, "queued", func() bool { return e.queued(key) == 1 })
 	cancel()
 	if err := <-errc; err == nil {
@@ -192,21 +192,25 @@ func TestBackendFailures(t *testing.T) {
 	e.revision("ok", 0, 0, 0, hostOf(ok))
 	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _, _ := http.NewResponseController(w).Hijack()
-		c.(*net.TCPConn).SetLinger(0)
-		c.Close()
+		if err := c.(*net.TCPConn).SetLinger(0); err != nil { // close with a reset
+			t.Error(err)
+		}
+		_ = c.Close()
 	}))
 	defer reset.Close()
 	midway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
-		io.WriteString(w, "partial")
+		_, _ = io.WriteString(w, "partial")
 		w.(http.Flusher).Flush()
 		c, _, _ := http.NewResponseController(w).Hijack()
-		c.Close() // the pod disappears mid-response
+		_ = c.Close() // the pod disappears mid-response
 	}))
 	defer midway.Close()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	e.revision("reset", 0, 0, 0, hostOf(reset))
 	e.revision("midway", 0, 0, 0, hostOf(midway))
 	e.revision("dead", 0, 0, 0, dead)
@@ -226,7 +230,7 @@ func TestBackendFailures(t *testing.T) {
 	}
 	// The response is aborted: the client sees a broken connection, before
 	// or after the status line, never a clean short body.
-	if code, _, body, err := e.do(context.Background(), "GET", "midway.test", "/", nil); err == nil {
+	if code, _, body, err := e.do(context.Background(), "GET", "midway.test", "/"); err == nil {
 		t.Errorf("midway: %d %q without error", code, body)
 	}
 	stop()
@@ -240,9 +244,11 @@ func raw(t *testing.T, addr, req string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, req)
+	defer func() { _ = c.Close() }()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.WriteString(c, req) // a server that closes early shows as no answer
 	b, _ := io.ReadAll(io.LimitReader(c, 1<<16))
 	line, _, _ := strings.Cut(string(b), "\r\n")
 	return line
@@ -255,7 +261,7 @@ func TestMalformedAndSlowClients(t *testing.T) {
 		if err != nil {
 			return
 		}
-		w.Write(b)
+		_, _ = w.Write(b)
 	}))
 	defer echo.Close()
 	e.revision("echo", 0, 0, 0, hostOf(echo))

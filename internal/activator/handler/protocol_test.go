@@ -17,9 +17,9 @@ import (
 func singleProtocolPod(t *testing.T, proto routing.Protocol) *httptest.Server {
 	t.Helper()
 	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/grpc")
-		io.WriteString(w, r.Proto)
+		_, _ = io.WriteString(w, r.Proto)
 		w.(http.Flusher).Flush()
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 	}))
@@ -64,7 +64,7 @@ func TestRevisionProtocol(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			_ = res.Body.Close()
 			if res.StatusCode != 200 || string(b) != tc.want || res.Trailer.Get("Grpc-Status") != "0" {
 				t.Fatalf("got %d %q trailers %v; want 200 %q with Grpc-Status 0", res.StatusCode, b, res.Trailer, tc.want)
 			}

@@ -28,7 +28,13 @@ import (
 
 const prefix = "wake_activator_"
 
-var revLabels = []string{"namespace", "revision"}
+// Label names of the per-revision series.
+const (
+	labelNamespace = "namespace"
+	labelRevision  = "revision"
+)
+
+var revLabels = []string{labelNamespace, labelRevision}
 
 // DepthFunc calls f for every revision with its queued and in-flight
 // requests; the throttler's RangeStats fits behind it.
@@ -61,7 +67,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: prefix + "requests_total", Help: "Requests by revision and status code (499: client left).",
-		}, []string{"namespace", "revision", "code"}),
+		}, []string{labelNamespace, labelRevision, "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: prefix + "request_duration_seconds", Help: "Time from arrival to the last byte of the response.", Buckets: buckets,
 		}, revLabels),
@@ -145,7 +151,7 @@ func (m *Metrics) DeleteRevision(key types.NamespacedName) {
 	m.mu.Lock()
 	delete(m.revs, key)
 	m.mu.Unlock()
-	l := prometheus.Labels{"namespace": key.Namespace, "revision": key.Name}
+	l := prometheus.Labels{labelNamespace: key.Namespace, labelRevision: key.Name}
 	m.requests.DeletePartialMatch(l)
 	m.latency.Delete(l)
 	m.queueWait.Delete(l)

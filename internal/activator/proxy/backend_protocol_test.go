@@ -12,7 +12,7 @@ import (
 // Content-Length), and sends a trailer.
 func echoProto(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
-	io.WriteString(w, r.Proto+" "+string(b))
+	_, _ = io.WriteString(w, r.Proto+" "+string(b))
 	w.(http.Flusher).Flush()
 	w.Header().Set(http.TrailerPrefix+"X-Status", "done")
 }
@@ -66,7 +66,7 @@ func TestBackendProtocolFollowsRevision(t *testing.T) {
 					t.Fatal(err)
 				}
 				b, err := io.ReadAll(res.Body)
-				res.Body.Close()
+				_ = res.Body.Close()
 				if err != nil || res.StatusCode != 200 || res.Proto != c.proto {
 					t.Fatalf("got %s %d %q, %v; last proxy error %v", res.Proto, res.StatusCode, b, err, f.lastErr.Load())
 				}
@@ -87,7 +87,7 @@ func TestUpgradeToH2CPodIsPlainRequest(t *testing.T) {
 	var upgrade, connection string
 	be := onlyBackend(t, H2C, func(w http.ResponseWriter, r *http.Request) {
 		upgrade, connection = r.Header.Get("Upgrade"), r.Header.Get("Connection")
-		io.WriteString(w, r.Proto)
+		_, _ = io.WriteString(w, r.Proto)
 	})
 	f := newFrontTo(t, Config{}, H2C, addr(be))
 	req, _ := http.NewRequest("GET", f.URL+"/ws", nil)
@@ -98,7 +98,7 @@ func TestUpgradeToH2CPodIsPlainRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if res.StatusCode != 200 || string(b) != "HTTP/2.0" || upgrade != "" || connection != "" {
 		t.Fatalf("got %d %q; pod saw Upgrade %q Connection %q", res.StatusCode, b, upgrade, connection)
 	}

@@ -15,13 +15,15 @@ import (
 func TestDialFailureWritesNothing(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	f := newFront(t, Config{}, func() string { return dead })
 	res, err := http.Post(f.URL, "text/plain", strings.NewReader("body"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
+	_ = res.Body.Close()
 	pe := f.lastErr.Load()
 	if res.StatusCode != 502 || pe == nil || pe.Kind != KindDial || pe.Written {
 		t.Fatalf("status %d, err %+v", res.StatusCode, pe)
@@ -31,8 +33,10 @@ func TestDialFailureWritesNothing(t *testing.T) {
 func TestRetryAfterDialFailureResendsBody(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
-	ln.Close()
-	be := backend(t, func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(w, r.Body) })
 	p := New(Config{})
 	defer p.CloseIdleConnections()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +56,7 @@ func TestRetryAfterDialFailureResendsBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if string(b) != "the body" {
 		t.Fatalf("got %q", b)
 	}
@@ -61,11 +65,13 @@ func TestRetryAfterDialFailureResendsBody(t *testing.T) {
 func TestBackendResetMidBody(t *testing.T) {
 	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "100")
-		io.WriteString(w, "partial")
+		_, _ = io.WriteString(w, "partial")
 		w.(http.Flusher).Flush()
 		conn, _, _ := http.NewResponseController(w).Hijack()
-		conn.(*net.TCPConn).SetLinger(0)
-		conn.Close()
+		if err := conn.(*net.TCPConn).SetLinger(0); err != nil { // close with a reset
+			t.Error(err)
+		}
+		_ = conn.Close()
 	})
 	f := newFront(t, Config{}, addr(be))
 	res, err := http.Get(f.URL)
@@ -73,7 +79,7 @@ func TestBackendResetMidBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if err == nil {
 		t.Fatal("client read a truncated body without error")
 	}
@@ -105,7 +111,7 @@ func TestContextDeadlineIsTimeout(t *testing.T) {
 	defer s.Close()
 	res, err := http.Get(s.URL)
 	if err == nil {
-		res.Body.Close()
+		_ = res.Body.Close()
 	}
 	if pe := <-done; pe == nil || pe.Kind != KindTimeout || pe.Written {
 		t.Fatalf("err %+v", pe)

@@ -14,17 +14,17 @@ import (
 func TestStreamingResponseIsFlushed(t *testing.T) {
 	release := make(chan struct{})
 	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "first\n")
+		_, _ = io.WriteString(w, "first\n")
 		w.(http.Flusher).Flush()
 		<-release
-		io.WriteString(w, "second\n")
+		_, _ = io.WriteString(w, "second\n")
 	})
 	f := newFront(t, Config{}, addr(be))
 	res, err := http.Get(f.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	br := bufio.NewReader(res.Body)
 	line, err := br.ReadString('\n')
 	if err != nil || line != "first\n" {
@@ -40,7 +40,7 @@ func TestStreamingResponseIsFlushed(t *testing.T) {
 func TestLargeBodiesStream(t *testing.T) {
 	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
-		fmt.Fprint(w, n)
+		_, _ = fmt.Fprint(w, n)
 	})
 	f := newFront(t, Config{}, addr(be))
 	const size = 8 << 20
@@ -48,16 +48,16 @@ func TestLargeBodiesStream(t *testing.T) {
 	go func() {
 		chunk := make([]byte, 64<<10)
 		for i := 0; i < size/len(chunk); i++ {
-			pw.Write(chunk)
+			_, _ = pw.Write(chunk)
 		}
-		pw.Close()
+		_ = pw.Close()
 	}()
 	res, err := http.Post(f.URL, "application/octet-stream", pr) // chunked
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if string(b) != fmt.Sprint(size) {
 		t.Fatalf("backend read %s bytes, want %d", b, size)
 	}
@@ -75,7 +75,7 @@ func TestH2CAndTrailers(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/grpc")
 		body, _ := io.ReadAll(r.Body)
-		w.Write(body)
+		_, _ = w.Write(body)
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 		w.Header().Set(http.TrailerPrefix+"Grpc-Message", "fine")
 	})
@@ -88,7 +88,7 @@ func TestH2CAndTrailers(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	if res.StatusCode != 200 || string(b) != "payload" || res.ProtoMajor != 2 {
 		t.Fatalf("got %s %d %q", res.Proto, res.StatusCode, b)
 	}
@@ -100,7 +100,7 @@ func TestH2CAndTrailers(t *testing.T) {
 func TestHTTP1TrailersPassThrough(t *testing.T) {
 	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Sum")
-		io.WriteString(w, "data")
+		_, _ = io.WriteString(w, "data")
 		w.Header().Set("X-Sum", "42")
 	})
 	f := newFront(t, Config{}, addr(be))
@@ -108,8 +108,8 @@ func TestHTTP1TrailersPassThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.ReadAll(res.Body)
-	res.Body.Close()
+	_, _ = io.ReadAll(res.Body)
+	_ = res.Body.Close()
 	if res.Trailer.Get("X-Sum") != "42" {
 		t.Fatalf("trailer %v", res.Trailer)
 	}
@@ -125,17 +125,17 @@ func TestWebSocketUpgrade(t *testing.T) {
 		if err != nil {
 			return
 		}
-		defer conn.Close()
-		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Proto: ws\r\n\r\n")
-		brw.Flush()
+		defer func() { _ = conn.Close() }()
+		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Proto: ws\r\n\r\n")
+		_ = brw.Flush()
 		// Echo lines back, upper-cased.
 		for {
 			line, err := brw.ReadString('\n')
 			if err != nil {
 				return
 			}
-			brw.WriteString(strings.ToUpper(line))
-			brw.Flush()
+			_, _ = brw.WriteString(strings.ToUpper(line))
+			_ = brw.Flush()
 		}
 	})
 	f := newFront(t, Config{}, addr(be))
@@ -143,10 +143,14 @@ func TestWebSocketUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	defer func() { _ = conn.Close() }()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	// The first message rides in the same packet as the request.
-	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: fn.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello\n")
+	if _, err := fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: fn.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello\n"); err != nil {
+		t.Fatal(err)
+	}
 	br := bufio.NewReader(conn)
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -157,7 +161,9 @@ func TestWebSocketUpgrade(t *testing.T) {
 	}
 	for _, msg := range []string{"", "again\n"} {
 		if msg != "" {
-			io.WriteString(conn, msg)
+			if _, err := io.WriteString(conn, msg); err != nil {
+				t.Fatal(err)
+			}
 		}
 		line, err := br.ReadString('\n')
 		if err != nil {

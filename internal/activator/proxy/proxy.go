@@ -155,7 +155,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	pr.status = res.StatusCode
 	pr.w.WriteHeader(res.StatusCode)
 	err = copyResponse(pr.w, res.Body, wantsFlush(res))
-	res.Body.Close()
+	_ = res.Body.Close() // the copy's outcome is what matters; a close error adds nothing
 	if err != nil {
 		kind := KindBackend
 		if errors.Is(err, errClientWrite) {

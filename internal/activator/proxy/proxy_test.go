@@ -86,7 +86,7 @@ func TestHeaders(t *testing.T) {
 		w.Header().Set("Wake-Internal-Secret", "1")
 		w.Header().Set("Wake-Cold-Start", "999")
 		w.Header().Set("X-App", "ok")
-		fmt.Fprint(w, "hello")
+		_, _ = fmt.Fprint(w, "hello")
 	})
 	for _, trust := range []bool{false, true} {
 		t.Run(fmt.Sprint("trust=", trust), func(t *testing.T) {
@@ -106,7 +106,7 @@ func TestHeaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			_ = res.Body.Close()
 			if string(b) != "hello" || res.StatusCode != 200 {
 				t.Fatalf("got %d %q", res.StatusCode, b)
 			}
@@ -151,7 +151,7 @@ func TestHeaders(t *testing.T) {
 
 func TestKeepAliveReuse(t *testing.T) {
 	var conns atomic.Int32
-	be := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	be := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
 	be.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
@@ -165,8 +165,8 @@ func TestKeepAliveReuse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
 		if res.StatusCode != 200 {
 			t.Fatalf("request %d: %d", i, res.StatusCode)
 		}

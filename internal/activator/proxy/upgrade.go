@@ -15,21 +15,22 @@ import (
 func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error {
 	back, ok := res.Body.(io.ReadWriteCloser)
 	if !ok {
-		res.Body.Close()
+		_ = res.Body.Close()
 		return &Error{Kind: KindBackend, Dest: dest, Err: errors.New("101 response body is not writable")}
 	}
 	resUp := res.Header.Get("Upgrade")
 	if pr.upgrade == "" || !strings.EqualFold(resUp, pr.upgrade) {
-		back.Close()
+		_ = back.Close()
 		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("pod switched to protocol %q, client asked for %q", resUp, pr.upgrade)}
 	}
 	conn, brw, err := http.NewResponseController(pr.w).Hijack()
 	if err != nil {
-		back.Close()
+		_ = back.Close()
 		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("hijack client connection: %w", err)}
 	}
-	defer conn.Close()
-	defer back.Close()
+	// Closing ends the tunnel; by then there is no one left to tell of a failure.
+	defer func() { _ = conn.Close() }()
+	defer func() { _ = back.Close() }()
 	_ = conn.SetDeadline(time.Time{})
 	pr.status = http.StatusSwitchingProtocols
 
@@ -39,7 +40,8 @@ func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error
 	h["Upgrade"] = []string{resUp}
 	res.Header = h
 	res.Body = nil
-	if err := res.Write(brw); err == nil {
+	err = res.Write(brw)
+	if err == nil {
 		err = brw.Flush()
 	}
 	if err != nil {

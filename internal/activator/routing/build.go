@@ -50,7 +50,7 @@ func Build(in Input) (*Table, []Problem) {
 
 	var tagClaims []claim
 	for _, rt := range routes {
-		tagClaims = append(tagClaims, b.addRoute(rt)...)
+		tagClaims = b.addRoute(tagClaims, rt)
 	}
 	for _, fn := range fns {
 		b.addFunction(fn)
@@ -165,9 +165,9 @@ func (b *builder) addFunction(fn FunctionInput) {
 	b.claim(claim{kind: "Function", owner: owner, name: name, host: h})
 }
 
-// addRoute claims the route's hosts and returns the claims of its tag hosts,
-// which come after every other claim.
-func (b *builder) addRoute(rt RouteInput) []claim {
+// addRoute claims the route's hosts and appends the claims of its tag hosts,
+// which come after every other claim, to tagClaims.
+func (b *builder) addRoute(tagClaims []claim, rt RouteInput) []claim {
 	owner := types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name}
 	var rules []parsedRule
 	for i, ri := range rt.Rules {
@@ -180,11 +180,10 @@ func (b *builder) addRoute(rt RouteInput) []claim {
 	}
 	if len(rules) == 0 {
 		b.problem("Route", owner, "no valid rule")
-		return nil
+		return tagClaims
 	}
 	h := &host{rules: orderRules(rules, "")}
 	tags := tagsOf(rules)
-	var tagClaims []claim
 	for _, raw := range rt.Hosts {
 		name, err := parseHost(raw)
 		if err != nil {

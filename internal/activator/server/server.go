@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	aln, err := listen(cfg.AdminListener, cfg.AdminAddr)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // never served on; the listen error is the one to report
 		return err
 	}
 	var draining atomic.Bool

@@ -25,7 +25,9 @@ func start(t *testing.T, cfg Config) *running {
 	go func() { r.done <- Run(ctx, cfg) }()
 	t.Cleanup(func() {
 		cancel()
-		<-r.done
+		if err := <-r.done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
 	})
 	return r
 }
@@ -36,8 +38,8 @@ func status(t *testing.T, url string) int {
 	if err != nil {
 		return 0
 	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
 	return res.StatusCode
 }
 
@@ -46,7 +48,7 @@ func TestAdminEndpoints(t *testing.T) {
 	r := start(t, Config{
 		Handler: http.NotFoundHandler(),
 		Ready:   func() bool { return loaded },
-		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "m 1\n") }),
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "m 1\n") }),
 	})
 	if c := status(t, r.admin+"/healthz"); c != 200 {
 		t.Errorf("healthz %d", c)
@@ -74,7 +76,7 @@ func TestDrainFinishesInFlight(t *testing.T) {
 			close(arrived)
 			<-release
 		}
-		io.WriteString(w, "done")
+		_, _ = io.WriteString(w, "done")
 	})
 	r := start(t, Config{Handler: h, DrainGrace: 200 * time.Millisecond, DrainTimeout: 10 * time.Second})
 	res := make(chan int, 1)

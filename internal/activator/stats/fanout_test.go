@@ -20,7 +20,7 @@ func listen(t *testing.T) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { _ = ln.Close() })
 	return ln
 }
 
@@ -113,7 +113,9 @@ func TestFanOutToEveryStatServer(t *testing.T) {
 	ln1, ln2, ln3 := listen(t), listen(t), listen(t)
 	deadLn := listen(t)
 	dead := deadLn.Addr().String()
-	deadLn.Close()
+	if err := deadLn.Close(); err != nil {
+		t.Fatal(err)
+	}
 	dns := &fakeDNS{}
 	dns.set([]string{ln1.Addr().String(), dead, ln2.Addr().String()}, nil)
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
@@ -150,7 +152,7 @@ func TestFanOutToEveryStatServer(t *testing.T) {
 	_, frames3 := acceptFrames(t, ln3)
 	waitFor(t, "server 1 removed", func() bool { return !slices.Contains(r.Targets(), ln1.Addr().String()) })
 	waitClosed(t, frames1)
-	c1.Close()
+	_ = c1.Close()
 	r.Poke(revB)
 	nextWhere(t, frames2, isPoke("b-1"))
 	nextWhere(t, frames3, isPoke("b-1"))

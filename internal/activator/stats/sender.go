@@ -34,7 +34,7 @@ func (r *Reporter) send(ctx context.Context, t *target) {
 		backoff = minBackoff
 		r.log.Info("stats connected", "address", t.addr)
 		err = r.stream(ctx, conn, t)
-		conn.Close()
+		_ = conn.Close() // the stream already failed or ended; err says why
 		if ctx.Err() == nil {
 			r.log.Info("stats connection lost", "address", t.addr, "error", fmt.Sprint(err))
 		}

@@ -101,7 +101,9 @@ func TestBufferDropsOldest(t *testing.T) {
 // acceptFrames accepts one connection and returns a channel of its frames.
 func acceptFrames(t *testing.T, ln net.Listener) (net.Conn, <-chan wire.Frame) {
 	t.Helper()
-	ln.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second))
+	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	conn, err := ln.Accept()
 	if err != nil {
 		t.Fatalf("accept: %v", err)
@@ -175,15 +177,17 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 
 	// The stat server goes away; the reporter notices and redials with
 	// backoff on the fake clock while the listener is down.
-	conn.Close()
-	ln.Close()
+	_ = conn.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Waiters: the period and resolve tickers, and the backoff timer.
 	waitFor(t, "backoff timer", func() bool { return fc.Waiters() >= 3 })
 	ln, err = net.Listen("tcp", address)
 	if err != nil {
 		t.Skipf("cannot listen on %s again: %v", address, err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	fc.Step(maxBackoff + maxBackoff/5) // past any backoff and one more tick
 	_, frames = acceptFrames(t, ln)
 	r.Poke(revB)

@@ -98,7 +98,7 @@ func TestColdStartTCP(t *testing.T) {
 		t.Errorf("requests released %v after the pod started listening", latency)
 	}
 	for _, h := range hs {
-		r := h.finish(t, nil)
+		r := h.finish(t)
 		if !r.out.ColdStart || r.out.EndpointWait <= 0 || r.out.ReadyWait <= 0 ||
 			r.out.Wait < r.out.EndpointWait+r.out.ReadyWait {
 			t.Errorf("outcome %+v, want a cold start with both phases", r.out)
@@ -144,7 +144,7 @@ func TestColdStartPhasesFakeClock(t *testing.T) {
 	if h.seen != want {
 		t.Errorf("fn saw %+v, want %+v", h.seen, want)
 	}
-	r := h.finish(t, nil)
+	r := h.finish(t)
 	if r.err != nil || r.out != want {
 		t.Fatalf("Try = %+v, %v; want %+v", r.out, r.err, want)
 	}
@@ -178,8 +178,8 @@ func TestColdStartPokesOncePerEpisode(t *testing.T) {
 	th.SetEndpoints(testKey, readyEndpoints(1))
 	a.waitStarted(t)
 	b.waitStarted(t)
-	a.finish(t, nil)
-	b.finish(t, nil)
+	a.finish(t)
+	b.finish(t)
 	expectPokes(1)
 
 	// Warm requests do not poke.
@@ -203,7 +203,7 @@ func TestColdStartPokesOncePerEpisode(t *testing.T) {
 	expectPokes(1)
 	th.SetEndpoints(testKey, readyEndpoints(1))
 	d.waitStarted(t)
-	d.finish(t, nil)
+	d.finish(t)
 }
 
 // TestProbeStops checks that probing a not-ready pod stops in each of the
@@ -277,7 +277,7 @@ func TestDialFailureDemotesProbedPod(t *testing.T) {
 	waitQueued(t, th, testKey, 1)
 	up.Store(true)
 	h.waitStarted(t)
-	if r := h.finish(t, nil); !r.out.ColdStart {
+	if r := h.finish(t); !r.out.ColdStart {
 		t.Errorf("outcome %+v, want a cold start", r.out)
 	}
 }

@@ -28,7 +28,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 				wg       sync.WaitGroup
 				served   atomic.Int64
 			)
-			fn := func(d string, _ Outcome) error {
+			fn := func(d string, _ Outcome) error { //nolint:unparam // Try's callback type
 				mu.Lock()
 				inflight[d]++
 				peak[d] = max(peak[d], inflight[d])
@@ -90,7 +90,7 @@ func TestLeastLoadedUnlimited(t *testing.T) {
 	}
 	// The pod whose requests finish gets all the next ones until level.
 	for _, h := range byPod["10.0.0.1:8080"] {
-		h.finish(t, nil)
+		h.finish(t)
 	}
 	for range 5 {
 		h := startHeld(ctx, th, testKey)
@@ -100,7 +100,7 @@ func TestLeastLoadedUnlimited(t *testing.T) {
 		byPod["next"] = append(byPod["next"], h)
 	}
 	for _, h := range append(byPod["10.0.0.2:8080"], byPod["next"]...) {
-		h.finish(t, nil)
+		h.finish(t)
 	}
 	if st, _ := th.Stats(testKey); st.InFlight != 0 || st.Capacity != -1 || st.Queued != 0 {
 		t.Errorf("stats %+v, want nothing in flight and unlimited capacity", st)

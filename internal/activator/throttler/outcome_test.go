@@ -29,12 +29,12 @@ func TestOutcomeSeenByFn(t *testing.T) {
 	second := startHeld(bg, th, testKey)
 	waitQueued(t, th, testKey, 1)
 	clk.Step(40 * time.Millisecond)
-	first.finish(t, nil)
+	first.finish(t)
 	second.waitStarted(t)
 	if want := (Outcome{Dest: pod, Wait: 40 * time.Millisecond}); second.seen != want {
 		t.Errorf("queued request: fn saw %+v, want %+v", second.seen, want)
 	}
-	if r := second.finish(t, nil); r.out != second.seen {
+	if r := second.finish(t); r.out != second.seen {
 		t.Errorf("Try returned %+v, fn saw %+v", r.out, second.seen)
 	}
 }

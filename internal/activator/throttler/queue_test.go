@@ -55,10 +55,10 @@ func TestFIFORelease(t *testing.T) {
 				waitQueued(t, th, testKey, i+1) // i+1 queued: arrival order is fixed
 			}
 			// Free one slot; the waiters then run one at a time through it.
-			busy[0].finish(t, nil)
+			busy[0].finish(t)
 			wg.Wait()
 			for _, h := range busy[1:] {
-				h.finish(t, nil)
+				h.finish(t)
 			}
 			for i, got := range order {
 				if got != i {
@@ -99,7 +99,7 @@ func TestQueueFull(t *testing.T) {
 			if !errors.Is(err, ErrQueueFull) {
 				t.Fatalf("Try on a full queue: %v, want ErrQueueFull", err)
 			}
-			busy.finish(t, nil)
+			busy.finish(t)
 		})
 	}
 }
@@ -123,7 +123,7 @@ func TestDeadlineWhileQueued(t *testing.T) {
 	if q := queued(th, testKey); q != 0 {
 		t.Errorf("queue depth after timeout %d, want 0", q)
 	}
-	busy.finish(t, nil)
+	busy.finish(t)
 }
 
 // TestCancelWhileQueued cancels a waiter in the middle of the queue: it
@@ -151,12 +151,12 @@ func TestCancelWhileQueued(t *testing.T) {
 	}
 	waitQueued(t, th, testKey, 2)
 
-	busy.finish(t, nil)
+	busy.finish(t)
 	first.waitStarted(t)
 	last.notStarted(t)
-	first.finish(t, nil)
+	first.finish(t)
 	last.waitStarted(t)
-	last.finish(t, nil)
+	last.finish(t)
 
 	st, _ := th.Stats(testKey)
 	if st.InFlight != 0 || st.Queued != 0 || st.Capacity != 1 {

@@ -58,7 +58,7 @@ func TestDeleteRevisionFailsWaiters(t *testing.T) {
 			t.Errorf("waiter after delete: %v, want ErrRevisionRemoved", r.err)
 		}
 	}
-	if r := busy.finish(t, nil); r.err != nil {
+	if r := busy.finish(t); r.err != nil {
 		t.Errorf("in-flight request after delete: %v, want it to finish", r.err)
 	}
 	if _, err := th.Try(bg, testKey, func(string, Outcome) error { return nil }); !errors.Is(err, ErrRevisionNotFound) {
@@ -89,14 +89,14 @@ func TestPodRemovedWhileInFlight(t *testing.T) {
 		}
 	}
 	th.SetEndpoints(testKey, []Endpoint{keep})
-	if r := a.finish(t, nil); r.err != nil {
+	if r := a.finish(t); r.err != nil {
 		t.Fatalf("request on removed pod: %v", r.err)
 	}
 	w.notStarted(t) // a's slot was on a removed pod: not handed out
 	if st, _ := th.Stats(testKey); st.InFlight != 1 || st.Queued != 1 || st.Pods != 1 {
 		t.Fatalf("stats %+v, want 1 in flight, 1 queued, 1 pod", st)
 	}
-	b.finish(t, nil)
+	b.finish(t)
 	if d := w.waitStarted(t); d != db {
 		t.Fatalf("waiter went to %s, want remaining pod %s", d, db)
 	}
@@ -107,9 +107,9 @@ func TestPodRemovedWhileInFlight(t *testing.T) {
 	th.SetEndpoints(testKey, []Endpoint{keep})
 	next := startHeld(bg, th, testKey)
 	waitQueued(t, th, testKey, 1)
-	w.finish(t, nil)
+	w.finish(t)
 	next.waitStarted(t)
-	next.finish(t, nil)
+	next.finish(t)
 	if st, _ := th.Stats(testKey); st.InFlight != 0 || st.Queued != 0 {
 		t.Fatalf("stats at the end %+v", st)
 	}
@@ -193,14 +193,14 @@ func TestRetryWaitsForOtherPod(t *testing.T) {
 	if d := later.waitStarted(t); d != failed {
 		t.Fatalf("later request went to %s, want the free pod %s", d, failed)
 	}
-	busy.finish(t, nil)
+	busy.finish(t)
 	if d := <-retried; d != other {
 		t.Fatalf("retry went to %s, want %s", d, other)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("retried request: %v", err)
 	}
-	later.finish(t, nil)
+	later.finish(t)
 }
 
 func TestPanicInFnFreesSlot(t *testing.T) {
@@ -245,8 +245,8 @@ func TestCapacityChanges(t *testing.T) {
 
 	th.SetActivators(1, 0) // alone again: the whole pod
 	w2.waitStarted(t)
-	if r := w2.finish(t, nil); r.out.ColdStart {
+	if r := w2.finish(t); r.out.ColdStart {
 		t.Errorf("waiting for a share is not a cold start: %+v", r.out)
 	}
-	w1.finish(t, nil)
+	w1.finish(t)
 }

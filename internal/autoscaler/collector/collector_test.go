@@ -177,7 +177,9 @@ func TestFreshAndSweep(t *testing.T) {
 	if c.Fresh(t0) {
 		t.Fatal("fresh with no source")
 	}
-	c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}, nil)
+	if _, err := c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}, nil); err != nil {
+		t.Fatal(err)
+	}
 	if !c.Fresh(t0.Add(DefaultExpiry)) || c.Fresh(t0.Add(DefaultExpiry+time.Millisecond)) {
 		t.Fatal("freshness does not follow the expiry")
 	}
@@ -185,7 +187,9 @@ func TestFreshAndSweep(t *testing.T) {
 	if len(c.sources) != 0 || len(c.revs) != 0 {
 		t.Fatalf("Sweep kept %d sources and %d revisions", len(c.sources), len(c.revs))
 	}
-	c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}, nil)
+	if _, err := c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}, nil); err != nil {
+		t.Fatal(err)
+	}
 	c.Forget(revA)
 	if got := c.Concurrency(revA, t0); got != 0 {
 		t.Errorf("after Forget, Concurrency = %v", got)
@@ -200,7 +204,10 @@ func TestConcurrentUse(t *testing.T) {
 			src := string(rune('a' + i))
 			for j := range 200 {
 				now := t0.Add(time.Duration(j) * time.Millisecond)
-				c.Apply(now, stats.Frame{Source: src, Stats: []stats.Stat{st(revA, 1)}}, nil)
+				if _, err := c.Apply(now, stats.Frame{Source: src, Stats: []stats.Stat{st(revA, 1)}}, nil); err != nil {
+					t.Error(err)
+					return
+				}
 				c.Concurrency(revA, now)
 				if j%50 == 0 {
 					c.Sweep(now)

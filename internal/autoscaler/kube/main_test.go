@@ -76,14 +76,13 @@ func namespace(t *testing.T, c client.Client) string {
 
 // createRevision creates a Revision and, as the Revision reconciler would,
 // its Deployment with the given replicas.
-func createRevision(t *testing.T, c client.Client, ns, name string, cc int32, sc *servingv1alpha1.Scaling, replicas int32) *servingv1alpha1.Revision {
+func createRevision(t *testing.T, c client.Client, ns, name string, sc *servingv1alpha1.Scaling, replicas int32) *servingv1alpha1.Revision {
 	t.Helper()
 	rev := &servingv1alpha1.Revision{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: servingv1alpha1.RevisionSpec{
-			Containers:           []servingv1alpha1.Container{{Image: "example.com/hello:1"}},
-			ContainerConcurrency: cc,
-			Scaling:              sc,
+			Containers: []servingv1alpha1.Container{{Image: "example.com/hello:1"}},
+			Scaling:    sc,
 		},
 	}
 	if err := c.Create(t.Context(), rev); err != nil {
@@ -239,7 +238,7 @@ func dial(t *testing.T, s *stack) *activator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return &activator{t: t, conn: conn}
 }
 
@@ -291,11 +290,11 @@ func (a *activator) poke(rev types.NamespacedName) {
 	a.send(stats.Stat{Namespace: rev.Namespace, Revision: rev.Name, RequestCount: 1, Poke: true})
 }
 
-// eventually polls cond every few milliseconds until it holds or the
-// deadline passes; then it fails the test with cond's last message.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+// eventually polls cond every few milliseconds until it holds or wait
+// passes; then it fails the test with cond's last message.
+func eventually(t *testing.T, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(wait)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -304,7 +303,7 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", timeout, msg)
+			t.Fatalf("after %v: %s", wait, msg)
 		}
 		<-tick.C
 	}

@@ -73,16 +73,16 @@ func TestRBACMarkersAreEnough(t *testing.T) {
 	grant(user+"-fake-deployment-controller", []rbacv1.PolicyRule{{APIGroups: []string{"apps"}, Resources: []string{"deployments/status"}, Verbs: []string{"update"}}})
 
 	key := types.NamespacedName{Namespace: ns, Name: "rbac-00001"}
-	createRevision(t, c, ns, key.Name, 0, &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](2)}, 0)
+	createRevision(t, c, ns, key.Name, &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](2)}, 0)
 	cfg := rest.CopyConfig(env.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
 	s := startStack(t, stackOptions{config: cfg, namespace: ns, tickInterval: time.Hour})
-	eventually(t, wait, func() (bool, string) {
+	eventually(t, func() (bool, string) {
 		n := s.metric(t, "wake_autoscaler_revisions")
 		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
 	})
 	dial(t, s).poke(key)
-	eventually(t, wait, func() (bool, string) {
+	eventually(t, func() (bool, string) {
 		scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
 		return scale == 2 && ptr.Deref(st.DesiredReplicas, -1) == 2,
 			fmt.Sprintf("as %s: scale %d, status.desiredReplicas %v; want both 2", user, scale, ptr.Deref(st.DesiredReplicas, -1))

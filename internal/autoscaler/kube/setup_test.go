@@ -31,10 +31,10 @@ func TestPokeWakesRevisionAtZero(t *testing.T) {
 		{name: "initialScale 3", initial: ptr.To[int32](3), want: 3, wantReason: decider.ReasonActivating},
 	}
 	for i, tc := range tests {
-		createRevision(t, c, ns, fmt.Sprintf("wake-%05d", i+1), 0, &servingv1alpha1.Scaling{InitialScale: tc.initial}, 0)
+		createRevision(t, c, ns, fmt.Sprintf("wake-%05d", i+1), &servingv1alpha1.Scaling{InitialScale: tc.initial}, 0)
 	}
 	s := startStack(t, stackOptions{namespace: ns, tickInterval: time.Hour})
-	eventually(t, wait, func() (bool, string) {
+	eventually(t, func() (bool, string) {
 		n := s.metric(t, "wake_autoscaler_revisions")
 		return n == float64(len(tests)), fmt.Sprintf("tracking %v revisions, want %d", n, len(tests))
 	})
@@ -46,7 +46,7 @@ func TestPokeWakesRevisionAtZero(t *testing.T) {
 				t.Fatalf("scale before the poke = %d, want 0", got)
 			}
 			a.poke(key)
-			eventually(t, wait, func() (bool, string) {
+			eventually(t, func() (bool, string) {
 				scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
 				return scale == tc.want && ptr.Deref(st.DesiredReplicas, -1) == tc.want,
 					fmt.Sprintf("scale %d, status.desiredReplicas %v; want both %d", scale, ptr.Deref(st.DesiredReplicas, -1), tc.want)
@@ -68,7 +68,7 @@ func TestScaleFollowsConcurrency(t *testing.T) {
 	c := apiClient(t)
 	ns := namespace(t, c)
 	key := types.NamespacedName{Namespace: ns, Name: "busy-00001"}
-	createRevision(t, c, ns, key.Name, 0, &servingv1alpha1.Scaling{
+	createRevision(t, c, ns, key.Name, &servingv1alpha1.Scaling{
 		Target:       ptr.To[int32](10),
 		StableWindow: &metav1.Duration{Duration: 6 * time.Second},
 	}, 1)
@@ -86,7 +86,7 @@ func TestScaleFollowsConcurrency(t *testing.T) {
 		{load: 15, want: 2}, // once the panic and the stable window are over
 	} {
 		a.setLoad(key, step.load)
-		eventually(t, wait, func() (bool, string) {
+		eventually(t, func() (bool, string) {
 			scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
 			return scale == step.want && ptr.Deref(st.DesiredReplicas, -1) == step.want,
 				fmt.Sprintf("load %v: scale %d, status.desiredReplicas %v; want both %d",
@@ -120,9 +120,9 @@ func TestStandbyWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := types.NamespacedName{Namespace: ns, Name: "idle-00001"}
-	createRevision(t, c, ns, key.Name, 0, &servingv1alpha1.Scaling{Target: ptr.To[int32](10)}, 0)
+	createRevision(t, c, ns, key.Name, &servingv1alpha1.Scaling{Target: ptr.To[int32](10)}, 0)
 	s := startStack(t, stackOptions{namespace: ns, tickInterval: 200 * time.Millisecond, leaseID: leaseID})
-	eventually(t, wait, func() (bool, string) {
+	eventually(t, func() (bool, string) {
 		n := s.metric(t, "wake_autoscaler_revisions")
 		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
 	})
@@ -130,7 +130,7 @@ func TestStandbyWritesNothing(t *testing.T) {
 	a.poke(key)
 	a.setLoad(key, 35)
 	a.report(200 * time.Millisecond)
-	eventually(t, wait, func() (bool, string) {
+	eventually(t, func() (bool, string) {
 		pokes, entries := s.metric(t, "wake_autoscaler_stat_pokes_total"), s.metric(t, "wake_autoscaler_stat_entries_total")
 		return pokes >= 1 && entries >= 5, fmt.Sprintf("the standby accepted %v pokes and %v entries", pokes, entries)
 	})
@@ -150,7 +150,7 @@ func TestStandbyWritesNothing(t *testing.T) {
 	if err := c.Delete(t.Context(), lease); err != nil { // the other replica is gone
 		t.Fatal(err)
 	}
-	eventually(t, wait, func() (bool, string) {
+	eventually(t, func() (bool, string) {
 		scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
 		return scale == 4 && ptr.Deref(st.DesiredReplicas, -1) == 4,
 			fmt.Sprintf("after election: scale %d, status.desiredReplicas %v; want both 4", scale, ptr.Deref(st.DesiredReplicas, -1))

@@ -20,7 +20,7 @@ func TestStatusRecorder(t *testing.T) {
 	c := apiClient(t)
 	ns := namespace(t, c)
 	key := types.NamespacedName{Namespace: ns, Name: "status-00001"}
-	rev := createRevision(t, c, ns, key.Name, 0, nil, 1)
+	rev := createRevision(t, c, ns, key.Name, nil, 1)
 	// What the Revision reconciler owns.
 	rev.Status.InitializeConditions()
 	rev.Status.MarkResourcesAvailable()

@@ -146,7 +146,7 @@ func startStack(t *testing.T, e *env, coll *collector.Collector) net.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return conn
 }
 

@@ -56,7 +56,7 @@ func LoadTrace(path string) (Trace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open trace: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
 	t, err := ParseTrace(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

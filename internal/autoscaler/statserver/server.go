@@ -100,8 +100,10 @@ func (s *Server) Start(ctx context.Context) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	log := s.opts.Log.WithValues("addr", ln.Addr().String())
 	log.Info("Serving activator stats")
+	// Closes here only unblock Accept and the handlers' reads during
+	// shutdown; their errors carry no information.
 	stop := context.AfterFunc(ctx, func() {
-		ln.Close()
+		_ = ln.Close()
 		s.closeConns()
 	})
 	defer stop()
@@ -118,12 +120,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
-			ln.Close()
+			_ = ln.Close()
 			s.closeConns()
 			return fmt.Errorf("accept stat connection: %w", err)
 		}
 		if !s.track(conn) {
-			conn.Close()
+			_ = conn.Close()
 			return nil
 		}
 		s.wg.Go(func() {
@@ -160,7 +162,7 @@ func (s *Server) track(c net.Conn) bool {
 }
 
 func (s *Server) untrack(c net.Conn) {
-	c.Close()
+	_ = c.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.conns[c]; ok {
@@ -173,7 +175,7 @@ func (s *Server) closeConns() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		c.Close()
+		_ = c.Close()
 	}
 	s.conns = nil
 	s.metrics.connections.Set(0)

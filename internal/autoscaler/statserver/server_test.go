@@ -84,7 +84,7 @@ func (h *harness) dial() net.Conn {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.t.Cleanup(func() { c.Close() })
+	h.t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
@@ -183,7 +183,7 @@ func TestSilentActivatorExpires(t *testing.T) {
 		t.Fatalf("after x went silent for 4 s: %v, want 5", got)
 	}
 	// x reconnects with the same source name and counts again.
-	x.Close()
+	_ = x.Close()
 	x = h.dial()
 	h.send(x, frame("x", 2))
 	if got := h.coll.Concurrency(revA, h.clock.Now()); got != 7 {
@@ -242,8 +242,10 @@ func TestFrameOverLimitClosesConnection(t *testing.T) {
 	c := h.dial()
 	h.send(c, frame("x", 3))
 	big := `{"src":"x","stats":[],"pad":"` + strings.Repeat("x", stats.MaxFrameBytes) + "\"}\n"
-	go io.WriteString(c, big) // the server may close before it has all of it
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	go func() { _, _ = io.WriteString(c, big) }() // the server may close before it has all of it
+	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	_, err := bufio.NewReader(c).ReadByte()
 	var ne net.Error
 	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {

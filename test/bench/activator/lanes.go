@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -36,15 +37,19 @@ func serve(h http.Handler, s *http.Server) (string, func()) {
 		s = &http.Server{}
 	}
 	s.Handler = h
-	go s.Serve(ln)
-	return ln.Addr().String(), func() { s.Close() }
+	go func() {
+		if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			panic(err)
+		}
+	}()
+	return ln.Addr().String(), func() { _ = s.Close() }
 }
 
 // startBackend is the tiny function: a fixed 5-byte answer.
 func startBackend() (string, func()) {
 	return serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "hello")
+		_, _ = io.WriteString(w, "hello")
 	}), nil)
 }
 
@@ -117,7 +122,7 @@ func statsSink() string {
 			if err != nil {
 				return
 			}
-			go io.Copy(io.Discard, c)
+			go func() { _, _ = io.Copy(io.Discard, c) }()
 		}
 	}()
 	return ln.Addr().String()

@@ -42,7 +42,7 @@ func do(c *http.Client, url, host string) (time.Duration, bool) {
 		return time.Since(start), false
 	}
 	_, err = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	return time.Since(start), err == nil && res.StatusCode == 200
 }
 

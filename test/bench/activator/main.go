@@ -134,7 +134,7 @@ func median(xs []float64) float64 {
 }
 
 func summarizeLanes(results []result, lanes []string) []summary {
-	var sums []summary
+	sums := make([]summary, 0, len(lanes))
 	for _, lane := range lanes {
 		var p50, p90, p99, rps []float64
 		s := summary{Lane: lane}

@@ -42,7 +42,7 @@ func memChild(revisions int) {
 	ctl, _ := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		total := 0
 		a.th.RangeStats(func(_ throttler.RevisionKey, s throttler.RevisionStats) { total += s.Queued })
-		fmt.Fprint(w, total)
+		_, _ = fmt.Fprint(w, total)
 	}), nil)
 	fmt.Printf("%s %s\n", addr, ctl)
 	select {}
@@ -100,7 +100,10 @@ func measureMemory(revisions, queued int) (memResult, error) {
 				return
 			}
 			host := fmt.Sprintf("fn-%04d.ns-%d.example.com", i%revisions, i%revisions%10)
-			fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: bench\r\n\r\n", host)
+			if _, err := fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: bench\r\n\r\n", host); err != nil {
+				_ = c.Close() // not queued: count it like a failed dial
+				return
+			}
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
@@ -109,7 +112,7 @@ func measureMemory(revisions, queued int) (memResult, error) {
 	wg.Wait()
 	defer func() {
 		for _, c := range conns {
-			c.Close()
+			_ = c.Close()
 		}
 	}()
 	deadline := time.Now().Add(60 * time.Second)
@@ -132,7 +135,7 @@ func queuedOn(ctl string) int {
 	if err != nil {
 		return 0
 	}
-	defer r.Body.Close()
+	defer func() { _ = r.Body.Close() }()
 	b, _ := io.ReadAll(r.Body)
 	n, _ := strconv.Atoi(string(b))
 	return n

@@ -1,0 +1,93 @@
+// Command wake-images builds Wake's container images without Docker.
+//
+// For every main package under cmd/ and test/images/ of the repository (and
+// the sandbox image "pause" from this module) it builds a static binary
+// (CGO_ENABLED=0), packs it into a single-layer image whose entrypoint is that
+// binary, writes the image as a tarball into -out, and, when -containerd is
+// set, imports it into that containerd's k8s.io namespace with ctr.
+//
+//	wake-images -repo . -out bin/images -containerd /var/lib/wake-cluster/containerd/containerd.sock [name...]
+//
+// With names, only those images are built (for example "pause").
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+func main() {
+	repo := flag.String("repo", ".", "root of the Wake repository (the main module)")
+	out := flag.String("out", "bin/images", "folder for image tarballs and the binaries in them")
+	prefix := flag.String("prefix", "wake/", "image repository prefix")
+	tag := flag.String("tag", "dev", "image tag")
+	address := flag.String("containerd", "", "containerd socket to import into (empty: only write tarballs)")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("wake-images: ")
+
+	if err := run(*repo, *out, *prefix, *tag, *address, flag.Args()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(repo, out, prefix, tag, address string, only []string) error {
+	repo, err := filepath.Abs(repo)
+	if err != nil {
+		return fmt.Errorf("resolve repository root: %w", err)
+	}
+	out, err = filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("resolve output folder: %w", err)
+	}
+	sources, err := discover(repo)
+	if err != nil {
+		return err
+	}
+	sources, err = selectSources(sources, only)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(out, "bin"), 0o755); err != nil {
+		return fmt.Errorf("create output folder: %w", err)
+	}
+	// One broken package (say a cmd/ someone is editing) must not keep the
+	// others from being built, so every image is attempted.
+	var errs []error
+	for _, src := range sources {
+		if err := makeImage(src, out, prefix+src.Name+":"+tag, address); err != nil {
+			log.Printf("image %s failed: %v", src.Name, err)
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d of %d images failed: %w", len(errs), len(sources), errors.Join(errs...))
+	}
+	return nil
+}
+
+// makeImage builds one binary, packs it as ref into <out>/<name>.tar, and
+// imports it when address is set.
+func makeImage(src source, out, ref, address string) error {
+	start := time.Now()
+	binary := filepath.Join(out, "bin", src.Name)
+	if err := buildStatic(src, binary); err != nil {
+		return err
+	}
+	tarball := filepath.Join(out, src.Name+".tar")
+	if err := writeImage(binary, ref, tarball); err != nil {
+		return err
+	}
+	if address != "" {
+		if err := importImage(address, tarball); err != nil {
+			return err
+		}
+	}
+	log.Printf("image %s ready in %s (%s)", ref, time.Since(start).Round(time.Millisecond), tarball)
+	return nil
+}

@@ -102,6 +102,21 @@ CLUSTER_BINS := $(ETCD) $(KUBE_APISERVER) $(BIN)/kube-controller-manager $(BIN)/
 CLUSTER_FLAGS = -root $(CLUSTER_ROOT) -bin $(BIN) -kubeconfig $(CLUSTER_KUBECONFIG) \
 	-pause-image $(IMAGES_DIR)/pause.tar
 
+KUBECTL_LOCAL = $(KUBECTL) --kubeconfig $(CLUSTER_KUBECONFIG)
+
+.PHONY: dev
+dev: cluster-up images ## Local cluster up, Wake installed from config/local, the sample Function served.
+	$(KUBECTL_LOCAL) apply --server-side -k config/local
+	$(KUBECTL_LOCAL) -n wake-system rollout restart deployment wake-controller wake-activator
+	$(KUBECTL_LOCAL) -n wake-system rollout status deployment/wake-controller --timeout=300s
+	$(KUBECTL_LOCAL) -n wake-system rollout status deployment/wake-activator --timeout=300s
+	$(KUBECTL_LOCAL) apply --server-side -f config/local/sample.yaml
+	$(KUBECTL_LOCAL) wait --for=condition=Ready function/hello --timeout=300s
+	@ip=$$($(KUBECTL_LOCAL) -n wake-system get service wake-activator -o jsonpath='{.spec.clusterIP}'); \
+	  echo; echo "Wake is running. Try:"; \
+	  echo "  curl -H 'Host: hello.default.example.com' http://$$ip/"; \
+	  echo "  export KUBECONFIG=$(CLUSTER_KUBECONFIG); bin/kubectl get fn,rev,rt -A"
+
 .PHONY: cluster-up
 cluster-up: cluster-tools ## Start the local cluster (builds missing binaries, installs containerd & co.).
 	$(WAKE_IMAGES) -repo . -out $(IMAGES_DIR) pause

@@ -19,6 +19,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/kerrors"
 	"github.com/wakefn/wake/internal/names"
 )
 
@@ -66,7 +67,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.Recorder.Eventf(fn, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
 	}
 	if !equality.Semantic.DeepEqual(orig.Status, fn.Status) {
-		if uerr := r.Client.Status().Update(ctx, fn); uerr != nil {
+		if uerr := r.Client.Status().Update(ctx, fn); kerrors.IgnoreConflict(uerr) != nil {
 			err = errors.Join(err, fmt.Errorf("update status of function %s: %w", req.NamespacedName, uerr))
 		}
 	}

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
@@ -84,6 +86,9 @@ func TestReconcile(t *testing.T) {
 	createFails := interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
 		return errors.New("boom")
 	}}
+	statusConflicts := interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, o client.Object, opts ...client.SubResourceUpdateOption) error {
+		return apierrors.NewConflict(schema.GroupResource{Group: "serving.wake.dev", Resource: "functions"}, o.GetName(), errors.New("modified"))
+	}}
 	statusFails := interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, o client.Object, opts ...client.SubResourceUpdateOption) error {
 		return errors.New("status boom")
 	}}
@@ -141,6 +146,12 @@ func TestReconcile(t *testing.T) {
 		fn:    v1,
 		funcs: createFails,
 		want:  want{ready: corev1.ConditionUnknown, err: "create revision hello-00001: boom", events: []string{"boom"}},
+	}, {
+		name:    "status conflict is not an error: the newer version comes back",
+		fn:      v1,
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		funcs:   statusConflicts,
+		want:    want{revisions: []string{"hello-00001"}},
 	}, {
 		name:    "status update failure is returned",
 		fn:      v1,

@@ -20,6 +20,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/kerrors"
 )
 
 // Reconciler makes a Revision's Deployment and Service and reports their
@@ -73,10 +74,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	rev.Status.ObservedGeneration = rev.Generation
 
 	if !equality.Semantic.DeepEqual(orig.Status, rev.Status) {
-		if err := r.Client.Status().Update(ctx, rev); err != nil {
-			errs = append(errs, fmt.Errorf("update status of revision %s: %w", req.NamespacedName, err))
-		} else {
+		switch err := r.Client.Status().Update(ctx, rev); {
+		case err == nil:
 			r.recordReadiness(ctx, orig, rev)
+		case kerrors.IgnoreConflict(err) != nil:
+			errs = append(errs, fmt.Errorf("update status of revision %s: %w", req.NamespacedName, err))
 		}
 	}
 	return ctrl.Result{}, errors.Join(errs...)

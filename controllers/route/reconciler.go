@@ -18,6 +18,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/route/resources"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/kerrors"
 )
 
 // Event reasons recorded on Routes. Traffic problems are recorded with the
@@ -74,7 +75,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
 	}
 	if !equality.Semantic.DeepEqual(orig.Status, rt.Status) {
-		if uerr := r.Client.Status().Update(ctx, rt); uerr != nil {
+		if uerr := r.Client.Status().Update(ctx, rt); kerrors.IgnoreConflict(uerr) != nil {
 			err = errors.Join(err, fmt.Errorf("update status of route %s: %w", req.NamespacedName, uerr))
 		}
 	}

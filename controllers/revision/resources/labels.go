@@ -12,16 +12,10 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
 // makeLabels returns the labels of the revision's Deployment, Service and
 // pods: the Revision's own labels (those its Function's template gave it)
-// plus the function and revision labels. The route label is left out: Routes
-// set it on the Revision as they come and go, and copying it would restart
-// the pods each time.
+// plus the function and revision labels.
 func makeLabels(rev *servingv1alpha1.Revision) map[string]string {
 	labels := make(map[string]string, len(rev.Labels)+2)
 	maps.Copy(labels, rev.Labels)
-	delete(labels, servingv1alpha1.RouteLabelKey)
-	if fn := rev.Labels[servingv1alpha1.FunctionLabelKey]; fn != "" {
-		labels[servingv1alpha1.FunctionLabelKey] = fn
-	}
 	labels[servingv1alpha1.RevisionLabelKey] = rev.Name
 	return labels
 }

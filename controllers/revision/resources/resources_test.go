@@ -30,9 +30,9 @@ func revision(mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revisi
 			Namespace: "team-a",
 			UID:       "6f1d5a3e-0000-4000-8000-000000000001",
 			Labels: map[string]string{
-				servingv1alpha1.FunctionLabelKey:   "hello",
-				servingv1alpha1.RevisionLabelKey:   "hello-00001",
-				servingv1alpha1.GenerationLabelKey: "1",
+				servingv1alpha1.FunctionLabelKey:      "hello",
+				servingv1alpha1.RevisionLabelKey:      "hello-00001",
+				"serving.wake.dev/functionGeneration": "1",
 			},
 		},
 		Spec: servingv1alpha1.RevisionSpec{
@@ -49,7 +49,6 @@ func revision(mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revisi
 // fullRevision sets every field the builders copy.
 func fullRevision(rev *servingv1alpha1.Revision) {
 	rev.Labels["app"] = "hello"
-	rev.Labels[servingv1alpha1.RouteLabelKey] = "public"
 	rev.Annotations = map[string]string{
 		"team.example/owner":  "payments",
 		lastAppliedAnnotation: `{"kind":"Revision"}`,
@@ -188,13 +187,6 @@ func TestDeploymentHash(t *testing.T) {
 		if d == DeploymentHash(base) {
 			t.Errorf("changing the %s does not change the hash", name)
 		}
-	}
-
-	routed := MakeDeployment(revision(func(r *servingv1alpha1.Revision) {
-		r.Labels[servingv1alpha1.RouteLabelKey] = "public"
-	}), config.Default())
-	if DeploymentHash(routed) != DeploymentHash(base) {
-		t.Error("a Route label on the Revision changes the Deployment")
 	}
 }
 

@@ -1,21 +1,15 @@
 package resources
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/yaml"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func function() *servingv1alpha1.Function {
 	return &servingv1alpha1.Function{
@@ -42,23 +36,7 @@ func function() *servingv1alpha1.Function {
 }
 
 func TestMakeRevisionGolden(t *testing.T) {
-	got, err := yaml.Marshal(MakeRevision(function(), 7))
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "revision.yaml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("MakeRevision differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.AssertYAML(t, "revision.yaml", MakeRevision(function(), 7))
 }
 
 func TestTemplateHash(t *testing.T) {

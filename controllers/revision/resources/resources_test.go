@@ -1,10 +1,6 @@
 package resources
 
 import (
-	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,13 +10,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/yaml"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // revision returns a minimal Revision as the Function reconciler creates it.
 func revision(mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
@@ -122,32 +116,9 @@ func TestGolden(t *testing.T) {
 				tt.cfg = config.Default()
 			}
 			before := tt.rev.DeepCopy()
-			var buf bytes.Buffer
-			for i, obj := range []any{MakeDeployment(tt.rev, tt.cfg), MakeService(tt.rev)} {
-				if i > 0 {
-					buf.WriteString("---\n")
-				}
-				data, err := yaml.Marshal(obj)
-				if err != nil {
-					t.Fatal(err)
-				}
-				buf.Write(data)
-			}
+			golden.AssertYAML(t, tt.name+".yaml", MakeDeployment(tt.rev, tt.cfg), MakeService(tt.rev))
 			if !equality.Semantic.DeepEqual(before, tt.rev) {
 				t.Errorf("the builders modified the Revision: %s", cmp.Diff(before, tt.rev))
-			}
-			path := filepath.Join("testdata", tt.name+".yaml")
-			if *update {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-				t.Errorf("%s differs (-want +got), run with -update if intended:\n%s", path, diff)
 			}
 		})
 	}

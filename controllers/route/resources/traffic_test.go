@@ -1,20 +1,15 @@
 package resources
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"knative.dev/pkg/apis"
-	"sigs.k8s.io/yaml"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fnT and revT build traffic targets.
 func fnT(name string, percent int32, tag string) servingv1alpha1.TrafficTarget {
@@ -230,23 +225,7 @@ func TestResolveTrafficGolden(t *testing.T) {
 		Functions: map[string]*servingv1alpha1.Function{"hello": function("hello", "hello-00002")},
 		Revisions: map[string]*servingv1alpha1.Revision{"hello-00001": readyRevision("hello-00001")},
 	})
-	got, err := yaml.Marshal(map[string]any{"rules": res.Rules, "problems": res.Problems, "url": URL(rt)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "traffic.yaml")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("ResolveTraffic differs from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.AssertYAML(t, "traffic.yaml", map[string]any{"rules": res.Rules, "problems": res.Problems, "url": URL(rt)})
 }
 
 func TestURL(t *testing.T) {

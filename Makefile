@@ -117,6 +117,10 @@ dev: cluster-up images ## Local cluster up, Wake installed from config/local, th
 	  echo "  curl -H 'Host: hello.default.example.com' http://$$ip/"; \
 	  echo "  export KUBECONFIG=$(CLUSTER_KUBECONFIG); bin/kubectl get fn,rev,rt -A"
 
+.PHONY: e2e
+e2e: dev ## End-to-end tests (test/e2e) against the local cluster, brought up with Wake if needed.
+	KUBECONFIG=$(CLUSTER_KUBECONFIG) go test -tags e2e -count=1 -timeout 30m ./test/e2e/...
+
 .PHONY: cluster-up
 cluster-up: cluster-tools ## Start the local cluster (builds missing binaries, installs containerd & co.).
 	$(WAKE_IMAGES) -repo . -out $(IMAGES_DIR) pause

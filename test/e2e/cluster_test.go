@@ -1,0 +1,144 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+// pollInterval is how often wait functions look again.
+const pollInterval = 250 * time.Millisecond
+
+// newNamespace creates a namespace named after prefix with a random suffix
+// and deletes it (without waiting) when the test ends.
+func newNamespace(t *testing.T, prefix string) string {
+	t.Helper()
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	name := "e2e-" + prefix + "-" + hex.EncodeToString(b)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := suite.client.Create(context.Background(), ns); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if err := suite.client.Delete(context.Background(), ns); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete namespace %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// create creates obj, failing the test on error.
+func create(t *testing.T, obj client.Object) {
+	t.Helper()
+	if err := suite.client.Create(context.Background(), obj); err != nil {
+		t.Fatalf("create %T %s/%s: %v", obj, obj.GetNamespace(), obj.GetName(), err)
+	}
+}
+
+// eventually calls cond every pollInterval until it returns true or timeout
+// passes, then fails the test with the last description cond gave.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string)) time.Duration {
+	t.Helper()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	last := ""
+	for {
+		ok, desc := cond(ctx)
+		if ok {
+			return time.Since(start)
+		}
+		if desc != "" {
+			last = desc
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: not true within %s; last seen: %s", what, timeout, last)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// condition returns the condition of type ct in conds, or nil.
+func condition(conds []apis.Condition, ct apis.ConditionType) *apis.Condition {
+	for i := range conds {
+		if conds[i].Type == ct {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+// describe summarises conditions for failure messages.
+func describe(conds []apis.Condition) string {
+	var b strings.Builder
+	for _, c := range conds {
+		b.WriteString(string(c.Type) + "=" + string(c.Status))
+		if c.Reason != "" {
+			b.WriteString("(" + c.Reason + ": " + c.Message + ")")
+		}
+		b.WriteString(" ")
+	}
+	return b.String()
+}
+
+// waitFunctionReady waits until the Function is Ready for its current
+// generation and returns it.
+func waitFunctionReady(t *testing.T, ns, name string, timeout time.Duration) *servingv1alpha1.Function {
+	t.Helper()
+	fn := &servingv1alpha1.Function{}
+	eventually(t, timeout, "function "+ns+"/"+name+" Ready", func(ctx context.Context) (bool, string) {
+		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fn); err != nil {
+			return false, err.Error()
+		}
+		ready := condition(fn.Status.Conditions, apis.ConditionReady)
+		ok := fn.Status.ObservedGeneration == fn.Generation && ready != nil && ready.IsTrue()
+		return ok, describe(fn.Status.Conditions)
+	})
+	return fn
+}
+
+// waitRouteCondition waits until the Route's condition ct has status want
+// (for its current generation) and returns the Route.
+func waitRouteCondition(t *testing.T, ns, name string, ct apis.ConditionType, want corev1.ConditionStatus, timeout time.Duration) *servingv1alpha1.Route {
+	t.Helper()
+	rt := &servingv1alpha1.Route{}
+	eventually(t, timeout, "route "+ns+"/"+name+" "+string(ct)+"="+string(want), func(ctx context.Context) (bool, string) {
+		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, rt); err != nil {
+			return false, err.Error()
+		}
+		c := condition(rt.Status.Conditions, ct)
+		ok := rt.Status.ObservedGeneration == rt.Generation && c != nil && c.Status == want
+		return ok, describe(rt.Status.Conditions)
+	})
+	return rt
+}
+
+// kubectl runs bin/kubectl against the suite's cluster and fails the test if
+// it exits non-zero.
+func kubectl(t *testing.T, timeout time.Duration, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, suite.kubectl, append([]string{"--kubeconfig", suite.kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}

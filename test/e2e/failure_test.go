@@ -1,0 +1,89 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+// TestTimeout checks that a request running longer than the revision's
+// timeoutSeconds gets 504 from the activator once the timeout passes, while
+// shorter ones get the function's answer.
+func TestTimeout(t *testing.T) {
+	ns := newNamespace(t, "timeout")
+	create(t, newFunction(ns, "slow", "sleep", withTimeout(2), withScaleBounds(1, 1)))
+	waitFunctionReady(t, ns, "slow", 2*time.Minute)
+	host := functionHost(ns, "slow")
+	waitServing(t, host, nil)
+
+	tests := []struct {
+		name     string
+		query    string
+		code     int
+		body     string
+		min, max time.Duration
+	}{
+		{name: "within timeout", query: "/?ms=500", code: http.StatusOK, body: "slept 500ms\n", min: 500 * time.Millisecond, max: 2 * time.Second},
+		{name: "past timeout", query: "/?ms=6000", code: http.StatusGatewayTimeout, min: 2 * time.Second, max: 4 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			r := get(host, tc.query)
+			took := time.Since(start)
+			if r.err != nil || r.code != tc.code || (tc.body != "" && r.body != tc.body) {
+				t.Fatalf("GET %s: got %s, want %d %q", tc.query, r, tc.code, tc.body)
+			}
+			if took < tc.min || took > tc.max {
+				t.Errorf("GET %s answered after %s, want between %s and %s", tc.query, took, tc.min, tc.max)
+			}
+			t.Logf("GET %s: %d after %s", tc.query, r.code, took.Round(time.Millisecond))
+		})
+	}
+}
+
+// TestCrashingImage checks that a Function whose container exits at once is
+// not Ready and that its Revision says why: ContainerHealthy=False with the
+// container's exit as the reason.
+func TestCrashingImage(t *testing.T) {
+	ns := newNamespace(t, "crash")
+	create(t, newFunction(ns, "boom", "crash"))
+
+	rev := &servingv1alpha1.Revision{}
+	eventually(t, 2*time.Minute, "revision boom-00001 ContainerHealthy=False", func(ctx context.Context) (bool, string) {
+		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "boom-00001"}, rev); err != nil {
+			return false, err.Error()
+		}
+		c := condition(rev.Status.Conditions, servingv1alpha1.RevisionConditionContainerHealthy)
+		return c != nil && c.IsFalse(), describe(rev.Status.Conditions)
+	})
+	healthy := condition(rev.Status.Conditions, servingv1alpha1.RevisionConditionContainerHealthy)
+	if healthy.Reason != "ExitCode1" || !strings.Contains(healthy.Message, "exited with code 1") {
+		t.Errorf("ContainerHealthy = %s: %s, want reason ExitCode1 and a message saying it exited with code 1", healthy.Reason, healthy.Message)
+	}
+	if ready := condition(rev.Status.Conditions, apis.ConditionReady); ready == nil || !ready.IsFalse() {
+		t.Errorf("revision Ready = %v, want False", ready)
+	}
+
+	fn := &servingv1alpha1.Function{}
+	eventually(t, time.Minute, "function boom Ready=False", func(ctx context.Context) (bool, string) {
+		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "boom"}, fn); err != nil {
+			return false, err.Error()
+		}
+		ready := condition(fn.Status.Conditions, apis.ConditionReady)
+		return fn.Status.ObservedGeneration == fn.Generation && ready != nil && ready.IsFalse(), describe(fn.Status.Conditions)
+	})
+	if fn.Status.LatestReadyRevisionName != "" {
+		t.Errorf("latestReadyRevisionName = %q, want none", fn.Status.LatestReadyRevisionName)
+	}
+	t.Logf("revision: ContainerHealthy=False %s: %s; function: %s", healthy.Reason, healthy.Message, describe(fn.Status.Conditions))
+}

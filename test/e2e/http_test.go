@@ -1,0 +1,129 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// response is what one request through the activator got.
+type response struct {
+	code   int
+	body   string
+	header http.Header
+	err    error
+	// done is when the response body was fully read.
+	done time.Time
+}
+
+// httpClient sends every request to the activator Service, whatever the URL's
+// host; the Host header picks the function.
+var httpClient = &http.Client{
+	Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, suite.activator)
+		},
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     30 * time.Second,
+	},
+}
+
+// requestTimeout bounds each request of get; far above every timeout the
+// tests expect the activator to apply.
+const requestTimeout = time.Minute
+
+// get sends GET http://host/pathAndQuery through the activator, giving up
+// after requestTimeout.
+func get(host, pathAndQuery string) response {
+	return getWithin(requestTimeout, host, pathAndQuery)
+}
+
+// getWithin is get with its own timeout.
+func getWithin(timeout time.Duration, host, pathAndQuery string) response {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+pathAndQuery, nil)
+	if err != nil {
+		return response{err: err}
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return response{err: err, done: time.Now()}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return response{code: resp.StatusCode, body: string(body), header: resp.Header, err: err, done: time.Now()}
+}
+
+// String describes r for failure messages.
+func (r response) String() string {
+	if r.err != nil {
+		return "error: " + r.err.Error()
+	}
+	return fmt.Sprintf("%d %q", r.code, strings.TrimSpace(r.body))
+}
+
+// getAll sends n GETs with at most parallel in flight and returns the
+// responses in the order they were issued.
+func getAll(host, pathAndQuery string, n, parallel int) []response {
+	out := make([]response, n)
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i] = get(host, pathAndQuery)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// requireAll fails the test unless every response is code with a body for
+// which bodyOK holds (nil accepts any body). It reports the first few
+// failures and how many there were.
+func requireAll(t *testing.T, what string, rs []response, code int, bodyOK func(string) bool) {
+	t.Helper()
+	bad := 0
+	var examples []string
+	for _, r := range rs {
+		if r.err == nil && r.code == code && (bodyOK == nil || bodyOK(r.body)) {
+			continue
+		}
+		bad++
+		if len(examples) < 5 {
+			examples = append(examples, r.String())
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%s: %d of %d responses were not %d with the expected body; e.g. %v", what, bad, len(rs), code, examples)
+	}
+}
+
+// waitServing polls host until it answers 200 with a body for which bodyOK
+// holds (the activator learns routes asynchronously).
+func waitServing(t *testing.T, host string, bodyOK func(string) bool) {
+	t.Helper()
+	eventually(t, time.Minute, "GET "+host+" answers 200", func(context.Context) (bool, string) {
+		r := getWithin(10*time.Second, host, "/")
+		return r.err == nil && r.code == http.StatusOK && (bodyOK == nil || bodyOK(r.body)), r.String()
+	})
+}
+
+// bodyIs accepts exactly want plus a trailing newline.
+func bodyIs(want string) func(string) bool {
+	return func(b string) bool { return b == want+"\n" }
+}

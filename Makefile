@@ -66,6 +66,13 @@ build: ## Build the controller and activator binaries into bin/.
 bench-activator: ## Benchmark the activator's request path against direct and a bare proxy (BENCH_ARGS=-quick for a short run).
 	go run ./test/bench/activator $(BENCH_ARGS)
 
+.PHONY: deploy
+deploy: ## Install Wake into kubectl's current cluster with images $(IMG)/controller:$(TAG) and $(IMG)/activator:$(TAG).
+	mkdir -p $(BIN)/deploy
+	printf 'resources:\n- ../../config/default\nimages:\n- name: wake/controller\n  newName: %s/controller\n  newTag: %s\n- name: wake/activator\n  newName: %s/activator\n  newTag: %s\n' \
+	  '$(IMG)' '$(TAG)' '$(IMG)' '$(TAG)' > $(BIN)/deploy/kustomization.yaml
+	kubectl apply --server-side -k $(BIN)/deploy
+
 ##@ Tools (built from pinned Go modules into bin/, reused when present)
 
 .PHONY: envtest

@@ -1,0 +1,470 @@
+//go:build e2e
+
+// Command coldstart measures Wake's cold start on the local cluster against
+// its floor, in the same run and alternating (see BENCHMARKS.md):
+//
+//   - deployment: a plain Deployment of the hello image (imagePullPolicy
+//     Never, HTTP readiness probe every second) scaled 0 → 1, timed from the
+//     scale request until its Service's EndpointSlice has a ready endpoint;
+//   - wake: a Wake Function of the same image at zero (Deployment at 0
+//     replicas, no pods left), timed from sending one request through the
+//     activator until its response is read; the activator's Wake-Cold-Start
+//     header (milliseconds held) is recorded too.
+//
+// Before every measured run both lanes are at zero, so no pod of the other
+// lane is starting or stopping. It prints a table and writes the raw numbers
+// to bin/bench/coldstart.json. Run it with `make bench-coldstart` against a
+// cluster brought up with `make dev`.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	wakescheme "github.com/wakefn/wake/internal/scheme"
+)
+
+const (
+	systemNamespace = "wake-system"
+	image           = "wake/hello:dev"
+	greeting        = "cold"
+	plainName       = "plain"
+	fnName          = "cold"
+	revName         = fnName + "-00001"
+	// runTimeout bounds one measured run; waitTimeout bounds reaching zero.
+	runTimeout  = 2 * time.Minute
+	waitTimeout = 3 * time.Minute
+)
+
+// Lanes, and the key of the Wake-Cold-Start header's statistics.
+const (
+	laneDeployment = "deployment"
+	laneWake       = "wake"
+	keyColdHeader  = "wake-cold-start-header"
+)
+
+// run is one measured cold start.
+type run struct {
+	Lane string `json:"lane"`
+	// Index counts runs within the lane from 0.
+	Index int `json:"index"`
+	// StartedAt is when the measurement began.
+	StartedAt time.Time `json:"startedAt"`
+	// Ms is the measured time in milliseconds.
+	Ms float64 `json:"ms"`
+	// ColdStartHeaderMs is the activator's Wake-Cold-Start (wake lane only).
+	ColdStartHeaderMs *int `json:"coldStartHeaderMs,omitempty"`
+}
+
+// summary holds one lane's statistics in milliseconds.
+type summary struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median"`
+	P90    float64 `json:"p90"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+}
+
+// report is the JSON written to bin/bench/coldstart.json.
+type report struct {
+	StartedAt  time.Time          `json:"startedAt"`
+	RunsPerArm int                `json:"runsPerLane"`
+	Runs       []run              `json:"runs"`
+	Summary    map[string]summary `json:"summary"`
+	// Difference is wake − deployment, for the median and the p90.
+	Difference map[string]float64 `json:"differenceMs"`
+}
+
+type bench struct {
+	c         client.WithWatch
+	ns        string
+	activator string
+	host      string
+	http      *http.Client
+}
+
+func main() {
+	runs := flag.Int("runs", 10, "measured runs per lane")
+	out := flag.String("out", filepath.Join("bin", "bench", "coldstart.json"), "where to write the raw numbers")
+	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig (default $KUBECONFIG, else bin/kubeconfig)")
+	flag.Parse()
+	if *kubeconfig == "" {
+		*kubeconfig = filepath.Join("bin", "kubeconfig")
+	}
+	if err := mainErr(*kubeconfig, *runs, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "coldstart:", err)
+		os.Exit(1)
+	}
+}
+
+func mainErr(kubeconfig string, runs int, out string) error {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: wakescheme.New()})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	b := &bench{c: c}
+	if err := b.setup(ctx); err != nil {
+		return err
+	}
+	defer b.teardown()
+
+	rep := report{StartedAt: time.Now().UTC(), RunsPerArm: runs, Summary: map[string]summary{}, Difference: map[string]float64{}}
+	for i := range runs {
+		for _, lane := range []string{laneDeployment, laneWake} {
+			if err := b.quiesce(ctx); err != nil {
+				return fmt.Errorf("before %s run %d: %w", lane, i, err)
+			}
+			var r run
+			if lane == laneDeployment {
+				r, err = b.plainRun(ctx)
+			} else {
+				r, err = b.wakeRun(ctx)
+			}
+			if err != nil {
+				return fmt.Errorf("%s run %d: %w", lane, i, err)
+			}
+			r.Lane, r.Index = lane, i
+			rep.Runs = append(rep.Runs, r)
+			extra := ""
+			if r.ColdStartHeaderMs != nil {
+				extra = fmt.Sprintf(" (Wake-Cold-Start %d ms)", *r.ColdStartHeaderMs)
+			}
+			fmt.Fprintf(os.Stderr, "%-10s run %2d: %7.0f ms%s\n", lane, i, r.Ms, extra)
+		}
+	}
+	for _, lane := range []string{laneDeployment, laneWake, keyColdHeader} {
+		var ms []float64
+		for _, r := range rep.Runs {
+			switch {
+			case lane == keyColdHeader && r.ColdStartHeaderMs != nil:
+				ms = append(ms, float64(*r.ColdStartHeaderMs))
+			case r.Lane == lane:
+				ms = append(ms, r.Ms)
+			}
+		}
+		rep.Summary[lane] = summarize(ms)
+	}
+	d, w := rep.Summary[laneDeployment], rep.Summary[laneWake]
+	rep.Difference["median"] = w.Median - d.Median
+	rep.Difference["p90"] = w.P90 - d.P90
+
+	fmt.Printf("\ncold start, %d alternating runs per lane (ms)\n", runs)
+	fmt.Printf("%-46s %8s %8s %8s %8s\n", "lane", "median", "p90", "min", "max")
+	rows := []struct{ name, key string }{
+		{"deployment 0→1, scale to ready endpoint", laneDeployment},
+		{"wake at zero, first response (client)", laneWake},
+		{"wake at zero, Wake-Cold-Start header", keyColdHeader},
+	}
+	for _, row := range rows {
+		s := rep.Summary[row.key]
+		fmt.Printf("%-46s %8.0f %8.0f %8.0f %8.0f\n", row.name, s.Median, s.P90, s.Min, s.Max)
+	}
+	fmt.Printf("%-46s %8.0f %8.0f\n", "difference wake − deployment", rep.Difference["median"], rep.Difference["p90"])
+
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("raw numbers: %s\n", out)
+	return nil
+}
+
+// setup creates the namespace, the plain Deployment and its Service, and the
+// Function, and waits until the Function has served once.
+func (b *bench) setup(ctx context.Context) error {
+	svc := &corev1.Service{}
+	if err := b.c.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-activator"}, svc); err != nil {
+		return fmt.Errorf("get activator service: %w", err)
+	}
+	b.activator = net.JoinHostPort(svc.Spec.ClusterIP, "80")
+	cm := &corev1.ConfigMap{}
+	if err := b.c.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-config"}, cm); err != nil {
+		return fmt.Errorf("get wake-config: %w", err)
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	b.ns = "bench-coldstart-" + hex.EncodeToString(suffix)
+	b.host = fnName + "." + b.ns + "." + cm.Data["domain"]
+	b.http = &http.Client{Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, b.activator)
+		},
+	}}
+
+	labels := map[string]string{"app": plainName}
+	objs := []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.ns}},
+		&appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](0),
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{
+						Name:            "hello",
+						Image:           image,
+						ImagePullPolicy: corev1.PullNever,
+						Env:             []corev1.EnvVar{{Name: "GREETING", Value: greeting}},
+						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+						ReadinessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(8080)}},
+							PeriodSeconds: 1,
+						},
+					}}},
+				},
+			},
+		},
+		&corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName},
+			Spec: corev1.ServiceSpec{
+				Selector: labels,
+				Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}},
+			},
+		},
+		&servingv1alpha1.Function{
+			ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: fnName},
+			Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
+				Spec: servingv1alpha1.RevisionSpec{
+					Containers: []servingv1alpha1.Container{{
+						Image:           image,
+						ImagePullPolicy: corev1.PullNever,
+						Env:             []corev1.EnvVar{{Name: "GREETING", Value: greeting}},
+					}},
+					Scaling: &servingv1alpha1.Scaling{
+						StableWindow:           &metav1.Duration{Duration: 6 * time.Second},
+						ScaleToZeroGracePeriod: &metav1.Duration{Duration: 0},
+					},
+				},
+			}},
+		},
+	}
+	for _, o := range objs {
+		if err := b.c.Create(ctx, o); err != nil {
+			return fmt.Errorf("create %T %s: %w", o, o.GetName(), err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "namespace %s: waiting for function %s to serve\n", b.ns, fnName)
+	return poll(ctx, waitTimeout, "function serves", func(ctx context.Context) (bool, string, error) {
+		fn := &servingv1alpha1.Function{}
+		if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: fnName}, fn); err != nil {
+			return false, "", err
+		}
+		if c := fn.Status.GetCondition(apis.ConditionReady); c == nil || !c.IsTrue() {
+			return false, "function not ready", nil
+		}
+		code, body, _, err := b.get(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return code == http.StatusOK && body == greeting+"\n", fmt.Sprintf("%d %q", code, body), nil
+	})
+}
+
+// teardown deletes the namespace (without waiting).
+func (b *bench) teardown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.ns}}
+	if err := b.c.Delete(ctx, ns); err != nil {
+		fmt.Fprintf(os.Stderr, "delete namespace %s: %v\n", b.ns, err)
+	}
+}
+
+// get sends one GET through the activator to the Function's host.
+func (b *bench) get(ctx context.Context) (int, string, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+b.host+"/", nil)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(body), resp.Header, err
+}
+
+// quiesce scales the plain Deployment to 0 and waits until it and the
+// Function's revision have no replicas and no pods.
+func (b *bench) quiesce(ctx context.Context) error {
+	if err := b.scalePlain(ctx, 0); err != nil {
+		return err
+	}
+	for _, name := range []string{plainName, revName} {
+		if err := poll(ctx, waitTimeout, name+" at zero", func(ctx context.Context) (bool, string, error) {
+			d := &appsv1.Deployment{}
+			if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: name}, d); err != nil {
+				return false, "", err
+			}
+			if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 || d.Status.Replicas != 0 {
+				return false, fmt.Sprintf("replicas spec=%v status=%d", ptr.Deref(d.Spec.Replicas, -1), d.Status.Replicas), nil
+			}
+			sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+			if err != nil {
+				return false, "", err
+			}
+			pods := &corev1.PodList{}
+			if err := b.c.List(ctx, pods, client.InNamespace(b.ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+				return false, "", err
+			}
+			return len(pods.Items) == 0, fmt.Sprintf("%d pods left", len(pods.Items)), nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) scalePlain(ctx context.Context, n int32) error {
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName}}
+	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, n)
+	if err := b.c.Patch(ctx, d, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		return fmt.Errorf("scale %s to %d: %w", plainName, n, err)
+	}
+	return nil
+}
+
+// plainRun scales the plain Deployment 0 → 1 and times until its
+// EndpointSlice has a ready endpoint. The watch is opened before scaling.
+func (b *bench) plainRun(ctx context.Context) (run, error) {
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	w, err := b.c.Watch(ctx, &discoveryv1.EndpointSliceList{},
+		client.InNamespace(b.ns), client.MatchingLabels{discoveryv1.LabelServiceName: plainName})
+	if err != nil {
+		return run{}, fmt.Errorf("watch endpointslices: %w", err)
+	}
+	defer w.Stop()
+	start := time.Now()
+	if err := b.scalePlain(ctx, 1); err != nil {
+		return run{}, err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return run{}, errors.New("no ready endpoint within " + runTimeout.String())
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return run{}, errors.New("endpointslice watch closed")
+			}
+			if ev.Type != watch.Added && ev.Type != watch.Modified {
+				continue
+			}
+			es, isES := ev.Object.(*discoveryv1.EndpointSlice)
+			if !isES {
+				continue
+			}
+			for _, e := range es.Endpoints {
+				if ptr.Deref(e.Conditions.Ready, false) {
+					return run{StartedAt: start.UTC(), Ms: ms(time.Since(start))}, nil
+				}
+			}
+		}
+	}
+}
+
+// wakeRun times one request to the Function at zero.
+func (b *bench) wakeRun(ctx context.Context) (run, error) {
+	start := time.Now()
+	code, body, h, err := b.get(ctx)
+	took := time.Since(start)
+	if err != nil {
+		return run{}, err
+	}
+	if code != http.StatusOK || body != greeting+"\n" {
+		return run{}, fmt.Errorf("got %d %q, want 200 %q", code, body, greeting)
+	}
+	r := run{StartedAt: start.UTC(), Ms: ms(took)}
+	if v, err := strconv.Atoi(h.Get("Wake-Cold-Start")); err == nil {
+		r.ColdStartHeaderMs = &v
+	} else {
+		fmt.Fprintf(os.Stderr, "warning: Wake-Cold-Start header %q on a request at zero\n", h.Get("Wake-Cold-Start"))
+	}
+	return r, nil
+}
+
+// poll calls cond every 100ms until it returns true, an error, or timeout.
+func poll(ctx context.Context, timeout time.Duration, what string, cond func(context.Context) (bool, string, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last := ""
+	for {
+		ok, desc, err := cond(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if ok {
+			return nil
+		}
+		last = desc
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: not true within %s; last seen: %s", what, timeout, last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// summarize computes nearest-rank statistics.
+func summarize(v []float64) summary {
+	if len(v) == 0 {
+		return summary{}
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	rank := func(p float64) float64 {
+		i := int(p*float64(len(s))+0.999999) - 1
+		return s[max(0, min(i, len(s)-1))]
+	}
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return summary{N: len(s), Median: med, P90: rank(0.9), Min: s[0], Max: s[len(s)-1]}
+}

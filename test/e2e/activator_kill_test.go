@@ -1,0 +1,120 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// activatorLabels select the activator's pods.
+var activatorLabels = client.MatchingLabels{"app.kubernetes.io/name": "wake-activator"}
+
+// TestActivatorPodDeletedUnderLoad deletes one of the two activator pods
+// while 100 req/s flow to a function through the activator Service's
+// ClusterIP for 15 s, each request on a new connection so that kube-proxy
+// can move traffic to the other pod. Every request must get 200.
+func TestActivatorPodDeletedUnderLoad(t *testing.T) {
+	waitActivatorsReady(t, 2, 3*time.Minute)
+	ns := newNamespace(t, "actkill")
+	const (
+		greeting = "still here"
+		rate     = 100
+		duration = 15 * time.Second
+		deleteAt = 3 * time.Second
+	)
+	create(t, newFunction(ns, "steady", "hello", withGreeting(greeting), withScaleBounds(1, 3)))
+	waitFunctionReady(t, ns, "steady", 2*time.Minute)
+	host := functionHost(ns, "steady")
+	waitServing(t, host, bodyIs(greeting))
+	// Both activators must know the route before the load starts: with new
+	// connections kube-proxy picks one at random each time.
+	requireAll(t, "warm-up over both activators", getAllVia(freshConnClient(), host, 40), http.StatusOK, bodyIs(greeting))
+
+	var (
+		victim  string
+		deleted time.Duration
+	)
+	rs := steadyLoad(freshConnClient(), host, rate, duration, 10*time.Second, func(ctx context.Context) {
+		start := time.Now()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(deleteAt):
+		}
+		pods := &corev1.PodList{}
+		if err := suite.client.List(ctx, pods, client.InNamespace(systemNamespace), activatorLabels); err != nil {
+			t.Errorf("list activator pods: %v", err)
+			return
+		}
+		if len(pods.Items) == 0 {
+			t.Errorf("no activator pods")
+			return
+		}
+		p := pods.Items[0]
+		if err := suite.client.Delete(ctx, &p); err != nil {
+			t.Errorf("delete activator pod %s: %v", p.Name, err)
+			return
+		}
+		victim, deleted = p.Name, time.Since(start)
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+	ok := func(r response) bool { return r.err == nil && r.code == http.StatusOK && r.body == greeting+"\n" }
+	failed := 0
+	for _, r := range rs {
+		if !ok(r.response) {
+			failed++
+		}
+	}
+	t.Logf("%d requests at %d/s for %s on new connections, activator pod %s deleted at %s: %d failed",
+		len(rs), rate, duration, victim, deleted.Round(time.Millisecond), failed)
+	if failed > 0 {
+		t.Errorf("%d of %d requests failed after deleting activator pod %s at %s; first failures (send time: outcome): %v",
+			failed, len(rs), victim, deleted.Round(time.Millisecond), failuresByTime(rs, ok, 10))
+	}
+	// Leave two ready activators for the tests that follow.
+	waitActivatorsReady(t, 2, 3*time.Minute)
+}
+
+// freshConnClient sends every request on a new connection to the activator
+// Service, so kube-proxy chooses a backend for each one.
+func freshConnClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			d := net.Dialer{Timeout: 5 * time.Second}
+			return d.DialContext(ctx, network, suite.activator)
+		},
+	}}
+}
+
+// getAllVia sends n GETs to host through c at 50 per second.
+func getAllVia(c *http.Client, host string, n int) []response {
+	rs := steadyLoad(c, host, 50, time.Duration(n)*time.Second/50, 10*time.Second, nil)
+	return responses(rs)
+}
+
+// waitActivatorsReady waits until the activator Deployment has want updated,
+// ready replicas and no others.
+func waitActivatorsReady(t *testing.T, want int32, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, fmt.Sprintf("%d ready activators", want), func(ctx context.Context) (bool, string) {
+		d := &appsv1.Deployment{}
+		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-activator"}, d); err != nil {
+			return false, err.Error()
+		}
+		s := d.Status
+		ok := s.ObservedGeneration == d.Generation && s.Replicas == want && s.ReadyReplicas == want && s.UpdatedReplicas == want
+		return ok, fmt.Sprintf("replicas=%d ready=%d updated=%d", s.Replicas, s.ReadyReplicas, s.UpdatedReplicas)
+	})
+}

@@ -19,7 +19,8 @@ import (
 // TestNewRevisionSplitAndTag rolls a Function from the hello image to the
 // podname image, checks that this made a second Revision that now serves the
 // Function's URL, then splits a Route 50/50 between the two revisions and
-// checks the split over 400 requests and the tag host of the pinned one.
+// checks the split over 400 requests and both tag hosts, and finally rolls
+// back by pointing all of the Route's traffic at the first revision.
 func TestNewRevisionSplitAndTag(t *testing.T) {
 	ns := newNamespace(t, "split")
 	const greeting = "first"
@@ -88,4 +89,16 @@ func TestNewRevisionSplitAndTag(t *testing.T) {
 			requireAll(t, tagHost, getAll(tagHost, "/", 40, 4), http.StatusOK, tc.body)
 		})
 	}
+
+	// Roll back: all traffic to the first revision.
+	rt := &servingv1alpha1.Route{}
+	if err := suite.client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "split"}, rt); err != nil {
+		t.Fatal(err)
+	}
+	rt.Spec.Rules[0].Traffic = []servingv1alpha1.TrafficTarget{{RevisionName: "ab-00001", Percent: 100}}
+	if err := suite.client.Update(context.Background(), rt); err != nil {
+		t.Fatalf("roll back the route: %v", err)
+	}
+	waitServing(t, host, isFirst)
+	requireAll(t, "route after rollback", getAll(host, "/", 40, 4), http.StatusOK, isFirst)
 }

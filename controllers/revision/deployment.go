@@ -23,18 +23,13 @@ import (
 // the revision, when a Deployment of that name belongs to someone else.
 func (r *Reconciler) reconcileDeployment(ctx context.Context, rev *servingv1alpha1.Revision, cfg *config.Config) (*appsv1.Deployment, error) {
 	want := resources.MakeDeployment(rev, cfg)
-	logger := log.FromContext(ctx).WithValues("deployment", want.Name)
 	have := &appsv1.Deployment{}
 	err := r.Client.Get(ctx, client.ObjectKeyFromObject(want), have)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := r.Client.Create(ctx, want); err != nil {
-			r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, "CreationFailed", "Create",
-				"Failed to create Deployment %q: %v", want.Name, err)
-			return nil, fmt.Errorf("create deployment %s/%s: %w", want.Namespace, want.Name, err)
+		if err := r.createChild(ctx, rev, want, "Deployment", "replicas", *want.Spec.Replicas); err != nil {
+			return nil, err
 		}
-		logger.Info("Created Deployment", "replicas", *want.Spec.Replicas)
-		r.Recorder.Eventf(rev, want, corev1.EventTypeNormal, "Created", "Create", "Created Deployment %q", want.Name)
 		return want, nil
 	case err != nil:
 		return nil, fmt.Errorf("get deployment %s/%s: %w", want.Namespace, want.Name, err)
@@ -55,13 +50,9 @@ func (r *Reconciler) reconcileDeployment(ctx context.Context, rev *servingv1alph
 	// The autoscaler owns replicas, and a selector never changes.
 	updated.Spec.Replicas = have.Spec.Replicas
 	updated.Spec.Selector = have.Spec.Selector
-	if err := r.Client.Update(ctx, updated); err != nil {
-		r.Recorder.Eventf(rev, have, corev1.EventTypeWarning, "UpdateFailed", "Update",
-			"Failed to update Deployment %q: %v", have.Name, err)
-		return nil, fmt.Errorf("update deployment %s/%s: %w", have.Namespace, have.Name, err)
+	if err := r.updateChild(ctx, rev, updated, "Deployment"); err != nil {
+		return nil, err
 	}
-	logger.Info("Updated Deployment")
-	r.Recorder.Eventf(rev, updated, corev1.EventTypeNormal, "Updated", "Update", "Updated Deployment %q", have.Name)
 	return updated, nil
 }
 

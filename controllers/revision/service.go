@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/revision/resources"
@@ -20,18 +19,13 @@ import (
 // the revision, when a Service of that name belongs to someone else.
 func (r *Reconciler) reconcileService(ctx context.Context, rev *servingv1alpha1.Revision) (bool, error) {
 	want := resources.MakeService(rev)
-	logger := log.FromContext(ctx).WithValues("service", want.Name)
 	have := &corev1.Service{}
 	err := r.Client.Get(ctx, client.ObjectKeyFromObject(want), have)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := r.Client.Create(ctx, want); err != nil {
-			r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, "CreationFailed", "Create",
-				"Failed to create Service %q: %v", want.Name, err)
-			return false, fmt.Errorf("create service %s/%s: %w", want.Namespace, want.Name, err)
+		if err := r.createChild(ctx, rev, want, "Service"); err != nil {
+			return false, err
 		}
-		logger.Info("Created Service")
-		r.Recorder.Eventf(rev, want, corev1.EventTypeNormal, "Created", "Create", "Created Service %q", want.Name)
 		return true, nil
 	case err != nil:
 		return false, fmt.Errorf("get service %s/%s: %w", want.Namespace, want.Name, err)
@@ -49,13 +43,9 @@ func (r *Reconciler) reconcileService(ctx context.Context, rev *servingv1alpha1.
 	updated.Annotations = merged(have.Annotations, want.Annotations)
 	updated.Spec.Ports = want.Spec.Ports
 	updated.Spec.Selector = want.Spec.Selector
-	if err := r.Client.Update(ctx, updated); err != nil {
-		r.Recorder.Eventf(rev, have, corev1.EventTypeWarning, "UpdateFailed", "Update",
-			"Failed to update Service %q: %v", have.Name, err)
-		return false, fmt.Errorf("update service %s/%s: %w", have.Namespace, have.Name, err)
+	if err := r.updateChild(ctx, rev, updated, "Service"); err != nil {
+		return false, err
 	}
-	logger.Info("Updated Service")
-	r.Recorder.Eventf(rev, updated, corev1.EventTypeNormal, "Updated", "Update", "Updated Service %q", have.Name)
 	return true, nil
 }
 

@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -36,6 +39,10 @@ type Options struct {
 	Kube *rest.Config
 	// Addr is the data-plane listen address.
 	Addr string
+	// PeerPort is the data-plane port of the other activators, to which a
+	// request this one has no share of capacity for is forwarded. 0 means
+	// the port of Addr, or 8080 if Addr has none.
+	PeerPort int
 	// AdminAddr serves /healthz, /readyz and /metrics.
 	AdminAddr string
 	// Listener and AdminListener, if set, replace Addr and AdminAddr
@@ -58,6 +65,42 @@ type Options struct {
 	DrainGrace time.Duration
 	// Log receives the activator's logs.
 	Log logr.Logger
+}
+
+// peerPort returns PeerPort or its default.
+func (o Options) peerPort() string {
+	if o.PeerPort > 0 {
+		return strconv.Itoa(o.PeerPort)
+	}
+	if _, port, err := net.SplitHostPort(o.Addr); err == nil && port != "" && port != "0" {
+		return port
+	}
+	return "8080"
+}
+
+// peerAddrs returns the handler's Peers: the activators' IPs from sys with
+// port appended, recomputed only when sys's list changes.
+func peerAddrs(sys *kube.SystemWatcher, port string) func() []string {
+	var (
+		mu    sync.Mutex
+		ips   []string
+		addrs []string
+	)
+	return func() []string {
+		cur := sys.Peers()
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Equal(cur, ips) {
+			ips = cur
+			addrs = make([]string, len(cur))
+			for i, ip := range cur {
+				if ip != "" {
+					addrs[i] = net.JoinHostPort(ip, port)
+				}
+			}
+		}
+		return addrs
+	}
 }
 
 // Run runs the activator until ctx ends, then drains.
@@ -104,7 +147,7 @@ func Run(ctx context.Context, o Options) error {
 	table := &routing.Holder{}
 	h = handler.New(handler.Config{
 		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, Logger: o.Log.WithName("proxy")}),
-		Stats: reporter, Metrics: m, Logger: o.Log.WithName("handler"),
+		Stats: reporter, Metrics: m, Peers: peerAddrs(sys, o.peerPort()), Logger: o.Log.WithName("handler"),
 	})
 	watcher := &kube.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
 		OnRevisionDeleted: func(k types.NamespacedName) { h.ForgetRevision(k) }}

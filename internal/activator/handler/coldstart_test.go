@@ -38,6 +38,10 @@ func (s scriptedThrottler) Try(_ context.Context, _ throttler.RevisionKey, fn fu
 	return out, err
 }
 
+func (s scriptedThrottler) TryOrForward(ctx context.Context, key throttler.RevisionKey, fn func(string, throttler.Outcome) error) (throttler.Outcome, error) {
+	return s.Try(ctx, key, fn)
+}
+
 // TestColdStartHeaderIsThrottlerWait: the header carries exactly the wait
 // of the throttler's outcome, and only for requests held for a cold start.
 func TestColdStartHeaderIsThrottlerWait(t *testing.T) {

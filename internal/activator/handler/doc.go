@@ -22,7 +22,9 @@
 //	                         (written by the Go server)
 //	502 Bad Gateway          the pod could not be reached (after one retry
 //	                         on another pod), reset or closed the
-//	                         connection, or answered garbage
+//	                         connection, or answered garbage; or the
+//	                         activator a request was forwarded to (see
+//	                         below) could not be reached
 //	503 Service Unavailable  the revision's queue is full, or the revision
 //	                         is unknown to the throttler or was removed
 //	                         while the request waited; with Retry-After
@@ -36,6 +38,19 @@
 // mid-body, the timeout hits mid-stream), the handler aborts the stream
 // (HTTP/1.1: the connection is closed; HTTP/2: the stream is reset) so the
 // client cannot take a truncated body for a whole one.
+//
+// # Forwarding to the activator that owns the capacity
+//
+// While a revision has fewer slots (pods × containerConcurrency) than there
+// are activators, some activators have no share of any pod (see the
+// throttler). A request reaching one of them is forwarded once, over
+// HTTP/1.1 with the same Host, path and body, to the activator that owns
+// the first slot (throttler.NoShareError, Config.Peers for its address),
+// marked with the internal header Wake-Internal-Forwarded. The receiving
+// activator reads that header before the proxy strips internal headers
+// (they never reach pods or clients) and queues the request as usual,
+// never forwarding it again. A request held here for a cold start is
+// forwarded as soon as the pod is up, and keeps its Wake-Cold-Start header.
 //
 // # Cold starts
 //

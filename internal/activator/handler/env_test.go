@@ -44,6 +44,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newPeerEnv(t, nil)
+}
+
+// newPeerEnv is newEnv with the handler's Config.Peers set to peers.
+func newPeerEnv(t *testing.T, peers func() []string) *env {
+	t.Helper()
 	e := &env{t: t, table: &routing.Holder{}, reg: prometheus.NewRegistry()}
 	e.st = stats.New(stats.Config{Source: "test"})
 	e.th = throttler.New(throttler.Config{OnColdStart: func(k throttler.RevisionKey) {
@@ -55,7 +61,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	p := proxy.New(proxy.Config{BodyIdleTimeout: 300 * time.Millisecond})
-	e.h = New(Config{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m})
+	e.h = New(Config{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m, Peers: peers})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	e.addr, e.admin = ln.Addr().String(), aln.Addr().String()

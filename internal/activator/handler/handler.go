@@ -21,6 +21,7 @@ import (
 // Throttler is the part of *throttler.Throttler the handler uses.
 type Throttler interface {
 	Try(ctx context.Context, key throttler.RevisionKey, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
+	TryOrForward(ctx context.Context, key throttler.RevisionKey, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
 }
 
 // Config wires a Handler.
@@ -35,6 +36,11 @@ type Config struct {
 	Stats *stats.Reporter
 	// Metrics records Prometheus metrics; nil disables.
 	Metrics *metrics.Metrics
+	// Peers returns the data-plane addresses (ip:port) of the ready
+	// activators by index, as the throttler's SetActivators counts them.
+	// A request this activator has no share for goes to the owner's
+	// address (see throttler.NoShareError). Nil disables forwarding.
+	Peers func() []string
 	// RetryAfter is sent with 503 answers; default 1s.
 	RetryAfter time.Duration
 	// Logger receives failures at V(1).
@@ -108,14 +114,23 @@ func (h *Handler) reject(w http.ResponseWriter, code int, msg string, start time
 type attempt struct {
 	h      *Handler
 	w      http.ResponseWriter
+	r      *http.Request
+	ctx    context.Context
+	proto  proxy.Protocol
 	pr     proxy.Request
-	called bool
+	called bool // fn was called: pr is prepared
 }
+
+// forwardedValue is the value of proxy.ForwardedHeader; shared, read-only.
+var forwardedValue = []string{"1"}
 
 // run proxies to dest. o is the throttler's outcome so far: a request it
 // held for a cold start reports its wait (both attempts' on a retry).
 func (a *attempt) run(dest string, o throttler.Outcome) error {
-	a.called = true
+	if !a.called {
+		a.h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, a.proto)
+		a.called = true
+	}
 	if o.ColdStart {
 		a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(o.Wait.Milliseconds(), 10)}
 	}
@@ -131,15 +146,27 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	key := rev.Key
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
-	a := &attempt{h: h, w: w}
-	h.cfg.Proxy.PrepareInto(&a.pr, ctx, w, r, backendProtocol(rev.Protocol))
+	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol)}
+	// Read before the proxy strips internal headers.
+	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0
 
 	var sh stats.Handle
 	if h.cfg.Stats != nil {
 		sh = h.cfg.Stats.Begin(key)
 	}
-	out, err := h.cfg.Throttler.Try(ctx, key, a.run)
-	sh.Done()
+	var out throttler.Outcome
+	var err error
+	if forwarded || h.cfg.Peers == nil {
+		out, err = h.cfg.Throttler.Try(ctx, key, a.run)
+	} else {
+		out, err = h.cfg.Throttler.TryOrForward(ctx, key, a.run)
+	}
+	sh.Done() // a forwarded request is counted by the activator it goes to
+	if err != nil {
+		if owner, ok := noShareOwner(err); ok {
+			err = h.forward(a, key, owner, out)
+		}
+	}
 
 	code, abort := h.finish(w, r, a, err)
 	if h.cfg.Metrics != nil {
@@ -153,6 +180,35 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 		// The response has started: only breaking it tells the client.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// forward sends a request this activator has no share of capacity for to
+// the activator owner, once, over HTTP/1.1, marked with
+// proxy.ForwardedHeader so that it waits there rather than being forwarded
+// again. If the owner's address is not known, the request waits here.
+func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out throttler.Outcome) error {
+	peers := h.cfg.Peers()
+	if owner < 0 || owner >= len(peers) || peers[owner] == "" {
+		h.log.V(1).Info("no address for the activator owning the capacity; waiting here", "revision", key, "owner", owner)
+		_, err := h.cfg.Throttler.Try(a.ctx, key, a.run)
+		return err
+	}
+	h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, proxy.HTTP1)
+	a.called = true
+	a.r.Header[proxy.ForwardedHeader] = forwardedValue // the header the peer sends
+	if out.ColdStart {
+		a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(out.Wait.Milliseconds(), 10)}
+	}
+	return h.cfg.Proxy.Serve(&a.pr, peers[owner])
+}
+
+// noShareOwner returns the owner of a *throttler.NoShareError in err's chain.
+func noShareOwner(err error) (int, bool) {
+	var ns *throttler.NoShareError
+	if errors.As(err, &ns) {
+		return ns.Owner, true
+	}
+	return 0, false
 }
 
 // backendProtocol maps the revision's protocol to the proxy's.

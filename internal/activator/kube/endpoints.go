@@ -67,6 +67,14 @@ func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
 // among them (by sorted IP), from the activator Service's EndpointSlices. An
 // activator not yet listed counts itself as one more, at the end.
 func ActivatorShare(eps []*discoveryv1.EndpointSlice, selfIP string) (count, index int) {
+	peers, index := ActivatorPeers(eps, selfIP)
+	return len(peers), index
+}
+
+// ActivatorPeers returns the IPs of the ready activators, sorted, and this
+// one's index among them, from the activator Service's EndpointSlices: peers[k]
+// is the activator with index k. An activator not yet listed appends itself.
+func ActivatorPeers(eps []*discoveryv1.EndpointSlice, selfIP string) (peers []string, index int) {
 	var ips []string
 	for _, s := range eps {
 		for _, e := range s.Endpoints {
@@ -79,7 +87,7 @@ func ActivatorShare(eps []*discoveryv1.EndpointSlice, selfIP string) (count, ind
 	ips = slices.Compact(ips)
 	i := slices.Index(ips, selfIP)
 	if i < 0 {
-		return len(ips) + 1, len(ips)
+		return append(ips, selfIP), len(ips)
 	}
-	return len(ips), i
+	return ips, i
 }

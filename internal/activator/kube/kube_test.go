@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -157,5 +158,20 @@ func TestActivatorShare(t *testing.T) {
 		if c, i := ActivatorShare(s, tt.self); c != tt.count || i != tt.index {
 			t.Errorf("ActivatorShare(self %q) = %d, %d; want %d, %d", tt.self, c, i, tt.count, tt.index)
 		}
+	}
+}
+
+// TestActivatorPeers: the port of the slices plays no part.
+func TestActivatorPeers(t *testing.T) {
+	s := []*discoveryv1.EndpointSlice{
+		slice(9090, ep("10.0.0.3", true, false), ep("10.0.0.1", true, false), ep("10.0.0.2", false, false)),
+	}
+	peers, i := ActivatorPeers(s, "10.0.0.3")
+	if !slices.Equal(peers, []string{"10.0.0.1", "10.0.0.3"}) || i != 1 {
+		t.Errorf("ActivatorPeers = %v, %d", peers, i)
+	}
+	peers, i = ActivatorPeers(s, "10.0.0.2")
+	if !slices.Equal(peers, []string{"10.0.0.1", "10.0.0.3", "10.0.0.2"}) || i != 2 {
+		t.Errorf("ActivatorPeers (not listed) = %v, %d", peers, i)
 	}
 }

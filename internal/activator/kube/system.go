@@ -33,7 +33,17 @@ type SystemWatcher struct {
 
 	mu            sync.Mutex
 	count, index  int
+	peers         []string // never modified once set
 	setActivators func(count, index int)
+}
+
+// Peers returns the IPs of the ready activators sorted as for their
+// indices: Peers()[k] is the activator with index k, this one included. The
+// caller must not modify the slice.
+func (w *SystemWatcher) Peers() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peers
 }
 
 // BindActivators sends the current activator count and index to f, and every
@@ -102,10 +112,11 @@ func (w *SystemWatcher) syncActivators(ctx context.Context) {
 	for i := range list.Items {
 		slices[i] = &list.Items[i]
 	}
-	count, index := ActivatorShare(slices, w.SelfIP)
+	peers, index := ActivatorPeers(slices, w.SelfIP)
+	count := len(peers)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.count, w.index = count, index
+	w.count, w.index, w.peers = count, index, peers
 	if w.setActivators != nil {
 		w.setActivators(count, index)
 	}

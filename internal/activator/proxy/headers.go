@@ -11,6 +11,11 @@ import (
 // never pass the activator in either direction.
 const InternalHeaderPrefix = "Wake-Internal-"
 
+// ForwardedHeader marks a request one activator forwarded to another (the
+// one owning the capacity it had no share of). The receiving activator reads
+// it before Prepare strips it, and does not forward the request again.
+const ForwardedHeader = InternalHeaderPrefix + "Forwarded"
+
 // ColdStartHeader is the response header the activator sets, in
 // milliseconds, when a request was held for a cold start.
 const ColdStartHeader = "Wake-Cold-Start"

@@ -50,7 +50,14 @@
 // pod's shares add up to exactly cc across activators: whole pods when pods
 // is a multiple of the activator count, and split pods otherwise. With
 // fewer slots than activators some activators get no capacity at all
-// rather than all of them overcommitting the pods.
+// rather than all of them overcommitting the pods. Such an activator does
+// not hold the requests until a scale-out: TryOrForward returns at once a
+// *NoShareError naming the activator that owns the revision's first slot
+// (computed from the same runs), for the caller to forward the request
+// there, and requests already waiting through TryOrForward (cold starts)
+// leave the queue with that error as soon as the shares show it. Busy
+// capacity and a revision without pods still wait. Try, for requests that
+// were forwarded already, always waits, so a request moves at most once.
 //
 // # Observability
 //

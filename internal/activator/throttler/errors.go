@@ -1,6 +1,9 @@
 package throttler
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // ErrQueueFull is returned by Try at once when the revision's wait queue
 // already holds its maximum number of requests. The handler answers 503 with
@@ -26,3 +29,17 @@ var ErrTimeout = errors.New("throttler: timed out waiting for capacity")
 // request was sent. Try then releases that pod and retries once on another
 // pod. Wrap it, e.g. fmt.Errorf("dial %s: %w: %w", dest, ErrDialFailed, err).
 var ErrDialFailed = errors.New("throttler: dial to pod failed")
+
+// NoShareError is returned at once by TryOrForward when the revision has
+// ready capacity (pods × containerConcurrency > 0) but all of it belongs to
+// other activators: this one's share is 0 on every pod, and waiting would
+// last until the revision scales out. Owner is the index (among the sorted
+// ready activators, as passed to SetActivators) of the activator that owns
+// the revision's first slot; the caller forwards the request there.
+type NoShareError struct {
+	Owner int
+}
+
+func (e *NoShareError) Error() string {
+	return "throttler: no share of the revision's capacity; activator " + strconv.Itoa(e.Owner) + " owns it"
+}

@@ -25,6 +25,9 @@ type revision struct {
 	draining map[string]*pod // removed pods with requests still in flight
 	free     int             // free slots on routable pods (cc > 0)
 	rr       int             // round-robin cursor into routable
+	// owner is, when this activator has no share of a revision that has
+	// ready capacity (cc > 0), the activator owning slot 0; -1 otherwise.
+	owner int
 
 	queue    waitQueue
 	inflight int
@@ -47,6 +50,7 @@ func newRevision(t *Throttler, key RevisionKey, rc RevisionConfig, acts activato
 		acts:     acts,
 		pods:     map[string]*pod{},
 		draining: map[string]*pod{},
+		owner:    -1,
 	}
 	r.configure(rc)
 	return r
@@ -216,6 +220,7 @@ func (r *revision) applyShares() {
 	if r.rr >= len(r.routable) {
 		r.rr = 0
 	}
+	r.owner = -1
 	if r.cc == 0 {
 		r.free = 0
 		return
@@ -224,10 +229,34 @@ func (r *revision) applyShares() {
 	if !r.acts.single() {
 		count, index = r.acts.count, r.acts.rotate(r.key)
 	}
+	total := 0
 	for i, p := range r.routable {
 		p.capacity = podShare(i, len(r.routable), r.cc, count, index)
+		total += p.capacity
 	}
 	r.recomputeFree()
+	if total == 0 {
+		r.owner = r.acts.owner(r.key, len(r.routable)*r.cc)
+	}
+	if r.owner >= 0 {
+		r.redirectWaiters()
+	}
+}
+
+// redirectWaiters fails, with a NoShareError, the waiters that came through
+// TryOrForward (for example during a cold start, before the pods and thus
+// the shares were known): they would otherwise wait for a scale-out. The
+// caller holds r.mu and has set r.owner >= 0.
+func (r *revision) redirectWaiters() {
+	for w := r.queue.head; w != nil; {
+		next := w.next
+		if w.forward && w.excl == nil {
+			r.queue.remove(w)
+			w.err = &NoShareError{Owner: r.owner}
+			w.ch <- struct{}{}
+		}
+		w = next
+	}
 }
 
 // close fails every waiter with ErrRevisionRemoved and stops probing.

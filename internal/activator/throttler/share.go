@@ -18,8 +18,9 @@ import "hash/fnv"
 // handles by slicing); otherwise at most count-1 pods are split between two
 // neighbouring activators. When T < count some activators get nothing: with
 // cc=1, one pod and two activators, one activator has share 1 and the other
-// share 0. Its requests wait in its queue, which the autoscaler sees as
-// demand, until more pods arrive.
+// share 0. Such an activator does not hold its requests: TryOrForward
+// returns a *NoShareError naming the activator that owns slot 0 (see
+// owner), and the handler forwards the request to it once.
 //
 // Which activator gets the short run is rotated per revision (by a hash of
 // its key) so that small revisions do not all land on the same replica.
@@ -40,11 +41,32 @@ func (a activatorSet) single() bool {
 // given key: its own index shifted by a per-revision offset. It is a
 // permutation of [0, count), so the shares still partition every pod.
 func (a activatorSet) rotate(key RevisionKey) int {
+	return (a.index + a.offset(key)) % a.count
+}
+
+// offset is the per-revision shift rotate adds to every index.
+func (a activatorSet) offset(key RevisionKey) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(key.Namespace))
 	_, _ = h.Write([]byte{'/'})
 	_, _ = h.Write([]byte(key.Name))
-	return (a.index + int(h.Sum32()%uint32(a.count))) % a.count
+	return int(h.Sum32() % uint32(a.count))
+}
+
+// owner returns the activator index (unrotated, as in SetActivators) whose
+// run contains slot 0 of the revision key with total slots in all, or -1 if
+// there is no slot or a single activator. Runs are in rotated order, so slot
+// 0 belongs to the first rotated index j whose run is not empty.
+func (a activatorSet) owner(key RevisionKey, total int) int {
+	if total <= 0 || a.single() {
+		return -1
+	}
+	for j := range a.count {
+		if (j+1)*total/a.count > 0 {
+			return (j - a.offset(key) + a.count) % a.count
+		}
+	}
+	return -1
 }
 
 // podShare returns how many of the cc slots of the pod at position pos

@@ -48,12 +48,29 @@ type Outcome struct {
 // activator, Try waits (first in line, within the same ctx) for a slot on a
 // pod other than the failed one and calls fn once more.
 func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error) (Outcome, error) {
+	return t.try(ctx, key, fn, false)
+}
+
+// TryOrForward is Try, except when this activator has no share of the
+// revision's capacity while the revision has some (its ready pods ×
+// containerConcurrency slots all belong to other activators, see share.go):
+// then, instead of waiting for a scale-out, it returns a *NoShareError
+// naming the activator that owns the revision's first slot, without calling
+// fn. It does so at once, or, for a request already waiting (a cold start
+// whose pod just came up), as soon as the shares show it. Busy capacity and
+// a revision without pods wait as with Try. A request that was already
+// forwarded must use Try, so that it is not forwarded again.
+func (t *Throttler) TryOrForward(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error) (Outcome, error) {
+	return t.try(ctx, key, fn, true)
+}
+
+func (t *Throttler) try(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error, forward bool) (Outcome, error) {
 	var out Outcome
 	r := t.lookup(key)
 	if r == nil {
 		return out, fmt.Errorf("revision %s: %w", key, ErrRevisionNotFound)
 	}
-	p, err := r.acquire(ctx, nil, &out)
+	p, err := r.acquire(ctx, nil, forward, &out)
 	if err != nil {
 		return out, err
 	}
@@ -63,7 +80,7 @@ func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest strin
 		return out, err
 	}
 	out.Retried = true
-	p, werr := r.acquire(ctx, p, &out)
+	p, werr := r.acquire(ctx, p, false, &out)
 	if werr != nil {
 		return out, fmt.Errorf("retry after %v: %w", err, werr)
 	}
@@ -81,12 +98,20 @@ func (r *revision) run(p *pod, fn func(string, Outcome) error, out Outcome) (err
 // acquire returns a pod with a slot taken for the caller, waiting in the
 // queue if none is free. excl is nil for a first attempt, and the pod that
 // failed for a retry: a retry avoids it, skips the depth check and goes to
-// the head of the queue.
-func (r *revision) acquire(ctx context.Context, excl *pod, out *Outcome) (*pod, error) {
+// the head of the queue. forward is set for TryOrForward: with no share of
+// a revision that has capacity, it returns a *NoShareError instead of
+// waiting.
+func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Outcome) (*pod, error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return nil, fmt.Errorf("revision %s: %w", r.key, ErrRevisionNotFound)
+	}
+	if forward && r.owner >= 0 {
+		// Counted by the activator it is forwarded to.
+		owner := r.owner
+		r.mu.Unlock()
+		return nil, &NoShareError{Owner: owner}
 	}
 	if excl == nil {
 		r.requests++
@@ -104,6 +129,7 @@ func (r *revision) acquire(ctx context.Context, excl *pod, out *Outcome) (*pod, 
 	}
 	w := getWaiter()
 	w.excl = excl
+	w.forward = forward
 	w.enqueued = r.t.cfg.Clock.Now()
 	w.cold = len(r.routable) == 0
 	if excl != nil {

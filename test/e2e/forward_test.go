@@ -8,36 +8,19 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 )
-
-// knownBugsEnv, set to 1, runs the tests that reproduce open Wake bugs; they
-// are skipped otherwise so that `make e2e` stays a regression gate.
-const knownBugsEnv = "WAKE_E2E_KNOWN_BUGS"
-
-// skipKnownBug skips t unless knownBugsEnv is 1.
-func skipKnownBug(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv(knownBugsEnv) != "1" {
-		t.Skipf("known bug, set %s=1 to run: %s", knownBugsEnv, bug)
-	}
-}
 
 // TestContainerConcurrencyOneSinglePod sends requests, one at a time and each
 // on a new connection (so they spread over the activator replicas), to an
 // idle containerConcurrency: 1 function pinned to one pod. Every request
 // should get 200 at once.
 //
-// Known bug: the throttler splits each pod's cc slots among the activator
-// replicas (internal/activator/throttler/share.go, podShare, applied in
-// revision.go applyShares). With cc*pods < activator replicas, some replica
-// gets share 0 and queues its requests "until more pods arrive"; with
-// maxScale 1 none ever do, so about half of the requests wait out
-// timeoutSeconds (504) although the only pod is idle.
+// Each pod's cc slots are split among the activator replicas; with one slot
+// and two activators one of them has no share and forwards its requests to
+// the other (it used to hold them until timeoutSeconds).
 func TestContainerConcurrencyOneSinglePod(t *testing.T) {
-	skipKnownBug(t, "cc=1 with one pod and two activators: one activator has share 0 and never serves (throttler/share.go podShare)")
 	ns := newNamespace(t, "single")
 	create(t, newFunction(ns, "single", "sleep", withConcurrency(1), withScaleBounds(1, 1), withTimeout(20)))
 	waitFunctionReady(t, ns, "single", 2*time.Minute)

@@ -1,0 +1,182 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// ccOnePod is a pod with containerConcurrency 1: it records the most
+// requests it saw at once, and any internal header that reached it.
+type ccOnePod struct {
+	*httptest.Server
+	cur, peak, served, leaked atomic.Int32
+}
+
+func newCCOnePod(t *testing.T) *ccOnePod {
+	p := &ccOnePod{}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := p.cur.Add(1)
+		defer p.cur.Add(-1)
+		for {
+			m := p.peak.Load()
+			if n <= m || p.peak.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		for k := range r.Header {
+			if strings.HasPrefix(k, proxy.InternalHeaderPrefix) {
+				p.leaked.Add(1)
+			}
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(time.Millisecond)
+		p.served.Add(1)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// twoActivators starts activators 0 and 1 on 127.0.0.1, each the other's
+// peer, with revision ns/fn (cc=1, one pod) registered on both. It returns
+// them ordered as (no share, owner).
+func twoActivators(t *testing.T, pod string) (zero, owner *env) {
+	var addrs atomic.Pointer[[]string]
+	peers := func() []string { return *addrs.Load() }
+	a, b := newPeerEnv(t, peers), newPeerEnv(t, peers)
+	addrs.Store(&[]string{a.addr, b.addr})
+	a.th.SetActivators(2, 0)
+	b.th.SetActivators(2, 1)
+	for _, e := range []*env{a, b} {
+		e.revision("fn", 1, 100, 10, pod)
+	}
+	key := a.revs[0].Key
+	sa, _ := a.th.Stats(key)
+	sb, _ := b.th.Stats(key)
+	switch {
+	case sa.Capacity == 0 && sb.Capacity == 1:
+		return a, b
+	case sa.Capacity == 1 && sb.Capacity == 0:
+		return b, a
+	}
+	t.Fatalf("capacities %d and %d, want 0 and 1", sa.Capacity, sb.Capacity)
+	return nil, nil
+}
+
+// TestForwardToOwner: with one cc=1 pod and two activators, requests sent
+// to either activator are all answered, and the pod never gets two at once.
+func TestForwardToOwner(t *testing.T) {
+	pod := newCCOnePod(t)
+	zero, owner := twoActivators(t, hostOf(pod.Server))
+	const perActivator, workers = 40, 4
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers*perActivator)
+	for _, e := range []*env{zero, owner} {
+		for range workers {
+			wg.Go(func() {
+				for range perActivator / workers {
+					code, _, body, err := e.do(context.Background(), "GET", "fn.test", "/")
+					if err != nil || code != 200 || body != "ok" {
+						errs <- fmt.Errorf("via %s: %d %q %v", e.addr, code, body, err)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := pod.served.Load(); n != 2*perActivator {
+		t.Errorf("pod served %d, want %d", n, 2*perActivator)
+	}
+	if p := pod.peak.Load(); p != 1 {
+		t.Errorf("pod saw %d requests at once, want 1", p)
+	}
+	if n := pod.leaked.Load(); n != 0 {
+		t.Errorf("%d internal headers reached the pod", n)
+	}
+	key := zero.revs[0].Key
+	if st, _ := zero.th.Stats(key); st.Requests != 0 {
+		t.Errorf("the activator without share took %d requests itself, want 0", st.Requests)
+	}
+	if st, _ := owner.th.Stats(key); st.Requests != 2*perActivator {
+		t.Errorf("the owner took %d requests, want %d", st.Requests, 2*perActivator)
+	}
+}
+
+// TestForwardOnce: a request that arrives forwarded and finds no share
+// waits where it is instead of going on.
+func TestForwardOnce(t *testing.T) {
+	pod := newCCOnePod(t)
+	zero, owner := twoActivators(t, hostOf(pod.Server))
+	key := zero.revs[0].Key
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+zero.addr+"/", nil)
+		req.Host = "fn.test"
+		req.Header.Set(proxy.ForwardedHeader, "1")
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			_ = res.Body.Close()
+			t.Errorf("forwarded request answered %d, want it held", res.StatusCode)
+		}
+	}()
+	eventually(t, "forwarded request queued", func() bool { return zero.queued(key) == 1 })
+	if st, _ := owner.th.Stats(key); st.Requests != 0 {
+		t.Errorf("owner got %d requests, want 0", st.Requests)
+	}
+	cancel()
+	<-done
+	eventually(t, "queue empty", func() bool { return zero.queued(key) == 0 })
+	if n := pod.served.Load(); n != 0 {
+		t.Errorf("pod served %d", n)
+	}
+}
+
+// TestForwardAfterColdStart: requests held for a cold start on the
+// activator that then gets no share go to the owner as soon as the pod is
+// up, and report their wait.
+func TestForwardAfterColdStart(t *testing.T) {
+	pod := newCCOnePod(t)
+	zero, owner := twoActivators(t, hostOf(pod.Server))
+	key := zero.revs[0].Key
+	for _, e := range []*env{zero, owner} {
+		e.th.SetEndpoints(key, nil) // scaled to zero
+	}
+	type res struct {
+		code int
+		h    http.Header
+	}
+	ch := make(chan res, 1)
+	go func() {
+		code, h, _, _ := zero.do(context.Background(), "GET", "fn.test", "/")
+		ch <- res{code, h}
+	}()
+	eventually(t, "cold start queued", func() bool { return zero.queued(key) == 1 })
+	time.Sleep(20 * time.Millisecond)
+	for _, e := range []*env{owner, zero} {
+		e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(pod.Server), Ready: true}})
+	}
+	select {
+	case r := <-ch:
+		if r.code != 200 || r.h.Get(proxy.ColdStartHeader) == "" {
+			t.Errorf("got %d, cold start header %q; want 200 with the header", r.code, r.h.Get(proxy.ColdStartHeader))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("request held after the pod came up")
+	}
+}

@@ -39,8 +39,3 @@ func addKnownTypes(s *runtime.Scheme) error {
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
 }
-
-// Kind returns the group-qualified kind of a kind name in this API.
-func Kind(kind string) schema.GroupKind {
-	return GroupVersion.WithKind(kind).GroupKind()
-}

@@ -8,10 +8,6 @@ import (
 	"strings"
 )
 
-// MaxFunctionNameLength leaves room for the revision suffix in a 63-character
-// DNS label.
-const MaxFunctionNameLength = 57
-
 // Revision returns the name of a Function's n-th revision: {function}-{n:05}.
 func Revision(function string, n int64) string {
 	return fmt.Sprintf("%s-%05d", function, n)

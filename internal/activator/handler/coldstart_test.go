@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,7 +46,11 @@ func (s scriptedThrottler) TryOrForward(ctx context.Context, key throttler.Revis
 // TestColdStartHeaderIsThrottlerWait: the header carries exactly the wait
 // of the throttler's outcome, and only for requests held for a cold start.
 func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
-	pod := hostOf(okBackend(t))
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set(proxy.ServerTimingHeader, "app;dur=1")
+	}))
+	t.Cleanup(be.Close)
+	pod := hostOf(be)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := ln.Addr().String()
 	if err := ln.Close(); err != nil {
@@ -57,15 +62,17 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 		script scriptedThrottler
 		code   int
 		header string // "" means absent
+		timing string // Server-Timing; "" means absent
 	}{
-		{"warm", scriptedThrottler{{pod, throttler.Outcome{}}}, 200, ""},
-		{"queued for capacity", scriptedThrottler{{pod, throttler.Outcome{Wait: 500 * ms}}}, 200, ""},
-		{"cold start", scriptedThrottler{{pod, throttler.Outcome{ColdStart: true, Wait: 1234 * ms, EndpointWait: 1000 * ms}}}, 200, "1234"},
+		{"warm", scriptedThrottler{{pod, throttler.Outcome{}}}, 200, "", ""},
+		{"queued for capacity", scriptedThrottler{{pod, throttler.Outcome{Wait: 500 * ms}}}, 200, "", ""},
+		{"cold start", scriptedThrottler{{pod, throttler.Outcome{ColdStart: true, Wait: 1234 * ms, EndpointWait: 1000 * ms, ReadyWait: 200*ms + 500*time.Microsecond}}}, 200,
+			"1234", "wake-endpoint;dur=1000.0, wake-ready;dur=200.5, wake-slot;dur=33.5"},
 		{"cold start, retried", scriptedThrottler{
 			{dead, throttler.Outcome{ColdStart: true, Wait: 100 * ms}},
 			{pod, throttler.Outcome{ColdStart: true, Wait: 250 * ms, Retried: true}},
-		}, 200, "250"},
-		{"cold start, pod unreachable", scriptedThrottler{{dead, throttler.Outcome{ColdStart: true, Wait: 100 * ms}}}, 502, ""},
+		}, 200, "250", "wake-endpoint;dur=0.0, wake-ready;dur=0.0, wake-slot;dur=250.0"},
+		{"cold start, pod unreachable", scriptedThrottler{{dead, throttler.Outcome{ColdStart: true, Wait: 100 * ms}}}, 502, "", ""},
 	}
 	key := types.NamespacedName{Namespace: "ns", Name: "fn-1"}
 	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "fn", LatestReadyRevision: key.Name}}})
@@ -87,6 +94,17 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 			got, present := res.Header[proxy.ColdStartHeader]
 			if res.StatusCode != tc.code || (tc.header == "") == present || (present && got[0] != tc.header) {
 				t.Fatalf("got %d %s=%v, want %d %q", res.StatusCode, proxy.ColdStartHeader, got, tc.code, tc.header)
+			}
+			// The backend's own Server-Timing comes after the activator's.
+			want := []string{"app;dur=1"}
+			if tc.timing != "" {
+				want = []string{tc.timing, "app;dur=1"}
+			}
+			if tc.code != 200 {
+				want = nil
+			}
+			if got := res.Header.Values(proxy.ServerTimingHeader); !slices.Equal(got, want) {
+				t.Fatalf("Server-Timing = %q, want %q", got, want)
 			}
 		})
 	}

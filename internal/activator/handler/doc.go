@@ -57,8 +57,16 @@
 // A request that the throttler held for a cold start (it arrived while its
 // revision had no usable pod: throttler.Outcome.ColdStart) gets the response
 // header Wake-Cold-Start: <milliseconds it waited in the throttler>, taken
-// from the outcome the throttler hands to the proxying function; other
-// requests, including those that only queued for capacity, get none. An
-// error answer written by the activator drops it. OnColdStart, which wiring
+// from the outcome the throttler hands to the proxying function, and a
+// Server-Timing header splitting that wait into phases, in milliseconds:
+//
+//	Server-Timing: wake-endpoint;dur=712.4, wake-ready;dur=140.2, wake-slot;dur=0.1
+//
+// wake-endpoint lasts until a pod of the revision is listed in its
+// endpoints (the autoscaler's decision, scheduling, the pod sandbox),
+// wake-ready until that pod accepts the activator's probe or is ready (the
+// app starting), and wake-slot until the request had a slot on it. Other
+// requests, including those that only queued for capacity, get neither. An
+// error answer written by the activator drops both. OnColdStart, which wiring
 // passes as the throttler's Config.OnColdStart, pokes the stats reporter.
 package handler

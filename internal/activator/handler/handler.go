@@ -131,9 +131,7 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 		a.h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, a.proto)
 		a.called = true
 	}
-	if o.ColdStart {
-		a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(o.Wait.Milliseconds(), 10)}
-	}
+	setColdStartHeaders(a.w.Header(), o)
 	err := a.h.cfg.Proxy.Serve(&a.pr, dest)
 	var pe *proxy.Error
 	if err != nil && errors.As(err, &pe) && pe.Kind == proxy.KindDial {
@@ -196,10 +194,26 @@ func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out 
 	h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, proxy.HTTP1)
 	a.called = true
 	a.r.Header[proxy.ForwardedHeader] = forwardedValue // the header the peer sends
-	if out.ColdStart {
-		a.w.Header()[proxy.ColdStartHeader] = []string{strconv.FormatInt(out.Wait.Milliseconds(), 10)}
-	}
+	setColdStartHeaders(a.w.Header(), out)
 	return h.cfg.Proxy.Serve(&a.pr, peers[owner])
+}
+
+// setColdStartHeaders marks the response to a request held for a cold
+// start: Wake-Cold-Start carries the whole wait in milliseconds and
+// Server-Timing its phases (see doc.go). Other responses get neither.
+func setColdStartHeaders(h http.Header, o throttler.Outcome) {
+	if !o.ColdStart {
+		return
+	}
+	slot := o.Wait - o.EndpointWait - o.ReadyWait
+	h[proxy.ColdStartHeader] = []string{strconv.FormatInt(o.Wait.Milliseconds(), 10)}
+	h[proxy.ServerTimingHeader] = []string{"wake-endpoint;dur=" + ms(o.EndpointWait) +
+		", wake-ready;dur=" + ms(o.ReadyWait) + ", wake-slot;dur=" + ms(slot)}
+}
+
+// ms formats d in milliseconds with one decimal.
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
 }
 
 // noShareOwner returns the owner of a *throttler.NoShareError in err's chain.

@@ -20,6 +20,11 @@ const ForwardedHeader = InternalHeaderPrefix + "Forwarded"
 // milliseconds, when a request was held for a cold start.
 const ColdStartHeader = "Wake-Cold-Start"
 
+// ServerTimingHeader is the standard response header (W3C Server Timing)
+// in which the activator reports the phases of a cold start. The pod's own
+// Server-Timing values are kept after the activator's.
+const ServerTimingHeader = "Server-Timing"
+
 // hopHeaders are removed in both directions (RFC 9110 7.6.1), canonical.
 var hopHeaders = [...]string{
 	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
@@ -118,10 +123,14 @@ func setForwarded(h http.Header, in *http.Request, trust bool, spare *[2]string)
 }
 
 // moveResponseHeaders puts the pod's headers into dst, without the
-// hop-by-hop and internal ones. The value slices are moved, not copied.
+// hop-by-hop and internal ones. The value slices are moved, not copied;
+// values the activator set in dst before (Server-Timing) come first.
 func moveResponseHeaders(dst, src http.Header) {
 	removeHopHeaders(src)
 	for k, vv := range src {
+		if prior, ok := dst[k]; ok {
+			vv = append(prior[:len(prior):len(prior)], vv...)
+		}
 		dst[k] = vv
 	}
 }

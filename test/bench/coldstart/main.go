@@ -9,7 +9,7 @@
 //   - wake: a Wake Function of the same image at zero (Deployment at 0
 //     replicas, no pods left), timed from sending one request through the
 //     activator until its response is read; the activator's Wake-Cold-Start
-//     header (milliseconds held) is recorded too.
+//     header (milliseconds held) and its Server-Timing phases are recorded too.
 //
 // Before every measured run both lanes are at zero, so no pod of the other
 // lane is starting or stopping. It prints a table and writes the raw numbers
@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -69,6 +70,13 @@ const (
 	keyColdHeader  = "wake-cold-start-header"
 )
 
+// phases are the activator's Server-Timing names for the parts of its hold.
+var phases = []struct{ name, desc string }{
+	{"wake-endpoint", "  until a pod is listed in endpoints"},
+	{"wake-ready", "  then until the app accepts the probe"},
+	{"wake-slot", "  then until the request has a slot"},
+}
+
 // run is one measured cold start.
 type run struct {
 	Lane string `json:"lane"`
@@ -80,6 +88,9 @@ type run struct {
 	Ms float64 `json:"ms"`
 	// ColdStartHeaderMs is the activator's Wake-Cold-Start (wake lane only).
 	ColdStartHeaderMs *int `json:"coldStartHeaderMs,omitempty"`
+	// PhasesMs are the activator's hold phases from its Server-Timing
+	// header (wake lane only): wake-endpoint, wake-ready, wake-slot.
+	PhasesMs map[string]float64 `json:"phasesMs,omitempty"`
 }
 
 // summary holds one lane's statistics in milliseconds.
@@ -159,22 +170,24 @@ func mainErr(kubeconfig string, runs int, out string) error {
 			rep.Runs = append(rep.Runs, r)
 			extra := ""
 			if r.ColdStartHeaderMs != nil {
-				extra = fmt.Sprintf(" (Wake-Cold-Start %d ms)", *r.ColdStartHeaderMs)
+				extra = fmt.Sprintf(" (Wake-Cold-Start %d ms: endpoint %.0f, ready %.0f, slot %.0f)", *r.ColdStartHeaderMs,
+					r.PhasesMs["wake-endpoint"], r.PhasesMs["wake-ready"], r.PhasesMs["wake-slot"])
 			}
 			fmt.Fprintf(os.Stderr, "%-10s run %2d: %7.0f ms%s\n", lane, i, r.Ms, extra)
 		}
 	}
-	for _, lane := range []string{laneDeployment, laneWake, keyColdHeader} {
-		var ms []float64
-		for _, r := range rep.Runs {
-			switch {
-			case lane == keyColdHeader && r.ColdStartHeaderMs != nil:
-				ms = append(ms, float64(*r.ColdStartHeaderMs))
-			case r.Lane == lane:
-				ms = append(ms, r.Ms)
-			}
+	series := map[string][]float64{}
+	for _, r := range rep.Runs {
+		series[r.Lane] = append(series[r.Lane], r.Ms)
+		if r.ColdStartHeaderMs != nil {
+			series[keyColdHeader] = append(series[keyColdHeader], float64(*r.ColdStartHeaderMs))
 		}
-		rep.Summary[lane] = summarize(ms)
+		for name, v := range r.PhasesMs {
+			series[name] = append(series[name], v)
+		}
+	}
+	for key, v := range series {
+		rep.Summary[key] = summarize(v)
 	}
 	d, w := rep.Summary[laneDeployment], rep.Summary[laneWake]
 	rep.Difference["median"] = w.Median - d.Median
@@ -186,6 +199,9 @@ func mainErr(kubeconfig string, runs int, out string) error {
 		{"deployment 0→1, scale to ready endpoint", laneDeployment},
 		{"wake at zero, first response (client)", laneWake},
 		{"wake at zero, Wake-Cold-Start header", keyColdHeader},
+	}
+	for _, p := range phases {
+		rows = append(rows, struct{ name, key string }{p.desc + " (" + p.name + ")", p.name})
 	}
 	for _, row := range rows {
 		s := rep.Summary[row.key]
@@ -424,7 +440,30 @@ func (b *bench) wakeRun(ctx context.Context) (run, error) {
 	} else {
 		fmt.Fprintf(os.Stderr, "warning: Wake-Cold-Start header %q on a request at zero\n", h.Get("Wake-Cold-Start"))
 	}
+	r.PhasesMs = serverTiming(h.Values("Server-Timing"))
 	return r, nil
+}
+
+// serverTiming returns the durations of the wake-* metrics in Server-Timing
+// header values ("name;dur=12.5, other;dur=3").
+func serverTiming(values []string) map[string]float64 {
+	out := map[string]float64{}
+	for _, v := range values {
+		for metric := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(metric), ";")
+			if !strings.HasPrefix(name, "wake-") {
+				continue
+			}
+			for param := range strings.SplitSeq(params, ";") {
+				if d, ok := strings.CutPrefix(strings.TrimSpace(param), "dur="); ok {
+					if f, err := strconv.ParseFloat(d, 64); err == nil {
+						out[name] = f
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // poll calls cond every 100ms until it returns true, an error, or timeout.

@@ -17,6 +17,7 @@ import (
 func main() {
 	var o app.Options
 	flag.StringVar(&o.Addr, "addr", ":8080", "address for function traffic")
+	flag.IntVar(&o.PeerPort, "peer-port", 0, "data-plane port of the other activators, for forwarding (default: the port of --addr)")
 	flag.StringVar(&o.AdminAddr, "admin-addr", ":9090", "address of /healthz, /readyz and /metrics")
 	flag.StringVar(&o.AutoscalerAddress, "autoscaler", "wake-autoscaler.wake-system.svc:8090", "the autoscaler's stat server")
 	flag.StringVar(&o.SystemNamespace, "system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "Wake's namespace")

@@ -64,7 +64,6 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 
 // fail writes an error answer, dropping headers meant for a proxied answer.
 func (h *Handler) fail(w http.ResponseWriter, code int, msg string) {
-	delete(w.Header(), proxy.ColdStartHeader)
-	delete(w.Header(), proxy.ServerTimingHeader)
+	clearColdStartHeaders(w.Header())
 	http.Error(w, msg, code)
 }

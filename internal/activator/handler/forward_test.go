@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
@@ -52,14 +55,20 @@ func newCCOnePod(t *testing.T) *ccOnePod {
 // peer, with revision ns/fn (cc=1, one pod) registered on both. It returns
 // them ordered as (no share, owner).
 func twoActivators(t *testing.T, pod string) (zero, owner *env) {
+	return twoActivatorsProto(t, pod, routing.ProtocolHTTP1)
+}
+
+// twoActivatorsProto is twoActivators for a pod that speaks proto.
+func twoActivatorsProto(t *testing.T, pod string, proto routing.Protocol) (zero, owner *env) {
 	var addrs atomic.Pointer[[]string]
 	peers := func() []string { return *addrs.Load() }
 	a, b := newPeerEnv(t, peers), newPeerEnv(t, peers)
 	addrs.Store(&[]string{a.addr, b.addr})
 	a.th.SetActivators(2, 0)
 	b.th.SetActivators(2, 1)
+	in := routing.RevisionInput{Key: types.NamespacedName{Namespace: "ns", Name: "fn"}, TimeoutSeconds: 10, Protocol: proto}
 	for _, e := range []*env{a, b} {
-		e.revision("fn", 1, 100, 10, pod)
+		e.register(in, 1, 100, pod)
 	}
 	key := a.revs[0].Key
 	sa, _ := a.th.Stats(key)
@@ -178,5 +187,72 @@ func TestForwardAfterColdStart(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("request held after the pod came up")
+	}
+}
+
+// TestForwardOwnerUnreachable: when the owner refuses connections, the
+// request waits on the activator it reached, counted there, and is served
+// as soon as that activator has a share.
+func TestForwardOwnerUnreachable(t *testing.T) {
+	pod := newCCOnePod(t)
+	zero, owner := twoActivators(t, hostOf(pod.Server))
+	key := zero.revs[0].Key
+	owner.stop()
+	err := <-owner.done
+	owner.done <- err // for owner's cleanup
+
+	type res struct {
+		code int
+		body string
+		err  error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		code, _, body, err := zero.do(context.Background(), "GET", "fn.test", "/")
+		ch <- res{code, body, err}
+	}()
+	eventually(t, "request waiting here", func() bool { return zero.queued(key) == 1 })
+	zero.th.SetActivators(1, 0) // the owner is gone from the activators' endpoints
+	select {
+	case r := <-ch:
+		if r.err != nil || r.code != 200 || r.body != "ok" {
+			t.Fatalf("got %d %q %v, want 200 ok", r.code, r.body, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("request still held after this activator got the whole share")
+	}
+	if n, l := pod.served.Load(), pod.leaked.Load(); n != 1 || l != 0 {
+		t.Errorf("pod served %d with %d internal headers, want 1 with 0", n, l)
+	}
+	if st, _ := zero.th.Stats(key); st.Requests != 1 {
+		t.Errorf("this activator took %d requests, want 1", st.Requests)
+	}
+}
+
+// TestForwardGRPC: a gRPC call (h2c client, h2c pod) that crosses the
+// HTTP/1.1 hop between activators keeps its body, protocol to the pod and
+// trailers.
+func TestForwardGRPC(t *testing.T) {
+	pod := singleProtocolPod(t, routing.ProtocolH2C)
+	zero, owner := twoActivatorsProto(t, hostOf(pod), routing.ProtocolH2C)
+	h2c := &http.Transport{Protocols: new(http.Protocols)}
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	defer h2c.CloseIdleConnections()
+	req, _ := http.NewRequest("POST", "http://"+zero.addr+"/pkg.Svc/Method", strings.NewReader("request"))
+	req.Host = "fn.test"
+	req.Header.Set("Content-Type", "application/grpc")
+	req.Header.Set("Te", "trailers")
+	res, err := (&http.Client{Transport: h2c}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if res.StatusCode != 200 || string(b) != "HTTP/2.0" || res.Trailer.Get("Grpc-Status") != "0" {
+		t.Fatalf("got %d %q trailers %v; want 200 \"HTTP/2.0\" with Grpc-Status 0", res.StatusCode, b, res.Trailer)
+	}
+	key := zero.revs[0].Key
+	if st, _ := owner.th.Stats(key); st.Requests != 1 {
+		t.Errorf("the owner took %d requests, want 1 (forwarded)", st.Requests)
 	}
 }

@@ -183,19 +183,41 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 // forward sends a request this activator has no share of capacity for to
 // the activator owner, once, over HTTP/1.1, marked with
 // proxy.ForwardedHeader so that it waits there rather than being forwarded
-// again. If the owner's address is not known, the request waits here.
+// again. If the owner's address is not known, or the owner cannot be
+// reached (no byte was sent), the request waits here instead, until this
+// activator has a share (the activators' endpoints change) or its timeout.
 func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out throttler.Outcome) error {
 	peers := h.cfg.Peers()
 	if owner < 0 || owner >= len(peers) || peers[owner] == "" {
 		h.log.V(1).Info("no address for the activator owning the capacity; waiting here", "revision", key, "owner", owner)
-		_, err := h.cfg.Throttler.Try(a.ctx, key, a.run)
-		return err
+		return h.waitHere(a, key)
 	}
 	h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, proxy.HTTP1)
 	a.called = true
 	a.r.Header[proxy.ForwardedHeader] = forwardedValue // the header the peer sends
 	setColdStartHeaders(a.w.Header(), out)
-	return h.cfg.Proxy.Serve(&a.pr, peers[owner])
+	err := h.cfg.Proxy.Serve(&a.pr, peers[owner])
+	var pe *proxy.Error
+	if err == nil || !errors.As(err, &pe) || pe.Kind != proxy.KindDial {
+		return err
+	}
+	h.log.V(1).Info("activator owning the capacity unreachable; waiting here", "revision", key, "owner", peers[owner], "error", err.Error())
+	delete(a.r.Header, proxy.ForwardedHeader)
+	clearColdStartHeaders(a.w.Header())
+	a.pr.SetProtocol(a.proto)
+	return h.waitHere(a, key)
+}
+
+// waitHere serves a request that could not be forwarded through this
+// activator's own throttler, counting it in this activator's stats.
+func (h *Handler) waitHere(a *attempt, key throttler.RevisionKey) error {
+	var sh stats.Handle
+	if h.cfg.Stats != nil {
+		sh = h.cfg.Stats.Begin(key)
+	}
+	defer sh.Done()
+	_, err := h.cfg.Throttler.Try(a.ctx, key, a.run)
+	return err
 }
 
 // setColdStartHeaders marks the response to a request held for a cold
@@ -209,6 +231,12 @@ func setColdStartHeaders(h http.Header, o throttler.Outcome) {
 	h[proxy.ColdStartHeader] = []string{strconv.FormatInt(o.Wait.Milliseconds(), 10)}
 	h[proxy.ServerTimingHeader] = []string{"wake-endpoint;dur=" + ms(o.EndpointWait) +
 		", wake-ready;dur=" + ms(o.ReadyWait) + ", wake-slot;dur=" + ms(slot)}
+}
+
+// clearColdStartHeaders drops what setColdStartHeaders set.
+func clearColdStartHeaders(h http.Header) {
+	delete(h, proxy.ColdStartHeader)
+	delete(h, proxy.ServerTimingHeader)
 }
 
 // ms formats d in milliseconds with one decimal.

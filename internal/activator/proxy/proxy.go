@@ -128,6 +128,18 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 	setForwarded(h, r, p.cfg.TrustForwardedHeaders, &pr.spare)
 }
 
+// SetProtocol makes the next Serve speak proto to its destination: for a
+// request that goes elsewhere after a KindDial failure (no byte was sent).
+// A WebSocket upgrade is dropped when proto is not HTTP1.
+func (r *Request) SetProtocol(proto Protocol) {
+	r.proto = proto
+	if r.upgrade != "" && proto != HTTP1 {
+		delete(r.in.Header, "Connection")
+		delete(r.in.Header, "Upgrade")
+		r.upgrade = ""
+	}
+}
+
 // Status returns the status sent to the client, 0 if none yet.
 func (r *Request) Status() int { return r.status }
 

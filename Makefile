@@ -31,7 +31,7 @@ help: ## List the targets.
 ##@ Development
 
 .PHONY: test
-test: verify lint test-go ## Everything CI checks: generated files, lint, unit and integration tests.
+test: verify lint test-go test-e2e ## Everything CI checks: generated files, lint, unit, integration and e2e tests (e2e needs root).
 
 .PHONY: test-go
 test-go: envtest ## Unit and envtest integration tests, with the race detector.
@@ -131,6 +131,15 @@ dev: cluster-up images ## Local cluster up, Wake installed from config/local, th
 .PHONY: e2e
 e2e: dev ## End-to-end tests (test/e2e) against the local cluster, brought up with Wake if needed.
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) go test -tags e2e -count=1 -timeout 30m ./test/e2e/...
+
+.PHONY: test-e2e
+test-e2e: cluster-tools ## The e2e tier as `make test` runs it: `make e2e`, then cluster-down if the cluster was not running before.
+	@if $(WAKE_CLUSTER) $(CLUSTER_FLAGS) status >/dev/null; then \
+	  $(MAKE) e2e; \
+	else \
+	  trap '$(MAKE) cluster-down' EXIT; \
+	  $(MAKE) e2e; \
+	fi
 
 .PHONY: cluster-up
 cluster-up: cluster-tools ## Start the local cluster (builds missing binaries, installs containerd & co.).

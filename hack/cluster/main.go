@@ -5,7 +5,8 @@
 //
 //	wake-cluster up     start the cluster (idempotent) and write a kubeconfig
 //	wake-cluster down   delete pods, stop what "up" started, remove its traces
-//	wake-cluster status list the components and whether they run
+//	wake-cluster status list the components and whether they run; exit
+//	                    status 0 when all run, 3 when any is stopped
 //
 // Every piece of state lives under -root (see config.go for the layout). It
 // must run as root. `make cluster-up` and `make cluster-down` call it.
@@ -13,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -26,7 +28,11 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{
 		ReplaceAttr: dropTime,
 	})))
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	if errors.Is(err, errStopped) {
+		os.Exit(3)
+	}
+	if err != nil {
 		slog.Error("wake-cluster failed", "err", err)
 		os.Exit(1)
 	}

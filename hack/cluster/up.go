@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -172,21 +173,27 @@ func withLog(err error, p *Process, cfg *Config) error {
 	return fmt.Errorf("%w\nlast lines of %s:\n%s", err, p.LogFile(cfg), lastLines(string(data), 15))
 }
 
-// Status prints each component and whether it runs.
+// Status prints each component and whether it runs; it returns errStopped
+// when any is stopped.
 func Status(cfg *Config) error {
 	pki := &PKI{dir: cfg.Path("pki")}
+	var err error
 	for _, p := range allProcesses(cfg, pki) {
 		if pid, ok := p.Running(cfg); ok {
 			fmt.Printf("%-24s running  pid %d  log %s\n", p.Name, pid, p.LogFile(cfg))
 		} else {
 			fmt.Printf("%-24s stopped\n", p.Name)
+			err = errStopped
 		}
 	}
 	if exists(cfg.KubeconfigOut) {
 		fmt.Printf("kubeconfig: %s\n", cfg.KubeconfigOut)
 	}
-	return nil
+	return err
 }
+
+// errStopped is Status's answer when a component is not running.
+var errStopped = errors.New("a cluster component is stopped")
 
 // apiReachable reports whether the API server answers /readyz now.
 func apiReachable(ctx context.Context, api *APIClient) bool {

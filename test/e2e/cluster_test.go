@@ -34,12 +34,35 @@ func newNamespace(t *testing.T, prefix string) string {
 	if err := suite.client.Create(context.Background(), ns); err != nil {
 		t.Fatalf("create namespace %s: %v", name, err)
 	}
+	start := time.Now()
 	t.Cleanup(func() {
+		if t.Failed() {
+			dumpState(t, name, start)
+		}
 		if err := suite.client.Delete(context.Background(), ns); err != nil && !apierrors.IsNotFound(err) {
 			t.Errorf("delete namespace %s: %v", name, err)
 		}
 	})
 	return name
+}
+
+// dumpState logs what a failed test left in namespace ns, and what Wake's
+// components logged since start, so that a failure in CI can be read from
+// its output alone.
+func dumpState(t *testing.T, ns string, start time.Time) {
+	since := "--since-time=" + start.UTC().Format(time.RFC3339)
+	for _, args := range [][]string{
+		{"-n", ns, "get", "functions,revisions,routes,deployments,pods,endpointslices", "-o", "wide"},
+		{"-n", ns, "get", "events", "--sort-by=.lastTimestamp"},
+		{"-n", systemNamespace, "get", "pods", "-o", "wide"},
+		{"-n", systemNamespace, "logs", "--prefix", "--tail=100", since, "-l", "app.kubernetes.io/name=wake-controller"},
+		{"-n", systemNamespace, "logs", "--prefix", "--tail=100", since, "-l", "app.kubernetes.io/name=wake-activator"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := exec.CommandContext(ctx, suite.kubectl, append([]string{"--kubeconfig", suite.kubeconfig}, args...)...).CombinedOutput()
+		cancel()
+		t.Logf("kubectl %s (err %v):\n%s", strings.Join(args, " "), err, out)
+	}
 }
 
 // create creates obj, failing the test on error.

@@ -70,11 +70,17 @@ const (
 	keyColdHeader  = "wake-cold-start-header"
 )
 
-// phases are the activator's Server-Timing names for the parts of its hold.
+// phases split the wake lane's first response, in order. The first two
+// come from watches this client holds on the revision's Deployment and
+// pods, the next three from the activator's Server-Timing header, the last
+// is the client's time minus the activator's Wake-Cold-Start.
 var phases = []struct{ name, desc string }{
-	{"wake-endpoint", "  until a pod is listed in endpoints"},
-	{"wake-ready", "  then until the app accepts the probe"},
-	{"wake-slot", "  then until the request has a slot"},
+	{"scale-decision", "  request → Deployment scaled to 1"},
+	{"pod-created", "  → pod object created"},
+	{"pod-listed", "  → pod listed in endpoints (sandbox, IP)"},
+	{"wake-ready", "  → app accepts the activator's probe"},
+	{"wake-slot", "  → request has a slot on the pod"},
+	{"proxy", "  → response read by the client"},
 }
 
 // run is one measured cold start.
@@ -88,8 +94,7 @@ type run struct {
 	Ms float64 `json:"ms"`
 	// ColdStartHeaderMs is the activator's Wake-Cold-Start (wake lane only).
 	ColdStartHeaderMs *int `json:"coldStartHeaderMs,omitempty"`
-	// PhasesMs are the activator's hold phases from its Server-Timing
-	// header (wake lane only): wake-endpoint, wake-ready, wake-slot.
+	// PhasesMs splits the wake lane's time into the phases above.
 	PhasesMs map[string]float64 `json:"phasesMs,omitempty"`
 }
 
@@ -170,8 +175,10 @@ func mainErr(kubeconfig string, runs int, out string) error {
 			rep.Runs = append(rep.Runs, r)
 			extra := ""
 			if r.ColdStartHeaderMs != nil {
-				extra = fmt.Sprintf(" (Wake-Cold-Start %d ms: endpoint %.0f, ready %.0f, slot %.0f)", *r.ColdStartHeaderMs,
-					r.PhasesMs["wake-endpoint"], r.PhasesMs["wake-ready"], r.PhasesMs["wake-slot"])
+				extra = fmt.Sprintf(" (Wake-Cold-Start %d ms)", *r.ColdStartHeaderMs)
+				for _, p := range phases {
+					extra += fmt.Sprintf(" %s %.0f", p.name, r.PhasesMs[p.name])
+				}
 			}
 			fmt.Fprintf(os.Stderr, "%-10s run %2d: %7.0f ms%s\n", lane, i, r.Ms, extra)
 		}
@@ -423,8 +430,15 @@ func (b *bench) plainRun(ctx context.Context) (run, error) {
 	}
 }
 
-// wakeRun times one request to the Function at zero.
+// wakeRun times one request to the Function at zero, and splits the time
+// into phases.
 func (b *bench) wakeRun(ctx context.Context) (run, error) {
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	marks, err := b.watchScaleUp(ctx)
+	if err != nil {
+		return run{}, err
+	}
 	start := time.Now()
 	code, body, h, err := b.get(ctx)
 	took := time.Since(start)
@@ -435,13 +449,70 @@ func (b *bench) wakeRun(ctx context.Context) (run, error) {
 		return run{}, fmt.Errorf("got %d %q, want 200 %q", code, body, greeting)
 	}
 	r := run{StartedAt: start.UTC(), Ms: ms(took)}
-	if v, err := strconv.Atoi(h.Get("Wake-Cold-Start")); err == nil {
-		r.ColdStartHeaderMs = &v
-	} else {
+	held, err := strconv.Atoi(h.Get("Wake-Cold-Start"))
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "warning: Wake-Cold-Start header %q on a request at zero\n", h.Get("Wake-Cold-Start"))
+		return r, nil
 	}
+	r.ColdStartHeaderMs = &held
 	r.PhasesMs = serverTiming(h.Values("Server-Timing"))
+	m := <-marks
+	scaled, created := ms(m.scaled.Sub(start)), ms(m.created.Sub(start))
+	r.PhasesMs["scale-decision"] = scaled
+	r.PhasesMs["pod-created"] = created - scaled
+	r.PhasesMs["pod-listed"] = r.PhasesMs["wake-endpoint"] - created
+	r.PhasesMs["proxy"] = r.Ms - float64(held)
+	delete(r.PhasesMs, "wake-endpoint")
 	return r, nil
+}
+
+// scaleUp holds when this client saw the revision's Deployment scaled
+// above zero and its first pod created.
+type scaleUp struct{ scaled, created time.Time }
+
+// watchScaleUp watches the revision's Deployment and pods until both marks
+// are seen or ctx ends, and then sends them.
+func (b *bench) watchScaleUp(ctx context.Context) (<-chan scaleUp, error) {
+	dw, err := b.c.Watch(ctx, &appsv1.DeploymentList{}, client.InNamespace(b.ns), client.MatchingFields{"metadata.name": revName})
+	if err != nil {
+		return nil, fmt.Errorf("watch deployment: %w", err)
+	}
+	pw, err := b.c.Watch(ctx, &corev1.PodList{}, client.InNamespace(b.ns), client.MatchingLabels{servingv1alpha1.RevisionLabelKey: revName})
+	if err != nil {
+		dw.Stop()
+		return nil, fmt.Errorf("watch pods: %w", err)
+	}
+	out := make(chan scaleUp, 1)
+	go func() {
+		defer dw.Stop()
+		defer pw.Stop()
+		var m scaleUp
+		for m.scaled.IsZero() || m.created.IsZero() {
+			select {
+			case <-ctx.Done():
+				out <- m
+				return
+			case ev, open := <-dw.ResultChan():
+				if !open {
+					out <- m
+					return
+				}
+				if d, ok := ev.Object.(*appsv1.Deployment); ok && m.scaled.IsZero() && ptr.Deref(d.Spec.Replicas, 0) > 0 {
+					m.scaled = time.Now()
+				}
+			case ev, open := <-pw.ResultChan():
+				if !open {
+					out <- m
+					return
+				}
+				if _, ok := ev.Object.(*corev1.Pod); ok && ev.Type == watch.Added && m.created.IsZero() {
+					m.created = time.Now()
+				}
+			}
+		}
+		out <- m
+	}()
+	return out, nil
 }
 
 // serverTiming returns the durations of the wake-* metrics in Server-Timing

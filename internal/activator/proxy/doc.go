@@ -14,7 +14,15 @@
 // function and an h2c client (gRPC) an HTTP/1.1 one.
 //
 //   - HTTP1: HTTP/1.1 over keep-alive pools (Config.MaxIdleConnsPerHost
-//     per pod, no compression, short dial timeout).
+//     per pod, no compression, short dial timeout). A request without a
+//     body that asks for no upgrade, the common case, is written and its
+//     answer read on the handler's own goroutine (h1.go), where
+//     http.Transport would pass it through two goroutines of its own. A
+//     pooled connection is checked with a non-blocking peek before use, so
+//     one the pod closed while idle is never written to; if the pod drops
+//     the request anyway, it is sent once more on a new connection when
+//     that is safe (GET, HEAD, OPTIONS, TRACE, or an Idempotency-Key).
+//     Idle connections close after Config.IdleConnTimeout.
 //   - H2C: HTTP/2 over cleartext with prior knowledge, which is how gRPC
 //     speaks cleartext, multiplexed on one connection per pod.
 //   - Trailers are passed through in every combination (HTTP/1.1 chunked

@@ -49,21 +49,24 @@ func (c Config) withDefaults() Config {
 
 // Proxy forwards requests to pods. It is safe for concurrent use.
 type Proxy struct {
-	cfg Config
-	h1  *http.Transport
-	h2c *http.Transport
-	log logr.Logger
+	cfg  Config
+	fast *h1Client // body-less HTTP/1.1 requests
+	h1   *http.Transport
+	h2c  *http.Transport
+	log  logr.Logger
 }
 
 // New returns a Proxy.
 func New(cfg Config) *Proxy {
 	cfg = cfg.withDefaults()
 	h1, h2c := newTransports(cfg)
-	return &Proxy{cfg: cfg, h1: h1, h2c: h2c, log: cfg.Logger}
+	fast := newH1Client(h1.DialContext, cfg.MaxIdleConnsPerHost, cfg.IdleConnTimeout)
+	return &Proxy{cfg: cfg, fast: fast, h1: h1, h2c: h2c, log: cfg.Logger}
 }
 
 // CloseIdleConnections closes pooled connections to pods.
 func (p *Proxy) CloseIdleConnections() {
+	p.fast.closeIdle()
 	p.h1.CloseIdleConnections()
 	p.h2c.CloseIdleConnections()
 }
@@ -155,7 +158,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	}
 	pr.attempts++
 	out.URL.Host = dest
-	res, err := p.transport(pr.proto).RoundTrip(out)
+	res, err := p.roundTrip(pr, out)
 	if err != nil {
 		return &Error{Kind: pr.classify(err), Dest: dest, Err: err}
 	}

@@ -26,6 +26,16 @@ func (p Protocol) String() string {
 	return "http1"
 }
 
+// roundTrip sends out on behalf of pr: body-less HTTP/1.1 requests that
+// ask for no upgrade on the proxy's own client, the rest on the transport
+// that speaks pr's protocol.
+func (p *Proxy) roundTrip(pr *Request, out *http.Request) (*http.Response, error) {
+	if pr.proto == HTTP1 && pr.upgrade == "" && out.Body == nil {
+		return p.fast.roundTrip(out)
+	}
+	return p.transport(pr.proto).RoundTrip(out)
+}
+
 // transport returns the transport that speaks proto.
 func (p *Proxy) transport(proto Protocol) *http.Transport {
 	if proto == H2C {

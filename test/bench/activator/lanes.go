@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"runtime/pprof"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +28,11 @@ const benchHost = "hello.bench.example.com"
 
 var benchKey = types.NamespacedName{Namespace: "bench", Name: "hello-00001"}
 
-// serve starts h on a fresh 127.0.0.1 port and returns its address.
-func serve(h http.Handler, s *http.Server) (string, func()) {
+// serve starts h on a fresh 127.0.0.1 port and returns its address. The
+// server's goroutines, and those they start (a transport's connection
+// loops), carry the pprof label lane=name, so that -cpuprofile can be read
+// per lane (go tool pprof -tagfocus lane=activator).
+func serve(name string, h http.Handler, s *http.Server) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
@@ -37,17 +41,19 @@ func serve(h http.Handler, s *http.Server) (string, func()) {
 		s = &http.Server{}
 	}
 	s.Handler = h
-	go func() {
-		if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			panic(err)
-		}
-	}()
+	pprof.Do(context.Background(), pprof.Labels("lane", name), func(context.Context) {
+		go func() {
+			if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				panic(err)
+			}
+		}()
+	})
 	return ln.Addr().String(), func() { _ = s.Close() }
 }
 
 // startBackend is the tiny function: a fixed 5-byte answer.
 func startBackend() (string, func()) {
-	return serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serve("backend", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "hello")
 	}), nil)
@@ -59,7 +65,7 @@ func startBare(backend string) (string, func()) {
 	rp := httputil.NewSingleHostReverseProxy(u)
 	tr := &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: true}
 	rp.Transport = tr
-	addr, stop := serve(rp, nil)
+	addr, stop := serve("bare-proxy", rp, nil)
 	return addr, func() { stop(); tr.CloseIdleConnections() }
 }
 
@@ -107,7 +113,7 @@ func newActivator(ctx context.Context, revisions int, statsAddr string) (*activa
 
 func (a *activator) start() (string, func()) {
 	s := server.NewDataServer(server.Config{}, nil)
-	return serve(a.h, s)
+	return serve("activator", a.h, s)
 }
 
 // statsSink accepts stats connections and discards what they send.

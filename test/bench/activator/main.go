@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"time"
 )
@@ -56,6 +57,7 @@ func main() {
 		queued    = flag.Int("queued", 10000, "requests held in queues for the memory lane (0 skips it)")
 		quick     = flag.Bool("quick", false, "short run: 2 s lanes, 1 round, 1,000 queued")
 		out       = flag.String("out", "bin/bench/activator.json", "JSON output path")
+		cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the closed-loop rounds here (lanes are pprof labels)")
 		memChildF = flag.Bool("mem-child", false, "internal: run as the memory lane's activator")
 	)
 	flag.Parse()
@@ -66,13 +68,13 @@ func main() {
 	if *quick {
 		*duration, *closedDur, *rounds, *queued = 2*time.Second, 2*time.Second, 1, 1000
 	}
-	if err := run(*duration, *closedDur, *rounds, *rate, *conns, *revisions, *queued, *out); err != nil {
+	if err := run(*duration, *closedDur, *rounds, *rate, *conns, *revisions, *queued, *out, *cpuprof); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-activator:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queued int, out string) error {
+func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queued int, out, cpuprof string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	backend, stopBackend := startBackend()
@@ -101,6 +103,16 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 			rep.Results = append(rep.Results, r)
 		}
 	}
+	if cpuprof != "" {
+		f, err := os.Create(cpuprof)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	for round := 1; round <= rounds; round++ {
 		for _, l := range lanes {
 			r := closedLoop("http://"+l.addr+"/", benchHost, conns, closedDur)
@@ -109,6 +121,7 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 			rep.Results = append(rep.Results, r)
 		}
 	}
+	pprof.StopCPUProfile()
 	rep.Summary = summarizeLanes(rep.Results, []string{"direct", "bare-proxy", "activator"})
 	if queued > 0 {
 		m, err := measureMemory(revisions, queued)

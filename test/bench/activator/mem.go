@@ -39,7 +39,7 @@ func memChild(revisions int) {
 		os.Exit(1)
 	}
 	addr, _ := a.start()
-	ctl, _ := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ctl, _ := serve("control", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		total := 0
 		a.th.RangeStats(func(_ throttler.RevisionKey, s throttler.RevisionStats) { total += s.Queued })
 		_, _ = fmt.Fprint(w, total)

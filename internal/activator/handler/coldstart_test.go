@@ -26,7 +26,7 @@ type scriptedAttempt struct {
 	out  throttler.Outcome
 }
 
-func (s scriptedThrottler) Try(_ context.Context, _ throttler.RevisionKey, fn func(string, throttler.Outcome) error) (throttler.Outcome, error) {
+func (s scriptedThrottler) Try(_ context.Context, _ throttler.RevisionKey, _ throttler.Mode, fn func(string, throttler.Outcome) error) (throttler.Outcome, error) {
 	var out throttler.Outcome
 	var err error
 	for _, a := range s {
@@ -37,10 +37,6 @@ func (s scriptedThrottler) Try(_ context.Context, _ throttler.RevisionKey, fn fu
 		}
 	}
 	return out, err
-}
-
-func (s scriptedThrottler) TryOrForward(ctx context.Context, key throttler.RevisionKey, fn func(string, throttler.Outcome) error) (throttler.Outcome, error) {
-	return s.Try(ctx, key, fn)
 }
 
 // TestColdStartHeaderIsThrottlerWait: the header carries exactly the wait

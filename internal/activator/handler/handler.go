@@ -20,8 +20,7 @@ import (
 
 // Throttler is the part of *throttler.Throttler the handler uses.
 type Throttler interface {
-	Try(ctx context.Context, key throttler.RevisionKey, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
-	TryOrForward(ctx context.Context, key throttler.RevisionKey, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
+	Try(ctx context.Context, key throttler.RevisionKey, mode throttler.Mode, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
 }
 
 // Config wires a Handler.
@@ -82,24 +81,33 @@ func (h *Handler) ForgetRevision(key types.NamespacedName) {
 // ServeHTTP routes, throttles and proxies one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if rev := h.route(w, r, start); rev != nil {
+		h.serve(w, r, rev, start)
+	}
+}
+
+// route returns the revision for r, or answers r itself (400, 404, 405)
+// and returns nil. It is a separate call so that the lookup's locals are
+// off the stack while a request waits in the throttler.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time) *routing.Revision {
 	if r.Host == "" {
 		h.reject(w, http.StatusBadRequest, "missing Host header", start)
-		return
+		return nil
 	}
 	res := h.cfg.Table.Load().Lookup(r.Host, r.URL.Path, r.Method, nil)
 	switch res.Kind {
 	case routing.MissHost:
 		h.reject(w, http.StatusNotFound, "no route for host", start)
-		return
+		return nil
 	case routing.MissPath:
 		h.reject(w, http.StatusNotFound, "no route for path", start)
-		return
+		return nil
 	case routing.MissMethod:
 		w.Header().Set("Allow", res.Allow())
 		h.reject(w, http.StatusMethodNotAllowed, "method not allowed", start)
-		return
+		return nil
 	}
-	h.serve(w, r, res.Revision, start)
+	return res.Revision
 }
 
 // reject answers a request that matched no revision.
@@ -145,20 +153,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
 	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol)}
-	// Read before the proxy strips internal headers.
-	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0
+	// Forward at most once; read before the proxy strips internal headers.
+	mode := throttler.Forward
+	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 {
+		mode = throttler.Queue
+	}
 
 	var sh stats.Handle
 	if h.cfg.Stats != nil {
 		sh = h.cfg.Stats.Begin(key)
 	}
-	var out throttler.Outcome
-	var err error
-	if forwarded || h.cfg.Peers == nil {
-		out, err = h.cfg.Throttler.Try(ctx, key, a.run)
-	} else {
-		out, err = h.cfg.Throttler.TryOrForward(ctx, key, a.run)
-	}
+	out, err := h.cfg.Throttler.Try(ctx, key, mode, a.run)
 	sh.Done() // a forwarded request is counted by the activator it goes to
 	if err != nil {
 		if owner, ok := noShareOwner(err); ok {
@@ -216,7 +221,7 @@ func (h *Handler) waitHere(a *attempt, key throttler.RevisionKey) error {
 		sh = h.cfg.Stats.Begin(key)
 	}
 	defer sh.Done()
-	_, err := h.cfg.Throttler.Try(a.ctx, key, a.run)
+	_, err := h.cfg.Throttler.Try(a.ctx, key, throttler.Queue, a.run)
 	return err
 }
 

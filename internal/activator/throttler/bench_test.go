@@ -18,7 +18,7 @@ func BenchmarkTry(b *testing.B) {
 			fn := func(string, Outcome) error { return nil }
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := th.Try(ctx, testKey, fn); err != nil {
+				if _, err := th.Try(ctx, testKey, Queue, fn); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -37,7 +37,7 @@ func BenchmarkTryParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		fn := func(string, Outcome) error { return nil }
 		for pb.Next() {
-			if _, err := th.Try(ctx, testKey, fn); err != nil {
+			if _, err := th.Try(ctx, testKey, Queue, fn); err != nil {
 				b.Error(err)
 				return
 			}

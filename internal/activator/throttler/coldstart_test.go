@@ -183,7 +183,7 @@ func TestColdStartPokesOncePerEpisode(t *testing.T) {
 	expectPokes(1)
 
 	// Warm requests do not poke.
-	if out, err := th.Try(bg, testKey, func(string, Outcome) error { return nil }); err != nil || out.ColdStart {
+	if out, err := th.Try(bg, testKey, Queue, func(string, Outcome) error { return nil }); err != nil || out.ColdStart {
 		t.Fatalf("warm Try: %+v, %v", out, err)
 	}
 	expectPokes(0)
@@ -266,7 +266,7 @@ func TestDialFailureDemotesProbedPod(t *testing.T) {
 	eventually(t, "probe to pass", func() bool { st, _ := th.Stats(testKey); return st.Pods == 1 })
 
 	up.Store(false)
-	_, err := th.Try(context.Background(), testKey, func(string, Outcome) error { return ErrDialFailed })
+	_, err := th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { return ErrDialFailed })
 	if !errors.Is(err, ErrDialFailed) {
 		t.Fatalf("Try: %v, want the dial error (no other pod)", err)
 	}

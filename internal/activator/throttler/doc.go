@@ -51,10 +51,10 @@
 // is a multiple of the activator count, and split pods otherwise. With
 // fewer slots than activators some activators get no capacity at all
 // rather than all of them overcommitting the pods. Such an activator does
-// not hold the requests until a scale-out: TryOrForward returns at once a
+// not hold the requests until a scale-out: Try with mode Forward returns at once a
 // *NoShareError naming the activator that owns the revision's first slot
 // (computed from the same runs), for the caller to forward the request
-// there, and requests already waiting through TryOrForward (cold starts)
+// there, and requests already waiting with mode Forward (cold starts)
 // leave the queue with that error as soon as the shares show it. Busy
 // capacity and a revision without pods still wait. Try, for requests that
 // were forwarded already, always waits, so a request moves at most once.

@@ -30,7 +30,7 @@ var ErrTimeout = errors.New("throttler: timed out waiting for capacity")
 // pod. Wrap it, e.g. fmt.Errorf("dial %s: %w: %w", dest, ErrDialFailed, err).
 var ErrDialFailed = errors.New("throttler: dial to pod failed")
 
-// NoShareError is returned at once by TryOrForward when the revision has
+// NoShareError is returned at once by Try (mode Forward) when the revision has
 // ready capacity (pods × containerConcurrency > 0) but all of it belongs to
 // other activators: this one's share is 0 on every pod, and waiting would
 // last until the revision scales out. Owner is the index (among the sorted

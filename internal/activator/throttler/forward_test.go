@@ -18,13 +18,13 @@ func zeroShareIndex() (zero, owner int) {
 	panic("rotate is not a permutation")
 }
 
-// tryForward runs TryOrForward in the background with a fn that returns at
+// tryForward runs Try (mode Forward) in the background with a fn that returns at
 // once, and returns its result channel.
 func tryForward(ctx context.Context, th *Throttler, key RevisionKey) <-chan result {
 	done := make(chan result, 1)
 	go func() {
 		var dest string
-		out, err := th.TryOrForward(ctx, key, func(d string, _ Outcome) error { dest = d; return nil })
+		out, err := th.Try(ctx, key, Forward, func(d string, _ Outcome) error { dest = d; return nil })
 		done <- result{out: out, err: err, dest: dest}
 	}()
 	return done
@@ -36,7 +36,7 @@ func recv(t *testing.T, ch <-chan result) result {
 	case r := <-ch:
 		return r
 	case <-time.After(10 * time.Second):
-		t.Fatal("timed out waiting for TryOrForward")
+		t.Fatal("timed out waiting for Try (mode Forward)")
 	}
 	return result{}
 }
@@ -69,7 +69,7 @@ func TestOwnerIsSlotZero(t *testing.T) {
 	}
 }
 
-func TestTryOrForwardNoShare(t *testing.T) {
+func TestTryForwardNoShare(t *testing.T) {
 	zero, owner := zeroShareIndex()
 	th := newTestThrottler(t, Config{})
 	th.SetActivators(2, zero)
@@ -77,10 +77,10 @@ func TestTryOrForwardNoShare(t *testing.T) {
 	th.SetEndpoints(testKey, readyEndpoints(1))
 
 	called := false
-	_, err := th.TryOrForward(context.Background(), testKey, func(string, Outcome) error { called = true; return nil })
+	_, err := th.Try(context.Background(), testKey, Forward, func(string, Outcome) error { called = true; return nil })
 	var ns *NoShareError
 	if !errors.As(err, &ns) || ns.Owner != owner {
-		t.Fatalf("TryOrForward error %v, want NoShareError{Owner: %d}", err, owner)
+		t.Fatalf("Try (mode Forward) error %v, want NoShareError{Owner: %d}", err, owner)
 	}
 	if called {
 		t.Error("fn was called")
@@ -89,7 +89,7 @@ func TestTryOrForwardNoShare(t *testing.T) {
 		t.Errorf("stats %+v, want nothing queued or counted", st)
 	}
 	allocs := testing.AllocsPerRun(100, func() {
-		_, _ = th.TryOrForward(context.Background(), testKey, func(string, Outcome) error { return nil })
+		_, _ = th.Try(context.Background(), testKey, Forward, func(string, Outcome) error { return nil })
 	})
 	if allocs > 1 {
 		t.Errorf("NoShareError path allocates %v times, want at most 1", allocs)
@@ -111,7 +111,7 @@ func TestTryOrForwardNoShare(t *testing.T) {
 	}
 }
 
-func TestTryOrForwardBusyQueues(t *testing.T) {
+func TestTryForwardBusyQueues(t *testing.T) {
 	_, owner := zeroShareIndex()
 	th := newTestThrottler(t, Config{})
 	th.SetActivators(2, owner)
@@ -128,7 +128,7 @@ func TestTryOrForwardBusyQueues(t *testing.T) {
 	}
 }
 
-func TestTryOrForwardColdStart(t *testing.T) {
+func TestTryForwardColdStart(t *testing.T) {
 	zero, owner := zeroShareIndex()
 	for _, tc := range []struct {
 		name  string

@@ -63,7 +63,7 @@ func startHeld(ctx context.Context, th *Throttler, key RevisionKey) *held {
 	h := &held{started: make(chan string, 1), release: make(chan error, 1), done: make(chan result, 1)}
 	go func() {
 		var dest string
-		out, err := th.Try(ctx, key, func(d string, o Outcome) error {
+		out, err := th.Try(ctx, key, Queue, func(d string, o Outcome) error {
 			dest, h.seen = d, o
 			h.started <- d
 			return <-h.release

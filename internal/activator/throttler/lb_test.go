@@ -47,7 +47,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for range tc.perWorker {
-						if _, err := th.Try(context.Background(), testKey, fn); err != nil {
+						if _, err := th.Try(context.Background(), testKey, Queue, fn); err != nil {
 							t.Errorf("Try: %v", err)
 							return
 						}

@@ -46,7 +46,7 @@ func TestOutcomeSeenByRetry(t *testing.T) {
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, readyEndpoints(2))
 	var seen []Outcome
-	out, err := th.Try(context.Background(), testKey, func(d string, o Outcome) error {
+	out, err := th.Try(context.Background(), testKey, Queue, func(d string, o Outcome) error {
 		if o.Dest != d {
 			t.Errorf("fn called with %s, outcome names %s", d, o.Dest)
 		}

@@ -87,7 +87,7 @@ func TestColdStartHTTPProbe(t *testing.T) {
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 0, ProbePath: "/ready"})
 	done := make(chan result, 1)
 	go func() {
-		out, err := th.Try(context.Background(), testKey, func(dest string, _ Outcome) error {
+		out, err := th.Try(context.Background(), testKey, Queue, func(dest string, _ Outcome) error {
 			resp, err := http.Get("http://" + dest + "/")
 			if err != nil {
 				return err

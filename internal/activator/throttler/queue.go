@@ -21,7 +21,7 @@ type waiter struct {
 
 	// excl is the pod a retry must not go to (nil for first attempts).
 	excl *pod
-	// forward is set for a first attempt through TryOrForward: it leaves
+	// forward is set for a first attempt with mode Forward: it leaves
 	// the queue with a NoShareError if this activator turns out to have no
 	// share of a revision that has capacity.
 	forward bool

@@ -42,7 +42,7 @@ func TestFIFORelease(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := th.Try(ctx, testKey, func(string, Outcome) error {
+					_, err := th.Try(ctx, testKey, Queue, func(string, Outcome) error {
 						mu.Lock()
 						order = append(order, i)
 						mu.Unlock()
@@ -95,7 +95,7 @@ func TestQueueFull(t *testing.T) {
 				startHeld(ctx, th, testKey)
 				waitQueued(t, th, testKey, i+1)
 			}
-			_, err := th.Try(ctx, testKey, func(string, Outcome) error { t.Error("fn called on a full queue"); return nil })
+			_, err := th.Try(ctx, testKey, Queue, func(string, Outcome) error { t.Error("fn called on a full queue"); return nil })
 			if !errors.Is(err, ErrQueueFull) {
 				t.Fatalf("Try on a full queue: %v, want ErrQueueFull", err)
 			}
@@ -113,7 +113,7 @@ func TestDeadlineWhileQueued(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	out, err := th.Try(ctx, testKey, func(string, Outcome) error { t.Error("fn called after deadline"); return nil })
+	out, err := th.Try(ctx, testKey, Queue, func(string, Outcome) error { t.Error("fn called after deadline"); return nil })
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Try past deadline: %v, want ErrTimeout wrapping DeadlineExceeded", err)
 	}
@@ -163,7 +163,7 @@ func TestCancelWhileQueued(t *testing.T) {
 		t.Fatalf("stats after all done %+v, want nothing in flight, capacity 1", st)
 	}
 	// The slot is free: the next request goes through without waiting.
-	out, err := th.Try(bg, testKey, func(string, Outcome) error { return nil })
+	out, err := th.Try(bg, testKey, Queue, func(string, Outcome) error { return nil })
 	if err != nil || out.Wait != 0 {
 		t.Fatalf("Try after cancel: %+v, %v", out, err)
 	}
@@ -186,7 +186,7 @@ func TestCancelRacesRelease(t *testing.T) {
 			} else {
 				go cancel()
 			}
-			_, _ = th.Try(ctx, testKey, func(string, Outcome) error { return nil })
+			_, _ = th.Try(ctx, testKey, Queue, func(string, Outcome) error { return nil })
 			cancel()
 		}()
 	}

@@ -244,7 +244,7 @@ func (r *revision) applyShares() {
 }
 
 // redirectWaiters fails, with a NoShareError, the waiters that came through
-// TryOrForward (for example during a cold start, before the pods and thus
+// Try with mode Forward (for example during a cold start, before the pods and thus
 // the shares were known): they would otherwise wait for a scale-out. The
 // caller holds r.mu and has set r.owner >= 0.
 func (r *revision) redirectWaiters() {

@@ -18,7 +18,7 @@ import "hash/fnv"
 // handles by slicing); otherwise at most count-1 pods are split between two
 // neighbouring activators. When T < count some activators get nothing: with
 // cc=1, one pod and two activators, one activator has share 1 and the other
-// share 0. Such an activator does not hold its requests: TryOrForward
+// share 0. Such an activator does not hold its requests: Try (mode Forward)
 // returns a *NoShareError naming the activator that owns slot 0 (see
 // owner), and the handler forwards the request to it once.
 //

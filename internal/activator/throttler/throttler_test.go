@@ -10,7 +10,7 @@ import (
 func TestTryUnknownRevision(t *testing.T) {
 	th := newTestThrottler(t, Config{})
 	called := false
-	_, err := th.Try(context.Background(), testKey, func(string, Outcome) error { called = true; return nil })
+	_, err := th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { called = true; return nil })
 	if !errors.Is(err, ErrRevisionNotFound) || called {
 		t.Fatalf("Try on unknown revision: err %v, called %v; want ErrRevisionNotFound, not called", err, called)
 	}
@@ -27,7 +27,7 @@ func TestTryUncontended(t *testing.T) {
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
 			th.SetEndpoints(testKey, readyEndpoints(1))
 			var got string
-			out, err := th.Try(context.Background(), testKey, func(d string, _ Outcome) error { got = d; return nil })
+			out, err := th.Try(context.Background(), testKey, Queue, func(d string, _ Outcome) error { got = d; return nil })
 			if err != nil || got != "10.0.0.1:8080" || out.Dest != got {
 				t.Fatalf("Try = %+v, %v; fn dest %q", out, err, got)
 			}
@@ -61,7 +61,7 @@ func TestDeleteRevisionFailsWaiters(t *testing.T) {
 	if r := busy.finish(t); r.err != nil {
 		t.Errorf("in-flight request after delete: %v, want it to finish", r.err)
 	}
-	if _, err := th.Try(bg, testKey, func(string, Outcome) error { return nil }); !errors.Is(err, ErrRevisionNotFound) {
+	if _, err := th.Try(bg, testKey, Queue, func(string, Outcome) error { return nil }); !errors.Is(err, ErrRevisionNotFound) {
 		t.Errorf("Try after delete: %v, want ErrRevisionNotFound", err)
 	}
 }
@@ -135,7 +135,7 @@ func TestRetryOnDialFailed(t *testing.T) {
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
 			var dests []string
-			out, err := th.Try(context.Background(), testKey, func(d string, _ Outcome) error {
+			out, err := th.Try(context.Background(), testKey, Queue, func(d string, _ Outcome) error {
 				dests = append(dests, d)
 				if len(dests) == 1 {
 					return tc.firstErr
@@ -175,7 +175,7 @@ func TestRetryWaitsForOtherPod(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		calls := 0
-		_, err := th.Try(bg, testKey, func(d string, _ Outcome) error {
+		_, err := th.Try(bg, testKey, Queue, func(d string, _ Outcome) error {
 			retried <- d
 			if calls++; calls == 1 {
 				return fmt.Errorf("%w", ErrDialFailed)
@@ -209,7 +209,7 @@ func TestPanicInFnFreesSlot(t *testing.T) {
 	th.SetEndpoints(testKey, readyEndpoints(1))
 	func() {
 		defer func() { _ = recover() }()
-		_, _ = th.Try(context.Background(), testKey, func(string, Outcome) error { panic("abort") })
+		_, _ = th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { panic("abort") })
 	}()
 	if st, _ := th.Stats(testKey); st.InFlight != 0 {
 		t.Fatalf("in flight after panic %d, want 0", st.InFlight)

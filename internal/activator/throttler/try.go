@@ -30,47 +30,55 @@ type Outcome struct {
 	Retried bool
 }
 
+// Mode says what Try does with a request this activator has no share of
+// capacity for.
+type Mode uint8
+
+const (
+	// Queue waits here for capacity: for a request that was forwarded
+	// already, and where there is no one to forward to.
+	Queue Mode = iota
+	// Forward returns a *NoShareError instead of waiting, when this
+	// activator has no share of the revision's capacity while the revision
+	// has some (its ready pods × containerConcurrency slots all belong to
+	// other activators, see share.go). It names the activator that owns the
+	// revision's first slot, and fn is not called. It does so at once, or,
+	// for a request already waiting (a cold start whose pod just came up),
+	// as soon as the shares show it. Busy capacity and a revision without
+	// pods wait as with Queue.
+	Forward
+)
+
 // Try waits for a slot on a pod of the revision key, calls fn with the pod's
 // ip:port and the outcome so far, and frees the slot when fn returns (or
 // panics). The outcome fn sees has Dest, ColdStart, Wait and its phases as
 // they stand when fn is called, so the caller can report them in the
 // response (the Wake-Cold-Start header); on a retry fn sees them summed over
 // both waits, with Retried set. The wait is bound by ctx: the caller sets
-// the revision's timeout on it.
+// the revision's timeout on it. mode says whether a request this activator
+// has no share for waits or is handed back for forwarding.
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
 // queue is full (returned at once); ErrTimeout wrapped with
 // context.DeadlineExceeded when ctx's deadline passed while waiting;
 // context.Canceled (wrapped) when the client left; ErrRevisionRemoved when the
-// revision was deleted while waiting. Otherwise Try returns fn's error.
+// revision was deleted while waiting; *NoShareError with mode Forward.
+// Otherwise Try returns fn's error.
 //
 // If fn's error wraps ErrDialFailed and another pod has capacity for this
 // activator, Try waits (first in line, within the same ctx) for a slot on a
 // pod other than the failed one and calls fn once more.
-func (t *Throttler) Try(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error) (Outcome, error) {
-	return t.try(ctx, key, fn, false)
-}
-
-// TryOrForward is Try, except when this activator has no share of the
-// revision's capacity while the revision has some (its ready pods ×
-// containerConcurrency slots all belong to other activators, see share.go):
-// then, instead of waiting for a scale-out, it returns a *NoShareError
-// naming the activator that owns the revision's first slot, without calling
-// fn. It does so at once, or, for a request already waiting (a cold start
-// whose pod just came up), as soon as the shares show it. Busy capacity and
-// a revision without pods wait as with Try. A request that was already
-// forwarded must use Try, so that it is not forwarded again.
-func (t *Throttler) TryOrForward(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error) (Outcome, error) {
-	return t.try(ctx, key, fn, true)
-}
-
-func (t *Throttler) try(ctx context.Context, key RevisionKey, fn func(dest string, o Outcome) error, forward bool) (Outcome, error) {
+//
+// A request held in the queue keeps its goroutine's stack: the call chain
+// down to the wait is kept shallow (no wrapper methods) so that a held
+// request's stack fits in 4 KiB (see the activator benchmark's memory lane).
+func (t *Throttler) Try(ctx context.Context, key RevisionKey, mode Mode, fn func(dest string, o Outcome) error) (Outcome, error) {
 	var out Outcome
 	r := t.lookup(key)
 	if r == nil {
 		return out, fmt.Errorf("revision %s: %w", key, ErrRevisionNotFound)
 	}
-	p, err := r.acquire(ctx, nil, forward, &out)
+	p, err := r.acquire(ctx, nil, mode == Forward, &out)
 	if err != nil {
 		return out, err
 	}
@@ -98,7 +106,7 @@ func (r *revision) run(p *pod, fn func(string, Outcome) error, out Outcome) (err
 // acquire returns a pod with a slot taken for the caller, waiting in the
 // queue if none is free. excl is nil for a first attempt, and the pod that
 // failed for a retry: a retry avoids it, skips the depth check and goes to
-// the head of the queue. forward is set for TryOrForward: with no share of
+// the head of the queue. forward is set for mode Forward: with no share of
 // a revision that has capacity, it returns a *NoShareError instead of
 // waiting.
 func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Outcome) (*pod, error) {

@@ -201,20 +201,20 @@ func mainErr(kubeconfig string, runs int, out string) error {
 	rep.Difference["p90"] = w.P90 - d.P90
 
 	fmt.Printf("\ncold start, %d alternating runs per lane (ms)\n", runs)
-	fmt.Printf("%-46s %8s %8s %8s %8s\n", "lane", "median", "p90", "min", "max")
+	fmt.Printf("%-60s %8s %8s %8s %8s\n", "lane", "median", "p90", "min", "max")
 	rows := []struct{ name, key string }{
 		{"deployment 0→1, scale to ready endpoint", laneDeployment},
 		{"wake at zero, first response (client)", laneWake},
 		{"wake at zero, Wake-Cold-Start header", keyColdHeader},
 	}
 	for _, p := range phases {
-		rows = append(rows, struct{ name, key string }{p.desc + " (" + p.name + ")", p.name})
+		rows = append(rows, struct{ name, key string }{p.desc, p.name})
 	}
 	for _, row := range rows {
 		s := rep.Summary[row.key]
-		fmt.Printf("%-46s %8.0f %8.0f %8.0f %8.0f\n", row.name, s.Median, s.P90, s.Min, s.Max)
+		fmt.Printf("%-60s %8.0f %8.0f %8.0f %8.0f\n", row.name, s.Median, s.P90, s.Min, s.Max)
 	}
-	fmt.Printf("%-46s %8.0f %8.0f\n", "difference wake − deployment", rep.Difference["median"], rep.Difference["p90"])
+	fmt.Printf("%-60s %8.0f %8.0f\n", "difference wake − deployment", rep.Difference["median"], rep.Difference["p90"])
 
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err

@@ -51,6 +51,10 @@
 // (they never reach pods or clients) and queues the request as usual,
 // never forwarding it again. A request held here for a cold start is
 // forwarded as soon as the pod is up, and keeps its Wake-Cold-Start header.
+// When the owner's address is unknown, or the owner cannot be reached (no
+// byte was sent, for example while it is being replaced), the request
+// waits here instead, until this activator has a share (the activators'
+// endpoints change) or the revision's timeout.
 //
 // # Cold starts
 //

@@ -50,13 +50,18 @@ func get(host, pathAndQuery string) response {
 
 // getWithin is get with its own timeout.
 func getWithin(timeout time.Duration, host, pathAndQuery string) response {
+	return getVia(httpClient, timeout, host, pathAndQuery)
+}
+
+// getVia is getWithin through client c.
+func getVia(c *http.Client, timeout time.Duration, host, pathAndQuery string) response {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+pathAndQuery, nil)
 	if err != nil {
 		return response{err: err}
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return response{err: err, done: time.Now()}
 	}
@@ -113,13 +118,24 @@ func requireAll(t *testing.T, what string, rs []response, code int, bodyOK func(
 	}
 }
 
-// waitServing polls host until it answers 200 with a body for which bodyOK
-// holds (the activator learns routes asynchronously).
+// convergedAfter is how many requests in a row, each on a new connection,
+// waitServing wants answered: every activator learns routes on its own, so
+// one good answer only shows that one activator has.
+const convergedAfter = 20
+
+// waitServing polls host until convergedAfter requests in a row answer 200
+// with a body for which bodyOK holds.
 func waitServing(t *testing.T, host string, bodyOK func(string) bool) {
 	t.Helper()
-	eventually(t, time.Minute, "GET "+host+" answers 200", func(context.Context) (bool, string) {
-		r := getWithin(10*time.Second, host, "/")
-		return r.err == nil && r.code == http.StatusOK && (bodyOK == nil || bodyOK(r.body)), r.String()
+	c := freshConnClient()
+	eventually(t, time.Minute, fmt.Sprintf("%d GETs of %s in a row answer 200", convergedAfter, host), func(context.Context) (bool, string) {
+		for i := range convergedAfter {
+			r := getVia(c, 10*time.Second, host, "/")
+			if r.err != nil || r.code != http.StatusOK || (bodyOK != nil && !bodyOK(r.body)) {
+				return false, fmt.Sprintf("request %d: %s", i+1, r)
+			}
+		}
+		return true, ""
 	})
 }
 

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -46,28 +45,11 @@ func steadyLoad(c *http.Client, host string, rate int, d, perRequest time.Durati
 		go func() {
 			defer wg.Done()
 			sent := time.Since(start)
-			out[i] = loadResult{response: getVia(c, perRequest, host), sent: sent}
+			out[i] = loadResult{response: getVia(c, perRequest, host, "/"), sent: sent}
 		}()
 	}
 	wg.Wait()
 	return out
-}
-
-// getVia is getWithin with its own client.
-func getVia(c *http.Client, timeout time.Duration, host string) response {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/", nil)
-	if err != nil {
-		return response{err: err}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return response{err: err, done: time.Now()}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return response{code: resp.StatusCode, body: string(body), header: resp.Header, err: err, done: time.Now()}
 }
 
 // responses drops the send times.

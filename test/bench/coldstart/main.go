@@ -77,7 +77,8 @@ const (
 var phases = []struct{ name, desc string }{
 	{"scale-decision", "  request → Deployment scaled to 1"},
 	{"pod-created", "  → pod object created"},
-	{"pod-listed", "  → pod listed in endpoints (sandbox, IP)"},
+	{"pod-ip", "  → pod has an IP in its status (sandbox, network)"},
+	{"pod-listed", "  → pod listed in endpoints (EndpointSlice controller)"},
 	{"wake-ready", "  → app accepts the activator's probe"},
 	{"wake-slot", "  → request has a slot on the pod"},
 	{"proxy", "  → response read by the client"},
@@ -457,18 +458,19 @@ func (b *bench) wakeRun(ctx context.Context) (run, error) {
 	r.ColdStartHeaderMs = &held
 	r.PhasesMs = serverTiming(h.Values("Server-Timing"))
 	m := <-marks
-	scaled, created := ms(m.scaled.Sub(start)), ms(m.created.Sub(start))
+	scaled, created, addressed := ms(m.scaled.Sub(start)), ms(m.created.Sub(start)), ms(m.addressed.Sub(start))
 	r.PhasesMs["scale-decision"] = scaled
 	r.PhasesMs["pod-created"] = created - scaled
-	r.PhasesMs["pod-listed"] = r.PhasesMs["wake-endpoint"] - created
+	r.PhasesMs["pod-ip"] = addressed - created
+	r.PhasesMs["pod-listed"] = r.PhasesMs["wake-endpoint"] - addressed
 	r.PhasesMs["proxy"] = r.Ms - float64(held)
 	delete(r.PhasesMs, "wake-endpoint")
 	return r, nil
 }
 
 // scaleUp holds when this client saw the revision's Deployment scaled
-// above zero and its first pod created.
-type scaleUp struct{ scaled, created time.Time }
+// above zero, its first pod created, and a pod with an IP.
+type scaleUp struct{ scaled, created, addressed time.Time }
 
 // watchScaleUp watches the revision's Deployment and pods until both marks
 // are seen or ctx ends, and then sends them.
@@ -487,7 +489,7 @@ func (b *bench) watchScaleUp(ctx context.Context) (<-chan scaleUp, error) {
 		defer dw.Stop()
 		defer pw.Stop()
 		var m scaleUp
-		for m.scaled.IsZero() || m.created.IsZero() {
+		for m.scaled.IsZero() || m.created.IsZero() || m.addressed.IsZero() {
 			select {
 			case <-ctx.Done():
 				out <- m
@@ -505,8 +507,12 @@ func (b *bench) watchScaleUp(ctx context.Context) (<-chan scaleUp, error) {
 					out <- m
 					return
 				}
-				if _, ok := ev.Object.(*corev1.Pod); ok && ev.Type == watch.Added && m.created.IsZero() {
+				pod, ok := ev.Object.(*corev1.Pod)
+				if ok && ev.Type == watch.Added && m.created.IsZero() {
 					m.created = time.Now()
+				}
+				if ok && pod.Status.PodIP != "" && m.addressed.IsZero() {
+					m.addressed = time.Now()
 				}
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -66,12 +65,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		r.Recorder.Eventf(fn, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
 	}
-	if !equality.Semantic.DeepEqual(orig.Status, fn.Status) {
-		if uerr := r.Client.Status().Update(ctx, fn); kerrors.IgnoreConflict(uerr) != nil {
-			err = errors.Join(err, fmt.Errorf("update status of function %s: %w", req.NamespacedName, uerr))
-		}
-	}
-	return ctrl.Result{}, err
+	_, uerr := kerrors.UpdateStatus(ctx, r.Client, "function", fn, orig.Status, fn.Status)
+	return ctrl.Result{}, errors.Join(err, uerr)
 }
 
 // reconcileURL sets the Function's default URL from the cluster domain.

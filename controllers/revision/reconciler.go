@@ -10,7 +10,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/apis"
@@ -73,15 +72,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	settleReady(&rev.Status)
 	rev.Status.ObservedGeneration = rev.Generation
 
-	if !equality.Semantic.DeepEqual(orig.Status, rev.Status) {
-		switch err := r.Client.Status().Update(ctx, rev); {
-		case err == nil:
-			r.recordReadiness(ctx, orig, rev)
-		case kerrors.IgnoreConflict(err) != nil:
-			errs = append(errs, fmt.Errorf("update status of revision %s: %w", req.NamespacedName, err))
-		}
+	written, err := kerrors.UpdateStatus(ctx, r.Client, "revision", rev, orig.Status, rev.Status)
+	if written {
+		r.recordReadiness(ctx, orig, rev)
 	}
-	return ctrl.Result{}, errors.Join(errs...)
+	return ctrl.Result{}, errors.Join(append(errs, err)...)
 }
 
 // recordReadiness records an event when the revision becomes ready or fails.

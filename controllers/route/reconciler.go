@@ -7,10 +7,8 @@ package route
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -74,10 +72,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
 	}
-	if !equality.Semantic.DeepEqual(orig.Status, rt.Status) {
-		if uerr := r.Client.Status().Update(ctx, rt); kerrors.IgnoreConflict(uerr) != nil {
-			err = errors.Join(err, fmt.Errorf("update status of route %s: %w", req.NamespacedName, uerr))
-		}
-	}
-	return ctrl.Result{}, err
+	_, uerr := kerrors.UpdateStatus(ctx, r.Client, "route", rt, orig.Status, rt.Status)
+	return ctrl.Result{}, errors.Join(err, uerr)
 }

@@ -7,6 +7,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
 
 // Name is the ConfigMap's name.
@@ -70,16 +72,16 @@ type Activator struct {
 func Default() *Config {
 	return &Config{
 		Domain: "example.com",
-		Autoscaler: Autoscaler{
-			InitialScale:                      1,
-			ContainerConcurrencyTargetDefault: 100,
-			TargetUtilizationPercentage:       70,
-			StableWindow:                      60 * time.Second,
-			PanicWindowPercentage:             10,
-			PanicThresholdPercentage:          200,
-			ScaleToZeroGracePeriod:            30 * time.Second,
-			MaxScaleUpRate:                    1000,
-			MaxScaleDownRate:                  2,
+		Autoscaler: Autoscaler{ // Knative's defaults, as the decider has them
+			InitialScale:                      decider.DefaultInitialScale,
+			ContainerConcurrencyTargetDefault: decider.DefaultUnlimitedConcurrencyTarget,
+			TargetUtilizationPercentage:       decider.DefaultTargetUtilizationPercentage,
+			StableWindow:                      decider.DefaultStableWindow,
+			PanicWindowPercentage:             decider.DefaultPanicWindowPercentage,
+			PanicThresholdPercentage:          decider.DefaultPanicThresholdPercentage,
+			ScaleToZeroGracePeriod:            decider.DefaultScaleToZeroGracePeriod,
+			MaxScaleUpRate:                    decider.DefaultMaxScaleUpRate,
+			MaxScaleDownRate:                  decider.DefaultMaxScaleDownRate,
 		},
 		Activator: Activator{
 			QueueDepth:   10000,

@@ -1,5 +1,5 @@
-// Package kerrors holds small helpers for Kubernetes API errors shared by
-// the reconcilers.
+// Package kerrors holds small helpers for Kubernetes API writes and their
+// errors, shared by the reconcilers.
 package kerrors
 
 import apierrors "k8s.io/apimachinery/pkg/api/errors"

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestDrainServesQueuedRequests: a request waiting for a cold start when
@@ -16,12 +17,12 @@ func TestDrainServesQueuedRequests(t *testing.T) {
 	key := e.revision("zero", 0, 0, 0)
 	res := make(chan int, 1)
 	go func() { c, _, _ := e.get("zero.test", "/"); res <- c }()
-	eventually(t, "queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
 	if n := e.gauge("wake_activator_queue_depth", "zero"); n != 1 {
 		t.Errorf("queue depth gauge = %v, want 1", n)
 	}
 	e.stop()
-	eventually(t, "not ready", func() bool {
+	testutil.Eventually(t, "not ready", func() bool {
 		r, err := http.Get("http://" + e.admin + "/readyz")
 		if err != nil {
 			return false

@@ -168,18 +168,6 @@ func okBackend(t *testing.T) *httptest.Server {
 
 func hostOf(s *httptest.Server) string { return s.Listener.Addr().String() }
 
-// eventually polls cond with a deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func (e *env) queued(key types.NamespacedName) int {
 	s, _ := e.th.Stats(key)
 	return s.Queued

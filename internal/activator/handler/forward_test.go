@@ -17,6 +17,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // ccOnePod is a pod with containerConcurrency 1: it records the most
@@ -144,13 +145,13 @@ func TestForwardOnce(t *testing.T) {
 			t.Errorf("forwarded request answered %d, want it held", res.StatusCode)
 		}
 	}()
-	eventually(t, "forwarded request queued", func() bool { return zero.queued(key) == 1 })
+	testutil.Eventually(t, "forwarded request queued", func() bool { return zero.queued(key) == 1 })
 	if st, _ := owner.th.Stats(key); st.Requests != 0 {
 		t.Errorf("owner got %d requests, want 0", st.Requests)
 	}
 	cancel()
 	<-done
-	eventually(t, "queue empty", func() bool { return zero.queued(key) == 0 })
+	testutil.Eventually(t, "queue empty", func() bool { return zero.queued(key) == 0 })
 	if n := pod.served.Load(); n != 0 {
 		t.Errorf("pod served %d", n)
 	}
@@ -175,7 +176,7 @@ func TestForwardAfterColdStart(t *testing.T) {
 		code, h, _, _ := zero.do(context.Background(), "GET", "fn.test", "/")
 		ch <- res{code, h}
 	}()
-	eventually(t, "cold start queued", func() bool { return zero.queued(key) == 1 })
+	testutil.Eventually(t, "cold start queued", func() bool { return zero.queued(key) == 1 })
 	time.Sleep(20 * time.Millisecond)
 	for _, e := range []*env{owner, zero} {
 		e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(pod.Server), Ready: true}})
@@ -211,7 +212,7 @@ func TestForwardOwnerUnreachable(t *testing.T) {
 		code, _, body, err := zero.do(context.Background(), "GET", "fn.test", "/")
 		ch <- res{code, body, err}
 	}()
-	eventually(t, "request waiting here", func() bool { return zero.queued(key) == 1 })
+	testutil.Eventually(t, "request waiting here", func() bool { return zero.queued(key) == 1 })
 	zero.th.SetActivators(1, 0) // the owner is gone from the activators' endpoints
 	select {
 	case r := <-ch:

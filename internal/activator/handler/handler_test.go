@@ -15,6 +15,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 func TestRoutingAnswers(t *testing.T) {
@@ -87,7 +88,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 	go func() { c, _, _ := e.get("slow.test", "/"); results <- c }()
 	<-arrived // first request holds the only slot
 	go func() { c, _, _ := e.get("slow.test", "/"); results <- c }()
-	eventually(t, "one queued request", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, "one queued request", func() bool { return e.queued(key) == 1 })
 
 	code, h, _ := e.get("slow.test", "/")
 	if code != 503 || h.Get("Retry-After") != "1" {
@@ -110,7 +111,7 @@ func TestRevisionUnknownOrRemoved(t *testing.T) {
 	key := e.revision("gone", 0, 0, 0) // no pods: requests wait
 	res := make(chan int, 1)
 	go func() { c, _, _ := e.get("gone.test", "/"); res <- c }()
-	eventually(t, "queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
 	e.th.DeleteRevision(key)
 	if c := <-res; c != 503 {
 		t.Fatalf("removed while queued: %d, want 503", c)
@@ -156,8 +157,8 @@ func TestColdStart(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() { c, h, _ := e.get("zero.test", "/"); res <- result{c, h} }()
-	eventually(t, "request held", func() bool { return e.queued(key) == 1 })
-	eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, "request held", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
 	r := <-res
 	if r.code != 200 || r.h.Get(proxy.ColdStartHeader) == "" {
@@ -177,13 +178,13 @@ func TestClientCancelWhileQueued(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
-	eventually(t, "queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
 	cancel()
 	if err := <-errc; err == nil {
 		t.Fatal("cancelled request succeeded")
 	}
-	eventually(t, "queue empty", func() bool { return e.queued(key) == 0 })
-	eventually(t, "499 recorded", func() bool { return e.metric("wake_activator_requests_total", "ns", "zero", "499") == 1 })
+	testutil.Eventually(t, "queue empty", func() bool { return e.queued(key) == 0 })
+	testutil.Eventually(t, "499 recorded", func() bool { return e.metric("wake_activator_requests_total", "ns", "zero", "499") == 1 })
 }
 
 func TestBackendFailures(t *testing.T) {

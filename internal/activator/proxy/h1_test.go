@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // rawPod accepts connections on 127.0.0.1 and runs script on each with its
@@ -138,7 +140,7 @@ func TestPodClosesKeptConnection(t *testing.T) {
 				t.Fatalf("first request: %d %q", code, body)
 			}
 			if tc.podCloses {
-				waitFor(t, func() bool { return pod.closing.Load() == 1 })
+				testutil.Eventually(t, "the pod closing its connection", func() bool { return pod.closing.Load() == 1 })
 			}
 			if code, _ := send(t, f, tc.method); code != tc.code {
 				t.Errorf("second request: %d, want %d", code, tc.code)
@@ -249,16 +251,5 @@ func TestIdleConnectionsExpire(t *testing.T) {
 	case <-closed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("idle connection still open 5s after its 50ms idle timeout")
-	}
-}
-
-// waitFor polls cond for up to 5s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"maps"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -127,6 +128,10 @@ func setForwarded(h http.Header, in *http.Request, trust bool, spare *[2]string)
 // values the activator set in dst before (Server-Timing) come first.
 func moveResponseHeaders(dst, src http.Header) {
 	removeHopHeaders(src)
+	if len(dst) == 0 { // the usual case: nothing to keep
+		maps.Copy(dst, src)
+		return
+	}
 	for k, vv := range src {
 		if prior, ok := dst[k]; ok {
 			vv = append(prior[:len(prior):len(prior)], vv...)

@@ -11,6 +11,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // listen returns a listener on a fresh 127.0.0.1 port.
@@ -150,7 +151,7 @@ func TestFanOutToEveryStatServer(t *testing.T) {
 	dns.set([]string{ln2.Addr().String(), ln3.Addr().String(), dead}, nil)
 	fc.Step(DefaultResolvePeriod)
 	_, frames3 := acceptFrames(t, ln3)
-	waitFor(t, "server 1 removed", func() bool { return !slices.Contains(r.Targets(), ln1.Addr().String()) })
+	testutil.Eventually(t, "server 1 removed", func() bool { return !slices.Contains(r.Targets(), ln1.Addr().String()) })
 	waitClosed(t, frames1)
 	_ = c1.Close()
 	r.Poke(revB)

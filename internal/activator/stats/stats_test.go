@@ -12,6 +12,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 var (
@@ -137,18 +138,6 @@ func next(t *testing.T, ch <-chan wire.Frame) wire.Frame {
 	return wire.Frame{}
 }
 
-// waitFor polls cond with a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestSendPokeTicksAndReconnect(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -168,7 +157,7 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 		t.Fatalf("poke frame %+v", f)
 	}
 	h := r.Begin(revA)
-	waitFor(t, "ticker", fc.HasWaiters)
+	testutil.Eventually(t, "ticker", fc.HasWaiters)
 	fc.Step(time.Second)
 	if f := next(t, frames); len(f.Stats) != 1 || f.Stats[0].RequestCount != 1 || f.Stats[0].AverageConcurrency != 1 {
 		t.Fatalf("tick frame %+v", f)
@@ -182,7 +171,7 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Waiters: the period and resolve tickers, and the backoff timer.
-	waitFor(t, "backoff timer", func() bool { return fc.Waiters() >= 3 })
+	testutil.Eventually(t, "backoff timer", func() bool { return fc.Waiters() >= 3 })
 	ln, err = net.Listen("tcp", address)
 	if err != nil {
 		t.Skipf("cannot listen on %s again: %v", address, err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 var testKey = RevisionKey{Namespace: "default", Name: "hello-00001"}
@@ -24,21 +26,6 @@ func readyEndpoints(n int) []Endpoint {
 		eps[i] = Endpoint{Address: fmt.Sprintf("10.0.0.%d:8080", i+1), Ready: true}
 	}
 	return eps
-}
-
-// eventually polls cond every millisecond until it holds, failing the test
-// after 10 s.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
 }
 
 // result is what a Try running in the background returned.
@@ -125,5 +112,5 @@ func queued(th *Throttler, key RevisionKey) int {
 // waitQueued waits until n requests wait in the revision's queue.
 func waitQueued(t testing.TB, th *Throttler, key RevisionKey, n int) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("%d queued", n), func() bool { return queued(th, key) == n })
+	testutil.Eventually(t, fmt.Sprintf("%d queued", n), func() bool { return queued(th, key) == n })
 }

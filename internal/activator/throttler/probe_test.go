@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 func TestTargetFor(t *testing.T) {
@@ -98,7 +100,7 @@ func TestColdStartHTTPProbe(t *testing.T) {
 	}()
 	waitQueued(t, th, testKey, 1)
 	th.SetEndpoints(testKey, []Endpoint{{Address: addr}})
-	eventually(t, "three failed probes", func() bool { return probes.Load() >= 3 })
+	testutil.Eventually(t, "three failed probes", func() bool { return probes.Load() >= 3 })
 	if served.Load() != 0 || queued(th, testKey) != 1 {
 		t.Fatal("request sent to a pod whose readiness path answers 503")
 	}

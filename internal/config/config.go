@@ -6,6 +6,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/wakefn/wake/internal/autoscaler/decider"
@@ -66,6 +67,9 @@ type Activator struct {
 	// DrainTimeout is how long an activator keeps serving in-flight and
 	// queued requests after SIGTERM.
 	DrainTimeout time.Duration
+	// TrustedProxies are the networks of proxies in front of the
+	// activators whose X-Forwarded-* headers are kept; empty trusts none.
+	TrustedProxies []netip.Prefix
 }
 
 // Default returns the configuration used for every key wake-config lacks.

@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -27,6 +29,7 @@ const (
 	KeyQueueDepth                        = "activator-queue-depth"
 	KeyProbePeriod                       = "activator-probe-period"
 	KeyDrainTimeout                      = "activator-drain-timeout"
+	KeyTrustedProxies                    = "trusted-proxies"
 )
 
 // Parse reads wake-config's data on top of last, the last good
@@ -56,6 +59,7 @@ func Parse(data map[string]string, last *Config) (*Config, error) {
 	p.int(KeyQueueDepth, &c.Activator.QueueDepth, 1, 1<<24)
 	p.duration(KeyProbePeriod, &c.Activator.ProbePeriod, time.Millisecond, 10*time.Second)
 	p.duration(KeyDrainTimeout, &c.Activator.DrainTimeout, 0, time.Hour)
+	p.prefixes(KeyTrustedProxies, &c.Activator.TrustedProxies)
 	if a.MaxScale > 0 && a.MinScale > a.MaxScale {
 		p.fail(KeyMinScale, strconv.Itoa(int(a.MinScale)), fmt.Errorf("greater than %s %d", KeyMaxScale, a.MaxScale))
 		a.MinScale, a.MaxScale = last.Autoscaler.MinScale, last.Autoscaler.MaxScale
@@ -139,6 +143,33 @@ func (p *parser) duration(key string, dst *time.Duration, lo, hi time.Duration) 
 		return
 	}
 	*dst = d
+}
+
+// prefixes reads a comma-separated list of CIDRs (an address alone means
+// just that address); empty means none.
+func (p *parser) prefixes(key string, dst *[]netip.Prefix) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	var out []netip.Prefix
+	for f := range strings.SplitSeq(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		pf, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				p.fail(key, v, fmt.Errorf("not a CIDR: %q", f))
+				return
+			}
+			pf = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, pf.Masked())
+	}
+	*dst = out
 }
 
 func inRange(f, lo, hi float64) error {

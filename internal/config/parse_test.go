@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,24 @@ func TestParse(t *testing.T) {
 		mutate:  func(*Config) {},
 		wantErr: []string{"panic-threshold-percentage", "stable-window", "activator-queue-depth"},
 	}, {
+		name: "trusted proxies",
+		data: map[string]string{KeyTrustedProxies: " 10.0.0.0/8, 192.168.1.7,fd00::1/64 ,"},
+		mutate: func(c *Config) {
+			c.Activator.TrustedProxies = []netip.Prefix{
+				netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("fd00::/64"),
+			}
+		},
+	}, {
+		name: "malformed trusted proxies keep the last good ones",
+		data: map[string]string{KeyTrustedProxies: "10.0.0.0/8, example.com"},
+		last: func() *Config {
+			c := Default()
+			c.Activator.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}
+			return c
+		}(),
+		mutate:  func(*Config) {},
+		wantErr: []string{`trusted-proxies: invalid value "10.0.0.0/8, example.com": not a CIDR: "example.com"`},
+	}, {
 		name:    "min above max keeps both",
 		data:    map[string]string{KeyMinScale: "5", KeyMaxScale: "2"},
 		mutate:  func(*Config) {},
@@ -64,7 +83,7 @@ func TestParse(t *testing.T) {
 			want := *base
 			tt.mutate(&want)
 			got, err := Parse(tt.data, tt.last)
-			if diff := cmp.Diff(&want, got); diff != "" {
+			if diff := cmp.Diff(&want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
 			if len(tt.wantErr) == 0 {

@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/kube"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
@@ -145,8 +146,12 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	table := &routing.Holder{}
+	trusted := &ingress.TrustedProxies{}
+	store.Subscribe(func(c *config.Config) { trusted.Set(c.Activator.TrustedProxies) }) // runtime updates
+	trusted.Set(store.Load().Activator.TrustedProxies)
+	trust := func(ra string) bool { return trusted.Contains(ra) || h.FromPeer(ra) }
 	h = handler.New(handler.Config{
-		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, Logger: o.Log.WithName("proxy")}),
+		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),
 		Stats: reporter, Metrics: m, Peers: peerAddrs(sys, o.peerPort()), Logger: o.Log.WithName("handler"),
 	})
 	watcher := &kube.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),

@@ -11,6 +11,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
@@ -94,6 +95,10 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time)
 		h.reject(w, http.StatusBadRequest, "missing Host header", start)
 		return nil
 	}
+	if code, msg := ingress.CheckRequest(r); code != 0 {
+		h.reject(w, code, msg, start)
+		return nil
+	}
 	res := h.cfg.Table.Load().Lookup(r.Host, r.URL.Path, r.Method, nil)
 	switch res.Kind {
 	case routing.MissHost:
@@ -153,9 +158,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
 	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol)}
-	// Forward at most once; read before the proxy strips internal headers.
+	// Forward at most once; read before the proxy strips internal headers,
+	// and only from a peer activator.
 	mode := throttler.Forward
-	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 {
+	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 && h.FromPeer(r.RemoteAddr) {
 		mode = throttler.Queue
 	}
 

@@ -43,10 +43,12 @@
 // Proxy-*, TE except "trailers", Trailer, Transfer-Encoding, Upgrade) are
 // removed both ways. Headers starting with InternalHeaderPrefix never reach
 // the function nor the client, and a Wake-Cold-Start header from the pod is
-// dropped (the activator owns it). X-Forwarded-For gets the client address
-// appended; X-Forwarded-Host and X-Forwarded-Proto are set from the request,
-// or kept as received when Config.TrustForwardedHeaders is set (the
-// activator sits behind a load balancer that sets them). The Host header is
+// dropped (the activator owns it), in every spelling ("wake_internal_x"
+// too). A client's Forwarded, X-Forwarded-* and X-Real-Ip headers are
+// dropped and X-Forwarded-For, -Host and -Proto set from the request;
+// when Config.TrustProxy says the client is a proxy (the activator sits
+// behind a load balancer), the canonically spelled ones are kept and the
+// client address is appended to its X-Forwarded-For. The Host header is
 // passed unchanged, and no User-Agent is added.
 //
 // # Errors

@@ -87,18 +87,94 @@ func removeHopHeaders(h http.Header) (upgrade string) {
 	return upgrade
 }
 
-// removeInternal deletes Wake's own headers.
+// removeInternal deletes Wake's own headers in every spelling: any case,
+// and "_" for "-" (net/http keeps "Wake_internal_x" as a key of its own).
 func removeInternal(h http.Header) {
 	for k := range h {
-		if len(k) >= 5 && k[:5] == "Wake-" && (strings.HasPrefix(k, InternalHeaderPrefix) || k == ColdStartHeader) {
+		if isInternal(k) {
 			delete(h, k)
 		}
 	}
 }
 
-// setForwarded adds the X-Forwarded-* headers; spare holds the backing
-// arrays so that no extra allocation is needed.
-func setForwarded(h http.Header, in *http.Request, trust bool, spare *[2]string) {
+// isInternal reports whether name is InternalHeaderPrefix (or
+// "Wake-Internal") or ColdStartHeader in any spelling.
+func isInternal(name string) bool {
+	if len(name) < 5 || name[0]|0x20 != 'w' || !isSep(name[4]) || !foldSep(name[1:4], "ake") {
+		return false
+	}
+	rest := name[5:]
+	switch {
+	case len(rest) >= 8 && foldSep(rest[:8], "internal"):
+		return len(rest) == 8 || isSep(rest[8])
+	default:
+		return foldSep(rest, "cold-start")
+	}
+}
+
+func isSep(c byte) bool { return c == '-' || c == '_' }
+
+// foldSep reports whether s equals lower (lower case ASCII) ignoring ASCII
+// case and taking "_" for "-".
+func foldSep(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// forwarding classifies a request header name that carries forwarding
+// information: Forwarded, X-Forwarded-* and X-Real-Ip.
+type forwarding uint8
+
+const (
+	fwdNone      forwarding = iota
+	fwdCanonical            // spelled as net/http canonicalises "-" names
+	fwdOther                // another spelling ("X_Forwarded_For"): always dropped
+)
+
+func forwardingName(k string) forwarding {
+	if k == "" || k[0]|0x20 != 'x' && k[0]|0x20 != 'f' {
+		return fwdNone
+	}
+	canonical := k == "Forwarded" || k == "X-Forwarded" || k == "X-Real-Ip" || strings.HasPrefix(k, "X-Forwarded-")
+	if canonical {
+		return fwdCanonical
+	}
+	if foldSep(k, "forwarded") || foldSep(k, "x-real-ip") ||
+		len(k) >= 11 && foldSep(k[:11], "x-forwarded") && (len(k) == 11 || isSep(k[11])) {
+		return fwdOther
+	}
+	return fwdNone
+}
+
+// setForwarded replaces the client's forwarding headers (Forwarded,
+// X-Forwarded-*, X-Real-Ip, in any spelling) with X-Forwarded-For, -Host
+// and -Proto. If trust says the client's address is a proxy's, its
+// canonically spelled ones are kept: its X-Forwarded-For is appended to,
+// its X-Forwarded-Host and -Proto kept when present. spare holds the
+// backing arrays so that no extra allocation is needed.
+func setForwarded(h http.Header, in *http.Request, trust func(remoteAddr string) bool, spare *[2]string) {
+	trusted := false
+	for k := range h {
+		if forwardingName(k) != fwdNone {
+			trusted = trust != nil && trust(in.RemoteAddr)
+			dropForwarding(h, trusted)
+			break
+		}
+	}
 	ip, _, err := net.SplitHostPort(in.RemoteAddr)
 	if err != nil {
 		ip = in.RemoteAddr
@@ -109,16 +185,33 @@ func setForwarded(h http.Header, in *http.Request, trust bool, spare *[2]string)
 		}
 		spare[0] = ip
 		h["X-Forwarded-For"] = spare[0:1:1]
+	} else {
+		delete(h, "X-Forwarded-For")
 	}
-	if _, ok := h["X-Forwarded-Host"]; !ok || !trust {
+	if _, ok := h["X-Forwarded-Host"]; !ok || !trusted {
 		spare[1] = in.Host
 		h["X-Forwarded-Host"] = spare[1:2:2]
 	}
-	if _, ok := h["X-Forwarded-Proto"]; !ok || !trust {
+	if _, ok := h["X-Forwarded-Proto"]; !ok || !trusted {
 		if in.TLS != nil {
 			h["X-Forwarded-Proto"] = protoHTTPS
 		} else {
 			h["X-Forwarded-Proto"] = protoHTTP
+		}
+	}
+}
+
+// dropForwarding deletes the forwarding headers a client may not set: all
+// of them, or for a trusted proxy those not spelled canonically.
+func dropForwarding(h http.Header, trusted bool) {
+	for k := range h {
+		switch forwardingName(k) {
+		case fwdCanonical:
+			if !trusted {
+				delete(h, k)
+			}
+		case fwdOther:
+			delete(h, k)
 		}
 	}
 }

@@ -25,8 +25,10 @@ type Config struct {
 	// BodyIdleTimeout is the longest a client may stall while sending its
 	// request body; default 30s, negative disables.
 	BodyIdleTimeout time.Duration
-	// TrustForwardedHeaders keeps X-Forwarded-Host and -Proto as received.
-	TrustForwardedHeaders bool
+	// TrustProxy reports whether a client address (RemoteAddr) is a proxy
+	// whose X-Forwarded-* headers are kept (see setForwarded); nil trusts
+	// none.
+	TrustProxy func(remoteAddr string) bool
 	// Logger receives upgrade and copy failures.
 	Logger logr.Logger
 }
@@ -128,7 +130,7 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = emptyValue
 	}
-	setForwarded(h, r, p.cfg.TrustForwardedHeaders, &pr.spare)
+	setForwarded(h, r, p.cfg.TrustProxy, &pr.spare)
 }
 
 // SetProtocol makes the next Serve speak proto to its destination: for a

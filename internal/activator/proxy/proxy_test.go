@@ -90,7 +90,7 @@ func TestHeaders(t *testing.T) {
 	})
 	for _, trust := range []bool{false, true} {
 		t.Run(fmt.Sprint("trust=", trust), func(t *testing.T) {
-			f := newFront(t, Config{TrustForwardedHeaders: trust}, addr(be))
+			f := newFront(t, Config{TrustProxy: func(string) bool { return trust }}, addr(be))
 			req, _ := http.NewRequest("GET", f.URL+"/p?q=1", nil)
 			req.Host = "fn.example.com"
 			req.Header.Set("Connection", "X-Custom-Hop, keep-alive")
@@ -124,12 +124,12 @@ func TestHeaders(t *testing.T) {
 			if gotHost != "fn.example.com" {
 				t.Errorf("Host = %q", gotHost)
 			}
-			if v := got.Get("X-Forwarded-For"); v != "10.1.1.1, 127.0.0.1" {
-				t.Errorf("X-Forwarded-For = %q", v)
-			}
-			wantHost, wantProto := "fn.example.com", "http"
+			wantFor, wantHost, wantProto := "127.0.0.1", "fn.example.com", "http"
 			if trust {
-				wantHost, wantProto = "lb.example.com", "https"
+				wantFor, wantHost, wantProto = "10.1.1.1, 127.0.0.1", "lb.example.com", "https"
+			}
+			if v := got.Get("X-Forwarded-For"); v != wantFor {
+				t.Errorf("X-Forwarded-For = %q, want %q", v, wantFor)
 			}
 			if v := got.Get("X-Forwarded-Host"); v != wantHost {
 				t.Errorf("X-Forwarded-Host = %q, want %q", v, wantHost)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/wakefn/wake/internal/activator/ingress"
 )
 
 // Config configures Run. Zero fields take the documented defaults.
@@ -73,12 +75,15 @@ func (c Config) withDefaults() Config {
 func NewDataServer(cfg Config, h http.Handler) *http.Server {
 	cfg = cfg.withDefaults()
 	s := &http.Server{
-		Handler:           h,
+		Handler:           ingress.CloseIfUpgrade(h),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		Protocols:         new(http.Protocols),
 		ErrorLog:          nil,
+		// "OPTIONS *" reaches the handler, which closes the connection
+		// after it if it asked to upgrade (see ingress.CloseIfUpgrade).
+		DisableGeneralOptionsHandler: true,
 	}
 	s.Protocols.SetHTTP1(true)
 	s.Protocols.SetUnencryptedHTTP2(true)
@@ -122,7 +127,11 @@ func Run(ctx context.Context, cfg Config) error {
 	admin := &http.Server{Handler: adminMux(ready, cfg.Metrics), ReadHeaderTimeout: 5 * time.Second}
 
 	errc := make(chan error, 2)
-	go func() { errc <- serve(data, ln, "data") }()
+	go func() {
+		errc <- serve(data, ingress.Listen(ln, ingress.GuardConfig{MaxHeaderBytes: cfg.MaxHeaderBytes, OnRefuse: func(reason string) {
+			log.V(1).Info("request head refused", "reason", reason)
+		}}), "data")
+	}()
 	go func() { errc <- serve(admin, aln, "admin") }()
 	log.Info("activator serving", "address", ln.Addr().String(), "admin", aln.Addr().String())
 

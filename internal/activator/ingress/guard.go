@@ -63,7 +63,6 @@ type conn struct {
 	r, c int
 
 	refusal []byte // what is left of refusedHead to hand out
-	err     error  // a read error to return once buf is drained
 }
 
 // Read implements net.Conn.
@@ -83,9 +82,6 @@ func (c *conn) Read(p []byte) (int, error) {
 			c.refusal = c.refusal[n:]
 			return n, nil
 		}
-		if c.err != nil {
-			return 0, c.err
-		}
 		if c.buf == nil {
 			switch c.p.st {
 			case stPass:
@@ -101,16 +97,16 @@ func (c *conn) Read(p []byte) (int, error) {
 			case ok < n && c.p.st != stDead:
 				c.hold(p[ok:n])
 			}
-			if err != nil {
-				c.err = err
-			}
 			if ok > 0 {
-				return ok, nil
+				return ok, nil // an error comes back on the next read
+			}
+			if err != nil {
+				return 0, err // not sticky: net/http aborts reads with deadlines
 			}
 			continue
 		}
-		if err := c.fill(); err != nil {
-			c.err = err
+		if err := c.fill(); err != nil && (c.buf == nil || c.r == c.c) {
+			return 0, err
 		}
 	}
 }

@@ -38,6 +38,8 @@ type framer struct {
 	phase   uint8 // chunk-size line: 0 digits, 1 spaces after them, 2 extension
 	sawCR   bool
 	empty   bool // trailer: the line so far is empty (or a single CR)
+
+	onHead func(i int) // tests: called with the offset in scan's b of each head accepted
 }
 
 // scan advances over b, which continues the bytes scanned before. It
@@ -70,8 +72,15 @@ func (f *framer) scan(b []byte) (ok int, reason string) {
 				return i, ""
 			}
 			f.scanned = 0
+			if end > f.limit {
+				f.st = stPass
+				return len(b), ""
+			}
 			if reason := f.head(b[i : i+end]); reason != "" {
 				return i, reason
+			}
+			if f.onHead != nil {
+				f.onHead(i)
 			}
 			i += end
 		case stBody, stChunkData:

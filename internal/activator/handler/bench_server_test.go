@@ -1,0 +1,59 @@
+package handler
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/server"
+	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// BenchmarkServedRequest measures one keep-alive GET through the data
+// server (the connection guard included), the handler and the proxy to a
+// loopback backend; allocations include the client's and the server's.
+func BenchmarkServedRequest(b *testing.B) {
+	be := benchBackend(b)
+	key := types.NamespacedName{Namespace: "ns", Name: "hello-1"}
+	holder := &routing.Holder{}
+	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "hello", LatestReadyRevision: "hello-1"}}})
+	holder.Store(tbl)
+	th := throttler.New(throttler.Config{})
+	defer th.Close()
+	th.UpsertRevision(key, throttler.RevisionConfig{})
+	th.SetEndpoints(key, []throttler.Endpoint{{Address: be.Listener.Addr().String(), Ready: true}})
+	p := proxy.New(proxy.Config{})
+	defer p.CloseIdleConnections()
+	h := New(Config{Table: holder, Throttler: th, Proxy: p, Stats: stats.New(stats.Config{})})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	aln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, server.Config{Handler: h, Listener: ln, AdminListener: aln}) }()
+	defer func() { cancel(); <-done }()
+	tr := &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/path?q=1", nil)
+	req.Host = "hello.ns.example.com"
+	req.Header.Set("User-Agent", "bench")
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatalf("status %d", res.StatusCode)
+		}
+	}
+}

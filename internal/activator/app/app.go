@@ -104,6 +104,14 @@ func peerAddrs(sys *kube.SystemWatcher, port string) func() []string {
 	}
 }
 
+// trustedProxies returns wake-config's trusted-proxies, kept current.
+func trustedProxies(store *config.Store) *ingress.TrustedProxies {
+	t := &ingress.TrustedProxies{}
+	store.Subscribe(func(c *config.Config) { t.Set(c.Activator.TrustedProxies) })
+	t.Set(store.Load().Activator.TrustedProxies)
+	return t
+}
+
 // Run runs the activator until ctx ends, then drains.
 func Run(ctx context.Context, o Options) error {
 	store := config.NewStore()
@@ -146,9 +154,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	table := &routing.Holder{}
-	trusted := &ingress.TrustedProxies{}
-	store.Subscribe(func(c *config.Config) { trusted.Set(c.Activator.TrustedProxies) }) // runtime updates
-	trusted.Set(store.Load().Activator.TrustedProxies)
+	trusted := trustedProxies(store)
 	trust := func(ra string) bool { return trusted.Contains(ra) || h.FromPeer(ra) }
 	h = handler.New(handler.Config{
 		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),

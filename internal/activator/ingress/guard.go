@@ -47,6 +47,9 @@ func (l *listener) Accept() (net.Conn, error) {
 	return &conn{Conn: c, l: l, p: framer{limit: l.limit}}, nil
 }
 
+// maxPooled is the largest buffer kept for reuse.
+const maxPooled = 16 << 10
+
 // bufPool recycles the buffers of heads that arrived in pieces.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -121,8 +124,10 @@ func (c *conn) hold(b []byte) {
 // release returns buf to the pool once it holds nothing.
 func (c *conn) release() {
 	if c.r == len(*c.buf) {
-		*c.buf = (*c.buf)[:0]
-		bufPool.Put(c.buf)
+		if cap(*c.buf) <= maxPooled {
+			*c.buf = (*c.buf)[:0]
+			bufPool.Put(c.buf)
+		}
 		c.buf, c.r, c.c = nil, 0, 0
 	}
 }
@@ -134,8 +139,8 @@ func (c *conn) fill() error {
 		n := copy(b, b[c.r:])
 		b, c.c, c.r = b[:n], c.c-c.r, 0
 	}
-	if len(b) == cap(b) {
-		nb := make([]byte, len(b), min(2*cap(b), c.l.limit+4096))
+	if len(b) == cap(b) { // the framer passes a head on before it exceeds limit
+		nb := make([]byte, len(b), 2*cap(b))
 		copy(nb, b)
 		b = nb
 	}

@@ -177,3 +177,15 @@ func (c *conn) CloseWrite() error {
 	}
 	return c.Conn.Close()
 }
+
+// ReadFrom lets writes use the underlying connection's fast path (sendfile,
+// splice); the guard inspects only what is read.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{c.Conn}, r)
+}
+
+// writerOnly hides a writer's ReadFrom, so that io.Copy does not recurse.
+type writerOnly struct{ io.Writer }

@@ -4,7 +4,11 @@
 //     only: HTTP/1.1 and HTTP/2 cleartext with prior knowledge (h2c, as gRPC
 //     clients speak it), hardened with ReadHeaderTimeout (a client that
 //     does not finish its headers in time is disconnected), IdleTimeout and
-//     MaxHeaderBytes (the Go server answers 431 above it).
+//     MaxHeaderBytes (the Go server answers 431 above it). Its listener is
+//     wrapped by ingress.Listen, which refuses ambiguous HTTP/1.x request
+//     heads with 400 and a closed connection before net/http parses them,
+//     and its handler by ingress.CloseIfUpgrade; "OPTIONS *" goes to the
+//     handler (DisableGeneralOptionsHandler).
 //   - The admin listener (Config.AdminAddr, default ":9090") serves
 //     /healthz (200 while the process runs), /readyz (200 when ready, 503
 //     before the first routing table and while draining) and /metrics.

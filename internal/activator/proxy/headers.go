@@ -89,12 +89,31 @@ func removeHopHeaders(h http.Header) (upgrade string) {
 
 // removeInternal deletes Wake's own headers in every spelling: any case,
 // and "_" for "-" (net/http keeps "Wake_internal_x" as a key of its own).
+// It also deletes "_" spellings of framing and hop-by-hop headers
+// ("Transfer_Encoding"), which a server behind may take for the real ones.
 func removeInternal(h http.Header) {
 	for k := range h {
-		if isInternal(k) {
+		if isInternal(k) || strings.IndexByte(k, '_') >= 0 && isFramingAlias(k) {
 			delete(h, k)
 		}
 	}
+}
+
+// framingNames are header names that frame or route a message, lower case.
+var framingNames = [...]string{
+	"content-length", "transfer-encoding", "host", "connection", "proxy-connection",
+	"keep-alive", "te", "trailer", "upgrade",
+}
+
+// isFramingAlias reports whether name is one of framingNames spelled with
+// "_" for "-".
+func isFramingAlias(name string) bool {
+	for _, f := range framingNames {
+		if foldSep(name, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // isInternal reports whether name is InternalHeaderPrefix (or

@@ -86,6 +86,42 @@ func TestForwardingHeaders(t *testing.T) {
 	}
 }
 
+// TestFramingAliasesDropped: "_" spellings of framing headers reach neither
+// the pod nor the client.
+func TestFramingAliasesDropped(t *testing.T) {
+	var got http.Header
+	be := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Header()["Content_Length"] = []string{"0"}
+		w.Header()["Transfer_encoding"] = []string{"chunked"}
+	})
+	f := newFront(t, Config{}, addr(be))
+	req, _ := http.NewRequest("GET", f.URL+"/", nil)
+	for _, k := range []string{"Transfer_Encoding", "Content_length", "HOST_", "Host_X", "Connection_"} {
+		req.Header[k] = []string{"x"}
+	}
+	req.Header["Transfer_encoding"] = []string{"chunked"}
+	req.Header["Content_Length"] = []string{"5"}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	for k := range got {
+		if strings.Contains(k, "_") && isFramingAlias(k) {
+			t.Errorf("pod got %s", k)
+		}
+	}
+	if _, ok := got["Host_x"]; !ok {
+		t.Errorf("pod did not get Host_x, which names no framing header: %v", got)
+	}
+	for k := range res.Header {
+		if strings.Contains(k, "_") && isFramingAlias(k) {
+			t.Errorf("client got %s", k)
+		}
+	}
+}
+
 func TestIsInternal(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Wake-Internal-Forwarded": true, "wake_internal_forwarded": true, "WAKE-INTERNAL_X": true, "Wake-Internal": true,

@@ -38,26 +38,30 @@ func TestForwardedHeaderOnlyFromPeers(t *testing.T) {
 	}
 }
 
-// TestH2CInvalidHost: a non-ASCII :authority over h2c (prior knowledge) is
-// refused with 400 like a non-ASCII Host over HTTP/1.1.
-func TestH2CInvalidHost(t *testing.T) {
-	e, fn, _, _ := ingressEnv(t)
+// TestH2CStrictParsing: over h2c (prior knowledge) a non-ASCII or
+// otherwise invalid :authority is refused with 400, as a Host over
+// HTTP/1.1, and dot-segments are removed before matching.
+func TestH2CStrictParsing(t *testing.T) {
+	e, fn, _, pub := ingressEnv(t)
 	for _, tc := range []struct {
-		authority string
-		want      byte // HPACK static-table index of the :status answered
+		authority, path string
+		want            byte // HPACK static-table index of the :status answered
 	}{
-		{"fn.test", 0x88},        // 200
-		{"f\xc3\xa9.test", 0x8c}, // 400
-		{"fn.test/../x", 0x8c},   // 400
+		{"fn.test", "/", 0x88},             // 200
+		{"f\xc3\xa9.test", "/", 0x8c},      // 400
+		{"fn.test/../x", "/", 0x8c},        // 400
+		{"pub.test", "/public/x", 0x88},    // 200
+		{"pub.test", "/public/../x", 0x8d}, // 404
+		{"pub.test", "/public/%2F", 0x8c},  // 400
 	} {
-		t.Run(tc.authority, func(t *testing.T) {
-			before := len(fn.requests())
-			status := h2cGet(t, e.addr, tc.authority, "/")
+		t.Run(tc.authority+tc.path, func(t *testing.T) {
+			before := len(fn.requests()) + len(pub.requests())
+			status := h2cGet(t, e.addr, tc.authority, tc.path)
 			if status != tc.want {
 				t.Errorf(":status field %#x, want %#x", status, tc.want)
 			}
-			if tc.want != 0x88 && len(fn.requests()) != before {
-				t.Errorf("the pod got the request")
+			if tc.want != 0x88 && len(fn.requests())+len(pub.requests()) != before {
+				t.Errorf("a pod got the request")
 			}
 		})
 	}

@@ -1,0 +1,52 @@
+package clientgone
+
+import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
+)
+
+// ErrClientGone is the cause of the context Hold returns once the client's
+// connection has been closed or reset.
+var ErrClientGone = errors.New("client connection closed while the request waited")
+
+type connKey struct{}
+
+// WithConn returns ctx carrying c, the client connection; use it as
+// http.Server.ConnContext.
+func WithConn(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// connFrom returns the connection WithConn stored in ctx, or nil.
+func connFrom(ctx context.Context) net.Conn {
+	c, _ := ctx.Value(connKey{}).(net.Conn)
+	return c
+}
+
+// netConner is implemented by connection wrappers that expose the
+// connection they wrap (as *tls.Conn does).
+type netConner interface {
+	NetConn() net.Conn
+}
+
+// rawConn returns the socket under c, unwrapping wrappers that implement
+// syscall.Conn or NetConn, or nil if there is none.
+func rawConn(c net.Conn) syscall.RawConn {
+	for range 8 { // wrappers nest a few deep at most
+		if sc, ok := c.(syscall.Conn); ok {
+			rc, err := sc.SyscallConn()
+			if err != nil {
+				return nil
+			}
+			return rc
+		}
+		u, ok := c.(netConner)
+		if !ok {
+			return nil
+		}
+		c = u.NetConn()
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package handler
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/testutil"
+)
+
+// promptly is how soon a queued request must leave once its client has
+// gone; the revisions below time out after 30 s.
+const promptly = 2 * time.Second
+
+// within polls cond every millisecond and fails the test if it does not
+// hold within d.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// statsConcurrency returns the concurrency the stats reporter would report
+// for key over the next second: it cuts the current period, then reports
+// one second later, so the result is exactly the requests it counts now.
+func (e *env) statsConcurrency(key types.NamespacedName) float64 {
+	now := time.Now()
+	e.st.Report(now)
+	for _, s := range e.st.Report(now.Add(time.Second)).Stats {
+		if s.Namespace == key.Namespace && s.Revision == key.Name {
+			return s.AverageConcurrency
+		}
+	}
+	return 0
+}
+
+// TestAbandonedQueuedRequestsLeave: requests held for a cold start whose
+// clients vanish (closing or resetting the connection) leave the queue
+// and stop counting as demand at once, whether or not a request body is
+// still unread; not only when the revision's timeout passes.
+func TestAbandonedQueuedRequestsLeave(t *testing.T) {
+	tests := []struct {
+		name  string
+		head  string // sent before the client vanishes
+		reset bool   // RST instead of FIN
+	}{
+		{"bodyless GET, FIN", "GET / HTTP/1.1\r\nHost: cold.test\r\n\r\n", false},
+		{"upload, part of the body sent, FIN", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 1000), false},
+		{"upload, part of the body sent, RST", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 1000), true},
+		{"upload, headers only, FIN", "PUT /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 5\r\n\r\n", false},
+		{"upload, whole body sent, FIN", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 5\r\n\r\nhello", false},
+		{"chunked upload, one chunk, RST", "POST /up HTTP/1.1\r\nHost: cold.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			key := e.revision("cold", 0, 0, 30)
+			const n = 20
+			conns := make([]*net.TCPConn, n)
+			for i := range conns {
+				c, err := net.Dial("tcp", e.addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c.(*net.TCPConn)
+				if _, err := io.WriteString(c, tc.head); err != nil {
+					t.Fatal(err)
+				}
+			}
+			testutil.Eventually(t, "all requests queued", func() bool { return e.queued(key) == n })
+			if got := e.statsConcurrency(key); got != n {
+				t.Fatalf("stats concurrency while queued = %v, want %d", got, n)
+			}
+			for _, c := range conns {
+				if tc.reset {
+					_ = c.SetLinger(0)
+				}
+				_ = c.Close()
+			}
+			within(t, promptly, "abandoned requests leave the queue", func() bool { return e.queued(key) == 0 })
+			within(t, promptly, "abandoned requests recorded as 499", func() bool {
+				return e.metric("wake_activator_requests_total", "ns", "cold", "499") == n
+			})
+			if got := e.statsConcurrency(key); got != 0 {
+				t.Errorf("stats concurrency after the clients left = %v, want 0", got)
+			}
+		})
+	}
+}
+
+// TestLiveQueuedUploadStays: the watch for vanished clients does not end
+// the wait of a client that is still there, with its body unread, and the
+// pod gets the whole body once it is up.
+func TestLiveQueuedUploadStays(t *testing.T) {
+	e := newEnv(t)
+	be := okBackend(t)
+	key := e.revision("cold", 0, 0, 30)
+	res := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+e.addr+"/up", strings.NewReader(strings.Repeat("y", 200000)))
+		req.Host = "cold.test"
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			res <- 0
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		_ = r.Body.Close()
+		res <- r.StatusCode
+	}()
+	testutil.Eventually(t, "upload queued", func() bool { return e.queued(key) == 1 })
+	time.Sleep(300 * time.Millisecond) // longer than any watch period: must still be queued
+	if q := e.queued(key); q != 1 {
+		t.Fatalf("live upload left the queue: queued = %d", q)
+	}
+	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
+	if code := <-res; code != 200 {
+		t.Fatalf("live upload answered %d, want 200", code)
+	}
+}
+
+// TestH2CStreamResetLeavesQueue: an h2c request with an unread body whose
+// client cancels it (RST_STREAM on a connection that stays open) leaves
+// the queue and the stats at once.
+func TestH2CStreamResetLeavesQueue(t *testing.T) {
+	e := newEnv(t)
+	key := e.revision("cold", 0, 0, 30)
+	h2c := &http.Transport{Protocols: new(http.Protocols)}
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	defer h2c.CloseIdleConnections()
+	const n = 5
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, n)
+	for range n {
+		pr, pw := io.Pipe()
+		go func() { _, _ = pw.Write([]byte(strings.Repeat("z", 1000))) }() // part of a body, never finished
+		req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+e.addr+"/up", pr)
+		req.Host = "cold.test"
+		go func() {
+			r, err := (&http.Client{Transport: h2c}).Do(req)
+			if err == nil {
+				_ = r.Body.Close()
+			}
+			errc <- err
+		}()
+	}
+	testutil.Eventually(t, "h2c uploads queued", func() bool { return e.queued(key) == n })
+	// A request on the same connection that is not canceled keeps waiting.
+	lctx, lcancel := context.WithCancel(context.Background())
+	defer lcancel()
+	lreq, _ := http.NewRequestWithContext(lctx, "GET", "http://"+e.addr+"/", nil)
+	lreq.Host = "cold.test"
+	go func() {
+		r, err := (&http.Client{Transport: h2c}).Do(lreq)
+		if err == nil {
+			_ = r.Body.Close()
+		}
+	}()
+	testutil.Eventually(t, "live h2c request queued", func() bool { return e.queued(key) == n+1 })
+	cancel()
+	for range n {
+		if err := <-errc; err == nil {
+			t.Fatal("canceled h2c request succeeded")
+		}
+	}
+	within(t, promptly, "reset streams leave the queue", func() bool { return e.queued(key) == 1 })
+	if got := e.statsConcurrency(key); got != 1 {
+		t.Errorf("stats concurrency after the resets = %v, want 1 (the live request)", got)
+	}
+}

@@ -59,11 +59,13 @@ const (
 // has no share for waits or is handed back for forwarding.
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
-// queue is full (returned at once); ErrTimeout wrapped with
+// queue is full and ErrHeldLimit when all queues together hold
+// Config.MaxHeld requests (both returned at once); ErrTimeout wrapped with
 // context.DeadlineExceeded when ctx's deadline passed while waiting;
-// context.Canceled (wrapped) when the client left; ErrRevisionRemoved when the
-// revision was deleted while waiting; *NoShareError with mode Forward.
-// Otherwise Try returns fn's error.
+// context.Canceled (wrapped, with the context's cause if it has another,
+// such as the cause Config.OnWait's context ends with) when the client
+// left; ErrRevisionRemoved when the revision was deleted while waiting;
+// *NoShareError with mode Forward. Otherwise Try returns fn's error.
 //
 // If fn's error wraps ErrDialFailed and another pod has capacity for this
 // activator, Try waits (first in line, within the same ctx) for a slot on a
@@ -135,6 +137,12 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 		r.mu.Unlock()
 		return nil, fmt.Errorf("revision %s: %w (%d waiting)", r.key, ErrQueueFull, depth)
 	}
+	// Released by wait. A retry was admitted already: it is not refused.
+	if held := r.t.held.Add(1); excl == nil && held > int64(r.t.cfg.MaxHeld) {
+		r.t.held.Add(-1)
+		r.mu.Unlock()
+		return nil, fmt.Errorf("revision %s: %w (%d in all queues)", r.key, ErrHeldLimit, r.t.cfg.MaxHeld)
+	}
 	w := getWaiter()
 	w.excl = excl
 	w.forward = forward
@@ -155,6 +163,11 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 	if poke && r.t.cfg.OnColdStart != nil {
 		go r.t.cfg.OnColdStart(r.key)
 	}
+	if onWait := r.t.cfg.OnWait; onWait != nil {
+		wctx, done := onWait(ctx)
+		defer done()
+		return r.wait(wctx, w, out)
+	}
 	return r.wait(ctx, w, out)
 }
 
@@ -162,6 +175,7 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 // leaving on ctx leaves the queue at once; if it was given a pod in the
 // meantime, the slot goes back to the next waiter.
 func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, error) {
+	defer r.t.held.Add(-1)
 	defer putWaiter(w)
 	out.ColdStart = out.ColdStart || w.cold
 	select {
@@ -199,6 +213,9 @@ func (r *revision) waitError(ctx context.Context) error {
 	err := ctx.Err()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("revision %s: %w: %w", r.key, ErrTimeout, err)
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("revision %s: waiting for capacity: %w: %w", r.key, err, cause)
 	}
 	return fmt.Errorf("revision %s: waiting for capacity: %w", r.key, err)
 }

@@ -180,3 +180,71 @@ func TestH2CStreamResetLeavesQueue(t *testing.T) {
 		t.Errorf("stats concurrency after the resets = %v, want 1 (the live request)", got)
 	}
 }
+
+// refused returns wake_activator_refused_total for reason.
+func (e *env) refused(reason string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "wake_activator_refused_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "reason" && lp.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// TestActivatorLimits: beyond the activator's caps on requests held across
+// all revisions and on open connections, and beyond a revision's queue
+// depth, clients get 503 with Retry-After, counted by reason.
+func TestActivatorLimits(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   envOptions
+		depth  int
+		reason string
+	}{
+		{"held requests across revisions", envOptions{maxHeld: 2}, 0, "held_requests"},
+		{"open connections", envOptions{maxConnections: 2}, 0, "connections"},
+		{"revision queue depth", envOptions{}, 2, "queue_full"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, tc.opts)
+			a := e.revision("a", 0, tc.depth, 30)
+			b := e.revision("b", 0, tc.depth, 30)
+			// Two uploads held, one per revision (or both on a).
+			second := "b.test"
+			if tc.depth > 0 {
+				second = "a.test"
+			}
+			for _, host := range []string{"a.test", second} {
+				c, err := net.Dial("tcp", e.addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer func() { _ = c.Close() }()
+				if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: "+host+"\r\nContent-Length: 10\r\n\r\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			testutil.Eventually(t, "two requests held", func() bool { return e.queued(a)+e.queued(b) == 2 })
+			code, h, _, err := e.do(context.Background(), "GET", "a.test", "/")
+			if err != nil || code != 503 || h.Get("Retry-After") != "1" {
+				t.Fatalf("over the limit: %d Retry-After %q err %v; want 503 and 1", code, h.Get("Retry-After"), err)
+			}
+			if n := e.refused(tc.reason); n != 1 {
+				t.Errorf("refused{reason=%q} = %v, want 1", tc.reason, n)
+			}
+		})
+	}
+}

@@ -44,11 +44,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 		return code, false
 	}
 	switch {
-	case errors.Is(err, throttler.ErrQueueFull), errors.Is(err, throttler.ErrRevisionNotFound),
-		errors.Is(err, throttler.ErrRevisionRemoved):
+	case errors.Is(err, throttler.ErrQueueFull), errors.Is(err, throttler.ErrHeldLimit),
+		errors.Is(err, throttler.ErrRevisionNotFound), errors.Is(err, throttler.ErrRevisionRemoved):
 		code = http.StatusServiceUnavailable
 		w.Header()["Retry-After"] = h.retryAfter
-	case r.Context().Err() != nil:
+		h.countRefused(err)
+	case r.Context().Err() != nil, errors.Is(err, context.Canceled): // the client left (clientgone)
 		return statusClientClosed, false
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, throttler.ErrTimeout):
 		code = http.StatusGatewayTimeout

@@ -8,6 +8,8 @@ package config
 import (
 	"time"
 
+	"github.com/wakefn/wake/internal/activator/server"
+	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
 
@@ -66,6 +68,12 @@ type Activator struct {
 	// DrainTimeout is how long an activator keeps serving in-flight and
 	// queued requests after SIGTERM.
 	DrainTimeout time.Duration
+	// MaxConnections caps the open client connections of one activator;
+	// beyond it a new connection is answered 503 and closed.
+	MaxConnections int
+	// MaxHeldRequests caps the requests one activator holds waiting, in
+	// all revisions' queues together; beyond it the activator answers 503.
+	MaxHeldRequests int
 }
 
 // Default returns the configuration used for every key wake-config lacks.
@@ -87,6 +95,9 @@ func Default() *Config {
 			QueueDepth:   10000,
 			ProbePeriod:  25 * time.Millisecond,
 			DrainTimeout: 30 * time.Second,
+			// Sized for an activator with 1 GiB of memory.
+			MaxConnections:  server.DefaultMaxConnections,
+			MaxHeldRequests: throttler.DefaultMaxHeld,
 		},
 	}
 }

@@ -52,6 +52,14 @@ type limitListener struct {
 	full     atomic.Bool // the cap was reached and not yet logged as left
 }
 
+// LimitListener wraps ln with the cap cfg.MaxConnections (or its
+// default) on open connections, as Run does for the data port. Use it
+// when serving a NewDataServer on a listener of one's own.
+func LimitListener(ln net.Listener, cfg Config) net.Listener {
+	cfg = cfg.withDefaults()
+	return newLimitListener(ln, cfg.MaxConnections, cfg.OnConnRefused, cfg.Logger)
+}
+
 // newLimitListener wraps ln with a cap of max open connections.
 func newLimitListener(ln net.Listener, max int, onRefused func(), log logr.Logger) *limitListener {
 	return &limitListener{Listener: ln, max: int64(max), onRefused: onRefused, log: log}

@@ -248,3 +248,32 @@ func TestActivatorLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestHalfClosedQueuedUpload: a client that half-closes its connection
+// while its upload waits counts as gone, as net/http treats such a client
+// once a body is read: the request leaves the queue and the connection is
+// closed with no answer (not an empty 200 from net/http).
+func TestHalfClosedQueuedUpload(t *testing.T) {
+	e := newEnv(t)
+	key := e.revision("cold", 0, 0, 30)
+	c, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	if _, err := io.WriteString(c, "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100\r\n\r\nabc"); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "upload queued", func() bool { return e.queued(key) == 1 })
+	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(promptly))
+	b, err := io.ReadAll(c)
+	if err != nil || len(b) != 0 {
+		t.Fatalf("half-closed client got %q, %v; want the connection closed with no answer", b, err)
+	}
+	if q := e.queued(key); q != 0 {
+		t.Errorf("queued = %d, want 0", q)
+	}
+}

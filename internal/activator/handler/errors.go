@@ -49,8 +49,13 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 		code = http.StatusServiceUnavailable
 		w.Header()["Retry-After"] = h.retryAfter
 		h.countRefused(err)
-	case r.Context().Err() != nil, errors.Is(err, context.Canceled): // the client left (clientgone)
+	case r.Context().Err() != nil:
 		return statusClientClosed, false
+	case errors.Is(err, context.Canceled):
+		// clientgone ended the wait: the client closed or reset the
+		// connection, which net/http has not noticed (the body is unread).
+		// Close it rather than let net/http answer an empty 200 on it.
+		return statusClientClosed, true
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, throttler.ErrTimeout):
 		code = http.StatusGatewayTimeout
 	case errors.Is(err, throttler.ErrDialFailed):

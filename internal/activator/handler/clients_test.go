@@ -51,23 +51,29 @@ func (e *env) statsConcurrency(key types.NamespacedName) float64 {
 // and stop counting as demand at once, whether or not a request body is
 // still unread; not only when the revision's timeout passes.
 func TestAbandonedQueuedRequestsLeave(t *testing.T) {
+	upload := "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 1000000\r\n\r\n" + strings.Repeat("u", 64<<10)
 	tests := []struct {
 		name  string
 		head  string // sent before the client vanishes
 		reset bool   // RST instead of FIN
+		n     int    // clients; default 20
 	}{
-		{"bodyless GET, FIN", "GET / HTTP/1.1\r\nHost: cold.test\r\n\r\n", false},
-		{"upload, part of the body sent, FIN", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 1000), false},
-		{"upload, part of the body sent, RST", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 1000), true},
-		{"upload, headers only, FIN", "PUT /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 5\r\n\r\n", false},
-		{"upload, whole body sent, FIN", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 5\r\n\r\nhello", false},
-		{"chunked upload, one chunk, RST", "POST /up HTTP/1.1\r\nHost: cold.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", true},
+		{"the issue's attack: 500 uploads of 64 KiB out of 1 MB, abandoned", upload, false, 500},
+		{"bodyless GET, FIN", "GET / HTTP/1.1\r\nHost: cold.test\r\n\r\n", false, 0},
+		{"upload, part of the body sent, FIN", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 1000), false, 0},
+		{"upload, part of the body sent, RST", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 1000), true, 0},
+		{"upload, headers only, FIN", "PUT /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 5\r\n\r\n", false, 0},
+		{"upload, whole body sent, FIN", "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 5\r\n\r\nhello", false, 0},
+		{"chunked upload, one chunk, RST", "POST /up HTTP/1.1\r\nHost: cold.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			key := e.revision("cold", 0, 0, 30)
-			const n = 20
+			n := tc.n
+			if n == 0 {
+				n = 20
+			}
 			conns := make([]*net.TCPConn, n)
 			for i := range conns {
 				c, err := net.Dial("tcp", e.addr)
@@ -80,7 +86,7 @@ func TestAbandonedQueuedRequestsLeave(t *testing.T) {
 				}
 			}
 			testutil.Eventually(t, "all requests queued", func() bool { return e.queued(key) == n })
-			if got := e.statsConcurrency(key); got != n {
+			if got := e.statsConcurrency(key); got != float64(n) {
 				t.Fatalf("stats concurrency while queued = %v, want %d", got, n)
 			}
 			for _, c := range conns {
@@ -89,9 +95,11 @@ func TestAbandonedQueuedRequestsLeave(t *testing.T) {
 				}
 				_ = c.Close()
 			}
+			left := time.Now()
 			within(t, promptly, "abandoned requests leave the queue", func() bool { return e.queued(key) == 0 })
+			t.Logf("%d abandoned requests left the queue %v after their clients closed", n, time.Since(left))
 			within(t, promptly, "abandoned requests recorded as 499", func() bool {
-				return e.metric("wake_activator_requests_total", "ns", "cold", "499") == n
+				return e.metric("wake_activator_requests_total", "ns", "cold", "499") == float64(n)
 			})
 			if got := e.statsConcurrency(key); got != 0 {
 				t.Errorf("stats concurrency after the clients left = %v, want 0", got)

@@ -60,9 +60,9 @@ func LimitListener(ln net.Listener, cfg Config) net.Listener {
 	return newLimitListener(ln, cfg.MaxConnections, cfg.OnConnRefused, cfg.Logger)
 }
 
-// newLimitListener wraps ln with a cap of max open connections.
-func newLimitListener(ln net.Listener, max int, onRefused func(), log logr.Logger) *limitListener {
-	return &limitListener{Listener: ln, max: int64(max), onRefused: onRefused, log: log}
+// newLimitListener wraps ln with a cap of limit open connections.
+func newLimitListener(ln net.Listener, limit int, onRefused func(), log logr.Logger) *limitListener {
+	return &limitListener{Listener: ln, max: int64(limit), onRefused: onRefused, log: log}
 }
 
 // Accept returns the next connection under the cap, answering and closing
@@ -71,7 +71,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			return nil, err //nolint:wrapcheck // http.Server inspects the listener's own errors
+			return nil, err
 		}
 		if l.open.Add(1) <= l.max {
 			return &limitedConn{Conn: c, l: l}, nil
@@ -130,7 +130,7 @@ func (c *limitedConn) Close() error {
 	if c.done.CompareAndSwap(false, true) {
 		c.l.closed()
 	}
-	return err //nolint:wrapcheck // a net.Conn's error, as callers expect it
+	return err
 }
 
 // NetConn returns the wrapped connection.
@@ -139,7 +139,7 @@ func (c *limitedConn) NetConn() net.Conn { return c.Conn }
 // CloseWrite shuts down the writing side, if the wrapped connection can.
 func (c *limitedConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite() //nolint:wrapcheck // a net.Conn's error
+		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
 }
@@ -148,7 +148,7 @@ func (c *limitedConn) CloseWrite() error {
 // ReadFrom (splice, sendfile).
 func (c *limitedConn) ReadFrom(r io.Reader) (int64, error) {
 	if rf, ok := c.Conn.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r) //nolint:wrapcheck // a net.Conn's error
+		return rf.ReadFrom(r)
 	}
-	return io.Copy(struct{ io.Writer }{c.Conn}, r) //nolint:wrapcheck // a net.Conn's error
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }

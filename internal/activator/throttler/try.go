@@ -163,20 +163,21 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 	if poke && r.t.cfg.OnColdStart != nil {
 		go r.t.cfg.OnColdStart(r.key)
 	}
-	if onWait := r.t.cfg.OnWait; onWait != nil {
-		wctx, done := onWait(ctx)
-		defer done()
-		return r.wait(wctx, w, out)
-	}
 	return r.wait(ctx, w, out)
 }
 
-// wait blocks until w is given a pod or an error, or ctx is done. A waiter
-// leaving on ctx leaves the queue at once; if it was given a pod in the
-// meantime, the slot goes back to the next waiter.
+// wait blocks until w is given a pod or an error, or ctx (or the context
+// Config.OnWait derives from it) is done. A waiter leaving on ctx leaves
+// the queue at once; if it was given a pod in the meantime, the slot goes
+// back to the next waiter.
 func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, error) {
 	defer r.t.held.Add(-1)
 	defer putWaiter(w)
+	if onWait := r.t.cfg.OnWait; onWait != nil {
+		var done func()
+		ctx, done = onWait(ctx)
+		defer done()
+	}
 	out.ColdStart = out.ColdStart || w.cold
 	select {
 	case <-w.ch:

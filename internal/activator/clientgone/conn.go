@@ -2,14 +2,9 @@ package clientgone
 
 import (
 	"context"
-	"errors"
 	"net"
 	"syscall"
 )
-
-// ErrClientGone is the cause of the context Hold returns once the client's
-// connection has been closed or reset.
-var ErrClientGone = errors.New("client connection closed while the request waited")
 
 type connKey struct{}
 

@@ -30,24 +30,39 @@ type poller interface {
 // Config configures a Watcher.
 type Config struct {
 	// OnGone, if set, is called with the number of waiting requests
-	// canceled each time a client is found gone (for metrics).
+	// canceled each time a client is found gone (for metrics). It must
+	// not call the Watcher.
 	OnGone func(n int)
 	// Logger receives a line at V(1) for each client found gone.
 	Logger logr.Logger
 }
 
 // Watcher ends the waits of requests whose client connection closed. It is
-// safe for concurrent use. The zero value and nil watch nothing.
+// safe for concurrent use. A nil Watcher watches nothing.
+//
+// Hold runs on the waiting request's goroutine, whose stack is kept small
+// while it waits (see throttler.Try): it only records the connection.
+// Registering and unregistering sockets (system calls, whose deep call
+// chain would grow that stack for the whole wait) is done in order by a
+// goroutine of the Watcher's own.
 type Watcher struct {
 	cfg  Config
 	p    poller
-	done chan struct{} // closed when run returns
+	done chan struct{} // closed when both goroutines have returned
+	kick chan struct{} // wakes the registering goroutine; buffered (1)
 
 	mu     sync.Mutex
 	closed bool
 	conns  map[net.Conn]*watched
 	byID   map[uint64]*watched
 	nextID uint64
+	ops    []op // registrations to make, in order
+}
+
+// op is a registration change for the registering goroutine.
+type op struct {
+	wc  *watched
+	add bool // false: delete
 }
 
 // watched is one connection some request is waiting on.
@@ -55,39 +70,91 @@ type watched struct {
 	conn       net.Conn
 	rc         syscall.RawConn
 	id         uint64
-	registered bool // added to the poller; del it when the last hold ends
+	registered bool // added to the poller, until deleted
 	gone       bool
 	holds      []*hold
 }
 
 // hold is one request's wait.
 type hold struct {
-	cancel context.CancelCauseFunc
+	gone chan struct{} // closed when the client is found gone
 }
 
 // New starts a Watcher and its goroutine; Close stops them. On systems
 // without the needed support it returns a Watcher that watches nothing.
 func New(cfg Config) (*Watcher, error) {
-	w := &Watcher{cfg: cfg, conns: map[net.Conn]*watched{}, byID: map[uint64]*watched{}, done: make(chan struct{})}
 	p, err := newPoller()
 	if err != nil {
 		return nil, fmt.Errorf("client watcher: %w", err)
 	}
-	w.p = p
 	if p == nil {
-		close(w.done)
-		return w, nil
+		return nil, nil
 	}
-	go func() {
-		defer close(w.done)
-		p.run(w.gone)
-	}()
+	w := &Watcher{cfg: cfg, p: p, conns: map[net.Conn]*watched{}, byID: map[uint64]*watched{},
+		done: make(chan struct{}), kick: make(chan struct{}, 1)}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); p.run(w.gone) }()
+	go func() { defer wg.Done(); w.register() }()
+	go func() { wg.Wait(); close(w.done) }()
 	return w, nil
+}
+
+// register makes the queued registration changes until Close.
+func (w *Watcher) register() {
+	for range w.kick {
+		w.mu.Lock()
+		ops := w.ops
+		w.ops = nil
+		closed := w.closed
+		w.mu.Unlock()
+		for _, o := range ops {
+			w.apply(o)
+		}
+		if closed {
+			return
+		}
+	}
+}
+
+// apply makes one registration change. Adding a connection that is closed
+// already ends its waits: nobody is there to answer.
+func (w *Watcher) apply(o op) {
+	wc := o.wc
+	if !o.add {
+		w.mu.Lock()
+		reg := wc.registered
+		wc.registered = false
+		w.mu.Unlock()
+		if reg {
+			w.p.del(wc.rc)
+		}
+		return
+	}
+	err := w.p.add(wc.rc, wc.id)
+	w.mu.Lock()
+	if err == nil {
+		wc.registered = true
+		w.mu.Unlock()
+		return
+	}
+	w.mu.Unlock()
+	w.gone(wc.id)
+}
+
+// queue records a registration change and wakes the registering
+// goroutine. The caller holds w.mu.
+func (w *Watcher) queue(o op) {
+	w.ops = append(w.ops, o)
+	select {
+	case w.kick <- struct{}{}:
+	default: // already woken; it will see o
+	}
 }
 
 // Close stops watching. Waits held at that time are left as they are.
 func (w *Watcher) Close() error {
-	if w == nil || w.p == nil {
+	if w == nil {
 		return nil
 	}
 	w.mu.Lock()
@@ -97,11 +164,9 @@ func (w *Watcher) Close() error {
 	}
 	w.closed = true
 	for _, wc := range w.byID {
-		if wc.registered {
-			w.p.del(wc.rc)
-			wc.registered = false
-		}
+		w.queue(op{wc: wc})
 	}
+	close(w.kick) // register makes the queued changes, then returns
 	w.mu.Unlock()
 	if err := w.p.stop(); err != nil {
 		return err
@@ -113,49 +178,46 @@ func (w *Watcher) Close() error {
 func nop() {}
 
 // Hold is called when a request starts waiting, with the request's
-// context. It returns the context to wait on, canceled with cause
-// ErrClientGone as soon as the client's connection (stored by WithConn)
-// is closed or reset, and the function to call when the wait ends. A
-// context without a connection, or whose connection exposes no socket, is
-// returned unchanged. Use it as the throttler's Config.OnWait.
-func (w *Watcher) Hold(ctx context.Context) (context.Context, func()) {
-	if w == nil || w.p == nil {
-		return ctx, nop
+// context. It returns a channel closed as soon as the client's connection
+// (stored in ctx by WithConn) is closed or reset, and the function to call
+// when the wait ends. For a context without a connection, or whose
+// connection exposes no socket, the channel is nil (never ready). Use it
+// as the throttler's Config.OnWait. It returns a channel rather than a
+// derived context because it runs on the waiting goroutine: creating a
+// context there grows that goroutine's stack for the whole wait.
+func (w *Watcher) Hold(ctx context.Context) (gone <-chan struct{}, done func()) {
+	if w == nil {
+		return nil, nop
 	}
 	c := connFrom(ctx)
 	if c == nil {
-		return ctx, nop
+		return nil, nop
 	}
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
-		return ctx, nop
+		return nil, nop
 	}
 	wc := w.conns[c]
 	if wc == nil {
 		rc := rawConn(c)
 		if rc == nil {
 			w.mu.Unlock()
-			return ctx, nop
+			return nil, nop
 		}
 		w.nextID++
 		wc = &watched{conn: c, rc: rc, id: w.nextID}
-		if err := w.p.add(rc, wc.id); err != nil {
-			wc.gone = true // closed already: nobody is there to answer
-		} else {
-			wc.registered = true
-		}
 		w.conns[c] = wc
 		w.byID[wc.id] = wc
+		w.queue(op{wc: wc, add: true})
 	}
-	hctx, cancel := context.WithCancelCause(ctx)
-	h := &hold{cancel: cancel}
+	h := &hold{gone: make(chan struct{})}
 	wc.holds = append(wc.holds, h)
 	if wc.gone {
-		cancel(ErrClientGone)
+		close(h.gone)
 	}
 	w.mu.Unlock()
-	return hctx, func() { w.release(wc, h) }
+	return h.gone, func() { w.release(wc, h) }
 }
 
 // release ends h's wait on wc, and stops watching wc's connection when no
@@ -173,13 +235,11 @@ func (w *Watcher) release(wc *watched, h *hold) {
 	if len(wc.holds) == 0 {
 		delete(w.conns, wc.conn)
 		delete(w.byID, wc.id)
-		if wc.registered {
-			w.p.del(wc.rc)
-			wc.registered = false
+		if !w.closed {
+			w.queue(op{wc: wc}) // after its add, if that is still queued
 		}
 	}
 	w.mu.Unlock()
-	h.cancel(nil) // frees the context; a no-op if it was canceled already
 }
 
 // gone cancels the waits on the connection registered as id.
@@ -191,19 +251,16 @@ func (w *Watcher) gone(id uint64) {
 		return
 	}
 	wc.gone = true
-	n := len(wc.holds)
+	if n := len(wc.holds); n > 0 {
+		w.cfg.Logger.V(1).Info("client gone while its requests waited", "remote", addrString(wc.conn.RemoteAddr()), "requests", n)
+		if w.cfg.OnGone != nil {
+			w.cfg.OnGone(n) // counted before the waits end, so before anyone sees them end
+		}
+	}
 	for _, h := range wc.holds {
-		h.cancel(ErrClientGone)
+		close(h.gone)
 	}
-	remote := wc.conn.RemoteAddr()
 	w.mu.Unlock()
-	if n == 0 {
-		return
-	}
-	w.cfg.Logger.V(1).Info("client gone while its requests waited", "remote", addrString(remote), "requests", n)
-	if w.cfg.OnGone != nil {
-		w.cfg.OnGone(n)
-	}
 }
 
 func addrString(a net.Addr) string {

@@ -51,7 +51,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 		h.countRefused(err)
 	case r.Context().Err() != nil:
 		return statusClientClosed, false
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, throttler.ErrClientGone):
 		// clientgone ended the wait: the client closed or reset the
 		// connection, which net/http has not noticed (the body is unread).
 		// Close it rather than let net/http answer an empty 200 on it.

@@ -18,10 +18,12 @@ const (
 	// beyond it a refused connection is closed without an answer.
 	maxRefusing = 64
 	// refuseLinger bounds the time spent answering a refused connection:
+	// waiting for the request's first bytes (an answer sent before them
+	// is an unsolicited response, which clients such as Go's discard),
 	// writing the answer, then reading what the client sent until it
 	// closes, so that closing does not reset the connection (RST) before
 	// the client has read the answer.
-	refuseLinger = 500 * time.Millisecond
+	refuseLinger = time.Second
 	// refuseDrain bounds the bytes read from a refused connection.
 	refuseDrain = 64 << 10
 )
@@ -98,6 +100,10 @@ func (l *limitListener) refuse(c net.Conn) {
 		defer l.refusing.Add(-1)
 		defer func() { _ = c.Close() }()
 		_ = c.SetDeadline(time.Now().Add(refuseLinger))
+		var first [1]byte
+		if _, err := c.Read(first[:]); err != nil {
+			return // the client sent nothing: closing says enough
+		}
 		if _, err := c.Write(refusal); err != nil {
 			return
 		}

@@ -40,11 +40,14 @@ type Config struct {
 	// DefaultMaxHeld.
 	MaxHeld int
 	// OnWait, if set, is called when a request starts waiting in a queue
-	// (never for one that gets a slot at once), with its context. The wait
-	// then ends when the context OnWait returns ends, and the function it
-	// returns is called when the wait is over. The activator ends the
-	// waits of requests whose client has gone this way.
-	OnWait func(ctx context.Context) (context.Context, func())
+	// (never for one that gets a slot at once), with its context. If the
+	// channel it returns is closed, the request leaves the queue and Try
+	// fails with ErrClientGone; the function it returns is called when the
+	// wait is over. The activator ends the waits of requests whose client
+	// has gone this way (clientgone.Watcher.Hold). It runs on the waiting
+	// goroutine, whose stack should stay small (see Try): a channel costs
+	// nothing there, a derived context doubles that stack.
+	OnWait func(ctx context.Context) (gone <-chan struct{}, done func())
 	// ProbePeriod is the interval between probes of a pod that is not ready
 	// in the endpoints; 0 means DefaultProbePeriod.
 	ProbePeriod time.Duration

@@ -54,24 +54,23 @@ func TestMaxHeldAcrossRevisions(t *testing.T) {
 }
 
 // TestOnWait: Config.OnWait is called only for requests that wait; the
-// wait ends when the context it returns ends, with its cause in the
-// error, and the function it returns is called once the wait is over,
-// whichever way it ended.
+// wait ends with ErrClientGone when the channel it returns is closed, and
+// the function it returns is called once the wait is over, whichever way
+// it ended.
 func TestOnWait(t *testing.T) {
-	gone := errors.New("client gone")
 	var (
-		mu      sync.Mutex
-		cancels []context.CancelCauseFunc
-		calls   atomic.Int32
-		ended   atomic.Int32
+		mu    sync.Mutex
+		gones []chan struct{}
+		calls atomic.Int32
+		ended atomic.Int32
 	)
-	th := newTestThrottler(t, Config{OnWait: func(ctx context.Context) (context.Context, func()) {
+	th := newTestThrottler(t, Config{OnWait: func(context.Context) (<-chan struct{}, func()) {
 		calls.Add(1)
-		ctx, cancel := context.WithCancelCause(ctx)
+		ch := make(chan struct{})
 		mu.Lock()
-		cancels = append(cancels, cancel)
+		gones = append(gones, ch)
 		mu.Unlock()
-		return ctx, func() { ended.Add(1) }
+		return ch, func() { ended.Add(1) }
 	}})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, readyEndpoints(1))
@@ -86,11 +85,11 @@ func TestOnWait(t *testing.T) {
 	staying := startHeld(context.Background(), th, testKey)
 	waitQueued(t, th, testKey, 2)
 	mu.Lock()
-	cancels[0](gone)
+	close(gones[0])
 	mu.Unlock()
 	r := leaving.wait(t)
-	if !errors.Is(r.err, context.Canceled) || !errors.Is(r.err, gone) {
-		t.Fatalf("wait ended by OnWait's context: %v, want context.Canceled and its cause", r.err)
+	if !errors.Is(r.err, ErrClientGone) {
+		t.Fatalf("wait ended by OnWait's channel: %v, want ErrClientGone", r.err)
 	}
 	if q := queued(th, testKey); q != 1 {
 		t.Fatalf("queued = %d after one left, want 1", q)

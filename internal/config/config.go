@@ -8,7 +8,6 @@ package config
 import (
 	"time"
 
-	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
@@ -95,8 +94,10 @@ func Default() *Config {
 			QueueDepth:   10000,
 			ProbePeriod:  25 * time.Millisecond,
 			DrainTimeout: 30 * time.Second,
-			// Sized for an activator with 1 GiB of memory.
-			MaxConnections:  server.DefaultMaxConnections,
+			// Sized for an activator with 1 GiB of memory. The connection
+			// cap is server.DefaultMaxConnections; not read from there so
+			// that the server may come to import this package.
+			MaxConnections:  10000,
 			MaxHeldRequests: throttler.DefaultMaxHeld,
 		},
 	}

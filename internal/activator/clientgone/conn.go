@@ -8,15 +8,21 @@ import (
 
 type connKey struct{}
 
+// conn is a client connection as WithConn stores it: one per connection,
+// a comparable map key whatever the connection's type.
+type conn struct {
+	net.Conn
+}
+
 // WithConn returns ctx carrying c, the client connection; use it as
-// http.Server.ConnContext.
+// http.Server.ConnContext, which calls it once per connection.
 func WithConn(ctx context.Context, c net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, c)
+	return context.WithValue(ctx, connKey{}, &conn{c})
 }
 
 // connFrom returns the connection WithConn stored in ctx, or nil.
-func connFrom(ctx context.Context) net.Conn {
-	c, _ := ctx.Value(connKey{}).(net.Conn)
+func connFrom(ctx context.Context) *conn {
+	c, _ := ctx.Value(connKey{}).(*conn)
 	return c
 }
 

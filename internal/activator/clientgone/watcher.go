@@ -53,7 +53,7 @@ type Watcher struct {
 
 	mu     sync.Mutex
 	closed bool
-	conns  map[net.Conn]*watched
+	conns  map[*conn]*watched
 	byID   map[uint64]*watched
 	nextID uint64
 	ops    []op // registrations to make, in order
@@ -67,7 +67,7 @@ type op struct {
 
 // watched is one connection some request is waiting on.
 type watched struct {
-	conn       net.Conn
+	conn       *conn
 	rc         syscall.RawConn
 	id         uint64
 	registered bool // added to the poller, until deleted
@@ -90,7 +90,7 @@ func New(cfg Config) (*Watcher, error) {
 	if p == nil {
 		return nil, nil
 	}
-	w := &Watcher{cfg: cfg, p: p, conns: map[net.Conn]*watched{}, byID: map[uint64]*watched{},
+	w := &Watcher{cfg: cfg, p: p, conns: map[*conn]*watched{}, byID: map[uint64]*watched{},
 		done: make(chan struct{}), kick: make(chan struct{}, 1)}
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -200,7 +200,7 @@ func (w *Watcher) Hold(ctx context.Context) (gone <-chan struct{}, done func()) 
 	}
 	wc := w.conns[c]
 	if wc == nil {
-		rc := rawConn(c)
+		rc := rawConn(c.Conn)
 		if rc == nil {
 			w.mu.Unlock()
 			return nil, nop

@@ -28,6 +28,17 @@ const (
 	refuseDrain = 64 << 10
 )
 
+// h2Refusal is the answer to an HTTP/2 (h2c prior knowledge) connection
+// over the cap: the server preface (an empty SETTINGS frame), then GOAWAY
+// with last stream 0 (no request was processed: the client may retry
+// them all elsewhere), ENHANCE_YOUR_CALM and a debug message.
+var h2Refusal = []byte("\x00\x00\x00\x04\x00\x00\x00\x00\x00" + // SETTINGS
+	"\x00\x00\x1c\x07\x00\x00\x00\x00\x00" + // GOAWAY, 28 bytes
+	"\x00\x00\x00\x00" + "\x00\x00\x00\x0b" + "too many connections")
+
+// h2Preface starts every HTTP/2 prior-knowledge connection.
+const h2Preface = "PRI * HTTP/2.0"
+
 // refusal is the answer to a connection over the cap.
 var refusal = []byte("HTTP/1.1 503 Service Unavailable\r\n" +
 	"Content-Type: text/plain; charset=utf-8\r\n" +
@@ -38,7 +49,8 @@ var refusal = []byte("HTTP/1.1 503 Service Unavailable\r\n" +
 
 // limitListener caps the open connections it has accepted. Over the cap
 // it still accepts a new connection, answers it 503 with Retry-After
-// (HTTP/1.1) and closes it, rather than leaving it unaccepted: a client
+// (HTTP/1.1; an h2c client gets GOAWAY ENHANCE_YOUR_CALM with no stream
+// processed) and closes it, rather than leaving it unaccepted: a client
 // queued in the kernel's backlog cannot tell a busy activator from a dead
 // one and waits for its own timeout, while a 503 tells it at once to retry
 // (behind a Service, likely on another activator). Answering costs a
@@ -100,11 +112,20 @@ func (l *limitListener) refuse(c net.Conn) {
 		defer l.refusing.Add(-1)
 		defer func() { _ = c.Close() }()
 		_ = c.SetDeadline(time.Now().Add(refuseLinger))
-		var first [1]byte
-		if _, err := c.Read(first[:]); err != nil {
+		var first [len(h2Preface)]byte
+		n, err := io.ReadAtLeast(c, first[:], 1)
+		if err != nil {
 			return // the client sent nothing: closing says enough
 		}
-		if _, err := c.Write(refusal); err != nil {
+		if first[0] == h2Preface[0] && n < len(first) { // maybe HTTP/2: read the rest of the preface's start
+			m, _ := io.ReadFull(c, first[n:])
+			n += m
+		}
+		answer := refusal
+		if string(first[:n]) == h2Preface {
+			answer = h2Refusal
+		}
+		if _, err := c.Write(answer); err != nil {
 			return
 		}
 		if cw, ok := c.(interface{ CloseWrite() error }); ok {

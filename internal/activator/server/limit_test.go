@@ -62,6 +62,24 @@ func TestMaxConnections(t *testing.T) {
 		t.Errorf("refusals counted %d, want 1", n)
 	}
 
+	// An h2c client over the cap gets the server preface and GOAWAY.
+	h2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = h2.Close() }()
+	_ = h2.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(h2, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(h2)
+	if len(got) < 9+17 || got[3] != 0x4 || got[9+3] != 0x7 || binary.BigEndian.Uint32(got[9+9:]) != 0 || binary.BigEndian.Uint32(got[9+13:]) != 0xb {
+		t.Errorf("h2c over the cap: got % x, want SETTINGS then GOAWAY(last stream 0, ENHANCE_YOUR_CALM)", got)
+	}
+	if n := refused.Load(); n != 2 {
+		t.Errorf("refusals counted %d, want 2", n)
+	}
+
 	_ = open[0].Close()
 	testutil.Eventually(t, "a connection served after one closed", func() bool {
 		c, err := net.Dial("tcp", addr)

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
 
@@ -70,6 +71,12 @@ type Activator struct {
 	// TrustedProxies are the networks of proxies in front of the
 	// activators whose X-Forwarded-* headers are kept; empty trusts none.
 	TrustedProxies []netip.Prefix
+	// MaxConnections caps the open client connections of one activator;
+	// beyond it a new connection is answered 503 and closed.
+	MaxConnections int
+	// MaxHeldRequests caps the requests one activator holds waiting, in
+	// all revisions' queues together; beyond it the activator answers 503.
+	MaxHeldRequests int
 }
 
 // Default returns the configuration used for every key wake-config lacks.
@@ -91,6 +98,11 @@ func Default() *Config {
 			QueueDepth:   10000,
 			ProbePeriod:  25 * time.Millisecond,
 			DrainTimeout: 30 * time.Second,
+			// Sized for an activator with 1 GiB of memory. The connection
+			// cap is server.DefaultMaxConnections; not read from there so
+			// that the server may come to import this package.
+			MaxConnections:  10000,
+			MaxHeldRequests: throttler.DefaultMaxHeld,
 		},
 	}
 }

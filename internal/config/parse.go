@@ -30,6 +30,8 @@ const (
 	KeyProbePeriod                       = "activator-probe-period"
 	KeyDrainTimeout                      = "activator-drain-timeout"
 	KeyTrustedProxies                    = "trusted-proxies"
+	KeyMaxConnections                    = "activator-max-connections"
+	KeyMaxHeldRequests                   = "activator-max-held-requests"
 )
 
 // Parse reads wake-config's data on top of last, the last good
@@ -60,6 +62,8 @@ func Parse(data map[string]string, last *Config) (*Config, error) {
 	p.duration(KeyProbePeriod, &c.Activator.ProbePeriod, time.Millisecond, 10*time.Second)
 	p.duration(KeyDrainTimeout, &c.Activator.DrainTimeout, 0, time.Hour)
 	p.prefixes(KeyTrustedProxies, &c.Activator.TrustedProxies)
+	p.int(KeyMaxConnections, &c.Activator.MaxConnections, 1, 1<<24)
+	p.int(KeyMaxHeldRequests, &c.Activator.MaxHeldRequests, 1, 1<<24)
 	if a.MaxScale > 0 && a.MinScale > a.MaxScale {
 		p.fail(KeyMinScale, strconv.Itoa(int(a.MinScale)), fmt.Errorf("greater than %s %d", KeyMaxScale, a.MaxScale))
 		a.MinScale, a.MaxScale = last.Autoscaler.MinScale, last.Autoscaler.MaxScale

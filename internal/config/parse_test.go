@@ -28,6 +28,7 @@ func TestParse(t *testing.T) {
 			KeyStableWindow: "2m", KeyPanicWindowPercentage: "20", KeyPanicThresholdPercentage: "300",
 			KeyScaleToZeroGracePeriod: "45s", KeyScaleDownDelay: "10s", KeyMaxScaleUpRate: "10",
 			KeyMaxScaleDownRate: "4", KeyQueueDepth: "50", KeyProbePeriod: "10ms", KeyDrainTimeout: "5s",
+			KeyMaxConnections: "500", KeyMaxHeldRequests: "300",
 		},
 		mutate: func(c *Config) {
 			c.Domain = "fn.example.org"
@@ -37,7 +38,8 @@ func TestParse(t *testing.T) {
 				PanicThresholdPercentage: 300, ScaleToZeroGracePeriod: 45 * time.Second,
 				ScaleDownDelay: 10 * time.Second, MaxScaleUpRate: 10, MaxScaleDownRate: 4,
 			}
-			c.Activator = Activator{QueueDepth: 50, ProbePeriod: 10 * time.Millisecond, DrainTimeout: 5 * time.Second}
+			c.Activator = Activator{QueueDepth: 50, ProbePeriod: 10 * time.Millisecond, DrainTimeout: 5 * time.Second,
+				MaxConnections: 500, MaxHeldRequests: 300}
 		},
 	}, {
 		name:    "malformed values keep the last good ones",
@@ -47,9 +49,9 @@ func TestParse(t *testing.T) {
 		wantErr: []string{`domain: invalid value "Not A Domain"`, `max-scale: invalid value "-1"`, `target-utilization-percentage: invalid value "NaN"`, `stable-window: invalid value "soon"`},
 	}, {
 		name:    "out of range",
-		data:    map[string]string{KeyStableWindow: "1s", KeyPanicThresholdPercentage: "100", KeyQueueDepth: "0"},
+		data:    map[string]string{KeyStableWindow: "1s", KeyPanicThresholdPercentage: "100", KeyQueueDepth: "0", KeyMaxConnections: "0", KeyMaxHeldRequests: "-5"},
 		mutate:  func(*Config) {},
-		wantErr: []string{"panic-threshold-percentage", "stable-window", "activator-queue-depth"},
+		wantErr: []string{"panic-threshold-percentage", "stable-window", "activator-queue-depth", "activator-max-connections", "activator-max-held-requests"},
 	}, {
 		name: "trusted proxies",
 		data: map[string]string{KeyTrustedProxies: " 10.0.0.0/8, 192.168.1.7,fd00::1/64 ,"},

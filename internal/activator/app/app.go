@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 
+	"github.com/wakefn/wake/internal/activator/clientgone"
 	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/kube"
@@ -135,9 +136,18 @@ func Run(ctx context.Context, o Options) error {
 		return errors.Join(err, g.Wait())
 	}
 	var h *handler.Handler
+	var m *metrics.Metrics
 	cfg := store.Load().Activator
+	// m is set before the server starts, so before any wait can end.
+	gone, err := clientgone.New(clientgone.Config{OnGone: func(n int) { m.ClientsGone(n) }, Logger: o.Log.WithName("clientgone")})
+	if err != nil {
+		o.Log.Error(err, "queued requests of vanished clients will wait until their timeout")
+	}
+	defer func() { _ = gone.Close() }()
 	th := throttler.New(throttler.Config{
 		QueueDepth:  cfg.QueueDepth,
+		MaxHeld:     cfg.MaxHeldRequests,
+		OnWait:      gone.Hold,
 		ProbePeriod: cfg.ProbePeriod,
 		OnColdStart: func(k throttler.RevisionKey) { h.OnColdStart(k) },
 		Dial:        o.Dial,
@@ -149,7 +159,7 @@ func Run(ctx context.Context, o Options) error {
 	reporter := stats.New(stats.Config{Source: o.PodName, Address: o.AutoscalerAddress, Logger: o.Log.WithName("stats")})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m, err := metrics.New(reg, metrics.Options{Depth: handler.ThrottlerDepth(th), StatsDropped: reporter.Dropped})
+	m, err = metrics.New(reg, metrics.Options{Depth: handler.ThrottlerDepth(th), StatsDropped: reporter.Dropped})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
@@ -171,6 +181,8 @@ func Run(ctx context.Context, o Options) error {
 			Handler: h, Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
 			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: table.Loaded,
 			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),
+			MaxConnections: cfg.MaxConnections, ConnContext: clientgone.WithConn,
+			OnConnRefused: func() { m.Refused(metrics.RefusedConnections) },
 		})
 	})
 	return g.Wait()

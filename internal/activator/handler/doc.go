@@ -25,13 +25,21 @@
 //	                         connection, or answered garbage; or the
 //	                         activator a request was forwarded to (see
 //	                         below) could not be reached
-//	503 Service Unavailable  the revision's queue is full, or the revision
+//	503 Service Unavailable  the revision's queue is full, the activator
+//	                         already holds its cap of waiting requests
+//	                         (all revisions together), or the revision
 //	                         is unknown to the throttler or was removed
-//	                         while the request waited; with Retry-After
+//	                         while the request waited; with Retry-After.
+//	                         A connection over the activator's cap on
+//	                         open connections is answered 503 with
+//	                         Retry-After by the server and closed
 //	504 Gateway Timeout      the revision's timeoutSeconds passed, waiting
 //	                         or waiting for the pod's answer
 //	499 (metrics only)       the client left before an answer; nothing is
-//	                         written
+//	                         written. A request waiting in a queue leaves
+//	                         it as soon as its client closes or resets the
+//	                         connection, even with its body unread (see
+//	                         package clientgone)
 //
 // A header read timeout closes the connection without an answer, as the Go
 // server does. When the response has started and then fails (the pod dies

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/clientgone"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
@@ -50,13 +51,33 @@ func newEnv(t *testing.T) *env {
 // newPeerEnv is newEnv with the handler's Config.Peers set to peers.
 func newPeerEnv(t *testing.T, peers func() []string) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{peers: peers})
+}
+
+// envOptions tunes newEnvWith; zero fields take the defaults.
+type envOptions struct {
+	peers          func() []string // the handler's Config.Peers
+	maxHeld        int             // the throttler's Config.MaxHeld
+	maxConnections int             // the server's Config.MaxConnections
+}
+
+// newEnvWith is newEnv tuned by o. As in the activator, waits of requests
+// whose client left are ended by a clientgone.Watcher.
+func newEnvWith(t *testing.T, o envOptions) *env {
+	t.Helper()
+	peers := o.peers
 	e := &env{t: t, table: &routing.Holder{}, reg: prometheus.NewRegistry()}
 	e.st = stats.New(stats.Config{Source: "test"})
-	e.th = throttler.New(throttler.Config{OnColdStart: func(k throttler.RevisionKey) {
+	var m *metrics.Metrics
+	watcher, err := clientgone.New(clientgone.Config{OnGone: func(n int) { m.ClientsGone(n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.th = throttler.New(throttler.Config{MaxHeld: o.maxHeld, OnWait: watcher.Hold, OnColdStart: func(k throttler.RevisionKey) {
 		e.coldStarts.Add(1)
 		e.h.OnColdStart(k)
 	}})
-	m, err := metrics.New(e.reg, metrics.Options{Depth: ThrottlerDepth(e.th), StatsDropped: e.st.Dropped})
+	m, err = metrics.New(e.reg, metrics.Options{Depth: ThrottlerDepth(e.th), StatsDropped: e.st.Dropped})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +93,8 @@ func newPeerEnv(t *testing.T, peers func() []string) *env {
 		done <- server.Run(ctx, server.Config{
 			Handler: e.h, Listener: ln, AdminListener: aln,
 			ReadHeaderTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10,
-			DrainTimeout: 2 * time.Second,
+			DrainTimeout: 2 * time.Second, MaxConnections: o.maxConnections,
+			ConnContext: clientgone.WithConn, OnConnRefused: func() { m.Refused(metrics.RefusedConnections) },
 		})
 	}()
 	t.Cleanup(func() {
@@ -83,6 +105,9 @@ func newPeerEnv(t *testing.T, peers func() []string) *env {
 		done <- nil
 		e.th.Close()
 		p.CloseIdleConnections()
+		if err := watcher.Close(); err != nil {
+			t.Errorf("watcher.Close: %v", err)
+		}
 	})
 	return e
 }

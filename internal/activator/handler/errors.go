@@ -44,12 +44,18 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 		return code, false
 	}
 	switch {
-	case errors.Is(err, throttler.ErrQueueFull), errors.Is(err, throttler.ErrRevisionNotFound),
-		errors.Is(err, throttler.ErrRevisionRemoved):
+	case errors.Is(err, throttler.ErrQueueFull), errors.Is(err, throttler.ErrHeldLimit),
+		errors.Is(err, throttler.ErrRevisionNotFound), errors.Is(err, throttler.ErrRevisionRemoved):
 		code = http.StatusServiceUnavailable
 		w.Header()["Retry-After"] = h.retryAfter
+		h.countRefused(err)
 	case r.Context().Err() != nil:
 		return statusClientClosed, false
+	case errors.Is(err, throttler.ErrClientGone):
+		// clientgone ended the wait: the client closed or reset the
+		// connection, which net/http has not noticed (the body is unread).
+		// Close it rather than let net/http answer an empty 200 on it.
+		return statusClientClosed, true
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, throttler.ErrTimeout):
 		code = http.StatusGatewayTimeout
 	case errors.Is(err, throttler.ErrDialFailed):

@@ -186,7 +186,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 		m.Done(code, time.Since(start))
 	}
 	if abort {
-		// The response has started: only breaking it tells the client.
+		// The response has started (only breaking it tells the client), or
+		// the client is gone (nothing must be answered on its connection).
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -178,6 +178,10 @@ func (c *conn) CloseWrite() error {
 	return c.Conn.Close()
 }
 
+// NetConn returns the wrapped connection, so that code watching the socket
+// (clientgone) can reach it.
+func (c *conn) NetConn() net.Conn { return c.Conn }
+
 // ReadFrom lets writes use the underlying connection's fast path (sendfile,
 // splice); the guard inspects only what is read.
 func (c *conn) ReadFrom(r io.Reader) (int64, error) {

@@ -11,6 +11,8 @@
 //	wake_activator_queue_depth{namespace,revision}            gauge (requests waiting, read at scrape)
 //	wake_activator_requests_in_flight{namespace,revision}     gauge (requests at pods, read at scrape)
 //	wake_activator_stats_frames_dropped_total                 counter (stats frames lost)
+//	wake_activator_refused_total{reason}                      counter (refused by a limit, see limits.go)
+//	wake_activator_clients_gone_total                         counter (queued requests whose client left)
 //
 // code is the HTTP status sent, or 499 when the client left first.
 package metrics
@@ -47,6 +49,7 @@ type Metrics struct {
 	queueWait  *prometheus.HistogramVec
 	coldStarts *prometheus.CounterVec
 	coldWait   *prometheus.HistogramVec
+	limits     *limits
 
 	mu   sync.RWMutex
 	revs map[types.NamespacedName]*Revision
@@ -81,9 +84,11 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 			Name: prefix + "cold_start_wait_seconds", Help: "Wait of requests held for a cold start.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2, 4, 8, 16, 32, 64, 128, 300},
 		}, revLabels),
-		revs: make(map[types.NamespacedName]*Revision),
+		revs:   make(map[types.NamespacedName]*Revision),
+		limits: newLimits(),
 	}
 	cs := []prometheus.Collector{m.requests, m.latency, m.queueWait, m.coldStarts, m.coldWait}
+	cs = append(cs, m.limits.collectors()...)
 	if opts.Depth != nil {
 		cs = append(cs, depthCollector(opts.Depth))
 	}

@@ -8,7 +8,14 @@
 //     wrapped by ingress.Listen, which refuses ambiguous HTTP/1.x request
 //     heads with 400 and a closed connection before net/http parses them,
 //     and its handler by ingress.CloseIfUpgrade; "OPTIONS *" goes to the
-//     handler (DisableGeneralOptionsHandler).
+//     handler (DisableGeneralOptionsHandler). It holds at most MaxConnections open client connections (default 10000): a
+//     connection beyond is answered 503 with Retry-After: 1 and closed
+//     (see limitListener for why it is accepted rather than left in the
+//     backlog), and counted through OnConnRefused. HTTP/2 runs with
+//     explicit limits (http2.go): 100 streams per connection, receive
+//     windows of 256 KiB per connection and 64 KiB per stream, 16 KiB
+//     frames, 4 KiB header tables. ConnContext stores each connection in
+//     its requests' context, for clientgone.
 //   - The admin listener (Config.AdminAddr, default ":9090") serves
 //     /healthz (200 while the process runs), /readyz (200 when ready, 503
 //     before the first routing table and while draining) and /metrics.

@@ -40,6 +40,16 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds request headers; default 64 KiB.
 	MaxHeaderBytes int
+	// MaxConnections caps open client connections on the data port;
+	// beyond it a new connection is answered 503 with Retry-After and
+	// closed (see limitListener). Default DefaultMaxConnections.
+	MaxConnections int
+	// OnConnRefused, if set, is called for each connection refused by
+	// MaxConnections.
+	OnConnRefused func()
+	// ConnContext, if set, is the data server's http.Server.ConnContext
+	// (clientgone.WithConn).
+	ConnContext func(ctx context.Context, c net.Conn) context.Context
 	// DrainGrace keeps accepting after readiness turns off; default 0.
 	DrainGrace time.Duration
 	// DrainTimeout bounds waiting for requests after the listener closes;
@@ -68,6 +78,9 @@ func (c Config) withDefaults() Config {
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = 30 * time.Second
 	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
 	return c
 }
 
@@ -80,6 +93,8 @@ func NewDataServer(cfg Config, h http.Handler) *http.Server {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		Protocols:         new(http.Protocols),
+		HTTP2:             http2Config(),
+		ConnContext:       cfg.ConnContext,
 		ErrorLog:          nil,
 		// "OPTIONS *" reaches the handler, which closes the connection
 		// after it if it asked to upgrade (see ingress.CloseIfUpgrade).
@@ -116,6 +131,7 @@ func Run(ctx context.Context, cfg Config) error {
 		_ = ln.Close() // never served on; the listen error is the one to report
 		return err
 	}
+	ln = newLimitListener(ln, cfg.MaxConnections, cfg.OnConnRefused, log)
 	var draining atomic.Bool
 	ready := func() bool { return !draining.Load() && (cfg.Ready == nil || cfg.Ready()) }
 

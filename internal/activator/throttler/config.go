@@ -22,6 +22,9 @@ const (
 	DefaultProbePeriod = 25 * time.Millisecond
 	// DefaultProbeTimeout bounds one probe (connect, or connect plus HTTP GET).
 	DefaultProbeTimeout = 250 * time.Millisecond
+	// DefaultMaxHeld is the number of requests that may wait in all
+	// revisions' queues together.
+	DefaultMaxHeld = 10000
 )
 
 // DialFunc opens a connection, with the signature of net.Dialer.DialContext.
@@ -32,6 +35,19 @@ type Config struct {
 	// QueueDepth is the default bound on requests waiting per revision;
 	// 0 means DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
 	QueueDepth int
+	// MaxHeld bounds the requests waiting in all revisions' queues
+	// together; beyond it Try fails with ErrHeldLimit. 0 means
+	// DefaultMaxHeld.
+	MaxHeld int
+	// OnWait, if set, is called when a request starts waiting in a queue
+	// (never for one that gets a slot at once), with its context. If the
+	// channel it returns is closed, the request leaves the queue and Try
+	// fails with ErrClientGone; the function it returns is called when the
+	// wait is over. The activator ends the waits of requests whose client
+	// has gone this way (clientgone.Watcher.Hold). It runs on the waiting
+	// goroutine, whose stack should stay small (see Try): a channel costs
+	// nothing there, a derived context doubles that stack.
+	OnWait func(ctx context.Context) (gone <-chan struct{}, done func())
 	// ProbePeriod is the interval between probes of a pod that is not ready
 	// in the endpoints; 0 means DefaultProbePeriod.
 	ProbePeriod time.Duration
@@ -56,6 +72,9 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.QueueDepth <= 0 {
 		c.QueueDepth = DefaultQueueDepth
+	}
+	if c.MaxHeld <= 0 {
+		c.MaxHeld = DefaultMaxHeld
 	}
 	if c.ProbePeriod <= 0 {
 		c.ProbePeriod = DefaultProbePeriod

@@ -10,6 +10,16 @@ import (
 // Retry-After.
 var ErrQueueFull = errors.New("throttler: revision queue full")
 
+// ErrHeldLimit is returned by Try at once when the requests waiting in all
+// revisions' queues together already number Config.MaxHeld. The handler
+// answers 503 with Retry-After.
+var ErrHeldLimit = errors.New("throttler: too many requests held")
+
+// ErrClientGone is returned by Try when Config.OnWait said the client of a
+// waiting request has gone (closed or reset its connection). The handler
+// answers nothing and closes the connection.
+var ErrClientGone = errors.New("throttler: client gone while waiting")
+
 // ErrRevisionNotFound is returned by Try for a revision that UpsertRevision
 // has not registered (or that was deleted). The handler answers 503.
 var ErrRevisionNotFound = errors.New("throttler: revision not found")

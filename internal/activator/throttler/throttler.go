@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // Throttler routes requests to the pods of many revisions, one revision
@@ -14,6 +15,7 @@ type Throttler struct {
 	cancel      context.CancelFunc
 	probeClient *http.Client
 	probes      sync.WaitGroup
+	held        atomic.Int64 // requests waiting in any queue (Config.MaxHeld)
 
 	mu      sync.RWMutex
 	closed  bool

@@ -59,11 +59,13 @@ const (
 // has no share for waits or is handed back for forwarding.
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
-// queue is full (returned at once); ErrTimeout wrapped with
+// queue is full and ErrHeldLimit when all queues together hold
+// Config.MaxHeld requests (both returned at once); ErrTimeout wrapped with
 // context.DeadlineExceeded when ctx's deadline passed while waiting;
-// context.Canceled (wrapped) when the client left; ErrRevisionRemoved when the
-// revision was deleted while waiting; *NoShareError with mode Forward.
-// Otherwise Try returns fn's error.
+// context.Canceled (wrapped) when the client left; ErrClientGone when
+// Config.OnWait's channel said so; ErrRevisionRemoved when the revision
+// was deleted while waiting; *NoShareError with mode Forward. Otherwise
+// Try returns fn's error.
 //
 // If fn's error wraps ErrDialFailed and another pod has capacity for this
 // activator, Try waits (first in line, within the same ctx) for a slot on a
@@ -135,6 +137,12 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 		r.mu.Unlock()
 		return nil, fmt.Errorf("revision %s: %w (%d waiting)", r.key, ErrQueueFull, depth)
 	}
+	// Released by wait. A retry was admitted already: it is not refused.
+	if held := r.t.held.Add(1); excl == nil && held > int64(r.t.cfg.MaxHeld) {
+		r.t.held.Add(-1)
+		r.mu.Unlock()
+		return nil, fmt.Errorf("revision %s: %w (%d in all queues)", r.key, ErrHeldLimit, r.t.cfg.MaxHeld)
+	}
 	w := getWaiter()
 	w.excl = excl
 	w.forward = forward
@@ -158,15 +166,29 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 	return r.wait(ctx, w, out)
 }
 
-// wait blocks until w is given a pod or an error, or ctx is done. A waiter
-// leaving on ctx leaves the queue at once; if it was given a pod in the
-// meantime, the slot goes back to the next waiter.
+// wait blocks until w is given a pod or an error, or ctx is done, or the
+// channel Config.OnWait returned is closed (the client is gone). A waiter
+// leaving on ctx or that channel leaves the queue at once; if it was
+// given a pod in the meantime, the slot goes back to the next waiter.
 func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, error) {
+	defer r.t.held.Add(-1)
 	defer putWaiter(w)
+	var gone <-chan struct{} // nil: never ready
+	if onWait := r.t.cfg.OnWait; onWait != nil {
+		var done func()
+		gone, done = onWait(ctx)
+		defer done()
+	}
 	out.ColdStart = out.ColdStart || w.cold
+	var left error // why the waiter left before being given a pod
 	select {
 	case <-w.ch:
 	case <-ctx.Done():
+		left = r.waitError(ctx)
+	case <-gone:
+		left = fmt.Errorf("revision %s: %w", r.key, ErrClientGone)
+	}
+	if left != nil {
 		r.mu.Lock()
 		if w.queued {
 			r.queue.remove(w)
@@ -175,7 +197,7 @@ func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, err
 			}
 			r.mu.Unlock()
 			out.Wait += r.t.cfg.Clock.Since(w.enqueued)
-			return nil, r.waitError(ctx)
+			return nil, left
 		}
 		r.mu.Unlock()
 		<-w.ch // given a pod or an error just before; the signal is there
@@ -187,9 +209,12 @@ func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, err
 	out.Wait += w.released.Sub(w.enqueued)
 	out.EndpointWait += w.endpointWait
 	out.ReadyWait += w.readyWait
-	if ctx.Err() != nil {
+	if left == nil && ctx.Err() != nil {
+		left = r.waitError(ctx)
+	}
+	if left != nil {
 		r.release(w.pod, nil) // not consumed: hand it to the next waiter
-		return nil, r.waitError(ctx)
+		return nil, left
 	}
 	return w.pod, nil
 }

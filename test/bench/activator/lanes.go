@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/clientgone"
 	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
@@ -33,9 +34,17 @@ var benchKey = types.NamespacedName{Namespace: "bench", Name: "hello-00001"}
 // loops), carry the pprof label lane=name, so that -cpuprofile can be read
 // per lane (go tool pprof -tagfocus lane=activator).
 func serve(name string, h http.Handler, s *http.Server) (string, func()) {
+	return serveWrapped(name, h, s, nil)
+}
+
+// serveWrapped is serve with the listener wrapped by wrap, if not nil.
+func serveWrapped(name string, h http.Handler, s *http.Server, wrap func(net.Listener) net.Listener) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
+	}
+	if wrap != nil {
+		ln = wrap(ln)
 	}
 	if s == nil {
 		s = &http.Server{}
@@ -99,7 +108,13 @@ func newActivator(ctx context.Context, revisions int, statsAddr string) (*activa
 	a.table.Store(tbl)
 	st := stats.New(stats.Config{Source: "bench", Address: statsAddr})
 	go st.Run(ctx)
-	a.th = throttler.New(throttler.Config{OnColdStart: func(k throttler.RevisionKey) { a.h.OnColdStart(k) }})
+	// The activator's limits are in place: the client watcher, the caps
+	// on held requests and (in start) on connections, at their defaults.
+	gone, err := clientgone.New(clientgone.Config{})
+	if err != nil {
+		return nil, err
+	}
+	a.th = throttler.New(throttler.Config{OnWait: gone.Hold, OnColdStart: func(k throttler.RevisionKey) { a.h.OnColdStart(k) }})
 	for key := range tbl.Revisions() {
 		a.th.UpsertRevision(key, throttler.RevisionConfig{})
 	}
@@ -112,8 +127,9 @@ func newActivator(ctx context.Context, revisions int, statsAddr string) (*activa
 }
 
 func (a *activator) start() (string, func()) {
-	s := server.NewDataServer(server.Config{}, nil)
-	return serve("activator", a.h, s)
+	cfg := server.Config{ConnContext: clientgone.WithConn}
+	s := server.NewDataServer(cfg, nil)
+	return serveWrapped("activator", a.h, s, func(ln net.Listener) net.Listener { return server.LimitListener(ln, cfg) })
 }
 
 // statsSink accepts stats connections and discards what they send.

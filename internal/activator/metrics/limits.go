@@ -1,0 +1,56 @@
+package metrics
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Reasons a request or connection is refused, the reason label of
+// wake_activator_refused_total.
+const (
+	// RefusedConnections: a new connection over the activator's cap on
+	// open connections (answered 503 and closed).
+	RefusedConnections = "connections"
+	// RefusedHeldRequests: a request that would have waited while the
+	// activator already held its cap of waiting requests (503).
+	RefusedHeldRequests = "held_requests"
+	// RefusedQueueFull: a request that would have waited while its
+	// revision's queue was full (503).
+	RefusedQueueFull = "queue_full"
+)
+
+// limits are the activator-wide series of what its limits refused.
+type limits struct {
+	refused     *prometheus.CounterVec
+	refusedBy   map[string]prometheus.Counter
+	clientsGone prometheus.Counter
+}
+
+func newLimits() *limits {
+	l := &limits{
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: prefix + "refused_total", Help: "Connections and requests refused by the activator's limits, by reason.",
+		}, []string{"reason"}),
+		clientsGone: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: prefix + "clients_gone_total", Help: "Queued requests that left the queue because their client closed or reset its connection.",
+		}),
+		refusedBy: map[string]prometheus.Counter{},
+	}
+	for _, r := range []string{RefusedConnections, RefusedHeldRequests, RefusedQueueFull} {
+		l.refusedBy[r] = l.refused.WithLabelValues(r)
+	}
+	return l
+}
+
+func (l *limits) collectors() []prometheus.Collector {
+	return []prometheus.Collector{l.refused, l.clientsGone}
+}
+
+// Refused counts one refusal for reason (one of the Refused* constants).
+func (m *Metrics) Refused(reason string) {
+	if c := m.limits.refusedBy[reason]; c != nil {
+		c.Inc()
+	}
+}
+
+// ClientsGone counts n queued requests whose client left.
+func (m *Metrics) ClientsGone(n int) {
+	m.limits.clientsGone.Add(float64(n))
+}

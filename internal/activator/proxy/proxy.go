@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +26,30 @@ type Config struct {
 	// BodyIdleTimeout is the longest a client may stall while sending its
 	// request body; default 30s, negative disables.
 	BodyIdleTimeout time.Duration
+	// MaxHeaderBytes bounds a pod's answer head: the status line and
+	// headers of the answer and of any informational (1xx) answers before
+	// it, together; default DefaultMaxHeaderBytes (the same limit as for
+	// clients' requests). Beyond it the answer is a 502 and the
+	// connection to the pod is closed.
+	MaxHeaderBytes int
+	// WriteGrace is how long one write of the response to the client may
+	// stay blocked (the client not reading), plus the time its size takes
+	// at MinWriteRate; default 3s. A client that stops reading is cut off
+	// after about that long, freeing the pod slot. Negative disables
+	// response write deadlines (then only the revision's timeout bounds
+	// a response).
+	WriteGrace time.Duration
+	// MinWriteRate is the slowest a client may take the response, in
+	// bytes per second; default 16 KiB/s. See WriteGrace.
+	MinWriteRate int
+	// BodyGrace is how long a client may take to send its request body
+	// before MinBodyRate applies; default 5s.
+	BodyGrace time.Duration
+	// MinBodyRate is the lowest average rate, in bytes per second, at
+	// which a client must send its request body after BodyGrace, counting
+	// only the time the proxy waits for it; default 1 KiB/s. Slower
+	// clients get 408. Negative disables (BodyIdleTimeout still applies).
+	MinBodyRate int
 	// TrustForwardedHeaders keeps X-Forwarded-Host and -Proto as received.
 	TrustForwardedHeaders bool
 	// Logger receives upgrade and copy failures.
@@ -44,6 +69,21 @@ func (c Config) withDefaults() Config {
 	if c.BodyIdleTimeout == 0 {
 		c.BodyIdleTimeout = 30 * time.Second
 	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.WriteGrace == 0 {
+		c.WriteGrace = 3 * time.Second
+	}
+	if c.MinWriteRate <= 0 {
+		c.MinWriteRate = 16 << 10
+	}
+	if c.BodyGrace <= 0 {
+		c.BodyGrace = 5 * time.Second
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = 1 << 10
+	}
 	return c
 }
 
@@ -60,7 +100,7 @@ type Proxy struct {
 func New(cfg Config) *Proxy {
 	cfg = cfg.withDefaults()
 	h1, h2c := newTransports(cfg)
-	fast := newH1Client(h1.DialContext, cfg.MaxIdleConnsPerHost, cfg.IdleConnTimeout)
+	fast := newH1Client(h1.DialContext, cfg.MaxIdleConnsPerHost, cfg.IdleConnTimeout, cfg.MaxHeaderBytes)
 	return &Proxy{cfg: cfg, fast: fast, h1: h1, h2c: h2c, log: cfg.Logger}
 }
 
@@ -164,6 +204,12 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	}
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		return p.serveUpgrade(pr, res, dest)
+	}
+	if res.StatusCode < 200 || res.StatusCode > 599 {
+		// 1xx are consumed by the clients; anything else is no status
+		// (WriteHeader panics below 100).
+		_ = res.Body.Close() // the connection is not reused after an unread body
+		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("pod answered invalid status %d", res.StatusCode)}
 	}
 	h := pr.w.Header()
 	moveResponseHeaders(h, res.Header)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/wakefn/wake/internal/activator/proxy"
 )
 
 // Config configures Run. Zero fields take the documented defaults.
@@ -36,7 +38,8 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	// IdleTimeout closes idle keep-alive connections; default 120s.
 	IdleTimeout time.Duration
-	// MaxHeaderBytes bounds request headers; default 64 KiB.
+	// MaxHeaderBytes bounds request headers; default
+	// proxy.DefaultMaxHeaderBytes, the proxy's limit for pods' answers.
 	MaxHeaderBytes int
 	// DrainGrace keeps accepting after readiness turns off; default 0.
 	DrainGrace time.Duration
@@ -61,7 +64,7 @@ func (c Config) withDefaults() Config {
 		c.IdleTimeout = 120 * time.Second
 	}
 	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = 64 << 10
+		c.MaxHeaderBytes = proxy.DefaultMaxHeaderBytes
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = 30 * time.Second

@@ -159,7 +159,7 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 	}
 	h := r.Header
 	pr.upgrade = removeHopHeaders(h)
-	if pr.upgrade != "" && r.ProtoMajor == 1 && proto == HTTP1 {
+	if pr.upgrade != "" && r.ProtoMajor == 1 && proto == HTTP1 && allowedUpgrade(pr.upgrade) {
 		h["Connection"] = connUpgrade
 		h["Upgrade"] = []string{pr.upgrade}
 	} else {

@@ -6,9 +6,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 )
+
+// allowedUpgrade reports whether the protocol a client asked to upgrade to
+// may be tunnelled to a pod: only WebSocket, the one upgrade functions
+// need. Any other (h2c, TLS, anything) is ignored, as RFC 9110 7.8 allows:
+// the request reaches the pod as a plain one, without Upgrade, so a pod
+// cannot switch the activator's connection to a protocol it does not
+// check.
+func allowedUpgrade(proto string) bool {
+	return strings.EqualFold(textproto.TrimString(proto), "websocket")
+}
 
 // serveUpgrade relays a 101 answer and then copies bytes both ways until
 // one side closes or the request's context ends.

@@ -116,6 +116,8 @@ func (p *Proxy) CloseIdleConnections() {
 type Request struct {
 	in       *http.Request
 	w        http.ResponseWriter
+	rc       http.ResponseController // on w
+	wd       writeDeadline
 	out      *http.Request
 	url      url.URL
 	body     body
@@ -140,6 +142,7 @@ func (p *Proxy) Prepare(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // embedded in its own per-request state); pr must be the zero Request.
 func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWriter, r *http.Request, proto Protocol) {
 	pr.in, pr.w, pr.proto = r, w, proto
+	pr.rc = *http.NewResponseController(w)
 	pr.out = r.WithContext(ctx)
 	pr.url = *r.URL
 	pr.url.Scheme = "http"
@@ -151,9 +154,16 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 		pr.out.ContentLength = 0
 	} else {
 		pr.body.rc = r.Body
-		if p.cfg.BodyIdleTimeout > 0 {
-			pr.body.ctl = http.NewResponseController(w)
+		if p.cfg.BodyIdleTimeout > 0 || p.cfg.MinBodyRate > 0 {
+			pr.body.ctl = &pr.rc
 			pr.body.idle = p.cfg.BodyIdleTimeout
+			pr.body.grace, pr.body.rate = p.cfg.BodyGrace, p.cfg.MinBodyRate
+		}
+		if r.ProtoMajor == 1 {
+			// Let the pod answer while the client still sends: without
+			// this the server would discard what is left of the body once
+			// the answer starts (HTTP/2 is always full duplex).
+			_ = pr.rc.EnableFullDuplex()
 		}
 		pr.out.Body = &pr.body
 	}
@@ -200,8 +210,13 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	out.URL.Host = dest
 	res, err := p.roundTrip(pr, out)
 	if err != nil {
-		return &Error{Kind: pr.classify(err), Dest: dest, Err: err}
+		kind := pr.classify(err)
+		if kind != KindDial { // else the body is untouched: another attempt may send it
+			pr.body.finish()
+		}
+		return &Error{Kind: kind, Dest: dest, Err: err}
 	}
+	defer pr.body.finish()
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		return p.serveUpgrade(pr, res, dest)
 	}
@@ -214,8 +229,10 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	h := pr.w.Header()
 	moveResponseHeaders(h, res.Header)
 	pr.status = res.StatusCode
+	limit, _ := out.Context().Deadline()
+	pr.wd.start(&pr.rc, p.cfg.WriteGrace, p.cfg.MinWriteRate, limit)
 	pr.w.WriteHeader(res.StatusCode)
-	err = copyResponse(pr.w, res.Body, wantsFlush(res))
+	err = copyResponse(pr.w, res.Body, wantsFlush(res), &pr.wd)
 	_ = res.Body.Close() // the copy's outcome is what matters; a close error adds nothing
 	if err != nil {
 		kind := KindBackend

@@ -33,6 +33,10 @@ var errBodyDone = errors.New("request is over")
 // waiting grace + read/rate (read: the bytes it sent so far): the average
 // rate after the grace must stay above rate. Only the time the proxy waits
 // for the client counts, not the time the pod takes to consume the body.
+// The rate holds until the pod starts answering (answered): from then on
+// the exchange is a stream the function chose to engage in (a
+// bidirectional gRPC call, an echo), bound by idle and the request's
+// deadline as tunnels are.
 type body struct {
 	rc     io.ReadCloser
 	ctl    *http.ResponseController // nil: no deadlines
@@ -42,6 +46,9 @@ type body struct {
 	read   int64         // bytes read so far
 	waited time.Duration // time spent waiting for the client
 	state  atomic.Int32
+	// answered is set when the pod's answer starts: the rate no longer
+	// applies.
+	answered atomic.Bool
 
 	mu   sync.Mutex // orders deadline changes with done
 	done bool       // the request is over: the connection is not ours to touch
@@ -53,7 +60,7 @@ func (b *body) Read(p []byte) (int, error) {
 	}
 	start := time.Now()
 	budget := b.idle
-	if b.rate > 0 {
+	if b.rate > 0 && !b.answered.Load() {
 		left := b.grace + time.Duration(float64(b.read)/float64(b.rate)*float64(time.Second)) - b.waited
 		if budget <= 0 || left < budget {
 			budget = left

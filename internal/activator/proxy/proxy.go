@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -158,6 +159,10 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 			pr.body.ctl = &pr.rc
 			pr.body.idle = p.cfg.BodyIdleTimeout
 			pr.body.grace, pr.body.rate = p.cfg.BodyGrace, p.cfg.MinBodyRate
+			if isGRPC(r.Header) {
+				// Streams of messages, sent as the client has them.
+				pr.body.rate = 0
+			}
 		}
 		if r.ProtoMajor == 1 {
 			// Let the pod answer while the client still sends: without
@@ -217,6 +222,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 		return &Error{Kind: kind, Dest: dest, Err: err}
 	}
 	defer pr.body.finish()
+	pr.body.answered.Store(true)
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		return p.serveUpgrade(pr, res, dest)
 	}
@@ -247,4 +253,12 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 		h[http.TrailerPrefix+k] = vv
 	}
 	return nil
+}
+
+// isGRPC reports whether h is a gRPC request's: its body is a stream of
+// messages that the client sends when it has them, so no minimum rate
+// applies (as in ASP.NET Core's gRPC server, for the same reason).
+func isGRPC(h http.Header) bool {
+	ct := h["Content-Type"]
+	return len(ct) > 0 && strings.HasPrefix(ct[0], "application/grpc")
 }

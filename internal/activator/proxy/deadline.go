@@ -60,3 +60,19 @@ func (d *writeDeadline) before(n int) {
 	}
 	d.set = dl
 }
+
+// headWriteDeadline is the deadline for writing a response head (at most
+// MaxHeaderBytes) to pr's client: the write grace and the head's size at
+// the minimum rate, capped by the request's deadline; none when response
+// write deadlines are disabled.
+func (p *Proxy) headWriteDeadline(pr *Request) time.Time {
+	if p.cfg.WriteGrace < 0 {
+		limit, _ := pr.out.Context().Deadline()
+		return limit
+	}
+	dl := time.Now().Add(p.cfg.WriteGrace + time.Duration(float64(p.cfg.MaxHeaderBytes)/float64(p.cfg.MinWriteRate)*float64(time.Second)))
+	if limit, ok := pr.out.Context().Deadline(); ok && limit.Before(dl) {
+		dl = limit
+	}
+	return dl
+}

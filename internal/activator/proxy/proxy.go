@@ -33,23 +33,28 @@ type Config struct {
 	// clients' requests). Beyond it the answer is a 502 and the
 	// connection to the pod is closed.
 	MaxHeaderBytes int
-	// WriteGrace is how long one write of the response to the client may
-	// stay blocked (the client not reading), plus the time its size takes
-	// at MinWriteRate; default 3s. A client that stops reading is cut off
-	// after about that long, freeing the pod slot. Negative disables
-	// response write deadlines (then only the revision's timeout bounds
-	// a response).
+	// WriteGrace and MinWriteRate bound how long a client may keep a
+	// response write blocked by not reading: a write of n bytes (at most
+	// 32 KiB) may take WriteGrace + n/MinWriteRate, and never past the
+	// request's deadline (the revision's timeout). A client that stops
+	// reading is cut off (its connection closed) about that long after
+	// the socket buffers fill, freeing the pod slot; a client reading
+	// slower than about 9 KiB/s is cut off too. Only the time the client
+	// makes a write wait counts. Defaults 3s and 64 KiB/s; a negative
+	// WriteGrace disables write deadlines.
 	WriteGrace time.Duration
-	// MinWriteRate is the slowest a client may take the response, in
-	// bytes per second; default 16 KiB/s. See WriteGrace.
+	// MinWriteRate is in bytes per second; see WriteGrace.
 	MinWriteRate int
-	// BodyGrace is how long a client may take to send its request body
-	// before MinBodyRate applies; default 5s.
+	// BodyGrace and MinBodyRate bound how slowly a client may send its
+	// request body: in all it may keep the proxy waiting BodyGrace plus
+	// the bytes it sent at MinBodyRate (an average rate, after a grace),
+	// else it gets 408 and its slot is freed. Only the time the proxy
+	// waits for the client counts, not the pod's. The rate holds until the
+	// pod starts answering, and not for gRPC requests (streams of
+	// messages); BodyIdleTimeout always holds. Defaults 5s and 1 KiB/s; a
+	// negative MinBodyRate disables the rate.
 	BodyGrace time.Duration
-	// MinBodyRate is the lowest average rate, in bytes per second, at
-	// which a client must send its request body after BodyGrace, counting
-	// only the time the proxy waits for it; default 1 KiB/s. Slower
-	// clients get 408. Negative disables (BodyIdleTimeout still applies).
+	// MinBodyRate is in bytes per second; see BodyGrace.
 	MinBodyRate int
 	// TrustForwardedHeaders keeps X-Forwarded-Host and -Proto as received.
 	TrustForwardedHeaders bool
@@ -77,7 +82,7 @@ func (c Config) withDefaults() Config {
 		c.WriteGrace = 3 * time.Second
 	}
 	if c.MinWriteRate <= 0 {
-		c.MinWriteRate = 16 << 10
+		c.MinWriteRate = 64 << 10
 	}
 	if c.BodyGrace <= 0 {
 		c.BodyGrace = 5 * time.Second

@@ -42,7 +42,11 @@ func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error
 	// Closing ends the tunnel; by then there is no one left to tell of a failure.
 	defer func() { _ = conn.Close() }()
 	defer func() { _ = back.Close() }()
-	_ = conn.SetDeadline(time.Time{})
+	// The 101 must reach the client within the write grace (a client
+	// that does not read it must not hold the slot); the tunnel then has
+	// no deadline but the request's.
+	_ = conn.SetReadDeadline(time.Time{})
+	_ = conn.SetWriteDeadline(p.headWriteDeadline(pr))
 	pr.status = http.StatusSwitchingProtocols
 
 	h := pr.w.Header()
@@ -58,6 +62,7 @@ func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error
 	if err != nil {
 		return &Error{Kind: KindCanceled, Written: true, Dest: dest, Err: fmt.Errorf("write 101 to client: %w", err)}
 	}
+	_ = conn.SetWriteDeadline(time.Time{})
 
 	errc := make(chan error, 2)
 	go func() {

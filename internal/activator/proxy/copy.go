@@ -41,6 +41,9 @@ func copyResponse(w http.ResponseWriter, src io.Reader, flush bool, d *writeDead
 			}
 		}
 		if rerr == io.EOF {
+			// The server's last flush (and a chunked answer's end) comes
+			// after the handler returns, under the deadline in force.
+			d.before(0)
 			return nil
 		}
 		if rerr != nil {

@@ -35,13 +35,16 @@ type Config struct {
 	MaxHeaderBytes int
 	// WriteGrace and MinWriteRate bound how long a client may keep a
 	// response write blocked by not reading: a write of n bytes (at most
-	// 32 KiB) may take WriteGrace + n/MinWriteRate, and never past the
-	// request's deadline (the revision's timeout). A client that stops
-	// reading is cut off (its connection closed) about that long after
-	// the socket buffers fill, freeing the pod slot; a client reading
-	// slower than about 9 KiB/s is cut off too. Only the time the client
-	// makes a write wait counts. Defaults 3s and 64 KiB/s; a negative
-	// WriteGrace disables write deadlines.
+	// 32 KiB) may stay blocked WriteGrace + n/MinWriteRate, and never past
+	// the request's deadline (the revision's timeout); only the time the
+	// client makes a write wait counts, not the pod's. Beyond, the
+	// client's connection is closed and the pod slot freed: a client that
+	// stops reading is cut off about that long after its socket buffers
+	// fill. (With LimitUnsent on client connections, a blocked write
+	// resumes as soon as the client reads; without it the kernel wakes a
+	// writer only after a third of a possibly large send buffer drained.)
+	// Defaults 3s and 64 KiB/s: a client must read at about 9 KiB/s or
+	// more; a negative WriteGrace disables write deadlines.
 	WriteGrace time.Duration
 	// MinWriteRate is in bytes per second; see WriteGrace.
 	MinWriteRate int

@@ -82,6 +82,10 @@ func NewDataServer(cfg Config, h http.Handler) *http.Server {
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		Protocols:         new(http.Protocols),
 		ErrorLog:          nil,
+		// Blocked response writes resume as the client reads, so that
+		// the proxy's write deadlines measure the client (one setsockopt
+		// per connection).
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { proxy.LimitUnsent(c); return ctx },
 	}
 	s.Protocols.SetHTTP1(true)
 	s.Protocols.SetUnencryptedHTTP2(true)

@@ -77,6 +77,9 @@ func TestPodAnswerHeadBounds(t *testing.T) {
 		{"5 informational answers", func(c net.Conn) {
 			_, _ = io.WriteString(c, strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 5)+okAnswer)
 		}, 200},
+		{"6 informational answers", func(c net.Conn) {
+			_, _ = io.WriteString(c, strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 6)+okAnswer)
+		}, 502},
 		{"endless informational answers", func(c net.Conn) {
 			for range 1 << 16 {
 				if _, err := io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"); err != nil {
@@ -96,9 +99,15 @@ func TestPodAnswerHeadBounds(t *testing.T) {
 				})
 				f := newFront(t, Config{}, pod.addr)
 				f.Client().Timeout = 5 * time.Second
+				want := tc.code
+				if method == "POST" && tc.name == "6 informational answers" {
+					// http.Transport bounds 1xx answers by their bytes
+					// (within the 64 KiB of all heads), not their number.
+					want = 200
+				}
 				code, body := sendMethod(f, method)
-				if code != tc.code {
-					t.Fatalf("got %d %q, want %d", code, body, tc.code)
+				if code != want {
+					t.Fatalf("got %d %q, want %d", code, body, want)
 				}
 				if code == 200 {
 					return

@@ -17,7 +17,7 @@ import (
 // TestResponseWriteDeadline: what the response write deadline cuts off and
 // what it leaves alone, with a short grace.
 func TestResponseWriteDeadline(t *testing.T) {
-	const grace = 300 * time.Millisecond
+	const grace = 500 * time.Millisecond
 	chunk := strings.Repeat("z", 32<<10)
 	tests := []struct {
 		name string

@@ -7,6 +7,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -25,6 +26,10 @@ type discardWriter struct {
 func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(c int)           { d.code = c }
+
+// SetWriteDeadline accepts the proxy's write deadline, as net/http's
+// ResponseWriters do.
+func (d *discardWriter) SetWriteDeadline(time.Time) error { return nil }
 
 func benchBackend(b *testing.B) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

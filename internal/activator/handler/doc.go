@@ -16,13 +16,18 @@
 //	405 Method Not Allowed   the path matched but not the method; Allow
 //	                         lists the methods allowed on that path
 //	408 Request Timeout      the client stalled sending its body for longer
-//	                         than the body idle timeout
+//	                         than the body idle timeout, or sent it below
+//	                         the minimum rate after the grace (see
+//	                         proxy.Config.MinBodyRate)
 //	431 Request Header Fields Too Large
 //	                         headers over the server's MaxHeaderBytes
 //	                         (written by the Go server)
 //	502 Bad Gateway          the pod could not be reached (after one retry
 //	                         on another pod), reset or closed the
-//	                         connection, or answered garbage; or the
+//	                         connection, or answered garbage: headers over
+//	                         64 KiB (1xx heads included), more than 5
+//	                         informational answers, a status outside
+//	                         200-599, a 101 nobody asked for; or the
 //	                         activator a request was forwarded to (see
 //	                         below) could not be reached
 //	503 Service Unavailable  the revision's queue is full, the activator
@@ -42,7 +47,8 @@
 //	                         package clientgone)
 //
 // A header read timeout closes the connection without an answer, as the Go
-// server does. When the response has started and then fails (the pod dies
+// server does; so does a client that does not read its response fast
+// enough (proxy.Config.WriteGrace), which frees the pod slot. When the response has started and then fails (the pod dies
 // mid-body, the timeout hits mid-stream), the handler aborts the stream
 // (HTTP/1.1: the connection is closed; HTTP/2: the stream is reset) so the
 // client cannot take a truncated body for a whole one.

@@ -169,8 +169,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	if h.cfg.Stats != nil {
 		sh = h.cfg.Stats.Begin(key)
 	}
+	// Released even if the request path panics (else the revision would
+	// count as busy forever and never scale to zero).
+	defer endStats(&sh)
 	out, err := h.cfg.Throttler.Try(ctx, key, mode, a.run)
-	sh.Done() // a forwarded request is counted by the activator it goes to
+	endStats(&sh) // a forwarded request is counted by the activator it goes to
 	if err != nil {
 		if owner, ok := noShareOwner(err); ok {
 			err = h.forward(a, key, owner, out)
@@ -218,6 +221,13 @@ func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out 
 	clearColdStartHeaders(a.w.Header())
 	a.pr.SetProtocol(a.proto)
 	return h.waitHere(a, key)
+}
+
+// endStats ends sh once: it is then the zero Handle, whose Done does
+// nothing.
+func endStats(sh *stats.Handle) {
+	sh.Done()
+	*sh = stats.Handle{}
 }
 
 // waitHere serves a request that could not be forwarded through this

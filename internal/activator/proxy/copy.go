@@ -14,9 +14,10 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 var errClientWrite = errors.New("write to client")
 
 // copyResponse streams src to w, flushing after every read when flush is
-// set. It reads with a pooled buffer and never through io.ReaderFrom, so
-// the pool bounds memory per request.
-func copyResponse(w http.ResponseWriter, src io.Reader, flush bool) error {
+// set, each write within the deadline d gives it. It reads with a pooled
+// buffer and never through io.ReaderFrom, so the pool bounds memory per
+// request.
+func copyResponse(w http.ResponseWriter, src io.Reader, flush bool, d *writeDeadline) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
@@ -31,6 +32,7 @@ func copyResponse(w http.ResponseWriter, src io.Reader, flush bool) error {
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
+			d.before(n)
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return errors.Join(errClientWrite, werr)
 			}
@@ -39,6 +41,9 @@ func copyResponse(w http.ResponseWriter, src io.Reader, flush bool) error {
 			}
 		}
 		if rerr == io.EOF {
+			// The server's last flush (and a chunked answer's end) comes
+			// after the handler returns, under the deadline in force.
+			d.before(0)
 			return nil
 		}
 		if rerr != nil {

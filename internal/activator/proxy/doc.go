@@ -27,15 +27,50 @@
 //     speaks cleartext, multiplexed on one connection per pod.
 //   - Trailers are passed through in every combination (HTTP/1.1 chunked
 //     trailers or HTTP/2 trailers on either side).
-//   - Upgrades (WebSocket and others) from an HTTP/1.1 client to an HTTP1
-//     pod: the pod's 101 answer is relayed, then bytes are copied both ways
-//     until either side closes or the request's context ends (the revision
-//     timeout, or the server's drain deadline). Towards an H2C pod, or from
-//     an HTTP/2 client, the Upgrade header is dropped like any hop-by-hop
-//     header and the request is forwarded as an ordinary one.
+//   - Upgrades, WebSocket only (the token "websocket", any case), from an
+//     HTTP/1.1 client to an HTTP1 pod: the pod's 101 answer is relayed
+//     (its write bounded like any response head, see below), then bytes
+//     are copied both ways until either side closes or the request's
+//     context ends (the revision timeout, or the server's drain deadline).
+//     Any other Upgrade (h2c, TLS, anything), and any Upgrade towards an
+//     H2C pod or from an HTTP/2 client, is dropped like any hop-by-hop
+//     header and the request is forwarded as an ordinary one (RFC 9110
+//     7.8 lets a server ignore Upgrade): a pod never switches the
+//     activator's connection to a protocol Wake does not check.
 //   - Bodies stream both ways; nothing is buffered whole. A response of
 //     unknown length (chunked, gRPC, server-sent events) is flushed after
-//     every read from the pod.
+//     every read from the pod. HTTP/1.1 requests with a body are full
+//     duplex (http.ResponseController.EnableFullDuplex): the pod may
+//     answer while the client still sends, as bidirectional gRPC streams
+//     and echoing uploads do, including across the HTTP/1.1 hop between
+//     activators; without it net/http discards up to 256 KiB of the body
+//     once the answer starts.
+//
+// # Bounds
+//
+// What a pod or a client can make the proxy hold is bounded:
+//
+//   - A pod's answer heads: the status line and headers of the answer and
+//     of any informational (1xx) answers before it take at most
+//     Config.MaxHeaderBytes together (default DefaultMaxHeaderBytes,
+//     64 KiB, the limit the server sets for requests); on the h1 client
+//     the bytes read from the connection while a head is read are capped
+//     (a pod sending endless headers costs at most that much), on the
+//     transports MaxResponseHeaderBytes does the same. The h1 client also
+//     takes at most 5 informational answers. Beyond either: 502, and the
+//     connection to the pod is closed.
+//   - A pod's status: anything outside 200-599 (e.g. 000, 099, 600) is a
+//     502 (net/http's WriteHeader would panic below 100).
+//   - Slow readers: response writes have a deadline (Config.WriteGrace,
+//     Config.MinWriteRate; never past the request's deadline), so a
+//     client that stops reading is cut off and its pod slot freed. The
+//     101 of an upgrade gets the grace plus a full head at the minimum
+//     rate. LimitUnsent, which the server applies to client connections,
+//     makes a blocked write resume as the client reads.
+//   - Slow senders: request bodies must keep a minimum average rate after
+//     a grace (Config.BodyGrace, Config.MinBodyRate) until the pod starts
+//     answering, except gRPC streams, and no read may wait longer than
+//     Config.BodyIdleTimeout; else 408.
 //
 // # Headers
 //
@@ -55,10 +90,12 @@
 //
 // Serve returns a *Error whose Kind tells the handler what to answer when
 // nothing was written yet: KindDial (no byte was sent: retry on another pod,
-// else 502), KindBackend (502), KindClientBody (400: the client's body was
-// malformed, e.g. bad chunking), KindClientTimeout (408: the client stalled
-// sending its body for longer than Config.BodyIdleTimeout), KindTimeout
-// (504: the request's deadline passed), KindCanceled (the client left).
+// else 502), KindBackend (502: the pod failed, or its answer broke a bound
+// above), KindClientBody (400: the client's body was malformed, e.g. bad
+// chunking), KindClientTimeout (408: the client stalled sending its body
+// for longer than Config.BodyIdleTimeout, or sent it below the minimum
+// rate), KindTimeout (504: the request's deadline passed), KindCanceled
+// (the client left, or did not read its response in time).
 // Once the response has started (Error.Written), the handler can only
 // abort the stream.
 package proxy

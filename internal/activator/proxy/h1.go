@@ -25,6 +25,7 @@ type h1Client struct {
 	dial        func(ctx context.Context, network, address string) (net.Conn, error)
 	maxIdle     int
 	idleTimeout time.Duration
+	maxHead     int // bytes of all heads of one response together
 
 	mu    sync.Mutex
 	idle  map[string][]*h1Conn // by pod address, most recently used last
@@ -36,6 +37,7 @@ type h1Conn struct {
 	c      *h1Client
 	addr   string
 	nc     net.Conn
+	lim    headLimiter // between nc and br
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	raw    syscall.RawConn // nil: no liveness check
@@ -55,8 +57,8 @@ func (e *errNoResponse) Unwrap() error { return e.err }
 // aLongTimeAgo is a deadline that has passed: setting it interrupts I/O.
 var aLongTimeAgo = time.Unix(1, 0)
 
-func newH1Client(dial func(context.Context, string, string) (net.Conn, error), maxIdle int, idleTimeout time.Duration) *h1Client {
-	return &h1Client{dial: dial, maxIdle: maxIdle, idleTimeout: idleTimeout, idle: map[string][]*h1Conn{}}
+func newH1Client(dial func(context.Context, string, string) (net.Conn, error), maxIdle int, idleTimeout time.Duration, maxHead int) *h1Client {
+	return &h1Client{dial: dial, maxIdle: maxIdle, idleTimeout: idleTimeout, maxHead: maxHead, idle: map[string][]*h1Conn{}}
 }
 
 // roundTrip sends req (no body) to req.URL.Host. A reused connection that
@@ -113,7 +115,8 @@ func (c *h1Client) get(ctx context.Context, addr string) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cn := &h1Conn{c: c, addr: addr, nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}
+	cn := &h1Conn{c: c, addr: addr, nc: nc, lim: headLimiter{nc: nc, budget: -1}, bw: bufio.NewWriterSize(nc, 16<<10)}
+	cn.br = bufio.NewReaderSize(&cn.lim, 16<<10)
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			cn.raw, cn.peekFn = raw, cn.peek
@@ -199,6 +202,14 @@ func (cn *h1Conn) roundTrip(req *http.Request) (*http.Response, error) {
 	return res, nil
 }
 
+// max1xx is how many informational (1xx) answers may precede a pod's
+// answer, as net/http's client allowed before Go 1.24.
+const max1xx = 5
+
+// exchange writes req and reads the answer's head. All heads of the answer
+// (1xx ones and the final one) together may take at most c.maxHead bytes:
+// the limiter stops reading from the connection a buffer's length past
+// that, and the exact size is checked once a head is parsed.
 func (cn *h1Conn) exchange(req *http.Request) (*http.Response, error) {
 	if err := req.Write(cn.bw); err != nil {
 		return nil, &errNoResponse{err}
@@ -206,11 +217,20 @@ func (cn *h1Conn) exchange(req *http.Request) (*http.Response, error) {
 	if err := cn.bw.Flush(); err != nil {
 		return nil, &errNoResponse{err}
 	}
-	for {
+	limit := cn.c.maxHead
+	before := cn.br.Buffered()
+	cn.lim.arm(limit + cn.br.Size())
+	for n1xx := 0; ; n1xx++ {
 		if _, err := cn.br.Peek(1); err != nil {
+			if cn.lim.exhausted() {
+				return nil, fmt.Errorf("%w (%d bytes)", errHeadTooLarge, limit)
+			}
 			return nil, &errNoResponse{err}
 		}
 		res, err := http.ReadResponse(cn.br, req)
+		if used := before + cn.lim.pulled - cn.br.Buffered(); used > limit || (err != nil && cn.lim.exhausted()) {
+			return nil, fmt.Errorf("%w (%d bytes)", errHeadTooLarge, limit)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -218,8 +238,12 @@ func (cn *h1Conn) exchange(req *http.Request) (*http.Response, error) {
 		case res.StatusCode == http.StatusSwitchingProtocols:
 			return nil, fmt.Errorf("pod answered %d to a request that asked for no upgrade", res.StatusCode)
 		case res.StatusCode >= 100 && res.StatusCode < 200:
+			if n1xx == max1xx {
+				return nil, fmt.Errorf("pod sent more than %d informational answers", max1xx)
+			}
 			continue // informational (103 Early Hints): not relayed
 		}
+		cn.lim.disarm()
 		return res, nil
 	}
 }

@@ -3,9 +3,11 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -25,6 +27,38 @@ type Config struct {
 	// BodyIdleTimeout is the longest a client may stall while sending its
 	// request body; default 30s, negative disables.
 	BodyIdleTimeout time.Duration
+	// MaxHeaderBytes bounds a pod's answer head: the status line and
+	// headers of the answer and of any informational (1xx) answers before
+	// it, together; default DefaultMaxHeaderBytes (the same limit as for
+	// clients' requests). Beyond it the answer is a 502 and the
+	// connection to the pod is closed.
+	MaxHeaderBytes int
+	// WriteGrace and MinWriteRate bound how long a client may keep a
+	// response write blocked by not reading: a write of n bytes (at most
+	// 32 KiB) may stay blocked WriteGrace + n/MinWriteRate, and never past
+	// the request's deadline (the revision's timeout); only the time the
+	// client makes a write wait counts, not the pod's. Beyond, the
+	// client's connection is closed and the pod slot freed: a client that
+	// stops reading is cut off about that long after its socket buffers
+	// fill. (With LimitUnsent on client connections, a blocked write
+	// resumes as soon as the client reads; without it the kernel wakes a
+	// writer only after a third of a possibly large send buffer drained.)
+	// Defaults 3s and 64 KiB/s: a client must read at about 9 KiB/s or
+	// more; a negative WriteGrace disables write deadlines.
+	WriteGrace time.Duration
+	// MinWriteRate is in bytes per second; see WriteGrace.
+	MinWriteRate int
+	// BodyGrace and MinBodyRate bound how slowly a client may send its
+	// request body: in all it may keep the proxy waiting BodyGrace plus
+	// the bytes it sent at MinBodyRate (an average rate, after a grace),
+	// else it gets 408 and its slot is freed. Only the time the proxy
+	// waits for the client counts, not the pod's. The rate holds until the
+	// pod starts answering, and not for gRPC requests (streams of
+	// messages); BodyIdleTimeout always holds. Defaults 5s and 1 KiB/s; a
+	// negative MinBodyRate disables the rate.
+	BodyGrace time.Duration
+	// MinBodyRate is in bytes per second; see BodyGrace.
+	MinBodyRate int
 	// TrustProxy reports whether a client address (RemoteAddr) is a proxy
 	// whose X-Forwarded-* headers are kept (see setForwarded); nil trusts
 	// none.
@@ -46,6 +80,21 @@ func (c Config) withDefaults() Config {
 	if c.BodyIdleTimeout == 0 {
 		c.BodyIdleTimeout = 30 * time.Second
 	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.WriteGrace == 0 {
+		c.WriteGrace = 3 * time.Second
+	}
+	if c.MinWriteRate <= 0 {
+		c.MinWriteRate = 64 << 10
+	}
+	if c.BodyGrace <= 0 {
+		c.BodyGrace = 5 * time.Second
+	}
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = 1 << 10
+	}
 	return c
 }
 
@@ -62,7 +111,7 @@ type Proxy struct {
 func New(cfg Config) *Proxy {
 	cfg = cfg.withDefaults()
 	h1, h2c := newTransports(cfg)
-	fast := newH1Client(h1.DialContext, cfg.MaxIdleConnsPerHost, cfg.IdleConnTimeout)
+	fast := newH1Client(h1.DialContext, cfg.MaxIdleConnsPerHost, cfg.IdleConnTimeout, cfg.MaxHeaderBytes)
 	return &Proxy{cfg: cfg, fast: fast, h1: h1, h2c: h2c, log: cfg.Logger}
 }
 
@@ -78,6 +127,8 @@ func (p *Proxy) CloseIdleConnections() {
 type Request struct {
 	in       *http.Request
 	w        http.ResponseWriter
+	rc       http.ResponseController // on w
+	wd       writeDeadline
 	out      *http.Request
 	url      url.URL
 	body     body
@@ -102,6 +153,7 @@ func (p *Proxy) Prepare(ctx context.Context, w http.ResponseWriter, r *http.Requ
 // embedded in its own per-request state); pr must be the zero Request.
 func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWriter, r *http.Request, proto Protocol) {
 	pr.in, pr.w, pr.proto = r, w, proto
+	pr.rc = *http.NewResponseController(w)
 	pr.out = r.WithContext(ctx)
 	pr.url = *r.URL
 	pr.url.Scheme = "http"
@@ -113,15 +165,26 @@ func (p *Proxy) PrepareInto(pr *Request, ctx context.Context, w http.ResponseWri
 		pr.out.ContentLength = 0
 	} else {
 		pr.body.rc = r.Body
-		if p.cfg.BodyIdleTimeout > 0 {
-			pr.body.ctl = http.NewResponseController(w)
+		if p.cfg.BodyIdleTimeout > 0 || p.cfg.MinBodyRate > 0 {
+			pr.body.ctl = &pr.rc
 			pr.body.idle = p.cfg.BodyIdleTimeout
+			pr.body.grace, pr.body.rate = p.cfg.BodyGrace, p.cfg.MinBodyRate
+			if isGRPC(r.Header) {
+				// Streams of messages, sent as the client has them.
+				pr.body.rate = 0
+			}
+		}
+		if r.ProtoMajor == 1 {
+			// Let the pod answer while the client still sends: without
+			// this the server would discard what is left of the body once
+			// the answer starts (HTTP/2 is always full duplex).
+			_ = pr.rc.EnableFullDuplex()
 		}
 		pr.out.Body = &pr.body
 	}
 	h := r.Header
 	pr.upgrade = removeHopHeaders(h)
-	if pr.upgrade != "" && r.ProtoMajor == 1 && proto == HTTP1 {
+	if pr.upgrade != "" && r.ProtoMajor == 1 && proto == HTTP1 && allowedUpgrade(pr.upgrade) {
 		h["Connection"] = connUpgrade
 		h["Upgrade"] = []string{pr.upgrade}
 	} else {
@@ -162,16 +225,30 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	out.URL.Host = dest
 	res, err := p.roundTrip(pr, out)
 	if err != nil {
-		return &Error{Kind: pr.classify(err), Dest: dest, Err: err}
+		kind := pr.classify(err)
+		if kind != KindDial { // else the body is untouched: another attempt may send it
+			pr.body.finish()
+		}
+		return &Error{Kind: kind, Dest: dest, Err: err}
 	}
+	defer pr.body.finish()
+	pr.body.answered.Store(true)
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		return p.serveUpgrade(pr, res, dest)
+	}
+	if res.StatusCode < 200 || res.StatusCode > 599 {
+		// 1xx are consumed by the clients; anything else is no status
+		// (WriteHeader panics below 100).
+		_ = res.Body.Close() // the connection is not reused after an unread body
+		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("pod answered invalid status %d", res.StatusCode)}
 	}
 	h := pr.w.Header()
 	moveResponseHeaders(h, res.Header)
 	pr.status = res.StatusCode
+	limit, _ := out.Context().Deadline()
+	pr.wd.start(&pr.rc, p.cfg.WriteGrace, p.cfg.MinWriteRate, limit)
 	pr.w.WriteHeader(res.StatusCode)
-	err = copyResponse(pr.w, res.Body, wantsFlush(res))
+	err = copyResponse(pr.w, res.Body, wantsFlush(res), &pr.wd)
 	_ = res.Body.Close() // the copy's outcome is what matters; a close error adds nothing
 	if err != nil {
 		kind := KindBackend
@@ -186,4 +263,12 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 		h[http.TrailerPrefix+k] = vv
 	}
 	return nil
+}
+
+// isGRPC reports whether h is a gRPC request's: its body is a stream of
+// messages that the client sends when it has them, so no minimum rate
+// applies (as in ASP.NET Core's gRPC server, for the same reason).
+func isGRPC(h http.Header) bool {
+	ct := h["Content-Type"]
+	return len(ct) > 0 && strings.HasPrefix(ct[0], "application/grpc")
 }

@@ -61,6 +61,8 @@ func newTransports(cfg Config) (h1, h2c *http.Transport) {
 		ExpectContinueTimeout: time.Second,
 		WriteBufferSize:       16 << 10,
 		ReadBufferSize:        16 << 10,
+		// All heads of one answer together (1xx ones included).
+		MaxResponseHeaderBytes: int64(cfg.MaxHeaderBytes),
 	}
 	h2c = &http.Transport{
 		DialContext:         dial,
@@ -68,7 +70,9 @@ func newTransports(cfg Config) (h1, h2c *http.Transport) {
 		IdleConnTimeout:     cfg.IdleConnTimeout,
 		DisableCompression:  true,
 		Protocols:           new(http.Protocols),
-		HTTP2:               &http.HTTP2Config{PingTimeout: 15 * time.Second, SendPingTimeout: 30 * time.Second},
+		// HTTP/2: the header list size advertised to pods and enforced.
+		MaxResponseHeaderBytes: int64(cfg.MaxHeaderBytes),
+		HTTP2:                  &http.HTTP2Config{PingTimeout: 15 * time.Second, SendPingTimeout: 30 * time.Second},
 	}
 	h2c.Protocols.SetUnencryptedHTTP2(true)
 	return h1, h2c

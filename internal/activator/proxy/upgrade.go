@@ -6,9 +6,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 )
+
+// allowedUpgrade reports whether the protocol a client asked to upgrade to
+// may be tunnelled to a pod: only WebSocket, the one upgrade functions
+// need. Any other (h2c, TLS, anything) is ignored, as RFC 9110 7.8 allows:
+// the request reaches the pod as a plain one, without Upgrade, so a pod
+// cannot switch the activator's connection to a protocol it does not
+// check.
+func allowedUpgrade(proto string) bool {
+	return strings.EqualFold(textproto.TrimString(proto), "websocket")
+}
 
 // serveUpgrade relays a 101 answer and then copies bytes both ways until
 // one side closes or the request's context ends.
@@ -31,7 +42,11 @@ func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error
 	// Closing ends the tunnel; by then there is no one left to tell of a failure.
 	defer func() { _ = conn.Close() }()
 	defer func() { _ = back.Close() }()
-	_ = conn.SetDeadline(time.Time{})
+	// The 101 must reach the client within the write grace (a client
+	// that does not read it must not hold the slot); the tunnel then has
+	// no deadline but the request's.
+	_ = conn.SetReadDeadline(time.Time{})
+	_ = conn.SetWriteDeadline(p.headWriteDeadline(pr))
 	pr.status = http.StatusSwitchingProtocols
 
 	h := pr.w.Header()
@@ -47,6 +62,7 @@ func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error
 	if err != nil {
 		return &Error{Kind: KindCanceled, Written: true, Dest: dest, Err: fmt.Errorf("write 101 to client: %w", err)}
 	}
+	_ = conn.SetWriteDeadline(time.Time{})
 
 	errc := make(chan error, 2)
 	go func() {

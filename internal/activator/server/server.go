@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/wakefn/wake/internal/activator/ingress"
+	"github.com/wakefn/wake/internal/activator/proxy"
 )
 
 // Config configures Run. Zero fields take the documented defaults.
@@ -38,7 +39,8 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	// IdleTimeout closes idle keep-alive connections; default 120s.
 	IdleTimeout time.Duration
-	// MaxHeaderBytes bounds request headers; default 64 KiB.
+	// MaxHeaderBytes bounds request headers; default
+	// proxy.DefaultMaxHeaderBytes, the proxy's limit for pods' answers.
 	MaxHeaderBytes int
 	// MaxConnections caps open client connections on the data port;
 	// beyond it a new connection is answered 503 with Retry-After and
@@ -73,7 +75,7 @@ func (c Config) withDefaults() Config {
 		c.IdleTimeout = 120 * time.Second
 	}
 	if c.MaxHeaderBytes <= 0 {
-		c.MaxHeaderBytes = 64 << 10
+		c.MaxHeaderBytes = proxy.DefaultMaxHeaderBytes
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = 30 * time.Second
@@ -94,7 +96,7 @@ func NewDataServer(cfg Config, h http.Handler) *http.Server {
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		Protocols:         new(http.Protocols),
 		HTTP2:             http2Config(),
-		ConnContext:       cfg.ConnContext,
+		ConnContext:       connContext(cfg.ConnContext),
 		ErrorLog:          nil,
 		// "OPTIONS *" reaches the handler, which closes the connection
 		// after it if it asked to upgrade (see ingress.CloseIfUpgrade).
@@ -103,6 +105,19 @@ func NewDataServer(cfg Config, h http.Handler) *http.Server {
 	s.Protocols.SetHTTP1(true)
 	s.Protocols.SetUnencryptedHTTP2(true)
 	return s
+}
+
+// connContext returns the data server's ConnContext: blocked response
+// writes resume as the client reads, so that the proxy's write deadlines
+// measure the client (one setsockopt per connection), then next, if set.
+func connContext(next func(context.Context, net.Conn) context.Context) func(context.Context, net.Conn) context.Context {
+	return func(ctx context.Context, c net.Conn) context.Context {
+		proxy.LimitUnsent(c)
+		if next != nil {
+			ctx = next(ctx, c)
+		}
+		return ctx
+	}
 }
 
 // tracker counts handlers still running, hijacked ones included.

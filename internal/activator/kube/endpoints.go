@@ -31,6 +31,8 @@ func RevisionConfig(rev *servingv1alpha1.Revision) throttler.RevisionConfig {
 
 // Endpoints lists the pods of a revision's EndpointSlices as ip:port, ready
 // or not. Terminating endpoints are left out: they must get no new requests.
+// So are addresses that can never be a pod's (see PodAddress), and names
+// (FQDN slices). The caller passes only slices that SliceRefusal accepts.
 func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
 	var out []throttler.Endpoint
 	seen := map[string]bool{}
@@ -40,7 +42,7 @@ func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
 		}
 		port := strconv.Itoa(int(*s.Ports[0].Port))
 		for _, e := range s.Endpoints {
-			if ptr.Deref(e.Conditions.Terminating, false) || len(e.Addresses) == 0 {
+			if ptr.Deref(e.Conditions.Terminating, false) || len(e.Addresses) == 0 || !PodAddress(e.Addresses[0]) {
 				continue
 			}
 			addr := net.JoinHostPort(e.Addresses[0], port)

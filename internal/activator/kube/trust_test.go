@@ -1,0 +1,127 @@
+package kube
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/revision/resources"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// TestEndpointsDropsNonPodAddresses: addresses that can never be a pod's
+// (and names, from FQDN slices) never reach the throttler.
+func TestEndpointsDropsNonPodAddresses(t *testing.T) {
+	for _, addr := range []string{
+		"127.0.0.1", "127.1.2.3", "::1", "0.0.0.0", "::", "169.254.169.254", "fe80::1", "fe80::1%eth0",
+		"224.0.0.1", "ff02::1", "255.255.255.255", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
+		"kubernetes.default.svc", "localhost", "", "10.0.0.1:80", "10.0.0.1/8", " 10.0.0.1",
+	} {
+		t.Run(addr, func(t *testing.T) {
+			got := Endpoints([]*discoveryv1.EndpointSlice{slice(8080, ep(addr, true, false), ep("10.0.0.1", true, false))})
+			want := []throttler.Endpoint{{Address: "10.0.0.1:8080", Ready: true}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Endpoints with %q (-want +got):\n%s", addr, diff)
+			}
+		})
+	}
+}
+
+func TestPodAddress(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		want bool
+	}{
+		{"10.244.1.7", true},
+		{"192.168.0.9", true},
+		{"100.64.0.1", true},
+		{"fd00::1", true},
+		{"2001:db8::1", true},
+		{"::ffff:10.0.0.1", true},
+		{"127.0.0.1", false},
+		{"::1", false},
+		{"0.0.0.0", false},
+		{"::", false},
+		{"169.254.0.1", false},
+		{"fe80::1", false},
+		{"224.0.0.251", false},
+		{"ff02::1", false},
+		{"255.255.255.255", false},
+		{"fd00::1%eth0", false},
+		{"example.com", false},
+		{"", false},
+	} {
+		if got := PodAddress(tt.addr); got != tt.want {
+			t.Errorf("PodAddress(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestSliceRefusal: a slice is used only when it belongs to the Service that
+// Wake made for the revision.
+func TestSliceRefusal(t *testing.T) {
+	rev := &servingv1alpha1.Revision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "hello-00001", UID: "rev-uid"},
+		Spec:       servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "x"}}},
+	}
+	wakeSvc := func() *corev1.Service {
+		s := resources.MakeService(rev)
+		s.UID = "svc-uid"
+		return s
+	}
+	genuine := func() *discoveryv1.EndpointSlice { return genuineSlice(wakeSvc(), "hello-00001-abcde") }
+	tests := []struct {
+		name  string
+		slice func(*discoveryv1.EndpointSlice)
+		svc   func(*corev1.Service) *corev1.Service
+		want  string
+	}{
+		{name: "genuine"},
+		{name: "no service-name label", slice: func(s *discoveryv1.EndpointSlice) { delete(s.Labels, discoveryv1.LabelServiceName) }, want: RefusedServiceName},
+		{name: "another service's name", slice: func(s *discoveryv1.EndpointSlice) { s.Labels[discoveryv1.LabelServiceName] = "other" }, want: RefusedServiceName},
+		{name: "not managed", slice: func(s *discoveryv1.EndpointSlice) { delete(s.Labels, discoveryv1.LabelManagedBy) }, want: RefusedManagedBy},
+		{name: "managed by the mirroring controller", slice: func(s *discoveryv1.EndpointSlice) {
+			s.Labels[discoveryv1.LabelManagedBy] = "endpointslicemirroring-controller.k8s.io"
+		}, want: RefusedManagedBy},
+		{name: "no owner", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences = nil }, want: RefusedSliceOwner},
+		{name: "owner is not controller", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].Controller = nil }, want: RefusedSliceOwner},
+		{name: "owner UID differs", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].UID = "other" }, want: RefusedSliceOwner},
+		{name: "owner kind differs", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].Kind = "Pod" }, want: RefusedSliceOwner},
+		{name: "owner name differs", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].Name = "other" }, want: RefusedSliceOwner},
+		{name: "slice in another namespace", slice: func(s *discoveryv1.EndpointSlice) { s.Namespace = "evil" }, want: RefusedNoService},
+		{name: "no service", svc: func(*corev1.Service) *corev1.Service { return nil }, want: RefusedNoService},
+		{name: "service of another name", svc: func(s *corev1.Service) *corev1.Service { s.Name = "other"; return s }, want: RefusedNoService},
+		{name: "service not owned", svc: func(s *corev1.Service) *corev1.Service { s.OwnerReferences = nil; return s }, want: RefusedServiceOwner},
+		{name: "service owned by another revision UID", svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences[0].UID = "old-rev"
+			return s
+		}, want: RefusedServiceOwner},
+		{name: "service owned by a Function", svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences[0].Kind = "Function"
+			return s
+		}, want: RefusedServiceOwner},
+		{name: "service owner is not controller", svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences[0].Controller = nil
+			return s
+		}, want: RefusedServiceOwner},
+		{name: "service without UID", svc: func(s *corev1.Service) *corev1.Service { s.UID = ""; return s }, want: RefusedSliceOwner},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, svc := genuine(), wakeSvc()
+			if tt.slice != nil {
+				tt.slice(s)
+			}
+			if tt.svc != nil {
+				svc = tt.svc(svc)
+			}
+			if got := SliceRefusal(s, svc, rev); got != tt.want {
+				t.Errorf("SliceRefusal = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

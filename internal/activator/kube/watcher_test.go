@@ -1,0 +1,283 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/go-logr/logr/testr"
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/revision/resources"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/testenv"
+)
+
+// recordingThrottler keeps the last endpoints the Watcher set per revision.
+type recordingThrottler struct {
+	mu  sync.Mutex
+	eps map[throttler.RevisionKey][]throttler.Endpoint
+}
+
+func (r *recordingThrottler) UpsertRevision(throttler.RevisionKey, throttler.RevisionConfig) {}
+func (r *recordingThrottler) DeleteRevision(throttler.RevisionKey)                           {}
+func (r *recordingThrottler) SetEndpoints(key throttler.RevisionKey, eps []throttler.Endpoint) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.eps[key] = eps
+}
+
+// get returns the last endpoints set for key, and whether any were set.
+func (r *recordingThrottler) get(key throttler.RevisionKey) ([]throttler.Endpoint, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	eps, ok := r.eps[key]
+	return eps, ok
+}
+
+// sliceCase is one revision of TestWatcherTrustsOnlyWakeSlices: its
+// Service (as made, then changed by svc) and its slices, created in order.
+type sliceCase struct {
+	name string
+	// svc changes the Service that Wake made for the revision; nil leaves
+	// it as made, and a nil result creates no Service.
+	svc func(s *corev1.Service) *corev1.Service
+	// slices returns the slices to create, given the revision's Service.
+	slices func(svc *corev1.Service) []*discoveryv1.EndpointSlice
+	want   []throttler.Endpoint
+}
+
+// genuineSlice returns a slice as Kubernetes' EndpointSlice controller
+// makes it for svc: labelled with the Service's name and labels, managed by
+// the controller, controlled by the Service, listing pods.
+func genuineSlice(svc *corev1.Service, name string, eps ...discoveryv1.Endpoint) *discoveryv1.EndpointSlice {
+	labels := map[string]string{
+		discoveryv1.LabelServiceName: svc.Name,
+		discoveryv1.LabelManagedBy:   "endpointslice-controller.k8s.io",
+	}
+	for k, v := range svc.Labels {
+		labels[k] = v
+	}
+	return &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: svc.Namespace, Name: name, Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(svc, corev1.SchemeGroupVersion.WithKind("Service"))},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("http1"), Port: ptr.To[int32](8080), Protocol: ptr.To(corev1.ProtocolTCP)}},
+		Endpoints:   eps,
+	}
+}
+
+// podEP is a ready endpoint for a pod of the namespace.
+func podEP(ip string) discoveryv1.Endpoint {
+	return discoveryv1.Endpoint{
+		Addresses:  []string{ip},
+		Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
+		TargetRef:  &corev1.ObjectReference{Kind: "Pod", Name: "p-" + ip},
+	}
+}
+
+func mutateSlice(s *discoveryv1.EndpointSlice, f func(*discoveryv1.EndpointSlice)) *discoveryv1.EndpointSlice {
+	f(s)
+	return s
+}
+
+// TestWatcherTrustsOnlyWakeSlices runs the Watcher against a real API server
+// (envtest) and checks which EndpointSlices reach the throttler: only those
+// of the Service that Wake made for the revision, and only pod addresses.
+func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	apiCache, err := NewCache(env.Config, env.Scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := &recordingThrottler{eps: map[throttler.RevisionKey][]throttler.Endpoint{}}
+	w := &Watcher{Cache: apiCache, Table: &routing.Holder{}, Throttler: th, Config: config.NewStore(), Log: testr.New(t)}
+	done := make(chan struct{}, 2)
+	go func() { _ = apiCache.Start(ctx); done <- struct{}{} }()
+	go func() { _ = w.Start(ctx); done <- struct{}{} }()
+	defer func() { cancel(); <-done; <-done }()
+
+	ns := testenv.Namespace(t, c, "eps")
+	good := []throttler.Endpoint{{Address: "10.1.0.1:8080", Ready: true}}
+	tests := []sliceCase{{
+		name: "genuine slice is used",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{genuineSlice(svc, "a", podEP("10.1.0.1"))}
+		},
+		want: good,
+	}, {
+		name: "slice with only the revision label is ignored",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{
+				mutateSlice(genuineSlice(svc, "forged", podEP("10.9.0.1")), func(s *discoveryv1.EndpointSlice) {
+					s.OwnerReferences = nil
+					delete(s.Labels, discoveryv1.LabelServiceName)
+					delete(s.Labels, discoveryv1.LabelManagedBy)
+				}),
+				genuineSlice(svc, "a", podEP("10.1.0.1")),
+			}
+		},
+		want: good,
+	}, {
+		name: "slice naming another Service is ignored",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{
+				mutateSlice(genuineSlice(svc, "forged", podEP("10.9.0.1")), func(s *discoveryv1.EndpointSlice) {
+					s.Labels[discoveryv1.LabelServiceName] = "tenant-svc"
+				}),
+				genuineSlice(svc, "a", podEP("10.1.0.1")),
+			}
+		},
+		want: good,
+	}, {
+		name: "slice not managed by the EndpointSlice controller is ignored",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{
+				mutateSlice(genuineSlice(svc, "forged", podEP("10.9.0.1")), func(s *discoveryv1.EndpointSlice) {
+					s.Labels[discoveryv1.LabelManagedBy] = "tenant"
+				}),
+				genuineSlice(svc, "a", podEP("10.1.0.1")),
+			}
+		},
+		want: good,
+	}, {
+		name: "slice with every label but no owner is ignored",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{
+				mutateSlice(genuineSlice(svc, "forged", podEP("10.9.0.1")), func(s *discoveryv1.EndpointSlice) { s.OwnerReferences = nil }),
+				genuineSlice(svc, "a", podEP("10.1.0.1")),
+			}
+		},
+		want: good,
+	}, {
+		name: "slice controlled by a Service of the same name but another UID is ignored",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{
+				mutateSlice(genuineSlice(svc, "forged", podEP("10.9.0.1")), func(s *discoveryv1.EndpointSlice) {
+					s.OwnerReferences[0].UID = "00000000-0000-4000-8000-000000000000"
+				}),
+				genuineSlice(svc, "a", podEP("10.1.0.1")),
+			}
+		},
+		want: good,
+	}, {
+		name: "Service not controlled by the Revision: its slices are ignored",
+		svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences = nil
+			return s
+		},
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{genuineSlice(svc, "a", podEP("10.9.0.1"))}
+		},
+	}, {
+		name: "Service controlled by an older Revision of the same name: its slices are ignored",
+		svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences[0].UID = "00000000-0000-4000-8000-000000000000"
+			return s
+		},
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{genuineSlice(svc, "a", podEP("10.9.0.1"))}
+		},
+	}, {
+		name: "no Service: slices are ignored",
+		svc:  func(*corev1.Service) *corev1.Service { return nil },
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{genuineSlice(svc, "a", podEP("10.9.0.1"))}
+		},
+	}, {
+		name: "addresses that are never pods are dropped",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{genuineSlice(svc, "a",
+				podEP("127.0.0.1"), podEP("0.0.0.0"), podEP("169.254.169.254"), podEP("224.0.0.1"), podEP("255.255.255.255"),
+				podEP("10.1.0.1"))}
+		},
+		want: good,
+	}}
+
+	revs := make([]*servingv1alpha1.Revision, len(tests))
+	for i, tt := range tests {
+		rev := &servingv1alpha1.Revision{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("f%d-00001", i),
+				Labels: map[string]string{servingv1alpha1.FunctionLabelKey: fmt.Sprintf("f%d", i)}},
+			Spec: servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "registry.example/hello:v1"}}, TimeoutSeconds: 30},
+		}
+		if err := c.Create(ctx, rev); err != nil {
+			t.Fatalf("%s: create revision: %v", tt.name, err)
+		}
+		revs[i] = rev
+		svc := resources.MakeService(rev)
+		if tt.svc != nil {
+			if s := tt.svc(svc.DeepCopy()); s != nil {
+				if err := c.Create(ctx, s); err != nil {
+					t.Fatalf("%s: create service: %v", tt.name, err)
+				}
+				svc = s
+			}
+		} else if err := c.Create(ctx, svc); err != nil {
+			t.Fatalf("%s: create service: %v", tt.name, err)
+		}
+		for _, s := range tt.slices(svc) {
+			s.Name = rev.Name + "-" + s.Name
+			if err := c.Create(ctx, s); err != nil {
+				t.Fatalf("%s: create slice %s: %v", tt.name, s.Name, err)
+			}
+		}
+	}
+	// A last genuine slice: once it has reached the throttler, the
+	// Watcher has seen every object created before it.
+	barrier := &servingv1alpha1.Revision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "barrier-00001"},
+		Spec:       servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "registry.example/hello:v1"}}, TimeoutSeconds: 30},
+	}
+	if err := c.Create(ctx, barrier); err != nil {
+		t.Fatal(err)
+	}
+	barrierSvc := resources.MakeService(barrier)
+	if err := c.Create(ctx, barrierSvc); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(ctx, genuineSlice(barrierSvc, "barrier-00001-a", podEP("10.2.0.1"))); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "barrier endpoints", func(context.Context) error {
+		if eps, _ := th.get(types.NamespacedName{Namespace: ns, Name: barrier.Name}); len(eps) != 1 {
+			return fmt.Errorf("barrier endpoints %v", eps)
+		}
+		return nil
+	})
+
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := types.NamespacedName{Namespace: ns, Name: revs[i].Name}
+			got, _ := th.get(key)
+			if len(got) == 0 {
+				got = nil
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("endpoints of %s (-want +got):\n%s", key, diff)
+			}
+		})
+	}
+}

@@ -89,6 +89,13 @@ func (w *Watcher) syncEndpoints(ctx context.Context, key types.NamespacedName) {
 		w.Log.Error(err, "list endpoint slices", "revision", key.String())
 		return
 	}
+	pods := &corev1.PodList{}
+	if err := w.Cache.List(ctx, pods, client.InNamespace(key.Namespace),
+		client.MatchingLabels{servingv1alpha1.RevisionLabelKey: key.Name}); err != nil {
+		w.Log.Error(err, "list pods", "revision", key.String())
+		return
+	}
+	podIPs := PodIPs(pods.Items)
 	trusted := make([]*discoveryv1.EndpointSlice, 0, len(list.Items))
 	for i := range list.Items {
 		s := &list.Items[i]
@@ -97,11 +104,13 @@ func (w *Watcher) syncEndpoints(ctx context.Context, key types.NamespacedName) {
 			continue
 		}
 		trusted = append(trusted, s)
-		if dropped := nonPodAddresses(s); dropped > 0 {
-			w.refuse(s, key, RefusedAddress, "dropped", dropped)
+		if bad, notPod := droppedAddresses(s, podIPs); bad > 0 {
+			w.refuse(s, key, RefusedAddress, "dropped", bad)
+		} else if notPod > 0 {
+			w.refuse(s, key, RefusedNotPod, "dropped", notPod)
 		}
 	}
-	w.Throttler.SetEndpoints(key, Endpoints(trusted))
+	w.Throttler.SetEndpoints(key, Endpoints(trusted, podIPs))
 }
 
 // refuse logs and counts the refusal of slice s for revision key, once per
@@ -123,14 +132,29 @@ func (w *Watcher) refuse(s *discoveryv1.EndpointSlice, key types.NamespacedName,
 	}
 }
 
-// nonPodAddresses counts the endpoints of s whose address Endpoints drops
-// because it can never be a pod's.
-func nonPodAddresses(s *discoveryv1.EndpointSlice) int {
-	n := 0
+// droppedAddresses counts the endpoints of s that Endpoints drops: bad,
+// those whose address is never a pod's; notPod, those whose address no pod
+// of the revision holds.
+func droppedAddresses(s *discoveryv1.EndpointSlice, podIPs map[string]bool) (bad, notPod int) {
 	for _, e := range s.Endpoints {
-		if len(e.Addresses) > 0 && !PodAddress(e.Addresses[0]) {
-			n++
+		switch {
+		case len(e.Addresses) == 0:
+		case !PodAddress(e.Addresses[0]):
+			bad++
+		case !usable(e, podIPs):
+			notPod++
 		}
 	}
-	return n
+	return bad, notPod
+}
+
+// podChanged syncs the endpoints of the pod's revision: a slice may list
+// the pod before the activator's cache holds the pod's IP.
+func (w *Watcher) podChanged(ctx context.Context, o any) {
+	if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+		o = t.Obj
+	}
+	if p, ok := o.(*corev1.Pod); ok {
+		w.syncEndpoints(ctx, types.NamespacedName{Namespace: p.Namespace, Name: p.Labels[servingv1alpha1.RevisionLabelKey]})
+	}
 }

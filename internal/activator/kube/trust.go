@@ -35,8 +35,13 @@ const (
 	// Revision (name and UID), so Wake did not make it.
 	RefusedServiceOwner = "service-owner"
 	// RefusedAddress: the slice is trusted, but some of its addresses can
-	// never be a pod of the revision and were dropped.
+	// never be a pod's (see PodAddress) and were dropped.
 	RefusedAddress = "address"
+	// RefusedNotPod: the slice is trusted, but some of its addresses are held
+	// by no running pod of the revision and were dropped: a forged slice,
+	// or, rarely and for a moment, a pod whose IP reached the activator's
+	// cache after the slice did (the pod's arrival syncs again).
+	RefusedNotPod = "not-a-pod"
 )
 
 // SliceRefusal returns why the EndpointSlice s must not be used for the

@@ -22,7 +22,7 @@ func TestEndpointsDropsNonPodAddresses(t *testing.T) {
 		"kubernetes.default.svc", "localhost", "", "10.0.0.1:80", "10.0.0.1/8", " 10.0.0.1",
 	} {
 		t.Run(addr, func(t *testing.T) {
-			got := Endpoints([]*discoveryv1.EndpointSlice{slice(8080, ep(addr, true, false), ep("10.0.0.1", true, false))})
+			got := Endpoints([]*discoveryv1.EndpointSlice{slice(8080, ep(addr, true, false), ep("10.0.0.1", true, false))}, nil)
 			want := []throttler.Endpoint{{Address: "10.0.0.1:8080", Ready: true}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Endpoints with %q (-want +got):\n%s", addr, diff)
@@ -123,5 +123,42 @@ func TestSliceRefusal(t *testing.T) {
 				t.Errorf("SliceRefusal = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestEndpointsOnlyPodIPs: given the revision's pod IPs, an address no pod
+// holds is dropped, even from a slice that passes SliceRefusal.
+func TestEndpointsOnlyPodIPs(t *testing.T) {
+	s := slice(8080, ep("10.0.0.1", true, false), ep("10.0.0.2", false, false), ep("10.96.0.1", true, false))
+	got := Endpoints([]*discoveryv1.EndpointSlice{s}, map[string]bool{"10.0.0.1": true, "10.0.0.2": true})
+	want := []throttler.Endpoint{{Address: "10.0.0.1:8080", Ready: true}, {Address: "10.0.0.2:8080"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Endpoints (-want +got):\n%s", diff)
+	}
+}
+
+func TestPodIPs(t *testing.T) {
+	p := func(phase corev1.PodPhase, hostNetwork, deleting bool, ips ...string) corev1.Pod {
+		pod := corev1.Pod{Spec: corev1.PodSpec{HostNetwork: hostNetwork}, Status: corev1.PodStatus{Phase: phase}}
+		if deleting {
+			pod.DeletionTimestamp = &metav1.Time{}
+		}
+		for _, ip := range ips {
+			pod.Status.PodIPs = append(pod.Status.PodIPs, corev1.PodIP{IP: ip})
+		}
+		return pod
+	}
+	got := PodIPs([]corev1.Pod{
+		p(corev1.PodRunning, false, false, "10.0.0.1", "fd00::1"),
+		p(corev1.PodPending, false, false, "10.0.0.2"),
+		p(corev1.PodPending, false, false),
+		p(corev1.PodRunning, true, false, "192.168.1.10"), // host network: the node's IP
+		p(corev1.PodSucceeded, false, false, "10.0.0.3"),  // finished: its IP may be reused
+		p(corev1.PodFailed, false, false, "10.0.0.4"),
+		p(corev1.PodRunning, false, true, "10.0.0.5"), // being deleted
+	})
+	want := map[string]bool{"10.0.0.1": true, "fd00::1": true, "10.0.0.2": true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PodIPs (-want +got):\n%s", diff)
 	}
 }

@@ -29,17 +29,20 @@ type Throttler interface {
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=functions;revisions;routes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=services;pods,verbs=get;list;watch
 
 // Watcher keeps the routing table and the throttler in step with the API: it
 // rebuilds the table whenever a Function, Revision or Route changes (a
 // request sees the old table or the new one, never a mix) and passes each
 // revision's settings and endpoints to the throttler. It passes on only the
 // endpoints of slices that belong to the Service Wake made for the revision
-// (see SliceRefusal).
+// (see SliceRefusal), and of those only the addresses that a running pod of
+// the revision holds (see PodIPs): a tenant can forge a slice that passes
+// SliceRefusal until the EndpointSlice controller rewrites it, but cannot
+// give a pod an IP.
 type Watcher struct {
-	// Cache holds Functions, Revisions, Routes and the revisions' Services
-	// and EndpointSlices (those labelled with serving.wake.dev/revision).
+	// Cache holds Functions, Revisions, Routes and the revisions' Services,
+	// EndpointSlices and pods (those labelled with serving.wake.dev/revision).
 	Cache cache.Cache
 	// Table receives each new routing table.
 	Table *routing.Holder
@@ -85,6 +88,17 @@ func (w *Watcher) Start(ctx context.Context) error {
 		AddFunc:    func(o any) { w.sliceChanged(ctx, o, false) },
 		UpdateFunc: func(_, o any) { w.sliceChanged(ctx, o, false) },
 		DeleteFunc: func(o any) { w.sliceChanged(ctx, o, true) },
+	}); err != nil {
+		return err
+	}
+	if err := w.handle(ctx, &corev1.Pod{}, toolscache.ResourceEventHandlerFuncs{
+		AddFunc: func(o any) { w.podChanged(ctx, o) },
+		UpdateFunc: func(old, o any) {
+			if podIPsChanged(old, o) {
+				w.podChanged(ctx, o)
+			}
+		},
+		DeleteFunc: func(o any) { w.podChanged(ctx, o) },
 	}); err != nil {
 		return err
 	}

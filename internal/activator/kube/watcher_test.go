@@ -114,6 +114,24 @@ func mutateSlice(s *discoveryv1.EndpointSlice, f func(*discoveryv1.EndpointSlice
 	return s
 }
 
+// createPod creates a running pod of rev that holds ip, as the scheduler
+// and kubelet would.
+func createPod(t *testing.T, c client.Client, rev *servingv1alpha1.Revision, ip string) {
+	t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: rev.Namespace, Name: rev.Name + "-pod",
+			Labels: map[string]string{servingv1alpha1.RevisionLabelKey: rev.Name}},
+		Spec: corev1.PodSpec{NodeName: "node", Containers: []corev1.Container{{Name: "user-container", Image: "registry.example/hello:v1"}}},
+	}
+	if err := c.Create(context.Background(), pod); err != nil {
+		t.Fatalf("create pod: %v", err)
+	}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}}}
+	if err := c.Status().Update(context.Background(), pod); err != nil {
+		t.Fatalf("pod status: %v", err)
+	}
+}
+
 // TestWatcherTrustsOnlyWakeSlices runs the Watcher against a real API server
 // (envtest) and checks which EndpointSlices reach the throttler: only those
 // of the Service that Wake made for the revision, and only pod addresses.
@@ -207,6 +225,15 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 		},
 		want: good,
 	}, {
+		name: "slice forged with every label and the Service as owner: addresses no pod holds are dropped",
+		slices: func(svc *corev1.Service) []*discoveryv1.EndpointSlice {
+			return []*discoveryv1.EndpointSlice{
+				genuineSlice(svc, "forged", podEP("10.9.0.1"), podEP("10.96.0.1")),
+				genuineSlice(svc, "a", podEP("10.1.0.1")),
+			}
+		},
+		want: good,
+	}, {
 		name: "Service not controlled by the Revision: its slices are ignored",
 		svc: func(s *corev1.Service) *corev1.Service {
 			s.OwnerReferences = nil
@@ -267,6 +294,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 		} else if err := c.Create(ctx, svc); err != nil {
 			t.Fatalf("%s: create service: %v", tt.name, err)
 		}
+		createPod(t, c, rev, "10.1.0.1")
 		for _, s := range tt.slices(svc) {
 			s.Name = rev.Name + "-" + s.Name
 			if err := c.Create(ctx, s); err != nil {
@@ -287,6 +315,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 	if err := c.Create(ctx, barrierSvc); err != nil {
 		t.Fatal(err)
 	}
+	createPod(t, c, barrier, "10.2.0.1")
 	if err := c.Create(ctx, genuineSlice(barrierSvc, "barrier-00001-a", podEP("10.2.0.1"))); err != nil {
 		t.Fatal(err)
 	}
@@ -316,10 +345,16 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 	}
 	// Each refused slice is counted once, however often its revision was
 	// synced; a missing Service is not counted (it is what a slice sees
-	// that reaches the cache before its Service).
-	wantRefused := map[string]int{RefusedServiceName: 2, RefusedManagedBy: 1, RefusedSliceOwner: 2, RefusedServiceOwner: 2, RefusedAddress: 1}
+	// that reaches the cache before its Service). A genuine slice may be
+	// counted as not-a-pod when it reached the cache before its pod's IP,
+	// so that count is at least the forged slice's.
+	wantRefused := map[string]int{RefusedServiceName: 2, RefusedManagedBy: 1, RefusedSliceOwner: 2, RefusedServiceOwner: 2, RefusedAddress: 1, RefusedNotPod: 1}
 	testenv.Eventually(t, "refusals counted", func(context.Context) error {
-		if diff := cmp.Diff(wantRefused, refused.get()); diff != "" {
+		got := refused.get()
+		if got[RefusedNotPod] > 1 {
+			got[RefusedNotPod] = 1
+		}
+		if diff := cmp.Diff(wantRefused, got); diff != "" {
 			return fmt.Errorf("refusals (-want +got):\n%s", diff)
 		}
 		return nil

@@ -9,17 +9,17 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
-// PodIPs returns the set of IPs that the running pods among pods hold: an
-// endpoint whose address is not among them is not a pod of the revision,
-// whatever its slice says. Pods on the host network (whose IP is the node's)
-// and pods that have finished (whose IP may already be another pod's) are
-// left out.
+// PodIPs returns the set of IPs that the pods among pods hold: an endpoint
+// whose address is not among them is not a pod of the revision, whatever
+// its slice says. Pods on the host network (whose IP is the node's) and
+// pods that have finished (whose IP may already be another pod's) are left
+// out. A pod being deleted keeps its IP until it is gone; its slice marks
+// it terminating.
 func PodIPs(pods []corev1.Pod) map[string]bool {
 	ips := make(map[string]bool, len(pods))
 	for i := range pods {
 		p := &pods[i]
-		if p.Spec.HostNetwork || p.DeletionTimestamp != nil ||
-			p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		if p.Spec.HostNetwork || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
 		for _, ip := range p.Status.PodIPs {
@@ -39,7 +39,7 @@ func stripPod(o any) (any, error) {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion,
-			Labels: p.Labels, DeletionTimestamp: p.DeletionTimestamp,
+			Labels: p.Labels,
 		},
 		Spec:   corev1.PodSpec{HostNetwork: p.Spec.HostNetwork},
 		Status: corev1.PodStatus{Phase: p.Status.Phase, PodIPs: p.Status.PodIPs},
@@ -55,7 +55,6 @@ func podIPsChanged(old, cur any) bool {
 		return true
 	}
 	return o.Status.Phase != c.Status.Phase || o.Spec.HostNetwork != c.Spec.HostNetwork ||
-		(o.DeletionTimestamp == nil) != (c.DeletionTimestamp == nil) ||
 		!slices.Equal(o.Status.PodIPs, c.Status.PodIPs) ||
 		o.Labels[servingv1alpha1.RevisionLabelKey] != c.Labels[servingv1alpha1.RevisionLabelKey]
 }

@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -134,11 +135,12 @@ func (w *Watcher) refuse(s *discoveryv1.EndpointSlice, key types.NamespacedName,
 
 // droppedAddresses counts the endpoints of s that Endpoints drops: bad,
 // those whose address is never a pod's; notPod, those whose address no pod
-// of the revision holds.
+// of the revision holds. Terminating endpoints, dropped anyway, are not
+// counted.
 func droppedAddresses(s *discoveryv1.EndpointSlice, podIPs map[string]bool) (bad, notPod int) {
 	for _, e := range s.Endpoints {
 		switch {
-		case len(e.Addresses) == 0:
+		case len(e.Addresses) == 0 || ptr.Deref(e.Conditions.Terminating, false):
 		case !PodAddress(e.Addresses[0]):
 			bad++
 		case !usable(e, podIPs):

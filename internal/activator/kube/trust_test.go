@@ -155,10 +155,61 @@ func TestPodIPs(t *testing.T) {
 		p(corev1.PodRunning, true, false, "192.168.1.10"), // host network: the node's IP
 		p(corev1.PodSucceeded, false, false, "10.0.0.3"),  // finished: its IP may be reused
 		p(corev1.PodFailed, false, false, "10.0.0.4"),
-		p(corev1.PodRunning, false, true, "10.0.0.5"), // being deleted
+		p(corev1.PodRunning, false, true, "10.0.0.5"), // being deleted: still holds its IP
 	})
-	want := map[string]bool{"10.0.0.1": true, "fd00::1": true, "10.0.0.2": true}
+	want := map[string]bool{"10.0.0.1": true, "fd00::1": true, "10.0.0.2": true, "10.0.0.5": true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("PodIPs (-want +got):\n%s", diff)
+	}
+}
+
+// TestStripPod: the cache keeps of a pod only what PodIPs and the sync read.
+func TestStripPod(t *testing.T) {
+	in := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p", UID: "u", ResourceVersion: "7",
+			Labels: map[string]string{servingv1alpha1.RevisionLabelKey: "r"}, Annotations: map[string]string{"big": "x"}},
+		Spec:   corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{{Name: "c", Image: "i"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIPs: []corev1.PodIP{{IP: "10.0.0.1"}}, Message: "m"},
+	}
+	got, err := stripPod(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p", UID: "u", ResourceVersion: "7",
+			Labels: map[string]string{servingv1alpha1.RevisionLabelKey: "r"}},
+		Spec:   corev1.PodSpec{HostNetwork: true},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIPs: []corev1.PodIP{{IP: "10.0.0.1"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stripPod (-want +got):\n%s", diff)
+	}
+	if o, _ := stripPod("tombstone"); o != "tombstone" {
+		t.Errorf("stripPod changed a non-pod: %v", o)
+	}
+}
+
+func TestPodIPsChanged(t *testing.T) {
+	base := func() *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{servingv1alpha1.RevisionLabelKey: "r"}},
+			Status: corev1.PodStatus{Phase: corev1.PodPending}}
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*corev1.Pod)
+		want   bool
+	}{
+		{"nothing", func(*corev1.Pod) {}, false},
+		{"resource version only", func(p *corev1.Pod) { p.ResourceVersion = "9" }, false},
+		{"ip assigned", func(p *corev1.Pod) { p.Status.PodIPs = []corev1.PodIP{{IP: "10.0.0.1"}} }, true},
+		{"phase", func(p *corev1.Pod) { p.Status.Phase = corev1.PodFailed }, true},
+		{"host network", func(p *corev1.Pod) { p.Spec.HostNetwork = true }, true},
+		{"revision label", func(p *corev1.Pod) { p.Labels[servingv1alpha1.RevisionLabelKey] = "other" }, true},
+	} {
+		cur := base()
+		tt.change(cur)
+		if got := podIPsChanged(base(), cur); got != tt.want {
+			t.Errorf("%s: podIPsChanged = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package kube
 import (
 	"context"
 	"fmt"
-
 	"sync"
 
 	"github.com/go-logr/logr"

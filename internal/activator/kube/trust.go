@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -64,20 +65,21 @@ func SliceRefusal(s *discoveryv1.EndpointSlice, svc *corev1.Service, rev *servin
 		return RefusedManagedBy
 	case svc == nil || svc.Name != svcName || svc.Namespace != s.Namespace || svc.Namespace != rev.Namespace:
 		return RefusedNoService
-	case !controlledBy(s.OwnerReferences, "v1", "Service", svc.Name, svc.UID):
+	case !controlledBy(s.OwnerReferences, corev1.GroupName, "Service", svc.Name, svc.UID):
 		return RefusedSliceOwner
-	case !controlledBy(svc.OwnerReferences, servingv1alpha1.GroupVersion.String(), "Revision", rev.Name, rev.UID):
+	case !controlledBy(svc.OwnerReferences, servingv1alpha1.GroupVersion.Group, "Revision", rev.Name, rev.UID):
 		return RefusedServiceOwner
 	}
 	return ""
 }
 
 // controlledBy reports whether refs hold a controller reference to the
-// object of that apiVersion, kind, name and (non-empty) uid.
-func controlledBy(refs []metav1.OwnerReference, apiVersion, kind, name string, uid types.UID) bool {
+// object of that API group (any version), kind, name and (non-empty) uid.
+func controlledBy(refs []metav1.OwnerReference, group, kind, name string, uid types.UID) bool {
 	for i := range refs {
 		if ref := &refs[i]; ref.Controller != nil && *ref.Controller {
-			return uid != "" && ref.UID == uid && ref.APIVersion == apiVersion && ref.Kind == kind && ref.Name == name
+			gv, err := schema.ParseGroupVersion(ref.APIVersion)
+			return err == nil && uid != "" && ref.UID == uid && gv.Group == group && ref.Kind == kind && ref.Name == name
 		}
 	}
 	return false

@@ -91,6 +91,8 @@ func TestSliceRefusal(t *testing.T) {
 		{name: "owner is not controller", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].Controller = nil }, want: RefusedSliceOwner},
 		{name: "owner UID differs", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].UID = "other" }, want: RefusedSliceOwner},
 		{name: "owner kind differs", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].Kind = "Pod" }, want: RefusedSliceOwner},
+		{name: "owner in another API group", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].APIVersion = "evil.example/v1" }, want: RefusedSliceOwner},
+		{name: "owner with a bad apiVersion", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].APIVersion = "a/b/c" }, want: RefusedSliceOwner},
 		{name: "owner name differs", slice: func(s *discoveryv1.EndpointSlice) { s.OwnerReferences[0].Name = "other" }, want: RefusedSliceOwner},
 		{name: "slice in another namespace", slice: func(s *discoveryv1.EndpointSlice) { s.Namespace = "evil" }, want: RefusedNoService},
 		{name: "no service", svc: func(*corev1.Service) *corev1.Service { return nil }, want: RefusedNoService},
@@ -98,6 +100,14 @@ func TestSliceRefusal(t *testing.T) {
 		{name: "service not owned", svc: func(s *corev1.Service) *corev1.Service { s.OwnerReferences = nil; return s }, want: RefusedServiceOwner},
 		{name: "service owned by another revision UID", svc: func(s *corev1.Service) *corev1.Service {
 			s.OwnerReferences[0].UID = "old-rev"
+			return s
+		}, want: RefusedServiceOwner},
+		{name: "service owned by a Revision of a later API version", svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences[0].APIVersion = "serving.wake.dev/v1"
+			return s
+		}},
+		{name: "service owned by a Revision of another group", svc: func(s *corev1.Service) *corev1.Service {
+			s.OwnerReferences[0].APIVersion = "serving.knative.dev/v1"
 			return s
 		}, want: RefusedServiceOwner},
 		{name: "service owned by a Function", svc: func(s *corev1.Service) *corev1.Service {

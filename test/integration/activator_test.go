@@ -22,6 +22,8 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/app"
+	"github.com/wakefn/wake/internal/activator/kube"
+	"github.com/wakefn/wake/internal/names"
 )
 
 // startActivator runs a real activator against the envtest API server and
@@ -99,7 +101,9 @@ func backend(t *testing.T, name string) *httptest.Server {
 
 // serveRevision plays kubelet and the EndpointSlice controller for a
 // revision: its Deployment reports a ready pod, and its EndpointSlice lists
-// the backend's address.
+// the backend's address, held by a running pod of the revision. The slice is
+// made as the controller makes it (labels, managed-by, owned by the
+// revision's Service), since the activator uses no other.
 func serveRevision(t *testing.T, ns, rev string, be *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
@@ -113,10 +117,26 @@ func serveRevision(t *testing.T, ns, rev string, be *httptest.Server) {
 	})
 	_, portStr, _ := net.SplitHostPort(be.Listener.Addr().String())
 	port, _ := strconv.Atoi(portStr)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rev + "-pod", Labels: map[string]string{servingv1alpha1.RevisionLabelKey: rev}},
+		Spec:       corev1.PodSpec{NodeName: "node", Containers: []corev1.Container{{Name: "user-container", Image: "hello"}}},
+	}
+	if err := k8s.Create(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: podNet + "10", PodIPs: []corev1.PodIP{{IP: podNet + "10"}}}
+	if err := k8s.Status().Update(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{}
+	eventually(t, "service of "+rev, func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: names.Service(rev)}, svc)
+	})
 	es := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rev + "-slice", Labels: map[string]string{
-			servingv1alpha1.RevisionLabelKey: rev, discoveryv1.LabelServiceName: rev,
-		}},
+			servingv1alpha1.RevisionLabelKey: rev, discoveryv1.LabelServiceName: svc.Name,
+			discoveryv1.LabelManagedBy: kube.EndpointSliceControllerName,
+		}, OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(svc, corev1.SchemeGroupVersion.WithKind("Service"))}},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{podNet + "10"},
 			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}},

@@ -170,8 +170,12 @@ func Run(ctx context.Context, o Options) error {
 		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),
 		Stats: reporter, Metrics: m, Peers: peerAddrs(sys, o.peerPort()), Logger: o.Log.WithName("handler"),
 	})
+	sliceRefused, err := kube.NewRefusedSlicesCounter(reg)
+	if err != nil {
+		return err
+	}
 	watcher := &kube.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
-		OnRevisionDeleted: func(k types.NamespacedName) { h.ForgetRevision(k) }}
+		OnRevisionDeleted: func(k types.NamespacedName) { h.ForgetRevision(k) }, OnSliceRefused: sliceRefused}
 
 	g.Go(func() error { return apiCache.Start(gctx) })
 	g.Go(func() error { return watcher.Start(gctx) })

@@ -18,7 +18,8 @@ import (
 )
 
 // NewCache returns the cache for the Watcher: every Function, Revision and
-// Route, and only the EndpointSlices of revision Services.
+// Route, and only the Services, EndpointSlices and pods labelled with a
+// revision (pods stripped to their IPs).
 func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 	hasRevision, err := labels.NewRequirement(servingv1alpha1.RevisionLabelKey, selection.Exists, nil)
 	if err != nil {
@@ -28,6 +29,8 @@ func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 		Scheme: scheme,
 		ByObject: map[client.Object]cache.ByObject{
 			&discoveryv1.EndpointSlice{}: {Label: labels.NewSelector().Add(*hasRevision)},
+			&corev1.Service{}:            {Label: labels.NewSelector().Add(*hasRevision)},
+			&corev1.Pod{}:                {Label: labels.NewSelector().Add(*hasRevision), Transform: stripPod},
 		},
 	})
 }

@@ -31,7 +31,11 @@ func RevisionConfig(rev *servingv1alpha1.Revision) throttler.RevisionConfig {
 
 // Endpoints lists the pods of a revision's EndpointSlices as ip:port, ready
 // or not. Terminating endpoints are left out: they must get no new requests.
-func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
+// So are addresses that can never be a pod's (see PodAddress), names (FQDN
+// slices) and, when podIPs is not nil, addresses that no pod of the
+// revision holds (see PodIPs). The caller passes only slices that
+// SliceRefusal accepts.
+func Endpoints(eps []*discoveryv1.EndpointSlice, podIPs map[string]bool) []throttler.Endpoint {
 	var out []throttler.Endpoint
 	seen := map[string]bool{}
 	for _, s := range eps {
@@ -40,7 +44,7 @@ func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
 		}
 		port := strconv.Itoa(int(*s.Ports[0].Port))
 		for _, e := range s.Endpoints {
-			if ptr.Deref(e.Conditions.Terminating, false) || len(e.Addresses) == 0 {
+			if ptr.Deref(e.Conditions.Terminating, false) || !usable(e, podIPs) {
 				continue
 			}
 			addr := net.JoinHostPort(e.Addresses[0], port)
@@ -61,6 +65,12 @@ func Endpoints(eps []*discoveryv1.EndpointSlice) []throttler.Endpoint {
 		return 0
 	})
 	return out
+}
+
+// usable reports whether the endpoint e names a pod of the revision, going
+// by its first address, the one consumers use.
+func usable(e discoveryv1.Endpoint, podIPs map[string]bool) bool {
+	return len(e.Addresses) > 0 && PodAddress(e.Addresses[0]) && (podIPs == nil || podIPs[e.Addresses[0]])
 }
 
 // ActivatorShare returns how many activators are ready and this one's index

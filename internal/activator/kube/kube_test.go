@@ -130,7 +130,7 @@ func TestEndpoints(t *testing.T) {
 		slice(8080, ep("10.0.0.2", true, false), ep("10.0.0.1", false, false), ep("10.0.0.3", false, true)),
 		slice(8080, ep("10.0.0.2", true, false), ep("fd00::1", true, false)),
 		{Endpoints: []discoveryv1.Endpoint{ep("10.0.0.9", true, false)}}, // no port yet
-	})
+	}, nil)
 	want := []throttler.Endpoint{
 		{Address: "10.0.0.1:8080", Ready: false},
 		{Address: "10.0.0.2:8080", Ready: true},

@@ -3,8 +3,10 @@ package kube
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -26,14 +28,20 @@ type Throttler interface {
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=functions;revisions;routes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=services;pods,verbs=get;list;watch
 
 // Watcher keeps the routing table and the throttler in step with the API: it
 // rebuilds the table whenever a Function, Revision or Route changes (a
 // request sees the old table or the new one, never a mix) and passes each
-// revision's settings and endpoints to the throttler.
+// revision's settings and endpoints to the throttler. It passes on only the
+// endpoints of slices that belong to the Service Wake made for the revision
+// (see SliceRefusal), and of those only the addresses that a running pod of
+// the revision holds (see PodIPs): a tenant can forge a slice that passes
+// SliceRefusal until the EndpointSlice controller rewrites it, but cannot
+// give a pod an IP.
 type Watcher struct {
-	// Cache holds Functions, Revisions, Routes and the revisions'
-	// EndpointSlices (those labelled with serving.wake.dev/revision).
+	// Cache holds Functions, Revisions, Routes and the revisions' Services,
+	// EndpointSlices and pods (those labelled with serving.wake.dev/revision).
 	Cache cache.Cache
 	// Table receives each new routing table.
 	Table *routing.Holder
@@ -45,8 +53,14 @@ type Watcher struct {
 	Config *config.Store
 	// Log records table rebuilds and refused inputs.
 	Log logr.Logger
+	// OnSliceRefused, if set, counts an EndpointSlice version refused, or
+	// one whose addresses were partly dropped, with the reason (one of the
+	// Refused* constants). It is called once per slice version and reason.
+	OnSliceRefused func(reason string)
 
-	kick chan struct{}
+	kick    chan struct{}
+	syncMu  sync.Mutex // serialises endpoint syncs, so the last one wins
+	refused refusedSlices
 }
 
 // Start registers the event handlers and rebuilds the table on every change
@@ -63,16 +77,34 @@ func (w *Watcher) Start(ctx context.Context) error {
 		}
 	}
 	if err := w.handle(ctx, &servingv1alpha1.Revision{}, toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { w.upsertRevision(o) },
+		AddFunc:    func(o any) { w.upsertRevision(o); w.revisionAdded(ctx, o) },
 		UpdateFunc: func(_, o any) { w.upsertRevision(o) },
 		DeleteFunc: func(o any) { w.deleteRevision(o) },
 	}); err != nil {
 		return err
 	}
 	if err := w.handle(ctx, &discoveryv1.EndpointSlice{}, toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { w.syncEndpoints(ctx, o) },
-		UpdateFunc: func(_, o any) { w.syncEndpoints(ctx, o) },
-		DeleteFunc: func(o any) { w.syncEndpoints(ctx, o) },
+		AddFunc:    func(o any) { w.sliceChanged(ctx, o, false) },
+		UpdateFunc: func(_, o any) { w.sliceChanged(ctx, o, false) },
+		DeleteFunc: func(o any) { w.sliceChanged(ctx, o, true) },
+	}); err != nil {
+		return err
+	}
+	if err := w.handle(ctx, &corev1.Pod{}, toolscache.ResourceEventHandlerFuncs{
+		AddFunc: func(o any) { w.podChanged(ctx, o) },
+		UpdateFunc: func(old, o any) {
+			if podIPsChanged(old, o) {
+				w.podChanged(ctx, o)
+			}
+		},
+		DeleteFunc: func(o any) { w.podChanged(ctx, o) },
+	}); err != nil {
+		return err
+	}
+	if err := w.handle(ctx, &corev1.Service{}, toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { w.serviceChanged(ctx, o) },
+		UpdateFunc: func(_, o any) { w.serviceChanged(ctx, o) },
+		DeleteFunc: func(o any) { w.serviceChanged(ctx, o) },
 	}); err != nil {
 		return err
 	}
@@ -155,31 +187,4 @@ func (w *Watcher) deleteRevision(o any) {
 		w.OnRevisionDeleted(key)
 	}
 	w.Rebuild()
-}
-
-// syncEndpoints passes the current endpoints of the slice's revision to the
-// throttler, from all of that revision's slices in the cache.
-func (w *Watcher) syncEndpoints(ctx context.Context, o any) {
-	if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
-		o = t.Obj
-	}
-	s, ok := o.(*discoveryv1.EndpointSlice)
-	if !ok {
-		return
-	}
-	rev := s.Labels[servingv1alpha1.RevisionLabelKey]
-	if rev == "" {
-		return
-	}
-	list := &discoveryv1.EndpointSliceList{}
-	if err := w.Cache.List(ctx, list, client.InNamespace(s.Namespace),
-		client.MatchingLabels{servingv1alpha1.RevisionLabelKey: rev}); err != nil {
-		w.Log.Error(err, "list endpoint slices", "revision", rev)
-		return
-	}
-	slices := make([]*discoveryv1.EndpointSlice, len(list.Items))
-	for i := range list.Items {
-		slices[i] = &list.Items[i]
-	}
-	w.Throttler.SetEndpoints(types.NamespacedName{Namespace: s.Namespace, Name: rev}, Endpoints(slices))
 }

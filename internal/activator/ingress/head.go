@@ -19,96 +19,34 @@ const (
 // the empty line) and sets the state for what follows it. It returns why
 // the head is refused, or "".
 func (f *framer) head(h []byte) string {
-	line, rest := cutLine(h)
-	method, rl, ok := bytes.Cut(line, sp)
-	if !ok || len(method) == 0 {
-		return ReasonRequestLine
+	rl, reason := parseRequestLine(h)
+	if reason != "" {
+		return reason
 	}
-	target, proto, ok := bytes.Cut(rl, sp)
-	if !ok {
-		return ReasonRequestLine
-	}
-	http10 := false
-	switch {
-	case string(proto) == "HTTP/1.1":
-	case string(proto) == "HTTP/1.0":
-		http10 = true
-	case string(proto) == "HTTP/2.0" && string(method) == "PRI" && string(target) == "*" && isEmptyLine(rest):
+	if rl.preface {
 		// The HTTP/2 preface: net/http serves HTTP/2 if it opens the
 		// connection, and closes after answering it anywhere else.
 		f.st = stPass
 		return ""
-	default:
-		return ReasonVersion
 	}
-
-	var (
-		clN, teN, hostN int
-		cl, host        []byte
-		upgrade         bool
-	)
-	for {
-		line, rest = cutLine(rest)
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return ReasonObsFold
-		}
-		name, value, ok := bytes.Cut(line, colon)
-		if !ok || len(name) == 0 {
-			return ReasonHeaderLine
-		}
-		value = trimOWS(value)
-		switch {
-		case foldEqual(name, "content-length"):
-			if clN > 0 && !bytes.Equal(value, cl) {
-				return ReasonContentLength
-			}
-			clN++
-			cl = value
-		case foldEqual(name, "transfer-encoding"):
-			teN++
-			if teN > 1 || !foldEqual(value, "chunked") {
-				return ReasonTransferCoding
-			}
-		case foldEqual(name, "host"):
-			hostN++
-			host = value
-		case foldEqual(name, "upgrade"):
-			upgrade = true
-		}
+	hs, reason := scanHeaders(rl.rest)
+	if reason != "" {
+		return reason
 	}
-	switch {
-	case teN > 0 && clN > 0:
-		return ReasonCLAndTE
-	case teN > 0 && http10:
-		return ReasonTransferCoding
-	case hostN > 1:
-		return ReasonHost
+	n, reason := hs.check(rl)
+	if reason != "" {
+		return reason
 	}
-	var n uint64
-	if clN > 0 {
-		if n, ok = parseLength(cl); !ok {
-			return ReasonContentLength
-		}
-	}
-	if auth, ok := targetAuthority(method, target); ok {
-		if bytes.IndexByte(auth, '@') >= 0 || bytes.IndexByte(auth, '%') >= 0 || hostN == 1 && !asciiEqualFold(auth, host) {
-			return ReasonAuthority
-		}
-	}
-
 	f.skip = 0
-	if string(method) == "POST" {
+	if string(rl.method) == "POST" {
 		f.skip = 4 // net/http forgives up to 4 stray CR or LF after a POST
 	}
 	switch {
-	case upgrade:
+	case hs.upgrade:
 		// The handler closes the connection after any answer but 101
 		// (CloseIfUpgrade), so nothing after this head is a request.
 		f.st = stPass
-	case teN > 0:
+	case hs.teN > 0:
 		f.st = stChunkLine
 		f.beginChunk()
 	case n > 0:
@@ -117,6 +55,116 @@ func (f *framer) head(h []byte) string {
 		f.st = stHead
 	}
 	return ""
+}
+
+// requestLine is a head's parsed request line.
+type requestLine struct {
+	method, target []byte
+	http10         bool
+	preface        bool   // the HTTP/2 connection preface
+	rest           []byte // the header lines after it
+}
+
+// parseRequestLine parses the first line of head h.
+func parseRequestLine(h []byte) (requestLine, string) {
+	line, rest := cutLine(h)
+	method, after, ok := bytes.Cut(line, sp)
+	if !ok || len(method) == 0 {
+		return requestLine{}, ReasonRequestLine
+	}
+	target, proto, ok := bytes.Cut(after, sp)
+	if !ok {
+		return requestLine{}, ReasonRequestLine
+	}
+	rl := requestLine{method: method, target: target, rest: rest}
+	switch {
+	case string(proto) == "HTTP/1.1":
+	case string(proto) == "HTTP/1.0":
+		rl.http10 = true
+	case string(proto) == "HTTP/2.0" && string(method) == "PRI" && string(target) == "*" && isEmptyLine(rest):
+		rl.preface = true
+	default:
+		return requestLine{}, ReasonVersion
+	}
+	return rl, ""
+}
+
+// headerSummary is what the guard needs of a head's header lines.
+type headerSummary struct {
+	clN, teN, hostN int
+	cl, host        []byte
+	upgrade         bool
+}
+
+// scanHeaders reads the header lines up to the empty line.
+func scanHeaders(rest []byte) (headerSummary, string) {
+	var hs headerSummary
+	for {
+		var line []byte
+		line, rest = cutLine(rest)
+		if len(line) == 0 {
+			return hs, ""
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return hs, ReasonObsFold
+		}
+		name, value, ok := bytes.Cut(line, colon)
+		if !ok || len(name) == 0 {
+			return hs, ReasonHeaderLine
+		}
+		if reason := hs.add(name, trimOWS(value)); reason != "" {
+			return hs, reason
+		}
+	}
+}
+
+// add records one header line.
+func (hs *headerSummary) add(name, value []byte) string {
+	switch {
+	case foldEqual(name, "content-length"):
+		if hs.clN > 0 && !bytes.Equal(value, hs.cl) {
+			return ReasonContentLength
+		}
+		hs.clN++
+		hs.cl = value
+	case foldEqual(name, "transfer-encoding"):
+		hs.teN++
+		if hs.teN > 1 || !foldEqual(value, "chunked") {
+			return ReasonTransferCoding
+		}
+	case foldEqual(name, "host"):
+		hs.hostN++
+		hs.host = value
+	case foldEqual(name, "upgrade"):
+		hs.upgrade = true
+	}
+	return ""
+}
+
+// check refuses conflicting framing and a target authority that differs
+// from Host, and returns the body's Content-Length (0 if none).
+func (hs *headerSummary) check(rl requestLine) (uint64, string) {
+	switch {
+	case hs.teN > 0 && hs.clN > 0:
+		return 0, ReasonCLAndTE
+	case hs.teN > 0 && rl.http10:
+		return 0, ReasonTransferCoding
+	case hs.hostN > 1:
+		return 0, ReasonHost
+	}
+	var n uint64
+	if hs.clN > 0 {
+		var ok bool
+		if n, ok = parseLength(hs.cl); !ok {
+			return 0, ReasonContentLength
+		}
+	}
+	if auth, ok := targetAuthority(rl.method, rl.target); ok {
+		if bytes.IndexByte(auth, '@') >= 0 || bytes.IndexByte(auth, '%') >= 0 || hs.hostN == 1 && !asciiEqualFold(auth, hs.host) {
+			return 0, ReasonAuthority
+		}
+	}
+	return n, ""
 }
 
 var (
@@ -197,25 +245,18 @@ func targetAuthority(method, target []byte) ([]byte, bool) {
 	if len(target) == 0 || target[0] == '/' || string(target) == "*" {
 		return nil, false
 	}
+	connect := string(method) == "CONNECT"
 	rest := target
-	if string(method) != "CONNECT" {
-		i := 0
-		for ; i < len(target); i++ {
-			c := target[i]
-			if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
-				continue
-			}
-			break
-		}
-		if i == 0 || i == len(target) || target[i] != ':' {
+	if !connect {
+		var ok bool
+		if rest, ok = cutScheme(target); !ok {
 			return nil, false
 		}
-		rest = target[i+1:]
 	}
 	if q := bytes.IndexByte(rest, '?'); q >= 0 {
 		rest = rest[:q]
 	}
-	if string(method) != "CONNECT" {
+	if !connect {
 		if !bytes.HasPrefix(rest, []byte("//")) {
 			return nil, false
 		}
@@ -225,6 +266,23 @@ func targetAuthority(method, target []byte) ([]byte, bool) {
 		rest = rest[:s]
 	}
 	return rest, true
+}
+
+// cutScheme returns what follows "scheme:" in target, if it starts with a
+// scheme (RFC 3986: a letter, then letters, digits, "+", "-", ".").
+func cutScheme(target []byte) ([]byte, bool) {
+	i := 0
+	for ; i < len(target); i++ {
+		c := target[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			continue
+		}
+		break
+	}
+	if i == 0 || i == len(target) || target[i] != ':' {
+		return nil, false
+	}
+	return target[i+1:], true
 }
 
 // asciiEqualFold reports whether a and b are equal ignoring ASCII case.

@@ -51,6 +51,13 @@ const (
 	RefusePodChanged = "pod_changed"
 )
 
+// refuseReasons are every reason of
+// wake_autoscaler_stats_connections_refused_total.
+var refuseReasons = []string{
+	RefuseTooManyConnections, RefuseTooManyUnauthenticated, RefuseTooManySources, RefuseAuthTimeout, RefuseNoAuth, RefusePodChanged,
+	statauth.ReasonInvalid, statauth.ReasonExpired, statauth.ReasonForbidden, statauth.ReasonUnavailable,
+}
+
 // metrics are the stat server's Prometheus collectors.
 type metrics struct {
 	frames      prometheus.Counter
@@ -91,10 +98,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, r := range []string{DropBadFrame, DropFrameTooLong, DropNoSource, DropInvalidStat, DropUnknownRevision, DropWrongSource, DropRateLimited} {
 		m.dropped.WithLabelValues(r) // export zeros, so rate() works from the start
 	}
-	for _, r := range []string{
-		RefuseTooManyConnections, RefuseTooManyUnauthenticated, RefuseTooManySources, RefuseAuthTimeout, RefuseNoAuth, RefusePodChanged,
-		statauth.ReasonInvalid, statauth.ReasonExpired, statauth.ReasonForbidden, statauth.ReasonUnavailable,
-	} {
+	for _, r := range refuseReasons {
 		m.refused.WithLabelValues(r)
 	}
 	if reg == nil {

@@ -250,7 +250,7 @@ func TestTokenRefresh(t *testing.T) {
 	kube := apiServer(t)
 	act := kube.pod(t, kube.ns, "act-1", "wake-activator")
 	act2 := kube.pod(t, kube.ns, "act-2", "wake-activator")
-	short := kube.activatorToken(t, act)                                           // 10 min
+	short := kube.activatorToken(t, act)                                         // 10 min
 	long := kube.token(t, kube.ns, "wake-activator", act, stats.Audience, 30*60) // 30 min
 
 	t.Run("refreshed", func(t *testing.T) {

@@ -31,6 +31,7 @@ const (
 	DefaultMinBackoff    = time.Second
 	DefaultMaxBackoff    = 30 * time.Second
 	DefaultReviewTimeout = 5 * time.Second
+	DefaultMaxCacheTTL   = 10 * time.Minute
 )
 
 // Config configures an Authenticator.
@@ -48,6 +49,10 @@ type Config struct {
 	// CacheSize bounds the positive reviews kept; 0 means
 	// DefaultCacheSize.
 	CacheSize int
+	// MaxCacheTTL bounds how long a positive review is used, for tokens
+	// that live longer than the projected ones (a deleted pod's token stays
+	// accepted while cached); 0 means DefaultMaxCacheTTL.
+	MaxCacheTTL time.Duration
 	// ReviewRate and ReviewBurst bound the reviews sent, per second and at
 	// once; 0 means DefaultReviewRate and DefaultReviewBurst.
 	ReviewRate  float64
@@ -78,12 +83,18 @@ type Authenticator struct {
 	flight singleflight.Group
 
 	mu       sync.Mutex
-	cache    map[[sha256.Size]byte]Identity
+	cache    map[[sha256.Size]byte]cached
 	limiter  *rate.Limiter
 	backoff  time.Duration // the last pause; 0 after a success
 	retryAt  time.Time     // no review before
 	reviews  uint64
 	failures uint64
+}
+
+// cached is a positive review, used until until.
+type cached struct {
+	id    Identity
+	until time.Time
 }
 
 // New returns an Authenticator.
@@ -103,6 +114,9 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultCacheSize
 	}
+	if cfg.MaxCacheTTL <= 0 {
+		cfg.MaxCacheTTL = DefaultMaxCacheTTL
+	}
 	if cfg.ReviewRate <= 0 {
 		cfg.ReviewRate = DefaultReviewRate
 	}
@@ -120,7 +134,7 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	return &Authenticator{
 		cfg:     cfg,
-		cache:   make(map[[sha256.Size]byte]Identity),
+		cache:   make(map[[sha256.Size]byte]cached),
 		limiter: rate.NewLimiter(rate.Limit(cfg.ReviewRate), cfg.ReviewBurst),
 	}, nil
 }
@@ -144,12 +158,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 		return Identity{}, err
 	}
 	key := sha256.Sum256([]byte(token))
-	if id, ok := a.cached(key, now); ok {
+	if id, ok := a.lookup(key, now); ok {
 		return id, nil
 	}
 	// Connections that present one token at once share one review.
 	v, err, _ := a.flight.Do(string(key[:]), func() (any, error) {
-		if id, ok := a.cached(key, a.cfg.Clock.Now()); ok {
+		if id, ok := a.lookup(key, a.cfg.Clock.Now()); ok {
 			return id, nil
 		}
 		id, err := a.review(ctx, token, c)
@@ -266,45 +280,50 @@ func (a *Authenticator) succeeded() {
 	a.backoff = 0
 }
 
-// cached returns a positive review of the token with hash key, if it has
-// not expired.
-func (a *Authenticator) cached(key [sha256.Size]byte, now time.Time) (Identity, bool) {
+// lookup returns a positive review of the token with hash key, unless it
+// is past its use.
+func (a *Authenticator) lookup(key [sha256.Size]byte, now time.Time) (Identity, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	id, ok := a.cache[key]
+	c, ok := a.cache[key]
 	if !ok {
 		return Identity{}, false
 	}
-	if !now.Before(id.Expiry) {
+	if !now.Before(c.until) {
 		delete(a.cache, key)
 		return Identity{}, false
 	}
-	return id, true
+	return c.id, true
 }
 
-// store caches a positive review. When the cache is full it drops the
-// expired entries, then the one that expires first.
+// store caches a positive review until the token expires, or for
+// MaxCacheTTL if that is sooner. When the cache is full it drops the
+// entries past their use, then the one whose use ends first.
 func (a *Authenticator) store(key [sha256.Size]byte, id Identity) {
 	now := a.cfg.Clock.Now()
+	until := id.Expiry
+	if limit := now.Add(a.cfg.MaxCacheTTL); limit.Before(until) {
+		until = limit
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.cache[key]; !ok && len(a.cache) >= a.cfg.CacheSize {
 		var first [sha256.Size]byte
-		var firstExp time.Time
+		var firstUntil time.Time
 		for k, v := range a.cache {
-			if !now.Before(v.Expiry) {
+			if !now.Before(v.until) {
 				delete(a.cache, k)
 				continue
 			}
-			if firstExp.IsZero() || v.Expiry.Before(firstExp) {
-				first, firstExp = k, v.Expiry
+			if firstUntil.IsZero() || v.until.Before(firstUntil) {
+				first, firstUntil = k, v.until
 			}
 		}
 		if len(a.cache) >= a.cfg.CacheSize {
 			delete(a.cache, first)
 		}
 	}
-	a.cache[key] = id
+	a.cache[key] = cached{id: id, until: until}
 }
 
 // cacheLen returns the number of cached reviews.

@@ -264,3 +264,25 @@ func TestNewValidates(t *testing.T) {
 		t.Error("no Username: want an error")
 	}
 }
+
+// TestCacheTTLBoundsLongTokens: a token that lives long is reviewed again
+// after MaxCacheTTL, so a deleted pod's token is not accepted for its whole
+// life.
+func TestCacheTTLBoundsLongTokens(t *testing.T) {
+	f := &fakeReviews{status: accept("act-1")}
+	a, clk := newAuth(t, f, func(c *Config) { c.MaxCacheTTL = 10 * time.Minute })
+	tok := jwt(t, goodClaims("exp", now.Add(24*time.Hour).Unix()))
+	for _, step := range []time.Duration{0, 9 * time.Minute, 2 * time.Minute} {
+		clk.Step(step)
+		id, err := a.Authenticate(context.Background(), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !id.Expiry.Equal(now.Add(24 * time.Hour)) {
+			t.Errorf("expiry %v, want the token's own", id.Expiry)
+		}
+	}
+	if got := f.calls.Load(); got != 2 {
+		t.Errorf("%d reviews over 11 minutes with a 10-minute cache, want 2", got)
+	}
+}

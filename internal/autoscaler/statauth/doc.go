@@ -17,6 +17,7 @@
 // most garbage before any review; they only ever refuse, never admit.
 //
 // A cached review outlives the deletion of its pod until the token expires
-// (minutes with the projected token's expirationSeconds of 600): the
-// Kubernetes API offers no cheap revocation check.
+// or MaxCacheTTL passes, whichever is first (10 minutes at most with the
+// projected token's expirationSeconds of 600): the Kubernetes API offers no
+// cheap revocation check.
 package statauth

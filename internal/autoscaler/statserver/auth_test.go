@@ -283,6 +283,33 @@ func TestTokenRefresh(t *testing.T) {
 			t.Errorf("%v frames applied, want 1 (none after expiry)", got)
 		}
 	})
+	t.Run("fresh token cannot be reviewed yet", func(t *testing.T) {
+		s := startAuth(t, kube, nil)
+		c := s.connect(authLine(t, short), frameLine(t, "act-1", 1, false))
+		s.eventually("frame applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+		s.reviews.fail.Store(true)
+		write := func(lines ...string) {
+			t.Helper()
+			for _, l := range lines {
+				if _, err := io.WriteString(c, l); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		write(authLine(t, long), frameLine(t, "act-1", 2, false))
+		s.eventually("frame applied with the current token", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+		assertOpen(t, c)
+		// The activator offers the token again at its next refresh, once
+		// the review backoff is over and the API server answers.
+		s.reviews.fail.Store(false)
+		s.clock.Step(2 * time.Second)
+		write(authLine(t, long), frameLine(t, "act-1", 3, false))
+		s.eventually("fresh token taken", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 3 })
+		s.clock.Step(15 * time.Minute)
+		write(frameLine(t, "act-1", 4, false))
+		s.eventually("frame applied past the first token's expiry", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 4 })
+		assertOpen(t, c)
+	})
 	t.Run("token for another pod", func(t *testing.T) {
 		s := startAuth(t, kube, nil)
 		c := s.connect(authLine(t, short), authLine(t, kube.activatorToken(t, act2)), frameLine(t, "act-2", 4, false))

@@ -54,21 +54,10 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 		}
 		switch {
 		case err == nil && f.IsAuth():
-			next, err := s.opts.Authenticator.Authenticate(ctx, f.Token)
-			if reason := refusalReason(err); reason == statauth.ReasonUnavailable {
-				// The current token holds until it expires, and the
-				// activator sends its token again soon.
-				log.V(1).Info("Could not review a fresh token; keeping the current one", "error", err.Error())
-				continue
-			} else if err != nil {
-				s.refuse(log, reason, err)
+			var ok bool
+			if id, ok = s.refresh(ctx, log, id, f.Token); !ok {
 				return
 			}
-			if next.Pod != id.Pod {
-				s.refuse(log, RefusePodChanged, errors.New("the fresh token is bound to pod "+next.Pod))
-				return
-			}
-			id = next
 		case err == nil:
 			if f.Source != "" && f.Source != id.Pod {
 				s.metrics.dropped.WithLabelValues(DropWrongSource).Inc()
@@ -119,6 +108,27 @@ func (s *Server) authenticate(ctx context.Context, conn net.Conn, r *stats.Reade
 		return statauth.Identity{}, statauth.ReasonExpired, errors.New("the token has expired")
 	}
 	return id, "", nil
+}
+
+// refresh checks a fresh token on an authenticated connection and returns
+// the identity to go on with, or false when the connection must close
+// (refused and counted). A fresh token that cannot be reviewed now keeps
+// the current one, which holds until it expires: the activator sends its
+// token again soon.
+func (s *Server) refresh(ctx context.Context, log logr.Logger, id statauth.Identity, token string) (statauth.Identity, bool) {
+	next, err := s.opts.Authenticator.Authenticate(ctx, token)
+	switch reason := refusalReason(err); {
+	case reason == statauth.ReasonUnavailable:
+		log.V(1).Info("Could not review a fresh token; keeping the current one", "error", err.Error())
+		return id, true
+	case err != nil:
+		s.refuse(log, reason, err)
+		return id, false
+	case next.Pod != id.Pod:
+		s.refuse(log, RefusePodChanged, errors.New("the fresh token is bound to pod "+next.Pod))
+		return id, false
+	}
+	return next, true
 }
 
 // refusalReason returns the reason an Authenticator gave, "" for no error.

@@ -41,33 +41,11 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 		}
 		f, err := r.Next()
 		var syntax *stats.SyntaxError
-		if err == nil || errors.As(err, &syntax) {
-			now := s.opts.Clock.Now()
-			if !now.Before(id.Expiry) {
-				s.refuse(log, statauth.ReasonExpired, errors.New("the token expired and no fresh one came"))
-				return
-			}
-			if !limit.AllowN(now, 1) {
-				s.metrics.dropped.WithLabelValues(DropRateLimited).Inc()
-				continue
-			}
-		}
 		switch {
-		case err == nil && f.IsAuth():
-			var ok bool
-			if id, ok = s.refresh(ctx, log, id, f.Token); !ok {
+		case err == nil || errors.As(err, &syntax):
+			if !s.line(ctx, log, &id, limit, f, err) {
 				return
 			}
-		case err == nil:
-			if f.Source != "" && f.Source != id.Pod {
-				s.metrics.dropped.WithLabelValues(DropWrongSource).Inc()
-				log.V(1).Info("Dropped a stat frame from another source than the token's pod", "src", f.Source)
-				continue
-			}
-			s.apply(log, f)
-		case syntax != nil:
-			s.metrics.dropped.WithLabelValues(DropBadFrame).Inc()
-			log.V(1).Info("Dropped a stat frame that does not parse", "error", err.Error())
 		case errors.Is(err, stats.ErrFrameTooLong):
 			s.metrics.dropped.WithLabelValues(DropFrameTooLong).Inc()
 			log.Info("Closing an activator connection that sent a frame over the limit", "limit", stats.MaxFrameBytes)
@@ -80,6 +58,36 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 			return
 		}
 	}
+}
+
+// line handles one whole line from an authenticated connection: a frame,
+// an auth line, or one that does not parse (err). It returns false when the
+// connection must close.
+func (s *Server) line(ctx context.Context, log logr.Logger, id *statauth.Identity, limit *rate.Limiter, f stats.Frame, err error) bool {
+	now := s.opts.Clock.Now()
+	if !now.Before(id.Expiry) {
+		s.refuse(log, statauth.ReasonExpired, errors.New("the token expired and no fresh one came"))
+		return false
+	}
+	if !limit.AllowN(now, 1) {
+		s.metrics.dropped.WithLabelValues(DropRateLimited).Inc()
+		return true
+	}
+	switch {
+	case err != nil:
+		s.metrics.dropped.WithLabelValues(DropBadFrame).Inc()
+		log.V(1).Info("Dropped a stat frame that does not parse", "error", err.Error())
+	case f.IsAuth():
+		var ok bool
+		*id, ok = s.refresh(ctx, log, *id, f.Token)
+		return ok
+	case f.Source != "" && f.Source != id.Pod:
+		s.metrics.dropped.WithLabelValues(DropWrongSource).Inc()
+		log.V(1).Info("Dropped a stat frame from another source than the token's pod", "src", f.Source)
+	default:
+		s.apply(log, f)
+	}
+	return true
 }
 
 // authenticate reads the connection's first line, which must be an auth

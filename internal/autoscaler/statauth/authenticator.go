@@ -82,13 +82,11 @@ type Authenticator struct {
 	cfg    Config
 	flight singleflight.Group
 
-	mu       sync.Mutex
-	cache    map[[sha256.Size]byte]cached
-	limiter  *rate.Limiter
-	backoff  time.Duration // the last pause; 0 after a success
-	retryAt  time.Time     // no review before
-	reviews  uint64
-	failures uint64
+	mu      sync.Mutex
+	cache   map[[sha256.Size]byte]cached
+	limiter *rate.Limiter
+	backoff time.Duration // the last pause; 0 after a success
+	retryAt time.Time     // no review before
 }
 
 // cached is a positive review, used until until.
@@ -137,14 +135,6 @@ func New(cfg Config) (*Authenticator, error) {
 		cache:   make(map[[sha256.Size]byte]cached),
 		limiter: rate.NewLimiter(rate.Limit(cfg.ReviewRate), cfg.ReviewBurst),
 	}, nil
-}
-
-// Reviews returns the number of TokenReviews sent, and how many of them
-// failed.
-func (a *Authenticator) Reviews() (sent, failed uint64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.reviews, a.failures
 }
 
 // Authenticate returns the identity token proves, or an *Error.
@@ -259,7 +249,6 @@ func (a *Authenticator) admit() error {
 	if !a.limiter.AllowN(now, 1) {
 		return refuse(ReasonUnavailable, "over %v reviews a second", a.cfg.ReviewRate)
 	}
-	a.reviews++
 	return nil
 }
 
@@ -268,7 +257,6 @@ func (a *Authenticator) failed() time.Duration {
 	now := a.cfg.Clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.failures++
 	a.backoff = min(max(2*a.backoff, a.cfg.MinBackoff), a.cfg.MaxBackoff)
 	a.retryAt = now.Add(a.backoff)
 	return a.backoff

@@ -70,14 +70,14 @@ func (f *fakeReviews) Create(_ context.Context, tr *authenticationv1.TokenReview
 	return out, nil
 }
 
-// accept is what a real API server answers for a pod-bound activator token.
-func accept(pod string) func(string) authenticationv1.TokenReviewStatus {
+// accept is what a real API server answers for a token bound to pod act-1.
+func accept() func(string) authenticationv1.TokenReviewStatus {
 	return func(string) authenticationv1.TokenReviewStatus {
 		return authenticationv1.TokenReviewStatus{
 			Authenticated: true,
 			Audiences:     []string{stats.Audience},
 			User: authenticationv1.UserInfo{Username: user, Extra: map[string]authenticationv1.ExtraValue{
-				PodNameExtra: {pod},
+				PodNameExtra: {"act-1"},
 			}},
 		}
 	}
@@ -119,8 +119,8 @@ func TestAuthenticate(t *testing.T) {
 		reviews int64
 		pod     string
 	}{
-		{name: "accepted", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: accept("act-1"), reviews: 1, pod: "act-1"},
-		{name: "aud as a string", token: func(t *testing.T) string { return jwt(t, goodClaims("aud", stats.Audience)) }, status: accept("act-1"), reviews: 1, pod: "act-1"},
+		{name: "accepted", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: accept(), reviews: 1, pod: "act-1"},
+		{name: "aud as a string", token: func(t *testing.T) string { return jwt(t, goodClaims("aud", stats.Audience)) }, status: accept(), reviews: 1, pod: "act-1"},
 		{name: "not a JWT", token: func(*testing.T) string { return "hello" }, reason: ReasonInvalid},
 		{name: "payload not base64", token: func(*testing.T) string { return "a.%%%.c" }, reason: ReasonInvalid},
 		{name: "payload not JSON", token: func(*testing.T) string { return "a." + base64.RawURLEncoding.EncodeToString([]byte("[")) + ".c" }, reason: ReasonInvalid},
@@ -135,22 +135,22 @@ func TestAuthenticate(t *testing.T) {
 			return authenticationv1.TokenReviewStatus{Error: "invalid bearer token"}
 		}, reason: ReasonInvalid, reviews: 1},
 		{name: "audience-unaware answer", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: func(tok string) authenticationv1.TokenReviewStatus {
-			s := accept("act-1")(tok)
+			s := accept()(tok)
 			s.Audiences = nil
 			return s
 		}, reason: ReasonInvalid, reviews: 1},
 		{name: "API names another user", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: func(tok string) authenticationv1.TokenReviewStatus {
-			s := accept("act-1")(tok)
+			s := accept()(tok)
 			s.User.Username = "system:serviceaccount:team-a:default"
 			return s
 		}, reason: ReasonForbidden, reviews: 1},
 		{name: "not bound to a pod", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: func(tok string) authenticationv1.TokenReviewStatus {
-			s := accept("act-1")(tok)
+			s := accept()(tok)
 			s.User.Extra = nil
 			return s
 		}, reason: ReasonForbidden, reviews: 1},
 		{name: "two pods", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: func(tok string) authenticationv1.TokenReviewStatus {
-			s := accept("act-1")(tok)
+			s := accept()(tok)
 			s.User.Extra[PodNameExtra] = authenticationv1.ExtraValue{"act-1", "act-2"}
 			return s
 		}, reason: ReasonForbidden, reviews: 1},
@@ -180,7 +180,7 @@ func TestAuthenticate(t *testing.T) {
 // token's expiry, refusals are never cached, and the cache holds at most
 // CacheSize entries.
 func TestCacheUntilExpiryAndBounded(t *testing.T) {
-	f := &fakeReviews{status: accept("act-1")}
+	f := &fakeReviews{status: accept()}
 	a, clk := newAuth(t, f, func(c *Config) { c.CacheSize = 3; c.ReviewRate = 1000; c.ReviewBurst = 1000 })
 	tok := jwt(t, goodClaims())
 	for range 3 {
@@ -226,7 +226,7 @@ func TestCacheUntilExpiryAndBounded(t *testing.T) {
 // TestConcurrentConnectionsShareOneReview: many connections presenting one
 // new token at once cost one review.
 func TestConcurrentConnectionsShareOneReview(t *testing.T) {
-	f := &fakeReviews{status: accept("act-1"), gate: make(chan struct{})}
+	f := &fakeReviews{status: accept(), gate: make(chan struct{})}
 	a, _ := newAuth(t, f, nil)
 	tok := jwt(t, goodClaims())
 	var wg sync.WaitGroup
@@ -269,7 +269,7 @@ func TestNewValidates(t *testing.T) {
 // after MaxCacheTTL, so a deleted pod's token is not accepted for its whole
 // life.
 func TestCacheTTLBoundsLongTokens(t *testing.T) {
-	f := &fakeReviews{status: accept("act-1")}
+	f := &fakeReviews{status: accept()}
 	a, clk := newAuth(t, f, func(c *Config) { c.MaxCacheTTL = 10 * time.Minute })
 	tok := jwt(t, goodClaims("exp", now.Add(24*time.Hour).Unix()))
 	for _, step := range []time.Duration{0, 9 * time.Minute, 2 * time.Minute} {

@@ -20,6 +20,7 @@ func main() {
 	flag.IntVar(&o.PeerPort, "peer-port", 0, "data-plane port of the other activators, for forwarding (default: the port of --addr)")
 	flag.StringVar(&o.AdminAddr, "admin-addr", ":9090", "address of /healthz, /readyz and /metrics")
 	flag.StringVar(&o.AutoscalerAddress, "autoscaler", "wake-autoscaler.wake-system.svc:8090", "the autoscaler's stat server")
+	flag.StringVar(&o.StatsTokenFile, "stats-token-file", envOr("STATS_TOKEN_FILE", "/var/run/secrets/wake.dev/stats/token"), "projected ServiceAccount token (audience wake-autoscaler) presented to the stat server")
 	flag.StringVar(&o.SystemNamespace, "system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "Wake's namespace")
 	flag.StringVar(&o.ActivatorService, "activator-service", "wake-activator", "the activators' Service")
 	flag.StringVar(&o.PodName, "pod-name", envOr("POD_NAME", "activator"), "this pod's name")

@@ -27,6 +27,7 @@ func main() {
 		namespace   = flag.String("system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "namespace of wake-config and the leader lease")
 		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 		statsAddr   = flag.String("stats-bind-address", autoscalerkube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
+		statsSA     = flag.String("stats-activator-service-account", autoscalerkube.DefaultActivatorServiceAccount, "ServiceAccount, in --system-namespace, whose pod-bound tokens may report stats")
 	)
 	flag.Parse()
 
@@ -52,7 +53,9 @@ func main() {
 		log.Error(err, "set up controllers")
 		os.Exit(1)
 	}
-	if err := autoscalerkube.Setup(mgr, store, autoscalerkube.Options{StatsAddr: *statsAddr}); err != nil {
+	if err := autoscalerkube.Setup(mgr, store, autoscalerkube.Options{
+		StatsAddr: *statsAddr, SystemNamespace: *namespace, ActivatorServiceAccount: *statsSA,
+	}); err != nil {
 		log.Error(err, "set up autoscaler")
 		os.Exit(1)
 	}

@@ -35,4 +35,23 @@
 // A receiver drops, and counts, frames it cannot parse and entries with
 // negative or non-finite numbers; it closes a connection that sends a frame
 // longer than MaxFrameBytes.
+//
+// # Authentication
+//
+// The first line on every connection is an auth line, a JSON object with
+// only a token, at most MaxAuthBytes long:
+//
+//	{"token":"eyJhbGciOiJSUzI1NiIs..."}
+//
+// The token is the activator's projected ServiceAccount token, issued for
+// Audience ("wake-autoscaler") and bound to the activator's pod; kubelet
+// rotates it in a file. The receiver checks it with the TokenReview API
+// and requires the activator's ServiceAccount and a pod binding; from then
+// on it accepts only frames whose src is the name of that pod. A sender
+// writes another auth line on the open connection whenever its token file
+// changes, before the previous token expires; the new token must name the
+// same pod. The receiver closes a connection whose first line is not a
+// valid auth line, that sends none within a few seconds, whose token is
+// refused, or whose token expires without a fresh one. The receiver never
+// writes: a sender learns of a refusal from the closed connection.
 package stats

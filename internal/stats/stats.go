@@ -16,9 +16,20 @@ const Period = time.Second
 // MaxFrameBytes bounds one frame, newline included.
 const MaxFrameBytes = 1 << 20
 
-// ErrFrameTooLong is returned by Reader.Next for a frame over MaxFrameBytes;
-// the stream cannot be resynchronised after it.
-var ErrFrameTooLong = errors.New("stats: frame longer than MaxFrameBytes")
+// MaxAuthBytes bounds an auth line, newline included: what a receiver
+// reads from a peer it has not authenticated yet. Projected ServiceAccount
+// tokens are 1 to 2 KiB.
+const MaxAuthBytes = 16 << 10
+
+// Audience is the audience of the ServiceAccount tokens that activators
+// present on the stat channel: the activator's projected token is issued
+// for it, and the autoscaler asks the TokenReview API to check it.
+const Audience = "wake-autoscaler"
+
+// ErrFrameTooLong is returned by Reader.Next for a line over the reader's
+// limit (MaxFrameBytes unless SetLimit lowered it); the stream cannot be
+// resynchronised after it.
+var ErrFrameTooLong = errors.New("stats: frame longer than the limit")
 
 // Stat is one activator's measurement of one revision over one period.
 type Stat struct {
@@ -51,6 +62,31 @@ type Frame struct {
 	Timestamp int64 `json:"ts"`
 	// Stats holds one entry per revision.
 	Stats []Stat `json:"stats"`
+	// Token, when set, makes the line an auth line: it carries the sender's
+	// ServiceAccount token and nothing else (a receiver ignores the other
+	// fields of an auth line).
+	Token string `json:"token,omitempty"`
+}
+
+// IsAuth reports whether f is an auth line.
+func (f Frame) IsAuth() bool { return f.Token != "" }
+
+// WriteAuth writes an auth line carrying token on w.
+func WriteAuth(w io.Writer, token string) error {
+	if token == "" {
+		return errors.New("stats: empty token")
+	}
+	b, err := json.Marshal(struct {
+		Token string `json:"token"`
+	}{token})
+	if err != nil {
+		return fmt.Errorf("encode auth line: %w", err)
+	}
+	if len(b)+1 > MaxAuthBytes {
+		return fmt.Errorf("stats: token of %d bytes does not fit an auth line of at most %d", len(token), MaxAuthBytes)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // Write encodes f as one frame on w.
@@ -69,12 +105,24 @@ func Write(w io.Writer, f Frame) error {
 
 // Reader decodes frames from a stream.
 type Reader struct {
-	r *bufio.Reader
+	r     *bufio.Reader
+	limit int
 }
 
-// NewReader returns a Reader on r.
+// NewReader returns a Reader on r that accepts lines of up to
+// MaxFrameBytes.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10), limit: MaxFrameBytes}
+}
+
+// SetLimit bounds the lines that later calls to Next accept, newline
+// included; n <= 0 or over MaxFrameBytes means MaxFrameBytes. A receiver
+// sets MaxAuthBytes until its peer has authenticated.
+func (r *Reader) SetLimit(n int) {
+	if n <= 0 || n > MaxFrameBytes {
+		n = MaxFrameBytes
+	}
+	r.limit = n
 }
 
 // Next returns the next frame. A line that is not a valid frame yields a
@@ -85,7 +133,7 @@ func (r *Reader) Next() (Frame, error) {
 	for {
 		chunk, err := r.r.ReadSlice('\n')
 		line = append(line, chunk...)
-		if len(line) > MaxFrameBytes {
+		if len(line) > r.limit {
 			return Frame{}, ErrFrameTooLong
 		}
 		if err == bufio.ErrBufferFull {

@@ -131,3 +131,65 @@ func TestStatValid(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthLine(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteAuth(&buf, "eyJ.a.b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != `{"token":"eyJ.a.b"}`+"\n" {
+		t.Fatalf("auth line %q", got)
+	}
+	if err := Write(&buf, Frame{Source: "act-1"}); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(&buf)
+	r.SetLimit(MaxAuthBytes)
+	f, err := r.Next()
+	if err != nil || !f.IsAuth() || f.Token != "eyJ.a.b" {
+		t.Fatalf("first line %+v, %v; want the auth line", f, err)
+	}
+	f, err = r.Next()
+	if err != nil || f.IsAuth() || f.Source != "act-1" {
+		t.Fatalf("second line %+v, %v; want a frame", f, err)
+	}
+	for _, bad := range []string{"", strings.Repeat("t", MaxAuthBytes)} {
+		if err := WriteAuth(&buf, bad); err == nil {
+			t.Errorf("WriteAuth of a %d-byte token: no error", len(bad))
+		}
+	}
+}
+
+func TestReaderSetLimit(t *testing.T) {
+	long := `{"token":"` + strings.Repeat("a", MaxAuthBytes) + "\"}\n"
+	r := NewReader(strings.NewReader(long))
+	r.SetLimit(MaxAuthBytes)
+	if _, err := r.Next(); !errors.Is(err, ErrFrameTooLong) {
+		t.Fatalf("auth line over MaxAuthBytes: %v, want ErrFrameTooLong", err)
+	}
+	r = NewReader(strings.NewReader(long + long))
+	r.SetLimit(MaxAuthBytes)
+	r.SetLimit(0) // back to MaxFrameBytes
+	for i := range 2 {
+		if f, err := r.Next(); err != nil || !f.IsAuth() {
+			t.Fatalf("line %d under the frame limit: %+v, %v", i, f, err)
+		}
+	}
+	// A peer that never sends a newline is cut off at the limit, not read
+	// forever.
+	r = NewReader(io.MultiReader(strings.NewReader(strings.Repeat("x", 64)), neverEnding('x')))
+	r.SetLimit(MaxAuthBytes)
+	if _, err := r.Next(); !errors.Is(err, ErrFrameTooLong) {
+		t.Fatalf("endless line: %v, want ErrFrameTooLong", err)
+	}
+}
+
+// neverEnding is a stream of one byte without end.
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}

@@ -52,6 +52,9 @@ type Options struct {
 	Listener, AdminListener net.Listener
 	// AutoscalerAddress is the autoscaler's stat server, host:port.
 	AutoscalerAddress string
+	// StatsTokenFile is the projected ServiceAccount token presented to the
+	// stat server; "" presents none (stat servers refuse that).
+	StatsTokenFile string
 	// SystemNamespace is Wake's namespace (wake-config, the activator
 	// Service).
 	SystemNamespace string
@@ -156,7 +159,7 @@ func Run(ctx context.Context, o Options) error {
 	defer th.Close()
 	sys.BindActivators(th.SetActivators)
 
-	reporter := stats.New(stats.Config{Source: o.PodName, Address: o.AutoscalerAddress, Logger: o.Log.WithName("stats")})
+	reporter := stats.New(stats.Config{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile, Logger: o.Log.WithName("stats")})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err = metrics.New(reg, metrics.Options{Depth: handler.ThrottlerDepth(th), StatsDropped: reporter.Dropped})

@@ -38,4 +38,18 @@
 // oldest frame is dropped and counted (Dropped). So a dead or slow
 // autoscaler replica never holds up the others, and the request path never
 // blocks on the network.
+//
+// # Authentication
+//
+// The stat servers accept only Wake's activators (internal/stats,
+// "Authentication"). With Config.TokenFile set (the activator's projected
+// ServiceAccount token for stats.Audience, which kubelet rotates), a
+// sender reads the file before every connection attempt and sends the
+// token as the connection's first line; without a readable token it does
+// not connect, and retries with its backoff. Every TokenRefresh (30 s) the
+// Reporter re-reads the file and every sender sends the token again on its
+// open connection, so a rotated token reaches the server long before the
+// old one expires (kubelet rotates at 80% of the token's life, 8 minutes
+// into a 10-minute token), and a fresh token the server could not review
+// at once is offered again.
 package stats

@@ -39,6 +39,16 @@ type Config struct {
 	DialTimeout time.Duration
 	// WriteTimeout bounds writing one frame; default 5s.
 	WriteTimeout time.Duration
+	// TokenFile is the activator's projected ServiceAccount token, issued
+	// for wire.Audience and rotated by kubelet. The Reporter reads it
+	// before every connection and sends it as the connection's first
+	// line, and re-reads and re-sends it every TokenRefresh on every open
+	// connection. "" sends no token, which stat servers refuse; tests of
+	// other things leave it empty.
+	TokenFile string
+	// TokenRefresh is how often TokenFile is re-read and re-sent; default
+	// DefaultTokenRefresh (30s).
+	TokenRefresh time.Duration
 	// Logger receives connection changes.
 	Logger logr.Logger
 }
@@ -56,6 +66,8 @@ type Reporter struct {
 	tmu     sync.Mutex
 	targets map[string]*target // by ip:port
 	senders sync.WaitGroup
+
+	authLine atomic.Pointer[[]byte] // the last token read, as an auth line
 
 	dropped atomic.Uint64
 	sent    atomic.Uint64
@@ -77,6 +89,9 @@ func New(cfg Config) *Reporter {
 	}
 	if cfg.ResolvePeriod <= 0 {
 		cfg.ResolvePeriod = DefaultResolvePeriod
+	}
+	if cfg.TokenRefresh <= 0 {
+		cfg.TokenRefresh = DefaultTokenRefresh
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = DNSResolver(cfg.Address, nil)
@@ -120,10 +135,18 @@ func (r *Reporter) Run(ctx context.Context) {
 		defer close(resolved)
 		r.resolveLoop(ctx, resolveTick.C())
 	}()
+	refreshed := make(chan struct{})
+	go func() {
+		defer close(refreshed)
+		if r.cfg.TokenFile != "" {
+			r.refreshToken(ctx)
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			<-resolved
+			<-refreshed
 			r.stopTargets()
 			return
 		case now := <-tick.C():

@@ -19,7 +19,7 @@ const (
 func (r *Reporter) send(ctx context.Context, t *target) {
 	backoff := minBackoff
 	for ctx.Err() == nil {
-		conn, err := r.dial(ctx, t.addr)
+		conn, err := r.connect(ctx, t.addr)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -41,13 +41,35 @@ func (r *Reporter) send(ctx context.Context, t *target) {
 	}
 }
 
-func (r *Reporter) dial(ctx context.Context, addr string) (net.Conn, error) {
+// connect reads the token afresh, dials addr and sends the token as the
+// connection's first line.
+func (r *Reporter) connect(ctx context.Context, addr string) (net.Conn, error) {
+	var auth []byte
+	if r.cfg.TokenFile != "" {
+		var err error
+		if auth, err = r.loadToken(); err != nil {
+			return nil, err
+		}
+	}
 	d := net.Dialer{Timeout: r.cfg.DialTimeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial stats server %s: %w", addr, err)
 	}
+	if auth != nil {
+		if err := r.write(conn, auth); err != nil {
+			_ = conn.Close() // the write failed; err says why
+			return nil, fmt.Errorf("send stats token to %s: %w", addr, err)
+		}
+	}
 	return conn, nil
+}
+
+// write writes one line within WriteTimeout.
+func (r *Reporter) write(conn net.Conn, line []byte) error {
+	_ = conn.SetWriteDeadline(time.Now().Add(r.cfg.WriteTimeout))
+	_, err := conn.Write(line)
+	return err
 }
 
 // sleep waits d (jittered by up to 20%) on the injected clock.
@@ -82,8 +104,7 @@ func (r *Reporter) stream(ctx context.Context, conn net.Conn, t *target) error {
 			if !ok {
 				break
 			}
-			_ = conn.SetWriteDeadline(time.Now().Add(r.cfg.WriteTimeout))
-			if _, err := conn.Write(f); err != nil {
+			if err := r.write(conn, f); err != nil {
 				r.dropped.Add(1)
 				return fmt.Errorf("write stats frame: %w", err)
 			}
@@ -95,6 +116,12 @@ func (r *Reporter) stream(ctx context.Context, conn net.Conn, t *target) error {
 		case err := <-closed:
 			return fmt.Errorf("stats server closed the connection: %w", err)
 		case <-t.buf.ready:
+		case <-t.reauth:
+			if auth := r.authLine.Load(); auth != nil {
+				if err := r.write(conn, *auth); err != nil {
+					return fmt.Errorf("send refreshed stats token: %w", err)
+				}
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 type target struct {
 	addr   string
 	buf    *ring
+	reauth chan struct{}      // has a token when the token should be sent again
 	cancel context.CancelFunc // stops its sender
 }
 
@@ -22,7 +23,7 @@ func (r *Reporter) setTargets(ctx context.Context, addrs []string) {
 			continue
 		}
 		tctx, cancel := context.WithCancel(ctx)
-		t := &target{addr: a, buf: newRing(r.cfg.BufferFrames), cancel: cancel}
+		t := &target{addr: a, buf: newRing(r.cfg.BufferFrames), reauth: make(chan struct{}, 1), cancel: cancel}
 		r.targets[a] = t
 		r.senders.Go(func() { r.send(tctx, t) })
 		r.log.Info("stats server added", "address", a)

@@ -14,9 +14,12 @@ import (
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -115,6 +118,8 @@ type stack struct {
 	reg   *prometheus.Registry
 	addr  string
 	store *wakeconfig.Store
+	// ns holds the activators' ServiceAccount.
+	ns string
 }
 
 type stackOptions struct {
@@ -159,8 +164,10 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{mgr: mgr, reg: prometheus.NewRegistry(), addr: ln.Addr().String(), store: wakeconfig.NewStore()}
-	if err := Setup(mgr, s.store, Options{StatsListener: ln, Registerer: s.reg, TickInterval: o.tickInterval}); err != nil {
+	s := &stack{mgr: mgr, reg: prometheus.NewRegistry(), addr: ln.Addr().String(), store: wakeconfig.NewStore(), ns: o.namespace}
+	// The test namespace stands in for wake-system: its wake-activator
+	// ServiceAccount is the one whose tokens may report.
+	if err := Setup(mgr, s.store, Options{StatsListener: ln, Registerer: s.reg, TickInterval: o.tickInterval, SystemNamespace: o.namespace}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).
@@ -231,22 +238,70 @@ type activator struct {
 	load atomic.Pointer[[]stats.Stat]
 }
 
-// dial connects an activator to the stack's stat server.
+// dial connects an activator to the stack's stat server and presents the
+// token kubelet would project for it: its pod is an object in the stack's
+// namespace, running as the wake-activator ServiceAccount.
 func dial(t *testing.T, s *stack) *activator {
 	t.Helper()
+	a := &activator{t: t}
+	token := activatorToken(t, s.ns, a.source())
 	conn, err := net.Dial("tcp", s.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return &activator{t: t, conn: conn}
+	if err := stats.WriteAuth(conn, token); err != nil {
+		t.Fatal(err)
+	}
+	a.conn = conn
+	return a
+}
+
+// source is the activator's pod name, its frames' src.
+func (a *activator) source() string { return "act-" + strings.ToLower(a.t.Name()) }
+
+// activatorToken creates, unless they exist, the wake-activator
+// ServiceAccount and a Pod named pod in ns, and returns a token bound to
+// the pod for the stat audience, from the TokenRequest API.
+func activatorToken(t *testing.T, ns, pod string) string {
+	t.Helper()
+	core, err := corev1client.NewForConfig(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: DefaultActivatorServiceAccount}}
+	if _, err := core.ServiceAccounts(ns).Create(t.Context(), sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	p, err := core.Pods(ns).Create(t.Context(), &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: pod},
+		Spec: corev1.PodSpec{
+			ServiceAccountName: sa.Name,
+			Containers:         []corev1.Container{{Name: "activator", Image: "wake/activator:test"}},
+		},
+	}, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		p, err = core.Pods(ns).Get(t.Context(), pod, metav1.GetOptions{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := core.ServiceAccounts(ns).CreateToken(t.Context(), sa.Name, &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
+		Audiences:         []string{stats.Audience},
+		ExpirationSeconds: ptr.To[int64](600),
+		BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: p.Name, UID: p.UID},
+	}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Status.Token
 }
 
 // send writes one frame.
 func (a *activator) send(entries ...stats.Stat) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	f := stats.Frame{Source: "act-" + strings.ToLower(a.t.Name()), Timestamp: time.Now().UnixMilli(), Stats: entries}
+	f := stats.Frame{Source: a.source(), Timestamp: time.Now().UnixMilli(), Stats: entries}
 	if err := stats.Write(a.conn, f); err != nil {
 		a.t.Errorf("write stats frame: %v", err)
 	}

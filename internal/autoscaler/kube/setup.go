@@ -24,6 +24,12 @@ import (
 // DefaultStatsAddr is where the stat server listens for the activators.
 const DefaultStatsAddr = ":8090"
 
+// Defaults of the identity whose tokens the stat server accepts.
+const (
+	DefaultSystemNamespace         = "wake-system"
+	DefaultActivatorServiceAccount = "wake-activator"
+)
+
 // Options configure Setup. The zero value is what production wants.
 type Options struct {
 	// StatsAddr is the stat server's TCP address; "" means DefaultStatsAddr.
@@ -40,12 +46,19 @@ type Options struct {
 	TickInterval time.Duration
 	// Clock drives the autoscaler; nil means the real clock.
 	Clock clock.WithTicker
+	// SystemNamespace is the namespace of the activators' ServiceAccount;
+	// "" means DefaultSystemNamespace.
+	SystemNamespace string
+	// ActivatorServiceAccount is the ServiceAccount whose pod-bound tokens
+	// may report stats; "" means DefaultActivatorServiceAccount.
+	ActivatorServiceAccount string
 }
 
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch
 // +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=update
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=list;watch
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions/status,verbs=patch
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
 
 // Setup adds the autoscaler to mgr: a stat server and a scaler, both on
 // every replica. The stat server collects the activators' stats so that a
@@ -87,14 +100,19 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
+	auth, err := newAuthenticator(mgr, opts, clk, log.WithName("statauth"))
+	if err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
+	}
 	srv, err := statserver.New(statserver.Options{
-		Addr:       addr,
-		Collector:  stats,
-		Known:      sc.Tracked,
-		OnPoke:     sc.Poke,
-		Clock:      clk,
-		Log:        log.WithName("statserver"),
-		Registerer: reg,
+		Addr:          addr,
+		Collector:     stats,
+		Known:         sc.Tracked,
+		OnPoke:        sc.Poke,
+		Clock:         clk,
+		Log:           log.WithName("statserver"),
+		Registerer:    reg,
+		Authenticator: auth,
 	})
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)

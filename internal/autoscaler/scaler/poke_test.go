@@ -15,6 +15,7 @@ import (
 
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
+	"github.com/wakefn/wake/internal/autoscaler/statauth"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/stats"
 )
@@ -127,6 +128,8 @@ func startStack(t *testing.T, e *env, coll *collector.Collector) net.Conn {
 		Clock:      e.clock,
 		Log:        testr.New(t),
 		Registerer: prometheus.NewRegistry(),
+		// The API server is not what these tests are about.
+		Authenticator: activatorAuth{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +155,17 @@ func startStack(t *testing.T, e *env, coll *collector.Collector) net.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
+	if err := stats.WriteAuth(conn, "act-1"); err != nil {
+		t.Fatal(err)
+	}
 	return conn
+}
+
+// activatorAuth accepts any token as pod act-1's.
+type activatorAuth struct{}
+
+func (activatorAuth) Authenticate(context.Context, string) (statauth.Identity, error) {
+	return statauth.Identity{Pod: "act-1", Expiry: time.Unix(1<<40, 0)}, nil
 }
 
 var warmRev = types.NamespacedName{Namespace: rev.Namespace, Name: "warm-00001"}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wakefn/wake/internal/autoscaler/statauth"
 )
 
 // Reasons for dropping stats, the "reason" label of
@@ -22,7 +24,39 @@ const (
 	DropInvalidStat = "invalid_stat"
 	// DropUnknownRevision: an entry for a revision that is not tracked.
 	DropUnknownRevision = "unknown_revision"
+	// DropWrongSource: a frame whose src is not the pod its connection's
+	// token is bound to.
+	DropWrongSource = "wrong_source"
+	// DropRateLimited: a line over the connection's frame rate.
+	DropRateLimited = "rate_limited"
 )
+
+// Reasons for refusing or closing a connection, the "reason" label of
+// wake_autoscaler_stats_connections_refused_total. The statauth.Reason*
+// constants are reasons too.
+const (
+	// RefuseTooManyConnections: Options.MaxConnections are open.
+	RefuseTooManyConnections = "too_many_connections"
+	// RefuseTooManyUnauthenticated: Options.MaxUnauthenticated connections
+	// are waiting for their auth line.
+	RefuseTooManyUnauthenticated = "too_many_unauthenticated"
+	// RefuseTooManySources: Options.MaxSources distinct pods are connected.
+	RefuseTooManySources = "too_many_sources"
+	// RefuseAuthTimeout: no auth line within Options.AuthTimeout.
+	RefuseAuthTimeout = "auth_timeout"
+	// RefuseNoAuth: the first line was not an auth line (a frame, garbage,
+	// a line over stats.MaxAuthBytes, or the end of the stream).
+	RefuseNoAuth = "no_auth"
+	// RefusePodChanged: a refreshed token is bound to another pod.
+	RefusePodChanged = "pod_changed"
+)
+
+// refuseReasons are every reason of
+// wake_autoscaler_stats_connections_refused_total.
+var refuseReasons = []string{
+	RefuseTooManyConnections, RefuseTooManyUnauthenticated, RefuseTooManySources, RefuseAuthTimeout, RefuseNoAuth, RefusePodChanged,
+	statauth.ReasonInvalid, statauth.ReasonExpired, statauth.ReasonForbidden, statauth.ReasonUnavailable,
+}
 
 // metrics are the stat server's Prometheus collectors.
 type metrics struct {
@@ -30,6 +64,7 @@ type metrics struct {
 	entries     prometheus.Counter
 	pokes       prometheus.Counter
 	dropped     *prometheus.CounterVec
+	refused     *prometheus.CounterVec
 	connections prometheus.Gauge
 }
 
@@ -51,18 +86,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wake_autoscaler_stats_dropped_total",
 			Help: "Stat frames or entries dropped, by reason.",
 		}, []string{"reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wake_autoscaler_stats_connections_refused_total",
+			Help: "Stat connections refused or closed for failing authentication or a limit, by reason.",
+		}, []string{"reason"}),
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wake_autoscaler_stat_connections",
 			Help: "Open activator connections.",
 		}),
 	}
-	for _, r := range []string{DropBadFrame, DropFrameTooLong, DropNoSource, DropInvalidStat, DropUnknownRevision} {
+	for _, r := range []string{DropBadFrame, DropFrameTooLong, DropNoSource, DropInvalidStat, DropUnknownRevision, DropWrongSource, DropRateLimited} {
 		m.dropped.WithLabelValues(r) // export zeros, so rate() works from the start
+	}
+	for _, r := range refuseReasons {
+		m.refused.WithLabelValues(r)
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.frames, m.entries, m.pokes, m.dropped, m.connections} {
+	for _, c := range []prometheus.Collector{m.frames, m.entries, m.pokes, m.dropped, m.refused, m.connections} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
+	"github.com/wakefn/wake/internal/autoscaler/statauth"
 	"github.com/wakefn/wake/internal/stats"
 )
 
@@ -36,23 +37,43 @@ type harness struct {
 	done  chan error
 }
 
+// fakeAuth stands in for statauth where the API server is not what a test
+// is about: the token "fake:<pod>" proves pod, forever.
+type fakeAuth struct{}
+
+func (fakeAuth) Authenticate(_ context.Context, token string) (statauth.Identity, error) {
+	pod, ok := strings.CutPrefix(token, "fake:")
+	if !ok || pod == "" {
+		return statauth.Identity{}, &statauth.Error{Reason: statauth.ReasonInvalid, Err: errors.New("not a fake token")}
+	}
+	return statauth.Identity{Pod: pod, Expiry: time.Unix(1<<40, 0)}, nil
+}
+
+// start runs a stat server with fakeAuth on a fake clock.
 func start(t *testing.T) *harness {
+	t.Helper()
+	return startWith(t, clocktesting.NewFakeClock(time.Unix(1_764_000_000, 0)), Options{Authenticator: fakeAuth{}})
+}
+
+// startWith runs a stat server with o on loopback; the harness fills in
+// the collector, Known (revA only), OnPoke, the clock, the log and a fresh
+// registry.
+func startWith(t *testing.T, clk *clocktesting.FakeClock, o Options) *harness {
 	t.Helper()
 	h := &harness{
 		t:     t,
-		clock: clocktesting.NewFakeClock(time.Unix(1_764_000_000, 0)),
+		clock: clk,
 		coll:  collector.New(0),
-		pokes: make(chan types.NamespacedName, 16),
+		pokes: make(chan types.NamespacedName, 1024),
 		done:  make(chan error, 1),
 	}
-	srv, err := New(Options{
-		Collector:  h.coll,
-		Known:      func(k types.NamespacedName) bool { return k == revA },
-		OnPoke:     func(k types.NamespacedName) { h.pokes <- k },
-		Clock:      h.clock,
-		Log:        testr.New(t),
-		Registerer: prometheus.NewRegistry(),
-	})
+	o.Collector = h.coll
+	o.Known = func(k types.NamespacedName) bool { return k == revA }
+	o.OnPoke = func(k types.NamespacedName) { h.pokes <- k }
+	o.Clock = h.clock
+	o.Log = testr.New(t)
+	o.Registerer = prometheus.NewRegistry()
+	srv, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +99,24 @@ func start(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) dial() net.Conn {
+// dialRaw connects without authenticating.
+func (h *harness) dialRaw() net.Conn {
 	h.t.Helper()
 	c, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// dial connects and authenticates as pod src with a fakeAuth token.
+func (h *harness) dial(src string) net.Conn {
+	h.t.Helper()
+	c := h.dialRaw()
+	if err := stats.WriteAuth(c, "fake:"+src); err != nil {
+		h.t.Fatal(err)
+	}
 	return c
 }
 
@@ -127,7 +159,7 @@ func decisions(t *testing.T, sources int, loads []float64) []decider.Decision {
 	h := start(t)
 	conns := make([]net.Conn, sources)
 	for i := range conns {
-		conns[i] = h.dial()
+		conns[i] = h.dial(string(rune('a' + i)))
 	}
 	d, err := decider.New(decider.Defaults())
 	if err != nil {
@@ -169,7 +201,7 @@ func TestTwoActivatorsDecideLikeOne(t *testing.T) {
 
 func TestSilentActivatorExpires(t *testing.T) {
 	h := start(t)
-	x, y := h.dial(), h.dial()
+	x, y := h.dial("x"), h.dial("y")
 	h.send(x, frame("x", 5))
 	h.send(y, frame("y", 5))
 	if got := h.coll.Concurrency(revA, h.clock.Now()); got != 10 {
@@ -184,7 +216,7 @@ func TestSilentActivatorExpires(t *testing.T) {
 	}
 	// x reconnects with the same source name and counts again.
 	_ = x.Close()
-	x = h.dial()
+	x = h.dial("x")
 	h.send(x, frame("x", 2))
 	if got := h.coll.Concurrency(revA, h.clock.Now()); got != 7 {
 		t.Fatalf("after x reconnected: %v, want 7", got)
@@ -193,7 +225,7 @@ func TestSilentActivatorExpires(t *testing.T) {
 
 func TestBadInputIsDroppedAndCounted(t *testing.T) {
 	h := start(t)
-	c := h.dial()
+	c := h.dial("x")
 	h.send(c, frame("x", 14))
 	want := h.coll.Concurrency(revA, h.clock.Now())
 
@@ -239,7 +271,7 @@ func TestBadInputIsDroppedAndCounted(t *testing.T) {
 
 func TestFrameOverLimitClosesConnection(t *testing.T) {
 	h := start(t)
-	c := h.dial()
+	c := h.dial("x")
 	h.send(c, frame("x", 3))
 	big := `{"src":"x","stats":[],"pad":"` + strings.Repeat("x", stats.MaxFrameBytes) + "\"}\n"
 	go func() { _, _ = io.WriteString(c, big) }() // the server may close before it has all of it
@@ -259,7 +291,7 @@ func TestFrameOverLimitClosesConnection(t *testing.T) {
 
 func TestPokeCallsBack(t *testing.T) {
 	h := start(t)
-	c := h.dial()
+	c := h.dial("x")
 	f := stats.Frame{Source: "x", Stats: []stats.Stat{{Namespace: revA.Namespace, Revision: revA.Name, RequestCount: 1, Poke: true}}}
 	if err := stats.Write(c, f); err != nil {
 		t.Fatal(err)
@@ -279,14 +311,17 @@ func TestPokeCallsBack(t *testing.T) {
 
 func TestNewRejectsDuplicateRegistration(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	o := Options{Collector: collector.New(0), Registerer: reg}
+	o := Options{Collector: collector.New(0), Registerer: reg, Authenticator: fakeAuth{}}
 	if _, err := New(o); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := New(o); err == nil {
 		t.Fatal("second Server on one registry: want an error")
 	}
-	if _, err := New(Options{}); err == nil {
+	if _, err := New(Options{Authenticator: fakeAuth{}}); err == nil {
 		t.Fatal("no collector: want an error")
+	}
+	if _, err := New(Options{Collector: collector.New(0)}); err == nil {
+		t.Fatal("no authenticator: want an error")
 	}
 }

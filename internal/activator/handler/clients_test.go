@@ -19,19 +19,6 @@ import (
 // gone; the revisions below time out after 30 s.
 const promptly = 2 * time.Second
 
-// within polls cond every millisecond and fails the test if it does not
-// hold within d.
-func within(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // statsConcurrency returns the concurrency the stats reporter would report
 // for key over the next second: it cuts the current period, then reports
 // one second later, so the result is exactly the requests it counts now.
@@ -96,9 +83,9 @@ func TestAbandonedQueuedRequestsLeave(t *testing.T) {
 				_ = c.Close()
 			}
 			left := time.Now()
-			within(t, promptly, "abandoned requests leave the queue", func() bool { return e.queued(key) == 0 })
+			testutil.Within(t, promptly, "abandoned requests leave the queue", func() bool { return e.queued(key) == 0 })
 			t.Logf("%d abandoned requests left the queue %v after their clients closed", n, time.Since(left))
-			within(t, promptly, "abandoned requests recorded as 499", func() bool {
+			testutil.Within(t, promptly, "abandoned requests recorded as 499", func() bool {
 				return e.metric("wake_activator_requests_total", "ns", "cold", "499") == float64(n)
 			})
 			if got := e.statsConcurrency(key); got != 0 {
@@ -183,8 +170,8 @@ func TestH2CStreamResetLeavesQueue(t *testing.T) {
 			t.Fatal("canceled h2c request succeeded")
 		}
 	}
-	within(t, promptly, "reset streams leave the queue", func() bool { return e.queued(key) == 1 })
-	within(t, promptly, "stats count only the live request", func() bool { return e.statsConcurrency(key) == 1 })
+	testutil.Within(t, promptly, "reset streams leave the queue", func() bool { return e.queued(key) == 1 })
+	testutil.Within(t, promptly, "stats count only the live request", func() bool { return e.statsConcurrency(key) == 1 })
 }
 
 // refused returns wake_activator_refused_total for reason.

@@ -55,34 +55,11 @@ func (f *framer) scan(b []byte) (ok int, reason string) {
 		case stDead, stRefused:
 			return i, ""
 		case stHead:
-			for f.skip > 0 && i < len(b) && (b[i] == '\r' || b[i] == '\n') {
-				i++
-				f.skip--
+			next, stop, reason := f.scanHead(b, i)
+			if stop {
+				return next, reason
 			}
-			if i == len(b) {
-				return i, ""
-			}
-			f.skip = 0
-			end, found := headEnd(b[i:], &f.scanned)
-			if !found {
-				if len(b)-i > f.limit { // net/http answers 431 and closes
-					f.st = stPass
-					return len(b), ""
-				}
-				return i, ""
-			}
-			f.scanned = 0
-			if end > f.limit {
-				f.st = stPass
-				return len(b), ""
-			}
-			if reason := f.head(b[i : i+end]); reason != "" {
-				return i, reason
-			}
-			if f.onHead != nil {
-				f.onHead(i)
-			}
-			i += end
+			i = next
 		case stBody, stChunkData:
 			k := uint64(len(b) - i)
 			if k > f.n {
@@ -116,6 +93,41 @@ func (f *framer) scan(b []byte) (ok int, reason string) {
 		}
 	}
 	return i, ""
+}
+
+// scanHead scans the head that starts at b[i:], after any stray CR or LF
+// net/http forgives. It returns where scanning goes on, or, with stop set,
+// what scan returns: the head is not complete yet, is passed on unchecked
+// (over the limit: net/http answers 431), or is refused.
+func (f *framer) scanHead(b []byte, i int) (next int, stop bool, reason string) {
+	for f.skip > 0 && i < len(b) && (b[i] == '\r' || b[i] == '\n') {
+		i++
+		f.skip--
+	}
+	if i == len(b) {
+		return i, true, ""
+	}
+	f.skip = 0
+	end, found := headEnd(b[i:], &f.scanned)
+	if !found {
+		if len(b)-i > f.limit { // net/http answers 431 and closes
+			f.st = stPass
+			return len(b), true, ""
+		}
+		return i, true, ""
+	}
+	f.scanned = 0
+	if end > f.limit {
+		f.st = stPass
+		return len(b), true, ""
+	}
+	if reason := f.head(b[i : i+end]); reason != "" {
+		return i, true, reason
+	}
+	if f.onHead != nil {
+		f.onHead(i)
+	}
+	return i + end, false, ""
 }
 
 // headEnd returns the length of the head at the start of h, up to and

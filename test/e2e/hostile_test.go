@@ -71,7 +71,7 @@ func TestHostileNeighbour(t *testing.T) {
 	// maxScale 2 bounds what a successful forgery costs this host.
 	create(t, newFunction(nsB, "idle", "hello", withScaleBounds(0, 2), withFastScaleToZero(2*time.Second)))
 	create(t, newFunction(nsA, "flood", "headerflood", withScaleBounds(1, 1), withTenantResources()))
-	create(t, newFunction(nsA, "big", "bigbody", withConcurrency(1), withScaleBounds(1, 1), withTenantResources()))
+	create(t, newFunction(nsA, "big", "bigbody", withEnv("BODY_BYTES", "1024"), withConcurrency(1), withScaleBounds(1, 1), withTenantResources()))
 	create(t, newFunction(nsA, "slow", "sleep", withConcurrency(1), withScaleBounds(1, 1), withTenantResources()))
 	for _, f := range []struct{ ns, name string }{{nsB, "busy"}, {nsB, "idle"}, {nsA, "flood"}, {nsA, "big"}, {nsA, "slow"}} {
 		waitFunctionReady(t, f.ns, f.name, 2*time.Minute)

@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -123,21 +124,30 @@ func parseFlags(args []string) (config, error) {
 	if *startMS > 0 {
 		cfg.start = time.UnixMilli(*startMS)
 	}
-	switch {
-	case cfg.duration <= 0 || cfg.duration > 5*time.Minute:
-		return cfg, fmt.Errorf("-duration must be in (0, 5m]")
-	case cfg.stats.addr != "" && (cfg.stats.namespace == "" || cfg.stats.revision == ""):
-		return cfg, fmt.Errorf("-stats needs -forge-ns and -forge-rev")
-	case cfg.stats.conns < 0 || cfg.stats.conns > 64 || cfg.stats.interval < time.Millisecond:
-		return cfg, fmt.Errorf("-stats-conns must be in [0, 64] and -stats-interval at least 1ms")
-	case cfg.flood.parallel < 0 || cfg.flood.parallel > 200:
-		return cfg, fmt.Errorf("-flood-parallel must be in [0, 200]")
-	case cfg.hold.conns < 0 || cfg.hold.conns > 2000:
-		return cfg, fmt.Errorf("-hold-conns must be in [0, 2000]")
-	case cfg.upload.perWave < 0 || cfg.upload.perWave > 2000 || cfg.upload.every < 100*time.Millisecond:
-		return cfg, fmt.Errorf("-uploads must be in [0, 2000] and -upload-every at least 100ms")
-	case cfg.upload.declared < 1 || cfg.upload.occupiers < 0 || cfg.upload.occupiers > 16:
-		return cfg, fmt.Errorf("-upload-bytes must be positive and -occupiers in [0, 16]")
+	return cfg, cfg.validate()
+}
+
+// validate checks that the plan is bounded.
+func (cfg config) validate() error {
+	checks := []struct {
+		bad bool
+		msg string
+	}{
+		{cfg.duration <= 0 || cfg.duration > 5*time.Minute, "-duration must be in (0, 5m]"},
+		{cfg.stats.addr != "" && (cfg.stats.namespace == "" || cfg.stats.revision == ""), "-stats needs -forge-ns and -forge-rev"},
+		{cfg.stats.conns < 0 || cfg.stats.conns > 64, "-stats-conns must be in [0, 64]"},
+		{cfg.stats.interval < time.Millisecond, "-stats-interval must be at least 1ms"},
+		{cfg.flood.parallel < 0 || cfg.flood.parallel > 200, "-flood-parallel must be in [0, 200]"},
+		{cfg.hold.conns < 0 || cfg.hold.conns > 2000, "-hold-conns must be in [0, 2000]"},
+		{cfg.upload.perWave < 0 || cfg.upload.perWave > 2000, "-uploads must be in [0, 2000]"},
+		{cfg.upload.every < 100*time.Millisecond, "-upload-every must be at least 100ms"},
+		{cfg.upload.declared < 1, "-upload-bytes must be positive"},
+		{cfg.upload.occupiers < 0 || cfg.upload.occupiers > 16, "-occupiers must be in [0, 16]"},
 	}
-	return cfg, nil
+	for _, c := range checks {
+		if c.bad {
+			return errors.New(c.msg)
+		}
+	}
+	return nil
 }

@@ -4,9 +4,12 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,6 +23,8 @@ import (
 // timedResponse is one request of timedLoad and how long it took.
 type timedResponse struct {
 	response
+	// sent is when the request was started, from the load's start.
+	sent    time.Duration
 	latency time.Duration
 }
 
@@ -30,6 +35,7 @@ func timedLoad(c *http.Client, host string, rate int, d, perRequest time.Duratio
 	n := int(d.Seconds() * float64(rate))
 	out := make([]timedResponse, n)
 	var wg sync.WaitGroup
+	loadStart := time.Now()
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
 	for i := range n {
@@ -41,7 +47,7 @@ func timedLoad(c *http.Client, host string, rate int, d, perRequest time.Duratio
 			defer wg.Done()
 			start := time.Now()
 			r := getVia(c, perRequest, host, "/")
-			out[i] = timedResponse{response: r, latency: time.Since(start)}
+			out[i] = timedResponse{response: r, sent: start.Sub(loadStart), latency: time.Since(start)}
 		}()
 	}
 	wg.Wait()
@@ -54,13 +60,16 @@ type loadStats struct {
 	p50, p99, max time.Duration
 	// failures counts the other outcomes, by description.
 	failures map[string]int
+	// failedPerSecond counts the failed requests by the second of the
+	// load in which they were sent.
+	failedPerSecond map[int]int
 }
 
 // summarize counts the responses that are 200 with a body for which bodyOK
 // holds and takes latency percentiles over all requests (a failed request
 // counts with the time it took to fail).
 func summarize(rs []timedResponse, bodyOK func(string) bool) loadStats {
-	s := loadStats{total: len(rs), failures: map[string]int{}}
+	s := loadStats{total: len(rs), failures: map[string]int{}, failedPerSecond: map[int]int{}}
 	lat := make([]time.Duration, 0, len(rs))
 	for _, r := range rs {
 		lat = append(lat, r.latency)
@@ -68,11 +77,8 @@ func summarize(rs []timedResponse, bodyOK func(string) bool) loadStats {
 			s.ok++
 			continue
 		}
-		desc := r.String()
-		if len(desc) > 80 {
-			desc = desc[:80]
-		}
-		s.failures[desc]++
+		s.failures[failure(r.response)]++
+		s.failedPerSecond[int(r.sent/time.Second)]++
 	}
 	if len(lat) == 0 {
 		return s
@@ -83,10 +89,28 @@ func summarize(rs []timedResponse, bodyOK func(string) bool) loadStats {
 	return s
 }
 
+// failure describes a failed response briefly: the status, or the error
+// without the request's URL.
+func failure(r response) string {
+	if r.err == nil {
+		return "HTTP " + strconv.Itoa(r.code)
+	}
+	err := r.err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	desc := err.Error()
+	if len(desc) > 60 {
+		desc = desc[:60]
+	}
+	return desc
+}
+
 // String is the summary for logs.
 func (s loadStats) String() string {
-	return fmt.Sprintf("%d/%d OK, p50 %s, p99 %s, max %s, failures %v", s.ok, s.total,
-		s.p50.Round(10*time.Microsecond), s.p99.Round(10*time.Microsecond), s.max.Round(time.Millisecond), s.failures)
+	return fmt.Sprintf("%d/%d OK, p50 %s, p99 %s, max %s, failures %v, failed per second of the window %v", s.ok, s.total,
+		s.p50.Round(10*time.Microsecond), s.p99.Round(10*time.Microsecond), s.max.Round(time.Millisecond), s.failures, s.failedPerSecond)
 }
 
 // zeroWatch records the most replicas and pods a revision had while it was

@@ -153,15 +153,15 @@ func TestHostileNeighbour(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkActivators(t, before, after, rssBase, rss)
+	checkActivators(t, testStart, before, after, rssBase, rss)
 	// Leave two ready activators for the tests that follow.
 	waitActivatorsReady(t, 2, 3*time.Minute)
 }
 
 // checkActivators fails the test unless the activator pods after the
-// attack are the ones before, with no more restarts, and logs each pod's
-// peak resident set.
-func checkActivators(t *testing.T, before, after map[string]activatorPod, rssBase map[string]int64, rss *rssSampler) {
+// attack are the ones before, running, with no more restarts and no
+// termination since since, and logs each pod's peak resident set.
+func checkActivators(t *testing.T, since time.Time, before, after map[string]activatorPod, rssBase map[string]int64, rss *rssSampler) {
 	t.Helper()
 	peak, procs := rss.peaks()
 	uids := map[string]bool{}
@@ -183,8 +183,8 @@ func checkActivators(t *testing.T, before, after map[string]activatorPod, rssBas
 		if !inBefore {
 			name = a.name
 		}
-		t.Logf("activator %s: peak RSS (VmHWM) %s after the baseline, %s at the end; %d process(es) seen; restarts %d -> %d; last termination %q",
-			name, mib(rssBase[uid]), mib(peak[uid]), procs[uid], b.restarts, a.restarts, a.terminated)
+		t.Logf("activator %s: peak RSS (VmHWM) %s after the baseline, %s at the end; %d process(es) seen; restarts %d -> %d; running %v; last termination %q",
+			name, mib(rssBase[uid]), mib(peak[uid]), procs[uid], b.restarts, a.restarts, a.running, a.terminated)
 		switch {
 		case !inAfter:
 			t.Errorf("activator pod %s is gone", name)
@@ -192,6 +192,10 @@ func checkActivators(t *testing.T, before, after map[string]activatorPod, rssBas
 			t.Errorf("activator pod %s is new: it replaced one that was there before", name)
 		case a.restarts > b.restarts:
 			t.Errorf("activator pod %s restarted %d time(s) during the test; last termination: %s", name, a.restarts-b.restarts, a.terminated)
+		case a.terminatedAt.After(since):
+			t.Errorf("activator pod %s's container ended during the test: %s", name, a.terminated)
+		case !a.running:
+			t.Errorf("activator pod %s's container is not running", name)
 		case procs[uid] > 1:
 			t.Errorf("activator pod %s ran %d processes during the test", name, procs[uid])
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync"
@@ -100,12 +101,16 @@ func failure(r response) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	desc := err.Error()
+	desc := ipPort.ReplaceAllString(err.Error(), "ADDR")
 	if len(desc) > 60 {
 		desc = desc[:60]
 	}
 	return desc
 }
+
+// ipPort matches the addresses in network errors, which differ for every
+// connection.
+var ipPort = regexp.MustCompile(`[0-9a-f.:\[\]]+:[0-9]+`)
 
 // String is the summary for logs.
 func (s loadStats) String() string {
@@ -175,8 +180,12 @@ func (w *zeroWatch) sample(ctx context.Context, ns, rev string) {
 type activatorPod struct {
 	name, uid string
 	restarts  int32
-	// terminated describes the container's last termination, if any.
-	terminated string
+	// terminated describes the container's last termination, if any, and
+	// terminatedAt is when it ended.
+	terminated   string
+	terminatedAt time.Time
+	// running is whether the container runs now.
+	running bool
 }
 
 // activatorPods lists the activator pods by UID.
@@ -190,10 +199,16 @@ func activatorPods(ctx context.Context) (map[string]activatorPod, error) {
 		if p.DeletionTimestamp != nil {
 			continue
 		}
-		a := activatorPod{name: p.Name, uid: string(p.UID)}
+		a := activatorPod{name: p.Name, uid: string(p.UID), running: len(p.Status.ContainerStatuses) > 0}
 		for _, cs := range p.Status.ContainerStatuses {
 			a.restarts += cs.RestartCount
-			if term := cs.LastTerminationState.Terminated; term != nil {
+			a.running = a.running && cs.State.Running != nil
+			term := cs.State.Terminated
+			if term == nil {
+				term = cs.LastTerminationState.Terminated
+			}
+			if term != nil && term.FinishedAt.After(a.terminatedAt) {
+				a.terminatedAt = term.FinishedAt.Time
 				a.terminated = fmt.Sprintf("%s (exit %d) at %s", term.Reason, term.ExitCode, term.FinishedAt.UTC().Format(time.TimeOnly))
 			}
 		}

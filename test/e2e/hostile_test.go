@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,10 +99,19 @@ func TestHostileNeighbour(t *testing.T) {
 		"-start", strconv.FormatInt(start.UnixMilli(), 10),
 		"-duration", hostileWindow.String(),
 		"-activator", suite.activator,
-		"-stats", statsAddress(t), "-forge-ns", nsB, "-forge-rev", "idle-00001",
-		"-flood-host", functionHost(nsA, "flood"), "-flood-parallel", "20",
-		"-hold-host", functionHost(nsA, "big"), "-hold-conns", "200",
-		"-upload-host", functionHost(nsA, "slow"), "-uploads", "500",
+	}
+	attacks := hostileAttacks(t)
+	if attacks["stats"] {
+		args = append(args, "-stats", statsAddress(t), "-forge-ns", nsB, "-forge-rev", "idle-00001")
+	}
+	if attacks["flood"] {
+		args = append(args, "-flood-host", functionHost(nsA, "flood"), "-flood-parallel", "20")
+	}
+	if attacks["hold"] {
+		args = append(args, "-hold-host", functionHost(nsA, "big"), "-hold-conns", "200")
+	}
+	if attacks["upload"] {
+		args = append(args, "-upload-host", functionHost(nsA, "slow"), "-uploads", "500")
 	}
 	create(t, attackerPod(nsA, args, attackerLead+hostileWindow+time.Minute))
 	waitPodRunning(t, nsA, "attacker", attackerLead)
@@ -156,6 +167,35 @@ func TestHostileNeighbour(t *testing.T) {
 	checkActivators(t, testStart, before, after, rssBase, rss)
 	// Leave two ready activators for the tests that follow.
 	waitActivatorsReady(t, 2, 3*time.Minute)
+}
+
+// hostileAttacksEnv names the environment variable that picks the
+// attacks of TestHostileNeighbour: a comma-separated subset of stats,
+// flood, hold and upload, or "none" (the attacker pod runs and does nothing,
+// which measures the run-to-run noise of the p99 check). Unset means all.
+const hostileAttacksEnv = "WAKE_E2E_HOSTILE_ATTACKS"
+
+// hostileAttacks returns the attacks to run, from hostileAttacksEnv.
+func hostileAttacks(t *testing.T) map[string]bool {
+	t.Helper()
+	all := map[string]bool{"stats": true, "flood": true, "hold": true, "upload": true}
+	v := os.Getenv(hostileAttacksEnv)
+	if v == "" {
+		return all
+	}
+	out := map[string]bool{}
+	for _, a := range strings.Split(v, ",") {
+		a = strings.TrimSpace(a)
+		switch {
+		case a == "none":
+		case all[a]:
+			out[a] = true
+		default:
+			t.Fatalf("%s=%q: unknown attack %q (want stats, flood, hold, upload or none)", hostileAttacksEnv, v, a)
+		}
+	}
+	t.Logf("%s=%q: running only %v", hostileAttacksEnv, v, out)
+	return out
 }
 
 // checkActivators fails the test unless the activator pods after the

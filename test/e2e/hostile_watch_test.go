@@ -64,6 +64,8 @@ type loadStats struct {
 	// failedPerSecond counts the failed requests by the second of the
 	// load in which they were sent.
 	failedPerSecond map[int]int
+	// slowest lists the slowest requests as "sent+latency".
+	slowest []string
 }
 
 // summarize counts the responses that are 200 with a body for which bodyOK
@@ -83,6 +85,11 @@ func summarize(rs []timedResponse, bodyOK func(string) bool) loadStats {
 	}
 	if len(lat) == 0 {
 		return s
+	}
+	bySlowness := slices.Clone(rs)
+	slices.SortFunc(bySlowness, func(a, b timedResponse) int { return int(b.latency - a.latency) })
+	for _, r := range bySlowness[:min(5, len(bySlowness))] {
+		s.slowest = append(s.slowest, r.sent.Round(time.Millisecond).String()+"+"+r.latency.Round(time.Millisecond).String())
 	}
 	slices.Sort(lat)
 	at := func(q float64) time.Duration { return lat[min(len(lat)-1, int(q*float64(len(lat))))] }
@@ -114,8 +121,8 @@ var ipPort = regexp.MustCompile(`[0-9a-f.:\[\]]+:[0-9]+`)
 
 // String is the summary for logs.
 func (s loadStats) String() string {
-	return fmt.Sprintf("%d/%d OK, p50 %s, p99 %s, max %s, failures %v, failed per second of the window %v", s.ok, s.total,
-		s.p50.Round(10*time.Microsecond), s.p99.Round(10*time.Microsecond), s.max.Round(time.Millisecond), s.failures, s.failedPerSecond)
+	return fmt.Sprintf("%d/%d OK, p50 %s, p99 %s, max %s, failures %v, failed per second of the window %v, slowest (sent+latency) %v", s.ok, s.total,
+		s.p50.Round(10*time.Microsecond), s.p99.Round(10*time.Microsecond), s.max.Round(time.Millisecond), s.failures, s.failedPerSecond, s.slowest)
 }
 
 // zeroWatch records the most replicas and pods a revision had while it was

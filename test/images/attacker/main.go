@@ -9,7 +9,7 @@
 //     with endless response headers (test/images/headerflood);
 //   - -hold-conns connections that request a large response from a
 //     containerConcurrency: 1 function and never read it;
-//   - waves of -uploads POSTs with a large declared body to a busy
+//   - -upload-waves waves of -uploads POSTs with a large declared body to a busy
 //     containerConcurrency: 1 function, abandoned right after their headers
 //     or mid-body.
 //
@@ -113,6 +113,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.upload.host, "upload-host", "", "Host of the busy function the uploads queue for (empty: skip)")
 	fs.StringVar(&cfg.upload.path, "upload-path", "/?ms=20000", "path of the uploads and of the requests that keep the function busy")
 	fs.IntVar(&cfg.upload.perWave, "uploads", 500, "uploads per wave")
+	fs.IntVar(&cfg.upload.waves, "upload-waves", 1, "waves of uploads")
 	fs.DurationVar(&cfg.upload.every, "upload-every", 5*time.Second, "time between waves")
 	fs.Int64Var(&cfg.upload.declared, "upload-bytes", 1<<20, "declared Content-Length of each upload")
 	fs.IntVar(&cfg.upload.occupiers, "occupiers", 2, "requests kept in flight to keep the function busy")
@@ -141,6 +142,7 @@ func (cfg config) validate() error {
 		{cfg.hold.conns < 0 || cfg.hold.conns > 2000, "-hold-conns must be in [0, 2000]"},
 		{cfg.upload.perWave < 0 || cfg.upload.perWave > 2000, "-uploads must be in [0, 2000]"},
 		{cfg.upload.every < 100*time.Millisecond, "-upload-every must be at least 100ms"},
+		{cfg.upload.waves < 0 || cfg.upload.waves > 100, "-upload-waves must be in [0, 100]"},
 		{cfg.upload.declared < 1, "-upload-bytes must be positive"},
 		{cfg.upload.occupiers < 0 || cfg.upload.occupiers > 16, "-occupiers must be in [0, 16]"},
 	}

@@ -15,7 +15,8 @@ import (
 type uploadPlan struct {
 	host string
 	path string
-	// perWave uploads are started at once, every every.
+	// waves waves of perWave uploads each are started, every every.
+	waves   int
 	perWave int
 	every   time.Duration
 	// declared is each upload's Content-Length.
@@ -45,8 +46,9 @@ type uploadCount struct {
 // partialBody is what a mid-body upload sends before it gives up.
 var partialBody = bytes.Repeat([]byte("u"), 64<<10)
 
-// abandonUploads keeps the function busy and, every plan.every until ctx
-// ends, starts plan.perWave uploads that are abandoned after plan.linger.
+// abandonUploads keeps the function busy and, plan.waves times every
+// plan.every until ctx ends, starts plan.perWave uploads that are abandoned
+// after plan.linger.
 func abandonUploads(ctx context.Context, activator string, plan uploadPlan, c *uploadCount) {
 	var wg sync.WaitGroup
 	for range plan.occupiers {
@@ -61,7 +63,7 @@ func abandonUploads(ctx context.Context, activator string, plan uploadPlan, c *u
 		strconv.FormatInt(plan.declared, 10) + "\r\n\r\n")
 	tick := time.NewTicker(plan.every)
 	defer tick.Stop()
-	for ctx.Err() == nil {
+	for w := 0; w < plan.waves && ctx.Err() == nil; w++ {
 		c.Waves.Add(1)
 		for i := range plan.perWave {
 			wg.Add(1)
@@ -130,10 +132,12 @@ func occupy(ctx context.Context, activator string, plan uploadPlan, c *uploadCou
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			if ctx.Err() == nil {
-				c.Occupiers.add(errKind(err))
-				pause(ctx, 100*time.Millisecond)
+			if ctx.Err() != nil {
+				c.Occupiers.add("cancelled-at-end")
+				return
 			}
+			c.Occupiers.add(errKind(err))
+			pause(ctx, 100*time.Millisecond)
 			continue
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))

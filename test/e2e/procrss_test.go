@@ -22,8 +22,9 @@ const activatorCmd = "/ko-app/activator"
 type procPeak struct {
 	// podUID is the UID of the pod whose cgroup holds the process.
 	podUID string
-	// hwmKiB is the largest VmHWM (peak resident set) seen, in KiB.
-	hwmKiB int64
+	// hwmKiB is the largest VmHWM (peak resident set over the process's
+	// life) seen, in KiB; rssKiB the largest VmRSS sampled while watched.
+	hwmKiB, rssKiB int64
 }
 
 // rssSampler reads, from the host's /proc, the peak resident set (VmHWM) of
@@ -55,17 +56,18 @@ func startRSSSampler(ctx context.Context, period time.Duration) *rssSampler {
 	return s
 }
 
-// peaks returns the largest VmHWM in KiB per pod UID, and how many distinct
-// activator processes each pod had.
-func (s *rssSampler) peaks() (kib map[string]int64, procs map[string]int) {
+// peaks returns per pod UID the largest VmHWM and the largest sampled VmRSS
+// in KiB, and how many distinct activator processes each pod had.
+func (s *rssSampler) peaks() (hwm, rss map[string]int64, procs map[string]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	kib, procs = map[string]int64{}, map[string]int{}
+	hwm, rss, procs = map[string]int64{}, map[string]int64{}, map[string]int{}
 	for _, p := range s.procs {
-		kib[p.podUID] = max(kib[p.podUID], p.hwmKiB)
+		hwm[p.podUID] = max(hwm[p.podUID], p.hwmKiB)
+		rss[p.podUID] = max(rss[p.podUID], p.rssKiB)
 		procs[p.podUID]++
 	}
-	return kib, procs
+	return hwm, rss, procs
 }
 
 // sample reads every activator process once.
@@ -88,12 +90,13 @@ func (s *rssSampler) sample() {
 		if !ok {
 			continue
 		}
+		rss, _ := statusKiB(dir, "VmRSS:")
 		s.mu.Lock()
 		p, seen := s.procs[pid]
 		if !seen {
 			p.podUID = podUIDOf(dir)
 		}
-		p.hwmKiB = max(p.hwmKiB, hwm)
+		p.hwmKiB, p.rssKiB = max(p.hwmKiB, hwm), max(p.rssKiB, rss)
 		s.procs[pid] = p
 		s.mu.Unlock()
 	}

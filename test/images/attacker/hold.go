@@ -32,9 +32,10 @@ type holdCounts struct {
 // connections, so that the activator's writes block soon.
 const smallReceiveBuffer = 4096
 
-// holdUnread opens plan.conns connections, sends one GET for a large
-// response on each, never reads, and closes them all when ctx ends.
-func holdUnread(ctx context.Context, activator string, plan holdPlan, c *holdCounts) {
+// holdUnread opens plan.conns connections (spread over ramp), sends one GET
+// for a large response on each, never reads, and closes them all when ctx
+// ends.
+func holdUnread(ctx context.Context, activator string, plan holdPlan, ramp time.Duration, c *holdCounts) {
 	d := net.Dialer{
 		Timeout: 2 * time.Second,
 		Control: func(_, _ string, rc syscall.RawConn) error {
@@ -47,10 +48,11 @@ func holdUnread(ctx context.Context, activator string, plan holdPlan, c *holdCou
 	}
 	req := []byte("GET " + plan.path + " HTTP/1.1\r\nHost: " + plan.host + "\r\nUser-Agent: wake-attacker\r\n\r\n")
 	var wg sync.WaitGroup
-	for range plan.conns {
+	for i := range plan.conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pause(ctx, rampDelay(i, plan.conns, ramp))
 			conn, err := d.DialContext(ctx, "tcp", activator)
 			if err != nil {
 				c.DialFails.add(errKind(err))
@@ -85,4 +87,12 @@ func peek(conn net.Conn) string {
 	default:
 		return errKind(err)
 	}
+}
+
+// rampDelay is when the i-th of n starts when they are spread over ramp.
+func rampDelay(i, n int, ramp time.Duration) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return ramp * time.Duration(i) / time.Duration(n)
 }

@@ -38,6 +38,9 @@ type config struct {
 	flood     floodPlan
 	hold      holdPlan
 	upload    uploadPlan
+	// ramp spreads the opening of the held connections and of each wave
+	// of uploads evenly over this time.
+	ramp time.Duration
 }
 
 func main() {
@@ -71,10 +74,10 @@ func main() {
 		run(func(ctx context.Context) { floodHeaders(ctx, cfg.activator, cfg.flood, &s.Flood) })
 	}
 	if cfg.hold.host != "" {
-		run(func(ctx context.Context) { holdUnread(ctx, cfg.activator, cfg.hold, &s.Hold) })
+		run(func(ctx context.Context) { holdUnread(ctx, cfg.activator, cfg.hold, cfg.ramp, &s.Hold) })
 	}
 	if cfg.upload.host != "" {
-		run(func(ctx context.Context) { abandonUploads(ctx, cfg.activator, cfg.upload, &s.Upload) })
+		run(func(ctx context.Context) { abandonUploads(ctx, cfg.activator, cfg.upload, cfg.ramp, &s.Upload) })
 	}
 	wg.Wait()
 	s.Seconds = time.Since(began).Seconds()
@@ -92,6 +95,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("attacker", flag.ContinueOnError)
 	startMS := fs.Int64("start", 0, "when to start, in Unix milliseconds (0: now)")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long the attack lasts")
+	fs.DurationVar(&cfg.ramp, "ramp", 0, "spread the opening of held connections and of each wave of uploads over this time")
 	fs.StringVar(&cfg.activator, "activator", "wake-activator.wake-system.svc.cluster.local:80", "the activator Service's host:port")
 
 	fs.StringVar(&cfg.stats.addr, "stats", "", "the autoscaler's stat port, host:port (every address the host resolves to is attacked; empty: skip)")
@@ -144,6 +148,7 @@ func (cfg config) validate() error {
 		{cfg.upload.every < 100*time.Millisecond, "-upload-every must be at least 100ms"},
 		{cfg.upload.waves < 0 || cfg.upload.waves > 100, "-upload-waves must be in [0, 100]"},
 		{cfg.upload.declared < 1, "-upload-bytes must be positive"},
+		{cfg.ramp < 0 || cfg.ramp > cfg.duration, "-ramp must be in [0, -duration]"},
 		{cfg.upload.occupiers < 0 || cfg.upload.occupiers > 16, "-occupiers must be in [0, 16]"},
 	}
 	for _, c := range checks {

@@ -48,8 +48,8 @@ var partialBody = bytes.Repeat([]byte("u"), 64<<10)
 
 // abandonUploads keeps the function busy and, plan.waves times every
 // plan.every until ctx ends, starts plan.perWave uploads that are abandoned
-// after plan.linger.
-func abandonUploads(ctx context.Context, activator string, plan uploadPlan, c *uploadCount) {
+// after plan.linger; the uploads of a wave start spread over ramp.
+func abandonUploads(ctx context.Context, activator string, plan uploadPlan, ramp time.Duration, c *uploadCount) {
 	var wg sync.WaitGroup
 	for range plan.occupiers {
 		wg.Add(1)
@@ -69,6 +69,7 @@ func abandonUploads(ctx context.Context, activator string, plan uploadPlan, c *u
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				pause(ctx, rampDelay(i, plan.perWave, ramp))
 				upload(ctx, activator, head, i%2 == 1, plan.linger, c)
 			}()
 		}

@@ -108,7 +108,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.flood.host, "flood-host", "", "Host of the endless-headers function (empty: skip)")
 	fs.StringVar(&cfg.flood.path, "flood-path", "/flood", "path that makes it flood")
 	fs.IntVar(&cfg.flood.parallel, "flood-parallel", 20, "requests in flight at once")
-	fs.DurationVar(&cfg.flood.timeout, "flood-timeout", 10*time.Second, "timeout of one request")
+	fs.DurationVar(&cfg.flood.timeout, "flood-timeout", 30*time.Second, "timeout of one request (a new one is sent when one ends)")
 
 	fs.StringVar(&cfg.hold.host, "hold-host", "", "Host of the large-response function (empty: skip)")
 	fs.StringVar(&cfg.hold.path, "hold-path", "/?bytes=67108864", "path that asks for a large response")

@@ -23,7 +23,7 @@ var activatorLabels = client.MatchingLabels{"app.kubernetes.io/name": "wake-acti
 // ClusterIP for 15 s, each request on a new connection so that kube-proxy
 // can move traffic to the other pod. Every request must get 200.
 func TestActivatorPodDeletedUnderLoad(t *testing.T) {
-	waitActivatorsReady(t, 2, 3*time.Minute)
+	waitActivatorsReady(t)
 	ns := newNamespace(t, "actkill")
 	const (
 		greeting = "still here"
@@ -83,7 +83,7 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 			failed, len(rs), victim, deleted.Round(time.Millisecond), failuresByTime(rs, ok, 10))
 	}
 	// Leave two ready activators for the tests that follow.
-	waitActivatorsReady(t, 2, 3*time.Minute)
+	waitActivatorsReady(t)
 }
 
 // freshConnClient sends every request on a new connection to the activator
@@ -104,10 +104,15 @@ func getAllVia(c *http.Client, host string, n int) []response {
 	return responses(rs)
 }
 
-// waitActivatorsReady waits until the activator Deployment has want updated,
-// ready replicas and no others.
-func waitActivatorsReady(t *testing.T, want int32, timeout time.Duration) {
+// activatorReplicas is the activator Deployment's size in config/activator.
+const activatorReplicas int32 = 2
+
+// waitActivatorsReady waits, up to 3 minutes (a restart after an OOM kill
+// included), until the activator Deployment has all its activatorReplicas
+// updated and ready, and no others.
+func waitActivatorsReady(t *testing.T) {
 	t.Helper()
+	want, timeout := activatorReplicas, 3*time.Minute
 	eventually(t, timeout, fmt.Sprintf("%d ready activators", want), func(ctx context.Context) (bool, string) {
 		d := &appsv1.Deployment{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-activator"}, d); err != nil {

@@ -26,7 +26,7 @@ import (
 func TestContainerConcurrencyOneSerial(t *testing.T) {
 	ns := newNamespace(t, "cc1")
 	const pods = 2
-	create(t, newFunction(ns, "serial", "sleep", withConcurrency(1), withScaleBounds(pods, pods)))
+	create(t, newFunction(ns, "serial", "sleep", withSerial(), withScaleBounds(pods, pods)))
 	waitFunctionReady(t, ns, "serial", 2*time.Minute)
 	eventually(t, 2*time.Minute, "two ready pods", func(ctx context.Context) (bool, string) {
 		n, err := readyPods(ctx, ns, "serial-00001")
@@ -61,7 +61,7 @@ func TestContainerConcurrencyOneSerial(t *testing.T) {
 // more than one ready pod and that every request gets 200.
 func TestContainerConcurrencyOneScalesOut(t *testing.T) {
 	ns := newNamespace(t, "scaleout")
-	create(t, newFunction(ns, "burst", "sleep", withConcurrency(1), withScaleBounds(0, 4), withFastScaleToZero(5*time.Second)))
+	create(t, newFunction(ns, "burst", "sleep", withSerial(), withScaleBounds(0, 4), withFastScaleToZero(5*time.Second)))
 	waitFunctionReady(t, ns, "burst", 2*time.Minute)
 	host := functionHost(ns, "burst")
 	waitServing(t, host, nil)

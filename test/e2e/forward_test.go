@@ -22,7 +22,7 @@ import (
 // the other (it used to hold them until timeoutSeconds).
 func TestContainerConcurrencyOneSinglePod(t *testing.T) {
 	ns := newNamespace(t, "single")
-	create(t, newFunction(ns, "single", "sleep", withConcurrency(1), withScaleBounds(1, 1), withTimeout(20)))
+	create(t, newFunction(ns, "single", "sleep", withSerial(), withScaleBounds(1, 1), withTimeout(20)))
 	waitFunctionReady(t, ns, "single", 2*time.Minute)
 	eventually(t, 2*time.Minute, "one ready pod", func(ctx context.Context) (bool, string) {
 		n, err := readyPods(ctx, ns, "single-00001")

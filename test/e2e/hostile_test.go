@@ -70,7 +70,7 @@ const (
 // host, and what the attacker achieved. WAKE_E2E_HOSTILE_ATTACKS picks a
 // subset of the attacks.
 func TestHostileNeighbour(t *testing.T) {
-	waitActivatorsReady(t, 2, 3*time.Minute)
+	waitActivatorsReady(t)
 	testStart := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -86,8 +86,8 @@ func TestHostileNeighbour(t *testing.T) {
 	// maxScale 2 bounds what a successful forgery costs this host.
 	create(t, newFunction(nsB, "idle", "hello", withScaleBounds(0, 2), withFastScaleToZero(2*time.Second)))
 	create(t, newFunction(nsA, "flood", "headerflood", withScaleBounds(1, 1), withTenantResources()))
-	create(t, newFunction(nsA, "big", "bigbody", withEnv("BODY_BYTES", "1024"), withConcurrency(1), withScaleBounds(1, 1), withTenantResources()))
-	create(t, newFunction(nsA, "slow", "sleep", withConcurrency(1), withScaleBounds(1, 1), withTenantResources()))
+	create(t, newFunction(nsA, "big", "bigbody", withEnv("BODY_BYTES", "1024"), withSerial(), withScaleBounds(1, 1), withTenantResources()))
+	create(t, newFunction(nsA, "slow", "sleep", withSerial(), withScaleBounds(1, 1), withTenantResources()))
 	for _, f := range []struct{ ns, name string }{{nsB, "busy"}, {nsB, "idle"}, {nsA, "flood"}, {nsA, "big"}, {nsA, "slow"}} {
 		waitFunctionReady(t, f.ns, f.name, 2*time.Minute)
 	}
@@ -180,7 +180,7 @@ func TestHostileNeighbour(t *testing.T) {
 	}
 	checkActivators(t, testStart, before, after, rssBase, rss)
 	// Leave two ready activators for the tests that follow.
-	waitActivatorsReady(t, 2, 3*time.Minute)
+	waitActivatorsReady(t)
 }
 
 // hostileAttacksEnv names the environment variable that picks the

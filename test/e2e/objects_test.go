@@ -46,9 +46,9 @@ func withGreeting(value string) fnOption {
 	}
 }
 
-// withConcurrency sets containerConcurrency.
-func withConcurrency(n int32) fnOption {
-	return func(fn *servingv1alpha1.Function) { fn.Spec.Template.Spec.ContainerConcurrency = n }
+// withSerial sets containerConcurrency to 1: one request per pod at a time.
+func withSerial() fnOption {
+	return func(fn *servingv1alpha1.Function) { fn.Spec.Template.Spec.ContainerConcurrency = 1 }
 }
 
 // withTimeout sets timeoutSeconds.

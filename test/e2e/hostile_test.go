@@ -102,7 +102,7 @@ func TestHostileNeighbour(t *testing.T) {
 
 	// Phase 1: the baseline, without the attacker.
 	client := freshConnClient()
-	base := summarize(timedLoad(client, busy, hostileRate, hostileWindow, 10*time.Second), bodyIs(greeting))
+	base := summarize(steadyLoad(client, busy, hostileRate, hostileWindow, 10*time.Second, nil), bodyIs(greeting))
 	t.Logf("baseline: %d req/s for %s to %s: %s", hostileRate, hostileWindow, busy, base)
 	_, rssBase, _ := rss.peaks()
 
@@ -130,7 +130,7 @@ func TestHostileNeighbour(t *testing.T) {
 	create(t, attackerPod(nsA, args, attackerLead+hostileWindow+attackTail+time.Minute))
 	waitPodRunning(t, nsA, "attacker", attackerLead)
 	time.Sleep(time.Until(start))
-	attacked := summarize(timedLoad(client, busy, hostileRate, hostileWindow, 10*time.Second), bodyIs(greeting))
+	attacked := summarize(steadyLoad(client, busy, hostileRate, hostileWindow, 10*time.Second, nil), bodyIs(greeting))
 	t.Logf("under attack: %d req/s for %s to %s: %s", hostileRate, hostileWindow, busy, attacked)
 
 	phase := waitPodEnded(t, nsA, "attacker", time.Minute)

@@ -21,41 +21,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
-// timedResponse is one request of timedLoad and how long it took.
-type timedResponse struct {
-	response
-	// sent is when the request was started, from the load's start.
-	sent    time.Duration
-	latency time.Duration
-}
-
-// timedLoad sends GET http://host/ through c at rate per second for d (open
-// loop, at most rate*d requests, each bounded by perRequest) and returns
-// every result once all have finished.
-func timedLoad(c *http.Client, host string, rate int, d, perRequest time.Duration) []timedResponse {
-	n := int(d.Seconds() * float64(rate))
-	out := make([]timedResponse, n)
-	var wg sync.WaitGroup
-	loadStart := time.Now()
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	defer tick.Stop()
-	for i := range n {
-		if i > 0 {
-			<-tick.C
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			r := getVia(c, perRequest, host, "/")
-			out[i] = timedResponse{response: r, sent: start.Sub(loadStart), latency: time.Since(start)}
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// loadStats summarises a timedLoad.
+// loadStats summarises a steadyLoad.
 type loadStats struct {
 	total, ok     int
 	p50, p99, max time.Duration
@@ -71,7 +37,7 @@ type loadStats struct {
 // summarize counts the responses that are 200 with a body for which bodyOK
 // holds and takes latency percentiles over all requests (a failed request
 // counts with the time it took to fail).
-func summarize(rs []timedResponse, bodyOK func(string) bool) loadStats {
+func summarize(rs []loadResult, bodyOK func(string) bool) loadStats {
 	s := loadStats{total: len(rs), failures: map[string]int{}, failedPerSecond: map[int]int{}}
 	lat := make([]time.Duration, 0, len(rs))
 	for _, r := range rs {
@@ -87,7 +53,7 @@ func summarize(rs []timedResponse, bodyOK func(string) bool) loadStats {
 		return s
 	}
 	bySlowness := slices.Clone(rs)
-	slices.SortFunc(bySlowness, func(a, b timedResponse) int { return int(b.latency - a.latency) })
+	slices.SortFunc(bySlowness, func(a, b loadResult) int { return int(b.latency - a.latency) })
 	for _, r := range bySlowness[:min(5, len(bySlowness))] {
 		s.slowest = append(s.slowest, r.sent.Round(time.Millisecond).String()+"+"+r.latency.Round(time.Millisecond).String())
 	}

@@ -14,6 +14,8 @@ type loadResult struct {
 	response
 	// sent is when the request was started, relative to the load's start.
 	sent time.Duration
+	// latency is how long it took, until its answer or its failure.
+	latency time.Duration
 }
 
 // steadyLoad sends GET http://host/ through c at rate requests per second
@@ -44,8 +46,9 @@ func steadyLoad(c *http.Client, host string, rate int, d, perRequest time.Durati
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent := time.Since(start)
-			out[i] = loadResult{response: getVia(c, perRequest, host, "/"), sent: sent}
+			sent := time.Now()
+			r := getVia(c, perRequest, host, "/")
+			out[i] = loadResult{response: r, sent: sent.Sub(start), latency: time.Since(sent)}
 		}()
 	}
 	wg.Wait()

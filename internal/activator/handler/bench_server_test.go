@@ -7,31 +7,14 @@ import (
 	"net/http"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/types"
-
-	"github.com/wakefn/wake/internal/activator/proxy"
-	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
-	"github.com/wakefn/wake/internal/activator/stats"
-	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
 // BenchmarkServedRequest measures one keep-alive GET through the data
 // server (the connection guard included), the handler and the proxy to a
 // loopback backend; allocations include the client's and the server's.
 func BenchmarkServedRequest(b *testing.B) {
-	be := benchBackend(b)
-	key := types.NamespacedName{Namespace: "ns", Name: "hello-1"}
-	holder := &routing.Holder{}
-	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "hello", LatestReadyRevision: "hello-1"}}})
-	holder.Store(tbl)
-	th := throttler.New(throttler.Config{})
-	defer th.Close()
-	th.UpsertRevision(key, throttler.RevisionConfig{})
-	th.SetEndpoints(key, []throttler.Endpoint{{Address: be.Listener.Addr().String(), Ready: true}})
-	p := proxy.New(proxy.Config{})
-	defer p.CloseIdleConnections()
-	h := New(Config{Table: holder, Throttler: th, Proxy: p, Stats: stats.New(stats.Config{})})
+	h := benchHandler(b)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())

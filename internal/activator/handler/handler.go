@@ -147,8 +147,13 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 	setColdStartHeaders(a.w.Header(), o)
 	err := a.h.cfg.Proxy.Serve(&a.pr, dest)
 	var pe *proxy.Error
-	if err != nil && errors.As(err, &pe) && pe.Kind == proxy.KindDial {
-		return fmt.Errorf("%w: %w", throttler.ErrDialFailed, err)
+	if err != nil && errors.As(err, &pe) {
+		switch pe.Kind {
+		case proxy.KindDial:
+			return fmt.Errorf("%w: %w", throttler.ErrDialFailed, err)
+		case proxy.KindBadAnswer:
+			return fmt.Errorf("%w: %w", throttler.ErrBadAnswer, err)
+		}
 	}
 	return err
 }

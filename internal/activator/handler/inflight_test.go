@@ -2,10 +2,12 @@ package handler
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,12 @@ import (
 
 // statusPod answers every request with the raw status line status.
 func statusPod(t *testing.T, status string) string {
+	t.Helper()
+	return statusPodCounting(t, status, nil)
+}
+
+// statusPodCounting is statusPod counting the requests in n, if set.
+func statusPodCounting(t *testing.T, status string, n *atomic.Int32) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -34,6 +42,9 @@ func statusPod(t *testing.T, status string) string {
 						return
 					}
 					_, _ = io.Copy(io.Discard, req.Body)
+					if n != nil {
+						n.Add(1)
+					}
 					_, _ = io.WriteString(c, "HTTP/1.1 "+status+"\r\nContent-Length: 2\r\n\r\nok")
 				}
 			}()
@@ -111,5 +122,27 @@ func (e *env) assertIdle(key types.NamespacedName) {
 		if s.Namespace == key.Namespace && s.Revision == key.Name && s.AverageConcurrency > 0 {
 			e.t.Errorf("stats: average concurrency %v over the second after the request, want 0", s.AverageConcurrency)
 		}
+	}
+}
+
+// TestBadAnswerEjectsPod: a pod that answered out of bounds (here an
+// invalid status) gets no further request while it is ejected: the next
+// request waits instead of costing the activator another bad answer.
+func TestBadAnswerEjectsPod(t *testing.T) {
+	e := newEnv(t)
+	var served atomic.Int32
+	addr := statusPodCounting(t, "600 High", &served)
+	e.revision("fn", 0, 10, 10, addr)
+
+	if code, _, _ := e.get("fn.test", "/"); code != http.StatusBadGateway {
+		t.Fatalf("first request: %d, want 502", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if code, _, _, err := e.do(ctx, "GET", "fn.test", "/"); err == nil {
+		t.Fatalf("second request answered %d while the pod is ejected, want it held", code)
+	}
+	if n := served.Load(); n != 1 {
+		t.Errorf("pod got %d requests, want 1", n)
 	}
 }

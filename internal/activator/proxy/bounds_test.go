@@ -112,6 +112,10 @@ func TestPodAnswerHeadBounds(t *testing.T) {
 				if code == 200 {
 					return
 				}
+				// Classified so that the throttler ejects the pod.
+				if pe := f.lastErr.Load(); pe == nil || pe.Kind != KindBadAnswer {
+					t.Errorf("error %v, want kind bad-answer", pe)
+				}
 				// The pod's connection is closed, not kept for another request.
 				testutil.Eventually(t, "pod connection closed", func() bool { return pod.closing.Load() == pod.conns.Load() })
 			})
@@ -135,8 +139,8 @@ func TestInvalidStatusIsBadGateway(t *testing.T) {
 				if code, body := sendMethod(f, method); code != http.StatusBadGateway {
 					t.Fatalf("got %d %q, want 502", code, body)
 				}
-				if pe := f.lastErr.Load(); pe == nil || pe.Kind != KindBackend || pe.Written {
-					t.Fatalf("error %v, want kind backend before anything was written", pe)
+				if pe := f.lastErr.Load(); pe == nil || pe.Kind != KindBadAnswer || pe.Written {
+					t.Fatalf("error %v, want kind bad-answer before anything was written", pe)
 				}
 			})
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 )
 
 // Kind classifies a failed Serve.
@@ -22,6 +23,10 @@ const (
 	KindTimeout
 	// KindCanceled means the client went away.
 	KindCanceled
+	// KindBadAnswer means the pod answered out of bounds: heads over
+	// Config.MaxHeaderBytes, more informational answers than allowed, a
+	// status outside 200-599, or a switch of protocols nobody asked for.
+	KindBadAnswer
 )
 
 // String names the kind.
@@ -37,6 +42,8 @@ func (k Kind) String() string {
 		return "client-timeout"
 	case KindTimeout:
 		return "timeout"
+	case KindBadAnswer:
+		return "bad-answer"
 	case KindCanceled:
 		return "canceled"
 	}
@@ -81,5 +88,23 @@ func (r *Request) classify(err error) Kind {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return KindDial
 	}
+	if isBadAnswer(err) {
+		return KindBadAnswer
+	}
 	return KindBackend
+}
+
+// errBadAnswer marks the h1 client's refusals of a pod's answer other than
+// errHeadTooLarge.
+var errBadAnswer = errors.New("pod answered out of bounds")
+
+// isBadAnswer reports whether err is a refusal of the pod's answer: the h1
+// client's own, or net/http's for heads over MaxResponseHeaderBytes (which
+// it reports only as text).
+func isBadAnswer(err error) bool {
+	if errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadAnswer) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "server response headers exceeded") || strings.Contains(msg, "header list larger than")
 }

@@ -236,10 +236,10 @@ func (cn *h1Conn) exchange(req *http.Request) (*http.Response, error) {
 		}
 		switch {
 		case res.StatusCode == http.StatusSwitchingProtocols:
-			return nil, fmt.Errorf("pod answered %d to a request that asked for no upgrade", res.StatusCode)
+			return nil, fmt.Errorf("%w: %d to a request that asked for no upgrade", errBadAnswer, res.StatusCode)
 		case res.StatusCode >= 100 && res.StatusCode < 200:
 			if n1xx == max1xx {
-				return nil, fmt.Errorf("pod sent more than %d informational answers", max1xx)
+				return nil, fmt.Errorf("%w: more than %d informational answers", errBadAnswer, max1xx)
 			}
 			continue // informational (103 Early Hints): not relayed
 		}

@@ -196,8 +196,8 @@ func TestUnaskedUpgradeIsBadGateway(t *testing.T) {
 	if code, _ := send(t, f, "GET"); code != http.StatusBadGateway {
 		t.Fatalf("got %d, want 502", code)
 	}
-	if pe := f.lastErr.Load(); pe == nil || pe.Kind != KindBackend {
-		t.Fatalf("error %v, want kind backend", pe)
+	if pe := f.lastErr.Load(); pe == nil || pe.Kind != KindBadAnswer {
+		t.Fatalf("error %v, want kind bad-answer", pe)
 	}
 }
 

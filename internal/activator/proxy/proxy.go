@@ -240,7 +240,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 		// 1xx are consumed by the clients; anything else is no status
 		// (WriteHeader panics below 100).
 		_ = res.Body.Close() // the connection is not reused after an unread body
-		return &Error{Kind: KindBackend, Dest: dest, Err: fmt.Errorf("pod answered invalid status %d", res.StatusCode)}
+		return &Error{Kind: KindBadAnswer, Dest: dest, Err: fmt.Errorf("%w: invalid status %d", errBadAnswer, res.StatusCode)}
 	}
 	h := pr.w.Header()
 	moveResponseHeaders(h, res.Header)

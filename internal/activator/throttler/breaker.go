@@ -29,11 +29,15 @@ type pod struct {
 	// probeGen counts probe loops started, so that a late result of a
 	// stopped loop is ignored.
 	probeGen uint64
+	// ejected is set while the pod gets no requests after an answer out of
+	// bounds; strikes counts such ejections in a row.
+	ejected bool
+	strikes int
 }
 
 // usable reports whether requests may be sent to the pod.
 func (p *pod) usable() bool {
-	return !p.removed && (p.ready || (p.probed && !p.everReady))
+	return !p.removed && !p.ejected && (p.ready || (p.probed && !p.everReady))
 }
 
 // free returns the number of unused slots on the pod.

@@ -22,6 +22,11 @@ const (
 	DefaultProbePeriod = 25 * time.Millisecond
 	// DefaultProbeTimeout bounds one probe (connect, or connect plus HTTP GET).
 	DefaultProbeTimeout = 250 * time.Millisecond
+	// DefaultEjectBase is how long a pod that answered out of bounds is
+	// ejected the first time (see ErrBadAnswer).
+	DefaultEjectBase = time.Second
+	// DefaultEjectMax bounds how long a pod is ejected.
+	DefaultEjectMax = 30 * time.Second
 	// DefaultMaxHeld is the number of requests that may wait in all
 	// revisions' queues together.
 	DefaultMaxHeld = 10000
@@ -58,9 +63,13 @@ type Config struct {
 	// it is called again only after the revision had a ready pod or its
 	// queue emptied. It is meant to poke the autoscaler.
 	OnColdStart func(RevisionKey)
+	// EjectBase and EjectMax bound how long a pod that answered out of
+	// bounds gets no requests (see ErrBadAnswer); 0 means DefaultEjectBase
+	// and DefaultEjectMax.
+	EjectBase, EjectMax time.Duration
 	// Clock is the time source for waits, probe periods and outcomes;
 	// nil means the real clock. Tests inject a fake clock.
-	Clock clock.Clock
+	Clock clock.WithDelayedExecution
 	// Dial opens probe connections; nil means a net.Dialer. Tests inject a
 	// dialer to observe or fail probes.
 	Dial DialFunc
@@ -81,6 +90,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ProbeTimeout <= 0 {
 		c.ProbeTimeout = DefaultProbeTimeout
+	}
+	if c.EjectBase <= 0 {
+		c.EjectBase = DefaultEjectBase
+	}
+	if c.EjectMax <= 0 {
+		c.EjectMax = DefaultEjectMax
 	}
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}

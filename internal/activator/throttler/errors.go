@@ -40,6 +40,15 @@ var ErrTimeout = errors.New("throttler: timed out waiting for capacity")
 // pod. Wrap it, e.g. fmt.Errorf("dial %s: %w: %w", dest, ErrDialFailed, err).
 var ErrDialFailed = errors.New("throttler: dial to pod failed")
 
+// ErrBadAnswer is the sentinel the caller of Try wraps into the error its fn
+// returns when the pod answered in a way that breaks the activator's bounds
+// (headers over the limit, endless informational answers, an invalid
+// status). The pod is then ejected: it gets no requests for
+// Config.EjectBase, doubling with each ejection in a row up to
+// Config.EjectMax, and requests for the revision go to its other pods or
+// wait. A successful request resets the doubling.
+var ErrBadAnswer = errors.New("throttler: pod answered out of bounds")
+
 // NoShareError is returned at once by Try (mode Forward) when the revision has
 // ready capacity (pods × containerConcurrency > 0) but all of it belongs to
 // other activators: this one's share is 0 on every pod, and waiting would

@@ -190,6 +190,38 @@ func (r *revision) demote(p *pod) {
 	}
 }
 
+// eject takes p out of rotation after an answer out of bounds, for
+// EjectBase doubled with each ejection in a row, at most EjectMax; answers
+// of requests already in flight on p do not extend it. The caller holds
+// r.mu.
+func (r *revision) eject(p *pod) {
+	if r.closed || p.removed || p.ejected {
+		return
+	}
+	cfg := r.t.cfg
+	d := cfg.EjectBase << min(p.strikes, 16)
+	if d <= 0 || d > cfg.EjectMax {
+		d = cfg.EjectMax
+	}
+	p.strikes++
+	p.ejected = true
+	r.t.cfg.Logger.Info("Pod ejected after an answer out of bounds", "revision", r.key, "address", p.addr, "for", d.String(), "strikes", p.strikes)
+	r.rebuild(cfg.Clock.Now())
+	// On a goroutine of its own: a fake clock runs the callback while
+	// holding its lock, and readmitting reads the clock.
+	cfg.Clock.AfterFunc(d, func() { go r.readmit(p) })
+}
+
+// readmit puts an ejected pod back in rotation.
+func (r *revision) readmit(p *pod) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p.ejected = false
+	if !r.closed && !p.removed {
+		r.rebuild(r.t.cfg.Clock.Now())
+	}
+}
+
 // rebuild recomputes the routable pods after a change in readiness, then
 // their shares, then releases waiters. The caller holds r.mu.
 func (r *revision) rebuild(now time.Time) {

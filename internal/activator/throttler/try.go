@@ -274,11 +274,17 @@ func (r *revision) assign(w *waiter, p *pod, now time.Time) {
 // was in use only on our probe's word and could not be dialled.
 func (r *revision) release(p *pod, err error) {
 	dialFailed := err != nil && errors.Is(err, ErrDialFailed)
+	badAnswer := err != nil && errors.Is(err, ErrBadAnswer)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.put(p)
-	if dialFailed {
+	switch {
+	case dialFailed:
 		r.demote(p)
+	case badAnswer:
+		r.eject(p)
+	case err == nil:
+		p.strikes = 0
 	}
 	r.dispatch()
 }

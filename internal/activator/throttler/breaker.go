@@ -30,15 +30,22 @@ type pod struct {
 	// stopped loop is ignored.
 	probeGen uint64
 	// ejected is set while the pod gets no requests after an answer out of
-	// bounds; strikes counts such ejections in a row.
-	ejected bool
-	strikes int
+	// bounds; strikes counts such ejections in a row. trial is set from the
+	// end of an ejection until the pod answers well: meanwhile it takes one
+	// request at a time, so that a pod that goes on misbehaving costs one
+	// answer per ejection, not a burst of the requests that waited.
+	ejected, trial bool
+	strikes        int
 }
 
 // usable reports whether requests may be sent to the pod.
 func (p *pod) usable() bool {
 	return !p.removed && !p.ejected && (p.ready || (p.probed && !p.everReady))
 }
+
+// onTrial reports whether p is on trial after an ejection with a request
+// in flight: it takes no other until that one answers.
+func (p *pod) onTrial() bool { return p.trial && p.inflight > 0 }
 
 // free returns the number of unused slots on the pod.
 func (p *pod) free() int {

@@ -97,3 +97,32 @@ func TestEjectedOnlyPodHoldsRequests(t *testing.T) {
 		t.Fatalf("Try: %v", r.err)
 	}
 }
+
+// TestTrialAfterEjection: once back, an ejected pod takes one request at a
+// time until it answers well, so the requests that waited do not all hit
+// a pod that may still misbehave.
+func TestTrialAfterEjection(t *testing.T) {
+	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	th := newTestThrottler(t, Config{Clock: clk, EjectBase: time.Second})
+	th.UpsertRevision(testKey, RevisionConfig{}) // unlimited concurrency
+	th.SetEndpoints(testKey, readyEndpoints(1))
+
+	tryOnce(t, th, fmt.Errorf("%w: invalid status", ErrBadAnswer))
+	first, second := startHeld(context.Background(), th, testKey), startHeld(context.Background(), th, testKey)
+	waitQueued(t, th, testKey, 2)
+	clk.Step(time.Second)
+	waitQueued(t, th, testKey, 1) // one goes out on trial, one waits
+	var trial, next *held
+	select {
+	case <-first.started:
+		trial, next = first, second
+	case <-second.started:
+		trial, next = second, first
+	}
+	trial.release <- nil // a good answer ends the trial
+	<-trial.done
+	next.waitStarted(t)
+	if r := next.finish(t); r.err != nil {
+		t.Fatalf("Try: %v", r.err)
+	}
+}

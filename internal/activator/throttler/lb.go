@@ -25,7 +25,7 @@ func (r *revision) pickRoundRobin(excl *pod) *pod {
 			idx -= n
 		}
 		p := r.routable[idx]
-		if p != excl && p.inflight < p.capacity {
+		if p != excl && p.inflight < p.capacity && !p.onTrial() {
 			r.rr = idx + 1
 			if r.rr == n {
 				r.rr = 0
@@ -65,7 +65,7 @@ func (r *revision) pickLeastLoaded(excl *pod) *pod {
 	case 0:
 		return nil
 	case 1:
-		return at(0)
+		return usable(at(0))
 	}
 	i := rand.IntN(n)
 	j := rand.IntN(n - 1)
@@ -74,7 +74,18 @@ func (r *revision) pickLeastLoaded(excl *pod) *pod {
 	}
 	a, b := at(i), at(j)
 	if b.inflight < a.inflight {
-		return b
+		a, b = b, a
+	}
+	if a.onTrial() {
+		return usable(b)
 	}
 	return a
+}
+
+// usable returns p, or nil if it is on trial with a request in flight.
+func usable(p *pod) *pod {
+	if p.onTrial() {
+		return nil
+	}
+	return p
 }

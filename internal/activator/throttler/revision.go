@@ -216,7 +216,7 @@ func (r *revision) eject(p *pod) {
 func (r *revision) readmit(p *pod) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p.ejected = false
+	p.ejected, p.trial = false, true
 	if !r.closed && !p.removed {
 		r.rebuild(r.t.cfg.Clock.Now())
 	}

@@ -284,7 +284,7 @@ func (r *revision) release(p *pod, err error) {
 	case badAnswer:
 		r.eject(p)
 	case err == nil:
-		p.strikes = 0
+		p.strikes, p.trial = 0, false
 	}
 	r.dispatch()
 }

@@ -43,7 +43,7 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 		victim  string
 		deleted time.Duration
 	)
-	rs := steadyLoad(freshConnClient(), host, rate, duration, 10*time.Second, func(ctx context.Context) {
+	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
 		start := time.Now()
 		select {
 		case <-ctx.Done():
@@ -100,7 +100,7 @@ func freshConnClient() *http.Client {
 
 // getAllVia sends n GETs to host through c at 50 per second.
 func getAllVia(c *http.Client, host string, n int) []response {
-	rs := steadyLoad(c, host, 50, time.Duration(n)*time.Second/50, 10*time.Second, nil)
+	rs := steadyLoad(c, host, 50, time.Duration(n)*time.Second/50, nil)
 	return responses(rs)
 }
 

@@ -20,12 +20,12 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
-// attackerPod returns a pod running test/images/attacker with args, as a
-// tenant with no service-account token and a small CPU and memory limit,
-// that must end within deadline.
-func attackerPod(ns string, args []string, deadline time.Duration) *corev1.Pod {
+// attackerPod returns a pod named name running test/images/attacker with
+// args, as a tenant with no service-account token and a small CPU and
+// memory limit, that must end within deadline.
+func attackerPod(ns, name string, args []string, deadline time.Duration) *corev1.Pod {
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "attacker"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: corev1.PodSpec{
 			RestartPolicy:                 corev1.RestartPolicyNever,
 			AutomountServiceAccountToken:  ptr.To(false),
@@ -94,9 +94,9 @@ func waitPodEnded(t *testing.T, ns, name string, timeout time.Duration) corev1.P
 
 // attackerSummary reads the "SUMMARY {json}" line of the attacker's log and
 // returns it indented, with the whole log for context.
-func attackerSummary(t *testing.T, ns string) (summary map[string]any, log string) {
+func attackerSummary(t *testing.T, ns, name string) (summary map[string]any, log string) {
 	t.Helper()
-	log = kubectl(t, 30*time.Second, "-n", ns, "logs", "attacker")
+	log = kubectl(t, 30*time.Second, "-n", ns, "logs", name)
 	for _, line := range strings.Split(log, "\n") {
 		rest, ok := strings.CutPrefix(line, "SUMMARY ")
 		if !ok {

@@ -20,10 +20,11 @@ type loadResult struct {
 
 // steadyLoad sends GET http://host/ through c at rate requests per second
 // for d (open loop: a request is started every 1/rate whatever the others
-// do), each bounded by perRequest, calls during(ctx) in parallel with the
+// do), each bounded by 10 s, calls during(ctx) in parallel with the
 // load, and returns every result in the order sent once all have finished.
 // At most rate*d requests are sent.
-func steadyLoad(c *http.Client, host string, rate int, d, perRequest time.Duration, during func(ctx context.Context)) []loadResult {
+func steadyLoad(c *http.Client, host string, rate int, d time.Duration, during func(ctx context.Context)) []loadResult {
+	const perRequest = 10 * time.Second
 	n := int(d.Seconds() * float64(rate))
 	out := make([]loadResult, n)
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -35,7 +35,7 @@ func TestRolloutUnderLoad(t *testing.T) {
 	isOld, isNew := bodyIs(oldGreeting), bodyIs(newGreeting)
 
 	var changed, oldGone time.Duration = 0, -1
-	rs := steadyLoad(httpClient, host, rate, duration, 10*time.Second, func(ctx context.Context) {
+	rs := steadyLoad(httpClient, host, rate, duration, func(ctx context.Context) {
 		start := time.Now()
 		select {
 		case <-ctx.Done():

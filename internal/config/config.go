@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
@@ -98,10 +99,8 @@ func Default() *Config {
 			QueueDepth:   10000,
 			ProbePeriod:  25 * time.Millisecond,
 			DrainTimeout: 30 * time.Second,
-			// Sized for an activator with 1 GiB of memory. The connection
-			// cap is server.DefaultMaxConnections; not read from there so
-			// that the server may come to import this package.
-			MaxConnections:  10000,
+			// Sized for an activator with 1 GiB of memory.
+			MaxConnections:  server.DefaultMaxConnections,
 			MaxHeldRequests: throttler.DefaultMaxHeld,
 		},
 	}

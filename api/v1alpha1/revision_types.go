@@ -13,6 +13,7 @@ import (
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=rev,categories=wake
 // +kubebuilder:printcolumn:name="Function",type=string,JSONPath=`.metadata.labels['serving\.wake\.dev/function']`
+// +kubebuilder:printcolumn:name="Reachability",type=string,JSONPath=`.status.reachability`
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.status.desiredReplicas`
 // +kubebuilder:printcolumn:name="Actual",type=integer,JSONPath=`.status.actualReplicas`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
@@ -34,6 +35,14 @@ type Revision struct {
 type RevisionStatus struct {
 	duckv1.Status `json:",inline"`
 
+	// Reachability says whether any traffic can reach the revision:
+	// Reachable (the Function's URL or a Route sends it traffic), Pending
+	// (the Function's newest revision, not serving yet) or Unreachable
+	// (nothing routes to it: it scales to zero whatever its minScale). Unset
+	// means not known yet, and counts as Reachable.
+	// +optional
+	Reachability Reachability `json:"reachability,omitempty"`
+
 	// DesiredReplicas is the autoscaler's latest decision.
 	// +optional
 	DesiredReplicas *int32 `json:"desiredReplicas,omitempty"`
@@ -46,6 +55,24 @@ type RevisionStatus struct {
 	// +optional
 	Autoscaler *AutoscalerStatus `json:"autoscaler,omitempty"`
 }
+
+// Reachability says whether any traffic can reach a revision.
+// +kubebuilder:validation:Enum=Reachable;Pending;Unreachable
+type Reachability string
+
+// Reachabilities of a revision.
+const (
+	// ReachabilityReachable: the Function's default URL (its latest ready
+	// revision) or a Route target sends the revision traffic.
+	ReachabilityReachable Reachability = "Reachable"
+	// ReachabilityPending: the revision is its Function's latest created
+	// one and the Function's URL has not moved to it yet.
+	ReachabilityPending Reachability = "Pending"
+	// ReachabilityUnreachable: no traffic can reach the revision; it is
+	// scaled to zero after its scaleToZeroGracePeriod, whatever its
+	// minScale.
+	ReachabilityUnreachable Reachability = "Unreachable"
+)
 
 // AutoscalerStatus is the input and outcome of the autoscaler's latest
 // decision for a revision.

@@ -292,3 +292,64 @@ func TestEnvImagePullBackOff(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestEnvReachabilityFollowsFunctionAndRoutes moves a Function's latest
+// ready revision away from a revision and pins it with a Route, and checks
+// that status.reachability follows each change without the revision itself
+// changing.
+func TestEnvReachabilityFollowsFunctionAndRoutes(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	fn := &servingv1alpha1.Function{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hello"},
+		Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
+			Spec: newRevision().Spec,
+		}},
+	}
+	if err := k8s.Create(ctx, fn); err != nil {
+		t.Fatalf("create function: %v", err)
+	}
+	setFunctionStatus := func(latestCreated, latestReady string) {
+		t.Helper()
+		eventually(t, "set the Function's status", func(ctx context.Context) error {
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(fn), fn); err != nil {
+				return err
+			}
+			fn.Status.LatestCreatedRevisionName, fn.Status.LatestReadyRevisionName = latestCreated, latestReady
+			return k8s.Status().Update(ctx, fn)
+		})
+	}
+	setFunctionStatus("hello-00001", "")
+	rev := createRevision(t, ns, ownedBy(fn))
+	key := client.ObjectKeyFromObject(rev)
+	want := func(r servingv1alpha1.Reachability) {
+		t.Helper()
+		eventually(t, "the revision is "+string(r), func(ctx context.Context) error {
+			got := &servingv1alpha1.Revision{}
+			if err := k8s.Get(ctx, key, got); err != nil {
+				return err
+			}
+			if got.Status.Reachability != r {
+				return fmt.Errorf("reachability %q", got.Status.Reachability)
+			}
+			return nil
+		})
+	}
+
+	want(servingv1alpha1.ReachabilityPending)
+	setFunctionStatus("hello-00001", "hello-00001")
+	want(servingv1alpha1.ReachabilityReachable)
+	setFunctionStatus("hello-00002", "hello-00002")
+	want(servingv1alpha1.ReachabilityUnreachable)
+
+	rt := pinningRoute("pin", rev.Name)
+	rt.Namespace = ns
+	if err := k8s.Create(ctx, rt); err != nil {
+		t.Fatalf("create route: %v", err)
+	}
+	want(servingv1alpha1.ReachabilityReachable)
+	if err := k8s.Delete(ctx, rt); err != nil {
+		t.Fatalf("delete route: %v", err)
+	}
+	want(servingv1alpha1.ReachabilityUnreachable)
+}

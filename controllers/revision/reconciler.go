@@ -1,7 +1,7 @@
 // Package revision reconciles Revisions: each becomes a Deployment, whose
 // replicas the autoscaler owns, and a headless Service, whose EndpointSlices
-// the activator reads. The Revision's status reports on both and on the
-// revision's pods.
+// the activator reads. The Revision's status reports on both, on the
+// revision's pods, and on whether any traffic can reach it.
 package revision
 
 import (
@@ -42,7 +42,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one Revision's children in line with it and updates its
-// status. It never writes a Deployment's replicas after creating it.
+// status, including whether traffic can reach it. It never writes a Deployment's replicas after creating it.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	orig := &servingv1alpha1.Revision{}
 	if err := r.Client.Get(ctx, req.NamespacedName, orig); err != nil {
@@ -69,6 +69,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			errs = append(errs, r.reconcileStatus(ctx, rev, dep, svcOwned, cfg))
 		}
 	}
+	errs = append(errs, r.reconcileReachability(ctx, rev))
 	settleReady(&rev.Status)
 	rev.Status.ObservedGeneration = rev.Generation
 

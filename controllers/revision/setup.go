@@ -25,8 +25,9 @@ import (
 const ControllerName = "revision"
 
 // SetupWithManager registers the reconciler. It watches Revisions, the
-// Deployments and Services they control, their pods, and the deletion of a
-// Deployment or Service that blocked a revision (see NotOwned).
+// Deployments and Services they control, their pods, the deletion of a
+// Deployment or Service that blocked a revision (see NotOwned), and the
+// Functions and Routes that decide which revisions traffic can reach.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
@@ -42,6 +43,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Service{},
 			handler.EnqueueRequestsFromMapFunc(blockerToRevision),
 			builder.WithPredicates(deletedBlocker)).
+		Watches(&servingv1alpha1.Function{},
+			handler.EnqueueRequestsFromMapFunc(r.functionToRevisions),
+			builder.WithPredicates(functionMovedOn)).
+		Watches(&servingv1alpha1.Route{},
+			handler.EnqueueRequestsFromMapFunc(routeToRevisions),
+			builder.WithPredicates(routeTargetsChanged)).
 		Complete(r)
 }
 

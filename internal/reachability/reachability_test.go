@@ -51,8 +51,9 @@ func pinned(rev string, percent int32, tag string) servingv1alpha1.TrafficTarget
 	return servingv1alpha1.TrafficTarget{RevisionName: rev, Percent: percent, Tag: tag}
 }
 
-func byFunction(fn string, percent int32, tag string) servingv1alpha1.TrafficTarget {
-	return servingv1alpha1.TrafficTarget{FunctionName: fn, Percent: percent, Tag: tag}
+// toHello is a target that follows Function hello's latest ready revision.
+func toHello(percent int32, tag string) servingv1alpha1.TrafficTarget {
+	return servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: percent, Tag: tag}
 }
 
 func resolved(fn, rev string, percent int32, tag string) servingv1alpha1.ResolvedTarget {
@@ -93,27 +94,27 @@ func TestOf(t *testing.T) {
 			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{pinned("hello-00001", 100, "")}, nil)},
 			want:   reachable},
 		{name: "route pins it in a split", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{byFunction("hello", 90, ""), pinned("hello-00001", 10, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(90, ""), pinned("hello-00001", 10, "")}, nil)},
 			want:   reachable},
 		{name: "tag-only pinned target at 0%", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{byFunction("hello", 100, ""), pinned("hello-00001", 0, "old")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(100, ""), pinned("hello-00001", 0, "old")}, nil)},
 			want:   reachable},
 		{name: "untagged pinned target at 0% carries nothing", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{byFunction("hello", 100, ""), pinned("hello-00001", 0, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(100, ""), pinned("hello-00001", 0, "")}, nil)},
 			want:   unreachable},
 		{name: "function target still resolved to the old revision", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{route(
-				[]servingv1alpha1.TrafficTarget{byFunction("hello", 100, "")},
+				[]servingv1alpha1.TrafficTarget{toHello(100, "")},
 				[]servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00001", 100, "")})},
 			want: reachable},
 		{name: "tag-only function target resolved to it at 0%", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{route(
-				[]servingv1alpha1.TrafficTarget{pinned("other-00001", 100, ""), byFunction("hello", 0, "next")},
+				[]servingv1alpha1.TrafficTarget{pinned("other-00001", 100, ""), toHello(0, "next")},
 				[]servingv1alpha1.ResolvedTarget{resolved("", "other-00001", 100, ""), resolved("hello", "hello-00001", 0, "next")})},
 			want: reachable},
 		{name: "route resolved elsewhere", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{route(
-				[]servingv1alpha1.TrafficTarget{byFunction("hello", 100, "")},
+				[]servingv1alpha1.TrafficTarget{toHello(100, "")},
 				[]servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00002", 100, "")})},
 			want: unreachable},
 		{name: "a route that pins a pending revision makes it reachable", rev: "hello-00003", fn: fn,
@@ -142,7 +143,7 @@ func TestOf(t *testing.T) {
 
 func TestReferenced(t *testing.T) {
 	rt := route(
-		[]servingv1alpha1.TrafficTarget{byFunction("hello", 50, ""), pinned("hello-00001", 50, ""), pinned("hello-00003", 0, "")},
+		[]servingv1alpha1.TrafficTarget{toHello(50, ""), pinned("hello-00001", 50, ""), pinned("hello-00003", 0, "")},
 		[]servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00002", 50, ""), resolved("", "hello-00001", 50, ""), resolved("", "", 0, "")},
 	)
 	got := Referenced(&rt)

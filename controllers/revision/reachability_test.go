@@ -1,0 +1,163 @@
+package revision
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+// testFunction returns Function hello, which controls the test revision,
+// with the given latest created and latest ready revisions.
+func testFunction(latestCreated, latestReady string) *servingv1alpha1.Function {
+	return &servingv1alpha1.Function{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "hello", UID: "fn-uid"},
+		Status: servingv1alpha1.FunctionStatus{
+			LatestCreatedRevisionName: latestCreated,
+			LatestReadyRevisionName:   latestReady,
+		},
+	}
+}
+
+// ownedBy makes fn the revision's controller.
+func ownedBy(fn *servingv1alpha1.Function) func(*servingv1alpha1.Revision) {
+	return func(r *servingv1alpha1.Revision) {
+		r.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(fn, servingv1alpha1.GroupVersion.WithKind("Function"))}
+	}
+}
+
+// pinningRoute returns a Route that sends all its traffic to rev.
+func pinningRoute(name, rev string) *servingv1alpha1.Route {
+	return &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: name},
+		Spec: servingv1alpha1.RouteSpec{
+			Hosts: []servingv1alpha1.Hostname{"shop.example.com"},
+			Rules: []servingv1alpha1.RouteRule{{Traffic: []servingv1alpha1.TrafficTarget{{RevisionName: rev, Percent: 100}}}},
+		},
+	}
+}
+
+func TestReconcileReachability(t *testing.T) {
+	fn := testFunction("hello-00002", "hello-00001")
+	moved := testFunction("hello-00002", "hello-00002")
+	listFails := interceptor.Funcs{List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+		if _, ok := list.(*servingv1alpha1.RouteList); ok {
+			return errors.New("routes unavailable")
+		}
+		return c.List(ctx, list, opts...)
+	}}
+	tests := []struct {
+		name    string
+		rev     *servingv1alpha1.Revision
+		objs    []client.Object
+		funcs   interceptor.Funcs
+		want    servingv1alpha1.Reachability
+		wantErr bool
+	}{
+		{name: "the Function's latest ready revision", rev: newRevision(ownedBy(fn)), objs: []client.Object{fn},
+			want: servingv1alpha1.ReachabilityReachable},
+		{name: "the Function's latest created revision", rev: newRevision(ownedBy(fn)),
+			objs: []client.Object{testFunction("hello-00001", "")}, want: servingv1alpha1.ReachabilityPending},
+		{name: "the Function moved on", rev: newRevision(ownedBy(moved)), objs: []client.Object{moved},
+			want: servingv1alpha1.ReachabilityUnreachable},
+		{name: "the Function moved on, a Route pins it", rev: newRevision(ownedBy(moved)),
+			objs: []client.Object{moved, pinningRoute("pin", testName)}, want: servingv1alpha1.ReachabilityReachable},
+		{name: "a Route pins another revision", rev: newRevision(ownedBy(moved)),
+			objs: []client.Object{moved, pinningRoute("pin", "hello-00002")}, want: servingv1alpha1.ReachabilityUnreachable},
+		{name: "the Function is gone", rev: newRevision(ownedBy(fn)), want: servingv1alpha1.ReachabilityUnreachable},
+		{name: "no Function controls it", rev: newRevision(), objs: []client.Object{fn},
+			want: servingv1alpha1.ReachabilityUnreachable},
+		{name: "routes cannot be read: the last answer stays", wantErr: true,
+			rev: newRevision(ownedBy(moved), func(r *servingv1alpha1.Revision) {
+				r.Status.Reachability = servingv1alpha1.ReachabilityReachable
+			}),
+			objs: []client.Object{moved}, funcs: listFails, want: servingv1alpha1.ReachabilityReachable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, nil, tt.funcs, append([]client.Object{tt.rev}, tt.objs...)...)
+			if err := h.reconcile(); (err != nil) != tt.wantErr {
+				t.Fatalf("Reconcile error = %v, want an error: %v", err, tt.wantErr)
+			}
+			got := &servingv1alpha1.Revision{}
+			if err := h.client.Get(context.Background(), testKey, got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Status.Reachability != tt.want {
+				t.Errorf("reachability = %q, want %q", got.Status.Reachability, tt.want)
+			}
+		})
+	}
+}
+
+func TestRouteToRevisions(t *testing.T) {
+	rt := pinningRoute("split", "hello-00001")
+	rt.Spec.Rules[0].Traffic = append(rt.Spec.Rules[0].Traffic,
+		servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 0, Tag: "next"})
+	rt.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
+		{RevisionName: "hello-00001", Percent: 100}, {FunctionName: "hello", RevisionName: "hello-00002", Tag: "next"},
+	}}}
+	got := routeToRevisions(context.Background(), rt)
+	want := []reconcile.Request{
+		{NamespacedName: types.NamespacedName{Namespace: testNamespace, Name: "hello-00001"}},
+		{NamespacedName: types.NamespacedName{Namespace: testNamespace, Name: "hello-00002"}},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("routeToRevisions = %v, want %v", got, want)
+	}
+}
+
+func TestFunctionMovedOn(t *testing.T) {
+	base := testFunction("hello-00002", "hello-00001")
+	deleting := base.DeepCopy()
+	deleting.DeletionTimestamp = &metav1.Time{Time: metav1.Now().Time}
+	relabelled := base.DeepCopy()
+	relabelled.Labels = map[string]string{"team": "a"}
+	tests := []struct {
+		name string
+		new  *servingv1alpha1.Function
+		want bool
+	}{
+		{"new latest created", testFunction("hello-00003", "hello-00001"), true},
+		{"new latest ready", testFunction("hello-00002", "hello-00002"), true},
+		{"deletion starts", deleting, true},
+		{"only a label changed", relabelled, false},
+	}
+	for _, tt := range tests {
+		if got := functionMovedOn.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: tt.new}); got != tt.want {
+			t.Errorf("%s: functionMovedOn = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRouteTargetsChanged(t *testing.T) {
+	base := pinningRoute("rt", "hello-00001")
+	repinned := pinningRoute("rt", "hello-00002")
+	resolved := base.DeepCopy()
+	resolved.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{{RevisionName: "hello-00001", Percent: 100}}}}
+	conditioned := base.DeepCopy()
+	conditioned.Status.MarkTrafficAssigned()
+	tests := []struct {
+		name string
+		new  *servingv1alpha1.Route
+		want bool
+	}{
+		{"spec traffic changed", repinned, true},
+		{"status traffic changed", resolved, true},
+		{"only a condition changed", conditioned, false},
+	}
+	for _, tt := range tests {
+		if got := routeTargetsChanged.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: tt.new}); got != tt.want {
+			t.Errorf("%s: routeTargetsChanged = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

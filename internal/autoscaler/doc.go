@@ -17,8 +17,8 @@
 //     when they change, so a tick reads nothing from the API server.
 //   - kube: the Kubernetes side: Revision to decider.Spec with the cluster
 //     defaults, the Revision lister (which reads status.reachability), the
-//     status recorder (a merge patch of
-//     status.desiredReplicas and status.autoscaler), the informer event
-//     handlers and Setup, which adds it all to a controller-runtime manager.
+//     status recorder (a merge patch of status.desiredReplicas and
+//     status.autoscaler), the informer event handlers and Setup, which adds
+//     it all to a controller-runtime manager.
 //   - sim: a test harness that replays a load trace through a decider.
 package autoscaler

@@ -18,10 +18,11 @@ type Decider struct {
 	win            window
 	delay          *maxWindow
 
-	since      time.Time // first Decide; zero until then
-	panicSince time.Time // last time over the panic threshold; zero when calm
-	maxPanic   int32     // highest decision of the current panic
-	activating bool      // woken from zero, initial scale not reached yet
+	since            time.Time // first Decide; zero until then
+	panicSince       time.Time // last time over the panic threshold; zero when calm
+	maxPanic         int32     // highest decision of the current panic
+	activating       bool      // woken from zero, initial scale not reached yet
+	unreachableSince time.Time // first Decide that saw it unreachable; zero while reachable
 }
 
 // New returns a Decider for spec, which must be valid.
@@ -72,11 +73,12 @@ func (d *Decider) Record(now time.Time, concurrency float64) {
 }
 
 // Decide returns the decision at now. It updates the panic mode, the
-// scale-down-delay window and the activation state.
+// scale-down-delay window, the activation state and the reachability.
 func (d *Decider) Decide(now time.Time, in Input) Decision {
 	if d.since.IsZero() {
 		d.since = now
 	}
+	d.setUnreachable(now, in.Unreachable)
 	ready := max(in.ReadyPods, 0)
 	current := max(in.CurrentScale, 0)
 	if !d.win.has || now.Unix()-d.win.last > int64(StaleAfter/Bucket) {
@@ -86,6 +88,11 @@ func (d *Decider) Decide(now time.Time, in Input) Decision {
 		StableConcurrency: d.win.stableAverage(),
 		PanicConcurrency:  d.win.panicAverage(),
 		Reason:            ReasonStable,
+	}
+	if d.unreachableIdle(now) {
+		d.endHolds()
+		dec.Reason = ReasonUnreachable
+		return dec
 	}
 
 	readyF := math.Max(1, float64(ready))
@@ -146,14 +153,57 @@ func (d *Decider) historyFrom() time.Time {
 	return d.since
 }
 
-// zeroLongEnough reports whether the stable average has been zero for the
-// grace period: no demand for a stable window plus the grace period.
-func (d *Decider) zeroLongEnough(now time.Time) bool {
-	quietFrom := time.Unix(d.win.first, 0)
-	if d.win.hasNonZero {
-		quietFrom = time.Unix(d.win.lastNonZero, 0).Add(Bucket)
+// setUnreachable notes at now whether the revision is unreachable, and
+// since when.
+func (d *Decider) setUnreachable(now time.Time, unreachable bool) {
+	switch {
+	case !unreachable:
+		d.unreachableSince = time.Time{}
+	case d.unreachableSince.IsZero():
+		d.unreachableSince = now
 	}
-	return now.Sub(quietFrom) >= d.spec.StableWindow+d.spec.ScaleToZeroGracePeriod
+}
+
+// endHolds ends panic mode, the scale-down delay and the activation of a
+// revision that goes to zero because it is unreachable and idle: they hold
+// pods for demand that can no longer arrive.
+func (d *Decider) endHolds() {
+	d.panicSince, d.maxPanic, d.activating = time.Time{}, 0, false
+	if d.delay != nil {
+		d.delay.reset()
+	}
+}
+
+// zeroLongEnough reports whether the stable average has been zero for the
+// grace period: no demand for a stable window plus the grace period. It is
+// false for an unreachable revision, which goes to zero only once
+// unreachableIdle holds.
+func (d *Decider) zeroLongEnough(now time.Time) bool {
+	return d.unreachableSince.IsZero() &&
+		now.Sub(d.quietFrom()) >= d.spec.StableWindow+d.spec.ScaleToZeroGracePeriod
+}
+
+// unreachableIdle reports whether the revision is unreachable and has had
+// no demand for the grace period, counted from when it became unreachable
+// or from the end of its last demand, whichever is later.
+func (d *Decider) unreachableIdle(now time.Time) bool {
+	if d.unreachableSince.IsZero() {
+		return false
+	}
+	from := d.quietFrom()
+	if d.unreachableSince.After(from) {
+		from = d.unreachableSince
+	}
+	return now.Sub(from) >= d.spec.ScaleToZeroGracePeriod
+}
+
+// quietFrom is when the last demand ended: the end of the newest non-zero
+// second, or the first sample when there was none.
+func (d *Decider) quietFrom() time.Time {
+	if d.win.hasNonZero {
+		return time.Unix(d.win.lastNonZero, 0).Add(Bucket)
+	}
+	return time.Unix(d.win.first, 0)
 }
 
 // activate holds a revision woken from zero at max(1, InitialScale) until
@@ -175,9 +225,9 @@ func (d *Decider) activate(dec *Decision, ready, current int32) {
 	}
 }
 
-// bound applies MinScale and MaxScale.
+// bound applies MinScale, unless the revision is unreachable, and MaxScale.
 func (d *Decider) bound(dec Decision) Decision {
-	if dec.DesiredReplicas < d.spec.MinScale {
+	if dec.DesiredReplicas < d.spec.MinScale && d.unreachableSince.IsZero() {
 		dec.DesiredReplicas, dec.Reason = d.spec.MinScale, ReasonMinScale
 	}
 	if d.spec.MaxScale > 0 && dec.DesiredReplicas > d.spec.MaxScale {

@@ -7,6 +7,11 @@ type Input struct {
 	// CurrentScale is the Deployment's spec.replicas: the scale that the
 	// decision would replace.
 	CurrentScale int32
+	// Unreachable reports that no traffic can reach the revision. MinScale
+	// then does not apply, and the revision goes to zero once it has had no
+	// demand for ScaleToZeroGracePeriod since it became unreachable. The
+	// zero value, reachable, also stands for pending and unknown.
+	Unreachable bool
 }
 
 // Reason names the rule that settled a decision. It is meant for the
@@ -30,6 +35,9 @@ const (
 	// ReasonScaledToZero: no demand for the stable window plus the grace
 	// period.
 	ReasonScaledToZero Reason = "ScaledToZero"
+	// ReasonUnreachable: no traffic can reach the revision and it has had
+	// no demand for the grace period.
+	ReasonUnreachable Reason = "Unreachable"
 	// ReasonActivating: the revision was woken from zero and is held at
 	// max(1, InitialScale) until that many pods are ready.
 	ReasonActivating Reason = "Activating"

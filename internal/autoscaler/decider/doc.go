@@ -31,4 +31,13 @@
 //     leader after failover) a Decider never decides below the current scale:
 //     it may lack the history that would justify scaling down.
 //   - Decisions are bounded by MinScale and MaxScale (0 = no maximum).
+//   - An unreachable revision (Input.Unreachable: no traffic can reach it)
+//     is not held at MinScale. If it has pods it keeps at least one until it
+//     has had no demand for ScaleToZeroGracePeriod, counted from when it
+//     became unreachable or from the end of its last demand, whichever is
+//     later; then it goes to zero whatever the averages, panic mode,
+//     ScaleDownDelay or missing history say, and panic mode and the delay
+//     end. Without fresh samples it keeps its current scale. Reachable
+//     again, it gets MinScale at once; demand wakes it, reachable or not,
+//     as it wakes any revision at zero.
 package decider

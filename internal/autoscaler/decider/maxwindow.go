@@ -29,3 +29,6 @@ func (m *maxWindow) record(now time.Time, v int32) int32 {
 	}
 	return m.q[0].v
 }
+
+// reset forgets every recorded value.
+func (m *maxWindow) reset() { m.q = m.q[:0] }

@@ -7,5 +7,6 @@
 //
 // The autoscaler owns status.desiredReplicas and status.autoscaler of a
 // Revision and the replicas of its Deployment; the Revision reconciler owns
-// everything else, conditions included.
+// everything else, conditions and status.reachability included. The
+// autoscaler reads status.reachability and never derives it.
 package kube

@@ -79,8 +79,9 @@ func stateOf(d *appsv1.Deployment) scaler.DeploymentState {
 }
 
 // revisionHandler tells the scaler to list the targets again when a
-// Revision is added or deleted, or when its spec or its deletion changes.
-// Status updates, the autoscaler's own included, do not count.
+// Revision is added or deleted, or when its spec, its deletion or its
+// status.reachability changes. Other status updates, the autoscaler's own
+// included, do not count.
 type revisionHandler struct{ changed func() }
 
 var _ toolscache.ResourceEventHandler = revisionHandler{}
@@ -88,11 +89,12 @@ var _ toolscache.ResourceEventHandler = revisionHandler{}
 // OnAdd signals a new Revision.
 func (h revisionHandler) OnAdd(any, bool) { h.changed() }
 
-// OnUpdate signals a Revision whose spec or deletion changed.
+// OnUpdate signals a Revision whose spec, deletion or reachability changed.
 func (h revisionHandler) OnUpdate(oldObj, newObj any) {
 	o, ok1 := oldObj.(*servingv1alpha1.Revision)
 	n, ok2 := newObj.(*servingv1alpha1.Revision)
-	if !ok1 || !ok2 || o.Generation != n.Generation || (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) {
+	if !ok1 || !ok2 || o.Generation != n.Generation || (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) ||
+		o.Status.Reachability != n.Status.Reachability {
 		h.changed()
 	}
 }

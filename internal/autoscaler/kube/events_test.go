@@ -146,6 +146,21 @@ func TestRevisionHandler(t *testing.T) {
 		r.Status.DesiredReplicas = ptr.To(desired)
 		return r
 	}
+	// reaching is a revision with status.reachability r and
+	// status.desiredReplicas desired.
+	reaching := func(r servingv1alpha1.Reachability, desired int32) *servingv1alpha1.Revision {
+		out := rev(1, false, desired)
+		out.Status.Reachability = r
+		return out
+	}
+	update := func(o, n *servingv1alpha1.Revision) func(revisionHandler) {
+		return func(h revisionHandler) { h.OnUpdate(o, n) }
+	}
+	const (
+		reachable   = servingv1alpha1.ReachabilityReachable
+		pending     = servingv1alpha1.ReachabilityPending
+		unreachable = servingv1alpha1.ReachabilityUnreachable
+	)
 	tests := []struct {
 		name  string
 		event func(revisionHandler)
@@ -156,6 +171,11 @@ func TestRevisionHandler(t *testing.T) {
 		{name: "status update", event: func(h revisionHandler) { h.OnUpdate(rev(1, false, 0), rev(1, false, 3)) }, want: 0},
 		{name: "spec update", event: func(h revisionHandler) { h.OnUpdate(rev(1, false, 0), rev(2, false, 0)) }, want: 1},
 		{name: "deletion starts", event: func(h revisionHandler) { h.OnUpdate(rev(1, false, 0), rev(1, true, 0)) }, want: 1},
+		{name: "becomes unreachable", event: update(reaching(reachable, 1), reaching(unreachable, 1)), want: 1},
+		{name: "becomes reachable again", event: update(reaching(unreachable, 0), reaching(reachable, 0)), want: 1},
+		{name: "reachability first set", event: update(reaching("", 0), reaching(pending, 0)), want: 1},
+		{name: "pending becomes reachable", event: update(reaching(pending, 0), reaching(reachable, 0)), want: 1},
+		{name: "status update, reachability unchanged", event: update(reaching(unreachable, 1), reaching(unreachable, 0)), want: 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
@@ -155,4 +156,57 @@ func TestStandbyWritesNothing(t *testing.T) {
 		return scale == 4 && ptr.Deref(st.DesiredReplicas, -1) == 4,
 			fmt.Sprintf("after election: scale %d, status.desiredReplicas %v; want both 4", scale, ptr.Deref(st.DesiredReplicas, -1))
 	})
+}
+
+// TestUnreachableScalesToZero: a minScale-1 revision whose
+// status.reachability is set to Unreachable goes to zero once its grace
+// period has passed, and comes back to minScale once it is set to
+// Reachable again. An activator reports (no load), so that the samples are
+// fresh: without them the scale is held.
+func TestUnreachableScalesToZero(t *testing.T) {
+	c := apiClient(t)
+	ns := namespace(t, c)
+	key := types.NamespacedName{Namespace: ns, Name: "old-00001"}
+	const grace = 2 * time.Second
+	createRevision(t, c, ns, key.Name, &servingv1alpha1.Scaling{
+		MinScale:               ptr.To[int32](1),
+		StableWindow:           &metav1.Duration{Duration: 6 * time.Second},
+		ScaleToZeroGracePeriod: &metav1.Duration{Duration: grace},
+	}, 1)
+	s := startStack(t, stackOptions{namespace: ns, tickInterval: 200 * time.Millisecond})
+	eventually(t, func() (bool, string) {
+		n := s.metric(t, "wake_autoscaler_revisions")
+		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
+	})
+	dial(t, s).report(200 * time.Millisecond)
+
+	for _, step := range []struct {
+		reach      servingv1alpha1.Reachability
+		want       int32
+		wantReason decider.Reason
+	}{
+		{reach: servingv1alpha1.ReachabilityUnreachable, want: 0, wantReason: decider.ReasonUnreachable},
+		{reach: servingv1alpha1.ReachabilityReachable, want: 1, wantReason: decider.ReasonMinScale},
+	} {
+		patch := fmt.Sprintf(`{"status":{"reachability":%q}}`, step.reach)
+		rev := &servingv1alpha1.Revision{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name}}
+		if err := c.Status().Patch(t.Context(), rev, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
+			t.Fatal(err)
+		}
+		patched := time.Now()
+		eventually(t, func() (bool, string) {
+			scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
+			reason := ""
+			if st.Autoscaler != nil {
+				reason = st.Autoscaler.Reason
+			}
+			return scale == step.want && reason == string(step.wantReason),
+				fmt.Sprintf("%s: scale %d, status.autoscaler.reason %q; want %d, %q", step.reach, scale, reason, step.want, step.wantReason)
+		})
+		if step.want == 0 {
+			if waited := time.Since(patched); waited < grace {
+				t.Errorf("scaled to zero %v after the revision became unreachable, before its %v grace period", waited, grace)
+			}
+		}
+	}
 }

@@ -24,7 +24,9 @@ type Targets struct {
 
 var _ scaler.Targets = (*Targets)(nil)
 
-// ListTargets returns a Target for every Revision in the cache.
+// ListTargets returns a Target for every Revision in the cache. A Revision
+// is unreachable only when its status.reachability says so: Pending and
+// unset count as reachable.
 func (t *Targets) ListTargets(ctx context.Context) ([]scaler.Target, error) {
 	var list servingv1alpha1.RevisionList
 	// Only a few fields are read: no need to copy 10,000 Revisions.
@@ -39,9 +41,10 @@ func (t *Targets) ListTargets(ctx context.Context) ([]scaler.Target, error) {
 			continue
 		}
 		out = append(out, scaler.Target{
-			Revision:   types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name},
-			Deployment: names.Deployment(rev.Name),
-			Spec:       DeciderSpec(rev, cfg),
+			Revision:    types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name},
+			Deployment:  names.Deployment(rev.Name),
+			Spec:        DeciderSpec(rev, cfg),
+			Unreachable: rev.Status.Reachability == servingv1alpha1.ReachabilityUnreachable,
 		})
 	}
 	return out, nil

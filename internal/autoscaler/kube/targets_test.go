@@ -35,6 +35,22 @@ func TestListTargets(t *testing.T) {
 	}
 	cfg := store.Load().Autoscaler
 	a, b := revision("team-a", "api-00001", 10, false), revision("team-b", "web-00002", 0, false)
+	// reaching returns a revision with status.reachability r and the
+	// target wanted for it.
+	reaching := func(name string, r servingv1alpha1.Reachability, unreachable bool) (*servingv1alpha1.Revision, scaler.Target) {
+		rev := revision("team-c", name, 0, false)
+		rev.Status.Reachability = r
+		return rev, scaler.Target{
+			Revision:    types.NamespacedName{Namespace: "team-c", Name: name},
+			Deployment:  name,
+			Spec:        DeciderSpec(rev, cfg),
+			Unreachable: unreachable,
+		}
+	}
+	reachable, reachableT := reaching("fn-00001", servingv1alpha1.ReachabilityReachable, false)
+	pending, pendingT := reaching("fn-00002", servingv1alpha1.ReachabilityPending, false)
+	unknown, unknownT := reaching("fn-00003", "", false)
+	unreachable, unreachableT := reaching("fn-00004", servingv1alpha1.ReachabilityUnreachable, true)
 	tests := []struct {
 		name    string
 		objs    []client.Object
@@ -57,6 +73,11 @@ func TestListTargets(t *testing.T) {
 			want: []scaler.Target{
 				{Revision: types.NamespacedName{Namespace: "team-a", Name: "api-00001"}, Deployment: "api-00001", Spec: DeciderSpec(a, cfg)},
 			},
+		},
+		{
+			name: "only Unreachable is unreachable: Reachable, Pending and unset are not",
+			objs: []client.Object{reachable, pending, unknown, unreachable},
+			want: []scaler.Target{reachableT, pendingT, unknownT, unreachableT},
 		},
 		{name: "a list error", listErr: errors.New("cache not started"), wantErr: true},
 	}

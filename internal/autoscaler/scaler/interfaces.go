@@ -18,6 +18,11 @@ type Target struct {
 	Deployment string
 	// Spec is the revision's scaling settings, cluster defaults applied.
 	Spec decider.Spec
+	// Unreachable reports that no traffic can reach the revision (its
+	// status.reachability is Unreachable): it goes to zero after its grace
+	// period whatever its MinScale. False for reachable, pending and
+	// unknown.
+	Unreachable bool
 }
 
 // Targets says which revisions exist; package kube implements it from the

@@ -28,6 +28,10 @@ type entry struct {
 	observed   *decider.Decision // last decision exported as metrics
 	syncGen    uint64            // last Sync that listed this revision
 
+	// unreachable, guarded by mu, says that no traffic can reach the
+	// revision (see Target).
+	unreachable bool
+
 	// writeMu orders this revision's writes, so an older decision never
 	// lands after a newer one.
 	writeMu sync.Mutex

@@ -8,8 +8,8 @@ import (
 )
 
 // TargetsChanged tells the scaler that the targets changed (a revision was
-// added or deleted, the cluster defaults changed): it lists them again
-// soon, off the tick path. Calls that arrive before that listing collapse
+// added or deleted or its reachability changed, the cluster defaults
+// changed): it lists them again soon, off the tick path. Calls that arrive before that listing collapse
 // into it. It never blocks; informer event handlers call it.
 func (s *Scaler) TargetsChanged() {
 	select {
@@ -67,7 +67,7 @@ func (s *Scaler) Sync(ctx context.Context) error {
 			continue
 		}
 		added = append(added, &entry{key: t.Revision, gauges: s.metrics.forRevision(t.Revision),
-			deployment: t.Deployment, decider: d, scale: -1, syncGen: s.gen})
+			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, syncGen: s.gen})
 	}
 	s.commit(added, renamed, newNames)
 	if len(invalid) > 0 {
@@ -122,12 +122,14 @@ func (s *Scaler) commit(added, renamed []*entry, newNames []string) {
 	s.metrics.revisions.Set(float64(len(list)))
 }
 
-// update applies a target's spec to a tracked entry and reports whether its
-// Deployment's name changed (commit applies the new name).
+// update applies a target's spec and reachability to a tracked entry and
+// reports whether its Deployment's name changed (commit applies the new
+// name).
 func (e *entry) update(t Target, gen uint64) (renamed bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.syncGen = gen
+	e.unreachable = t.Unreachable
 	renamed = e.deployment != t.Deployment
 	if t.Spec == e.decider.Spec() {
 		return renamed, nil

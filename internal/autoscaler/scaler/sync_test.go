@@ -158,3 +158,73 @@ func TestObservedDeployments(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncReachability: a Sync that lists an idle minScale-1 revision as
+// unreachable, its spec unchanged, takes it to zero once the grace period
+// has passed; one that lists it reachable again brings minScale back at the
+// next tick.
+func TestSyncReachability(t *testing.T) {
+	tests := []struct {
+		name string
+		// relist drops the revision before it is listed unreachable, so
+		// that it comes back as a new entry rather than an updated one.
+		relist bool
+	}{
+		{name: "a tracked revision becomes unreachable"},
+		{name: "a revision first listed unreachable", relist: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := specWith(func(s *decider.Spec) { s.MinScale = 1 })
+			e := newEnv(t, spec, deployment(depName, 1, 1))
+			sync := func(list ...Target) {
+				t.Helper()
+				e.targets.set(list, nil)
+				if err := e.s.Sync(e.ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lastReason := func() decider.Reason {
+				got := e.status.all()
+				if len(got) == 0 {
+					return ""
+				}
+				return got[len(got)-1].Reason
+			}
+			e.run(3 * time.Minute) // idle, held at minScale
+			if w := e.drain(); len(w) != 0 {
+				t.Fatalf("writes while reachable: %+v", w)
+			}
+
+			if tc.relist {
+				sync()
+			}
+			sync(Target{Revision: rev, Deployment: depName, Spec: spec, Unreachable: true})
+			e.run(decider.DefaultScaleToZeroGracePeriod)
+			if w := e.drain(); len(w) != 0 {
+				t.Fatalf("writes within the grace period: %+v", w)
+			}
+			e.run(2 * DefaultTickInterval)
+			if w := e.drain(); len(w) != 1 || w[0].replicas != 0 {
+				t.Fatalf("writes after the grace period = %+v, want one to 0", w)
+			}
+			if got := lastReason(); got != decider.ReasonUnreachable {
+				t.Errorf("status reason = %q, want %q", got, decider.ReasonUnreachable)
+			}
+			e.setReady(0)
+			e.run(time.Minute)
+			if w := e.drain(); len(w) != 0 {
+				t.Fatalf("writes while unreachable at zero: %+v", w)
+			}
+
+			sync(Target{Revision: rev, Deployment: depName, Spec: spec})
+			e.s.Tick(e.ctx)
+			if w := e.drain(); len(w) != 1 || w[0].replicas != 1 {
+				t.Fatalf("writes at the tick after it became reachable = %+v, want one to 1", w)
+			}
+			if got := lastReason(); got != decider.ReasonMinScale {
+				t.Errorf("status reason = %q, want %q", got, decider.ReasonMinScale)
+			}
+		})
+	}
+}

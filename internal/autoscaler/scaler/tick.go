@@ -76,7 +76,7 @@ func (s *Scaler) decide(e *entry, now time.Time) (change, bool) {
 	if !e.hasDep {
 		return change{}, false
 	}
-	in := decider.Input{ReadyPods: e.dep.ReadyReplicas, CurrentScale: e.dep.Replicas}
+	in := decider.Input{ReadyPods: e.dep.ReadyReplicas, CurrentScale: e.dep.Replicas, Unreachable: e.unreachable}
 	// Trust our own recent write over a cache that has not caught up.
 	if !e.writtenAt.IsZero() && now.Sub(e.writtenAt) < s.opts.CacheLag {
 		in.CurrentScale = e.written

@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
 
 // TargetsChanged tells the scaler that the targets changed (a revision was
 // added or deleted or its reachability changed, the cluster defaults
-// changed): it lists them again soon, off the tick path. Calls that arrive before that listing collapse
-// into it. It never blocks; informer event handlers call it.
+// changed): it lists them again soon, off the tick path. Calls that arrive
+// before that listing collapse into it. It never blocks; informer event handlers call it.
 func (s *Scaler) TargetsChanged() {
 	select {
 	case s.syncSig <- struct{}{}:
@@ -50,14 +52,18 @@ func (s *Scaler) Sync(ctx context.Context) error {
 	var invalid []error
 	var added, renamed []*entry
 	var newNames []string
+	var reachable []types.NamespacedName
 	for _, t := range targets {
 		if e := s.reg.get(t.Revision); e != nil {
-			changedName, err := e.update(t, s.gen)
+			changedName, reachableAgain, err := e.update(t, s.gen)
 			if err != nil {
 				invalid = append(invalid, err)
 			}
 			if changedName {
 				renamed, newNames = append(renamed, e), append(newNames, t.Deployment)
+			}
+			if reachableAgain {
+				reachable = append(reachable, t.Revision)
 			}
 			continue
 		}
@@ -70,6 +76,9 @@ func (s *Scaler) Sync(ctx context.Context) error {
 			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, syncGen: s.gen})
 	}
 	s.commit(added, renamed, newNames)
+	// A revision at zero that traffic can reach again gets its minScale
+	// pods now, not at the next tick.
+	s.servePoked(ctx, reachable)
 	if len(invalid) > 0 {
 		return fmt.Errorf("%d scaling targets skipped or not updated: %w", len(invalid), invalid[0])
 	}
@@ -124,18 +133,19 @@ func (s *Scaler) commit(added, renamed []*entry, newNames []string) {
 
 // update applies a target's spec and reachability to a tracked entry and
 // reports whether its Deployment's name changed (commit applies the new
-// name).
-func (e *entry) update(t Target, gen uint64) (renamed bool, err error) {
+// name) and whether it was unreachable and no longer is.
+func (e *entry) update(t Target, gen uint64) (renamed, reachableAgain bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.syncGen = gen
+	reachableAgain = e.unreachable && !t.Unreachable
 	e.unreachable = t.Unreachable
 	renamed = e.deployment != t.Deployment
 	if t.Spec == e.decider.Spec() {
-		return renamed, nil
+		return renamed, reachableAgain, nil
 	}
 	if err := e.decider.SetSpec(t.Spec); err != nil {
-		return renamed, fmt.Errorf("revision %s: %w", t.Revision, err)
+		return renamed, reachableAgain, fmt.Errorf("revision %s: %w", t.Revision, err)
 	}
-	return renamed, nil
+	return renamed, reachableAgain, nil
 }

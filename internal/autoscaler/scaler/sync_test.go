@@ -161,8 +161,8 @@ func TestObservedDeployments(t *testing.T) {
 
 // TestSyncReachability: a Sync that lists an idle minScale-1 revision as
 // unreachable, its spec unchanged, takes it to zero once the grace period
-// has passed; one that lists it reachable again brings minScale back at the
-// next tick.
+// has passed; one that lists it reachable again brings minScale back at
+// once, without waiting for a tick.
 func TestSyncReachability(t *testing.T) {
 	tests := []struct {
 		name string
@@ -218,9 +218,8 @@ func TestSyncReachability(t *testing.T) {
 			}
 
 			sync(Target{Revision: rev, Deployment: depName, Spec: spec})
-			e.s.Tick(e.ctx)
 			if w := e.drain(); len(w) != 1 || w[0].replicas != 1 {
-				t.Fatalf("writes at the tick after it became reachable = %+v, want one to 1", w)
+				t.Fatalf("writes by the Sync that made it reachable = %+v, want one to 1, without waiting for a tick", w)
 			}
 			if got := lastReason(); got != decider.ReasonMinScale {
 				t.Errorf("status reason = %q, want %q", got, decider.ReasonMinScale)

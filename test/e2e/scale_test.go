@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -71,26 +69,16 @@ func TestScaleToZeroAndWake(t *testing.T) {
 func waitScaledToZero(t *testing.T, ns, rev string, timeout time.Duration) time.Duration {
 	t.Helper()
 	return eventually(t, timeout, "revision "+rev+" scaled to zero", func(ctx context.Context) (bool, string) {
-		d := &appsv1.Deployment{}
-		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, d); err != nil {
-			return false, err.Error()
-		}
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 || d.Status.Replicas != 0 {
-			return false, fmt.Sprintf("deployment replicas spec=%v status=%d", d.Spec.Replicas, d.Status.Replicas)
-		}
-		pods := &corev1.PodList{}
-		if err := suite.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{servingv1alpha1.RevisionLabelKey: rev}); err != nil {
-			return false, err.Error()
-		}
-		if len(pods.Items) > 0 {
-			return false, fmt.Sprintf("%d pods left", len(pods.Items))
+		ok, desc, err := atZero(ctx, ns, rev)
+		if err != nil || !ok {
+			return false, fmt.Sprintf("%s (err %v)", desc, err)
 		}
 		r := &servingv1alpha1.Revision{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, r); err != nil {
 			return false, err.Error()
 		}
 		active := condition(r.Status.Conditions, servingv1alpha1.RevisionConditionActive)
-		ok := active != nil && active.IsFalse() && active.Reason == servingv1alpha1.ReasonScaledToZero
+		ok = active != nil && active.IsFalse() && active.Reason == servingv1alpha1.ReasonScaledToZero
 		return ok, describe(r.Status.Conditions)
 	})
 }

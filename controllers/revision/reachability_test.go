@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,6 +36,11 @@ func ownedBy(fn *servingv1alpha1.Function) func(*servingv1alpha1.Revision) {
 	}
 }
 
+// withReachability sets the reachability a previous reconcile wrote.
+func withReachability(r servingv1alpha1.Reachability) func(*servingv1alpha1.Revision) {
+	return func(rev *servingv1alpha1.Revision) { rev.Status.Reachability = r }
+}
+
 // pinningRoute returns a Route that sends all its traffic to rev.
 func pinningRoute(name, rev string) *servingv1alpha1.Route {
 	return &servingv1alpha1.Route{
@@ -62,6 +68,8 @@ func TestReconcileReachability(t *testing.T) {
 		funcs   interceptor.Funcs
 		want    servingv1alpha1.Reachability
 		wantErr bool
+		// wantEvent is the reason of the reachability event, if any.
+		wantEvent string
 	}{
 		{name: "the Function's latest ready revision", rev: newRevision(ownedBy(fn)), objs: []client.Object{fn},
 			want: servingv1alpha1.ReachabilityReachable},
@@ -76,10 +84,14 @@ func TestReconcileReachability(t *testing.T) {
 		{name: "the Function is gone", rev: newRevision(ownedBy(fn)), want: servingv1alpha1.ReachabilityUnreachable},
 		{name: "no Function controls it", rev: newRevision(), objs: []client.Object{fn},
 			want: servingv1alpha1.ReachabilityUnreachable},
+		{name: "a reachable revision becomes unreachable", rev: newRevision(ownedBy(moved), withReachability(servingv1alpha1.ReachabilityReachable)),
+			objs: []client.Object{moved}, want: servingv1alpha1.ReachabilityUnreachable, wantEvent: ReasonUnreachable},
+		{name: "an unreachable revision is pinned again", rev: newRevision(ownedBy(moved), withReachability(servingv1alpha1.ReachabilityUnreachable)),
+			objs: []client.Object{moved, pinningRoute("pin", testName)}, want: servingv1alpha1.ReachabilityReachable, wantEvent: ReasonReachableAgain},
+		{name: "pending to reachable says nothing", rev: newRevision(ownedBy(fn), withReachability(servingv1alpha1.ReachabilityPending)),
+			objs: []client.Object{fn}, want: servingv1alpha1.ReachabilityReachable},
 		{name: "routes cannot be read: the last answer stays", wantErr: true,
-			rev: newRevision(ownedBy(moved), func(r *servingv1alpha1.Revision) {
-				r.Status.Reachability = servingv1alpha1.ReachabilityReachable
-			}),
+			rev:  newRevision(ownedBy(moved), withReachability(servingv1alpha1.ReachabilityReachable)),
 			objs: []client.Object{moved}, funcs: listFails, want: servingv1alpha1.ReachabilityReachable},
 	}
 	for _, tt := range tests {
@@ -94,6 +106,15 @@ func TestReconcileReachability(t *testing.T) {
 			}
 			if got.Status.Reachability != tt.want {
 				t.Errorf("reachability = %q, want %q", got.Status.Reachability, tt.want)
+			}
+			var reasons []string
+			for _, e := range h.events() {
+				if f := strings.Fields(e); f[1] == ReasonUnreachable || f[1] == ReasonReachableAgain {
+					reasons = append(reasons, f[1])
+				}
+			}
+			if want := strings.Fields(tt.wantEvent); !slices.Equal(reasons, want) {
+				t.Errorf("reachability events = %v, want %v", reasons, want)
 			}
 		})
 	}

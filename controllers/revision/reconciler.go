@@ -76,6 +76,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	written, err := kerrors.UpdateStatus(ctx, r.Client, "revision", rev, orig.Status, rev.Status)
 	if written {
 		r.recordReadiness(ctx, orig, rev)
+		r.recordReachability(ctx, orig, rev)
 	}
 	return ctrl.Result{}, errors.Join(append(errs, err)...)
 }

@@ -50,4 +50,18 @@ const (
 	ReasonHostTaken = "HostTaken"
 	// ReasonRevisionFailed means the latest created revision failed.
 	ReasonRevisionFailed = "RevisionFailed"
+	// ReasonDeploymentRefused means the API server refused to create or
+	// update the revision's Deployment (invalid, or forbidden by an
+	// admission policy); the message is the API server's. Wake tries again
+	// with a backoff.
+	ReasonDeploymentRefused = "DeploymentRefused"
+	// ReasonServiceRefused means the API server refused to create or update
+	// the revision's Service; the message is the API server's. Wake tries
+	// again with a backoff.
+	ReasonServiceRefused = "ServiceRefused"
+	// ReasonQuotaExceeded means a ResourceQuota of the namespace refused the
+	// revision's Deployment or Service; the message is the API server's.
+	// Wake tries again when a ResourceQuota of the namespace changes, and
+	// with a backoff.
+	ReasonQuotaExceeded = "QuotaExceeded"
 )

@@ -68,6 +68,7 @@ type want struct {
 	latestReady   string
 	ready         corev1.ConditionStatus
 	reason        string
+	message       string   // Ready's message, when set
 	events        []string // substrings, in order
 	err           string
 }
@@ -121,6 +122,17 @@ func TestReconcile(t *testing.T) {
 		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionFalse)},
 		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
 			ready: corev1.ConditionFalse, reason: servingv1alpha1.ReasonRevisionFailed},
+	}, {
+		name: "latest revision refused by a quota: the Function fails with the API server's message",
+		fn:   v2,
+		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), func() *servingv1alpha1.Revision {
+			r := rev(v2, 2, corev1.ConditionUnknown)
+			r.Status.MarkResourcesUnavailable(servingv1alpha1.ReasonQuotaExceeded, `deployments.apps "hello-00002" is forbidden: exceeded quota: team`)
+			return r
+		}()},
+		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
+			ready: corev1.ConditionFalse, reason: servingv1alpha1.ReasonRevisionFailed,
+			message: `Revision "hello-00002" failed: QuotaExceeded: deployments.apps "hello-00002" is forbidden: exceeded quota: team`},
 	}, {
 		name:    "revision name taken by an object we do not own",
 		fn:      v1,
@@ -203,6 +215,13 @@ func TestReconcile(t *testing.T) {
 			ready := s.GetCondition(apis.ConditionReady)
 			if ready == nil || ready.Status != tt.want.ready || (tt.want.reason != "" && ready.Reason != tt.want.reason) {
 				t.Errorf("Ready = %+v, want %s/%s", ready, tt.want.ready, tt.want.reason)
+			}
+			if tt.want.message != "" {
+				for _, ct := range []apis.ConditionType{apis.ConditionReady, servingv1alpha1.FunctionConditionLatestRevisionReady} {
+					if c := s.GetCondition(ct); c == nil || c.Message != tt.want.message {
+						t.Errorf("%s = %+v, want message %q", ct, c, tt.want.message)
+					}
+				}
 			}
 			if s.ObservedGeneration != tt.fn.Generation {
 				t.Errorf("observedGeneration = %d, want %d", s.ObservedGeneration, tt.fn.Generation)

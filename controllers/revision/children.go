@@ -10,14 +10,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/kerrors"
 )
 
 // createChild creates one of the revision's children (kind "Deployment" or
-// "Service"), with an event on the revision and a log line either way.
+// "Service"), with an event on the revision and a log line either way. A
+// refusal also marks the revision (see markRefused).
 func (r *Reconciler) createChild(ctx context.Context, rev *servingv1alpha1.Revision, obj client.Object, kind string, logValues ...any) error {
 	if err := r.Client.Create(ctx, obj); err != nil {
 		r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, "CreationFailed", "Create",
 			"Failed to create %s %q: %v", kind, obj.GetName(), err)
+		markRefused(rev, kind, err)
 		return fmt.Errorf("create %s %s/%s: %w", strings.ToLower(kind), obj.GetNamespace(), obj.GetName(), err)
 	}
 	log.FromContext(ctx).Info("Created "+kind, append([]any{strings.ToLower(kind), obj.GetName()}, logValues...)...)
@@ -26,14 +29,50 @@ func (r *Reconciler) createChild(ctx context.Context, rev *servingv1alpha1.Revis
 }
 
 // updateChild writes a changed child, with an event on the revision and a
-// log line either way.
+// log line either way. A refusal also marks the revision (see markRefused).
 func (r *Reconciler) updateChild(ctx context.Context, rev *servingv1alpha1.Revision, obj client.Object, kind string) error {
 	if err := r.Client.Update(ctx, obj); err != nil {
 		r.Recorder.Eventf(rev, obj, corev1.EventTypeWarning, "UpdateFailed", "Update",
 			"Failed to update %s %q: %v", kind, obj.GetName(), err)
+		markRefused(rev, kind, err)
 		return fmt.Errorf("update %s %s/%s: %w", strings.ToLower(kind), obj.GetNamespace(), obj.GetName(), err)
 	}
 	log.FromContext(ctx).Info("Updated "+kind, strings.ToLower(kind), obj.GetName())
 	r.Recorder.Eventf(rev, obj, corev1.EventTypeNormal, "Updated", "Update", "Updated %s %q", kind, obj.GetName())
 	return nil
+}
+
+// markRefused marks the revision's resources unavailable, with the API
+// server's message, when err refuses a write of its child kind (see
+// kerrors.IsRefusal): writing it again would fail the same way until
+// something else changes, so the revision fails now rather than deploy for
+// ever. Other errors leave the status alone. Either way the caller returns
+// err, so the write is tried again with a backoff; the ResourceQuota watch
+// (see SetupWithManager) retries a quota refusal as soon as a quota changes.
+func markRefused(rev *servingv1alpha1.Revision, kind string, err error) {
+	if !kerrors.IsRefusal(err) {
+		return
+	}
+	reason := servingv1alpha1.ReasonDeploymentRefused
+	if kind == "Service" {
+		reason = servingv1alpha1.ReasonServiceRefused
+	}
+	if kerrors.IsQuotaExceeded(err) {
+		reason = servingv1alpha1.ReasonQuotaExceeded
+	}
+	rev.Status.MarkResourcesUnavailable(reason, err.Error())
+}
+
+// refused reports whether the revision's resources are unavailable because
+// the API server refused one of its children (see markRefused).
+func refused(rev *servingv1alpha1.Revision) bool {
+	c := rev.Status.GetCondition(servingv1alpha1.RevisionConditionResourcesAvailable)
+	if !c.IsFalse() {
+		return false
+	}
+	switch c.Reason {
+	case servingv1alpha1.ReasonDeploymentRefused, servingv1alpha1.ReasonServiceRefused, servingv1alpha1.ReasonQuotaExceeded:
+		return true
+	}
+	return false
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -352,4 +354,58 @@ func TestEnvReachabilityFollowsFunctionAndRoutes(t *testing.T) {
 		t.Fatalf("delete route: %v", err)
 	}
 	want(servingv1alpha1.ReachabilityUnreachable)
+}
+
+// TestEnvQuotaRefusal has a ResourceQuota refuse a revision's Deployment:
+// the revision fails with the API server's message, and deploys once the
+// quota is raised.
+func TestEnvQuotaRefusal(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	hard := func(n string) corev1.ResourceList {
+		return corev1.ResourceList{"count/deployments.apps": resource.MustParse(n)}
+	}
+	quota := &corev1.ResourceQuota{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "no-deployments"},
+		Spec:       corev1.ResourceQuotaSpec{Hard: hard("0")},
+	}
+	if err := k8s.Create(ctx, quota); err != nil {
+		t.Fatal(err)
+	}
+	// envtest runs no quota controller: write the usage it would.
+	setQuota := func(n string) {
+		t.Helper()
+		eventually(t, "set the quota to "+n, func(ctx context.Context) error {
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(quota), quota); err != nil {
+				return err
+			}
+			quota.Spec.Hard = hard(n)
+			if err := k8s.Update(ctx, quota); err != nil {
+				return err
+			}
+			quota.Status = corev1.ResourceQuotaStatus{Hard: hard(n), Used: hard("0")}
+			return k8s.Status().Update(ctx, quota)
+		})
+	}
+	setQuota("0")
+
+	rev := createRevision(t, ns)
+	key := client.ObjectKeyFromObject(rev)
+	eventually(t, "the revision fails on the quota", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, apis.ConditionReady, corev1.ConditionFalse, servingv1alpha1.ReasonQuotaExceeded)
+	})
+	got := &servingv1alpha1.Revision{}
+	if err := k8s.Get(ctx, key, got); err != nil {
+		t.Fatal(err)
+	}
+	msg := got.Status.GetCondition(servingv1alpha1.RevisionConditionResourcesAvailable).Message
+	if !strings.Contains(msg, `deployments.apps "hello-00001" is forbidden: exceeded quota: no-deployments`) {
+		t.Errorf("ResourcesAvailable message = %q, want the API server's refusal", msg)
+	}
+
+	setQuota("1")
+	getDeployment(t, key)
+	eventually(t, "the revision deploys", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionUnknown, servingv1alpha1.ReasonDeploying)
+	})
 }

@@ -39,6 +39,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=resourcequotas,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile brings one Revision's children in line with it and updates its
@@ -95,8 +96,8 @@ func (r *Reconciler) recordReadiness(ctx context.Context, before, after *serving
 		log.FromContext(ctx).Info("Revision is ready")
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "RevisionReady", "Reconcile", "Revision is ready")
 	case corev1.ConditionFalse:
-		if now.Reason == servingv1alpha1.ReasonNotOwned {
-			return // markNotOwned recorded it
+		if now.Reason == servingv1alpha1.ReasonNotOwned || refused(after) {
+			return // markNotOwned, createChild or updateChild recorded it
 		}
 		log.FromContext(ctx).Info("Revision failed", "reason", now.Reason, "message", now.Message)
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)

@@ -7,7 +7,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
@@ -177,31 +181,29 @@ func TestReconcileChildren(t *testing.T) {
 func TestReconcileFailures(t *testing.T) {
 	rev := newRevision()
 	runReconcileCases(t, []reconcileCase{{
-		name: "a failed Deployment create is returned",
-		rev:  rev,
-		funcs: interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			if _, ok := obj.(*appsv1.Deployment); ok {
-				return errors.New("admission refused")
-			}
-			return c.Create(ctx, obj, opts...)
-		}},
-		wantErr:        `create deployment team-a/hello-00001: admission refused`,
+		name:           "a Deployment create that fails for a transient reason is returned; the revision keeps deploying",
+		rev:            rev,
+		funcs:          createFails[*appsv1.Deployment](apierrors.NewServerTimeout(deployments, "create", 1)),
+		wantErr:        `create deployment team-a/hello-00001: The create operation against deployments.apps could not be completed at this time`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Deployment "hello-00001": admission refused`},
+		wantEvents: []string{`Warning CreationFailed Failed to create Deployment "hello-00001": The create operation against ` +
+			`deployments.apps could not be completed at this time, please try again.`},
 	}, {
-		name: "a failed Service create is returned",
-		rev:  rev,
-		objs: []client.Object{deployment(rev, replicas(1, 1))},
-		funcs: interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			if _, ok := obj.(*corev1.Service); ok {
-				return errors.New("quota: services")
-			}
-			return c.Create(ctx, obj, opts...)
-		}},
-		wantErr:        `create service team-a/hello-00001: quota: services`,
+		name:           "an error that does not come from the API server is returned; the revision keeps deploying",
+		rev:            rev,
+		funcs:          createFails[*appsv1.Deployment](errors.New("connection refused")),
+		wantErr:        `create deployment team-a/hello-00001: connection refused`,
+		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
+		wantEvents:     []string{`Warning CreationFailed Failed to create Deployment "hello-00001": connection refused`},
+	}, {
+		name:           "a failed Service create is returned",
+		rev:            rev,
+		objs:           []client.Object{deployment(rev, replicas(1, 1))},
+		funcs:          createFails[*corev1.Service](apierrors.NewTooManyRequests("slow down", 1)),
+		wantErr:        `create service team-a/hello-00001: slow down`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": quota: services`},
+		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": slow down`},
 	}, {
 		name: "a failed Deployment update is returned",
 		rev:  rev,
@@ -209,13 +211,14 @@ func TestReconcileFailures(t *testing.T) {
 			d.Annotations[resources.SpecHashAnnotationKey] = "old"
 		}), service(rev)},
 		funcs: interceptor.Funcs{Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			return errors.New("conflict")
+			return apierrors.NewConflict(deployments, obj.GetName(), errors.New("the object has been modified"))
 		}},
-		wantErr:        `update deployment team-a/hello-00001: conflict`,
+		wantErr:        `update deployment team-a/hello-00001: Operation cannot be fulfilled`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": conflict`},
-		wantUpdates:    map[string]int{"*v1.Deployment": 1},
+		wantEvents: []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": Operation cannot be fulfilled on ` +
+			`deployments.apps "hello-00001": the object has been modified`},
+		wantUpdates: map[string]int{"*v1.Deployment": 1},
 	}, {
 		name: "a failed read of the Deployment is returned",
 		rev:  rev,
@@ -250,6 +253,165 @@ func TestReconcileFailures(t *testing.T) {
 		wantConditions: map[string]string{},
 		wantReplicas:   ptr.To[int32](1),
 	}})
+}
+
+// TestReconcileRefusals covers children the API server refuses: the
+// revision fails at once with the API server's message, the error is
+// returned so that the write is tried again, and a later success clears it.
+func TestReconcileRefusals(t *testing.T) {
+	rev := newRevision()
+	running := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True"))
+	outdated := func(d *appsv1.Deployment) { d.Annotations[resources.SpecHashAnnotationKey] = "old" }
+	runReconcileCases(t, []reconcileCase{{
+		name:           "a Deployment refused by a quota fails the revision",
+		rev:            rev,
+		funcs:          createFails[*appsv1.Deployment](deploymentQuota),
+		wantErr:        `create deployment team-a/hello-00001: deployments.apps "hello-00001" is forbidden: exceeded quota: team`,
+		wantConditions: cond("False/QuotaExceeded", "False/QuotaExceeded", "Unknown", ""),
+		// One warning: the readiness event would repeat it.
+		wantEvents: []string{`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentQuota.Error()},
+		check:      wantResourcesMessage(deploymentQuota.Error()),
+	}, {
+		name:           "an invalid Deployment fails the revision",
+		rev:            rev,
+		funcs:          createFails[*appsv1.Deployment](deploymentInvalid),
+		wantErr:        `create deployment team-a/hello-00001: Deployment.apps "hello-00001" is invalid`,
+		wantConditions: cond("False/DeploymentRefused", "False/DeploymentRefused", "Unknown", ""),
+		wantEvents:     []string{`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentInvalid.Error()},
+		check:          wantResourcesMessage(deploymentInvalid.Error()),
+	}, {
+		name:           "a Service refused by a quota fails the revision",
+		rev:            rev,
+		objs:           []client.Object{deployment(rev, replicas(1, 1))},
+		funcs:          createFails[*corev1.Service](serviceQuota),
+		wantErr:        `create service team-a/hello-00001: services "hello-00001" is forbidden: exceeded quota: team`,
+		wantConditions: cond("False/QuotaExceeded", "False/QuotaExceeded", "Unknown", ""),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceQuota.Error()},
+		check:          wantResourcesMessage(serviceQuota.Error()),
+	}, {
+		name:           "a Service denied by an admission webhook fails the revision",
+		rev:            rev,
+		objs:           []client.Object{deployment(rev, replicas(1, 1))},
+		funcs:          createFails[*corev1.Service](serviceDenied),
+		wantErr:        `create service team-a/hello-00001: services "hello-00001" is forbidden: admission webhook`,
+		wantConditions: cond("False/ServiceRefused", "False/ServiceRefused", "Unknown", ""),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceDenied.Error()},
+		check:          wantResourcesMessage(serviceDenied.Error()),
+	}, {
+		name:           "a refused Deployment update fails a running revision",
+		rev:            running,
+		objs:           []client.Object{deployment(rev, replicas(1, 1), outdated), service(rev)},
+		funcs:          updateFails[*appsv1.Deployment](deploymentInvalid),
+		wantErr:        `update deployment team-a/hello-00001: Deployment.apps "hello-00001" is invalid`,
+		wantConditions: cond("False/DeploymentRefused", "False/DeploymentRefused", "True", ""),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents:     []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error()},
+		wantUpdates:    map[string]int{"*v1.Deployment": 1},
+		check:          wantResourcesMessage(deploymentInvalid.Error()),
+	}, {
+		name: "a refused Service update fails a running revision",
+		rev:  running,
+		objs: []client.Object{deployment(rev, replicas(1, 1)), service(rev, func(s *corev1.Service) {
+			s.Spec.Ports[0].Port = 80
+		})},
+		funcs:          updateFails[*corev1.Service](serviceDenied),
+		wantErr:        `update service team-a/hello-00001: services "hello-00001" is forbidden`,
+		wantConditions: cond("False/ServiceRefused", "False/ServiceRefused", "True", ""),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents:     []string{`Warning UpdateFailed Failed to update Service "hello-00001": ` + serviceDenied.Error()},
+		wantUpdates:    map[string]int{"*v1.Service": 1},
+	}, {
+		name:           "a refused revision whose Deployment is now admitted deploys",
+		rev:            newRevision(withConditions("ResourcesAvailable=False/QuotaExceeded")),
+		wantConditions: cond("Unknown/Deploying", "Unknown/Deploying", "Unknown", "True"),
+		wantActual:     ptr.To[int32](0),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents: []string{
+			`Normal Created Created Deployment "hello-00001"`,
+			`Normal Created Created Service "hello-00001"`,
+		},
+	}, {
+		name:           "a refused revision whose Service is now admitted is ready",
+		rev:            newRevision(withConditions("ResourcesAvailable=False/ServiceRefused")),
+		objs:           []client.Object{deployment(rev, replicas(1, 1))},
+		wantConditions: cond("True", "True", "True", "True"),
+		wantActual:     ptr.To[int32](1),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents: []string{
+			`Normal Created Created Service "hello-00001"`,
+			`Normal RevisionReady Revision is ready`,
+		},
+	}})
+}
+
+// TestRefusalIsStable checks that a refusal repeated by the backoff writes
+// the revision's status once.
+func TestRefusalIsStable(t *testing.T) {
+	h := newHarness(t, nil, createFails[*appsv1.Deployment](deploymentQuota), newRevision())
+	for range 3 {
+		if err := h.reconcile(); !apierrors.IsForbidden(err) {
+			t.Fatalf("Reconcile = %v, want the quota's refusal", err)
+		}
+	}
+	if h.statusUpdates != 1 {
+		t.Errorf("status written %d times, want once", h.statusUpdates)
+	}
+}
+
+// Errors as the API server returns them when it refuses a write.
+var (
+	deployments = schema.GroupResource{Group: "apps", Resource: "deployments"}
+	services    = schema.GroupResource{Resource: "services"}
+
+	deploymentQuota = apierrors.NewForbidden(deployments, testName, errors.New("exceeded quota: team, "+
+		"requested: count/deployments.apps=1, used: count/deployments.apps=1, limited: count/deployments.apps=1"))
+	deploymentInvalid = apierrors.NewInvalid(schema.GroupKind{Group: "apps", Kind: "Deployment"}, testName, field.ErrorList{
+		field.Invalid(field.NewPath("spec", "template", "spec", "containers").Index(0).Child("resources", "requests"),
+			"2", "must be less than or equal to cpu limit of 1"),
+	})
+	serviceQuota = apierrors.NewForbidden(services, testName, errors.New("exceeded quota: team, "+
+		"requested: services=1, used: services=2, limited: services=2"))
+	serviceDenied = apierrors.NewForbidden(services, testName, errors.New(
+		`admission webhook "policy.example.com" denied the request: headless Services are not allowed`))
+)
+
+// createFails makes every Create of a T fail with err.
+func createFails[T client.Object](err error) interceptor.Funcs {
+	return interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+		if _, ok := obj.(T); ok {
+			return err
+		}
+		return c.Create(ctx, obj, opts...)
+	}}
+}
+
+// updateFails makes every Update of a T fail with err.
+func updateFails[T client.Object](err error) interceptor.Funcs {
+	return interceptor.Funcs{Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
+		if _, ok := obj.(T); ok {
+			return err
+		}
+		return c.Update(ctx, obj, opts...)
+	}}
+}
+
+// wantResourcesMessage checks the message of the revision's
+// ResourcesAvailable and Ready conditions.
+func wantResourcesMessage(want string) func(t *testing.T, c client.Client) {
+	return func(t *testing.T, c client.Client) {
+		t.Helper()
+		rev := &servingv1alpha1.Revision{}
+		if err := c.Get(context.Background(), testKey, rev); err != nil {
+			t.Fatal(err)
+		}
+		for _, ct := range []apis.ConditionType{servingv1alpha1.RevisionConditionResourcesAvailable, apis.ConditionReady} {
+			if got := rev.Status.GetCondition(ct).Message; got != want {
+				t.Errorf("%s message = %q, want %q", ct, got, want)
+			}
+		}
+	}
 }
 
 // withServerDefaults fills in what the API server defaults in a

@@ -26,8 +26,10 @@ const ControllerName = "revision"
 
 // SetupWithManager registers the reconciler. It watches Revisions, the
 // Deployments and Services they control, their pods, the deletion of a
-// Deployment or Service that blocked a revision (see NotOwned), and the
-// Functions and Routes that decide which revisions traffic can reach.
+// Deployment or Service that blocked a revision (see NotOwned), the
+// ResourceQuotas that may have refused a revision's children (see
+// markRefused), and the Functions and Routes that decide which revisions
+// traffic can reach.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
@@ -43,6 +45,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.Service{},
 			handler.EnqueueRequestsFromMapFunc(blockerToRevision),
 			builder.WithPredicates(deletedBlocker)).
+		Watches(&corev1.ResourceQuota{},
+			handler.EnqueueRequestsFromMapFunc(r.quotaToRevisions)).
 		Watches(&servingv1alpha1.Function{},
 			handler.EnqueueRequestsFromMapFunc(r.functionToRevisions),
 			builder.WithPredicates(functionMovedOn)).
@@ -87,6 +91,25 @@ func podToRevision(_ context.Context, obj client.Object) []reconcile.Request {
 // names.Service are the identity; a test checks it).
 func blockerToRevision(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}}}
+}
+
+// quotaToRevisions maps a ResourceQuota that was created, changed or deleted
+// to the revisions of its namespace whose children were refused: a quota
+// raised, deleted or less used may now admit them. Without it they would
+// wait for their backoff, which grows to minutes.
+func (r *Reconciler) quotaToRevisions(ctx context.Context, obj client.Object) []reconcile.Request {
+	var revs servingv1alpha1.RevisionList
+	if err := r.Client.List(ctx, &revs, client.InNamespace(obj.GetNamespace())); err != nil {
+		// The cache does not fail a List; the backoff retries the revisions.
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range revs.Items {
+		if refused(&revs.Items[i]) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&revs.Items[i])})
+		}
+	}
+	return out
 }
 
 // deletedBlocker passes the deletion of objects that no Revision controls:

@@ -2,11 +2,13 @@ package revision
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -65,5 +67,27 @@ func TestCacheByObjectSelectsRevisionPods(t *testing.T) {
 		if !opts.Label.Matches(labels.Set{servingv1alpha1.RevisionLabelKey: "x"}) || opts.Label.Matches(labels.Set{"app": "x"}) {
 			t.Errorf("pod selector %q does not select exactly the revision pods", opts.Label)
 		}
+	}
+}
+
+func TestQuotaToRevisions(t *testing.T) {
+	named := func(ns, name string) func(*servingv1alpha1.Revision) {
+		return func(r *servingv1alpha1.Revision) { r.Namespace, r.Name = ns, name }
+	}
+	h := newHarness(t, nil, interceptor.Funcs{},
+		newRevision(named(testNamespace, "quota"), withConditions("ResourcesAvailable=False/QuotaExceeded")),
+		newRevision(named(testNamespace, "service"), withConditions("ResourcesAvailable=False/ServiceRefused")),
+		newRevision(named(testNamespace, "crashing"), withConditions("ContainerHealthy=False/ExitCode1")),
+		newRevision(named(testNamespace, "deploying")),
+		newRevision(named("team-b", "elsewhere"), withConditions("ResourcesAvailable=False/QuotaExceeded")),
+	)
+	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "team"}}
+	var got []string
+	for _, req := range h.r.quotaToRevisions(context.Background(), quota) {
+		got = append(got, req.String())
+	}
+	slices.Sort(got)
+	if want := []string{"team-a/quota", "team-a/service"}; !slices.Equal(got, want) {
+		t.Errorf("quotaToRevisions = %v, want the refused revisions of its namespace %v", got, want)
 	}
 }

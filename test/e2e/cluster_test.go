@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -27,23 +28,39 @@ const pollInterval = 250 * time.Millisecond
 // and deletes it (without waiting) when the test ends.
 func newNamespace(t *testing.T, prefix string) string {
 	t.Helper()
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	name := "e2e-" + prefix + "-" + hex.EncodeToString(b)
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := suite.client.Create(context.Background(), ns); err != nil {
-		t.Fatalf("create namespace %s: %v", name, err)
+	name, err := createNamespace(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
 	}
 	start := time.Now()
 	t.Cleanup(func() {
 		if t.Failed() {
 			dumpState(t, name, start)
 		}
-		if err := suite.client.Delete(context.Background(), ns); err != nil && !apierrors.IsNotFound(err) {
-			t.Errorf("delete namespace %s: %v", name, err)
-		}
+		deleteNamespace(t, name)
 	})
 	return name
+}
+
+// createNamespace creates a namespace named after prefix with a random
+// suffix; newNamespace is the usual way.
+func createNamespace(ctx context.Context, prefix string) (string, error) {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	name := "e2e-" + prefix + "-" + hex.EncodeToString(b)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := suite.client.Create(ctx, ns); err != nil {
+		return "", fmt.Errorf("create namespace %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// deleteNamespace deletes namespace name without waiting.
+func deleteNamespace(t *testing.T, name string) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := suite.client.Delete(context.Background(), ns); err != nil && !apierrors.IsNotFound(err) {
+		t.Errorf("delete namespace %s: %v", name, err)
+	}
 }
 
 // dumpState logs what a failed test left in namespace ns, and what Wake's

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,13 +25,42 @@ import (
 const refusalBound = 5 * time.Second
 
 // TestQuotaRefusal edits a ready Function in a namespace whose ResourceQuota
-// allows one Deployment, so the new revision's Deployment is refused. The
-// revision and the Function must fail within refusalBound, carrying the API
-// server's message, `kubectl wait --for=condition=Ready=false` must return
-// at once, and the Function's URL must keep serving the old revision. Once
-// the quota is deleted the new revision must become ready and serve.
+// leaves no room for the new revision: its Deployment is refused by the API
+// server, or its pods by the ReplicaSet's. The revision and the Function
+// must fail within refusalBound, carrying the API server's message,
+// `kubectl wait --for=condition=Ready=false` must return at once, and the
+// Function's URL must keep serving the old revision. Once the quota is
+// deleted the new revision must become ready and serve.
 func TestQuotaRefusal(t *testing.T) {
-	ns := newNamespace(t, "quota")
+	tests := []struct {
+		name string
+		// resource is what the quota limits to what the old revision uses.
+		resource corev1.ResourceName
+		// reason and message are what the new revision's Ready must say
+		// (message is a regular expression).
+		reason  string
+		message string
+	}{{
+		name:     "Deployment refused",
+		resource: "count/deployments.apps",
+		reason:   servingv1alpha1.ReasonQuotaExceeded,
+		message:  `^deployments\.apps "capped-00002" is forbidden: exceeded quota: no-room, `,
+	}, {
+		name:     "pods refused",
+		resource: corev1.ResourcePods,
+		reason:   "FailedCreate",
+		message:  `^pods "capped-00002-[a-z0-9-]+" is forbidden: exceeded quota: no-room, `,
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := newNamespace(t, "quota")
+			testQuotaRefusal(t, ns, tc.resource, tc.reason, tc.message)
+		})
+	}
+}
+
+// testQuotaRefusal is one case of TestQuotaRefusal in namespace ns.
+func testQuotaRefusal(t *testing.T, ns string, limited corev1.ResourceName, reason, message string) {
 	const (
 		name        = "capped"
 		oldGreeting = "before the quota"
@@ -42,19 +72,17 @@ func TestQuotaRefusal(t *testing.T) {
 	waitServing(t, host, bodyIs(oldGreeting))
 
 	quota := &corev1.ResourceQuota{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "one-deployment"},
-		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
-			"count/deployments.apps": resource.MustParse("1"),
-		}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "no-room"},
+		Spec:       corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{limited: resource.MustParse("1")}},
 	}
 	create(t, quota)
 	// Until the quota controller has counted, the API server refuses with
 	// "status unknown for quota" rather than "exceeded quota".
-	eventually(t, time.Minute, "the quota counts the Function's Deployment", func(ctx context.Context) (bool, string) {
+	eventually(t, time.Minute, "the quota counts the old revision", func(ctx context.Context) (bool, string) {
 		if err := suite.client.Get(ctx, client.ObjectKeyFromObject(quota), quota); err != nil {
 			return false, err.Error()
 		}
-		used, ok := quota.Status.Used["count/deployments.apps"]
+		used, ok := quota.Status.Used[limited]
 		return ok && used.Value() == 1, fmt.Sprintf("used %v", quota.Status.Used)
 	})
 
@@ -90,18 +118,18 @@ func TestQuotaRefusal(t *testing.T) {
 		ok := fn.Status.ObservedGeneration == fn.Generation && r != nil && r.IsFalse()
 		return ok, "function: " + describe(fn.Status.Conditions)
 	})
-	t.Logf("revision %s existed %s after the edit; it and the Function were Ready=False %s later",
-		newRev, exists.Sub(edited).Round(time.Millisecond), failed.Round(time.Millisecond))
+	t.Logf("revision %s existed %s after the edit; it and the Function were Ready=False %s later (%s after the edit)",
+		newRev, exists.Sub(edited).Round(time.Millisecond), failed.Round(time.Millisecond), time.Since(edited).Round(time.Millisecond))
 	if failed > refusalBound {
 		t.Errorf("the refusal reached the Function %s after the revision existed, want at most %s", failed, refusalBound)
 	}
 
 	revReady := condition(rev.Status.Conditions, apis.ConditionReady)
 	resources := condition(rev.Status.Conditions, servingv1alpha1.RevisionConditionResourcesAvailable)
-	wantMsg := fmt.Sprintf(`deployments.apps %q is forbidden: exceeded quota: %s`, newRev, quota.Name)
+	wantMsg := regexp.MustCompile(message)
 	for _, c := range []*apis.Condition{revReady, resources} {
-		if c == nil || !c.IsFalse() || c.Reason != servingv1alpha1.ReasonQuotaExceeded || !strings.HasPrefix(c.Message, wantMsg) {
-			t.Errorf("revision condition %+v, want False/%s with a message starting %q", c, servingv1alpha1.ReasonQuotaExceeded, wantMsg)
+		if c == nil || !c.IsFalse() || c.Reason != reason || !wantMsg.MatchString(c.Message) {
+			t.Errorf("revision condition %+v, want False/%s with a message matching %s", c, reason, wantMsg)
 		}
 	}
 	for _, ct := range []apis.ConditionType{apis.ConditionReady, servingv1alpha1.FunctionConditionLatestRevisionReady} {

@@ -29,12 +29,16 @@ func (r *Reconciler) createChild(ctx context.Context, rev *servingv1alpha1.Revis
 }
 
 // updateChild writes a changed child, with an event on the revision and a
-// log line either way. A refusal also marks the revision (see markRefused).
+// log line either way. A refusal also marks a revision that is not ready
+// (see markRefused); a ready one keeps serving from the child as it is, and
+// the warning event and the retried error say why it is not updated.
 func (r *Reconciler) updateChild(ctx context.Context, rev *servingv1alpha1.Revision, obj client.Object, kind string) error {
 	if err := r.Client.Update(ctx, obj); err != nil {
 		r.Recorder.Eventf(rev, obj, corev1.EventTypeWarning, "UpdateFailed", "Update",
 			"Failed to update %s %q: %v", kind, obj.GetName(), err)
-		markRefused(rev, kind, err)
+		if !rev.Status.IsReady() {
+			markRefused(rev, kind, err)
+		}
 		return fmt.Errorf("update %s %s/%s: %w", strings.ToLower(kind), obj.GetNamespace(), obj.GetName(), err)
 	}
 	log.FromContext(ctx).Info("Updated "+kind, strings.ToLower(kind), obj.GetName())

@@ -260,7 +260,9 @@ func TestReconcileFailures(t *testing.T) {
 // returned so that the write is tried again, and a later success clears it.
 func TestReconcileRefusals(t *testing.T) {
 	rev := newRevision()
-	running := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True"))
+	running := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=Unknown/Deploying"))
+	ready := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True"),
+		func(r *servingv1alpha1.Revision) { r.Status.ActualReplicas = ptr.To[int32](1) })
 	outdated := func(d *appsv1.Deployment) { d.Annotations[resources.SpecHashAnnotationKey] = "old" }
 	runReconcileCases(t, []reconcileCase{{
 		name:           "a Deployment refused by a quota fails the revision",
@@ -300,18 +302,31 @@ func TestReconcileRefusals(t *testing.T) {
 		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceDenied.Error()},
 		check:          wantResourcesMessage(serviceDenied.Error()),
 	}, {
-		name:           "a refused Deployment update fails a running revision",
-		rev:            running,
-		objs:           []client.Object{deployment(rev, replicas(1, 1), outdated), service(rev)},
+		name:           "a refused Deployment update fails a revision that is not ready",
+		rev:            rev,
+		objs:           []client.Object{deployment(rev, replicas(1, 0), outdated), service(rev)},
 		funcs:          updateFails[*appsv1.Deployment](deploymentInvalid),
 		wantErr:        `update deployment team-a/hello-00001: Deployment.apps "hello-00001" is invalid`,
-		wantConditions: cond("False/DeploymentRefused", "False/DeploymentRefused", "True", ""),
+		wantConditions: cond("False/DeploymentRefused", "False/DeploymentRefused", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
 		wantEvents:     []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error()},
 		wantUpdates:    map[string]int{"*v1.Deployment": 1},
 		check:          wantResourcesMessage(deploymentInvalid.Error()),
 	}, {
-		name: "a refused Service update fails a running revision",
+		// The Deployment as it is still serves: failing the revision
+		// would move the Function's traffic to an older one.
+		name:           "a refused Deployment update leaves a ready revision serving",
+		rev:            ready,
+		objs:           []client.Object{deployment(rev, replicas(1, 1), outdated), service(rev)},
+		funcs:          updateFails[*appsv1.Deployment](deploymentInvalid),
+		wantErr:        `update deployment team-a/hello-00001: Deployment.apps "hello-00001" is invalid`,
+		wantConditions: cond("True", "True", "True", ""),
+		wantActual:     ptr.To[int32](1),
+		wantReplicas:   ptr.To[int32](1),
+		wantEvents:     []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error()},
+		wantUpdates:    map[string]int{"*v1.Deployment": 1},
+	}, {
+		name: "a refused Service update fails a revision that is not ready",
 		rev:  running,
 		objs: []client.Object{deployment(rev, replicas(1, 1)), service(rev, func(s *corev1.Service) {
 			s.Spec.Ports[0].Port = 80

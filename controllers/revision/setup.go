@@ -2,17 +2,21 @@ package revision
 
 import (
 	"context"
+	"time"
 
+	"golang.org/x/time/rate"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -24,6 +28,21 @@ import (
 // ControllerName names the controller in logs and metrics.
 const ControllerName = "revision"
 
+// MaxRetryDelay bounds the backoff between retries of a failing revision,
+// so that one refused by an admission policy that was since relaxed
+// recovers within a minute, not the default's quarter of an hour.
+const MaxRetryDelay = time.Minute
+
+// rateLimiter is controller-runtime's default (per-item exponential backoff
+// from 5 ms, and 10 retries a second overall with a burst of 100) with its
+// per-item backoff capped at MaxRetryDelay.
+func rateLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, MaxRetryDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
+}
+
 // SetupWithManager registers the reconciler. It watches Revisions, the
 // Deployments and Services they control, their pods, the deletion of a
 // Deployment or Service that blocked a revision (see NotOwned), the
@@ -33,6 +52,7 @@ const ControllerName = "revision"
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
+		WithOptions(controller.Options{RateLimiter: rateLimiter()}).
 		For(&servingv1alpha1.Revision{}).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).

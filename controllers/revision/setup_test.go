@@ -4,12 +4,14 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/names"
@@ -89,5 +91,22 @@ func TestQuotaToRevisions(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"team-a/quota", "team-a/service"}; !slices.Equal(got, want) {
 		t.Errorf("quotaToRevisions = %v, want the refused revisions of its namespace %v", got, want)
+	}
+}
+
+// TestRetryDelayIsCapped: a revision that keeps failing is retried at least
+// once every MaxRetryDelay, and the first retries still come fast.
+func TestRetryDelayIsCapped(t *testing.T) {
+	rl := rateLimiter()
+	req := reconcile.Request{NamespacedName: testKey}
+	if d := rl.When(req); d > 10*time.Millisecond {
+		t.Errorf("first retry after %v, want a few milliseconds", d)
+	}
+	var last time.Duration
+	for range 40 {
+		last = rl.When(req)
+	}
+	if last != MaxRetryDelay {
+		t.Errorf("retry after 40 failures comes after %v, want the cap %v", last, MaxRetryDelay)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/testenv"
 )
 
@@ -233,4 +235,80 @@ func TestSamplesApply(t *testing.T) {
 	if applied == 0 {
 		t.Fatal("no sample applied")
 	}
+}
+
+// TestLargestRoutesAreDecided applies Routes at the schema's limits (16
+// hosts of 253 characters, 32 rules with 1024-character paths and every
+// method, 16 tagged targets each): the pairwise rules (shadowed rules, tag
+// hosts) and their messages must decide within the API server's CEL cost
+// limits, whether they accept or refuse.
+func TestLargestRoutesAreDecided(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// wildcard makes every host a wildcard (no tag hosts).
+		wildcard bool
+		// samePath gives every rule the same path.
+		samePath bool
+		// refusal is a substring of the refusal; "" wants acceptance.
+		refusal string
+	}{
+		{name: "accepted", wildcard: true},
+		{name: "shadowed", wildcard: true, samePath: true, refusal: "spec.rules: Invalid value: the rule (Prefix /"},
+		{name: "tag-hosts", refusal: "spec.hosts: Invalid value: tag host t00ttt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := largestRoute(tc.name, tc.wildcard, tc.samePath)
+			err := k8s.Create(context.Background(), rt)
+			if err == nil {
+				_ = k8s.Delete(context.Background(), rt)
+			}
+			switch {
+			case tc.refusal == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.refusal != "" && err == nil:
+				t.Fatalf("accepted; want refusal containing %q", tc.refusal)
+			case tc.refusal != "":
+				if !strings.Contains(err.Error(), tc.refusal) {
+					t.Fatalf("refused with\n  %.2000s\nwant a message containing\n  %s", err, tc.refusal)
+				}
+				checkCauses(t, err)
+			}
+		})
+	}
+}
+
+// largestRoute returns a Route whose lists and strings are as long as the
+// schema allows.
+func largestRoute(name string, wildcard, samePath bool) *servingv1alpha1.Route {
+	rt := &servingv1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "largest-" + name}}
+	for i := range 16 {
+		// "*." or "hNN." then labels of 63 up to 253 characters.
+		h := fmt.Sprintf("h%02d.", i)
+		if wildcard {
+			h = "*."
+		}
+		h += strings.Repeat(string(rune('a'+i)), 63) + "." + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "."
+		h += strings.Repeat("d", 253-len(h))
+		rt.Spec.Hosts = append(rt.Spec.Hosts, servingv1alpha1.Hostname(h))
+	}
+	methods := []servingv1alpha1.HTTPMethod{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+	for i := range 32 {
+		path := "/" + strings.Repeat("p", 1019) + fmt.Sprintf("/%03d", i)
+		if samePath {
+			path = "/" + strings.Repeat("p", 1023)
+		}
+		rule := servingv1alpha1.RouteRule{Match: servingv1alpha1.RouteMatch{
+			Path:    &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchPrefix, Value: path},
+			Methods: methods,
+		}}
+		for j := range 16 {
+			rule.Traffic = append(rule.Traffic, servingv1alpha1.TrafficTarget{
+				FunctionName: strings.Repeat("f", 57),
+				Percent:      map[bool]int32{true: 10, false: 6}[j == 0],
+				Tag:          fmt.Sprintf("t%02d", j) + strings.Repeat("t", 60),
+			})
+		}
+		rt.Spec.Rules = append(rt.Spec.Rules, rule)
+	}
+	return rt
 }

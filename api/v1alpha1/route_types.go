@@ -32,8 +32,7 @@ type Route struct {
 //
 // Each tag gives each exact host a tag host {tag}-{host}, which must be a DNS
 // name too: its first label (the tag, '-' and the host's first label) at most
-// 63 characters, the whole at most 253. Wildcard hosts get no tag host. The
-// rule checks the longest tag (n); the message names a tag host that fails.
+// 63 characters, the whole at most 253. Wildcard hosts get no tag host.
 // +kubebuilder:validation:XValidation:rule="!has(self.rules) || !has(self.hosts) || [(self.rules.map(r, has(r.traffic) ? (r.traffic.map(t, has(t.tag) ? t.tag.size() : 0) + [0]).max() : 0) + [0]).max()].all(n, n == 0 || self.hosts.all(h, h.startsWith('*.') || n + 1 + h.find('^[^.]*').size() <= 63 && n + 1 + h.size() <= 253))",messageExpression="[(self.rules.map(r, (r.traffic.map(t, has(t.tag) ? t.tag.size() : 0) + [0]).max()) + [0]).max()].map(n, [self.rules.map(r, r.traffic.filter(t, has(t.tag) && t.tag.size() == n).map(t, t.tag)).filter(l, l.size() > 0)[0][0]].map(t, 'tag host ' + t + '-' + self.hosts.filter(h, !h.startsWith('*.') && (n + 1 + h.find('^[^.]*').size() > 63 || n + 1 + h.size() > 253))[0] + ' would not be a DNS name: a tag host {tag}-{host} has a first label of at most 63 characters and at most 253 in all')[0])[0]",message="a tag host {tag}-{host} has a first label of at most 63 characters and at most 253 in all",fieldPath=".hosts"
 type RouteSpec struct {
 	// Hosts are the DNS names this Route serves. A leading "*." matches any
@@ -51,8 +50,7 @@ type RouteSpec struct {
 	// A rule that can never match is refused: one with the same path type
 	// and path as an earlier rule (Prefix paths compare without trailing
 	// "/", as they are matched) whose methods are empty or include all of
-	// its own (GET includes HEAD). In the rule, k holds each rule's path
-	// type and compared path, ms its methods.
+	// its own (GET includes HEAD).
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=atomic
@@ -60,7 +58,8 @@ type RouteSpec struct {
 	Rules []RouteRule `json:"rules"`
 }
 
-// Hostname is a DNS name, optionally starting with the wildcard "*.".
+// Hostname is a DNS name, optionally starting with the wildcard "*.": labels
+// of at most 63 characters, at most 253 in all, and not an IP address.
 // +kubebuilder:validation:MaxLength=253
 // +kubebuilder:validation:XValidation:rule="self.matches('^(\\\\*\\\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be a lowercase DNS name, optionally starting with '*.'"
 // +kubebuilder:validation:XValidation:rule="self.split('.').all(l, l.size() <= 63)",message="each dot-separated label must be at most 63 characters"

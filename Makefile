@@ -44,6 +44,7 @@ generate: $(CONTROLLER_GEN) ## Generate deep-copy code.
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	hack/crd-metadata-name.sh config/crd/bases/*.yaml
 	$(CONTROLLER_GEN) rbac:roleName=wake-controller paths=./controllers/... paths=./internal/config/... paths=./internal/autoscaler/... output:rbac:artifacts:config=config/rbac
 	$(CONTROLLER_GEN) rbac:roleName=wake-activator paths=./internal/activator/... output:rbac:artifacts:config=config/rbac/activator
 

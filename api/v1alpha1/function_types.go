@@ -18,7 +18,13 @@ import (
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 57 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label of at most 57 characters (revision names add a 6-character suffix)"
+//
+// A Function's name is checked when it is created (a name never changes, so
+// objects made under older rules stay editable): its revisions are named
+// {name}-{NNNNN} and each becomes a Service, whose name is a DNS-1035 label
+// of at most 63 characters.
+// +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || self.metadata.name.size() <= 57",message="must be at most 57 characters: revisions are named {name}-{NNNNN} and become Services, whose names are at most 63",fieldPath=".metadata.name",optionalOldSelf=true
+// +kubebuilder:validation:XValidation:rule="oldSelf.hasValue() || self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit): revisions become Services, whose names are such labels",fieldPath=".metadata.name",optionalOldSelf=true
 type Function struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -29,6 +29,11 @@ type Route struct {
 }
 
 // RouteSpec is the desired state of a Route.
+//
+// Each tag gives each exact host a tag host {tag}-{host}, which must be a DNS
+// name too: its first label (the tag, '-' and the host's first label) at most
+// 63 characters, the whole at most 253. Wildcard hosts get no tag host.
+// +kubebuilder:validation:XValidation:rule="!has(self.rules) || !has(self.hosts) || [(self.rules.map(r, has(r.traffic) ? (r.traffic.map(t, has(t.tag) ? t.tag.size() : 0) + [0]).max() : 0) + [0]).max()].all(n, n == 0 || self.hosts.all(h, h.startsWith('*.') || n + 1 + h.find('^[^.]*').size() <= 63 && n + 1 + h.size() <= 253))",messageExpression="[(self.rules.map(r, (r.traffic.map(t, has(t.tag) ? t.tag.size() : 0) + [0]).max()) + [0]).max()].map(n, [self.rules.map(r, r.traffic.filter(t, has(t.tag) && t.tag.size() == n).map(t, t.tag)).filter(l, l.size() > 0)[0][0]].map(t, 'tag host ' + t + '-' + self.hosts.filter(h, !h.startsWith('*.') && (n + 1 + h.find('^[^.]*').size() > 63 || n + 1 + h.size() > 253))[0] + ' would not be a DNS name: a tag host {tag}-{host} has a first label of at most 63 characters and at most 253 in all')[0])[0]",message="a tag host {tag}-{host} has a first label of at most 63 characters and at most 253 in all",fieldPath=".hosts"
 type RouteSpec struct {
 	// Hosts are the DNS names this Route serves. A leading "*." matches any
 	// one or more labels in its place; exact names win over wildcards.
@@ -41,15 +46,24 @@ type RouteSpec struct {
 	// paths first, then Prefix paths from longest to shortest; rules with
 	// equally specific paths are tried in the order written. A rule matches
 	// when its path and its methods both fit the request.
+	//
+	// A rule that can never match is refused: one with the same path type
+	// and path as an earlier rule (Prefix paths compare without trailing
+	// "/", as they are matched) whose methods are empty or include all of
+	// its own (GET includes HEAD).
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=32
 	// +listType=atomic
+	// +kubebuilder:validation:XValidation:rule="[self.map(r, has(r.match) && has(r.match.path) ? r.match.path.type + ' ' + (r.match.path.type == 'Exact' ? r.match.path.value : r.match.path.value.find('(?s)^.*[^/]')) : 'Prefix ')].all(k, [self.map(r, r.?match.?methods.orValue([]))].all(ms, !k.exists(i, a, k.exists(j, b, j < i && a == b && (ms[j].size() == 0 || ms[i].size() > 0 && ms[i].all(m, m in ms[j] || m == 'HEAD' && 'GET' in ms[j]))))))",messageExpression="[self.map(r, has(r.match) && has(r.match.path) ? r.match.path.type + ' ' + (r.match.path.type == 'Exact' ? r.match.path.value : r.match.path.value.find('(?s)^.*[^/]')) : 'Prefix ')].map(k, [self.map(r, r.?match.?methods.orValue([]))].map(ms, [self.map(r, (has(r.match) && has(r.match.path) ? r.match.path.type + ' ' + r.match.path.value : 'Prefix /') + (has(r.match) && has(r.match.methods) && r.match.methods.size() > 0 ? ' ' + r.match.methods.join(',') : ''))].map(d, k.transformList(i, a, k.transformList(j, b, j < i && a == b && (ms[j].size() == 0 || ms[i].size() > 0 && ms[i].all(m, m in ms[j] || m == 'HEAD' && 'GET' in ms[j])), j)).transformList(i, js, js.size() > 0, 'the rule (' + d[i] + ') can never match: the earlier rule (' + d[js[0]] + ') has the same path and allows every method it allows')[0])[0])[0])[0]",message="a rule can never match: an earlier rule has the same path and allows every method it allows"
 	Rules []RouteRule `json:"rules"`
 }
 
-// Hostname is a DNS name, optionally starting with the wildcard "*.".
+// Hostname is a DNS name, optionally starting with the wildcard "*.": labels
+// of at most 63 characters, at most 253 in all, and not an IP address.
 // +kubebuilder:validation:MaxLength=253
 // +kubebuilder:validation:XValidation:rule="self.matches('^(\\\\*\\\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be a lowercase DNS name, optionally starting with '*.'"
+// +kubebuilder:validation:XValidation:rule="self.split('.').all(l, l.size() <= 63)",message="each dot-separated label must be at most 63 characters"
+// +kubebuilder:validation:XValidation:rule="!self.matches('(^|[.])[0-9]+$')",message="must be a DNS name, not an IP address: its last label may not be all digits"
 type Hostname string
 
 // RouteRule sends the requests it matches to its traffic targets.
@@ -89,10 +103,16 @@ type PathMatch struct {
 	// +kubebuilder:default=Prefix
 	Type PathMatchType `json:"type,omitempty"`
 
-	// Value is the path or prefix, starting with "/".
+	// Value is the path or prefix, starting with "/". It is compared with
+	// the request's path after percent-decoding and after "." and ".."
+	// segments are removed, so it holds no query ("?"), fragment ("#"),
+	// dot-segment, backslash, whitespace or control character.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="path must start with '/'"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('?') && !self.contains('#')",message="must not contain '?' or '#': a request's path never holds its query or fragment"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:cntrl:][:space:]]') && !self.contains('\\\\')",message="must not contain whitespace, control characters or a backslash"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('/[.][.]?(/|$)')",message="must not contain '.' or '..' segments: they are removed from a request's path before it is matched"
 	Value string `json:"value"`
 }
 
@@ -116,16 +136,20 @@ type HTTPMethod string
 // +kubebuilder:validation:XValidation:rule="has(self.functionName) != has(self.revisionName)",message="set exactly one of functionName or revisionName"
 type TrafficTarget struct {
 	// FunctionName sends traffic to the latest ready Revision of this
-	// Function, following it as new revisions become ready.
+	// Function, following it as new revisions become ready. It is a name a
+	// Function can have: a DNS-1035 label of at most 57 characters.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=57
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="must be a Function name: a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit)"
+	FunctionName string `json:"functionName,omitempty"`
+
+	// RevisionName pins traffic to one Revision. It is a name a Revision
+	// can have: a DNS-1035 label of at most 63 characters.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	FunctionName string `json:"functionName,omitempty"`
-
-	// RevisionName pins traffic to one Revision.
-	// +optional
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="must be a Revision name: a DNS-1035 label (lowercase letters, digits and '-', starting with a letter and ending with a letter or digit)"
 	RevisionName string `json:"revisionName,omitempty"`
 
 	// Percent of the rule's requests sent to this target.

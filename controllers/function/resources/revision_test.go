@@ -4,7 +4,6 @@ import (
 	"os"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
@@ -28,7 +27,7 @@ func function() *servingv1alpha1.Function {
 					TimeoutSeconds:       30,
 					Containers: []servingv1alpha1.Container{{
 						Image: "wake/hello:v1",
-						Env:   []corev1.EnvVar{{Name: "GREETING", Value: "Hello"}},
+						Env:   []servingv1alpha1.EnvVar{{Name: "GREETING", Value: "Hello"}},
 					}},
 					Scaling: &servingv1alpha1.Scaling{MaxScale: ptr.To[int32](5)},
 				},

@@ -22,7 +22,10 @@ func makeResources(r servingv1alpha1.ResourceRequirements) corev1.ResourceRequir
 
 // makeVolumeMounts returns ms as corev1.VolumeMounts.
 func makeVolumeMounts(ms []servingv1alpha1.VolumeMount) []corev1.VolumeMount {
-	var out []corev1.VolumeMount
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]corev1.VolumeMount, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, corev1.VolumeMount{
 			Name:              m.Name,
@@ -61,7 +64,10 @@ func makeVolume(v servingv1alpha1.Volume) corev1.Volume {
 
 // makeKeyToPaths returns items as corev1.KeyToPaths.
 func makeKeyToPaths(items []servingv1alpha1.KeyToPath) []corev1.KeyToPath {
-	var out []corev1.KeyToPath
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]corev1.KeyToPath, 0, len(items))
 	for _, i := range items {
 		out = append(out, corev1.KeyToPath{Key: i.Key, Path: i.Path, Mode: copyPtr(i.Mode)})
 	}

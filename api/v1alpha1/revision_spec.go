@@ -64,6 +64,7 @@ type RevisionSpec struct {
 }
 
 // Container is the serving container of a revision.
+// +kubebuilder:validation:XValidation:rule="!has(self.volumeMounts) || !self.volumeMounts.exists(m, has(m.mountPropagation) && m.mountPropagation == 'Bidirectional') || (has(self.securityContext) && has(self.securityContext.privileged) && self.securityContext.privileged)",message="Bidirectional mount propagation needs a privileged container (securityContext.privileged)",fieldPath=".volumeMounts"
 type Container struct {
 	// Name of the container. Defaults to "function".
 	// +optional
@@ -107,9 +108,14 @@ type Container struct {
 	// +kubebuilder:validation:MaxItems=1024
 	Env []EnvVar `json:"env,omitempty"`
 
-	// EnvFrom sets environment variables from ConfigMaps and Secrets.
+	// EnvFrom sets environment variables from ConfigMaps and Secrets. Each
+	// item names one ConfigMap or one Secret.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:XValidation:rule="has(self.configMapRef) != has(self.secretRef)",message="envFrom sets exactly one of configMapRef or secretRef"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.configMapRef) || (has(self.configMapRef.name) && self.configMapRef.name.size() > 0)",message="configMapRef.name is required",fieldPath=".configMapRef"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.secretRef) || (has(self.secretRef.name) && self.secretRef.name.size() > 0)",message="secretRef.name is required",fieldPath=".secretRef"
 	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
 
 	// Resources are the container's compute requests and limits.

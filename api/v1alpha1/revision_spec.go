@@ -30,7 +30,8 @@ type RevisionSpec struct {
 	// +listMapKey=name
 	Volumes []Volume `json:"volumes,omitempty"`
 
-	// ServiceAccountName is the service account the pods run as.
+	// ServiceAccountName is the service account the pods run as: a DNS
+	// subdomain.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="!format.dns1123Subdomain().validate(self).hasValue()",message="must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
@@ -72,7 +73,7 @@ type Container struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name,omitempty"`
 
-	// Image is the container image reference.
+	// Image is the container image reference, without whitespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:XValidation:rule=`!self.matches('[[:space:]\\p{Z}\\x{85}]')`,message="an image reference must not contain whitespace"
@@ -125,7 +126,8 @@ type Container struct {
 	// ReadinessProbe tells when a pod can take requests. The activator also
 	// probes new pods itself (on this probe's HTTP path, or by TCP) to send
 	// the first request as early as possible. Defaults to a TCP probe on the
-	// serving port.
+	// serving port; a probe that names no port checks the serving port, and
+	// one without a handler is a TCP probe of it.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="!has(self.terminationGracePeriodSeconds)",message="a readiness probe must not set terminationGracePeriodSeconds",fieldPath=".terminationGracePeriodSeconds"
 	ReadinessProbe *Probe `json:"readinessProbe,omitempty"`

@@ -62,13 +62,27 @@ type RevisionTemplate struct {
 	Spec RevisionSpec `json:"spec"`
 }
 
+// LabelValue is the value of a label: empty, or at most 63 alphanumeric
+// characters, '-', '_' or '.', starting and ending with an alphanumeric
+// character. It is a string: the alias only carries the validation.
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:XValidation:rule="!format.labelValue().validate(self).hasValue()",message="a label value must be empty or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character"
+type LabelValue = string
+
 // TemplateMetadata is the part of object metadata a template may set.
+// +kubebuilder:object:generate=false
 type TemplateMetadata struct {
-	// Labels are added to each Revision and its pods.
+	// Labels are added to each Revision and its pods. Keys and values must
+	// be valid label keys and values.
 	// +optional
-	Labels map[string]string `json:"labels,omitempty"`
-	// Annotations are added to each Revision and its pods.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !format.qualifiedName().validate(k).hasValue())",messageExpression="'label key \"' + self.filter(k, format.qualifiedName().validate(k).hasValue())[0] + '\" is not a qualified name: an optional DNS subdomain prefix and \"/\", then at most 63 alphanumeric characters, \"-\", \"_\" or \".\", starting and ending with an alphanumeric character'"
+	Labels map[string]LabelValue `json:"labels,omitempty"`
+	// Annotations are added to each Revision and its pods. Keys must be
+	// valid annotation keys.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=256
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !format.qualifiedName().validate(k.lowerAscii()).hasValue())",messageExpression="'annotation key \"' + self.filter(k, format.qualifiedName().validate(k.lowerAscii()).hasValue())[0] + '\" is not a qualified name: an optional DNS subdomain prefix and \"/\", then at most 63 alphanumeric characters, \"-\", \"_\" or \".\", starting and ending with an alphanumeric character'"
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 

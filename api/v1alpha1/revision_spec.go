@@ -12,11 +12,13 @@ const DefaultTimeoutSeconds = 300
 
 // RevisionSpec is what one immutable revision of a Function runs: a single
 // serving container and how it is scaled and served.
+// +kubebuilder:validation:XValidation:rule="self.containers.all(c, !has(c.volumeMounts) || c.volumeMounts.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.name)))",message="every volumeMounts name must be the name of a volume in volumes",messageExpression="'containers[0].volumeMounts: volume \"' + self.containers[0].volumeMounts.map(m, m.name).filter(n, !has(self.volumes) || !self.volumes.exists(v, v.name == n))[0] + '\" is not declared in volumes'"
 type RevisionSpec struct {
 	// Containers holds the one container that serves requests. The pod runs
-	// only this container: Wake adds no sidecar.
+	// only this container: Wake adds no sidecar. (MaxItems bounds the cost
+	// of the containers' validation rules; the rule below gives the message.)
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:MaxItems=2
 	// +kubebuilder:validation:XValidation:rule="self.size() == 1",message="exactly one serving container is supported"
 	// +listType=atomic
 	Containers []Container `json:"containers"`
@@ -28,9 +30,11 @@ type RevisionSpec struct {
 	// +listMapKey=name
 	Volumes []Volume `json:"volumes,omitempty"`
 
-	// ServiceAccountName is the service account the pods run as.
+	// ServiceAccountName is the service account the pods run as: a DNS
+	// subdomain.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!format.dns1123Subdomain().validate(self).hasValue()",message="must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 
 	// ImagePullSecrets name Secrets in the same namespace used to pull the
@@ -61,6 +65,7 @@ type RevisionSpec struct {
 }
 
 // Container is the serving container of a revision.
+// +kubebuilder:validation:XValidation:rule="!has(self.volumeMounts) || !self.volumeMounts.exists(m, has(m.mountPropagation) && m.mountPropagation == 'Bidirectional') || (has(self.securityContext) && has(self.securityContext.privileged) && self.securityContext.privileged)",message="Bidirectional mount propagation needs a privileged container (securityContext.privileged)",fieldPath=".volumeMounts"
 type Container struct {
 	// Name of the container. Defaults to "function".
 	// +optional
@@ -68,9 +73,10 @@ type Container struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name,omitempty"`
 
-	// Image is the container image reference.
+	// Image is the container image reference, without whitespace.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('[[:space:]\\p{Z}\\x{85}]')`,message="an image reference must not contain whitespace"
 	Image string `json:"image"`
 
 	// ImagePullPolicy is when kubelet pulls the image.
@@ -100,33 +106,44 @@ type Container struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	Env []corev1.EnvVar `json:"env,omitempty"`
+	// +kubebuilder:validation:MaxItems=1024
+	Env []EnvVar `json:"env,omitempty"`
 
-	// EnvFrom sets environment variables from ConfigMaps and Secrets.
+	// EnvFrom sets environment variables from ConfigMaps and Secrets. Each
+	// item names one ConfigMap or one Secret.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:XValidation:rule="has(self.configMapRef) != has(self.secretRef)",message="envFrom sets exactly one of configMapRef or secretRef"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.configMapRef) || (has(self.configMapRef.name) && self.configMapRef.name.size() > 0)",message="configMapRef.name is required",fieldPath=".configMapRef"
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.secretRef) || (has(self.secretRef.name) && self.secretRef.name.size() > 0)",message="secretRef.name is required",fieldPath=".secretRef"
 	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
 
 	// Resources are the container's compute requests and limits.
 	// +optional
-	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources ResourceRequirements `json:"resources,omitempty"`
 
 	// ReadinessProbe tells when a pod can take requests. The activator also
 	// probes new pods itself (on this probe's HTTP path, or by TCP) to send
 	// the first request as early as possible. Defaults to a TCP probe on the
-	// serving port.
+	// serving port; a probe that names no port checks the serving port, and
+	// one without a handler is a TCP probe of it.
 	// +optional
-	ReadinessProbe *corev1.Probe `json:"readinessProbe,omitempty"`
+	// +kubebuilder:validation:XValidation:rule="!has(self.terminationGracePeriodSeconds)",message="a readiness probe must not set terminationGracePeriodSeconds",fieldPath=".terminationGracePeriodSeconds"
+	ReadinessProbe *Probe `json:"readinessProbe,omitempty"`
 
-	// LivenessProbe restarts a container that stops answering.
+	// LivenessProbe restarts a container that stops answering. Without a
+	// handler it is a TCP probe of the serving port.
 	// +optional
-	LivenessProbe *corev1.Probe `json:"livenessProbe,omitempty"`
+	// +kubebuilder:validation:XValidation:rule="!has(self.successThreshold) || self.successThreshold <= 1",message="a liveness probe's successThreshold must be 1",fieldPath=".successThreshold"
+	LivenessProbe *Probe `json:"livenessProbe,omitempty"`
 
 	// VolumeMounts mount the revision's volumes into the container.
 	// +optional
 	// +listType=map
 	// +listMapKey=mountPath
-	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+	// +kubebuilder:validation:MaxItems=64
+	VolumeMounts []VolumeMount `json:"volumeMounts,omitempty"`
 
 	// SecurityContext sets the container's security options.
 	// +optional
@@ -163,24 +180,6 @@ const (
 
 // DefaultPort is the serving port of a container that names none.
 const DefaultPort = 8080
-
-// Volume is a ConfigMap or a Secret the container can mount.
-// +kubebuilder:validation:XValidation:rule="has(self.configMap) != has(self.secret)",message="a volume sets exactly one of configMap or secret"
-type Volume struct {
-	// Name of the volume, referenced by volumeMounts.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
-	Name string `json:"name"`
-
-	// ConfigMap mounts a ConfigMap.
-	// +optional
-	ConfigMap *corev1.ConfigMapVolumeSource `json:"configMap,omitempty"`
-
-	// Secret mounts a Secret.
-	// +optional
-	Secret *corev1.SecretVolumeSource `json:"secret,omitempty"`
-}
 
 // ServingContainer returns the revision's serving container, or nil when
 // there is none.

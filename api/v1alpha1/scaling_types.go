@@ -45,19 +45,28 @@ type Scaling struct {
 	// ScaleToZeroGracePeriod is how long the revision must have been idle
 	// before its last pod is removed. Defaults to 30s.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('1h')",message="scaleToZeroGracePeriod must be between 0s and 1h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|(([0-9]{1,5}([.][0-9]{0,9})?|[.][0-9]{1,9})(ns|us|µs|μs|ms|s|m|h)){1,6})$')",message="scaleToZeroGracePeriod must be a duration such as 30s, 1m or 1h"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|(([0-9]{1,5}([.][0-9]{0,9})?|[.][0-9]{1,9})(ns|us|µs|μs|ms|s|m|h)){1,6})$') || (duration(self) >= duration('0s') && duration(self) <= duration('1h'))",message="scaleToZeroGracePeriod must be between 0s and 1h"
 	ScaleToZeroGracePeriod *metav1.Duration `json:"scaleToZeroGracePeriod,omitempty"`
 
 	// ScaleDownDelay keeps the highest decision of this period before
 	// scaling down, which smooths out short dips. Defaults to 0s.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('1h')",message="scaleDownDelay must be between 0s and 1h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|(([0-9]{1,5}([.][0-9]{0,9})?|[.][0-9]{1,9})(ns|us|µs|μs|ms|s|m|h)){1,6})$')",message="scaleDownDelay must be a duration such as 30s, 1m or 1h"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|(([0-9]{1,5}([.][0-9]{0,9})?|[.][0-9]{1,9})(ns|us|µs|μs|ms|s|m|h)){1,6})$') || (duration(self) >= duration('0s') && duration(self) <= duration('1h'))",message="scaleDownDelay must be between 0s and 1h"
 	ScaleDownDelay *metav1.Duration `json:"scaleDownDelay,omitempty"`
 
 	// StableWindow is the period over which concurrency is averaged for
 	// normal decisions. Defaults to 60s.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('6s') && duration(self) <= duration('1h')",message="stableWindow must be between 6s and 1h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[-+]?(0|(([0-9]{1,5}([.][0-9]{0,9})?|[.][0-9]{1,9})(ns|us|µs|μs|ms|s|m|h)){1,6})$')",message="stableWindow must be a duration such as 30s, 1m or 1h"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[-+]?(0|(([0-9]{1,5}([.][0-9]{0,9})?|[.][0-9]{1,9})(ns|us|µs|μs|ms|s|m|h)){1,6})$') || (duration(self) >= duration('6s') && duration(self) <= duration('1h'))",message="stableWindow must be between 6s and 1h"
 	StableWindow *metav1.Duration `json:"stableWindow,omitempty"`
 
 	// PanicWindowPercentage sizes the panic window as a share of the stable

@@ -53,14 +53,17 @@ func tenantResources() corev1.ResourceRequirements {
 
 // withTenantResources gives the function's container tenantResources.
 func withTenantResources() fnOption {
-	return func(fn *servingv1alpha1.Function) { fn.Spec.Template.Spec.Containers[0].Resources = tenantResources() }
+	return func(fn *servingv1alpha1.Function) {
+		r := tenantResources()
+		fn.Spec.Template.Spec.Containers[0].Resources = servingv1alpha1.ResourceRequirements{Limits: r.Limits, Requests: r.Requests}
+	}
 }
 
 // withEnv sets an environment variable of the function's container.
 func withEnv(name, value string) fnOption {
 	return func(fn *servingv1alpha1.Function) {
 		c := &fn.Spec.Template.Spec.Containers[0]
-		c.Env = append(c.Env, corev1.EnvVar{Name: name, Value: value})
+		c.Env = append(c.Env, servingv1alpha1.EnvVar{Name: name, Value: value})
 	}
 }
 

@@ -42,7 +42,7 @@ func testImage(name string) string { return "wake/" + name + ":dev" }
 func withGreeting(value string) fnOption {
 	return func(fn *servingv1alpha1.Function) {
 		c := &fn.Spec.Template.Spec.Containers[0]
-		c.Env = append(c.Env, corev1.EnvVar{Name: "GREETING", Value: value})
+		c.Env = append(c.Env, servingv1alpha1.EnvVar{Name: "GREETING", Value: value})
 	}
 }
 

@@ -1,11 +1,12 @@
 package resources
 
 import (
+	"os"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/golden"
@@ -26,7 +27,7 @@ func function() *servingv1alpha1.Function {
 					TimeoutSeconds:       30,
 					Containers: []servingv1alpha1.Container{{
 						Image: "wake/hello:v1",
-						Env:   []corev1.EnvVar{{Name: "GREETING", Value: "Hello"}},
+						Env:   []servingv1alpha1.EnvVar{{Name: "GREETING", Value: "Hello"}},
 					}},
 					Scaling: &servingv1alpha1.Scaling{MaxScale: ptr.To[int32](5)},
 				},
@@ -62,5 +63,24 @@ func TestTemplateHash(t *testing.T) {
 		if got := TemplateHash(tt.fn) == TemplateHash(base); got != tt.same {
 			t.Errorf("%s: same hash = %v, want %v", tt.name, got, tt.same)
 		}
+	}
+}
+
+// TestTemplateHashIsStable pins the hash of a template that sets every
+// container and volume field. The hash is taken over the template's JSON, so
+// a change of the API's Go types that changes that JSON would give every
+// existing Function a new Revision on upgrade.
+func TestTemplateHashIsStable(t *testing.T) {
+	data, err := os.ReadFile("testdata/function-every-container-field.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := &servingv1alpha1.Function{}
+	if err := yaml.UnmarshalStrict(data, fn); err != nil {
+		t.Fatal(err)
+	}
+	const want = "f4221723cbb552c7"
+	if got := TemplateHash(fn); got != want {
+		t.Errorf("TemplateHash = %s, want %s", got, want)
 	}
 }

@@ -97,13 +97,7 @@ func makePodSpec(rev *servingv1alpha1.Revision) corev1.PodSpec {
 		pod.Containers = []corev1.Container{makeContainer(rev, c)}
 	}
 	for _, v := range spec.Volumes {
-		pod.Volumes = append(pod.Volumes, corev1.Volume{
-			Name: v.Name,
-			VolumeSource: corev1.VolumeSource{
-				ConfigMap: v.ConfigMap.DeepCopy(),
-				Secret:    v.Secret.DeepCopy(),
-			},
-		})
+		pod.Volumes = append(pod.Volumes, makeVolume(v))
 	}
 	for _, s := range spec.ImagePullSecrets {
 		pod.ImagePullSecrets = append(pod.ImagePullSecrets, *s.DeepCopy())
@@ -128,7 +122,7 @@ func makeContainer(rev *servingv1alpha1.Revision, c *servingv1alpha1.Container) 
 			Protocol:      corev1.ProtocolTCP,
 		}},
 		Env:             makeEnv(c, port),
-		Resources:       *c.Resources.DeepCopy(),
+		Resources:       makeResources(c.Resources),
 		ReadinessProbe:  readinessProbe(c.ReadinessProbe, port),
 		LivenessProbe:   livenessProbe(c.LivenessProbe, port),
 		SecurityContext: c.SecurityContext.DeepCopy(),
@@ -139,9 +133,7 @@ func makeContainer(rev *servingv1alpha1.Revision, c *servingv1alpha1.Container) 
 	for _, e := range c.EnvFrom {
 		out.EnvFrom = append(out.EnvFrom, *e.DeepCopy())
 	}
-	for _, m := range c.VolumeMounts {
-		out.VolumeMounts = append(out.VolumeMounts, *m.DeepCopy())
-	}
+	out.VolumeMounts = makeVolumeMounts(c.VolumeMounts)
 	return out
 }
 
@@ -160,7 +152,7 @@ func makeEnv(c *servingv1alpha1.Container, port int32) []corev1.EnvVar {
 		env = append(env, corev1.EnvVar{Name: PortEnvName, Value: strconv.Itoa(int(port))})
 	}
 	for _, e := range c.Env {
-		env = append(env, *e.DeepCopy())
+		env = append(env, makeEnvVar(e))
 	}
 	return env
 }

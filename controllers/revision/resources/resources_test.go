@@ -56,28 +56,28 @@ func fullRevision(rev *servingv1alpha1.Revision) {
 			Args:            []string{"--listen=:$(PORT)"},
 			WorkingDir:      "/srv",
 			Port:            &servingv1alpha1.ServingPort{ContainerPort: 9090, Protocol: servingv1alpha1.ProtocolH2C},
-			Env:             []corev1.EnvVar{{Name: "GREETING", Value: "hi"}},
+			Env:             []servingv1alpha1.EnvVar{{Name: "GREETING", Value: "hi"}},
 			EnvFrom: []corev1.EnvFromSource{{
 				SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}},
 			}},
-			Resources: corev1.ResourceRequirements{
+			Resources: servingv1alpha1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
 				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
 			},
-			ReadinessProbe: &corev1.Probe{
-				ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready"}},
+			ReadinessProbe: &servingv1alpha1.Probe{
+				ProbeHandler:  servingv1alpha1.ProbeHandler{HTTPGet: &servingv1alpha1.HTTPGetAction{Path: "/ready"}},
 				PeriodSeconds: 2,
 			},
-			LivenessProbe: &corev1.Probe{PeriodSeconds: 10},
-			VolumeMounts: []corev1.VolumeMount{
+			LivenessProbe: &servingv1alpha1.Probe{PeriodSeconds: 10},
+			VolumeMounts: []servingv1alpha1.VolumeMount{
 				{Name: "settings", MountPath: "/etc/hello"},
 				{Name: "tls", MountPath: "/etc/tls", ReadOnly: true},
 			},
 			SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), ReadOnlyRootFilesystem: ptr.To(true)},
 		}},
 		Volumes: []servingv1alpha1.Volume{
-			{Name: "settings", ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "hello-settings"}}},
-			{Name: "tls", Secret: &corev1.SecretVolumeSource{SecretName: "hello-tls"}},
+			{Name: "settings", ConfigMap: &servingv1alpha1.ConfigMapVolumeSource{Name: "hello-settings"}},
+			{Name: "tls", Secret: &servingv1alpha1.SecretVolumeSource{SecretName: "hello-tls"}},
 		},
 		ServiceAccountName:   "hello",
 		ImagePullSecrets:     []corev1.LocalObjectReference{{Name: "registry"}},
@@ -102,11 +102,11 @@ func TestGolden(t *testing.T) {
 			c := &r.Spec.Containers[0]
 			c.Name = "web"
 			c.Port = &servingv1alpha1.ServingPort{ContainerPort: 3000}
-			c.Env = []corev1.EnvVar{{Name: "PORT", Value: "3000"}}
-			c.ReadinessProbe = &corev1.Probe{
-				ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString("http1")}},
+			c.Env = []servingv1alpha1.EnvVar{{Name: "PORT", Value: "3000"}}
+			c.ReadinessProbe = &servingv1alpha1.Probe{
+				ProbeHandler: servingv1alpha1.ProbeHandler{HTTPGet: &servingv1alpha1.HTTPGetAction{Path: "/healthz", Port: ptr.To(intstr.FromString("http1"))}},
 			}
-			c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}
+			c.LivenessProbe = &servingv1alpha1.Probe{ProbeHandler: servingv1alpha1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}}}
 			r.Spec.TimeoutSeconds = 5
 		})},
 	}

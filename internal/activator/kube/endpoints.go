@@ -22,7 +22,7 @@ func RevisionConfig(rev *servingv1alpha1.Revision) throttler.RevisionConfig {
 		if rc.ProbePath == "" {
 			rc.ProbePath = "/"
 		}
-		if p := c.ReadinessProbe.HTTPGet.Port; p.IntValue() > 0 {
+		if p := c.ReadinessProbe.HTTPGet.Port; p != nil && p.IntValue() > 0 {
 			rc.ProbePort = p.IntValue()
 		}
 	}

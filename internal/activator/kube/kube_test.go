@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -91,22 +90,30 @@ func TestBuildInput(t *testing.T) {
 }
 
 func TestRevisionConfig(t *testing.T) {
-	rev := func(probe *corev1.Probe) *servingv1alpha1.Revision {
+	rev := func(probe *servingv1alpha1.Probe) *servingv1alpha1.Revision {
 		return &servingv1alpha1.Revision{Spec: servingv1alpha1.RevisionSpec{
 			ContainerConcurrency: 4,
 			Containers:           []servingv1alpha1.Container{{Image: "x", ReadinessProbe: probe}},
 		}}
 	}
+	httpGet := func(g servingv1alpha1.HTTPGetAction) *servingv1alpha1.Probe {
+		return &servingv1alpha1.Probe{ProbeHandler: servingv1alpha1.ProbeHandler{HTTPGet: &g}}
+	}
 	tests := []struct {
 		name  string
-		probe *corev1.Probe
+		probe *servingv1alpha1.Probe
 		want  throttler.RevisionConfig
 	}{
 		{"no probe: TCP", nil, throttler.RevisionConfig{ContainerConcurrency: 4}},
-		{"tcp probe", &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{}}}, throttler.RevisionConfig{ContainerConcurrency: 4}},
-		{"http probe with port", &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready", Port: intstr.FromInt32(9000)}}},
+		{"tcp probe", &servingv1alpha1.Probe{ProbeHandler: servingv1alpha1.ProbeHandler{TCPSocket: &servingv1alpha1.TCPSocketAction{}}},
+			throttler.RevisionConfig{ContainerConcurrency: 4}},
+		{"http probe with port", httpGet(servingv1alpha1.HTTPGetAction{Path: "/ready", Port: ptr.To(intstr.FromInt32(9000))}),
 			throttler.RevisionConfig{ContainerConcurrency: 4, ProbePath: "/ready", ProbePort: 9000}},
-		{"http probe without path", &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{}}},
+		{"http probe without port: the serving port", httpGet(servingv1alpha1.HTTPGetAction{Path: "/ready"}),
+			throttler.RevisionConfig{ContainerConcurrency: 4, ProbePath: "/ready"}},
+		{"http probe with a named port: the serving port", httpGet(servingv1alpha1.HTTPGetAction{Path: "/ready", Port: ptr.To(intstr.FromString("http1"))}),
+			throttler.RevisionConfig{ContainerConcurrency: 4, ProbePath: "/ready"}},
+		{"http probe without path", httpGet(servingv1alpha1.HTTPGetAction{}),
 			throttler.RevisionConfig{ContainerConcurrency: 4, ProbePath: "/"}},
 	}
 	for _, tt := range tests {

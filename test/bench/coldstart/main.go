@@ -293,7 +293,7 @@ func (b *bench) setup(ctx context.Context) error {
 					Containers: []servingv1alpha1.Container{{
 						Image:           image,
 						ImagePullPolicy: corev1.PullNever,
-						Env:             []corev1.EnvVar{{Name: "GREETING", Value: greeting}},
+						Env:             []servingv1alpha1.EnvVar{{Name: "GREETING", Value: greeting}},
 					}},
 					Scaling: &servingv1alpha1.Scaling{
 						StableWindow:           &metav1.Duration{Duration: 6 * time.Second},

@@ -139,12 +139,18 @@ func waitExit(pid int, binary string, timeout time.Duration) bool {
 }
 
 // isOurProcess reports whether pid is alive (not a zombie) and executes binary.
+// The kernel names a process's executable by its resolved path, so binary is
+// resolved too: a -bin directory reached through a symlink (a worktree's bin
+// linked to another checkout's) names the same files.
 func isOurProcess(pid int, binary string) bool {
 	exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
 	if err != nil {
 		return false
 	}
 	exe = strings.TrimSuffix(exe, " (deleted)")
+	if resolved, err := filepath.EvalSymlinks(binary); err == nil {
+		binary = resolved
+	}
 	if exe != binary {
 		return false
 	}

@@ -3,6 +3,7 @@ package function
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -62,6 +63,39 @@ func rev(f *servingv1alpha1.Function, n int64, ready corev1.ConditionStatus) *se
 	return r
 }
 
+// version returns f at template version n (image img:vN), and its
+// revisions 1..n, all ready but the n-th, which has the given readiness.
+func version(n int64, latest corev1.ConditionStatus, mods ...func(*servingv1alpha1.Function)) (*servingv1alpha1.Function, []client.Object) {
+	var objs []client.Object
+	for i := int64(1); i <= n; i++ {
+		ready := corev1.ConditionTrue
+		if i == n {
+			ready = latest
+		}
+		objs = append(objs, rev(fn(withImage(fmt.Sprintf("img:v%d", i))), i, ready))
+	}
+	return fn(append([]func(*servingv1alpha1.Function){withImage(fmt.Sprintf("img:v%d", n))}, mods...)...), objs
+}
+
+// revNames returns the names of f's revisions with the given numbers.
+func revNames(nums ...int) []string {
+	var out []string
+	for _, n := range nums {
+		out = append(out, fmt.Sprintf("hello-%05d", n))
+	}
+	return out
+}
+
+// deleted returns the events for deleting the revisions with the given
+// numbers, in that order.
+func deleted(nums ...int) []string {
+	var out []string
+	for _, name := range revNames(nums...) {
+		out = append(out, fmt.Sprintf("Deleted Revision %q", name))
+	}
+	return out
+}
+
 type want struct {
 	revisions     []string // names of the revisions that exist afterwards
 	latestCreated string
@@ -84,6 +118,23 @@ func TestReconcile(t *testing.T) {
 			Traffic: []servingv1alpha1.TrafficTarget{{RevisionName: "hello-00001", Percent: 100}},
 		}}},
 	}
+	// The Route follows the Function, and its status still resolves to an
+	// older revision: only the status names it.
+	following := &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Name: "follow", Namespace: "ns"},
+		Spec: servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{
+			Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "hello", Percent: 100}},
+		}}},
+		Status: servingv1alpha1.RouteStatus{Rules: []servingv1alpha1.RuleStatus{{
+			Traffic: []servingv1alpha1.ResolvedTarget{{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100}},
+		}}},
+	}
+	v4Deploying, revsV4Deploying := version(4, corev1.ConditionUnknown, withHistory(0))
+	v4BehindFailed := fn(withImage("img:v4"), withHistory(1))
+	revsV4BehindFailed := []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
+		rev(fn(withImage("img:v3")), 3, corev1.ConditionFalse), rev(v4BehindFailed, 4, corev1.ConditionUnknown)}
+	v13, revsV13 := version(13, corev1.ConditionTrue)
+	v4Followed, revsV4Followed := version(4, corev1.ConditionTrue, withHistory(0))
 	createFails := interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
 		return errors.New("boom")
 	}}
@@ -154,6 +205,30 @@ func TestReconcile(t *testing.T) {
 		want: want{revisions: []string{"hello-00001", "hello-00003"}, latestCreated: "hello-00003", latestReady: "hello-00003",
 			ready: corev1.ConditionTrue, events: []string{`Deleted Revision "hello-00002"`}},
 	}, {
+		name:    "history limit keeps the latest ready revision while a newer one deploys",
+		fn:      v4Deploying,
+		objects: revsV4Deploying,
+		want: want{revisions: revNames(3, 4), latestCreated: "hello-00004", latestReady: "hello-00003",
+			ready: corev1.ConditionUnknown, reason: servingv1alpha1.ReasonDeploying, events: deleted(2, 1)},
+	}, {
+		name:    "history limit keeps the latest ready revision behind a failed one, which counts",
+		fn:      v4BehindFailed,
+		objects: revsV4BehindFailed,
+		want: want{revisions: revNames(2, 3, 4), latestCreated: "hello-00004", latestReady: "hello-00002",
+			ready: corev1.ConditionUnknown, reason: servingv1alpha1.ReasonDeploying, events: deleted(1)},
+	}, {
+		name:    "unset history limit keeps the 10 newest old revisions",
+		fn:      v13,
+		objects: revsV13,
+		want: want{revisions: revNames(3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), latestCreated: "hello-00013", latestReady: "hello-00013",
+			ready: corev1.ConditionTrue, events: deleted(2, 1)},
+	}, {
+		name:    "history limit keeps revisions only a Route's status names",
+		fn:      v4Followed,
+		objects: append([]client.Object{following}, revsV4Followed...),
+		want: want{revisions: revNames(2, 4), latestCreated: "hello-00004", latestReady: "hello-00004",
+			ready: corev1.ConditionTrue, events: deleted(3, 1)},
+	}, {
 		name:  "create failure is returned and reported",
 		fn:    v1,
 		funcs: createFails,
@@ -177,7 +252,9 @@ func TestReconcile(t *testing.T) {
 				WithObjects(append(tt.objects, tt.fn)...).
 				WithStatusSubresource(&servingv1alpha1.Function{}, &servingv1alpha1.Revision{}).
 				WithInterceptorFuncs(tt.funcs).Build()
-			rec := events.NewFakeRecorder(10)
+			// Room for every event a broken collector could record, so
+			// that it fails the test instead of blocking it.
+			rec := events.NewFakeRecorder(100)
 			r := &Reconciler{Client: c, Recorder: rec, Config: config.NewStore()}
 			_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "hello"}})
 			if tt.want.err == "" && err != nil {

@@ -17,7 +17,8 @@ func TestParse(t *testing.T) {
 		mutate  func(*Config) // applied to the expected config, starting from last or Default()
 		wantErr []string      // substrings, one per error
 	}{{
-		name:   "empty keeps defaults",
+		// The defaults themselves are pinned in TestDefaults.
+		name:   "empty changes nothing",
 		data:   nil,
 		mutate: func(*Config) {},
 	}, {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,8 +40,9 @@ type env struct {
 
 	coldStarts atomic.Int32
 
-	mu   sync.Mutex
-	revs []routing.RevisionInput
+	mu     sync.Mutex
+	revs   []routing.RevisionInput
+	routes []routing.RouteInput // added by addRoute, kept across rebuilds
 }
 
 func newEnv(t *testing.T) *env {
@@ -141,7 +143,22 @@ func (e *env) routeInput(rin routing.RevisionInput) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.revs = append(e.revs, rin)
-	in := routing.Input{Revisions: e.revs}
+	e.rebuildLocked()
+}
+
+// addRoute adds r to the table, next to the routes revision makes; r's
+// targets must be registered revisions.
+func (e *env) addRoute(r routing.RouteInput) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.routes = append(e.routes, r)
+	e.rebuildLocked()
+}
+
+// rebuildLocked stores a table of e.revs' and e.routes' routes; e.mu is
+// held.
+func (e *env) rebuildLocked() {
+	in := routing.Input{Revisions: e.revs, Routes: slices.Clone(e.routes)}
 	for _, r := range e.revs {
 		in.Routes = append(in.Routes, routing.RouteInput{
 			Namespace: "ns", Name: r.Key.Name, Hosts: []string{r.Key.Name + ".test"},

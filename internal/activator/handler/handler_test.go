@@ -21,7 +21,14 @@ import (
 func TestRoutingAnswers(t *testing.T) {
 	e := newEnv(t)
 	be := okBackend(t)
-	e.revision("ok", 0, 0, 0, hostOf(be))
+	ok := e.revision("ok", 0, 0, 0, hostOf(be))
+	// ro.test has one rule, GET-only; ok.test has a GET-only rule for /ro
+	// and one for "/" that allows every method.
+	e.addRoute(routing.RouteInput{Namespace: "ns", Name: "ro", Hosts: []string{"ro.test"},
+		Rules: []routing.RuleInput{{
+			Match:   routing.MatchInput{Path: "/ro", Methods: []string{"GET"}},
+			Traffic: []routing.TrafficInput{{Revision: ok, Percent: 100}},
+		}}})
 	tests := []struct {
 		name, method, host, path string
 		code                     int
@@ -30,7 +37,11 @@ func TestRoutingAnswers(t *testing.T) {
 		{"routed", "GET", "ok.test", "/x", 200, ""},
 		{"host with port and case", "GET", "OK.test:8080", "/", 200, ""},
 		{"unknown host", "GET", "nope.test", "/", 404, ""},
-		{"method not allowed", "POST", "ok.test", "/ro/x", 200, ""}, // falls back to "/"
+		{"method not allowed", "POST", "ro.test", "/ro/x", 405, "GET, HEAD"},
+		{"path not routed", "GET", "ro.test", "/other", 404, ""},
+		// A rule matches when both its path and its methods fit: POST is
+		// not refused by the more specific GET-only /ro but served by "/".
+		{"method refused by a more specific rule falls back to one that allows it", "POST", "ok.test", "/ro/x", 200, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,8 +51,11 @@ func TestRoutingAnswers(t *testing.T) {
 			}
 		})
 	}
-	if n := e.metric("wake_activator_requests_total", "", "", "404"); n != 1 {
-		t.Errorf("unrouted 404 count = %v, want 1", n)
+	if n := e.metric("wake_activator_requests_total", "", "", "404"); n != 2 {
+		t.Errorf("unrouted 404 count = %v, want 2", n)
+	}
+	if n := e.metric("wake_activator_requests_total", "", "", "405"); n != 1 {
+		t.Errorf("unrouted 405 count = %v, want 1", n)
 	}
 	if n := e.metric("wake_activator_requests_total", "ns", "ok", "200"); n != 3 {
 		t.Errorf("ok 200 count = %v, want 3", n)
@@ -105,16 +119,24 @@ func TestQueueFullAnswers503(t *testing.T) {
 func TestRevisionUnknownOrRemoved(t *testing.T) {
 	e := newEnv(t)
 	e.route("ghost", 0) // routed, but the throttler does not know it
-	if code, h, _ := e.get("ghost.test", "/"); code != 503 || h.Get("Retry-After") == "" {
-		t.Fatalf("unknown revision: %d %v", code, h)
+	if code, h, _ := e.get("ghost.test", "/"); code != 503 || h.Get("Retry-After") != "1" {
+		t.Fatalf("unknown revision: %d Retry-After %q, want 503 1", code, h.Get("Retry-After"))
 	}
 	key := e.revision("gone", 0, 0, 0) // no pods: requests wait
-	res := make(chan int, 1)
-	go func() { c, _, _ := e.get("gone.test", "/"); res <- c }()
+	type answer struct {
+		code int
+		h    http.Header
+		err  error
+	}
+	res := make(chan answer, 1)
+	go func() {
+		c, h, _, err := e.do(context.Background(), "GET", "gone.test", "/")
+		res <- answer{c, h, err}
+	}()
 	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
 	e.th.DeleteRevision(key)
-	if c := <-res; c != 503 {
-		t.Fatalf("removed while queued: %d, want 503", c)
+	if a := <-res; a.err != nil || a.code != 503 || a.h.Get("Retry-After") != "1" {
+		t.Fatalf("removed while queued: %d Retry-After %q err %v, want 503 1", a.code, a.h.Get("Retry-After"), a.err)
 	}
 }
 

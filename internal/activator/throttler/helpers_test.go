@@ -38,6 +38,7 @@ type result struct {
 // held is a request running in the background whose fn blocks until
 // released.
 type held struct {
+	key     RevisionKey
 	started chan string // receives dest when fn is called
 	release chan error  // fn returns what is sent here
 	done    chan result
@@ -47,7 +48,7 @@ type held struct {
 // startHeld runs Try in the background with a fn that blocks until the test
 // sends on release.
 func startHeld(ctx context.Context, th *Throttler, key RevisionKey) *held {
-	h := &held{started: make(chan string, 1), release: make(chan error, 1), done: make(chan result, 1)}
+	h := &held{key: key, started: make(chan string, 1), release: make(chan error, 1), done: make(chan result, 1)}
 	go func() {
 		var dest string
 		out, err := th.Try(ctx, key, Queue, func(d string, o Outcome) error {
@@ -91,6 +92,20 @@ func (h *held) wait(t testing.TB) result {
 		t.Fatal("timed out waiting for Try to return")
 	}
 	return result{}
+}
+
+// waitQueued waits until n requests wait in h's revision's queue, and
+// fails at once if h's Try returns instead of waiting.
+func (h *held) waitQueued(t testing.TB, th *Throttler, n int) {
+	t.Helper()
+	testutil.Eventually(t, fmt.Sprintf("%d queued", n), func() bool {
+		select {
+		case r := <-h.done:
+			t.Fatalf("request returned instead of queuing: %v", r.err)
+		default:
+		}
+		return queued(th, h.key) == n
+	})
 }
 
 // notStarted fails the test if h's fn has been called.

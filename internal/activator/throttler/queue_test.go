@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestFIFORelease queues requests one after the other behind a busy pod
@@ -92,10 +94,28 @@ func TestQueueFull(t *testing.T) {
 			busy := startHeld(ctx, th, testKey)
 			busy.waitStarted(t)
 			for i := range tc.wantDepth {
-				startHeld(ctx, th, testKey)
-				waitQueued(t, th, testKey, i+1)
+				startHeld(ctx, th, testKey).waitQueued(t, th, i+1)
 			}
-			_, err := th.Try(ctx, testKey, Queue, func(string, Outcome) error { t.Error("fn called on a full queue"); return nil })
+			// A Try on the full queue must return at once: one that waits
+			// in the queue, or that never returns, fails within the poll,
+			// not at go test's timeout.
+			full := make(chan error, 1)
+			go func() {
+				_, err := th.Try(ctx, testKey, Queue, func(string, Outcome) error { t.Error("fn called on a full queue"); return nil })
+				full <- err
+			}()
+			var err error
+			testutil.Eventually(t, "Try on a full queue to return", func() bool {
+				if q := queued(th, testKey); q > tc.wantDepth {
+					t.Fatalf("Try on a full queue waits in it: %d queued, depth %d", q, tc.wantDepth)
+				}
+				select {
+				case err = <-full:
+					return true
+				default:
+					return false
+				}
+			})
 			if !errors.Is(err, ErrQueueFull) {
 				t.Fatalf("Try on a full queue: %v, want ErrQueueFull", err)
 			}

@@ -3,6 +3,7 @@ package stats
 import (
 	"bytes"
 	"context"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,9 @@ type Config struct {
 	BufferFrames int
 	// DialTimeout bounds one connection attempt; default 2s.
 	DialTimeout time.Duration
+	// Dial connects to a stat server; nil means a net.Dialer's
+	// DialContext. DialTimeout bounds it either way. Tests inject one.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// WriteTimeout bounds writing one frame; default 5s.
 	WriteTimeout time.Duration
 	// TokenFile is the activator's projected ServiceAccount token, issued
@@ -95,6 +99,9 @@ func New(cfg Config) *Reporter {
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = DNSResolver(cfg.Address, nil)
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = (&net.Dialer{}).DialContext
 	}
 	return &Reporter{
 		cfg:     cfg,

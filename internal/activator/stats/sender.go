@@ -51,8 +51,10 @@ func (r *Reporter) connect(ctx context.Context, addr string) (net.Conn, error) {
 			return nil, err
 		}
 	}
-	d := net.Dialer{Timeout: r.cfg.DialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	// Ending dctx once connected does not affect the connection.
+	dctx, cancel := context.WithTimeout(ctx, r.cfg.DialTimeout)
+	defer cancel()
+	conn, err := r.cfg.Dial(dctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial stats server %s: %w", addr, err)
 	}

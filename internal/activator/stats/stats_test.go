@@ -3,8 +3,10 @@ package stats
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,13 +141,32 @@ func next(t *testing.T, ch <-chan wire.Frame) wire.Frame {
 }
 
 func TestSendPokeTicksAndReconnect(t *testing.T) {
+	// The stat server's listener stays open for the whole test: while the
+	// server is "down", dials fail in the injected Dial, so the test does
+	// not depend on binding the same port again.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = ln.Close() }()
 	address := ln.Addr().String()
+	var (
+		down        atomic.Bool
+		failedDials atomic.Int32
+	)
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr != address {
+			t.Errorf("dialed %s, want %s", addr, address)
+		}
+		if down.Load() {
+			failedDials.Add(1)
+			return nil, errors.New("connection refused: the stat server is down")
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
-	r := New(Config{Source: "act-1", Address: address, Clock: fc})
+	r := New(Config{Source: "act-1", Address: address, Clock: fc, Dial: dial})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
@@ -165,18 +186,17 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 	h.Done()
 
 	// The stat server goes away; the reporter notices and redials with
-	// backoff on the fake clock while the listener is down.
+	// backoff on the fake clock while the server is down: one failed dial
+	// per backoff, none while the clock stands still.
+	down.Store(true)
 	_ = conn.Close()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
 	// Waiters: the period and resolve tickers, and the backoff timer.
-	testutil.Eventually(t, "backoff timer", func() bool { return fc.Waiters() >= 3 })
-	ln, err = net.Listen("tcp", address)
-	if err != nil {
-		t.Skipf("cannot listen on %s again: %v", address, err)
-	}
-	defer func() { _ = ln.Close() }()
+	testutil.Eventually(t, "first failed dial, then a backoff timer", func() bool { return failedDials.Load() == 1 && fc.Waiters() >= 3 })
+	fc.Step(minBackoff + minBackoff/5) // past the first backoff, jitter included
+	testutil.Eventually(t, "second failed dial, then a backoff timer", func() bool { return failedDials.Load() == 2 && fc.Waiters() >= 3 })
+
+	// The server is back at the same address.
+	down.Store(false)
 	fc.Step(maxBackoff + maxBackoff/5) // past any backoff and one more tick
 	_, frames = acceptFrames(t, ln)
 	r.Poke(revB)
@@ -185,5 +205,8 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 		if len(f.Stats) == 1 && f.Stats[0].Poke && f.Stats[0].Revision == "b-1" {
 			break
 		}
+	}
+	if n := failedDials.Load(); n != 2 {
+		t.Errorf("%d failed dials, want 2", n)
 	}
 }

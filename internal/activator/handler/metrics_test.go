@@ -53,7 +53,7 @@ func TestDocumentedMetrics(t *testing.T) {
 		t.Helper()
 		v, ok := testutil.MetricValue(t, e.reg, name, labels)
 		if !ok {
-			t.Fatalf("no series %s%v", name, labels)
+			t.Fatalf("no series of %s with labels %v", name, labels)
 		}
 		return v
 	}
@@ -122,7 +122,7 @@ func TestDocumentedMetrics(t *testing.T) {
 	}
 	for _, tc := range tests {
 		if got := value(tc.name, tc.labels); got != tc.want {
-			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
+			t.Errorf("%s %v = %v, want %v", tc.name, tc.labels, got, tc.want)
 		}
 	}
 }

@@ -40,7 +40,6 @@ func TestDocumentedMetrics(t *testing.T) {
 	revLabels := map[string]string{"namespace": rev.Namespace, "revision": rev.Name}
 	check := func(phase string, dec decider.Decision, writes int) {
 		t.Helper()
-		testutil.CheckDocumentedMetrics(t, reg, "wake_autoscaler_", scalerMetrics, statServerMetrics...)
 		panicMode := 0.0
 		if dec.Panic {
 			panicMode = 1
@@ -93,4 +92,5 @@ func TestDocumentedMetrics(t *testing.T) {
 		t.Fatalf("replicas = %d, want the decision's %d", got, burst.DesiredReplicas)
 	}
 	check("burst", burst, len(e.drain()))
+	testutil.CheckDocumentedMetrics(t, reg, "wake_autoscaler_", scalerMetrics, statServerMetrics...)
 }

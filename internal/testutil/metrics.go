@@ -124,7 +124,7 @@ func CheckDocumentedMetrics(t testing.TB, g prometheus.Gatherer, prefix string, 
 				t.Errorf("%s is a %s, want a %s", name, got, w.Type)
 			}
 			for _, m := range mf.GetMetric() {
-				var got []string
+				got := make([]string, 0, len(m.GetLabel()))
 				for _, lp := range m.GetLabel() {
 					got = append(got, lp.GetName())
 				}

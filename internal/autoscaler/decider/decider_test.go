@@ -138,6 +138,41 @@ func TestDecideEdgeCases(t *testing.T) {
 			wantPanic:  true,
 		},
 		{
+			// 20 pods' worth on 10 ready: exactly the 200% threshold.
+			name:   "panic window demand at exactly the threshold enters panic",
+			mutate: func(s *Spec) { s.Target = 1 },
+			run: func(dr *driver) Decision {
+				dr.feed(1, 20)
+				return dr.decide(10, 10)
+			},
+			want:       20,
+			wantReason: ReasonPanic,
+			wantPanic:  true,
+		},
+		{
+			// 19 pods' worth on 10 ready: 190%, the nearest pod count below.
+			name:   "panic window demand just below the threshold does not",
+			mutate: func(s *Spec) { s.Target = 1 },
+			run: func(dr *driver) Decision {
+				dr.feed(1, 19)
+				return dr.decide(10, 10)
+			},
+			want:       19,
+			wantReason: ReasonStable,
+		},
+		{
+			// The threshold is a setting: 150% of 10 ready pods is 15.
+			name:   "a lowered threshold is entered at exactly its value",
+			mutate: func(s *Spec) { s.Target = 1; s.PanicThresholdPercentage = 150 },
+			run: func(dr *driver) Decision {
+				dr.feed(1, 15)
+				return dr.decide(10, 10)
+			},
+			want:       15,
+			wantReason: ReasonPanic,
+			wantPanic:  true,
+		},
+		{
 			name: "scale-up rate bounds the jump",
 			mutate: func(s *Spec) {
 				s.ContainerConcurrency = 1
@@ -241,37 +276,51 @@ func TestFailoverHoldsThenScalesDown(t *testing.T) {
 	}
 }
 
+// TestPanicEndsAfterStableWindow pins panic mode's hold: once the panic
+// window's demand falls below the threshold, panic lasts a whole stable
+// window more, never lowering the decision, and ends right after it.
 func TestPanicEndsAfterStableWindow(t *testing.T) {
+	const target = 7.0 // ContainerConcurrency 10 at 70%
 	dr := newDriver(t, func(s *Spec) { s.ContainerConcurrency = 10 })
+	stable := dr.d.Spec().StableWindow
 	dr.decide(0, 1)
 	dr.feed(61, 7)
 	if d := dr.decide(1, 1); d.Panic || d.DesiredReplicas != 1 {
 		t.Fatalf("before the burst: %+v", d)
 	}
-	dr.feed(1, 70) // 7 at target 7 each: ten times the ready pod
-	d := dr.decide(1, 1)
-	if !d.Panic || d.DesiredReplicas < 2 {
-		t.Fatalf("burst: %+v, want panic", d)
-	}
-	top := d.DesiredReplicas
-	dr.feed(1, 7)
-	var calmAt time.Time
-	for i := 0; i < 60; i++ {
-		dr.feed(2, 7)
-		d = dr.decide(top, top)
-		if d.DesiredReplicas < top && d.Panic {
-			t.Fatalf("scaled down in panic: %+v", d)
+	// Ten times the ready pod's target for 5 s while new pods start: every
+	// tick is over the threshold.
+	top := int32(1)
+	for i := range 5 {
+		dr.feed(1, 70)
+		d := dr.decide(1, top)
+		if !d.Panic || d.DesiredReplicas < max(top, 2) {
+			t.Fatalf("burst second %d: %+v, want panic at >= %d", i, d, max(top, 2))
 		}
-		if !d.Panic {
-			calmAt = dr.clock.Now()
-			break
+		top = d.DesiredReplicas
+	}
+	// The pods are ready and demand is back to 7: calm from the next tick on.
+	calmFrom := dr.clock.Now().Add(time.Second)
+	for {
+		dr.feed(1, 7)
+		now := dr.clock.Now()
+		d := dr.decide(top, top)
+		if pods := math.Ceil(d.PanicConcurrency / target); pods >= 2*float64(top) {
+			t.Fatalf("%v: panic window needs %v pods of %d ready: not calm, the test's premise is broken", now, pods, top)
 		}
-	}
-	if calmAt.IsZero() {
-		t.Fatal("panic never ended")
-	}
-	if d.DesiredReplicas >= top {
-		t.Errorf("after panic, decision = %+v, want below %d", d, top)
+		calm := now.Sub(calmFrom)
+		if calm <= stable-time.Second {
+			// Up to calm-start + stable window - 1 s: still panic, holding.
+			if !d.Panic || d.Reason != ReasonPanic || d.DesiredReplicas < top {
+				t.Fatalf("calm for %v of a %v stable window: %+v, want panic holding %d", calm, stable, d, top)
+			}
+			continue
+		}
+		// Just after the stable window: panic is over and the decision falls.
+		if d.Panic || d.DesiredReplicas >= top {
+			t.Fatalf("calm for %v, past the %v stable window: %+v, want panic over and below %d", calm, stable, d, top)
+		}
+		return
 	}
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,21 +82,26 @@ func TestBurstPanics(t *testing.T) {
 		name    string
 		initial int32
 		min     int32
+		tick    time.Duration
 	}{
 		{name: "at zero", initial: 0},
 		{name: "at one pod with minScale", initial: 1, min: 1},
+		// Deciding every second pins the end of panic to the second.
+		{name: "at zero, deciding every second", initial: 0, tick: time.Second},
 	}
 	const burstAt = 120
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := run(t, load(t, "burst.csv"), Config{
+			cfg := Config{
 				Spec: spec(func(s *decider.Spec) {
 					s.ContainerConcurrency = 10
 					s.MinScale = tc.min
 				}),
 				StartDelay:      5 * time.Second,
+				TickInterval:    tc.tick,
 				InitialReplicas: tc.initial,
-			})
+			}
+			res := run(t, load(t, "burst.csv"), cfg)
 			var first *Step
 			for i := range res.Steps {
 				if res.Steps[i].Second >= burstAt {
@@ -115,8 +121,55 @@ func TestBurstPanics(t *testing.T) {
 					t.Errorf("second %d: scaled down from %d to %d in panic", res.Steps[i].Second, prev.DesiredReplicas, cur.DesiredReplicas)
 				}
 			}
+			checkPanicHold(t, res, cfg.Spec)
 		})
 	}
+}
+
+// checkPanicHold checks that panic mode, once the panic window's demand is
+// below the threshold, lasts a whole stable window more without lowering
+// the decision, and ends at the first decision after it.
+func checkPanicHold(t *testing.T, res Result, s decider.Spec) {
+	t.Helper()
+	lastOver := -1
+	for i, st := range res.Steps {
+		if overThreshold(st, s) {
+			lastOver = i
+		}
+	}
+	if lastOver < 0 {
+		t.Fatal("no decision over the panic threshold")
+	}
+	from := res.Steps[lastOver]
+	if !from.Decision.Panic {
+		t.Fatalf("second %d: over the threshold without panic: %+v", from.Second, from)
+	}
+	stable := int(s.StableWindow / time.Second)
+	for _, st := range res.Steps[lastOver+1:] {
+		// Calm began at the first decision after lastOver, at most one tick
+		// later; panic holds through calm-start + stable window - 1 s.
+		if st.Second-from.Second <= stable {
+			if !st.Decision.Panic || st.Decision.DesiredReplicas < from.Decision.DesiredReplicas {
+				t.Fatalf("second %d, %d s after the last decision over the threshold (second %d, %d pods): %+v, want panic holding",
+					st.Second, st.Second-from.Second, from.Second, from.Decision.DesiredReplicas, st.Decision)
+			}
+			continue
+		}
+		if st.Decision.Panic {
+			t.Fatalf("second %d, %d s after the last decision over the threshold (second %d): still in panic after the %d s stable window: %+v",
+				st.Second, st.Second-from.Second, from.Second, stable, st.Decision)
+		}
+		return
+	}
+	t.Fatalf("the trace ends before panic does (last over the threshold at second %d)", from.Second)
+}
+
+// overThreshold reports whether the panic window's demand at st reached the
+// panic threshold of the ready pods: the rule that starts and extends panic.
+func overThreshold(st Step, s decider.Spec) bool {
+	pods := math.Ceil(st.Decision.PanicConcurrency / s.TargetPerPod())
+	ready := math.Max(1, float64(st.Input.ReadyPods))
+	return pods/ready >= s.PanicThresholdPercentage/100
 }
 
 func TestLoadStopsStepsDownToZero(t *testing.T) {

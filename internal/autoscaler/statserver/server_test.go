@@ -32,6 +32,7 @@ type harness struct {
 	clock *clocktesting.FakeClock
 	coll  *collector.Collector
 	srv   *Server
+	reg   *prometheus.Registry // the server's metrics
 	addr  string
 	pokes chan types.NamespacedName
 	done  chan error
@@ -72,7 +73,8 @@ func startWith(t *testing.T, clk *clocktesting.FakeClock, o Options) *harness {
 	o.OnPoke = func(k types.NamespacedName) { h.pokes <- k }
 	o.Clock = h.clock
 	o.Log = testr.New(t)
-	o.Registerer = prometheus.NewRegistry()
+	h.reg = prometheus.NewRegistry()
+	o.Registerer = h.reg
 	srv, err := New(o)
 	if err != nil {
 		t.Fatal(err)

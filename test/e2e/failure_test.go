@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,8 +20,23 @@ import (
 // timeoutSeconds gets 504 from the activator once the timeout passes, while
 // shorter ones get the function's answer.
 func TestTimeout(t *testing.T) {
+	const (
+		// timeout is the revision's timeoutSeconds.
+		timeout = 3 * time.Second
+		// margin is how late past the activator's deadline the test may
+		// see its 504. The test's clock runs from before the request
+		// reaches the activator until after the answer has come back
+		// through kube-proxy, on 2 cores shared with the whole cluster and
+		// whatever else runs: a busy machine adds up to seconds to that.
+		// The bound still tells a request cut at the timeout from one that
+		// waits for the function (sleep below) or for any longer timeout.
+		margin = 4 * time.Second
+		// sleep is how long the function works on the request that times
+		// out, far beyond timeout+margin.
+		sleep = 30 * time.Second
+	)
 	ns := newNamespace(t, "timeout")
-	create(t, newFunction(ns, "slow", "sleep", withTimeout(2), withScaleBounds(1, 1)))
+	create(t, newFunction(ns, "slow", "sleep", withTimeout(int32(timeout/time.Second)), withScaleBounds(1, 1)))
 	waitFunctionReady(t, ns, "slow", 2*time.Minute)
 	host := functionHost(ns, "slow")
 	waitServing(t, host, nil)
@@ -32,8 +48,10 @@ func TestTimeout(t *testing.T) {
 		body     string
 		min, max time.Duration
 	}{
-		{name: "within timeout", query: "/?ms=500", code: http.StatusOK, body: "slept 500ms\n", min: 500 * time.Millisecond, max: 2 * time.Second},
-		{name: "past timeout", query: "/?ms=6000", code: http.StatusGatewayTimeout, min: 2 * time.Second, max: 4 * time.Second},
+		// 500 ms of work leaves 2.5 s before the timeout, for a busy
+		// machine to delay the request on its way to the function.
+		{name: "within timeout", query: "/?ms=500", code: http.StatusOK, body: "slept 500ms\n", min: 500 * time.Millisecond, max: timeout + margin},
+		{name: "past timeout", query: fmt.Sprintf("/?ms=%d", sleep.Milliseconds()), code: http.StatusGatewayTimeout, min: timeout, max: timeout + margin},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +59,7 @@ func TestTimeout(t *testing.T) {
 			r := get(host, tc.query)
 			took := time.Since(start)
 			if r.err != nil || r.code != tc.code || (tc.body != "" && r.body != tc.body) {
-				t.Fatalf("GET %s: got %s, want %d %q", tc.query, r, tc.code, tc.body)
+				t.Fatalf("GET %s: got %s after %s, want %d %q", tc.query, r, took.Round(time.Millisecond), tc.code, tc.body)
 			}
 			if took < tc.min || took > tc.max {
 				t.Errorf("GET %s answered after %s, want between %s and %s", tc.query, took, tc.min, tc.max)

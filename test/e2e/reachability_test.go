@@ -124,11 +124,13 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 	waitServing(t, tagHost, isGreeting(2))
 	requireAll(t, "tag host", getAll(tagHost, "/", 20, 4), http.StatusOK, isGreeting(2))
 
-	// 4. A rollout from v3 to v4 under 100 req/s to the Function's URL.
+	// 4. A rollout from v3 to v4 under 100 req/s to the Function's URL,
+	// from 2 s before the change until the URL answers v4, and
+	// rolloutTail after: as long as the rollout takes, up to limit.
 	const (
 		rate     = 100
-		duration = 15 * time.Second
 		changeAt = 2 * time.Second
+		limit    = 90 * time.Second
 	)
 	var (
 		moved     time.Time
@@ -138,7 +140,7 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 	)
 	watch3 := func() { w = watchRevision(ns, rev(3), reachGrace+zeroSlack+time.Minute) }
 	loadStart := time.Now()
-	rs := steadyLoad(httpClient, host, rate, duration, func(ctx context.Context) {
+	rs := loadUntil(httpClient, host, rate, limit, func(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
@@ -160,12 +162,22 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 			if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fn); err == nil && fn.Status.LatestReadyRevisionName == rev(4) {
 				moved = time.Now()
 				watch3()
-				return
+				break
 			}
 			select {
 			case <-ctx.Done():
 			case <-time.After(pollInterval):
 			}
+		}
+		for ctx.Err() == nil && !isGreeting(4)(get(host, "/").body) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(pollInterval):
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(rolloutTail):
 		}
 	})
 	if duringErr != nil {
@@ -193,14 +205,14 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 			lastOld = latest(lastOld, r.done)
 		}
 	}
-	t.Logf("rollout: %d requests at %d/s for %s: %d %s, %d %s, %d failed; the Function's URL moved to %s %s into the load, last answer from %s relative to that: %s; %s reported reachability %q while starting",
-		len(rs), rate, duration, olds, greeting(3), news, greeting(4), failed, rev(4), moved.Sub(loadStart).Round(time.Millisecond),
+	t.Logf("rollout: %d requests at %d/s: %d %s, %d %s, %d failed; the Function's URL moved to %s %s into the load, last answer from %s relative to that: %s; %s reported reachability %q while starting",
+		len(rs), rate, olds, greeting(3), news, greeting(4), failed, rev(4), moved.Sub(loadStart).Round(time.Millisecond),
 		rev(3), offset(lastOld, moved), rev(4), seen4)
 	if failed > 0 {
 		t.Errorf("%d of %d requests during the rollout failed; e.g. %v", failed, len(rs), failuresByTime(rs, ok, 10))
 	}
 	if news == 0 {
-		t.Errorf("%s was never served during the %s of load", greeting(4), duration)
+		t.Errorf("%s was never served during the load", greeting(4))
 	}
 	if slices.Contains(seen4, servingv1alpha1.ReachabilityUnreachable) {
 		t.Errorf("%s was Unreachable while it started (seen %v): it must be Pending until it serves", rev(4), seen4)

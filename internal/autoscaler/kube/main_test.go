@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
@@ -136,9 +137,10 @@ type stackOptions struct {
 // Deployment ready at once. It stops when the test ends.
 func startStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
+	log, quiet := stoppableLogger(t)
 	mopts := ctrl.Options{
 		Scheme:     env.Scheme,
-		Logger:     testr.New(t),
+		Logger:     log,
 		Metrics:    metricsserver.Options{BindAddress: "0"},
 		Cache:      cache.Options{DefaultNamespaces: map[string]cache.Config{o.namespace: {}}},
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
@@ -148,8 +150,14 @@ func startStack(t *testing.T, o stackOptions) *stack {
 		mopts.LeaderElectionID = o.leaseID
 		mopts.LeaderElectionNamespace = o.namespace
 		mopts.LeaderElectionReleaseOnCancel = true
-		mopts.LeaseDuration = ptr.To(2 * time.Second)
-		mopts.RenewDeadline = ptr.To(time.Second)
+		// The lease is acquired on the first retry after it is free,
+		// whatever its duration, so only the retry period keeps the test
+		// short. The renew deadline is long because a renew that misses it
+		// loses the lease and stops the manager, and an API server under
+		// -race on a busy machine can take seconds to answer; the lease
+		// outlasts it, as leader election requires.
+		mopts.LeaseDuration = ptr.To(time.Minute)
+		mopts.RenewDeadline = ptr.To(45 * time.Second)
 		mopts.RetryPeriod = ptr.To(100 * time.Millisecond)
 	}
 	cfg := o.config
@@ -185,9 +193,70 @@ func startStack(t *testing.T, o stackOptions) *stack {
 		if err := <-done; err != nil {
 			t.Errorf("manager: %v", err)
 		}
+		quiet()
 	})
 	return s
 }
+
+// stoppableLogger returns testr.New(t) and a function that silences it for
+// good. A manager with leader election can log after its Start returned:
+// the elector reports "leader election lost" on every stop, including a
+// wanted one, and the manager logs it from a goroutine that nothing waits
+// for. A log after the test has completed panics.
+func stoppableLogger(t *testing.T) (logr.Logger, func()) {
+	inner := testr.New(t).GetSink()
+	s := stoppableSink{LogSink: inner, helper: t.Helper, state: &stoppable{}}
+	return logr.New(s), func() {
+		s.state.mu.Lock()
+		defer s.state.mu.Unlock()
+		s.state.stopped = true
+	}
+}
+
+// stoppable is the state that a stoppableSink and its descendants share.
+type stoppable struct {
+	mu      sync.RWMutex
+	stopped bool
+}
+
+// stoppableSink passes logs to a test's sink until it is stopped.
+type stoppableSink struct {
+	logr.LogSink
+	helper func()
+	state  *stoppable
+}
+
+func (s stoppableSink) Info(level int, msg string, kv ...any) {
+	s.helper()
+	s.state.mu.RLock()
+	defer s.state.mu.RUnlock()
+	if !s.state.stopped {
+		s.LogSink.Info(level, msg, kv...)
+	}
+}
+
+func (s stoppableSink) Error(err error, msg string, kv ...any) {
+	s.helper()
+	s.state.mu.RLock()
+	defer s.state.mu.RUnlock()
+	if !s.state.stopped {
+		s.LogSink.Error(err, msg, kv...)
+	}
+}
+
+func (s stoppableSink) WithValues(kv ...any) logr.LogSink {
+	s.LogSink = s.LogSink.WithValues(kv...)
+	return s
+}
+
+func (s stoppableSink) WithName(name string) logr.LogSink {
+	s.LogSink = s.LogSink.WithName(name)
+	return s
+}
+
+// GetCallStackHelper lets logr mark its own frames, so that the test's log
+// shows the caller's file and line.
+func (s stoppableSink) GetCallStackHelper() func() { return s.helper }
 
 // readyAtOnce stands in for the Deployment controller and kubelet: every
 // replica is ready as soon as it is asked for.

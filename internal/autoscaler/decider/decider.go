@@ -22,6 +22,7 @@ type Decider struct {
 	panicSince       time.Time // last time over the panic threshold; zero when calm
 	maxPanic         int32     // highest decision of the current panic
 	activating       bool      // woken from zero, initial scale not reached yet
+	starting         bool      // had pods but none ready at its first decision: a new revision
 	unreachableSince time.Time // first Decide that saw it unreachable; zero while reachable
 }
 
@@ -75,12 +76,20 @@ func (d *Decider) Record(now time.Time, concurrency float64) {
 // Decide returns the decision at now. It updates the panic mode, the
 // scale-down-delay window, the activation state and the reachability.
 func (d *Decider) Decide(now time.Time, in Input) Decision {
-	if d.since.IsZero() {
-		d.since = now
-	}
 	d.setUnreachable(now, in.Unreachable)
 	ready := max(in.ReadyPods, 0)
 	current := max(in.CurrentScale, 0)
+	if d.since.IsZero() {
+		d.since = now
+		// A revision first seen with pods and none of them ready is
+		// starting: it is not scaled to zero before its initial scale
+		// is ready, however short its windows.
+		d.starting = current > 0 && ready == 0
+		d.activating = d.starting
+	}
+	if ready >= d.floor() {
+		d.starting = false
+	}
 	if !d.win.has || now.Unix()-d.win.last > int64(StaleAfter/Bucket) {
 		return d.bound(Decision{DesiredReplicas: current, Panic: !d.panicSince.IsZero(), Reason: ReasonNoData})
 	}
@@ -132,9 +141,12 @@ func (d *Decider) Decide(now time.Time, in Input) Decision {
 		dec.DesiredReplicas, dec.Reason = current, ReasonCollectingHistory
 	}
 	if dec.DesiredReplicas == 0 {
-		if current > 0 && !d.zeroLongEnough(now) {
+		switch {
+		case current > 0 && d.starting:
+			// activate holds it at its initial scale.
+		case current > 0 && !d.zeroLongEnough(now):
 			dec.DesiredReplicas, dec.Reason = 1, ReasonAwaitingScaleToZero
-		} else {
+		default:
 			dec.Reason = ReasonScaledToZero
 			d.activating = false
 		}
@@ -168,7 +180,7 @@ func (d *Decider) setUnreachable(now time.Time, unreachable bool) {
 // revision that goes to zero because it is unreachable and idle: they hold
 // pods for demand that can no longer arrive.
 func (d *Decider) endHolds() {
-	d.panicSince, d.maxPanic, d.activating = time.Time{}, 0, false
+	d.panicSince, d.maxPanic, d.activating, d.starting = time.Time{}, 0, false, false
 	if d.delay != nil {
 		d.delay.reset()
 	}
@@ -206,8 +218,8 @@ func (d *Decider) quietFrom() time.Time {
 	return time.Unix(d.win.first, 0)
 }
 
-// activate holds a revision woken from zero at max(1, InitialScale) until
-// that many pods are ready.
+// activate holds a revision woken from zero, or starting, at
+// max(1, InitialScale) until that many pods are ready.
 func (d *Decider) activate(dec *Decision, ready, current int32) {
 	if dec.DesiredReplicas > 0 && current == 0 {
 		d.activating = true
@@ -215,15 +227,19 @@ func (d *Decider) activate(dec *Decision, ready, current int32) {
 	if !d.activating {
 		return
 	}
-	floor := max(1, d.spec.InitialScale)
+	floor := d.floor()
 	if ready >= floor {
-		d.activating = false
+		d.activating, d.starting = false, false
 		return
 	}
 	if dec.DesiredReplicas < floor {
 		dec.DesiredReplicas, dec.Reason = floor, ReasonActivating
 	}
 }
+
+// floor is the scale a waking or starting revision is held at until it is
+// ready: max(1, InitialScale).
+func (d *Decider) floor() int32 { return max(1, d.spec.InitialScale) }
 
 // bound applies MinScale, unless the revision is unreachable, and MaxScale.
 func (d *Decider) bound(dec Decision) Decision {

@@ -173,6 +173,39 @@ func TestDecideEdgeCases(t *testing.T) {
 			wantPanic:  true,
 		},
 		{
+			// Pods that take longer to start than the windows: a new
+			// revision is not scaled to zero before it has served.
+			name: "a new revision is held at its initial scale until a pod is ready",
+			mutate: func(s *Spec) {
+				s.InitialScale = 2
+				s.StableWindow = 6 * time.Second
+				s.ScaleToZeroGracePeriod = 0
+			},
+			run: func(dr *driver) Decision {
+				dr.decide(0, 2)
+				dr.feed(60, 0)
+				return dr.decide(1, 2)
+			},
+			want:       2,
+			wantReason: ReasonActivating,
+		},
+		{
+			name: "a new revision scales to zero as usual once its initial scale was ready",
+			mutate: func(s *Spec) {
+				s.StableWindow = 6 * time.Second
+				s.ScaleToZeroGracePeriod = 0
+			},
+			run: func(dr *driver) Decision {
+				dr.decide(0, 1)
+				dr.feed(3, 0)
+				dr.decide(1, 1)
+				dr.feed(10, 0)
+				return dr.decide(1, 1)
+			},
+			want:       0,
+			wantReason: ReasonScaledToZero,
+		},
+		{
 			name: "scale-up rate bounds the jump",
 			mutate: func(s *Spec) {
 				s.ContainerConcurrency = 1

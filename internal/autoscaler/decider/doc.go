@@ -26,7 +26,9 @@
 //   - Scale to zero only once the stable average has been zero for
 //     ScaleToZeroGracePeriod; until then the revision keeps one pod.
 //   - A revision woken from zero gets at least max(1, InitialScale) until
-//     that many pods are ready.
+//     that many pods are ready. So does a new revision (first seen with pods
+//     and none ready): it is not scaled to zero before it has served, however
+//     short its windows, unless it is unreachable.
 //   - For a stable window after its first decision (a new revision, or a new
 //     leader after failover) a Decider never decides below the current scale:
 //     it may lack the history that would justify scaling down.

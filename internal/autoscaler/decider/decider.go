@@ -79,17 +79,7 @@ func (d *Decider) Decide(now time.Time, in Input) Decision {
 	d.setUnreachable(now, in.Unreachable)
 	ready := max(in.ReadyPods, 0)
 	current := max(in.CurrentScale, 0)
-	if d.since.IsZero() {
-		d.since = now
-		// A revision first seen with pods and none of them ready is
-		// starting: it is not scaled to zero before its initial scale
-		// is ready, however short its windows.
-		d.starting = current > 0 && ready == 0
-		d.activating = d.starting
-	}
-	if ready >= d.floor() {
-		d.starting = false
-	}
+	d.noteStart(now, ready, current)
 	if !d.win.has || now.Unix()-d.win.last > int64(StaleAfter/Bucket) {
 		return d.bound(Decision{DesiredReplicas: current, Panic: !d.panicSince.IsZero(), Reason: ReasonNoData})
 	}
@@ -141,18 +131,38 @@ func (d *Decider) Decide(now time.Time, in Input) Decision {
 		dec.DesiredReplicas, dec.Reason = current, ReasonCollectingHistory
 	}
 	if dec.DesiredReplicas == 0 {
-		switch {
-		case current > 0 && d.starting:
-			// activate holds it at its initial scale.
-		case current > 0 && !d.zeroLongEnough(now):
-			dec.DesiredReplicas, dec.Reason = 1, ReasonAwaitingScaleToZero
-		default:
-			dec.Reason = ReasonScaledToZero
-			d.activating = false
-		}
+		d.settleZero(&dec, current, now)
 	}
 	d.activate(&dec, ready, current)
 	return d.bound(dec)
+}
+
+// noteStart records the first decision's time and whether the revision is
+// starting: first seen with pods and none of them ready, it is not scaled to
+// zero before its initial scale is ready, however short its windows.
+func (d *Decider) noteStart(now time.Time, ready, current int32) {
+	if d.since.IsZero() {
+		d.since = now
+		d.starting = current > 0 && ready == 0
+		d.activating = d.starting
+	}
+	if ready >= d.floor() {
+		d.starting = false
+	}
+}
+
+// settleZero settles a decision of zero: a starting revision is held (by
+// activate), one with pods keeps one through the grace period, and the
+// others go to zero.
+func (d *Decider) settleZero(dec *Decision, current int32, now time.Time) {
+	switch {
+	case current > 0 && d.starting:
+	case current > 0 && !d.zeroLongEnough(now):
+		dec.DesiredReplicas, dec.Reason = 1, ReasonAwaitingScaleToZero
+	default:
+		dec.Reason = ReasonScaledToZero
+		d.activating = false
+	}
 }
 
 // historyFrom is when this decider's history starts: its first decision or

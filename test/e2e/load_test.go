@@ -104,3 +104,11 @@ func failuresByTime(rs []loadResult, ok func(response) bool, limit int) []string
 	}
 	return out
 }
+
+// pause waits for d, or until ctx is done.
+func pause(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

@@ -164,21 +164,12 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 				watch3()
 				break
 			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(pollInterval):
-			}
+			pause(ctx, pollInterval)
 		}
 		for ctx.Err() == nil && !isGreeting(4)(get(host, "/").body) {
-			select {
-			case <-ctx.Done():
-			case <-time.After(pollInterval):
-			}
+			pause(ctx, pollInterval)
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(rolloutTail):
-		}
+		pause(ctx, rolloutTail)
 	})
 	if duringErr != nil {
 		t.Fatalf("change the greeting during the load: %v", duringErr)

@@ -69,15 +69,9 @@ func TestRolloutUnderLoad(t *testing.T) {
 				oldGone = time.Since(start)
 				break
 			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(pollInterval):
-			}
+			pause(ctx, pollInterval)
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(rolloutTail):
-		}
+		pause(ctx, rolloutTail)
 	})
 	if t.Failed() {
 		t.FailNow()

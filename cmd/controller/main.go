@@ -15,7 +15,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wakefn/wake/controllers"
-	autoscalerkube "github.com/wakefn/wake/internal/autoscaler/kube"
+	"github.com/wakefn/wake/internal/autoscaler/kube"
 	"github.com/wakefn/wake/internal/scheme"
 )
 
@@ -26,8 +26,8 @@ func main() {
 		leaderElect = flag.Bool("leader-elect", true, "elect a leader so that only one replica reconciles")
 		namespace   = flag.String("system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "namespace of wake-config and the leader lease")
 		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
-		statsAddr   = flag.String("stats-bind-address", autoscalerkube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
-		statsSA     = flag.String("stats-activator-service-account", autoscalerkube.DefaultActivatorServiceAccount, "ServiceAccount, in --system-namespace, whose pod-bound tokens may report stats")
+		statsAddr   = flag.String("stats-bind-address", kube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
+		statsSA     = flag.String("stats-activator-service-account", kube.DefaultActivatorServiceAccount, "ServiceAccount, in --system-namespace, whose pod-bound tokens may report stats")
 	)
 	flag.Parse()
 
@@ -53,7 +53,7 @@ func main() {
 		log.Error(err, "set up controllers")
 		os.Exit(1)
 	}
-	if err := autoscalerkube.Setup(mgr, store, autoscalerkube.Options{
+	if err := kube.Setup(mgr, store, kube.Options{
 		StatsAddr: *statsAddr, SystemNamespace: *namespace, ActivatorServiceAccount: *statsSA,
 	}); err != nil {
 		log.Error(err, "set up autoscaler")

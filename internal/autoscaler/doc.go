@@ -9,7 +9,7 @@
 //   - collector: sums the concurrency that the activators report, per
 //     revision, and expires activators that went silent.
 //   - statserver: the TCP listener that reads the activators' frames
-//     (package internal/stats) into a collector and forwards pokes.
+//     (package internal/statwire) into a collector and forwards pokes.
 //   - scaler: samples the collector every second, decides every 2 s (and at
 //     once on a poke for a revision at zero), writes the Deployment's scale
 //     subresource when the number changes, and exports the decisions. It

@@ -1,29 +1,49 @@
-// Package testutil holds helpers shared by the unit tests.
+// Package testutil holds helpers shared by Wake's tests at every tier:
+// unit, envtest, integration and e2e.
 package testutil
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
-// Eventually polls cond every millisecond until it holds, failing the test
-// with what after 10 s.
-func Eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	Within(t, 10*time.Second, what, cond)
+// Check is a condition that Eventually waits for: either a bool, or an
+// error that says what was seen instead. Prefer the error: a timeout
+// reports it.
+type Check interface {
+	func() bool | func(context.Context) error
 }
 
-// Within polls cond every millisecond until it holds, failing the test with
-// what if it does not hold within d.
-func Within(t testing.TB, d time.Duration, what string, cond func() bool) {
+// errNotYet is what a bool Check reports while it is false.
+var errNotYet = errors.New("condition false")
+
+// Eventually polls check until it holds, and returns how long that took.
+// If it does not hold within timeout, Eventually fails t with what and the
+// check's last error. It polls every thousandth of timeout, between 1 ms
+// and 250 ms.
+func Eventually[C Check](t testing.TB, timeout time.Duration, what string, check C) time.Duration {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
+	var fn func(context.Context) error
+	switch c := any(check).(type) {
+	case func() bool:
+		fn = func(context.Context) error {
+			if c() {
+				return nil
+			}
+			return errNotYet
 		}
-		<-tick.C
+	case func(context.Context) error:
+		fn = c
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	took, err := poll.Until(ctx, min(max(timeout/1000, time.Millisecond), 250*time.Millisecond), fn)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return took
 }

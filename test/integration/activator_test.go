@@ -22,7 +22,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/app"
-	"github.com/wakefn/wake/internal/activator/kube"
+	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/names"
 )
 
@@ -135,7 +135,7 @@ func serveRevision(t *testing.T, ns, rev string, be *httptest.Server) {
 	es := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: rev + "-slice", Labels: map[string]string{
 			servingv1alpha1.RevisionLabelKey: rev, discoveryv1.LabelServiceName: svc.Name,
-			discoveryv1.LabelManagedBy: kube.EndpointSliceControllerName,
+			discoveryv1.LabelManagedBy: feed.EndpointSliceControllerName,
 		}, OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(svc, corev1.SchemeGroupVersion.WithKind("Service"))}},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{podNet + "10"},

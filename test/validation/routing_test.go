@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/internal/activator/kube"
+	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/routing"
 )
 
@@ -63,7 +63,7 @@ func unreachableRules(t *testing.T, rt *servingv1alpha1.Route) []int {
 			Traffic: []servingv1alpha1.ResolvedTarget{{RevisionName: fmt.Sprintf("rule-%d", i), Percent: 100}},
 		})
 	}
-	table, problems := routing.Build(kube.BuildInput("cluster.test", nil, nil, []servingv1alpha1.Route{*rt}))
+	table, problems := routing.Build(feed.BuildInput("cluster.test", nil, nil, []servingv1alpha1.Route{*rt}))
 	if len(problems) > 0 {
 		t.Fatalf("route %s: routing problems: %v", rt.Name, problems)
 	}

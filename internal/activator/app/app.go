@@ -22,9 +22,9 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/wakefn/wake/internal/activator/clientgone"
+	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/ingress"
-	"github.com/wakefn/wake/internal/activator/kube"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
@@ -85,7 +85,7 @@ func (o Options) peerPort() string {
 
 // peerAddrs returns the handler's Peers: the activators' IPs from sys with
 // port appended, recomputed only when sys's list changes.
-func peerAddrs(sys *kube.SystemWatcher, port string) func() []string {
+func peerAddrs(sys *feed.SystemWatcher, port string) func() []string {
 	var (
 		mu    sync.Mutex
 		ips   []string
@@ -120,11 +120,11 @@ func trustedProxies(store *config.Store) *ingress.TrustedProxies {
 func Run(ctx context.Context, o Options) error {
 	store := config.NewStore()
 	sch := scheme.New()
-	sysCache, err := kube.NewSystemCache(o.Kube, sch, o.SystemNamespace, o.ActivatorService)
+	sysCache, err := feed.NewSystemCache(o.Kube, sch, o.SystemNamespace, o.ActivatorService)
 	if err != nil {
 		return fmt.Errorf("system cache: %w", err)
 	}
-	apiCache, err := kube.NewCache(o.Kube, sch)
+	apiCache, err := feed.NewCache(o.Kube, sch)
 	if err != nil {
 		return fmt.Errorf("api cache: %w", err)
 	}
@@ -134,7 +134,7 @@ func Run(ctx context.Context, o Options) error {
 
 	// The throttler's settings come from wake-config, so it is built once
 	// the system cache has synced.
-	sys := &kube.SystemWatcher{Cache: sysCache, Config: store, SelfIP: o.PodIP, Log: o.Log.WithName("system")}
+	sys := &feed.SystemWatcher{Cache: sysCache, Config: store, SelfIP: o.PodIP, Log: o.Log.WithName("system")}
 	if err := sys.Start(gctx); err != nil {
 		return errors.Join(err, g.Wait())
 	}
@@ -173,11 +173,11 @@ func Run(ctx context.Context, o Options) error {
 		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),
 		Stats: reporter, Metrics: m, Peers: peerAddrs(sys, o.peerPort()), Logger: o.Log.WithName("handler"),
 	})
-	sliceRefused, err := kube.NewRefusedSlicesCounter(reg)
+	sliceRefused, err := feed.NewRefusedSlicesCounter(reg)
 	if err != nil {
 		return err
 	}
-	watcher := &kube.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
+	watcher := &feed.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
 		OnRevisionDeleted: func(k types.NamespacedName) { h.ForgetRevision(k) }, OnSliceRefused: sliceRefused}
 
 	g.Go(func() error { return apiCache.Start(gctx) })

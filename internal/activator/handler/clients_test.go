@@ -72,7 +72,7 @@ func TestAbandonedQueuedRequestsLeave(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			testutil.Eventually(t, "all requests queued", func() bool { return e.queued(key) == n })
+			testutil.Eventually(t, 10*time.Second, "all requests queued", func() bool { return e.queued(key) == n })
 			if got := e.statsConcurrency(key); got != float64(n) {
 				t.Fatalf("stats concurrency while queued = %v, want %d", got, n)
 			}
@@ -83,9 +83,9 @@ func TestAbandonedQueuedRequestsLeave(t *testing.T) {
 				_ = c.Close()
 			}
 			left := time.Now()
-			testutil.Within(t, promptly, "abandoned requests leave the queue", func() bool { return e.queued(key) == 0 })
+			testutil.Eventually(t, promptly, "abandoned requests leave the queue", func() bool { return e.queued(key) == 0 })
 			t.Logf("%d abandoned requests left the queue %v after their clients closed", n, time.Since(left))
-			testutil.Within(t, promptly, "abandoned requests recorded as 499", func() bool {
+			testutil.Eventually(t, promptly, "abandoned requests recorded as 499", func() bool {
 				return e.metric("wake_activator_requests_total", "ns", "cold", "499") == float64(n)
 			})
 			if got := e.statsConcurrency(key); got != 0 {
@@ -115,7 +115,7 @@ func TestLiveQueuedUploadStays(t *testing.T) {
 		_ = r.Body.Close()
 		res <- r.StatusCode
 	}()
-	testutil.Eventually(t, "upload queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "upload queued", func() bool { return e.queued(key) == 1 })
 	time.Sleep(300 * time.Millisecond) // longer than any watch period: must still be queued
 	if q := e.queued(key); q != 1 {
 		t.Fatalf("live upload left the queue: queued = %d", q)
@@ -151,7 +151,7 @@ func TestH2CStreamResetLeavesQueue(t *testing.T) {
 			errc <- err
 		}()
 	}
-	testutil.Eventually(t, "h2c uploads queued", func() bool { return e.queued(key) == n })
+	testutil.Eventually(t, 10*time.Second, "h2c uploads queued", func() bool { return e.queued(key) == n })
 	// A request on the same connection that is not canceled keeps waiting.
 	lctx, lcancel := context.WithCancel(context.Background())
 	defer lcancel()
@@ -163,15 +163,15 @@ func TestH2CStreamResetLeavesQueue(t *testing.T) {
 			_ = r.Body.Close()
 		}
 	}()
-	testutil.Eventually(t, "live h2c request queued", func() bool { return e.queued(key) == n+1 })
+	testutil.Eventually(t, 10*time.Second, "live h2c request queued", func() bool { return e.queued(key) == n+1 })
 	cancel()
 	for range n {
 		if err := <-errc; err == nil {
 			t.Fatal("canceled h2c request succeeded")
 		}
 	}
-	testutil.Within(t, promptly, "reset streams leave the queue", func() bool { return e.queued(key) == 1 })
-	testutil.Within(t, promptly, "stats count only the live request", func() bool { return e.statsConcurrency(key) == 1 })
+	testutil.Eventually(t, promptly, "reset streams leave the queue", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, promptly, "stats count only the live request", func() bool { return e.statsConcurrency(key) == 1 })
 }
 
 // refused returns wake_activator_refused_total for reason.
@@ -230,7 +230,7 @@ func TestActivatorLimits(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			testutil.Eventually(t, "two requests held", func() bool { return e.queued(a)+e.queued(b) == 2 })
+			testutil.Eventually(t, 10*time.Second, "two requests held", func() bool { return e.queued(a)+e.queued(b) == 2 })
 			code, h, _, err := e.do(context.Background(), "GET", "a.test", "/")
 			if err != nil || code != 503 || h.Get("Retry-After") != "1" {
 				t.Fatalf("over the limit: %d Retry-After %q err %v; want 503 and 1", code, h.Get("Retry-After"), err)
@@ -257,7 +257,7 @@ func TestHalfClosedQueuedUpload(t *testing.T) {
 	if _, err := io.WriteString(c, "POST /up HTTP/1.1\r\nHost: cold.test\r\nContent-Length: 100\r\n\r\nabc"); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, "upload queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "upload queued", func() bool { return e.queued(key) == 1 })
 	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
 		t.Fatal(err)
 	}

@@ -117,13 +117,13 @@ func TestNoColdStartHeaderAfterAbandonedColdStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
-	testutil.Eventually(t, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
 	cancel()
 	if err := <-errc; err == nil {
 		t.Fatal("cancelled request succeeded")
 	}
-	testutil.Eventually(t, "queue empty", func() bool { return e.queued(key) == 0 })
+	testutil.Eventually(t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
 
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
 	if code, h, _ := e.get("zero.test", "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/testutil"
@@ -17,12 +18,12 @@ func TestDrainServesQueuedRequests(t *testing.T) {
 	key := e.revision("zero", 0, 0, 0)
 	res := make(chan int, 1)
 	go func() { c, _, _ := e.get("zero.test", "/"); res <- c }()
-	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "queued", func() bool { return e.queued(key) == 1 })
 	if n := e.gauge("wake_activator_queue_depth", "zero"); n != 1 {
 		t.Errorf("queue depth gauge = %v, want 1", n)
 	}
 	e.stop()
-	testutil.Eventually(t, "not ready", func() bool {
+	testutil.Eventually(t, 10*time.Second, "not ready", func() bool {
 		r, err := http.Get("http://" + e.admin + "/readyz")
 		if err != nil {
 			return false

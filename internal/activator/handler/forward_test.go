@@ -145,13 +145,13 @@ func TestForwardOnce(t *testing.T) {
 			t.Errorf("forwarded request answered %d, want it held", res.StatusCode)
 		}
 	}()
-	testutil.Eventually(t, "forwarded request queued", func() bool { return zero.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "forwarded request queued", func() bool { return zero.queued(key) == 1 })
 	if st, _ := owner.th.Stats(key); st.Requests != 0 {
 		t.Errorf("owner got %d requests, want 0", st.Requests)
 	}
 	cancel()
 	<-done
-	testutil.Eventually(t, "queue empty", func() bool { return zero.queued(key) == 0 })
+	testutil.Eventually(t, 10*time.Second, "queue empty", func() bool { return zero.queued(key) == 0 })
 	if n := pod.served.Load(); n != 0 {
 		t.Errorf("pod served %d", n)
 	}
@@ -176,7 +176,7 @@ func TestForwardAfterColdStart(t *testing.T) {
 		code, h, _, _ := zero.do(context.Background(), "GET", "fn.test", "/")
 		ch <- res{code, h}
 	}()
-	testutil.Eventually(t, "cold start queued", func() bool { return zero.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start queued", func() bool { return zero.queued(key) == 1 })
 	time.Sleep(20 * time.Millisecond)
 	for _, e := range []*env{owner, zero} {
 		e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(pod.Server), Ready: true}})
@@ -212,7 +212,7 @@ func TestForwardOwnerUnreachable(t *testing.T) {
 		code, _, body, err := zero.do(context.Background(), "GET", "fn.test", "/")
 		ch <- res{code, body, err}
 	}()
-	testutil.Eventually(t, "request waiting here", func() bool { return zero.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "request waiting here", func() bool { return zero.queued(key) == 1 })
 	zero.th.SetActivators(1, 0) // the owner is gone from the activators' endpoints
 	select {
 	case r := <-ch:

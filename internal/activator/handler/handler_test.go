@@ -102,7 +102,7 @@ func TestQueueFullAnswers503(t *testing.T) {
 	go func() { c, _, _ := e.get("slow.test", "/"); results <- c }()
 	<-arrived // first request holds the only slot
 	go func() { c, _, _ := e.get("slow.test", "/"); results <- c }()
-	testutil.Eventually(t, "one queued request", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "one queued request", func() bool { return e.queued(key) == 1 })
 
 	code, h, _ := e.get("slow.test", "/")
 	if code != 503 || h.Get("Retry-After") != "1" {
@@ -133,7 +133,7 @@ func TestRevisionUnknownOrRemoved(t *testing.T) {
 		c, h, _, err := e.do(context.Background(), "GET", "gone.test", "/")
 		res <- answer{c, h, err}
 	}()
-	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "queued", func() bool { return e.queued(key) == 1 })
 	e.th.DeleteRevision(key)
 	if a := <-res; a.err != nil || a.code != 503 || a.h.Get("Retry-After") != "1" {
 		t.Fatalf("removed while queued: %d Retry-After %q err %v, want 503 1", a.code, a.h.Get("Retry-After"), a.err)
@@ -179,8 +179,8 @@ func TestColdStart(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() { c, h, _ := e.get("zero.test", "/"); res <- result{c, h} }()
-	testutil.Eventually(t, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
 	r := <-res
 	if r.code != 200 || r.h.Get(proxy.ColdStartHeader) == "" {
@@ -200,13 +200,13 @@ func TestClientCancelWhileQueued(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
-	testutil.Eventually(t, "queued", func() bool { return e.queued(key) == 1 })
+	testutil.Eventually(t, 10*time.Second, "queued", func() bool { return e.queued(key) == 1 })
 	cancel()
 	if err := <-errc; err == nil {
 		t.Fatal("cancelled request succeeded")
 	}
-	testutil.Eventually(t, "queue empty", func() bool { return e.queued(key) == 0 })
-	testutil.Eventually(t, "499 recorded", func() bool { return e.metric("wake_activator_requests_total", "ns", "zero", "499") == 1 })
+	testutil.Eventually(t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
+	testutil.Eventually(t, 10*time.Second, "499 recorded", func() bool { return e.metric("wake_activator_requests_total", "ns", "zero", "499") == 1 })
 }
 
 func TestBackendFailures(t *testing.T) {

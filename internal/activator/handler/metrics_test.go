@@ -6,8 +6,9 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
-	"github.com/wakefn/wake/internal/activator/kube"
+	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/testutil"
 )
@@ -36,11 +37,11 @@ var activatorMetrics = map[string]testutil.Metric{
 func TestDocumentedMetrics(t *testing.T) {
 	e := newEnv(t)
 	// As app.Run does, the EndpointSlice counter shares the registry.
-	sliceRefused, err := kube.NewRefusedSlicesCounter(e.reg)
+	sliceRefused, err := feed.NewRefusedSlicesCounter(e.reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sliceRefused(kube.RefusedServiceName)
+	sliceRefused(feed.RefusedServiceName)
 
 	rev := func(name string, more ...string) map[string]string {
 		l := map[string]string{"namespace": "ns", "revision": name}
@@ -79,7 +80,7 @@ func TestDocumentedMetrics(t *testing.T) {
 	if c := <-codes; c != 200 {
 		t.Fatalf("held request: %d, want 200", c)
 	}
-	testutil.Eventually(t, "in-flight gauge back to 0", func() bool {
+	testutil.Eventually(t, 10*time.Second, "in-flight gauge back to 0", func() bool {
 		v, ok := testutil.MetricValue(t, e.reg, "wake_activator_requests_in_flight", rev("held"))
 		return ok && v == 0
 	})
@@ -87,8 +88,8 @@ func TestDocumentedMetrics(t *testing.T) {
 	// A cold start: the request waits in the queue until a pod is ready.
 	zero := e.revision("zero", 0, 0, 0)
 	go func() { c, _, _ := e.get("zero.test", "/"); codes <- c }()
-	testutil.Eventually(t, "request queued", func() bool { return e.queued(zero) == 1 })
-	testutil.Eventually(t, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "request queued", func() bool { return e.queued(zero) == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
 	if v := value("wake_activator_queue_depth", rev("zero")); v != 1 {
 		t.Errorf("queue depth while waiting for a pod = %v, want 1", v)
 	}
@@ -118,7 +119,7 @@ func TestDocumentedMetrics(t *testing.T) {
 		{"wake_activator_stats_frames_dropped_total", nil, 1},
 		{"wake_activator_refused_total", map[string]string{"reason": "queue_full"}, 0},
 		{"wake_activator_clients_gone_total", nil, 0},
-		{"wake_activator_endpointslices_refused_total", map[string]string{"reason": kube.RefusedServiceName}, 1},
+		{"wake_activator_endpointslices_refused_total", map[string]string{"reason": feed.RefusedServiceName}, 1},
 	}
 	for _, tc := range tests {
 		if got := value(tc.name, tc.labels); got != tc.want {

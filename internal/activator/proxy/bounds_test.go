@@ -117,7 +117,7 @@ func TestPodAnswerHeadBounds(t *testing.T) {
 					t.Errorf("error %v, want kind bad-answer", pe)
 				}
 				// The pod's connection is closed, not kept for another request.
-				testutil.Eventually(t, "pod connection closed", func() bool { return pod.closing.Load() == pod.conns.Load() })
+				testutil.Eventually(t, 10*time.Second, "pod connection closed", func() bool { return pod.closing.Load() == pod.conns.Load() })
 			})
 		}
 	}

@@ -140,7 +140,7 @@ func TestPodClosesKeptConnection(t *testing.T) {
 				t.Fatalf("first request: %d %q", code, body)
 			}
 			if tc.podCloses {
-				testutil.Eventually(t, "the pod closing its connection", func() bool { return pod.closing.Load() == 1 })
+				testutil.Eventually(t, 10*time.Second, "the pod closing its connection", func() bool { return pod.closing.Load() == 1 })
 			}
 			if code, _ := send(t, f, tc.method); code != tc.code {
 				t.Errorf("second request: %d, want %d", code, tc.code)

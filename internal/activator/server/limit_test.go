@@ -81,7 +81,7 @@ func TestMaxConnections(t *testing.T) {
 	}
 
 	_ = open[0].Close()
-	testutil.Eventually(t, "a connection served after one closed", func() bool {
+	testutil.Eventually(t, 10*time.Second, "a connection served after one closed", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			return false

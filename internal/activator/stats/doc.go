@@ -1,6 +1,6 @@
 // Package stats measures, per revision, the activator's concurrency and
 // request count and pushes them to the autoscaler in the wire format of
-// internal/stats (one JSON frame a line over TCP).
+// internal/statwire (one JSON frame a line over TCP).
 //
 // The request path calls Begin when a request for a revision arrives
 // (before it queues) and Done on the returned handle when it finishes; both
@@ -41,7 +41,7 @@
 //
 // # Authentication
 //
-// The stat servers accept only Wake's activators (internal/stats,
+// The stat servers accept only Wake's activators (internal/statwire,
 // "Authentication"). With Config.TokenFile set (the activator's projected
 // ServiceAccount token for stats.Audience, which kubelet rotates), a
 // sender reads the file before every connection attempt and sends the

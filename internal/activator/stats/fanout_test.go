@@ -10,7 +10,7 @@ import (
 
 	clocktesting "k8s.io/utils/clock/testing"
 
-	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -54,7 +54,7 @@ func runReporter(t *testing.T, r *Reporter) {
 }
 
 // nextWhere returns the next frame on ch that matches, skipping others.
-func nextWhere(t *testing.T, ch <-chan wire.Frame, match func(wire.Frame) bool) wire.Frame {
+func nextWhere(t *testing.T, ch <-chan statwire.Frame, match func(statwire.Frame) bool) statwire.Frame {
 	t.Helper()
 	for {
 		if f := next(t, ch); match(f) {
@@ -64,7 +64,7 @@ func nextWhere(t *testing.T, ch <-chan wire.Frame, match func(wire.Frame) bool) 
 }
 
 // waitClosed waits until the reporter closed the connection ch reads.
-func waitClosed(t *testing.T, ch <-chan wire.Frame) {
+func waitClosed(t *testing.T, ch <-chan statwire.Frame) {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -79,8 +79,8 @@ func waitClosed(t *testing.T, ch <-chan wire.Frame) {
 	}
 }
 
-func isPoke(rev string) func(wire.Frame) bool {
-	return func(f wire.Frame) bool { return len(f.Stats) == 1 && f.Stats[0].Poke && f.Stats[0].Revision == rev }
+func isPoke(rev string) func(statwire.Frame) bool {
+	return func(f statwire.Frame) bool { return len(f.Stats) == 1 && f.Stats[0].Poke && f.Stats[0].Revision == rev }
 }
 
 // TestPeriodicFrameEvenWhenEmpty: every period gives a frame, an empty
@@ -126,15 +126,15 @@ func TestFanOutToEveryStatServer(t *testing.T) {
 	_, frames2 := acceptFrames(t, ln2)
 
 	r.Poke(revA)
-	for _, ch := range []<-chan wire.Frame{frames1, frames2} {
+	for _, ch := range []<-chan statwire.Frame{frames1, frames2} {
 		if f := next(t, ch); !isPoke("a-1")(f) { // though the third is down
 			t.Fatalf("got %+v, want the poke", f)
 		}
 	}
 	h := r.Begin(revB)
 	fc.Step(time.Second)
-	f1, f2 := nextWhere(t, frames1, func(f wire.Frame) bool { return len(f.Stats) > 0 && !f.Stats[0].Poke }),
-		nextWhere(t, frames2, func(f wire.Frame) bool { return len(f.Stats) > 0 && !f.Stats[0].Poke })
+	f1, f2 := nextWhere(t, frames1, func(f statwire.Frame) bool { return len(f.Stats) > 0 && !f.Stats[0].Poke }),
+		nextWhere(t, frames2, func(f statwire.Frame) bool { return len(f.Stats) > 0 && !f.Stats[0].Poke })
 	if f1.Timestamp != f2.Timestamp || !slices.Equal(f1.Stats, f2.Stats) || f1.Stats[0].Revision != "b-1" {
 		t.Fatalf("servers got different periodic frames: %+v and %+v", f1, f2)
 	}
@@ -151,7 +151,7 @@ func TestFanOutToEveryStatServer(t *testing.T) {
 	dns.set([]string{ln2.Addr().String(), ln3.Addr().String(), dead}, nil)
 	fc.Step(DefaultResolvePeriod)
 	_, frames3 := acceptFrames(t, ln3)
-	testutil.Eventually(t, "server 1 removed", func() bool { return !slices.Contains(r.Targets(), ln1.Addr().String()) })
+	testutil.Eventually(t, 10*time.Second, "server 1 removed", func() bool { return !slices.Contains(r.Targets(), ln1.Addr().String()) })
 	waitClosed(t, frames1)
 	_ = c1.Close()
 	r.Poke(revB)

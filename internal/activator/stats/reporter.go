@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 
-	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // Config configures a Reporter.
@@ -44,7 +44,7 @@ type Config struct {
 	// WriteTimeout bounds writing one frame; default 5s.
 	WriteTimeout time.Duration
 	// TokenFile is the activator's projected ServiceAccount token, issued
-	// for wire.Audience and rotated by kubelet. The Reporter reads it
+	// for statwire.Audience and rotated by kubelet. The Reporter reads it
 	// before every connection and sends it as the connection's first
 	// line, and re-reads and re-sends it every TokenRefresh on every open
 	// connection. "" sends no token, which stat servers refuse; tests of
@@ -123,17 +123,17 @@ func (r *Reporter) Sent() uint64 { return r.sent.Load() }
 // Poke sends a poke frame for key to every stat server at once. It has the
 // signature of the throttler's Config.OnColdStart and never blocks.
 func (r *Reporter) Poke(key types.NamespacedName) {
-	r.enqueue(wire.Frame{
+	r.enqueue(statwire.Frame{
 		Source:    r.cfg.Source,
 		Timestamp: r.clock.Now().UnixMilli(),
-		Stats:     []wire.Stat{{Namespace: key.Namespace, Revision: key.Name, RequestCount: 1, Poke: true}},
+		Stats:     []statwire.Stat{{Namespace: key.Namespace, Revision: key.Name, RequestCount: 1, Poke: true}},
 	})
 }
 
-// Run resolves the stat servers, reports every wire.Period and sends the
+// Run resolves the stat servers, reports every statwire.Period and sends the
 // frames to every stat server until ctx ends. Call it once.
 func (r *Reporter) Run(ctx context.Context) {
-	tick := r.clock.NewTicker(wire.Period)
+	tick := r.clock.NewTicker(statwire.Period)
 	defer tick.Stop()
 	resolveTick := r.clock.NewTicker(r.cfg.ResolvePeriod)
 	defer resolveTick.Stop()
@@ -166,13 +166,13 @@ func (r *Reporter) Run(ctx context.Context) {
 // snapshot: it lists every revision that had traffic in the period, and
 // none when there was no traffic (an empty, non-nil Stats, sent all the
 // same). Run calls it every period; tests may call it.
-func (r *Reporter) Report(now time.Time) wire.Frame {
-	f := wire.Frame{Source: r.cfg.Source, Timestamp: now.UnixMilli(), Stats: []wire.Stat{}}
+func (r *Reporter) Report(now time.Time) statwire.Frame {
+	f := statwire.Frame{Source: r.cfg.Source, Timestamp: now.UnixMilli(), Stats: []statwire.Stat{}}
 	var idle []types.NamespacedName
 	r.mu.RLock()
 	for key, rev := range r.revs {
 		rev.mu.Lock()
-		avg, n := rev.cut(now, wire.Period)
+		avg, n := rev.cut(now, statwire.Period)
 		busy := rev.inflight > 0
 		rev.mu.Unlock()
 		if avg == 0 && n == 0 {
@@ -181,7 +181,7 @@ func (r *Reporter) Report(now time.Time) wire.Frame {
 			}
 			continue
 		}
-		f.Stats = append(f.Stats, wire.Stat{Namespace: key.Namespace, Revision: key.Name, AverageConcurrency: avg, RequestCount: float64(n)})
+		f.Stats = append(f.Stats, statwire.Stat{Namespace: key.Namespace, Revision: key.Name, AverageConcurrency: avg, RequestCount: float64(n)})
 	}
 	r.mu.RUnlock()
 	if len(idle) > 0 {
@@ -200,9 +200,9 @@ func (r *Reporter) Report(now time.Time) wire.Frame {
 }
 
 // enqueue encodes f once and queues it for every stat server.
-func (r *Reporter) enqueue(f wire.Frame) {
+func (r *Reporter) enqueue(f statwire.Frame) {
 	var b bytes.Buffer
-	if err := wire.Write(&b, f); err != nil {
+	if err := statwire.Write(&b, f); err != nil {
 		r.dropped.Add(1)
 		r.log.Info("stats frame dropped", "error", err.Error(), "entries", len(f.Stats))
 		return

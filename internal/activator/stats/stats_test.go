@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
-	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -40,7 +40,7 @@ func TestTimeWeightedConcurrency(t *testing.T) {
 	if f.Source != "act-1" || f.Timestamp != fc.Now().UnixMilli() {
 		t.Fatalf("frame %+v", f)
 	}
-	got := map[string]wire.Stat{}
+	got := map[string]statwire.Stat{}
 	for _, s := range f.Stats {
 		got[s.Revision] = s
 	}
@@ -94,7 +94,7 @@ func TestBufferDropsOldest(t *testing.T) {
 		if !ok {
 			t.Fatalf("pop: empty, want poke for %s", want)
 		}
-		f, err := wire.NewReader(bytes.NewReader(b)).Next()
+		f, err := statwire.NewReader(bytes.NewReader(b)).Next()
 		if err != nil || len(f.Stats) != 1 || f.Stats[0].Revision != want || !f.Stats[0].Poke {
 			t.Fatalf("pop %+v %v, want poke for %s", f, err, want)
 		}
@@ -102,7 +102,7 @@ func TestBufferDropsOldest(t *testing.T) {
 }
 
 // acceptFrames accepts one connection and returns a channel of its frames.
-func acceptFrames(t *testing.T, ln net.Listener) (net.Conn, <-chan wire.Frame) {
+func acceptFrames(t *testing.T, ln net.Listener) (net.Conn, <-chan statwire.Frame) {
 	t.Helper()
 	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		t.Fatal(err)
@@ -111,10 +111,10 @@ func acceptFrames(t *testing.T, ln net.Listener) (net.Conn, <-chan wire.Frame) {
 	if err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	ch := make(chan wire.Frame, 16)
+	ch := make(chan statwire.Frame, 16)
 	go func() {
 		defer close(ch)
-		rd := wire.NewReader(conn)
+		rd := statwire.NewReader(conn)
 		for {
 			f, err := rd.Next()
 			if err != nil {
@@ -126,7 +126,7 @@ func acceptFrames(t *testing.T, ln net.Listener) (net.Conn, <-chan wire.Frame) {
 	return conn, ch
 }
 
-func next(t *testing.T, ch <-chan wire.Frame) wire.Frame {
+func next(t *testing.T, ch <-chan statwire.Frame) statwire.Frame {
 	t.Helper()
 	select {
 	case f, ok := <-ch:
@@ -137,7 +137,7 @@ func next(t *testing.T, ch <-chan wire.Frame) wire.Frame {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no frame within 10s")
 	}
-	return wire.Frame{}
+	return statwire.Frame{}
 }
 
 func TestSendPokeTicksAndReconnect(t *testing.T) {
@@ -178,7 +178,7 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 		t.Fatalf("poke frame %+v", f)
 	}
 	h := r.Begin(revA)
-	testutil.Eventually(t, "ticker", fc.HasWaiters)
+	testutil.Eventually(t, 10*time.Second, "ticker", fc.HasWaiters)
 	fc.Step(time.Second)
 	if f := next(t, frames); len(f.Stats) != 1 || f.Stats[0].RequestCount != 1 || f.Stats[0].AverageConcurrency != 1 {
 		t.Fatalf("tick frame %+v", f)
@@ -191,9 +191,9 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 	down.Store(true)
 	_ = conn.Close()
 	// Waiters: the period and resolve tickers, and the backoff timer.
-	testutil.Eventually(t, "first failed dial, then a backoff timer", func() bool { return failedDials.Load() == 1 && fc.Waiters() >= 3 })
+	testutil.Eventually(t, 10*time.Second, "first failed dial, then a backoff timer", func() bool { return failedDials.Load() == 1 && fc.Waiters() >= 3 })
 	fc.Step(minBackoff + minBackoff/5) // past the first backoff, jitter included
-	testutil.Eventually(t, "second failed dial, then a backoff timer", func() bool { return failedDials.Load() == 2 && fc.Waiters() >= 3 })
+	testutil.Eventually(t, 10*time.Second, "second failed dial, then a backoff timer", func() bool { return failedDials.Load() == 2 && fc.Waiters() >= 3 })
 
 	// The server is back at the same address.
 	down.Store(false)

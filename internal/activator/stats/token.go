@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // DefaultTokenRefresh is how often the Reporter re-reads its token file and
@@ -23,7 +23,7 @@ func (r *Reporter) loadToken() ([]byte, error) {
 		return nil, fmt.Errorf("read stats token: %w", err)
 	}
 	defer func() { _ = f.Close() }()
-	b, err := io.ReadAll(io.LimitReader(f, wire.MaxAuthBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, statwire.MaxAuthBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read stats token %s: %w", r.cfg.TokenFile, err)
 	}
@@ -32,7 +32,7 @@ func (r *Reporter) loadToken() ([]byte, error) {
 		return nil, fmt.Errorf("stats token file %s is empty", r.cfg.TokenFile)
 	}
 	var line bytes.Buffer
-	if err := wire.WriteAuth(&line, token); err != nil {
+	if err := statwire.WriteAuth(&line, token); err != nil {
 		return nil, fmt.Errorf("stats token %s: %w", r.cfg.TokenFile, err)
 	}
 	out := line.Bytes()

@@ -9,12 +9,12 @@ import (
 
 	clocktesting "k8s.io/utils/clock/testing"
 
-	wire "github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
-func isAuth(token string) func(wire.Frame) bool {
-	return func(f wire.Frame) bool { return f.IsAuth() && f.Token == token }
+func isAuth(token string) func(statwire.Frame) bool {
+	return func(f statwire.Frame) bool { return f.IsAuth() && f.Token == token }
 }
 
 // TestReporterSendsRotatedToken: the first line on every connection is the
@@ -48,7 +48,7 @@ func TestReporterSendsRotatedToken(t *testing.T) {
 
 	rotate("token-2")
 	// Waiters: the period, resolve and token tickers.
-	testutil.Eventually(t, "tickers", func() bool { return fc.Waiters() >= 3 })
+	testutil.Eventually(t, 10*time.Second, "tickers", func() bool { return fc.Waiters() >= 3 })
 	fc.Step(30 * time.Second)
 	nextWhere(t, frames, isAuth("token-2"))
 	r.Poke(revB)
@@ -70,7 +70,7 @@ func TestReporterWithoutTokenDoesNotConnect(t *testing.T) {
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
 	r := New(Config{Source: "act-1", Address: ln.Addr().String(), Clock: fc, TokenFile: filepath.Join(t.TempDir(), "missing")})
 	runReporter(t, r)
-	testutil.Eventually(t, "backoff timer", func() bool { return fc.Waiters() >= 4 })
+	testutil.Eventually(t, 10*time.Second, "backoff timer", func() bool { return fc.Waiters() >= 4 })
 	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestColdStartTCP(t *testing.T) {
 	}
 
 	th.SetEndpoints(testKey, []Endpoint{{Address: addr, Ready: false}})
-	testutil.Eventually(t, "probes refused twice", func() bool { return dials.Load() >= 2 })
+	testutil.Eventually(t, 10*time.Second, "probes refused twice", func() bool { return dials.Load() >= 2 })
 	for _, h := range hs {
 		h.notStarted(t)
 	}
@@ -136,7 +136,7 @@ func TestColdStartPhasesFakeClock(t *testing.T) {
 
 	clk.Step(10 * time.Millisecond) // the pod appears in the endpoints after 10 ms
 	th.SetEndpoints(testKey, []Endpoint{{Address: addr}})
-	testutil.Eventually(t, "first probe to fail and wait", clk.HasWaiters)
+	testutil.Eventually(t, 10*time.Second, "first probe to fail and wait", clk.HasWaiters)
 	listenOn(t, addr)
 	h.notStarted(t)
 	clk.Step(period) // the next probe passes
@@ -232,12 +232,12 @@ func TestProbeStops(t *testing.T) {
 			}})
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 			th.SetEndpoints(testKey, notReady)
-			testutil.Eventually(t, "probe to wait", clk.HasWaiters)
+			testutil.Eventually(t, 10*time.Second, "probe to wait", clk.HasWaiters)
 			clk.Step(DefaultProbePeriod)
-			testutil.Eventually(t, "second probe", func() bool { return dials.Load() >= 2 && clk.HasWaiters() })
+			testutil.Eventually(t, 10*time.Second, "second probe", func() bool { return dials.Load() >= 2 && clk.HasWaiters() })
 
 			tc.stop(th)
-			testutil.Eventually(t, "probe loop to stop", func() bool { return !clk.HasWaiters() })
+			testutil.Eventually(t, 10*time.Second, "probe loop to stop", func() bool { return !clk.HasWaiters() })
 			if st, ok := th.Stats(testKey); tc.usable >= 0 && (!ok || st.Pods != tc.usable) {
 				t.Errorf("stats %+v, want %d usable pods", st, tc.usable)
 			}
@@ -265,7 +265,7 @@ func TestDialFailureDemotesProbedPod(t *testing.T) {
 	th := newTestThrottler(t, Config{Dial: switchDial(&up), ProbePeriod: time.Millisecond})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, []Endpoint{{Address: "10.0.0.9:8080"}})
-	testutil.Eventually(t, "probe to pass", func() bool { st, _ := th.Stats(testKey); return st.Pods == 1 })
+	testutil.Eventually(t, 10*time.Second, "probe to pass", func() bool { st, _ := th.Stats(testKey); return st.Pods == 1 })
 
 	up.Store(false)
 	_, err := th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { return ErrDialFailed })

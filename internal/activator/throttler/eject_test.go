@@ -39,7 +39,7 @@ func TestBadAnswerEjectsPod(t *testing.T) {
 		t.Fatalf("while %s is ejected requests went to %v", ejected, seen)
 	}
 	clk.Step(time.Second)
-	testutil.Eventually(t, ejected+" back in rotation", func() bool { return tryOnce(t, th, nil) == ejected })
+	testutil.Eventually(t, 10*time.Second, ejected+" back in rotation", func() bool { return tryOnce(t, th, nil) == ejected })
 }
 
 // TestEjectionDoubles: each ejection in a row doubles, up to EjectMax; a

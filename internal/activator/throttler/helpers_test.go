@@ -98,7 +98,7 @@ func (h *held) wait(t testing.TB) result {
 // fails at once if h's Try returns instead of waiting.
 func (h *held) waitQueued(t testing.TB, th *Throttler, n int) {
 	t.Helper()
-	testutil.Eventually(t, fmt.Sprintf("%d queued", n), func() bool {
+	testutil.Eventually(t, 10*time.Second, fmt.Sprintf("%d queued", n), func() bool {
 		select {
 		case r := <-h.done:
 			t.Fatalf("request returned instead of queuing: %v", r.err)
@@ -127,5 +127,5 @@ func queued(th *Throttler, key RevisionKey) int {
 // waitQueued waits until n requests wait in the revision's queue.
 func waitQueued(t testing.TB, th *Throttler, key RevisionKey, n int) {
 	t.Helper()
-	testutil.Eventually(t, fmt.Sprintf("%d queued", n), func() bool { return queued(th, key) == n })
+	testutil.Eventually(t, 10*time.Second, fmt.Sprintf("%d queued", n), func() bool { return queued(th, key) == n })
 }

@@ -100,7 +100,7 @@ func TestColdStartHTTPProbe(t *testing.T) {
 	}()
 	waitQueued(t, th, testKey, 1)
 	th.SetEndpoints(testKey, []Endpoint{{Address: addr}})
-	testutil.Eventually(t, "three failed probes", func() bool { return probes.Load() >= 3 })
+	testutil.Eventually(t, 10*time.Second, "three failed probes", func() bool { return probes.Load() >= 3 })
 	if served.Load() != 0 || queued(th, testKey) != 1 {
 		t.Fatal("request sent to a pod whose readiness path answers 503")
 	}

@@ -105,7 +105,7 @@ func TestQueueFull(t *testing.T) {
 				full <- err
 			}()
 			var err error
-			testutil.Eventually(t, "Try on a full queue to return", func() bool {
+			testutil.Eventually(t, 10*time.Second, "Try on a full queue to return", func() bool {
 				if q := queued(th, testKey); q > tc.wantDepth {
 					t.Fatalf("Try on a full queue waits in it: %d queued, depth %d", q, tc.wantDepth)
 				}

@@ -2,7 +2,7 @@
 // revision.
 //
 // Every activator (a source, named by the frame's src) sends a frame each
-// stats.Period that lists the revisions that had traffic. Such a frame is a
+// statwire.Period that lists the revisions that had traffic. Such a frame is a
 // snapshot: a revision it leaves out has no demand from that source. A frame
 // made only of poke entries is not a snapshot; its entries are merged into
 // the source's current one. A revision's concurrency is the sum, over the
@@ -19,11 +19,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // DefaultExpiry is how long a silent source keeps counting: three periods.
-const DefaultExpiry = 3 * stats.Period
+const DefaultExpiry = 3 * statwire.Period
 
 // ErrNoSource is returned by Apply for a frame without a src.
 var ErrNoSource = errors.New("stats frame has no source")
@@ -77,7 +77,7 @@ func New(expiry time.Duration) *Collector {
 // revisions are tracked; entries for others are counted and dropped.
 // Invalid entries are dropped too, and leave the source's previous value for
 // that revision in place.
-func (c *Collector) Apply(now time.Time, f stats.Frame, known func(types.NamespacedName) bool) (Result, error) {
+func (c *Collector) Apply(now time.Time, f statwire.Frame, known func(types.NamespacedName) bool) (Result, error) {
 	if f.Source == "" {
 		return Result{}, ErrNoSource
 	}

@@ -9,7 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 var (
@@ -18,11 +18,11 @@ var (
 	t0   = time.Unix(1_764_000_000, 0)
 )
 
-func st(key types.NamespacedName, c float64) stats.Stat {
-	return stats.Stat{Namespace: key.Namespace, Revision: key.Name, AverageConcurrency: c, RequestCount: 1}
+func st(key types.NamespacedName, c float64) statwire.Stat {
+	return statwire.Stat{Namespace: key.Namespace, Revision: key.Name, AverageConcurrency: c, RequestCount: 1}
 }
 
-func poke(key types.NamespacedName, c, n float64) stats.Stat {
+func poke(key types.NamespacedName, c, n float64) statwire.Stat {
 	s := st(key, c)
 	s.RequestCount, s.Poke = n, true
 	return s
@@ -30,7 +30,7 @@ func poke(key types.NamespacedName, c, n float64) stats.Stat {
 
 type frameAt struct {
 	after time.Duration
-	f     stats.Frame
+	f     statwire.Frame
 }
 
 func TestConcurrency(t *testing.T) {
@@ -42,22 +42,22 @@ func TestConcurrency(t *testing.T) {
 	}{
 		{
 			name:   "one source",
-			frames: []frameAt{{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 10), st(revB, 2)}}}},
+			frames: []frameAt{{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 10), st(revB, 2)}}}},
 			want:   map[types.NamespacedName]float64{revA: 10, revB: 2},
 		},
 		{
 			name: "two sources with half each sum to the whole",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5)}}},
-				{0, stats.Frame{Source: "y", Stats: []stats.Stat{st(revA, 5)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5)}}},
+				{0, statwire.Frame{Source: "y", Stats: []statwire.Stat{st(revA, 5)}}},
 			},
 			want: map[types.NamespacedName]float64{revA: 10},
 		},
 		{
 			name: "a new snapshot replaces the previous one",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5), st(revB, 3)}}},
-				{time.Second, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5), st(revB, 3)}}},
+				{time.Second, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 1)}}},
 			},
 			at:   time.Second,
 			want: map[types.NamespacedName]float64{revA: 1, revB: 0},
@@ -65,8 +65,8 @@ func TestConcurrency(t *testing.T) {
 		{
 			name: "an empty frame means no traffic",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5)}}},
-				{time.Second, stats.Frame{Source: "x"}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5)}}},
+				{time.Second, statwire.Frame{Source: "x"}},
 			},
 			at:   time.Second,
 			want: map[types.NamespacedName]float64{revA: 0},
@@ -74,9 +74,9 @@ func TestConcurrency(t *testing.T) {
 		{
 			name: "a silent source expires",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5)}}},
-				{0, stats.Frame{Source: "y", Stats: []stats.Stat{st(revA, 5)}}},
-				{4 * time.Second, stats.Frame{Source: "y", Stats: []stats.Stat{st(revA, 5)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5)}}},
+				{0, statwire.Frame{Source: "y", Stats: []statwire.Stat{st(revA, 5)}}},
+				{4 * time.Second, statwire.Frame{Source: "y", Stats: []statwire.Stat{st(revA, 5)}}},
 			},
 			at:   4 * time.Second,
 			want: map[types.NamespacedName]float64{revA: 5},
@@ -84,7 +84,7 @@ func TestConcurrency(t *testing.T) {
 		{
 			name: "a silent source counts until the expiry",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5)}}},
 			},
 			at:   DefaultExpiry,
 			want: map[types.NamespacedName]float64{revA: 5},
@@ -92,23 +92,23 @@ func TestConcurrency(t *testing.T) {
 		{
 			name: "a poke merges into the current snapshot",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revB, 4)}}},
-				{100 * time.Millisecond, stats.Frame{Source: "x", Stats: []stats.Stat{poke(revA, 0, 1)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revB, 4)}}},
+				{100 * time.Millisecond, statwire.Frame{Source: "x", Stats: []statwire.Stat{poke(revA, 0, 1)}}},
 			},
 			want: map[types.NamespacedName]float64{revA: 1, revB: 4},
 		},
 		{
 			name: "a poke counts its waiting requests",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{poke(revA, 0.5, 3)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{poke(revA, 0.5, 3)}}},
 			},
 			want: map[types.NamespacedName]float64{revA: 3},
 		},
 		{
 			name: "an invalid entry keeps the previous value",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5), st(revB, 1)}}},
-				{time.Second, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, -1), st(revB, 2)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5), st(revB, 1)}}},
+				{time.Second, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, -1), st(revB, 2)}}},
 			},
 			at:   time.Second,
 			want: map[types.NamespacedName]float64{revA: 5, revB: 2},
@@ -116,8 +116,8 @@ func TestConcurrency(t *testing.T) {
 		{
 			name: "a reconnected source carries on",
 			frames: []frameAt{
-				{0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 5)}}},
-				{10 * time.Second, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 7)}}},
+				{0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 5)}}},
+				{10 * time.Second, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 7)}}},
 			},
 			at:   10 * time.Second,
 			want: map[types.NamespacedName]float64{revA: 7},
@@ -149,7 +149,7 @@ func TestConcurrency(t *testing.T) {
 func TestApplyCountsBadEntries(t *testing.T) {
 	known := func(k types.NamespacedName) bool { return k != revB }
 	c := New(0)
-	res, err := c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{
+	res, err := c.Apply(t0, statwire.Frame{Source: "x", Stats: []statwire.Stat{
 		st(revA, 3),
 		st(revB, 3),           // unknown
 		poke(revB, 0, 1),      // unknown poke: no poke
@@ -167,7 +167,7 @@ func TestApplyCountsBadEntries(t *testing.T) {
 	if got := c.Concurrency(revA, t0); got != 3 {
 		t.Errorf("Concurrency = %v, want 3 (max of 3 and the poke's 2)", got)
 	}
-	if _, err := c.Apply(t0, stats.Frame{Stats: []stats.Stat{st(revA, 1)}}, nil); !errors.Is(err, ErrNoSource) {
+	if _, err := c.Apply(t0, statwire.Frame{Stats: []statwire.Stat{st(revA, 1)}}, nil); !errors.Is(err, ErrNoSource) {
 		t.Errorf("frame without src: error = %v, want ErrNoSource", err)
 	}
 }
@@ -177,7 +177,7 @@ func TestFreshAndSweep(t *testing.T) {
 	if c.Fresh(t0) {
 		t.Fatal("fresh with no source")
 	}
-	if _, err := c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}, nil); err != nil {
+	if _, err := c.Apply(t0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 1)}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !c.Fresh(t0.Add(DefaultExpiry)) || c.Fresh(t0.Add(DefaultExpiry+time.Millisecond)) {
@@ -187,7 +187,7 @@ func TestFreshAndSweep(t *testing.T) {
 	if len(c.sources) != 0 || len(c.revs) != 0 {
 		t.Fatalf("Sweep kept %d sources and %d revisions", len(c.sources), len(c.revs))
 	}
-	if _, err := c.Apply(t0, stats.Frame{Source: "x", Stats: []stats.Stat{st(revA, 1)}}, nil); err != nil {
+	if _, err := c.Apply(t0, statwire.Frame{Source: "x", Stats: []statwire.Stat{st(revA, 1)}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	c.Forget(revA)
@@ -204,7 +204,7 @@ func TestConcurrentUse(t *testing.T) {
 			src := string(rune('a' + i))
 			for j := range 200 {
 				now := t0.Add(time.Duration(j) * time.Millisecond)
-				if _, err := c.Apply(now, stats.Frame{Source: src, Stats: []stats.Stat{st(revA, 1)}}, nil); err != nil {
+				if _, err := c.Apply(now, statwire.Frame{Source: src, Stats: []statwire.Stat{st(revA, 1)}}, nil); err != nil {
 					t.Error(err)
 					return
 				}

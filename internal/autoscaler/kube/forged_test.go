@@ -8,7 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // TestForgedStatsScaleNothing replays the attack of issue 9 on the wired
@@ -40,7 +40,7 @@ func TestForgedStatsScaleNothing(t *testing.T) {
 			_, _ = conn.Write([]byte(first + "\n"))
 		}
 		for i := range 8 {
-			_ = stats.Write(conn, stats.Frame{Source: "act-forger", Stats: []stats.Stat{
+			_ = statwire.Write(conn, statwire.Frame{Source: "act-forger", Stats: []statwire.Stat{
 				{Namespace: key.Namespace, Revision: key.Name, AverageConcurrency: 500, RequestCount: 500, Poke: i%2 == 0},
 			}})
 		}

@@ -34,7 +34,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	wakeconfig "github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/names"
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 	"github.com/wakefn/wake/internal/testenv"
 )
 
@@ -304,7 +304,7 @@ type activator struct {
 	t    *testing.T
 	mu   sync.Mutex
 	conn net.Conn
-	load atomic.Pointer[[]stats.Stat]
+	load atomic.Pointer[[]statwire.Stat]
 }
 
 // dial connects an activator to the stack's stat server and presents the
@@ -319,7 +319,7 @@ func dial(t *testing.T, s *stack) *activator {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	if err := stats.WriteAuth(conn, token); err != nil {
+	if err := statwire.WriteAuth(conn, token); err != nil {
 		t.Fatal(err)
 	}
 	a.conn = conn
@@ -356,7 +356,7 @@ func activatorToken(t *testing.T, ns, pod string) string {
 		t.Fatal(err)
 	}
 	tr, err := core.ServiceAccounts(ns).CreateToken(t.Context(), sa.Name, &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
-		Audiences:         []string{stats.Audience},
+		Audiences:         []string{statwire.Audience},
 		ExpirationSeconds: ptr.To[int64](600),
 		BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: p.Name, UID: p.UID},
 	}}, metav1.CreateOptions{})
@@ -367,17 +367,17 @@ func activatorToken(t *testing.T, ns, pod string) string {
 }
 
 // send writes one frame.
-func (a *activator) send(entries ...stats.Stat) {
+func (a *activator) send(entries ...statwire.Stat) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	f := stats.Frame{Source: a.source(), Timestamp: time.Now().UnixMilli(), Stats: entries}
-	if err := stats.Write(a.conn, f); err != nil {
+	f := statwire.Frame{Source: a.source(), Timestamp: time.Now().UnixMilli(), Stats: entries}
+	if err := statwire.Write(a.conn, f); err != nil {
 		a.t.Errorf("write stats frame: %v", err)
 	}
 }
 
 // report sends the current load every period until the test ends, as an
-// activator sends a snapshot every stats.Period.
+// activator sends a snapshot every statwire.Period.
 func (a *activator) report(period time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -390,7 +390,7 @@ func (a *activator) report(period time.Duration) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				var entries []stats.Stat
+				var entries []statwire.Stat
 				if l := a.load.Load(); l != nil {
 					entries = *l
 				}
@@ -406,12 +406,12 @@ func (a *activator) report(period time.Duration) {
 
 // setLoad sets the concurrency the activator reports for rev.
 func (a *activator) setLoad(rev types.NamespacedName, concurrency float64) {
-	a.load.Store(&[]stats.Stat{{Namespace: rev.Namespace, Revision: rev.Name, AverageConcurrency: concurrency, RequestCount: concurrency}})
+	a.load.Store(&[]statwire.Stat{{Namespace: rev.Namespace, Revision: rev.Name, AverageConcurrency: concurrency, RequestCount: concurrency}})
 }
 
 // poke sends the signal of a request that arrived for rev at zero.
 func (a *activator) poke(rev types.NamespacedName) {
-	a.send(stats.Stat{Namespace: rev.Namespace, Revision: rev.Name, RequestCount: 1, Poke: true})
+	a.send(statwire.Stat{Namespace: rev.Namespace, Revision: rev.Name, RequestCount: 1, Poke: true})
 }
 
 // eventually polls cond every few milliseconds until it holds or wait

@@ -19,7 +19,7 @@ import (
 
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // mapCluster stands in for the API server and a Deployment informer: a
@@ -201,7 +201,7 @@ func BenchmarkPokeToWrite(b *testing.B) {
 		key := fresh[0]
 		fresh = fresh[1:]
 		sent := time.Now()
-		if err := stats.Write(conn, stats.Frame{Source: "act-1", Stats: []stats.Stat{{
+		if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
 			Namespace: key.Namespace, Revision: key.Name, RequestCount: 1, Poke: true,
 		}}}); err != nil {
 			b.Fatal(err)

@@ -20,7 +20,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // pokeBound is how long after the activator's poke the scale write may
@@ -97,7 +97,7 @@ func TestPokeAboveZeroWaitsForTick(t *testing.T) {
 	addTarget(t, e, warmRev2, decider.Defaults())
 	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
 	e.s.Tick(e.ctx) // learn the scale
-	if err := stats.Write(conn, stats.Frame{Source: "act-1", Stats: []stats.Stat{{
+	if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
 		Namespace: rev.Namespace, Revision: rev.Name, AverageConcurrency: 1000, RequestCount: 1, Poke: true,
 	}}}); err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func startStack(tb testing.TB, s *Scaler, clk clock.WithTicker, coll *collector.
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = conn.Close() })
-	if err := stats.WriteAuth(conn, "act-1"); err != nil {
+	if err := statwire.WriteAuth(conn, "act-1"); err != nil {
 		tb.Fatal(err)
 	}
 	return conn
@@ -213,7 +213,7 @@ func addTarget(t *testing.T, e *env, key types.NamespacedName, spec decider.Spec
 // write. It returns that write and any write that came before it.
 func pokeAndWait(t *testing.T, e *env, conn net.Conn, key types.NamespacedName) (write, []write) {
 	t.Helper()
-	if err := stats.Write(conn, stats.Frame{Source: "act-1", Stats: []stats.Stat{{
+	if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
 		Namespace: key.Namespace, Revision: key.Name, RequestCount: 1, Poke: true,
 	}}}); err != nil {
 		t.Fatal(err)

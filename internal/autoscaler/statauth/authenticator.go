@@ -16,7 +16,7 @@ import (
 	authenticationv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	"k8s.io/utils/clock"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // PodNameExtra is the user extra in which the TokenReview API names the pod
@@ -42,7 +42,7 @@ type Config struct {
 	// "system:serviceaccount:<namespace>:<name>". Required.
 	Username string
 	// Audience is the audience the tokens must be issued for; "" means
-	// stats.Audience.
+	// statwire.Audience.
 	Audience string
 	// Clock is the time source; nil means the real clock.
 	Clock clock.PassiveClock
@@ -104,7 +104,7 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, errors.New("statauth: Config.Username is required")
 	}
 	if cfg.Audience == "" {
-		cfg.Audience = stats.Audience
+		cfg.Audience = statwire.Audience
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}

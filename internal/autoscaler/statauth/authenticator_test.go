@@ -16,7 +16,7 @@ import (
 	authenticationv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // These tests stand in for the API server where its answers are what the
@@ -41,7 +41,7 @@ func jwt(t *testing.T, claims map[string]any) string {
 
 // goodClaims are those of a projected activator token.
 func goodClaims(extra ...any) map[string]any {
-	c := map[string]any{"sub": user, "aud": []string{stats.Audience}, "exp": now.Add(10 * time.Minute).Unix()}
+	c := map[string]any{"sub": user, "aud": []string{statwire.Audience}, "exp": now.Add(10 * time.Minute).Unix()}
 	for i := 0; i+1 < len(extra); i += 2 {
 		c[extra[i].(string)] = extra[i+1]
 	}
@@ -75,7 +75,7 @@ func accept() func(string) authenticationv1.TokenReviewStatus {
 	return func(string) authenticationv1.TokenReviewStatus {
 		return authenticationv1.TokenReviewStatus{
 			Authenticated: true,
-			Audiences:     []string{stats.Audience},
+			Audiences:     []string{statwire.Audience},
 			User: authenticationv1.UserInfo{Username: user, Extra: map[string]authenticationv1.ExtraValue{
 				PodNameExtra: {"act-1"},
 			}},
@@ -120,7 +120,7 @@ func TestAuthenticate(t *testing.T) {
 		pod     string
 	}{
 		{name: "accepted", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: accept(), reviews: 1, pod: "act-1"},
-		{name: "aud as a string", token: func(t *testing.T) string { return jwt(t, goodClaims("aud", stats.Audience)) }, status: accept(), reviews: 1, pod: "act-1"},
+		{name: "aud as a string", token: func(t *testing.T) string { return jwt(t, goodClaims("aud", statwire.Audience)) }, status: accept(), reviews: 1, pod: "act-1"},
 		{name: "not a JWT", token: func(*testing.T) string { return "hello" }, reason: ReasonInvalid},
 		{name: "payload not base64", token: func(*testing.T) string { return "a.%%%.c" }, reason: ReasonInvalid},
 		{name: "payload not JSON", token: func(*testing.T) string { return "a." + base64.RawURLEncoding.EncodeToString([]byte("[")) + ".c" }, reason: ReasonInvalid},

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// maxTokenBytes bounds the tokens looked at; stats.MaxAuthBytes bounds
+// maxTokenBytes bounds the tokens looked at; statwire.MaxAuthBytes bounds
 // them on the wire already.
 const maxTokenBytes = 16 << 10
 

@@ -1,8 +1,8 @@
 // Package statauth checks the ServiceAccount tokens that activators present
-// on the stat channel (see internal/stats, "Authentication").
+// on the stat channel (see internal/statwire, "Authentication").
 //
 // An Authenticator asks the TokenReview API (authentication.k8s.io/v1) to
-// verify a token for stats.Audience, then requires the activator's
+// verify a token for statwire.Audience, then requires the activator's
 // ServiceAccount (Config.Username) and a token bound to a pod, whose name it
 // returns. It caches a positive review until the token's expiry (the exp
 // claim, read from the token only after the API server accepted it), in a

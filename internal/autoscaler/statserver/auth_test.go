@@ -14,7 +14,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // authStack is a stat server on loopback whose Authenticator reviews
@@ -104,7 +104,7 @@ func assertOpen(t *testing.T, c net.Conn) {
 func authLine(t *testing.T, token string) string {
 	t.Helper()
 	var b strings.Builder
-	if err := stats.WriteAuth(&b, token); err != nil {
+	if err := statwire.WriteAuth(&b, token); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -115,7 +115,7 @@ func frameLine(t *testing.T, src string, c float64, poke bool) string {
 	f := frame(src, c)
 	f.Stats[0].Poke = poke
 	var b strings.Builder
-	if err := stats.Write(&b, f); err != nil {
+	if err := statwire.Write(&b, f); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -152,20 +152,20 @@ func TestStatChannelAuthentication(t *testing.T) {
 		{name: "valid token", lines: func() []string { return []string{authLine(t, valid)} }},
 		{name: "no auth line", lines: func() []string { return nil }, reason: RefuseNoAuth},
 		{name: "garbage first", lines: func() []string { return []string{"GET / HTTP/1.1\r\n\r\n"} }, reason: RefuseNoAuth},
-		{name: "endless first line", lines: func() []string { return []string{strings.Repeat("a", stats.MaxAuthBytes+1)} }, reason: RefuseNoAuth},
+		{name: "endless first line", lines: func() []string { return []string{strings.Repeat("a", statwire.MaxAuthBytes+1)} }, reason: RefuseNoAuth},
 		{name: "not a JWT", lines: func() []string { return []string{authLine(t, "secret")} }, reason: statauth.ReasonInvalid},
 		{name: "forged signature", lines: func() []string { return []string{authLine(t, forged)} }, reason: statauth.ReasonInvalid},
 		{name: "wrong audience", lines: func() []string {
 			return []string{authLine(t, kube.token(t, kube.ns, "wake-activator", act, "https://kubernetes.default.svc", 600))}
 		}, reason: statauth.ReasonInvalid},
 		{name: "other ServiceAccount", lines: func() []string {
-			return []string{authLine(t, kube.token(t, kube.ns, "tenant", tenantPod, stats.Audience, 600))}
+			return []string{authLine(t, kube.token(t, kube.ns, "tenant", tenantPod, statwire.Audience, 600))}
 		}, reason: statauth.ReasonForbidden},
 		{name: "activator ServiceAccount of another namespace", lines: func() []string {
 			return []string{authLine(t, otherNS.activatorToken(t, otherPod))}
 		}, reason: statauth.ReasonForbidden},
 		{name: "not bound to a pod", lines: func() []string {
-			return []string{authLine(t, kube.token(t, kube.ns, "wake-activator", nil, stats.Audience, 600))}
+			return []string{authLine(t, kube.token(t, kube.ns, "wake-activator", nil, statwire.Audience, 600))}
 		}, reason: statauth.ReasonForbidden},
 		{name: "pod deleted", lines: func() []string { return []string{authLine(t, goneToken)} }, reason: statauth.ReasonInvalid},
 		{name: "expired", lines: func() []string { return []string{authLine(t, valid)} }, stepClock: 11 * time.Minute, reason: statauth.ReasonExpired},
@@ -250,8 +250,8 @@ func TestTokenRefresh(t *testing.T) {
 	kube := apiServer(t)
 	act := kube.pod(t, kube.ns, "act-1", "wake-activator")
 	act2 := kube.pod(t, kube.ns, "act-2", "wake-activator")
-	short := kube.activatorToken(t, act)                                         // 10 min
-	long := kube.token(t, kube.ns, "wake-activator", act, stats.Audience, 30*60) // 30 min
+	short := kube.activatorToken(t, act)                                            // 10 min
+	long := kube.token(t, kube.ns, "wake-activator", act, statwire.Audience, 30*60) // 30 min
 
 	t.Run("refreshed", func(t *testing.T) {
 		s := startAuth(t, kube, nil)
@@ -509,7 +509,7 @@ func TestTokenReviewChecksAudience(t *testing.T) {
 	review := func(token string) authenticationv1.TokenReviewStatus {
 		t.Helper()
 		tr, err := kube.reviews.Create(t.Context(), &authenticationv1.TokenReview{
-			Spec: authenticationv1.TokenReviewSpec{Token: token, Audiences: []string{stats.Audience}},
+			Spec: authenticationv1.TokenReviewSpec{Token: token, Audiences: []string{statwire.Audience}},
 		}, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -518,12 +518,12 @@ func TestTokenReviewChecksAudience(t *testing.T) {
 	}
 	ok := review(kube.activatorToken(t, act))
 	if !ok.Authenticated || ok.User.Username != kube.activatorUser() ||
-		len(ok.Audiences) != 1 || ok.Audiences[0] != stats.Audience ||
+		len(ok.Audiences) != 1 || ok.Audiences[0] != statwire.Audience ||
 		len(ok.User.Extra[statauth.PodNameExtra]) != 1 || ok.User.Extra[statauth.PodNameExtra][0] != "act-1" {
 		t.Errorf("review of the activator's token: %+v", ok)
 	}
 	other := review(kube.token(t, kube.ns, "wake-activator", act, "https://kubernetes.default.svc", 600))
 	if other.Authenticated {
-		t.Errorf("a token for another audience passed a review for %q: %+v", stats.Audience, other)
+		t.Errorf("a token for another audience passed a review for %q: %+v", statwire.Audience, other)
 	}
 }

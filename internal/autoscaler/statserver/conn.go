@@ -12,14 +12,14 @@ import (
 
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // handle authenticates one activator connection, then reads its frames
 // until it ends.
 func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 	log = log.WithValues("remote", conn.RemoteAddr().String())
-	r := stats.NewReader(conn)
+	r := statwire.NewReader(conn)
 	id, reason, err := s.authenticate(ctx, conn, r)
 	if reason == "" {
 		reason = s.authenticated(conn, id.Pod)
@@ -30,7 +30,7 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 	}
 	log = log.WithValues("source", id.Pod)
 	log.V(1).Info("Activator connected")
-	r.SetLimit(stats.MaxFrameBytes)
+	r.SetLimit(statwire.MaxFrameBytes)
 	limit := rate.NewLimiter(rate.Limit(s.opts.FrameRate), s.opts.FrameBurst)
 	for {
 		// Deadlines are wall-clock by nature; the idle timeout only reaps
@@ -40,15 +40,15 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 			return
 		}
 		f, err := r.Next()
-		var syntax *stats.SyntaxError
+		var syntax *statwire.SyntaxError
 		switch {
 		case err == nil || errors.As(err, &syntax):
 			if !s.line(ctx, log, &id, limit, f, err) {
 				return
 			}
-		case errors.Is(err, stats.ErrFrameTooLong):
+		case errors.Is(err, statwire.ErrFrameTooLong):
 			s.metrics.dropped.WithLabelValues(DropFrameTooLong).Inc()
-			log.Info("Closing an activator connection that sent a frame over the limit", "limit", stats.MaxFrameBytes)
+			log.Info("Closing an activator connection that sent a frame over the limit", "limit", statwire.MaxFrameBytes)
 			return
 		case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 			log.V(1).Info("Activator disconnected")
@@ -63,7 +63,7 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 // line handles one whole line from an authenticated connection: a frame,
 // an auth line, or one that does not parse (err). It returns false when the
 // connection must close.
-func (s *Server) line(ctx context.Context, log logr.Logger, id *statauth.Identity, limit *rate.Limiter, f stats.Frame, err error) bool {
+func (s *Server) line(ctx context.Context, log logr.Logger, id *statauth.Identity, limit *rate.Limiter, f statwire.Frame, err error) bool {
 	now := s.opts.Clock.Now()
 	if !now.Before(id.Expiry) {
 		s.refuse(log, statauth.ReasonExpired, errors.New("the token expired and no fresh one came"))
@@ -93,8 +93,8 @@ func (s *Server) line(ctx context.Context, log logr.Logger, id *statauth.Identit
 // authenticate reads the connection's first line, which must be an auth
 // line within AuthTimeout, and checks its token. It returns the identity,
 // or a Refuse reason and the error behind it.
-func (s *Server) authenticate(ctx context.Context, conn net.Conn, r *stats.Reader) (statauth.Identity, string, error) {
-	r.SetLimit(stats.MaxAuthBytes)
+func (s *Server) authenticate(ctx context.Context, conn net.Conn, r *statwire.Reader) (statauth.Identity, string, error) {
+	r.SetLimit(statwire.MaxAuthBytes)
 	if err := conn.SetReadDeadline(time.Now().Add(s.opts.AuthTimeout)); err != nil {
 		return statauth.Identity{}, RefuseNoAuth, err
 	}
@@ -168,7 +168,7 @@ func (s *Server) refuse(log logr.Logger, reason string, err error) {
 }
 
 // apply hands a frame to the collector and counts what it dropped.
-func (s *Server) apply(log logr.Logger, f stats.Frame) {
+func (s *Server) apply(log logr.Logger, f statwire.Frame) {
 	res, err := s.opts.Collector.Apply(s.opts.Clock.Now(), f, s.opts.Known)
 	if errors.Is(err, collector.ErrNoSource) {
 		s.metrics.dropped.WithLabelValues(DropNoSource).Inc()

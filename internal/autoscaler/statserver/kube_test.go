@@ -16,7 +16,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 	"github.com/wakefn/wake/internal/testenv"
 )
 
@@ -123,7 +123,7 @@ func (c *cluster) token(t *testing.T, ns, sa string, pod *corev1.Pod, audience s
 // activatorToken is a token as kubelet projects it for activator pod.
 func (c *cluster) activatorToken(t *testing.T, pod *corev1.Pod) string {
 	t.Helper()
-	return c.token(t, c.ns, "wake-activator", pod, stats.Audience, 600)
+	return c.token(t, c.ns, "wake-activator", pod, statwire.Audience, 600)
 }
 
 // countingReviews counts the TokenReviews sent through it and can fail

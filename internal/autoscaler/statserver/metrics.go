@@ -14,7 +14,7 @@ import (
 const (
 	// DropBadFrame: a line that is not a valid frame.
 	DropBadFrame = "bad_frame"
-	// DropFrameTooLong: a frame over stats.MaxFrameBytes; the connection is
+	// DropFrameTooLong: a frame over statwire.MaxFrameBytes; the connection is
 	// closed.
 	DropFrameTooLong = "frame_too_long"
 	// DropNoSource: a frame without src.
@@ -45,7 +45,7 @@ const (
 	// RefuseAuthTimeout: no auth line within Options.AuthTimeout.
 	RefuseAuthTimeout = "auth_timeout"
 	// RefuseNoAuth: the first line was not an auth line (a frame, garbage,
-	// a line over stats.MaxAuthBytes, or the end of the stream).
+	// a line over statwire.MaxAuthBytes, or the end of the stream).
 	RefuseNoAuth = "no_auth"
 	// RefusePodChanged: a refreshed token is bound to another pod.
 	RefusePodChanged = "pod_changed"

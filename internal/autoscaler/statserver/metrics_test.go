@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -49,11 +49,11 @@ func TestDocumentedMetrics(t *testing.T) {
 	}
 	h.eventually("bad line counted", func() bool { return value(dropped, DropBadFrame) == 1 })
 	h.send(c, frame("x", 3))
-	if err := stats.Write(c, frame("y", 3)); err != nil { // x's token, y's name
+	if err := statwire.Write(c, frame("y", 3)); err != nil { // x's token, y's name
 		t.Fatal(err)
 	}
 	h.eventually("frame of another source counted", func() bool { return value(dropped, DropWrongSource) == 1 })
-	if err := stats.Write(h.dialRaw(), frame("z", 3)); err != nil { // a frame instead of auth
+	if err := statwire.Write(h.dialRaw(), frame("z", 3)); err != nil { // a frame instead of auth
 		t.Fatal(err)
 	}
 	h.eventually("connection without auth counted", func() bool { return value(refused, RefuseNoAuth) == 1 })

@@ -1,19 +1,19 @@
 // Package statserver receives the activators' stats over TCP.
 //
 // Each activator keeps one connection open and writes frames in the format
-// of package internal/stats. The server applies every frame to a
+// of package internal/statwire. The server applies every frame to a
 // collector.Collector and calls OnPoke for each accepted poke entry. It drops
 // and counts, in wake_autoscaler_stats_dropped_total, lines that are not
 // frames, frames without a source, invalid entries and entries for revisions
-// that are not tracked; a frame over stats.MaxFrameBytes closes the
+// that are not tracked; a frame over statwire.MaxFrameBytes closes the
 // connection. The server runs whether or not its process leads: a standby
 // keeps collecting so that it can decide as soon as it is elected.
 //
 // # Who may report
 //
-// A connection must open with an auth line (internal/stats,
+// A connection must open with an auth line (internal/statwire,
 // "Authentication") within AuthTimeout; until then the server reads at most
-// stats.MaxAuthBytes from it. The Authenticator (statauth in production)
+// statwire.MaxAuthBytes from it. The Authenticator (statauth in production)
 // checks the token and names the activator's pod. From then on a frame
 // whose src is another name is dropped (reason wrong_source), and a
 // further auth line must name the same pod. Each connection may send
@@ -46,7 +46,7 @@ import (
 )
 
 // DefaultIdleTimeout closes a connection that sent nothing for this long;
-// activators send a frame every stats.Period.
+// activators send a frame every statwire.Period.
 const DefaultIdleTimeout = 30 * time.Second
 
 // Defaults of the Options that bound what peers may hold.

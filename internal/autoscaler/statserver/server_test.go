@@ -19,7 +19,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 var (
@@ -116,17 +116,17 @@ func (h *harness) dialRaw() net.Conn {
 func (h *harness) dial(src string) net.Conn {
 	h.t.Helper()
 	c := h.dialRaw()
-	if err := stats.WriteAuth(c, "fake:"+src); err != nil {
+	if err := statwire.WriteAuth(c, "fake:"+src); err != nil {
 		h.t.Fatal(err)
 	}
 	return c
 }
 
 // send writes a frame and waits until the server has applied it.
-func (h *harness) send(c net.Conn, f stats.Frame) {
+func (h *harness) send(c net.Conn, f statwire.Frame) {
 	h.t.Helper()
 	before := testutil.ToFloat64(h.srv.metrics.frames)
-	if err := stats.Write(c, f); err != nil {
+	if err := statwire.Write(c, f); err != nil {
 		h.t.Fatal(err)
 	}
 	h.eventually("frame applied", func() bool { return testutil.ToFloat64(h.srv.metrics.frames) > before })
@@ -150,8 +150,8 @@ func (h *harness) dropped(reason string) float64 {
 	return testutil.ToFloat64(h.srv.metrics.dropped.WithLabelValues(reason))
 }
 
-func frame(src string, c float64) stats.Frame {
-	return stats.Frame{Source: src, Stats: []stats.Stat{{Namespace: revA.Namespace, Revision: revA.Name, AverageConcurrency: c, RequestCount: 1}}}
+func frame(src string, c float64) statwire.Frame {
+	return statwire.Frame{Source: src, Stats: []statwire.Stat{{Namespace: revA.Namespace, Revision: revA.Name, AverageConcurrency: c, RequestCount: 1}}}
 }
 
 // decisions replays per-second loads through the server on conns (one
@@ -245,9 +245,9 @@ func TestBadInputIsDroppedAndCounted(t *testing.T) {
 	h.eventually("bad frames counted", func() bool { return h.dropped(DropBadFrame) == float64(len(raw)) })
 
 	neg := frame("x", -3)
-	neg.Stats = append(neg.Stats, stats.Stat{Namespace: unknown.Namespace, Revision: unknown.Name, AverageConcurrency: 50, Poke: true})
+	neg.Stats = append(neg.Stats, statwire.Stat{Namespace: unknown.Namespace, Revision: unknown.Name, AverageConcurrency: 50, Poke: true})
 	h.send(c, neg)
-	if err := stats.Write(c, stats.Frame{Stats: []stats.Stat{{Namespace: "default", Revision: "a-00001", AverageConcurrency: 99}}}); err != nil {
+	if err := statwire.Write(c, statwire.Frame{Stats: []statwire.Stat{{Namespace: "default", Revision: "a-00001", AverageConcurrency: 99}}}); err != nil {
 		t.Fatal(err)
 	}
 	h.eventually("frame without source counted", func() bool { return h.dropped(DropNoSource) == 1 })
@@ -275,7 +275,7 @@ func TestFrameOverLimitClosesConnection(t *testing.T) {
 	h := start(t)
 	c := h.dial("x")
 	h.send(c, frame("x", 3))
-	big := `{"src":"x","stats":[],"pad":"` + strings.Repeat("x", stats.MaxFrameBytes) + "\"}\n"
+	big := `{"src":"x","stats":[],"pad":"` + strings.Repeat("x", statwire.MaxFrameBytes) + "\"}\n"
 	go func() { _, _ = io.WriteString(c, big) }() // the server may close before it has all of it
 	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
@@ -294,8 +294,8 @@ func TestFrameOverLimitClosesConnection(t *testing.T) {
 func TestPokeCallsBack(t *testing.T) {
 	h := start(t)
 	c := h.dial("x")
-	f := stats.Frame{Source: "x", Stats: []stats.Stat{{Namespace: revA.Namespace, Revision: revA.Name, RequestCount: 1, Poke: true}}}
-	if err := stats.Write(c, f); err != nil {
+	f := statwire.Frame{Source: "x", Stats: []statwire.Stat{{Namespace: revA.Namespace, Revision: revA.Name, RequestCount: 1, Poke: true}}}
+	if err := statwire.Write(c, f); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wakefn/wake/internal/stats"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // statsPlan is the forged-stats attack.
@@ -108,12 +108,12 @@ func forgeFrames(ctx context.Context, conn net.Conn, forgeToken bool, src string
 	defer tick.Stop()
 	for n := 0; ; n++ {
 		poke := n%2 == 0
-		f := stats.Frame{Source: src, Timestamp: time.Now().UnixMilli(), Stats: []stats.Stat{{
+		f := statwire.Frame{Source: src, Timestamp: time.Now().UnixMilli(), Stats: []statwire.Stat{{
 			Namespace: plan.namespace, Revision: plan.revision,
 			AverageConcurrency: plan.concurrency, RequestCount: plan.concurrency, Poke: poke,
 		}}}
 		_ = conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
-		if err := stats.Write(w, f); err != nil {
+		if err := statwire.Write(w, f); err != nil {
 			return err
 		}
 		if err := w.Flush(); err != nil {

@@ -1,4 +1,4 @@
-// Package stats is the wire format between the activators and the autoscaler.
+// Package statwire is the wire format between the activators and the autoscaler.
 //
 // Each activator keeps one TCP connection open to the autoscaler's stat
 // server and writes frames on it; the autoscaler never answers. A frame is
@@ -54,4 +54,4 @@
 // valid auth line, that sends none within a few seconds, whose token is
 // refused, or whose token expires without a fresh one. The receiver never
 // writes: a sender learns of a refusal from the closed connection.
-package stats
+package statwire

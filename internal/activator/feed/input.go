@@ -1,7 +1,7 @@
-// Package kube feeds the activator from the Kubernetes API: it turns
+// Package feed feeds the activator from the Kubernetes API: it turns
 // Functions, Revisions, Routes and EndpointSlices into the routing table and
 // the throttler's per-revision state.
-package kube
+package feed
 
 import (
 	"k8s.io/apimachinery/pkg/types"

@@ -47,10 +47,8 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 	)
 	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
 		start := time.Now()
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, deleteAt) {
 			return
-		case <-time.After(deleteAt):
 		}
 		pods := &corev1.PodList{}
 		if err := suite.client.List(ctx, pods, client.InNamespace(systemNamespace), activatorLabels); err != nil {

@@ -144,10 +144,8 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 	watch3 := func() { w = watchRevision(ns, rev(3), reachGrace+zeroSlack+time.Minute) }
 	loadStart := time.Now()
 	rs := loadUntil(httpClient, host, rate, limit, func(ctx context.Context) {
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, changeAt) {
 			return
-		case <-time.After(changeAt):
 		}
 		if duringErr = updateGreeting(ctx, ns, name, greeting(4)); duringErr != nil {
 			return

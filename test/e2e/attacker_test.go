@@ -60,14 +60,6 @@ func withTenantResources() fnOption {
 	}
 }
 
-// withEnv sets an environment variable of the function's container.
-func withEnv(name, value string) fnOption {
-	return func(fn *servingv1alpha1.Function) {
-		c := &fn.Spec.Template.Spec.Containers[0]
-		c.Env = append(c.Env, servingv1alpha1.EnvVar{Name: name, Value: value})
-	}
-}
-
 // waitPodRunning waits until the pod runs (or has already ended).
 func waitPodRunning(t *testing.T, ns, name string, timeout time.Duration) {
 	t.Helper()

@@ -19,9 +19,9 @@
 //   - attacker_test.go: the attacker pod of the hostile tests and the
 //     tenant's resource limits.
 //
-// Waits use testutil.Eventually with a check that returns what it saw as
-// an error; loops that watch something in the background use poll.Until at
-// pollInterval.
+// A test waits with testutil.Eventually and a check that returns what it
+// saw as an error; a wait that must not fail the test itself (the corpus's
+// files, a revision's way to zero) uses poll.Until at pollInterval.
 package e2e
 
 import (

@@ -50,16 +50,18 @@ func deleteAllPods(ctx context.Context, cfg *Config, pki *PKI) error {
 	if err := deletePods(ctx, api, nil); err != nil {
 		return err
 	}
-	if err := poll(ctx, "all pods deleted", podDeleteTimeout, noPods(api)); err != nil {
+	if err := waitFor(ctx, "all pods deleted", podDeleteTimeout, noPods(api)); err != nil {
 		slog.Warn("pods still present, deleting them with grace period 0", "err", err)
 		zero := int64(0)
 		if err := deletePods(ctx, api, &zero); err != nil {
 			return err
 		}
 	}
-	return poll(ctx, "container shims exited", shimExitTimeout, func(context.Context) (bool, error) {
-		pids := ourShims(cfg)
-		return len(pids) == 0, fmt.Errorf("%d shims still running", len(pids))
+	return waitFor(ctx, "container shims exited", shimExitTimeout, func(context.Context) error {
+		if pids := ourShims(cfg); len(pids) > 0 {
+			return fmt.Errorf("%d shims still running", len(pids))
+		}
+		return nil
 	})
 }
 
@@ -84,13 +86,16 @@ func deletePods(ctx context.Context, api *APIClient, grace *int64) error {
 	return nil
 }
 
-func noPods(api *APIClient) func(context.Context) (bool, error) {
-	return func(ctx context.Context) (bool, error) {
+func noPods(api *APIClient) func(context.Context) error {
+	return func(ctx context.Context) error {
 		var pods podList
 		if err := api.Do(ctx, http.MethodGet, "/api/v1/pods", nil, &pods); err != nil {
-			return false, err
+			return err
 		}
-		return len(pods.Items) == 0, fmt.Errorf("%d pods left", len(pods.Items))
+		if len(pods.Items) > 0 {
+			return fmt.Errorf("%d pods left", len(pods.Items))
+		}
+		return nil
 	}
 }
 

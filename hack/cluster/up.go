@@ -108,9 +108,9 @@ func startControlPlane(ctx context.Context, cfg *Config, pki *PKI, api *APIClien
 // startNode starts containerd, imports the pause image, and starts kubelet,
 // kube-proxy and CoreDNS.
 func startNode(ctx context.Context, cfg *Config) error {
-	containerdUp := func(ctx context.Context) (bool, error) {
+	containerdUp := func(ctx context.Context) error {
 		_, err := ctr(ctx, cfg, "version")
-		return err == nil, err
+		return err
 	}
 	if err := startAndWait(ctx, cfg, containerdProcess(cfg), etcdTimeout, containerdUp); err != nil {
 		return err
@@ -137,7 +137,7 @@ func waitUsable(ctx context.Context, cfg *Config, pki *PKI, api *APIClient) erro
 	waits := []struct {
 		what    string
 		timeout time.Duration
-		check   func(context.Context) (bool, error)
+		check   func(context.Context) error
 		blame   *Process
 	}{
 		{"node " + cfg.NodeName, nodeTimeout, nodeReady(api, cfg.NodeName), kubeletProcess(cfg)},
@@ -146,7 +146,7 @@ func waitUsable(ctx context.Context, cfg *Config, pki *PKI, api *APIClient) erro
 		{"kubernetes Service ClusterIP", dnsTimeout, apiOK(viaService, "/readyz"), kubeProxyProcess(cfg)},
 	}
 	for _, w := range waits {
-		if err := poll(ctx, w.what, w.timeout, w.check); err != nil {
+		if err := waitFor(ctx, w.what, w.timeout, w.check); err != nil {
 			return withLog(err, w.blame, cfg)
 		}
 	}
@@ -154,11 +154,11 @@ func waitUsable(ctx context.Context, cfg *Config, pki *PKI, api *APIClient) erro
 }
 
 // startAndWait starts p and polls check until it passes.
-func startAndWait(ctx context.Context, cfg *Config, p *Process, timeout time.Duration, check func(context.Context) (bool, error)) error {
+func startAndWait(ctx context.Context, cfg *Config, p *Process, timeout time.Duration, check func(context.Context) error) error {
 	if err := p.Start(cfg); err != nil {
 		return err
 	}
-	if err := poll(ctx, p.Name, timeout, check); err != nil {
+	if err := waitFor(ctx, p.Name, timeout, check); err != nil {
 		return withLog(err, p, cfg)
 	}
 	return nil

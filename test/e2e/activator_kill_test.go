@@ -13,6 +13,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // activatorLabels select the activator's pods.
@@ -45,10 +47,8 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 	)
 	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
 		start := time.Now()
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, deleteAt) {
 			return
-		case <-time.After(deleteAt):
 		}
 		pods := &corev1.PodList{}
 		if err := suite.client.List(ctx, pods, client.InNamespace(systemNamespace), activatorLabels); err != nil {
@@ -116,13 +116,16 @@ const activatorReplicas int32 = 2
 func waitActivatorsReady(t *testing.T) {
 	t.Helper()
 	want, timeout := activatorReplicas, 3*time.Minute
-	eventually(t, timeout, fmt.Sprintf("%d ready activators", want), func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, fmt.Sprintf("%d ready activators", want), func(ctx context.Context) error {
 		d := &appsv1.Deployment{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-activator"}, d); err != nil {
-			return false, err.Error()
+			return err
 		}
 		s := d.Status
-		ok := s.ObservedGeneration == d.Generation && s.Replicas == want && s.ReadyReplicas == want && s.UpdatedReplicas == want
-		return ok, fmt.Sprintf("replicas=%d ready=%d updated=%d", s.Replicas, s.ReadyReplicas, s.UpdatedReplicas)
+		if s.ObservedGeneration != d.Generation || s.Replicas != want || s.ReadyReplicas != want || s.UpdatedReplicas != want {
+			return fmt.Errorf("generation %d, observed %d, replicas=%d ready=%d updated=%d",
+				d.Generation, s.ObservedGeneration, s.Replicas, s.ReadyReplicas, s.UpdatedReplicas)
+		}
+		return nil
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // attackerPod returns a pod named name running test/images/attacker with
@@ -59,23 +60,18 @@ func withTenantResources() fnOption {
 	}
 }
 
-// withEnv sets an environment variable of the function's container.
-func withEnv(name, value string) fnOption {
-	return func(fn *servingv1alpha1.Function) {
-		c := &fn.Spec.Template.Spec.Containers[0]
-		c.Env = append(c.Env, servingv1alpha1.EnvVar{Name: name, Value: value})
-	}
-}
-
 // waitPodRunning waits until the pod runs (or has already ended).
 func waitPodRunning(t *testing.T, ns, name string, timeout time.Duration) {
 	t.Helper()
-	eventually(t, timeout, "pod "+ns+"/"+name+" running", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, "pod "+ns+"/"+name+" running", func(ctx context.Context) error {
 		p := &corev1.Pod{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
-			return false, err.Error()
+			return err
 		}
-		return p.Status.Phase != corev1.PodPending, string(p.Status.Phase)
+		if p.Status.Phase == corev1.PodPending {
+			return fmt.Errorf("phase %s", p.Status.Phase)
+		}
+		return nil
 	})
 }
 
@@ -84,13 +80,16 @@ func waitPodRunning(t *testing.T, ns, name string, timeout time.Duration) {
 func waitPodEnded(t *testing.T, ns, name string, timeout time.Duration) corev1.PodPhase {
 	t.Helper()
 	var phase corev1.PodPhase
-	eventually(t, timeout, "pod "+ns+"/"+name+" ended", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, "pod "+ns+"/"+name+" ended", func(ctx context.Context) error {
 		p := &corev1.Pod{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, p); err != nil {
-			return false, err.Error()
+			return err
 		}
 		phase = p.Status.Phase
-		return phase == corev1.PodSucceeded || phase == corev1.PodFailed, string(phase)
+		if phase != corev1.PodSucceeded && phase != corev1.PodFailed {
+			return fmt.Errorf("phase %s", phase)
+		}
+		return nil
 	})
 	return phase
 }

@@ -16,12 +16,15 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
-// pollInterval is how often wait functions look again.
+// pollInterval is how often the tests' own watch loops look again;
+// testutil.Eventually paces itself.
 const pollInterval = 250 * time.Millisecond
 
 // newNamespace creates a namespace named after prefix with a random suffix
@@ -90,30 +93,6 @@ func create(t *testing.T, obj client.Object) {
 	}
 }
 
-// eventually calls cond every pollInterval until it returns true or timeout
-// passes, then fails the test with the last description cond gave.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string)) time.Duration {
-	t.Helper()
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	last := ""
-	for {
-		ok, desc := cond(ctx)
-		if ok {
-			return time.Since(start)
-		}
-		if desc != "" {
-			last = desc
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not true within %s; last seen: %s", what, timeout, last)
-		case <-time.After(pollInterval):
-		}
-	}
-}
-
 // condition returns the condition of type ct in conds, or nil.
 func condition(conds []apis.Condition, ct apis.ConditionType) *apis.Condition {
 	for i := range conds {
@@ -137,18 +116,25 @@ func describe(conds []apis.Condition) string {
 	return b.String()
 }
 
+// conditionIs returns nil if status is for generation and its condition ct
+// has status want, and otherwise an error that describes status.
+func conditionIs(generation int64, status duckv1.Status, ct apis.ConditionType, want corev1.ConditionStatus) error {
+	if c := condition(status.Conditions, ct); status.ObservedGeneration == generation && c != nil && c.Status == want {
+		return nil
+	}
+	return fmt.Errorf("generation %d, observed %d, %s", generation, status.ObservedGeneration, describe(status.Conditions))
+}
+
 // waitFunctionReady waits until the Function is Ready for its current
 // generation and returns it.
 func waitFunctionReady(t *testing.T, ns, name string, timeout time.Duration) *servingv1alpha1.Function {
 	t.Helper()
 	fn := &servingv1alpha1.Function{}
-	eventually(t, timeout, "function "+ns+"/"+name+" Ready", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, "function "+ns+"/"+name+" Ready", func(ctx context.Context) error {
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fn); err != nil {
-			return false, err.Error()
+			return err
 		}
-		ready := condition(fn.Status.Conditions, apis.ConditionReady)
-		ok := fn.Status.ObservedGeneration == fn.Generation && ready != nil && ready.IsTrue()
-		return ok, describe(fn.Status.Conditions)
+		return conditionIs(fn.Generation, fn.Status.Status, apis.ConditionReady, corev1.ConditionTrue)
 	})
 	return fn
 }
@@ -158,13 +144,11 @@ func waitFunctionReady(t *testing.T, ns, name string, timeout time.Duration) *se
 func waitRouteCondition(t *testing.T, ns, name string, ct apis.ConditionType, want corev1.ConditionStatus, timeout time.Duration) *servingv1alpha1.Route {
 	t.Helper()
 	rt := &servingv1alpha1.Route{}
-	eventually(t, timeout, "route "+ns+"/"+name+" "+string(ct)+"="+string(want), func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, "route "+ns+"/"+name+" "+string(ct)+"="+string(want), func(ctx context.Context) error {
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, rt); err != nil {
-			return false, err.Error()
+			return err
 		}
-		c := condition(rt.Status.Conditions, ct)
-		ok := rt.Status.ObservedGeneration == rt.Generation && c != nil && c.Status == want
-		return ok, describe(rt.Status.Conditions)
+		return conditionIs(rt.Generation, rt.Status.Status, ct, want)
 	})
 	return rt
 }

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestContainerConcurrencyOneSerial pins a containerConcurrency: 1 sleep
@@ -28,9 +29,8 @@ func TestContainerConcurrencyOneSerial(t *testing.T) {
 	const pods = 2
 	create(t, newFunction(ns, "serial", "sleep", withSerial(), withScaleBounds(pods, pods)))
 	waitFunctionReady(t, ns, "serial", 2*time.Minute)
-	eventually(t, 2*time.Minute, "two ready pods", func(ctx context.Context) (bool, string) {
-		n, err := readyPods(ctx, ns, "serial-00001")
-		return err == nil && n == pods, fmt.Sprintf("%d ready pods, err %v", n, err)
+	testutil.Eventually(t, 2*time.Minute, "two ready pods", func(ctx context.Context) error {
+		return readyPodsAre(ctx, ns, "serial-00001", pods)
 	})
 	host := functionHost(ns, "serial")
 	waitServing(t, host, nil)
@@ -103,6 +103,19 @@ watch:
 		t.Fatalf("under %d parallel requests the function had at most %d ready pod(s), want more than 1", parallel, maxPods)
 	}
 	t.Logf("%d requests, %d in parallel: all 200, up to %d ready pods", n, parallel, maxPods)
+}
+
+// readyPodsAre returns nil if the revision has exactly want ready pods, and
+// otherwise an error that says how many it has.
+func readyPodsAre(ctx context.Context, ns, rev string, want int) error {
+	n, err := readyPods(ctx, ns, rev)
+	if err != nil {
+		return err
+	}
+	if n != want {
+		return fmt.Errorf("%d ready pods, want %d", n, want)
+	}
+	return nil
 }
 
 // readyPods counts the revision's pods whose Ready condition is True.

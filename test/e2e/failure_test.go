@@ -4,16 +4,19 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestTimeout checks that a request running longer than the revision's
@@ -77,12 +80,14 @@ func TestCrashingImage(t *testing.T) {
 	create(t, newFunction(ns, "boom", "crash"))
 
 	rev := &servingv1alpha1.Revision{}
-	eventually(t, 2*time.Minute, "revision boom-00001 ContainerHealthy=False", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, 2*time.Minute, "revision boom-00001 ContainerHealthy=False", func(ctx context.Context) error {
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "boom-00001"}, rev); err != nil {
-			return false, err.Error()
+			return err
 		}
-		c := condition(rev.Status.Conditions, servingv1alpha1.RevisionConditionContainerHealthy)
-		return c != nil && c.IsFalse(), describe(rev.Status.Conditions)
+		if c := condition(rev.Status.Conditions, servingv1alpha1.RevisionConditionContainerHealthy); c == nil || !c.IsFalse() {
+			return errors.New(describe(rev.Status.Conditions))
+		}
+		return nil
 	})
 	healthy := condition(rev.Status.Conditions, servingv1alpha1.RevisionConditionContainerHealthy)
 	if healthy.Reason != "ExitCode1" || !strings.Contains(healthy.Message, "exited with code 1") {
@@ -93,12 +98,11 @@ func TestCrashingImage(t *testing.T) {
 	}
 
 	fn := &servingv1alpha1.Function{}
-	eventually(t, time.Minute, "function boom Ready=False", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, time.Minute, "function boom Ready=False", func(ctx context.Context) error {
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "boom"}, fn); err != nil {
-			return false, err.Error()
+			return err
 		}
-		ready := condition(fn.Status.Conditions, apis.ConditionReady)
-		return fn.Status.ObservedGeneration == fn.Generation && ready != nil && ready.IsFalse(), describe(fn.Status.Conditions)
+		return conditionIs(fn.Generation, fn.Status.Status, apis.ConditionReady, corev1.ConditionFalse)
 	})
 	if fn.Status.LatestReadyRevisionName != "" {
 		t.Errorf("latestReadyRevisionName = %q, want none", fn.Status.LatestReadyRevisionName)

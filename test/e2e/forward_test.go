@@ -4,12 +4,13 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestContainerConcurrencyOneSinglePod sends requests, one at a time and each
@@ -24,9 +25,8 @@ func TestContainerConcurrencyOneSinglePod(t *testing.T) {
 	ns := newNamespace(t, "single")
 	create(t, newFunction(ns, "single", "sleep", withSerial(), withScaleBounds(1, 1), withTimeout(20)))
 	waitFunctionReady(t, ns, "single", 2*time.Minute)
-	eventually(t, 2*time.Minute, "one ready pod", func(ctx context.Context) (bool, string) {
-		n, err := readyPods(ctx, ns, "single-00001")
-		return err == nil && n == 1, fmt.Sprintf("%d ready pods, err %v", n, err)
+	testutil.Eventually(t, 2*time.Minute, "one ready pod", func(ctx context.Context) error {
+		return readyPodsAre(ctx, ns, "single-00001", 1)
 	})
 	host := functionHost(ns, "single")
 	client := &http.Client{

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // response is what one request through the activator got.
@@ -128,14 +130,14 @@ const convergedAfter = 20
 func waitServing(t *testing.T, host string, bodyOK func(string) bool) {
 	t.Helper()
 	c := freshConnClient()
-	eventually(t, time.Minute, fmt.Sprintf("%d GETs of %s in a row answer 200", convergedAfter, host), func(context.Context) (bool, string) {
+	testutil.Eventually(t, time.Minute, fmt.Sprintf("%d GETs of %s in a row answer 200", convergedAfter, host), func(context.Context) error {
 		for i := range convergedAfter {
 			r := getVia(c, 10*time.Second, host, "/")
 			if r.err != nil || r.code != http.StatusOK || (bodyOK != nil && !bodyOK(r.body)) {
-				return false, fmt.Sprintf("request %d: %s", i+1, r)
+				return fmt.Errorf("request %d: %s", i+1, r)
 			}
 		}
-		return true, ""
+		return nil
 	})
 }
 

@@ -3,6 +3,25 @@
 // Package e2e is Wake's end-to-end suite: it applies Functions and Routes to
 // a real cluster with Wake installed (`make dev`) and checks, through the
 // activator Service, what clients get. Run it with `make e2e`.
+//
+// The helpers the tests share live in files of their own:
+//
+//   - main_test.go: TestMain and suite: the cluster's client, the paths of
+//     the kubeconfig and kubectl, the activator's address and the domain;
+//   - cluster_test.go: namespaces (deleted, and dumped on failure, when a
+//     test ends), create, kubectl, conditions (condition, conditionIs,
+//     describe) and the waits for a Function or Route condition;
+//   - objects_test.go: newFunction with its fnOption functions (withGreeting,
+//     withEnv, withScaleBounds, ...), newRoute and functionHost;
+//   - http_test.go: requests through the activator (get, getAll),
+//     requireAll and waitServing;
+//   - load_test.go: steady loads at a fixed rate, and pause;
+//   - attacker_test.go: the attacker pod of the hostile tests and the
+//     tenant's resource limits.
+//
+// A test waits with testutil.Eventually and a check that returns what it
+// saw as an error; a wait that must not fail the test itself (the corpus's
+// files, a revision's way to zero) uses poll.Until at pollInterval.
 package e2e
 
 import (

@@ -40,9 +40,14 @@ func testImage(name string) string { return "wake/" + name + ":dev" }
 
 // withGreeting sets the hello function's GREETING.
 func withGreeting(value string) fnOption {
+	return withEnv("GREETING", value)
+}
+
+// withEnv sets an environment variable of the function's container.
+func withEnv(name, value string) fnOption {
 	return func(fn *servingv1alpha1.Function) {
 		c := &fn.Spec.Template.Spec.Containers[0]
-		c.Env = append(c.Env, servingv1alpha1.EnvVar{Name: "GREETING", Value: value})
+		c.Env = append(c.Env, servingv1alpha1.EnvVar{Name: name, Value: value})
 	}
 }
 

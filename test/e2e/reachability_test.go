@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -19,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/poll"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 const (
@@ -141,10 +144,8 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 	watch3 := func() { w = watchRevision(ns, rev(3), reachGrace+zeroSlack+time.Minute) }
 	loadStart := time.Now()
 	rs := loadUntil(httpClient, host, rate, limit, func(ctx context.Context) {
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, changeAt) {
 			return
-		case <-time.After(changeAt):
 		}
 		if duringErr = updateGreeting(ctx, ns, name, greeting(4)); duringErr != nil {
 			return
@@ -256,12 +257,15 @@ func updateGreeting(ctx context.Context, ns, name, value string) error {
 // and returns when the test first saw it (at most a poll interval late).
 func waitLatestReady(t *testing.T, ns, name, rev string, timeout time.Duration) time.Time {
 	t.Helper()
-	eventually(t, timeout, "function "+ns+"/"+name+" latestReady "+rev, func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, "function "+ns+"/"+name+" latestReady "+rev, func(ctx context.Context) error {
 		fn := &servingv1alpha1.Function{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fn); err != nil {
-			return false, err.Error()
+			return err
 		}
-		return fn.Status.LatestReadyRevisionName == rev, "latestReady=" + fn.Status.LatestReadyRevisionName + " " + describe(fn.Status.Conditions)
+		if fn.Status.LatestReadyRevisionName != rev {
+			return errors.New("latestReady=" + fn.Status.LatestReadyRevisionName + " " + describe(fn.Status.Conditions))
+		}
+		return nil
 	})
 	return time.Now()
 }
@@ -269,12 +273,15 @@ func waitLatestReady(t *testing.T, ns, name, rev string, timeout time.Duration) 
 // waitReachability waits until the revision's status.reachability is want.
 func waitReachability(t *testing.T, ns, rev string, want servingv1alpha1.Reachability, timeout time.Duration) {
 	t.Helper()
-	eventually(t, timeout, "revision "+rev+" "+string(want), func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, "revision "+rev+" "+string(want), func(ctx context.Context) error {
 		r := &servingv1alpha1.Revision{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, r); err != nil {
-			return false, err.Error()
+			return err
 		}
-		return r.Status.Reachability == want, fmt.Sprintf("reachability %q", r.Status.Reachability)
+		if r.Status.Reachability != want {
+			return fmt.Errorf("reachability %q", r.Status.Reachability)
+		}
+		return nil
 	})
 }
 
@@ -284,10 +291,10 @@ func waitReachability(t *testing.T, ns, rev string, want servingv1alpha1.Reachab
 func waitOnlyPods(t *testing.T, ns string, timeout time.Duration, revs ...string) map[string]string {
 	t.Helper()
 	var uids map[string]string
-	eventually(t, timeout, fmt.Sprintf("exactly one ready pod for each of %v and no other pod", revs), func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, timeout, fmt.Sprintf("exactly one ready pod for each of %v and no other pod", revs), func(ctx context.Context) error {
 		pods := &corev1.PodList{}
 		if err := suite.client.List(ctx, pods, client.InNamespace(ns)); err != nil {
-			return false, err.Error()
+			return err
 		}
 		uids = map[string]string{}
 		var seen []string
@@ -300,7 +307,10 @@ func waitOnlyPods(t *testing.T, ns string, timeout time.Duration, revs ...string
 			ok = ok && ready && !dup && slices.Contains(revs, r)
 			uids[r] = string(p.UID)
 		}
-		return ok, fmt.Sprintf("pods %v", seen)
+		if !ok {
+			return fmt.Errorf("pods %v", seen)
+		}
+		return nil
 	})
 	return uids
 }
@@ -367,27 +377,21 @@ func watchRevision(ns, rev string, timeout time.Duration) *revWatch {
 	w := &revWatch{rev: rev, deadline: time.Now().Add(timeout), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
-		for {
+		_, _ = poll.Until(ctx, pollInterval, func(ctx context.Context) error {
 			ok, desc, err := atZero(ctx, ns, rev)
 			now := time.Now()
 			w.mu.Lock()
+			defer w.mu.Unlock()
 			if err != nil {
 				desc = err.Error()
 			}
 			w.last = desc
-			if ok {
-				w.zero = now
+			if !ok {
+				return errors.New(desc)
 			}
-			w.mu.Unlock()
-			if ok {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(pollInterval):
-			}
-		}
+			w.zero = now
+			return nil
+		})
 	}()
 	return w
 }
@@ -431,18 +435,18 @@ func checkZeroInGrace(t *testing.T, w *revWatch) {
 func waitBackAtMinScale(t *testing.T, ns, rev string, since time.Time) string {
 	t.Helper()
 	var uid string
-	eventually(t, backBound-time.Since(since), rev+" reachable with its minScale pod ready, without a request", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, backBound-time.Since(since), rev+" reachable with its minScale pod ready, without a request", func(ctx context.Context) error {
 		r := &servingv1alpha1.Revision{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, r); err != nil {
-			return false, err.Error()
+			return err
 		}
 		d := &appsv1.Deployment{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, d); err != nil {
-			return false, err.Error()
+			return err
 		}
 		pods := &corev1.PodList{}
 		if err := suite.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{servingv1alpha1.RevisionLabelKey: rev}); err != nil {
-			return false, err.Error()
+			return err
 		}
 		ready := 0
 		for _, p := range pods.Items {
@@ -455,8 +459,10 @@ func waitBackAtMinScale(t *testing.T, ns, rev string, since time.Time) string {
 		if d.Spec.Replicas != nil {
 			spec = *d.Spec.Replicas
 		}
-		ok := r.Status.Reachability == servingv1alpha1.ReachabilityReachable && spec == 1 && ready == 1 && len(pods.Items) == 1
-		return ok, fmt.Sprintf("reachability %q, deployment replicas spec=%d, %d pods, %d ready", r.Status.Reachability, spec, len(pods.Items), ready)
+		if r.Status.Reachability != servingv1alpha1.ReachabilityReachable || spec != 1 || ready != 1 || len(pods.Items) != 1 {
+			return fmt.Errorf("reachability %q, deployment replicas spec=%d, %d pods, %d ready", r.Status.Reachability, spec, len(pods.Items), ready)
+		}
+		return nil
 	})
 	t.Logf("%s: reachable with its minScale pod ready %s after the Route was created (bound %s)", rev, time.Since(since).Round(time.Millisecond), backBound)
 	return uid

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // refusalBound is how soon after its Revision exists a Function whose new
@@ -78,12 +80,14 @@ func testQuotaRefusal(t *testing.T, ns string, limited corev1.ResourceName, reas
 	create(t, quota)
 	// Until the quota controller has counted, the API server refuses with
 	// "status unknown for quota" rather than "exceeded quota".
-	eventually(t, time.Minute, "the quota counts the old revision", func(ctx context.Context) (bool, string) {
+	testutil.Eventually(t, time.Minute, "the quota counts the old revision", func(ctx context.Context) error {
 		if err := suite.client.Get(ctx, client.ObjectKeyFromObject(quota), quota); err != nil {
-			return false, err.Error()
+			return err
 		}
-		used, ok := quota.Status.Used[limited]
-		return ok && used.Value() == 1, fmt.Sprintf("used %v", quota.Status.Used)
+		if used, ok := quota.Status.Used[limited]; !ok || used.Value() != 1 {
+			return fmt.Errorf("used %v", quota.Status.Used)
+		}
+		return nil
 	})
 
 	edited := time.Now()
@@ -98,25 +102,25 @@ func testQuotaRefusal(t *testing.T, ns string, limited corev1.ResourceName, reas
 	}
 	newRev := name + "-00002"
 	rev := &servingv1alpha1.Revision{}
-	eventually(t, time.Minute, "revision "+newRev+" exists", func(ctx context.Context) (bool, string) {
-		err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: newRev}, rev)
-		return err == nil, fmt.Sprint(err)
+	testutil.Eventually(t, time.Minute, "revision "+newRev+" exists", func(ctx context.Context) error {
+		return suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: newRev}, rev)
 	})
 	exists := time.Now()
 
-	failed := eventually(t, time.Minute, "revision and function Ready=False", func(ctx context.Context) (bool, string) {
+	failed := testutil.Eventually(t, time.Minute, "revision and function Ready=False", func(ctx context.Context) error {
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: newRev}, rev); err != nil {
-			return false, err.Error()
+			return err
 		}
 		if r := condition(rev.Status.Conditions, apis.ConditionReady); r == nil || !r.IsFalse() {
-			return false, "revision: " + describe(rev.Status.Conditions)
+			return errors.New("revision: " + describe(rev.Status.Conditions))
 		}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fn); err != nil {
-			return false, err.Error()
+			return err
 		}
-		r := condition(fn.Status.Conditions, apis.ConditionReady)
-		ok := fn.Status.ObservedGeneration == fn.Generation && r != nil && r.IsFalse()
-		return ok, "function: " + describe(fn.Status.Conditions)
+		if err := conditionIs(fn.Generation, fn.Status.Status, apis.ConditionReady, corev1.ConditionFalse); err != nil {
+			return fmt.Errorf("function: %w", err)
+		}
+		return nil
 	})
 	t.Logf("revision %s existed %s after the edit; it and the Function were Ready=False %s later (%s after the edit)",
 		newRev, exists.Sub(edited).Round(time.Millisecond), failed.Round(time.Millisecond), time.Since(edited).Round(time.Millisecond))

@@ -43,10 +43,8 @@ func TestRolloutUnderLoad(t *testing.T) {
 	var changed, oldGone time.Duration = 0, -1
 	rs := loadUntil(httpClient, host, rate, limit, func(ctx context.Context) {
 		start := time.Now()
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, changeAt) {
 			return
-		case <-time.After(changeAt):
 		}
 		fn := &servingv1alpha1.Function{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: "roll"}, fn); err != nil {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // coldStartHeader is the header the activator adds to a response it held
@@ -68,17 +70,18 @@ func TestScaleToZeroAndWake(t *testing.T) {
 // with reason ScaledToZero. It returns how long that took.
 func waitScaledToZero(t *testing.T, ns, rev string, timeout time.Duration) time.Duration {
 	t.Helper()
-	return eventually(t, timeout, "revision "+rev+" scaled to zero", func(ctx context.Context) (bool, string) {
+	return testutil.Eventually(t, timeout, "revision "+rev+" scaled to zero", func(ctx context.Context) error {
 		ok, desc, err := atZero(ctx, ns, rev)
 		if err != nil || !ok {
-			return false, fmt.Sprintf("%s (err %v)", desc, err)
+			return fmt.Errorf("%s (err %v)", desc, err)
 		}
 		r := &servingv1alpha1.Revision{}
 		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, r); err != nil {
-			return false, err.Error()
+			return err
 		}
-		active := condition(r.Status.Conditions, servingv1alpha1.RevisionConditionActive)
-		ok = active != nil && active.IsFalse() && active.Reason == servingv1alpha1.ReasonScaledToZero
-		return ok, describe(r.Status.Conditions)
+		if active := condition(r.Status.Conditions, servingv1alpha1.RevisionConditionActive); active == nil || !active.IsFalse() || active.Reason != servingv1alpha1.ReasonScaledToZero {
+			return errors.New(describe(r.Status.Conditions))
+		}
+		return nil
 	})
 }

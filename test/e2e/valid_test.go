@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -24,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/poll"
 )
 
 const (
@@ -130,26 +133,24 @@ func applyValid(objs []*unstructured.Unstructured) (res validResult) {
 		created = append(created, o)
 	}
 
-	var waiting []string
-	for {
-		waiting = waiting[:0]
+	_, err := poll.Until(ctx, pollInterval, func(ctx context.Context) error {
+		var waiting []string
 		for _, o := range created {
 			if !servedByWake(o) {
 				continue
 			}
-			if ok, desc := isReady(ctx, o); !ok {
-				waiting = append(waiting, fmt.Sprintf("%s %s: %s", o.GetKind(), o.GetName(), desc))
+			if err := isReady(ctx, o); err != nil {
+				waiting = append(waiting, fmt.Sprintf("%s %s: %v", o.GetKind(), o.GetName(), err))
 			}
 		}
-		if len(waiting) == 0 {
-			break
+		if len(waiting) > 0 {
+			return errors.New(strings.Join(waiting, "; "))
 		}
-		select {
-		case <-ctx.Done():
-			res.err = fmt.Errorf("not Ready within %s: %s", validBound, strings.Join(waiting, "; "))
-			return res
-		case <-time.After(pollInterval):
-		}
+		return nil
+	})
+	if err != nil {
+		res.err = fmt.Errorf("not Ready within %s: %w", validBound, err)
+		return res
 	}
 	res.took = time.Since(res.start)
 	for _, o := range created {
@@ -167,23 +168,21 @@ func servedByWake(o *unstructured.Unstructured) bool {
 	return gvk.Group == servingv1alpha1.GroupVersion.Group && (gvk.Kind == "Function" || gvk.Kind == "Route")
 }
 
-// isReady reads o again and reports whether it is Ready for its current
-// generation, or describes its conditions.
-func isReady(ctx context.Context, o *unstructured.Unstructured) (bool, string) {
+// isReady reads o again and returns nil if it is Ready for its current
+// generation, or an error that describes its conditions.
+func isReady(ctx context.Context, o *unstructured.Unstructured) error {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(o.GroupVersionKind())
 	if err := suite.client.Get(ctx, client.ObjectKeyFromObject(o), u); err != nil {
-		return false, err.Error()
+		return err
 	}
 	var status duckv1.Status
 	if raw, ok := u.Object["status"].(map[string]any); ok {
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &status); err != nil {
-			return false, "status: " + err.Error()
+			return fmt.Errorf("status: %w", err)
 		}
 	}
-	ready := condition(status.Conditions, apis.ConditionReady)
-	ok := status.ObservedGeneration == u.GetGeneration() && ready != nil && ready.IsTrue()
-	return ok, fmt.Sprintf("generation %d, observed %d, %s", u.GetGeneration(), status.ObservedGeneration, describe(status.Conditions))
+	return conditionIs(u.GetGeneration(), status, apis.ConditionReady, corev1.ConditionTrue)
 }
 
 // deleteRoutes deletes the Routes among objs and waits, for at most
@@ -198,16 +197,18 @@ func deleteRoutes(objs []*unstructured.Unstructured) error {
 		if err := suite.client.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("delete Route %s: %w", o.GetName(), err)
 		}
-		for {
+		_, err := poll.Until(ctx, pollInterval, func(ctx context.Context) error {
 			err := suite.client.Get(ctx, client.ObjectKeyFromObject(o), o.DeepCopy())
-			if client.IgnoreNotFound(err) == nil && err != nil {
-				break
+			if apierrors.IsNotFound(err) {
+				return nil
 			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("Route %s not gone: %w", o.GetName(), ctx.Err())
-			case <-time.After(pollInterval):
+			if err == nil {
+				return errors.New("still there")
 			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("Route %s not gone: %w", o.GetName(), err)
 		}
 	}
 	return nil

@@ -24,6 +24,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/app"
 	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/names"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // startActivator runs a real activator against the envtest API server and
@@ -58,7 +59,7 @@ func startActivator(t *testing.T) string {
 		}
 		_ = stats.Close()
 	})
-	eventually(t, "activator ready", func() error {
+	testutil.Eventually(t, waitTimeout, "activator ready", func(context.Context) error {
 		resp, err := http.Get("http://" + admin.Addr().String() + "/readyz")
 		if err != nil {
 			return err
@@ -107,7 +108,7 @@ func backend(t *testing.T, name string) *httptest.Server {
 func serveRevision(t *testing.T, ns, rev string, be *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
-	eventually(t, "deployment of "+rev+" reports a ready pod", func() error {
+	testutil.Eventually(t, waitTimeout, "deployment of "+rev+" reports a ready pod", func(ctx context.Context) error {
 		d := &appsv1.Deployment{}
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: rev}, d); err != nil {
 			return err
@@ -129,7 +130,7 @@ func serveRevision(t *testing.T, ns, rev string, be *httptest.Server) {
 		t.Fatal(err)
 	}
 	svc := &corev1.Service{}
-	eventually(t, "service of "+rev, func() error {
+	testutil.Eventually(t, waitTimeout, "service of "+rev, func(ctx context.Context) error {
 		return k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: names.Service(rev)}, svc)
 	})
 	es := &discoveryv1.EndpointSlice{
@@ -163,8 +164,8 @@ func get(addr, method, host, path string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
-func expect(addr, method, host, path string, code int, body string) func() error {
-	return func() error {
+func expect(addr, method, host, path string, code int, body string) func(context.Context) error {
+	return func(context.Context) error {
 		gotCode, gotBody, err := get(addr, method, host, path)
 		if err != nil {
 			return err
@@ -190,7 +191,7 @@ func TestActivatorServesFunctionsAndRoutes(t *testing.T) {
 	v1 := backend(t, "v1")
 	serveRevision(t, ns, "hello-00001", v1)
 	fnHost := "hello." + ns + ".example.com"
-	eventually(t, "function host served", expect(addr, "GET", fnHost, "/x", http.StatusOK, "v1 GET /x"))
+	testutil.Eventually(t, waitTimeout, "function host served", expect(addr, "GET", fnHost, "/x", http.StatusOK, "v1 GET /x"))
 
 	// The sample Route: /hello on api.example.com, GET and POST only, with a tag.
 	rt := &servingv1alpha1.Route{
@@ -209,7 +210,7 @@ func TestActivatorServesFunctionsAndRoutes(t *testing.T) {
 	if err := k8s.Create(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "route served", expect(addr, "POST", "api.example.com", "/hello/a", http.StatusOK, "v1 POST /hello/a"))
+	testutil.Eventually(t, waitTimeout, "route served", expect(addr, "POST", "api.example.com", "/hello/a", http.StatusOK, "v1 POST /hello/a"))
 	for _, tt := range []struct {
 		method, host, path string
 		code               int
@@ -219,7 +220,7 @@ func TestActivatorServesFunctionsAndRoutes(t *testing.T) {
 		{"GET", "api.example.com", "/other", http.StatusNotFound},
 		{"GET", "unknown.example.com", "/", http.StatusNotFound},
 	} {
-		if err := expect(addr, tt.method, tt.host, tt.path, tt.code, "")(); err != nil {
+		if err := expect(addr, tt.method, tt.host, tt.path, tt.code, "")(ctx); err != nil {
 			t.Error(err)
 		}
 	}
@@ -229,6 +230,6 @@ func TestActivatorServesFunctionsAndRoutes(t *testing.T) {
 	update(t, fn, func(f *servingv1alpha1.Function) { f.Spec.Template.Spec.Containers[0].Image = "wake/hello:v2" })
 	v2 := backend(t, "v2")
 	serveRevision(t, ns, "hello-00002", v2)
-	eventually(t, "function host moves to v2", expect(addr, "GET", fnHost, "/", http.StatusOK, "v2 GET /"))
-	eventually(t, "route moves to v2", expect(addr, "GET", "api.example.com", "/hello", http.StatusOK, "v2 GET /hello"))
+	testutil.Eventually(t, waitTimeout, "function host moves to v2", expect(addr, "GET", fnHost, "/", http.StatusOK, "v2 GET /"))
+	testutil.Eventually(t, waitTimeout, "route moves to v2", expect(addr, "GET", "api.example.com", "/hello", http.StatusOK, "v2 GET /hello"))
 }

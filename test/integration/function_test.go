@@ -19,6 +19,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/testenv"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // sampleFunction reads config/samples/function.yaml.
@@ -49,8 +50,8 @@ func revisionNames(ctx context.Context, ns string) ([]string, error) {
 	return names, nil
 }
 
-func wantRevisions(ctx context.Context, ns string, want ...string) func() error {
-	return func() error {
+func wantRevisions(ns string, want ...string) func(context.Context) error {
+	return func(ctx context.Context) error {
 		got, err := revisionNames(ctx, ns)
 		if err != nil {
 			return err
@@ -69,7 +70,7 @@ func TestSampleFunctionLifecycle(t *testing.T) {
 	if err := k8s.Create(ctx, fn); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "first revision", wantRevisions(ctx, ns, "hello-00001"))
+	testutil.Eventually(t, waitTimeout, "first revision", wantRevisions(ns, "hello-00001"))
 
 	rev := &servingv1alpha1.Revision{}
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hello-00001"}, rev); err != nil {
@@ -78,7 +79,7 @@ func TestSampleFunctionLifecycle(t *testing.T) {
 	if !metav1.IsControlledBy(rev, fn) {
 		t.Errorf("revision is not controlled by the function: %+v", rev.OwnerReferences)
 	}
-	eventually(t, "deployment and headless service owned by the revision", func() error {
+	testutil.Eventually(t, waitTimeout, "deployment and headless service owned by the revision", func(ctx context.Context) error {
 		d := &appsv1.Deployment{}
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "hello-00001"}, d); err != nil {
 			return err
@@ -100,14 +101,14 @@ func TestSampleFunctionLifecycle(t *testing.T) {
 	update(t, fn, func(f *servingv1alpha1.Function) {
 		f.Spec.Template.Spec.Containers[0].Env[0].Value = "Howdy"
 	})
-	eventually(t, "second revision", wantRevisions(ctx, ns, "hello-00001", "hello-00002"))
+	testutil.Eventually(t, waitTimeout, "second revision", wantRevisions(ns, "hello-00001", "hello-00002"))
 
 	// Editing a label, or a spec field outside the template, does not.
 	update(t, fn, func(f *servingv1alpha1.Function) {
 		f.Labels = map[string]string{"team": "a"}
 		f.Spec.RevisionHistoryLimit = ptr.To[int32](5)
 	})
-	eventually(t, "function observes the edit", func() error {
+	testutil.Eventually(t, waitTimeout, "function observes the edit", func(ctx context.Context) error {
 		got := &servingv1alpha1.Function{}
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(fn), got); err != nil {
 			return err
@@ -117,7 +118,7 @@ func TestSampleFunctionLifecycle(t *testing.T) {
 		}
 		return nil
 	})
-	if err := wantRevisions(ctx, ns, "hello-00001", "hello-00002")(); err != nil {
+	if err := wantRevisions(ns, "hello-00001", "hello-00002")(ctx); err != nil {
 		t.Error(err)
 	}
 }
@@ -125,7 +126,7 @@ func TestSampleFunctionLifecycle(t *testing.T) {
 // update applies mutate to the latest version of fn, retrying on conflicts.
 func update(t *testing.T, fn *servingv1alpha1.Function, mutate func(*servingv1alpha1.Function)) {
 	t.Helper()
-	eventually(t, "update function", func() error {
+	testutil.Eventually(t, waitTimeout, "update function", func(context.Context) error {
 		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(fn), fn); err != nil {
 			return err
 		}
@@ -145,7 +146,7 @@ func TestGetFunctionShowsURLAndReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	// kubectl get asks the server for a Table; so do we.
-	eventually(t, "table with URL and Ready", func() error {
+	testutil.Eventually(t, waitTimeout, "table with URL and Ready", func(ctx context.Context) error {
 		raw, err := cs.RESTClient().Get().AbsPath("/apis/serving.wake.dev/v1alpha1/namespaces", ns, "functions").
 			SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").DoRaw(ctx)
 		if err != nil {

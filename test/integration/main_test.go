@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +22,10 @@ var (
 	k8s     client.Client
 	restCfg *rest.Config
 )
+
+// waitTimeout is how long a test waits for the controllers or the activator
+// to catch up.
+const waitTimeout = 20 * time.Second
 
 func TestMain(m *testing.M) {
 	opts := controllers.Options{SystemNamespace: "wake-system"}
@@ -42,10 +47,4 @@ func namespace(t *testing.T, name string) string {
 		t.Fatalf("create namespace %s: %v", name, err)
 	}
 	return name
-}
-
-// eventually polls cond until it returns nil or the deadline passes.
-func eventually(t *testing.T, what string, cond func() error) {
-	t.Helper()
-	testenv.Eventually(t, what, func(context.Context) error { return cond() })
 }

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/statwire"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestForgedStatsScaleNothing replays the attack of issue 9 on the wired
@@ -21,10 +23,7 @@ func TestForgedStatsScaleNothing(t *testing.T) {
 	key := types.NamespacedName{Namespace: ns, Name: "victim-00001"}
 	createRevision(t, c, ns, key.Name, nil, 0)
 	s := startStack(t, stackOptions{namespace: ns, tickInterval: 100 * time.Millisecond})
-	eventually(t, func() (bool, string) {
-		n := s.metric(t, "wake_autoscaler_revisions")
-		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
-	})
+	testutil.Eventually(t, wait, "the autoscaler tracks the revision", s.tracking(t, 1))
 	forged := []string{
 		"",                  // frames only
 		`{"token":"x.y.z"}`, // a made-up token
@@ -50,9 +49,11 @@ func TestForgedStatsScaleNothing(t *testing.T) {
 	if got := scaleOf(t, c, ns, key.Name); got != 0 {
 		t.Fatalf("forged frames scaled %s to %d, want 0", key, got)
 	}
-	eventually(t, func() (bool, string) {
-		n := s.metricSum(t, "wake_autoscaler_stats_connections_refused_total")
-		return n == float64(len(forged)), fmt.Sprintf("%v connections refused, want %d", n, len(forged))
+	testutil.Eventually(t, wait, "forged connections refused", func(context.Context) error {
+		if n := s.metricSum(t, "wake_autoscaler_stats_connections_refused_total"); n != float64(len(forged)) {
+			return fmt.Errorf("%v connections refused, want %d", n, len(forged))
+		}
+		return nil
 	})
 	if n := s.metric(t, "wake_autoscaler_stat_frames_total"); n > 0 {
 		t.Errorf("%v forged frames applied", n)

@@ -414,22 +414,25 @@ func (a *activator) poke(rev types.NamespacedName) {
 	a.send(statwire.Stat{Namespace: rev.Namespace, Revision: rev.Name, RequestCount: 1, Poke: true})
 }
 
-// eventually polls cond every few milliseconds until it holds or wait
-// passes; then it fails the test with cond's last message.
-func eventually(t *testing.T, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, msg := cond()
-		if ok {
-			return
+// tracking returns a check that the autoscaler tracks n revisions.
+func (s *stack) tracking(t *testing.T, n int) func(context.Context) error {
+	return func(context.Context) error {
+		if got := s.metric(t, "wake_autoscaler_revisions"); got != float64(n) {
+			return fmt.Errorf("tracking %v revisions, want %d", got, n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", wait, msg)
+		return nil
+	}
+}
+
+// scaledTo returns a check that the revision's Deployment wants want
+// replicas and its status.desiredReplicas says so too.
+func scaledTo(t *testing.T, c client.Client, key types.NamespacedName, want int32) func(context.Context) error {
+	return func(context.Context) error {
+		scale, st := scaleOf(t, c, key.Namespace, key.Name), revisionStatus(t, c, key)
+		if desired := ptr.Deref(st.DesiredReplicas, -1); scale != want || desired != want {
+			return fmt.Errorf("scale %d, status.desiredReplicas %v; want both %d", scale, desired, want)
 		}
-		<-tick.C
+		return nil
 	}
 }
 

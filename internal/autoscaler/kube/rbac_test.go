@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // rbacMarker matches the RBAC markers of setup.go.
@@ -77,14 +77,7 @@ func TestRBACMarkersAreEnough(t *testing.T) {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
 	s := startStack(t, stackOptions{config: cfg, namespace: ns, tickInterval: time.Hour})
-	eventually(t, func() (bool, string) {
-		n := s.metric(t, "wake_autoscaler_revisions")
-		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
-	})
+	testutil.Eventually(t, wait, "the autoscaler tracks the revision", s.tracking(t, 1))
 	dial(t, s).poke(key)
-	eventually(t, func() (bool, string) {
-		scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
-		return scale == 2 && ptr.Deref(st.DesiredReplicas, -1) == 2,
-			fmt.Sprintf("as %s: scale %d, status.desiredReplicas %v; want both 2", user, scale, ptr.Deref(st.DesiredReplicas, -1))
-	})
+	testutil.Eventually(t, wait, "scaled to 2 as "+user, scaledTo(t, c, key, 2))
 }

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestPokeWakesRevisionAtZero: one poke over a real TCP connection scales
@@ -35,10 +37,7 @@ func TestPokeWakesRevisionAtZero(t *testing.T) {
 		createRevision(t, c, ns, fmt.Sprintf("wake-%05d", i+1), &servingv1alpha1.Scaling{InitialScale: tc.initial}, 0)
 	}
 	s := startStack(t, stackOptions{namespace: ns, tickInterval: time.Hour})
-	eventually(t, func() (bool, string) {
-		n := s.metric(t, "wake_autoscaler_revisions")
-		return n == float64(len(tests)), fmt.Sprintf("tracking %v revisions, want %d", n, len(tests))
-	})
+	testutil.Eventually(t, wait, "the autoscaler tracks the revisions", s.tracking(t, len(tests)))
 	a := dial(t, s)
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,11 +46,7 @@ func TestPokeWakesRevisionAtZero(t *testing.T) {
 				t.Fatalf("scale before the poke = %d, want 0", got)
 			}
 			a.poke(key)
-			eventually(t, func() (bool, string) {
-				scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
-				return scale == tc.want && ptr.Deref(st.DesiredReplicas, -1) == tc.want,
-					fmt.Sprintf("scale %d, status.desiredReplicas %v; want both %d", scale, ptr.Deref(st.DesiredReplicas, -1), tc.want)
-			})
+			testutil.Eventually(t, wait, "scaled", scaledTo(t, c, key, tc.want))
 			st := revisionStatus(t, c, key)
 			if st.Autoscaler == nil || st.Autoscaler.Reason == "" || st.Autoscaler.LastDecisionTime == nil {
 				t.Fatalf("status.autoscaler = %+v, want a reason and a decision time", st.Autoscaler)
@@ -87,12 +82,7 @@ func TestScaleFollowsConcurrency(t *testing.T) {
 		{load: 15, want: 2}, // once the panic and the stable window are over
 	} {
 		a.setLoad(key, step.load)
-		eventually(t, func() (bool, string) {
-			scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
-			return scale == step.want && ptr.Deref(st.DesiredReplicas, -1) == step.want,
-				fmt.Sprintf("load %v: scale %d, status.desiredReplicas %v; want both %d",
-					step.load, scale, ptr.Deref(st.DesiredReplicas, -1), step.want)
-		})
+		testutil.Eventually(t, wait, fmt.Sprintf("load %v: scaled", step.load), scaledTo(t, c, key, step.want))
 		st := revisionStatus(t, c, key)
 		if st.Autoscaler == nil || st.Autoscaler.StableConcurrency == nil || st.Autoscaler.StableConcurrency.Sign() <= 0 {
 			t.Errorf("load %v: status.autoscaler = %+v, want a positive stable concurrency", step.load, st.Autoscaler)
@@ -123,17 +113,16 @@ func TestStandbyWritesNothing(t *testing.T) {
 	key := types.NamespacedName{Namespace: ns, Name: "idle-00001"}
 	createRevision(t, c, ns, key.Name, &servingv1alpha1.Scaling{Target: ptr.To[int32](10)}, 0)
 	s := startStack(t, stackOptions{namespace: ns, tickInterval: 200 * time.Millisecond, leaseID: leaseID})
-	eventually(t, func() (bool, string) {
-		n := s.metric(t, "wake_autoscaler_revisions")
-		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
-	})
+	testutil.Eventually(t, wait, "the autoscaler tracks the revision", s.tracking(t, 1))
 	a := dial(t, s)
 	a.poke(key)
 	a.setLoad(key, 35)
 	a.report(200 * time.Millisecond)
-	eventually(t, func() (bool, string) {
-		pokes, entries := s.metric(t, "wake_autoscaler_stat_pokes_total"), s.metric(t, "wake_autoscaler_stat_entries_total")
-		return pokes >= 1 && entries >= 5, fmt.Sprintf("the standby accepted %v pokes and %v entries", pokes, entries)
+	testutil.Eventually(t, wait, "the standby takes stats", func(context.Context) error {
+		if pokes, entries := s.metric(t, "wake_autoscaler_stat_pokes_total"), s.metric(t, "wake_autoscaler_stat_entries_total"); pokes < 1 || entries < 5 {
+			return fmt.Errorf("the standby accepted %v pokes and %v entries, want at least 1 and 5", pokes, entries)
+		}
+		return nil
 	})
 
 	// Ten ticks' worth of time with demand, a poke and a revision at zero.
@@ -151,11 +140,7 @@ func TestStandbyWritesNothing(t *testing.T) {
 	if err := c.Delete(t.Context(), lease); err != nil { // the other replica is gone
 		t.Fatal(err)
 	}
-	eventually(t, func() (bool, string) {
-		scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
-		return scale == 4 && ptr.Deref(st.DesiredReplicas, -1) == 4,
-			fmt.Sprintf("after election: scale %d, status.desiredReplicas %v; want both 4", scale, ptr.Deref(st.DesiredReplicas, -1))
-	})
+	testutil.Eventually(t, wait, "after election: scaled", scaledTo(t, c, key, 4))
 }
 
 // TestUnreachableScalesToZero: a minScale-1 revision whose
@@ -174,10 +159,7 @@ func TestUnreachableScalesToZero(t *testing.T) {
 		ScaleToZeroGracePeriod: &metav1.Duration{Duration: grace},
 	}, 1)
 	s := startStack(t, stackOptions{namespace: ns, tickInterval: 200 * time.Millisecond})
-	eventually(t, func() (bool, string) {
-		n := s.metric(t, "wake_autoscaler_revisions")
-		return n == 1, fmt.Sprintf("tracking %v revisions, want 1", n)
-	})
+	testutil.Eventually(t, wait, "the autoscaler tracks the revision", s.tracking(t, 1))
 	dial(t, s).report(200 * time.Millisecond)
 
 	for _, step := range []struct {
@@ -194,14 +176,16 @@ func TestUnreachableScalesToZero(t *testing.T) {
 			t.Fatal(err)
 		}
 		patched := time.Now()
-		eventually(t, func() (bool, string) {
+		testutil.Eventually(t, wait, string(step.reach), func(context.Context) error {
 			scale, st := scaleOf(t, c, ns, key.Name), revisionStatus(t, c, key)
 			reason := ""
 			if st.Autoscaler != nil {
 				reason = st.Autoscaler.Reason
 			}
-			return scale == step.want && reason == string(step.wantReason),
-				fmt.Sprintf("%s: scale %d, status.autoscaler.reason %q; want %d, %q", step.reach, scale, reason, step.want, step.wantReason)
+			if scale != step.want || reason != string(step.wantReason) {
+				return fmt.Errorf("scale %d, status.autoscaler.reason %q; want %d, %q", scale, reason, step.want, step.wantReason)
+			}
+			return nil
 		})
 		if step.want == 0 {
 			if waited := time.Since(patched); waited < grace {

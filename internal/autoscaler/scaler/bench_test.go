@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -92,6 +93,21 @@ func fleet(n int) (*mapCluster, *targets, *fixedStats) {
 	return m, tg, st
 }
 
+// trackFleet returns a Scaler on clk (nil: the real clock) that tracks the
+// fleet of m, tg and st: every Deployment observed, the targets synced.
+func trackFleet(b *testing.B, m *mapCluster, tg *targets, st *fixedStats, clk clock.WithTicker) *Scaler {
+	b.Helper()
+	s, err := New(Options{Client: m, Targets: tg, Stats: st, Clock: clk, Log: logr.Discard()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.observeAll(s)
+	if err := s.Sync(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // BenchmarkTick measures one decision tick over 10,000 revisions in steady
 // state (decisions and metrics; no writes left to do). Deployments reach
 // the scaler through ObserveDeployment and targets through Sync, neither on
@@ -100,15 +116,8 @@ func BenchmarkTick(b *testing.B) {
 	const n = 10_000
 	m, tg, st := fleet(n)
 	clock := clocktesting.NewFakeClock(time.Unix(1_764_000_000, 0))
-	s, err := New(Options{Client: m, Targets: tg, Stats: st, Clock: clock, Log: logr.Discard()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := trackFleet(b, m, tg, st, clock)
 	ctx := context.Background()
-	m.observeAll(s)
-	if err := s.Sync(ctx); err != nil {
-		b.Fatal(err)
-	}
 	step := func() time.Duration {
 		clock.Step(time.Second)
 		s.Sample(clock.Now())
@@ -228,15 +237,8 @@ func BenchmarkPokeToWrite(b *testing.B) {
 func BenchmarkSync(b *testing.B) {
 	const n = 10_000
 	m, tg, st := fleet(n)
-	s, err := New(Options{Client: m, Targets: tg, Stats: st, Log: logr.Discard()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := trackFleet(b, m, tg, st, nil)
 	ctx := context.Background()
-	m.observeAll(s)
-	if err := s.Sync(ctx); err != nil {
-		b.Fatal(err)
-	}
 	for b.Loop() {
 		if err := s.Sync(ctx); err != nil {
 			b.Fatal(err)
@@ -257,14 +259,7 @@ func BenchmarkMemoryPerRevision(b *testing.B) {
 	for b.Loop() {
 		m.observer = nil // let the previous iteration's Scaler go
 		before := heap()
-		s, err := New(Options{Client: m, Targets: tg, Stats: st, Clock: clock, Log: logr.Discard()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.observeAll(s)
-		if err := s.Sync(ctx); err != nil {
-			b.Fatal(err)
-		}
+		s := trackFleet(b, m, tg, st, clock)
 		s.Sample(clock.Now())
 		s.Tick(ctx)
 		perRev = float64(heap()-before) / n

@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
 	"github.com/wakefn/wake/internal/statwire"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // authStack is a stat server on loopback whose Authenticator reviews
@@ -57,10 +57,6 @@ func (s *authStack) connect(lines ...string) net.Conn {
 		}
 	}
 	return c
-}
-
-func (s *authStack) refused(reason string) float64 {
-	return testutil.ToFloat64(s.srv.metrics.refused.WithLabelValues(reason))
 }
 
 // refusedTotal sums the refusals over every reason.
@@ -177,7 +173,7 @@ func TestStatChannelAuthentication(t *testing.T) {
 			lines := append(tc.lines(), frameLine(t, "act-1", 5, false), frameLine(t, "act-1", 0, true))
 			c := s.connect(lines...)
 			if tc.reason == "" {
-				s.eventually("frames applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+				testutil.Eventually(s.t, waitTimeout, "frames applied", func() bool { return s.frames() == 2 })
 				assertOpen(t, c)
 				if got := s.coll.Concurrency(revA, s.clock.Now()); got != 5 {
 					t.Errorf("concurrency %v, want 5", got)
@@ -188,11 +184,11 @@ func TestStatChannelAuthentication(t *testing.T) {
 				return
 			}
 			waitClosed(t, c)
-			s.eventually("refusal counted", func() bool { return s.refused(tc.reason) == 1 })
+			testutil.Eventually(s.t, waitTimeout, "refusal counted", func() bool { return s.refused(tc.reason) == 1 })
 			if n := s.refusedTotal(); n != 1 {
 				t.Errorf("%v refusals, want 1 (%s)", n, tc.reason)
 			}
-			if got := testutil.ToFloat64(s.srv.metrics.frames); got != 0 {
+			if got := s.frames(); got != 0 {
 				t.Errorf("%v frames applied from a refused connection", got)
 			}
 			if got := s.coll.Concurrency(revA, s.clock.Now()); got != 0 {
@@ -228,7 +224,7 @@ func TestSourceBoundToTokenPod(t *testing.T) {
 	s := startAuth(t, kube, nil)
 	c := s.connect(authLine(t, kube.activatorToken(t, act)),
 		frameLine(t, "act-2", 7, false), frameLine(t, "act-2", 0, true), frameLine(t, "act-1", 3, false))
-	s.eventually("own frame applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+	testutil.Eventually(s.t, waitTimeout, "own frame applied", func() bool { return s.frames() == 1 })
 	assertOpen(t, c)
 	if got := s.dropped(DropWrongSource); got != 2 {
 		t.Errorf("dropped{%s} = %v, want 2", DropWrongSource, got)
@@ -258,12 +254,12 @@ func TestTokenRefresh(t *testing.T) {
 		c := s.connect(authLine(t, short), frameLine(t, "act-1", 1, false), authLine(t, long), frameLine(t, "act-1", 2, false))
 		// Lines are handled in order: the second frame means the fresh
 		// token has been taken.
-		s.eventually("frames applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+		testutil.Eventually(s.t, waitTimeout, "frames applied", func() bool { return s.frames() == 2 })
 		s.clock.Step(15 * time.Minute) // past short's expiry, before long's
 		if _, err := io.WriteString(c, frameLine(t, "act-1", 3, false)); err != nil {
 			t.Fatal(err)
 		}
-		s.eventually("frame applied after the refresh", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 3 })
+		testutil.Eventually(s.t, waitTimeout, "frame applied after the refresh", func() bool { return s.frames() == 3 })
 		assertOpen(t, c)
 		if n := s.refusedTotal(); n != 0 {
 			t.Errorf("%v refusals", n)
@@ -272,21 +268,21 @@ func TestTokenRefresh(t *testing.T) {
 	t.Run("expired without refresh", func(t *testing.T) {
 		s := startAuth(t, kube, nil)
 		c := s.connect(authLine(t, short), frameLine(t, "act-1", 1, false))
-		s.eventually("frame applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "frame applied", func() bool { return s.frames() == 1 })
 		s.clock.Step(11 * time.Minute)
 		if _, err := io.WriteString(c, frameLine(t, "act-1", 9, false)); err != nil {
 			t.Fatal(err)
 		}
 		waitClosed(t, c)
-		s.eventually("expiry counted", func() bool { return s.refused(statauth.ReasonExpired) == 1 })
-		if got := testutil.ToFloat64(s.srv.metrics.frames); got != 1 {
+		testutil.Eventually(s.t, waitTimeout, "expiry counted", func() bool { return s.refused(statauth.ReasonExpired) == 1 })
+		if got := s.frames(); got != 1 {
 			t.Errorf("%v frames applied, want 1 (none after expiry)", got)
 		}
 	})
 	t.Run("fresh token cannot be reviewed yet", func(t *testing.T) {
 		s := startAuth(t, kube, nil)
 		c := s.connect(authLine(t, short), frameLine(t, "act-1", 1, false))
-		s.eventually("frame applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "frame applied", func() bool { return s.frames() == 1 })
 		s.reviews.fail.Store(true)
 		write := func(lines ...string) {
 			t.Helper()
@@ -297,25 +293,25 @@ func TestTokenRefresh(t *testing.T) {
 			}
 		}
 		write(authLine(t, long), frameLine(t, "act-1", 2, false))
-		s.eventually("frame applied with the current token", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+		testutil.Eventually(s.t, waitTimeout, "frame applied with the current token", func() bool { return s.frames() == 2 })
 		assertOpen(t, c)
 		// The activator offers the token again at its next refresh, once
 		// the review backoff is over and the API server answers.
 		s.reviews.fail.Store(false)
 		s.clock.Step(2 * time.Second)
 		write(authLine(t, long), frameLine(t, "act-1", 3, false))
-		s.eventually("fresh token taken", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 3 })
+		testutil.Eventually(s.t, waitTimeout, "fresh token taken", func() bool { return s.frames() == 3 })
 		s.clock.Step(15 * time.Minute)
 		write(frameLine(t, "act-1", 4, false))
-		s.eventually("frame applied past the first token's expiry", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 4 })
+		testutil.Eventually(s.t, waitTimeout, "frame applied past the first token's expiry", func() bool { return s.frames() == 4 })
 		assertOpen(t, c)
 	})
 	t.Run("token for another pod", func(t *testing.T) {
 		s := startAuth(t, kube, nil)
 		c := s.connect(authLine(t, short), authLine(t, kube.activatorToken(t, act2)), frameLine(t, "act-2", 4, false))
 		waitClosed(t, c)
-		s.eventually("pod change counted", func() bool { return s.refused(RefusePodChanged) == 1 })
-		if got := testutil.ToFloat64(s.srv.metrics.frames); got != 0 {
+		testutil.Eventually(s.t, waitTimeout, "pod change counted", func() bool { return s.refused(RefusePodChanged) == 1 })
+		if got := s.frames(); got != 0 {
 			t.Errorf("%v frames applied, want 0", got)
 		}
 	})
@@ -330,14 +326,14 @@ func TestReviewCachedPerToken(t *testing.T) {
 	s := startAuth(t, kube, nil)
 	for i := range 3 {
 		c := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
-		s.eventually("frame applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == float64(i+1) })
+		testutil.Eventually(s.t, waitTimeout, "frame applied", func() bool { return s.frames() == float64(i+1) })
 		_ = c.Close()
 	}
 	var conns []net.Conn
 	for range 5 {
 		conns = append(conns, s.connect(authLine(t, tok2), frameLine(t, "act-1", 1, false)))
 	}
-	s.eventually("frames applied", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 8 })
+	testutil.Eventually(s.t, waitTimeout, "frames applied", func() bool { return s.frames() == 8 })
 	if got := s.reviews.calls.Load(); got != 2 {
 		t.Errorf("%d TokenReviews for 2 tokens on 8 connections, want 2", got)
 	}
@@ -358,16 +354,16 @@ func TestConnectionCaps(t *testing.T) {
 		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.MaxConnections = 2 })
 		a := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
 		b := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
-		s.eventually("two connections in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+		testutil.Eventually(s.t, waitTimeout, "two connections in", func() bool { return s.frames() == 2 })
 		c := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
 		waitClosed(t, c)
-		s.eventually("refusal counted", func() bool { return s.refused(RefuseTooManyConnections) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "refusal counted", func() bool { return s.refused(RefuseTooManyConnections) == 1 })
 		assertOpen(t, a)
 		assertOpen(t, b)
 		_ = a.Close()
-		s.eventually("a slot is free", func() bool { return testutil.ToFloat64(s.srv.metrics.connections) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "a slot is free", func() bool { return s.connections() == 1 })
 		s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
-		s.eventually("third connection in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 3 })
+		testutil.Eventually(s.t, waitTimeout, "third connection in", func() bool { return s.frames() == 3 })
 	})
 	t.Run("unauthenticated", func(t *testing.T) {
 		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) {
@@ -375,18 +371,18 @@ func TestConnectionCaps(t *testing.T) {
 			o.AuthTimeout = time.Minute
 		})
 		idle1, idle2 := s.connect(), s.connect("{") // never finish authenticating
-		s.eventually("two waiting", func() bool { return testutil.ToFloat64(s.srv.metrics.connections) == 2 })
+		testutil.Eventually(s.t, waitTimeout, "two waiting", func() bool { return s.connections() == 2 })
 		late := s.connect(authLine(t, tok1))
 		waitClosed(t, late)
-		s.eventually("refusal counted", func() bool { return s.refused(RefuseTooManyUnauthenticated) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "refusal counted", func() bool { return s.refused(RefuseTooManyUnauthenticated) == 1 })
 		assertOpen(t, idle1)
 		_ = idle2.Close()
-		s.eventually("a slot is free", func() bool { return testutil.ToFloat64(s.srv.metrics.connections) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "a slot is free", func() bool { return s.connections() == 1 })
 		c := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
-		s.eventually("authenticated connection in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "authenticated connection in", func() bool { return s.frames() == 1 })
 		// Authenticated connections do not count against the cap.
 		d := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
-		s.eventually("another one in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+		testutil.Eventually(s.t, waitTimeout, "another one in", func() bool { return s.frames() == 2 })
 		assertOpen(t, c)
 		assertOpen(t, d)
 	})
@@ -394,23 +390,23 @@ func TestConnectionCaps(t *testing.T) {
 		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.AuthTimeout = 200 * time.Millisecond })
 		c := s.connect(`{"token":"`) // a slow start that never ends
 		waitClosed(t, c)
-		s.eventually("timeout counted", func() bool { return s.refused(RefuseAuthTimeout) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "timeout counted", func() bool { return s.refused(RefuseAuthTimeout) == 1 })
 	})
 	t.Run("sources", func(t *testing.T) {
 		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.MaxSources = 1 })
 		a := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
-		s.eventually("act-1 in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "act-1 in", func() bool { return s.frames() == 1 })
 		b := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false)) // same source: fine
-		s.eventually("act-1 again", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+		testutil.Eventually(s.t, waitTimeout, "act-1 again", func() bool { return s.frames() == 2 })
 		c := s.connect(authLine(t, tok2), frameLine(t, "act-2", 1, false))
 		waitClosed(t, c)
-		s.eventually("refusal counted", func() bool { return s.refused(RefuseTooManySources) == 1 })
+		testutil.Eventually(s.t, waitTimeout, "refusal counted", func() bool { return s.refused(RefuseTooManySources) == 1 })
 		assertOpen(t, a)
 		assertOpen(t, b)
 		_, _ = a.Close(), b.Close()
-		s.eventually("act-1 gone", func() bool { return testutil.ToFloat64(s.srv.metrics.connections) == 0 })
+		testutil.Eventually(s.t, waitTimeout, "act-1 gone", func() bool { return s.connections() == 0 })
 		s.connect(authLine(t, tok2), frameLine(t, "act-2", 1, false))
-		s.eventually("act-2 in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 3 })
+		testutil.Eventually(s.t, waitTimeout, "act-2 in", func() bool { return s.frames() == 3 })
 	})
 }
 
@@ -425,8 +421,8 @@ func TestFrameRateCap(t *testing.T) {
 		lines = append(lines, frameLine(t, "act-1", 0, true))
 	}
 	c := s.connect(lines...)
-	s.eventually("drops counted", func() bool { return s.dropped(DropRateLimited) == 7 })
-	if got := testutil.ToFloat64(s.srv.metrics.pokes); got != 3 {
+	testutil.Eventually(s.t, waitTimeout, "drops counted", func() bool { return s.dropped(DropRateLimited) == 7 })
+	if got := s.pokesCounted(); got != 3 {
 		t.Errorf("%v pokes accepted, want the burst of 3", got)
 	}
 	s.clock.Step(time.Second) // two more
@@ -435,8 +431,8 @@ func TestFrameRateCap(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.eventually("one more drop", func() bool { return s.dropped(DropRateLimited) == 8 })
-	if got := testutil.ToFloat64(s.srv.metrics.pokes); got != 5 {
+	testutil.Eventually(s.t, waitTimeout, "one more drop", func() bool { return s.dropped(DropRateLimited) == 8 })
+	if got := s.pokesCounted(); got != 5 {
 		t.Errorf("%v pokes accepted, want 5", got)
 	}
 	assertOpen(t, c)
@@ -455,23 +451,23 @@ func TestReviewFailsClosed(t *testing.T) {
 		a.ReviewRate, a.ReviewBurst = 1, 3
 	})
 	s.connect(authLine(t, cached), frameLine(t, "act-1", 1, false))
-	s.eventually("cached token in", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 1 })
+	testutil.Eventually(s.t, waitTimeout, "cached token in", func() bool { return s.frames() == 1 })
 
 	s.reviews.fail.Store(true)
 	c := s.connect(authLine(t, fresh), frameLine(t, "act-1", 1, false))
 	waitClosed(t, c)
-	s.eventually("refusal counted", func() bool { return s.refused(statauth.ReasonUnavailable) == 1 })
+	testutil.Eventually(s.t, waitTimeout, "refusal counted", func() bool { return s.refused(statauth.ReasonUnavailable) == 1 })
 	for i := range 5 { // within the backoff: refused without a review
 		c := s.connect(authLine(t, fresh))
 		waitClosed(t, c)
-		s.eventually("refusal counted", func() bool { return s.refused(statauth.ReasonUnavailable) == float64(2+i) })
+		testutil.Eventually(s.t, waitTimeout, "refusal counted", func() bool { return s.refused(statauth.ReasonUnavailable) == float64(2+i) })
 	}
 	if got := s.reviews.calls.Load(); got != 2 {
 		t.Errorf("%d TokenReviews, want 2 (one ok, one failed, then a pause)", got)
 	}
 	// A cached token needs no review: an activator that reconnects gets in.
 	s.connect(authLine(t, cached), frameLine(t, "act-1", 1, false))
-	s.eventually("cached token in during the outage", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 2 })
+	testutil.Eventually(s.t, waitTimeout, "cached token in during the outage", func() bool { return s.frames() == 2 })
 
 	s.clock.Step(time.Second) // past the backoff, the API still fails: 2 s now
 	waitClosed(t, s.connect(authLine(t, fresh)))
@@ -483,7 +479,7 @@ func TestReviewFailsClosed(t *testing.T) {
 	s.reviews.fail.Store(false)
 	s.clock.Step(time.Second)
 	c = s.connect(authLine(t, fresh), frameLine(t, "act-1", 1, false))
-	s.eventually("fresh token in once the API answers", func() bool { return testutil.ToFloat64(s.srv.metrics.frames) == 3 })
+	testutil.Eventually(s.t, waitTimeout, "fresh token in once the API answers", func() bool { return s.frames() == 3 })
 	assertOpen(t, c)
 
 	// Forged tokens with plausible claims reach the review, at its rate.

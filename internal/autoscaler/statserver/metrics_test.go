@@ -47,16 +47,16 @@ func TestDocumentedMetrics(t *testing.T) {
 	if _, err := io.WriteString(c, "not a frame\n"); err != nil {
 		t.Fatal(err)
 	}
-	h.eventually("bad line counted", func() bool { return value(dropped, DropBadFrame) == 1 })
+	testutil.Eventually(h.t, waitTimeout, "bad line counted", func() bool { return value(dropped, DropBadFrame) == 1 })
 	h.send(c, frame("x", 3))
 	if err := statwire.Write(c, frame("y", 3)); err != nil { // x's token, y's name
 		t.Fatal(err)
 	}
-	h.eventually("frame of another source counted", func() bool { return value(dropped, DropWrongSource) == 1 })
+	testutil.Eventually(h.t, waitTimeout, "frame of another source counted", func() bool { return value(dropped, DropWrongSource) == 1 })
 	if err := statwire.Write(h.dialRaw(), frame("z", 3)); err != nil { // a frame instead of auth
 		t.Fatal(err)
 	}
-	h.eventually("connection without auth counted", func() bool { return value(refused, RefuseNoAuth) == 1 })
+	testutil.Eventually(h.t, waitTimeout, "connection without auth counted", func() bool { return value(refused, RefuseNoAuth) == 1 })
 
 	testutil.CheckDocumentedMetrics(t, h.reg, "wake_autoscaler_", statServerMetrics, scalerMetrics...)
 	for _, reason := range []string{DropNoSource, DropRateLimited, DropUnknownRevision} {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
 	"github.com/wakefn/wake/internal/statwire"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 var (
@@ -125,29 +125,11 @@ func (h *harness) dial(src string) net.Conn {
 // send writes a frame and waits until the server has applied it.
 func (h *harness) send(c net.Conn, f statwire.Frame) {
 	h.t.Helper()
-	before := testutil.ToFloat64(h.srv.metrics.frames)
+	before := h.frames()
 	if err := statwire.Write(c, f); err != nil {
 		h.t.Fatal(err)
 	}
-	h.eventually("frame applied", func() bool { return testutil.ToFloat64(h.srv.metrics.frames) > before })
-}
-
-// eventually polls cond until it holds or a deadline passes.
-func (h *harness) eventually(what string, cond func() bool) {
-	h.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for: %s", what)
-		}
-		<-tick.C
-	}
-}
-
-func (h *harness) dropped(reason string) float64 {
-	return testutil.ToFloat64(h.srv.metrics.dropped.WithLabelValues(reason))
+	testutil.Eventually(h.t, waitTimeout, "frame applied", func() bool { return h.frames() > before })
 }
 
 func frame(src string, c float64) statwire.Frame {
@@ -242,7 +224,7 @@ func TestBadInputIsDroppedAndCounted(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.eventually("bad frames counted", func() bool { return h.dropped(DropBadFrame) == float64(len(raw)) })
+	testutil.Eventually(h.t, waitTimeout, "bad frames counted", func() bool { return h.dropped(DropBadFrame) == float64(len(raw)) })
 
 	neg := frame("x", -3)
 	neg.Stats = append(neg.Stats, statwire.Stat{Namespace: unknown.Namespace, Revision: unknown.Name, AverageConcurrency: 50, Poke: true})
@@ -250,7 +232,7 @@ func TestBadInputIsDroppedAndCounted(t *testing.T) {
 	if err := statwire.Write(c, statwire.Frame{Stats: []statwire.Stat{{Namespace: "default", Revision: "a-00001", AverageConcurrency: 99}}}); err != nil {
 		t.Fatal(err)
 	}
-	h.eventually("frame without source counted", func() bool { return h.dropped(DropNoSource) == 1 })
+	testutil.Eventually(h.t, waitTimeout, "frame without source counted", func() bool { return h.dropped(DropNoSource) == 1 })
 	for reason, n := range map[string]float64{DropInvalidStat: 1, DropUnknownRevision: 1, DropNoSource: 1} {
 		if got := h.dropped(reason); got != n {
 			t.Errorf("dropped{%s} = %v, want %v", reason, got, n)
@@ -285,7 +267,7 @@ func TestFrameOverLimitClosesConnection(t *testing.T) {
 	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
 		t.Fatalf("read after an oversized frame: %v, want the connection closed", err)
 	}
-	h.eventually("oversized frame counted", func() bool { return h.dropped(DropFrameTooLong) == 1 })
+	testutil.Eventually(h.t, waitTimeout, "oversized frame counted", func() bool { return h.dropped(DropFrameTooLong) == 1 })
 	if got := h.coll.Concurrency(revA, h.clock.Now()); got != 3 {
 		t.Errorf("concurrency = %v, want 3 unchanged", got)
 	}

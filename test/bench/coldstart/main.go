@@ -48,6 +48,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/poll"
 	wakescheme "github.com/wakefn/wake/internal/scheme"
 )
 
@@ -61,6 +62,8 @@ const (
 	// runTimeout bounds one measured run; waitTimeout bounds reaching zero.
 	runTimeout  = 2 * time.Minute
 	waitTimeout = 3 * time.Minute
+	// pollInterval is how often a wait looks again.
+	pollInterval = 100 * time.Millisecond
 )
 
 // Lanes, and the key of the Wake-Cold-Start header's statistics.
@@ -309,20 +312,28 @@ func (b *bench) setup(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "namespace %s: waiting for function %s to serve\n", b.ns, fnName)
-	return poll(ctx, waitTimeout, "function serves", func(ctx context.Context) (bool, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, waitTimeout)
+	defer cancel()
+	if _, err := poll.Until(ctx, pollInterval, func(ctx context.Context) error {
 		fn := &servingv1alpha1.Function{}
 		if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: fnName}, fn); err != nil {
-			return false, "", err
+			return poll.Stop(err)
 		}
 		if c := fn.Status.GetCondition(apis.ConditionReady); c == nil || !c.IsTrue() {
-			return false, "function not ready", nil
+			return errors.New("function not ready")
 		}
 		code, body, _, err := b.get(ctx)
 		if err != nil {
-			return false, err.Error(), nil
+			return err
 		}
-		return code == http.StatusOK && body == greeting+"\n", fmt.Sprintf("%d %q", code, body), nil
-	})
+		if code != http.StatusOK || body != greeting+"\n" {
+			return fmt.Errorf("%d %q", code, body)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("function serves: %w", err)
+	}
+	return nil
 }
 
 // teardown deletes the namespace (without waiting).
@@ -359,28 +370,40 @@ func (b *bench) quiesce(ctx context.Context) error {
 		return err
 	}
 	for _, name := range []string{plainName, revName} {
-		if err := poll(ctx, waitTimeout, name+" at zero", func(ctx context.Context) (bool, string, error) {
-			d := &appsv1.Deployment{}
-			if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: name}, d); err != nil {
-				return false, "", err
-			}
-			if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 || d.Status.Replicas != 0 {
-				return false, fmt.Sprintf("replicas spec=%v status=%d", ptr.Deref(d.Spec.Replicas, -1), d.Status.Replicas), nil
-			}
-			sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-			if err != nil {
-				return false, "", err
-			}
-			pods := &corev1.PodList{}
-			if err := b.c.List(ctx, pods, client.InNamespace(b.ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
-				return false, "", err
-			}
-			return len(pods.Items) == 0, fmt.Sprintf("%d pods left", len(pods.Items)), nil
-		}); err != nil {
-			return err
+		wait, cancel := context.WithTimeout(ctx, waitTimeout)
+		_, err := poll.Until(wait, pollInterval, b.atZero(name))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%s at zero: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// atZero returns a check that Deployment name wants and has no replicas
+// and none of its pods is left. An API error ends the wait.
+func (b *bench) atZero(name string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		d := &appsv1.Deployment{}
+		if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: name}, d); err != nil {
+			return poll.Stop(err)
+		}
+		if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 || d.Status.Replicas != 0 {
+			return fmt.Errorf("replicas spec=%v status=%d", ptr.Deref(d.Spec.Replicas, -1), d.Status.Replicas)
+		}
+		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		if err != nil {
+			return poll.Stop(err)
+		}
+		pods := &corev1.PodList{}
+		if err := b.c.List(ctx, pods, client.InNamespace(b.ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+			return poll.Stop(err)
+		}
+		if len(pods.Items) > 0 {
+			return fmt.Errorf("%d pods left", len(pods.Items))
+		}
+		return nil
+	}
 }
 
 func (b *bench) scalePlain(ctx context.Context, n int32) error {
@@ -541,28 +564,6 @@ func serverTiming(values []string) map[string]float64 {
 		}
 	}
 	return out
-}
-
-// poll calls cond every 100ms until it returns true, an error, or timeout.
-func poll(ctx context.Context, timeout time.Duration, what string, cond func(context.Context) (bool, string, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	last := ""
-	for {
-		ok, desc, err := cond(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		if ok {
-			return nil
-		}
-		last = desc
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: not true within %s; last seen: %s", what, timeout, last)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

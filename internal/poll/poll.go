@@ -29,11 +29,13 @@ func Stop(err error) error {
 // and returns how long that took. It gives up when ctx ends, returning an
 // error that wraps check's last error, or when check returns an error
 // marked with Stop, returning that error. check gets ctx, so a call that
-// blocks ends with the wait.
+// blocks ends with the wait; the error that call returns because the wait
+// ended is not reported in place of what the check saw before.
 func Until(ctx context.Context, interval time.Duration, check func(context.Context) error) (time.Duration, error) {
 	start := time.Now()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	var last error
 	for {
 		err := check(ctx)
 		if err == nil {
@@ -42,9 +44,12 @@ func Until(ctx context.Context, interval time.Duration, check func(context.Conte
 		if s := (stopped{}); errors.As(err, &s) {
 			return time.Since(start), s.err
 		}
+		if last == nil || ctx.Err() == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
-			return time.Since(start), fmt.Errorf("not true after %v: %w", time.Since(start).Round(time.Millisecond), err)
+			return time.Since(start), fmt.Errorf("not true after %v: %w", time.Since(start).Round(time.Millisecond), last)
 		case <-tick.C:
 		}
 	}

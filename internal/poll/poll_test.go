@@ -55,6 +55,20 @@ func TestUntilTimeoutSaysWhatItSaw(t *testing.T) {
 	}
 }
 
+func TestUntilKeepsWhatItSawBeforeTheWaitEnded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := Until(ctx, time.Millisecond, func(ctx context.Context) error {
+		if ctx.Err() != nil {
+			return ctx.Err() // a call cut short by the end of the wait
+		}
+		return errors.New("replicas 0, want 1")
+	})
+	if err == nil || !strings.Contains(err.Error(), "replicas 0, want 1") {
+		t.Fatalf("Until() = %v; want the check's last error from before the wait ended", err)
+	}
+}
+
 func TestStopNil(t *testing.T) {
 	if err := Stop(nil); err != nil {
 		t.Fatalf("Stop(nil) = %v, want nil", err)

@@ -44,7 +44,7 @@ func Until(ctx context.Context, interval time.Duration, check func(context.Conte
 		if s := (stopped{}); errors.As(err, &s) {
 			return time.Since(start), s.err
 		}
-		if last == nil || ctx.Err() == nil {
+		if last == nil || !errors.Is(err, ctx.Err()) {
 			last = err
 		}
 		select {

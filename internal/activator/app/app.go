@@ -142,12 +142,12 @@ func Run(ctx context.Context, o Options) error {
 	var m *metrics.Metrics
 	cfg := store.Load().Activator
 	// m is set before the server starts, so before any wait can end.
-	gone, err := clientgone.New(clientgone.Config{OnGone: func(n int) { m.ClientsGone(n) }, Logger: o.Log.WithName("clientgone")})
+	gone, err := clientgone.New(clientgone.Options{OnGone: func(n int) { m.ClientsGone(n) }, Logger: o.Log.WithName("clientgone")})
 	if err != nil {
 		o.Log.Error(err, "queued requests of vanished clients will wait until their timeout")
 	}
 	defer func() { _ = gone.Close() }()
-	th := throttler.New(throttler.Config{
+	th := throttler.New(throttler.Options{
 		QueueDepth:  cfg.QueueDepth,
 		MaxHeld:     cfg.MaxHeldRequests,
 		OnWait:      gone.Hold,
@@ -159,7 +159,7 @@ func Run(ctx context.Context, o Options) error {
 	defer th.Close()
 	sys.BindActivators(th.SetActivators)
 
-	reporter := stats.New(stats.Config{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile, Logger: o.Log.WithName("stats")})
+	reporter := stats.New(stats.Options{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile, Logger: o.Log.WithName("stats")})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err = metrics.New(reg, metrics.Options{Depth: handler.ThrottlerDepth(th), StatsDropped: reporter.Dropped})
@@ -169,8 +169,8 @@ func Run(ctx context.Context, o Options) error {
 	table := &routing.Holder{}
 	trusted := trustedProxies(store)
 	trust := func(ra string) bool { return trusted.Contains(ra) || h.FromPeer(ra) }
-	h = handler.New(handler.Config{
-		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),
+	h = handler.New(handler.Options{
+		Table: table, Throttler: th, Proxy: proxy.New(proxy.Options{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),
 		Stats: reporter, Metrics: m, Peers: peerAddrs(sys, o.peerPort()), Logger: o.Log.WithName("handler"),
 	})
 	sliceRefused, err := feed.NewRefusedSlicesCounter(reg)
@@ -184,7 +184,7 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error { return watcher.Start(gctx) })
 	g.Go(func() error { reporter.Run(gctx); return nil })
 	g.Go(func() error {
-		return server.Run(gctx, server.Config{
+		return server.Run(gctx, server.Options{
 			Handler: h, Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
 			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: table.Loaded,
 			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),

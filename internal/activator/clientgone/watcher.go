@@ -27,8 +27,8 @@ type poller interface {
 	free() error
 }
 
-// Config configures a Watcher.
-type Config struct {
+// Options configures a Watcher.
+type Options struct {
 	// OnGone, if set, is called with the number of waiting requests
 	// canceled each time a client is found gone (for metrics). It must
 	// not call the Watcher.
@@ -46,7 +46,7 @@ type Config struct {
 // chain would grow that stack for the whole wait) is done in order by a
 // goroutine of the Watcher's own.
 type Watcher struct {
-	cfg  Config
+	cfg  Options
 	p    poller
 	done chan struct{} // closed when both goroutines have returned
 	kick chan struct{} // wakes the registering goroutine; buffered (1)
@@ -82,7 +82,7 @@ type hold struct {
 
 // New starts a Watcher and its goroutine; Close stops them. On systems
 // without the needed support it returns a Watcher that watches nothing.
-func New(cfg Config) (*Watcher, error) {
+func New(cfg Options) (*Watcher, error) {
 	p, err := newPoller()
 	if err != nil {
 		return nil, fmt.Errorf("client watcher: %w", err)
@@ -182,7 +182,7 @@ func nop() {}
 // (stored in ctx by WithConn) is closed or reset, and the function to call
 // when the wait ends. For a context without a connection, or whose
 // connection exposes no socket, the channel is nil (never ready). Use it
-// as the throttler's Config.OnWait. It returns a channel rather than a
+// as the throttler's Options.OnWait. It returns a channel rather than a
 // derived context because it runs on the waiting goroutine: creating a
 // context there grows that goroutine's stack for the whole wait.
 func (w *Watcher) Hold(ctx context.Context) (gone <-chan struct{}, done func()) {

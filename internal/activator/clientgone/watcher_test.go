@@ -32,7 +32,7 @@ func pair(t *testing.T) (client, server *net.TCPConn) {
 
 func newWatcher(t *testing.T, gone *atomic.Int64) *Watcher {
 	t.Helper()
-	w, err := New(Config{OnGone: func(n int) { gone.Add(int64(n)) }})
+	w, err := New(Options{OnGone: func(n int) { gone.Add(int64(n)) }})
 	if err != nil {
 		t.Fatal(err)
 	}

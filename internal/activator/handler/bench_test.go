@@ -57,13 +57,13 @@ func benchHandler(b *testing.B) *Handler {
 	holder := &routing.Holder{}
 	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "hello", LatestReadyRevision: "hello-1"}}})
 	holder.Store(tbl)
-	th := throttler.New(throttler.Config{})
+	th := throttler.New(throttler.Options{})
 	b.Cleanup(th.Close)
 	th.UpsertRevision(key, throttler.RevisionConfig{})
 	th.SetEndpoints(key, []throttler.Endpoint{{Address: be.Listener.Addr().String(), Ready: true}})
-	p := proxy.New(proxy.Config{})
+	p := proxy.New(proxy.Options{})
 	b.Cleanup(p.CloseIdleConnections)
-	return New(Config{Table: holder, Throttler: th, Proxy: p, Stats: stats.New(stats.Config{})})
+	return New(Options{Table: holder, Throttler: th, Proxy: p, Stats: stats.New(stats.Options{})})
 }
 
 // BenchmarkProxiedRequest measures one request through the whole handler

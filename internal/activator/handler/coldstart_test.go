@@ -75,11 +75,11 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "fn", LatestReadyRevision: key.Name}}})
 	table := &routing.Holder{}
 	table.Store(tbl)
-	p := proxy.New(proxy.Config{})
+	p := proxy.New(proxy.Options{})
 	defer p.CloseIdleConnections()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := httptest.NewServer(New(Config{Table: table, Throttler: tc.script, Proxy: p}))
+			s := httptest.NewServer(New(Options{Table: table, Throttler: tc.script, Proxy: p}))
 			defer s.Close()
 			req, _ := http.NewRequest("GET", s.URL, nil)
 			req.Host = "fn.ns.example.com"

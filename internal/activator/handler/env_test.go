@@ -50,7 +50,7 @@ func newEnv(t *testing.T) *env {
 	return newPeerEnv(t, nil)
 }
 
-// newPeerEnv is newEnv with the handler's Config.Peers set to peers.
+// newPeerEnv is newEnv with the handler's Options.Peers set to peers.
 func newPeerEnv(t *testing.T, peers func() []string) *env {
 	t.Helper()
 	return newEnvWith(t, envOptions{peers: peers})
@@ -58,9 +58,9 @@ func newPeerEnv(t *testing.T, peers func() []string) *env {
 
 // envOptions tunes newEnvWith; zero fields take the defaults.
 type envOptions struct {
-	peers          func() []string // the handler's Config.Peers
-	maxHeld        int             // the throttler's Config.MaxHeld
-	maxConnections int             // the server's Config.MaxConnections
+	peers          func() []string // the handler's Options.Peers
+	maxHeld        int             // the throttler's Options.MaxHeld
+	maxConnections int             // the server's Options.MaxConnections
 }
 
 // newEnvWith is newEnv tuned by o. As in the activator, waits of requests
@@ -69,13 +69,13 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	peers := o.peers
 	e := &env{t: t, table: &routing.Holder{}, reg: prometheus.NewRegistry()}
-	e.st = stats.New(stats.Config{Source: "test"})
+	e.st = stats.New(stats.Options{Source: "test"})
 	var m *metrics.Metrics
-	watcher, err := clientgone.New(clientgone.Config{OnGone: func(n int) { m.ClientsGone(n) }})
+	watcher, err := clientgone.New(clientgone.Options{OnGone: func(n int) { m.ClientsGone(n) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.th = throttler.New(throttler.Config{MaxHeld: o.maxHeld, OnWait: watcher.Hold, OnColdStart: func(k throttler.RevisionKey) {
+	e.th = throttler.New(throttler.Options{MaxHeld: o.maxHeld, OnWait: watcher.Hold, OnColdStart: func(k throttler.RevisionKey) {
 		e.coldStarts.Add(1)
 		e.h.OnColdStart(k)
 	}})
@@ -83,8 +83,8 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := proxy.New(proxy.Config{BodyIdleTimeout: 300 * time.Millisecond})
-	e.h = New(Config{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m, Peers: peers})
+	p := proxy.New(proxy.Options{BodyIdleTimeout: 300 * time.Millisecond})
+	e.h = New(Options{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m, Peers: peers})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	e.addr, e.admin = ln.Addr().String(), aln.Addr().String()
@@ -92,7 +92,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	done := make(chan error, 1)
 	e.stop, e.done = cancel, done
 	go func() {
-		done <- server.Run(ctx, server.Config{
+		done <- server.Run(ctx, server.Options{
 			Handler: e.h, Listener: ln, AdminListener: aln,
 			ReadHeaderTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10,
 			DrainTimeout: 2 * time.Second, MaxConnections: o.maxConnections,

@@ -24,8 +24,8 @@ type Throttler interface {
 	Try(ctx context.Context, key throttler.RevisionKey, mode throttler.Mode, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
 }
 
-// Config wires a Handler.
-type Config struct {
+// Options wires a Handler.
+type Options struct {
 	// Table holds the current routing table.
 	Table *routing.Holder
 	// Throttler gives pod slots.
@@ -49,13 +49,13 @@ type Config struct {
 
 // Handler is the activator's data-plane http.Handler.
 type Handler struct {
-	cfg        Config
+	cfg        Options
 	log        logr.Logger
 	retryAfter []string
 }
 
 // New returns a Handler.
-func New(cfg Config) *Handler {
+func New(cfg Options) *Handler {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = time.Second
 	}
@@ -64,7 +64,7 @@ func New(cfg Config) *Handler {
 }
 
 // OnColdStart pokes the stats reporter, if any: key has no pod and requests
-// are waiting. Pass it as the throttler's Config.OnColdStart.
+// are waiting. Pass it as the throttler's Options.OnColdStart.
 func (h *Handler) OnColdStart(key throttler.RevisionKey) {
 	if h.cfg.Stats != nil {
 		h.cfg.Stats.Poke(key)

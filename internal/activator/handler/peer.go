@@ -3,7 +3,7 @@ package handler
 import "strings"
 
 // FromPeer reports whether remoteAddr (ip:port, as http.Request.RemoteAddr)
-// is the address of one of the activators in Config.Peers. Only a request
+// is the address of one of the activators in Options.Peers. Only a request
 // from a peer may carry proxy.ForwardedHeader: a client cannot mark its
 // request as forwarded to skip the forward to the capacity's owner.
 func (h *Handler) FromPeer(remoteAddr string) bool {

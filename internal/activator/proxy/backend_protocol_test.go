@@ -55,7 +55,7 @@ func TestBackendProtocolFollowsRevision(t *testing.T) {
 	}
 	for _, pod := range pods {
 		be := onlyBackend(t, pod.proto, echoProto)
-		f := newFrontTo(t, Config{}, pod.proto, addr(be))
+		f := newFrontTo(t, Options{}, pod.proto, addr(be))
 		for _, c := range clients {
 			t.Run(c.name+" to "+pod.proto.String()+" pod", func(t *testing.T) {
 				defer c.client.CloseIdleConnections()
@@ -89,7 +89,7 @@ func TestUpgradeToH2CPodIsPlainRequest(t *testing.T) {
 		upgrade, connection = r.Header.Get("Upgrade"), r.Header.Get("Connection")
 		_, _ = io.WriteString(w, r.Proto)
 	})
-	f := newFrontTo(t, Config{}, H2C, addr(be))
+	f := newFrontTo(t, Options{}, H2C, addr(be))
 	req, _ := http.NewRequest("GET", f.URL+"/ws", nil)
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")

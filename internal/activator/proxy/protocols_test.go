@@ -19,7 +19,7 @@ func TestStreamingResponseIsFlushed(t *testing.T) {
 		<-release
 		_, _ = io.WriteString(w, "second\n")
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	res, err := http.Get(f.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestLargeBodiesStream(t *testing.T) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		_, _ = fmt.Fprint(w, n)
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	const size = 8 << 20
 	pr, pw := io.Pipe()
 	go func() {
@@ -79,7 +79,7 @@ func TestH2CAndTrailers(t *testing.T) {
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 		w.Header().Set(http.TrailerPrefix+"Grpc-Message", "fine")
 	})
-	f := newFrontTo(t, Config{}, H2C, addr(be))
+	f := newFrontTo(t, Options{}, H2C, addr(be))
 	req, _ := http.NewRequest("POST", f.URL+"/pkg.Svc/Method", strings.NewReader("payload"))
 	req.Header.Set("Te", "trailers")
 	req.Header.Set("Content-Type", "application/grpc")
@@ -103,7 +103,7 @@ func TestHTTP1TrailersPassThrough(t *testing.T) {
 		_, _ = io.WriteString(w, "data")
 		w.Header().Set("X-Sum", "42")
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	res, err := http.Get(f.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 			_ = brw.Flush()
 		}
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	conn, err := net.Dial("tcp", f.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)

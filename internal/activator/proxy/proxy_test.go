@@ -20,14 +20,14 @@ type front struct {
 }
 
 // newFront is newFrontTo for HTTP/1.1 pods.
-func newFront(t *testing.T, cfg Config, dest func() string) *front {
+func newFront(t *testing.T, cfg Options, dest func() string) *front {
 	t.Helper()
 	return newFrontTo(t, cfg, HTTP1, dest)
 }
 
 // newFrontTo starts a front (serving HTTP/1.1 and h2c) that proxies to pods
 // serving proto.
-func newFrontTo(t *testing.T, cfg Config, proto Protocol, dest func() string) *front {
+func newFrontTo(t *testing.T, cfg Options, proto Protocol, dest func() string) *front {
 	t.Helper()
 	f := &front{p: New(cfg)}
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +90,7 @@ func TestHeaders(t *testing.T) {
 	})
 	for _, trust := range []bool{false, true} {
 		t.Run(fmt.Sprint("trust=", trust), func(t *testing.T) {
-			f := newFront(t, Config{TrustProxy: func(string) bool { return trust }}, addr(be))
+			f := newFront(t, Options{TrustProxy: func(string) bool { return trust }}, addr(be))
 			req, _ := http.NewRequest("GET", f.URL+"/p?q=1", nil)
 			req.Host = "fn.example.com"
 			req.Header.Set("Connection", "X-Custom-Hop, keep-alive")
@@ -159,7 +159,7 @@ func TestKeepAliveReuse(t *testing.T) {
 	}
 	be.Start()
 	defer be.Close()
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	for i := range 50 {
 		res, err := http.Get(f.URL)
 		if err != nil {

@@ -36,7 +36,7 @@ func TestUpgradeAllowList(t *testing.T) {
 		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + up + "\r\nConnection: Upgrade\r\n\r\ntunnel\n")
 		_ = brw.Flush()
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	tests := []struct {
 		upgrade, extra string
 		code           int

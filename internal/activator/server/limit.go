@@ -69,7 +69,7 @@ type limitListener struct {
 // LimitListener wraps ln with the cap cfg.MaxConnections (or its
 // default) on open connections, as Run does for the data port. Use it
 // when serving a NewDataServer on a listener of one's own.
-func LimitListener(ln net.Listener, cfg Config) net.Listener {
+func LimitListener(ln net.Listener, cfg Options) net.Listener {
 	cfg = cfg.withDefaults()
 	return newLimitListener(ln, cfg.MaxConnections, cfg.OnConnRefused, cfg.Logger)
 }

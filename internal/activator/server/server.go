@@ -16,8 +16,8 @@ import (
 	"github.com/wakefn/wake/internal/activator/proxy"
 )
 
-// Config configures Run. Zero fields take the documented defaults.
-type Config struct {
+// Options configures Run. Zero fields take the documented defaults.
+type Options struct {
 	// Handler serves function traffic.
 	Handler http.Handler
 	// Addr is the data-plane address; default ":8080". Ignored if Listener
@@ -61,7 +61,7 @@ type Config struct {
 	Logger logr.Logger
 }
 
-func (c Config) withDefaults() Config {
+func (c Options) withDefaults() Options {
 	if c.Addr == "" {
 		c.Addr = ":8080"
 	}
@@ -87,7 +87,7 @@ func (c Config) withDefaults() Config {
 }
 
 // NewDataServer returns the hardened data-plane server for h.
-func NewDataServer(cfg Config, h http.Handler) *http.Server {
+func NewDataServer(cfg Options, h http.Handler) *http.Server {
 	cfg = cfg.withDefaults()
 	s := &http.Server{
 		Handler:           ingress.CloseIfUpgrade(h),
@@ -134,7 +134,7 @@ func (t *tracker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Run serves until ctx ends, then drains and returns. It returns an error
 // only if a listener could not be opened or failed while serving.
-func Run(ctx context.Context, cfg Config) error {
+func Run(ctx context.Context, cfg Options) error {
 	cfg = cfg.withDefaults()
 	log := cfg.Logger
 	ln, err := listen(cfg.Listener, cfg.Addr)
@@ -159,7 +159,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	errc := make(chan error, 2)
 	go func() {
-		errc <- serve(data, ingress.Listen(ln, ingress.GuardConfig{MaxHeaderBytes: cfg.MaxHeaderBytes, OnRefuse: func(reason string) {
+		errc <- serve(data, ingress.Listen(ln, ingress.GuardOptions{MaxHeaderBytes: cfg.MaxHeaderBytes, OnRefuse: func(reason string) {
 			log.V(1).Info("request head refused", "reason", reason)
 		}}), "data")
 	}()

@@ -13,7 +13,7 @@ import (
 // RevisionKey names a Revision by namespace and name.
 type RevisionKey = types.NamespacedName
 
-// Defaults applied by New to zero Config fields.
+// Defaults applied by New to zero Options fields.
 const (
 	// DefaultQueueDepth is the number of requests a revision may hold while
 	// they wait for capacity (Knative's activator uses the same value).
@@ -35,8 +35,8 @@ const (
 // DialFunc opens a connection, with the signature of net.Dialer.DialContext.
 type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
 
-// Config configures a Throttler. The zero value is usable.
-type Config struct {
+// Options configures a Throttler. The zero value is usable.
+type Options struct {
 	// QueueDepth is the default bound on requests waiting per revision;
 	// 0 means DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
 	QueueDepth int
@@ -78,7 +78,7 @@ type Config struct {
 }
 
 // withDefaults returns c with zero fields replaced by their defaults.
-func (c Config) withDefaults() Config {
+func (c Options) withDefaults() Options {
 	if c.QueueDepth <= 0 {
 		c.QueueDepth = DefaultQueueDepth
 	}
@@ -118,7 +118,7 @@ type RevisionConfig struct {
 	// ProbePort is the port probed; 0 means the endpoint's own port.
 	ProbePort int
 	// QueueDepth bounds the requests waiting for this revision;
-	// 0 means Config.QueueDepth.
+	// 0 means Options.QueueDepth.
 	QueueDepth int
 }
 

@@ -12,7 +12,7 @@ import (
 var testKey = RevisionKey{Namespace: "default", Name: "hello-00001"}
 
 // newTestThrottler returns a Throttler closed at the end of the test.
-func newTestThrottler(t testing.TB, cfg Config) *Throttler {
+func newTestThrottler(t testing.TB, cfg Options) *Throttler {
 	t.Helper()
 	th := New(cfg)
 	t.Cleanup(th.Close)

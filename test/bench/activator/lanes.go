@@ -106,15 +106,15 @@ func newActivator(ctx context.Context, revisions int, statsAddr string) (*activa
 		return nil, fmt.Errorf("routing problems: %v", problems)
 	}
 	a.table.Store(tbl)
-	st := stats.New(stats.Config{Source: "bench", Address: statsAddr})
+	st := stats.New(stats.Options{Source: "bench", Address: statsAddr})
 	go st.Run(ctx)
 	// The activator's limits are in place: the client watcher, the caps
 	// on held requests and (in start) on connections, at their defaults.
-	gone, err := clientgone.New(clientgone.Config{})
+	gone, err := clientgone.New(clientgone.Options{})
 	if err != nil {
 		return nil, err
 	}
-	a.th = throttler.New(throttler.Config{OnWait: gone.Hold, OnColdStart: func(k throttler.RevisionKey) { a.h.OnColdStart(k) }})
+	a.th = throttler.New(throttler.Options{OnWait: gone.Hold, OnColdStart: func(k throttler.RevisionKey) { a.h.OnColdStart(k) }})
 	for key := range tbl.Revisions() {
 		a.th.UpsertRevision(key, throttler.RevisionConfig{})
 	}
@@ -122,12 +122,12 @@ func newActivator(ctx context.Context, revisions int, statsAddr string) (*activa
 	if err != nil {
 		return nil, err
 	}
-	a.h = handler.New(handler.Config{Table: a.table, Throttler: a.th, Proxy: proxy.New(proxy.Config{}), Stats: st, Metrics: m, Logger: logr.Discard()})
+	a.h = handler.New(handler.Options{Table: a.table, Throttler: a.th, Proxy: proxy.New(proxy.Options{}), Stats: st, Metrics: m, Logger: logr.Discard()})
 	return a, nil
 }
 
 func (a *activator) start() (string, func()) {
-	cfg := server.Config{ConnContext: clientgone.WithConn}
+	cfg := server.Options{ConnContext: clientgone.WithConn}
 	s := server.NewDataServer(cfg, nil)
 	return serveWrapped("activator", a.h, s, func(ln net.Listener) net.Listener { return server.LimitListener(ln, cfg) })
 }

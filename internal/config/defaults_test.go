@@ -15,7 +15,7 @@ import (
 )
 
 // defaults pins every default, as literals, so that changing one in code
-// (here or in the package it comes from) fails a test: the wake-config key,
+// (defaults.go) fails a test: the wake-config key,
 // the Config field it sets, and the default as the README's Configuration
 // table gives it.
 var defaults = []struct {

@@ -10,9 +10,6 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// DefaultMaxConnections is the default cap on open client connections.
-const DefaultMaxConnections = 10000
-
 const (
 	// maxRefusing bounds the refused connections being answered at once;
 	// beyond it a refused connection is closed without an answer.

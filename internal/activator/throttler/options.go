@@ -8,18 +8,17 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
+
+	"github.com/wakefn/wake/internal/config"
 )
 
 // RevisionKey names a Revision by namespace and name.
 type RevisionKey = types.NamespacedName
 
-// Defaults applied by New to zero Options fields.
+// Defaults applied by New to zero Options fields. QueueDepth, MaxHeld and
+// ProbePeriod default to wake-config's defaults (config.DefaultQueueDepth,
+// config.DefaultMaxHeldRequests, config.DefaultProbePeriod).
 const (
-	// DefaultQueueDepth is the number of requests a revision may hold while
-	// they wait for capacity (Knative's activator uses the same value).
-	DefaultQueueDepth = 10000
-	// DefaultProbePeriod is how often a not-ready pod is probed.
-	DefaultProbePeriod = 25 * time.Millisecond
 	// DefaultProbeTimeout bounds one probe (connect, or connect plus HTTP GET).
 	DefaultProbeTimeout = 250 * time.Millisecond
 	// DefaultEjectBase is how long a pod that answered out of bounds is
@@ -27,9 +26,6 @@ const (
 	DefaultEjectBase = time.Second
 	// DefaultEjectMax bounds how long a pod is ejected.
 	DefaultEjectMax = 30 * time.Second
-	// DefaultMaxHeld is the number of requests that may wait in all
-	// revisions' queues together.
-	DefaultMaxHeld = 10000
 )
 
 // DialFunc opens a connection, with the signature of net.Dialer.DialContext.
@@ -38,11 +34,11 @@ type DialFunc func(ctx context.Context, network, address string) (net.Conn, erro
 // Options configures a Throttler. The zero value is usable.
 type Options struct {
 	// QueueDepth is the default bound on requests waiting per revision;
-	// 0 means DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
+	// 0 means config.DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
 	QueueDepth int
 	// MaxHeld bounds the requests waiting in all revisions' queues
 	// together; beyond it Try fails with ErrHeldLimit. 0 means
-	// DefaultMaxHeld.
+	// config.DefaultMaxHeldRequests.
 	MaxHeld int
 	// OnWait, if set, is called when a request starts waiting in a queue
 	// (never for one that gets a slot at once), with its context. If the
@@ -54,7 +50,7 @@ type Options struct {
 	// nothing there, a derived context doubles that stack.
 	OnWait func(ctx context.Context) (gone <-chan struct{}, done func())
 	// ProbePeriod is the interval between probes of a pod that is not ready
-	// in the endpoints; 0 means DefaultProbePeriod.
+	// in the endpoints; 0 means config.DefaultProbePeriod.
 	ProbePeriod time.Duration
 	// ProbeTimeout bounds a single probe; 0 means DefaultProbeTimeout.
 	ProbeTimeout time.Duration
@@ -80,13 +76,13 @@ type Options struct {
 // withDefaults returns c with zero fields replaced by their defaults.
 func (c Options) withDefaults() Options {
 	if c.QueueDepth <= 0 {
-		c.QueueDepth = DefaultQueueDepth
+		c.QueueDepth = config.DefaultQueueDepth
 	}
 	if c.MaxHeld <= 0 {
-		c.MaxHeld = DefaultMaxHeld
+		c.MaxHeld = config.DefaultMaxHeldRequests
 	}
 	if c.ProbePeriod <= 0 {
-		c.ProbePeriod = DefaultProbePeriod
+		c.ProbePeriod = config.DefaultProbePeriod
 	}
 	if c.ProbeTimeout <= 0 {
 		c.ProbeTimeout = DefaultProbeTimeout

@@ -4,9 +4,10 @@
 // Every key is optional. A key whose value cannot be parsed keeps its last
 // good value (or the default), and the error names the key.
 //
-// The package owns every wake-config default (defaults.go): the decider,
-// the throttler and the activator's server read them from here. It imports
-// no package of the activator or the autoscaler; they import it.
+// Every default is written once, in package defaults below this one
+// (Default is built from it; the decider, the throttler and the
+// activator's server read it there). Neither package imports anything of
+// the activator or the autoscaler: they import these.
 package config
 
 import (

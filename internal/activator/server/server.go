@@ -14,7 +14,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/proxy"
-	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 // Options configures Run. Zero fields take the documented defaults.
@@ -45,7 +45,7 @@ type Options struct {
 	MaxHeaderBytes int
 	// MaxConnections caps open client connections on the data port;
 	// beyond it a new connection is answered 503 with Retry-After and
-	// closed (see limitListener). Default config.DefaultMaxConnections.
+	// closed (see limitListener). Default defaults.MaxConnections.
 	MaxConnections int
 	// OnConnRefused, if set, is called for each connection refused by
 	// MaxConnections.
@@ -56,7 +56,7 @@ type Options struct {
 	// DrainGrace keeps accepting after readiness turns off; default 0.
 	DrainGrace time.Duration
 	// DrainTimeout bounds waiting for requests after the listener closes;
-	// default config.DefaultDrainTimeout.
+	// default defaults.DrainTimeout.
 	DrainTimeout time.Duration
 	// Logger receives lifecycle logs.
 	Logger logr.Logger
@@ -79,10 +79,10 @@ func (c Options) withDefaults() Options {
 		c.MaxHeaderBytes = proxy.DefaultMaxHeaderBytes
 	}
 	if c.DrainTimeout <= 0 {
-		c.DrainTimeout = config.DefaultDrainTimeout
+		c.DrainTimeout = defaults.DrainTimeout
 	}
 	if c.MaxConnections <= 0 {
-		c.MaxConnections = config.DefaultMaxConnections
+		c.MaxConnections = defaults.MaxConnections
 	}
 	return c
 }

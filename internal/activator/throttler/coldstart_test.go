@@ -10,7 +10,7 @@ import (
 
 	testingclock "k8s.io/utils/clock/testing"
 
-	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/config/defaults"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -96,7 +96,7 @@ func TestColdStartTCP(t *testing.T) {
 		}
 	}
 	latency := time.Since(listening)
-	t.Logf("first requests out %v after the pod accepted connections (probe period %v)", latency, config.DefaultProbePeriod)
+	t.Logf("first requests out %v after the pod accepted connections (probe period %v)", latency, defaults.ProbePeriod)
 	if latency > 500*time.Millisecond { // 50 ms in practice; loose for -race on busy CI
 		t.Errorf("requests released %v after the pod started listening", latency)
 	}
@@ -234,7 +234,7 @@ func TestProbeStops(t *testing.T) {
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 			th.SetEndpoints(testKey, notReady)
 			testutil.Eventually(t, 10*time.Second, "probe to wait", clk.HasWaiters)
-			clk.Step(config.DefaultProbePeriod)
+			clk.Step(defaults.ProbePeriod)
 			testutil.Eventually(t, 10*time.Second, "second probe", func() bool { return dials.Load() >= 2 && clk.HasWaiters() })
 
 			tc.stop(th)

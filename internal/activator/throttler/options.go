@@ -9,15 +9,15 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 
-	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 // RevisionKey names a Revision by namespace and name.
 type RevisionKey = types.NamespacedName
 
 // Defaults applied by New to zero Options fields. QueueDepth, MaxHeld and
-// ProbePeriod default to wake-config's defaults (config.DefaultQueueDepth,
-// config.DefaultMaxHeldRequests, config.DefaultProbePeriod).
+// ProbePeriod default to wake-config's defaults (defaults.QueueDepth,
+// defaults.MaxHeldRequests, defaults.ProbePeriod).
 const (
 	// DefaultProbeTimeout bounds one probe (connect, or connect plus HTTP GET).
 	DefaultProbeTimeout = 250 * time.Millisecond
@@ -34,11 +34,11 @@ type DialFunc func(ctx context.Context, network, address string) (net.Conn, erro
 // Options configures a Throttler. The zero value is usable.
 type Options struct {
 	// QueueDepth is the default bound on requests waiting per revision;
-	// 0 means config.DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
+	// 0 means defaults.QueueDepth. RevisionConfig.QueueDepth overrides it.
 	QueueDepth int
 	// MaxHeld bounds the requests waiting in all revisions' queues
 	// together; beyond it Try fails with ErrHeldLimit. 0 means
-	// config.DefaultMaxHeldRequests.
+	// defaults.MaxHeldRequests.
 	MaxHeld int
 	// OnWait, if set, is called when a request starts waiting in a queue
 	// (never for one that gets a slot at once), with its context. If the
@@ -50,7 +50,7 @@ type Options struct {
 	// nothing there, a derived context doubles that stack.
 	OnWait func(ctx context.Context) (gone <-chan struct{}, done func())
 	// ProbePeriod is the interval between probes of a pod that is not ready
-	// in the endpoints; 0 means config.DefaultProbePeriod.
+	// in the endpoints; 0 means defaults.ProbePeriod.
 	ProbePeriod time.Duration
 	// ProbeTimeout bounds a single probe; 0 means DefaultProbeTimeout.
 	ProbeTimeout time.Duration
@@ -76,13 +76,13 @@ type Options struct {
 // withDefaults returns c with zero fields replaced by their defaults.
 func (c Options) withDefaults() Options {
 	if c.QueueDepth <= 0 {
-		c.QueueDepth = config.DefaultQueueDepth
+		c.QueueDepth = defaults.QueueDepth
 	}
 	if c.MaxHeld <= 0 {
-		c.MaxHeld = config.DefaultMaxHeldRequests
+		c.MaxHeld = defaults.MaxHeldRequests
 	}
 	if c.ProbePeriod <= 0 {
-		c.ProbePeriod = config.DefaultProbePeriod
+		c.ProbePeriod = defaults.ProbePeriod
 	}
 	if c.ProbeTimeout <= 0 {
 		c.ProbeTimeout = DefaultProbeTimeout

@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 // MaxStableWindow bounds Spec.StableWindow; the window's memory grows with it.
@@ -33,7 +33,7 @@ type Spec struct {
 	// non-zero ContainerConcurrency is lowered to it.
 	Target float64
 	// TargetUtilizationPercentage is the share of ContainerConcurrency (or
-	// of config.DefaultContainerConcurrencyTarget) to aim for when Target is 0.
+	// of defaults.ContainerConcurrencyTarget) to aim for when Target is 0.
 	TargetUtilizationPercentage float64
 	// StableWindow is the length of the stable averaging window.
 	StableWindow time.Duration
@@ -62,14 +62,14 @@ type Spec struct {
 // and no scale-down delay.
 func Defaults() Spec {
 	return Spec{
-		InitialScale:                config.DefaultInitialScale,
-		TargetUtilizationPercentage: config.DefaultTargetUtilizationPercentage,
-		StableWindow:                config.DefaultStableWindow,
-		PanicWindowPercentage:       config.DefaultPanicWindowPercentage,
-		PanicThresholdPercentage:    config.DefaultPanicThresholdPercentage,
-		ScaleToZeroGracePeriod:      config.DefaultScaleToZeroGracePeriod,
-		MaxScaleUpRate:              config.DefaultMaxScaleUpRate,
-		MaxScaleDownRate:            config.DefaultMaxScaleDownRate,
+		InitialScale:                defaults.InitialScale,
+		TargetUtilizationPercentage: defaults.TargetUtilizationPercentage,
+		StableWindow:                defaults.StableWindow,
+		PanicWindowPercentage:       defaults.PanicWindowPercentage,
+		PanicThresholdPercentage:    defaults.PanicThresholdPercentage,
+		ScaleToZeroGracePeriod:      defaults.ScaleToZeroGracePeriod,
+		MaxScaleUpRate:              defaults.MaxScaleUpRate,
+		MaxScaleDownRate:            defaults.MaxScaleDownRate,
 	}
 }
 
@@ -111,7 +111,7 @@ func (s Spec) TargetPerPod() float64 {
 		}
 		return s.Target
 	}
-	total := config.DefaultContainerConcurrencyTarget
+	total := defaults.ContainerConcurrencyTarget
 	if s.ContainerConcurrency > 0 {
 		total = float64(s.ContainerConcurrency)
 	}

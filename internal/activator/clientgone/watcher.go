@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/go-logr/logr"
@@ -29,10 +30,6 @@ type poller interface {
 
 // Options configures a Watcher.
 type Options struct {
-	// OnGone, if set, is called with the number of waiting requests
-	// canceled each time a client is found gone (for metrics). It must
-	// not call the Watcher.
-	OnGone func(n int)
 	// Logger receives a line at V(1) for each client found gone.
 	Logger logr.Logger
 }
@@ -57,6 +54,8 @@ type Watcher struct {
 	byID   map[uint64]*watched
 	nextID uint64
 	ops    []op // registrations to make, in order
+
+	goneRequests atomic.Uint64 // waits ended because their client left
 }
 
 // op is a registration change for the registering goroutine.
@@ -98,6 +97,15 @@ func New(cfg Options) (*Watcher, error) {
 	go func() { defer wg.Done(); w.register() }()
 	go func() { wg.Wait(); close(w.done) }()
 	return w, nil
+}
+
+// Gone returns the number of waiting requests whose wait ended because
+// their client left, so far (for metrics). A nil Watcher has ended none.
+func (w *Watcher) Gone() uint64 {
+	if w == nil {
+		return 0
+	}
+	return w.goneRequests.Load()
 }
 
 // register makes the queued registration changes until Close.
@@ -253,9 +261,7 @@ func (w *Watcher) gone(id uint64) {
 	wc.gone = true
 	if n := len(wc.holds); n > 0 {
 		w.cfg.Logger.V(1).Info("client gone while its requests waited", "remote", addrString(wc.conn.RemoteAddr()), "requests", n)
-		if w.cfg.OnGone != nil {
-			w.cfg.OnGone(n) // counted before the waits end, so before anyone sees them end
-		}
+		w.goneRequests.Add(uint64(n)) // counted before the waits end, so before anyone sees them end
 	}
 	for _, h := range wc.holds {
 		close(h.gone)

@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
@@ -79,7 +80,7 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 	defer p.CloseIdleConnections()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := httptest.NewServer(New(Options{Table: table, Throttler: tc.script, Proxy: p}))
+			s := httptest.NewServer(handler.New(handler.Options{Table: table, Throttler: tc.script, Proxy: p}))
 			defer s.Close()
 			req, _ := http.NewRequest("GET", s.URL, nil)
 			req.Host = "fn.ns.example.com"
@@ -118,7 +119,7 @@ func TestNoColdStartHeaderAfterAbandonedColdStart(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
 	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
 	cancel()
 	if err := <-errc; err == nil {
 		t.Fatal("cancelled request succeeded")

@@ -85,6 +85,7 @@
 // wake-ready until that pod accepts the activator's probe or is ready (the
 // app starting), and wake-slot until the request had a slot on it. Other
 // requests, including those that only queued for capacity, get neither. An
-// error answer written by the activator drops both. OnColdStart, which wiring
-// passes as the throttler's Options.OnColdStart, pokes the stats reporter.
+// error answer written by the activator drops both. The autoscaler hears of
+// a cold start from the throttler itself (package dataplane wires its
+// Options.OnColdStart to the stats reporter's Poke).
 package handler

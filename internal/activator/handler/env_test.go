@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -8,15 +8,14 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/activator/clientgone"
-	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/dataplane"
+	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
@@ -24,21 +23,21 @@ import (
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
-// env is a running activator: real routing table, throttler, proxy, stats
-// and metrics behind server.Run on 127.0.0.1.
+// env is a running activator: the request path as dataplane.New builds it
+// (routing table, throttler, stats, metrics, client watcher, proxy,
+// handler) behind server.Run on 127.0.0.1.
 type env struct {
 	t     *testing.T
+	dp    *dataplane.DataPlane
 	th    *throttler.Throttler
 	table *routing.Holder
-	h     *Handler
+	h     *handler.Handler
 	reg   *prometheus.Registry
 	st    *stats.Reporter
 	addr  string
 	admin string
 	stop  context.CancelFunc // starts draining
 	done  chan error         // server.Run's result
-
-	coldStarts atomic.Int32
 
 	mu     sync.Mutex
 	revs   []routing.RevisionInput
@@ -63,28 +62,21 @@ type envOptions struct {
 	maxConnections int             // the server's Options.MaxConnections
 }
 
-// newEnvWith is newEnv tuned by o. As in the activator, waits of requests
-// whose client left are ended by a clientgone.Watcher.
+// newEnvWith is newEnv tuned by o.
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
-	peers := o.peers
-	e := &env{t: t, table: &routing.Holder{}, reg: prometheus.NewRegistry()}
-	e.st = stats.New(stats.Options{Source: "test"})
-	var m *metrics.Metrics
-	watcher, err := clientgone.New(clientgone.Options{OnGone: func(n int) { m.ClientsGone(n) }})
+	e := &env{t: t, reg: prometheus.NewRegistry()}
+	dp, err := dataplane.New(dataplane.Options{
+		Throttler: throttler.Options{MaxHeld: o.maxHeld},
+		Stats:     stats.Options{Source: "test"},
+		Proxy:     proxy.Options{BodyIdleTimeout: 300 * time.Millisecond},
+		Peers:     o.peers,
+		Registry:  e.reg,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.th = throttler.New(throttler.Options{MaxHeld: o.maxHeld, OnWait: watcher.Hold, OnColdStart: func(k throttler.RevisionKey) {
-		e.coldStarts.Add(1)
-		e.h.OnColdStart(k)
-	}})
-	m, err = metrics.New(e.reg, metrics.Options{Depth: ThrottlerDepth(e.th), StatsDropped: e.st.Dropped})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := proxy.New(proxy.Options{BodyIdleTimeout: 300 * time.Millisecond})
-	e.h = New(Options{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m, Peers: peers})
+	e.dp, e.th, e.table, e.h, e.st = dp, dp.Throttler, dp.Table, dp.Handler, dp.Stats
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	e.addr, e.admin = ln.Addr().String(), aln.Addr().String()
@@ -92,12 +84,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	done := make(chan error, 1)
 	e.stop, e.done = cancel, done
 	go func() {
-		done <- server.Run(ctx, server.Options{
-			Handler: e.h, Listener: ln, AdminListener: aln,
+		done <- server.Run(ctx, dp.ServerOptions(server.Options{
+			Listener: ln, AdminListener: aln,
 			ReadHeaderTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10,
 			DrainTimeout: 2 * time.Second, MaxConnections: o.maxConnections,
-			ConnContext: clientgone.WithConn, OnConnRefused: func() { m.Refused(metrics.RefusedConnections) },
-		})
+		}))
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -105,14 +96,17 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 			t.Errorf("server.Run: %v", err)
 		}
 		done <- nil
-		e.th.Close()
-		p.CloseIdleConnections()
-		if err := watcher.Close(); err != nil {
-			t.Errorf("watcher.Close: %v", err)
+		if err := dp.Close(); err != nil {
+			t.Errorf("data plane Close: %v", err)
 		}
 	})
 	return e
 }
+
+// coldStarts counts the throttler's cold-start pokes: the env's stats
+// reporter knows no stat server (and does not run), so each poke it gets
+// is a frame dropped, and nothing else drops one.
+func (e *env) coldStarts() uint64 { return e.st.Dropped() }
 
 // revision registers revision name with the given pods and routes host
 // "{name}.test" to it.

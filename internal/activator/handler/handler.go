@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/metrics"
@@ -61,22 +60,6 @@ func New(cfg Options) *Handler {
 	}
 	secs := int64((cfg.RetryAfter + time.Second - 1) / time.Second)
 	return &Handler{cfg: cfg, log: cfg.Logger, retryAfter: []string{strconv.FormatInt(secs, 10)}}
-}
-
-// OnColdStart pokes the stats reporter, if any: key has no pod and requests
-// are waiting. Pass it as the throttler's Options.OnColdStart.
-func (h *Handler) OnColdStart(key throttler.RevisionKey) {
-	if h.cfg.Stats != nil {
-		h.cfg.Stats.Poke(key)
-	}
-}
-
-// ForgetRevision drops what the handler keeps about a deleted revision:
-// its metric series.
-func (h *Handler) ForgetRevision(key types.NamespacedName) {
-	if h.cfg.Metrics != nil {
-		h.cfg.Metrics.DeleteRevision(key)
-	}
 }
 
 // ServeHTTP routes, throttles and proxies one request.
@@ -166,7 +149,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
 	mode := throttler.Forward
-	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 && h.FromPeer(r.RemoteAddr) {
+	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr) {
 		mode = throttler.Queue
 	}
 

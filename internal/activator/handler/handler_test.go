@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -180,7 +180,7 @@ func TestColdStart(t *testing.T) {
 	res := make(chan result, 1)
 	go func() { c, h, _ := e.get("zero.test", "/"); res <- result{c, h} }()
 	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
 	r := <-res
 	if r.code != 200 || r.h.Get(proxy.ColdStartHeader) == "" {

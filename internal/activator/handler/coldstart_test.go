@@ -16,7 +16,6 @@ import (
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
-	"github.com/wakefn/wake/internal/testutil"
 )
 
 // scriptedThrottler calls fn with each scripted attempt in turn while fn
@@ -115,19 +114,7 @@ func TestNoColdStartHeaderAfterAbandonedColdStart(t *testing.T) {
 	e := newEnv(t)
 	be := okBackend(t)
 	key := e.revision("zero", 0, 0, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
-	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
-	cancel()
-	if err := <-errc; err == nil {
-		t.Fatal("cancelled request succeeded")
-	}
-	testutil.Eventually(t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
-
+	e.cancelWhileQueued("zero.test", key, true)
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
-	if code, h, _ := e.get("zero.test", "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {
-		t.Fatalf("warm request: %d, %s=%q", code, proxy.ColdStartHeader, h.Get(proxy.ColdStartHeader))
-	}
+	e.checkWarm("zero.test")
 }

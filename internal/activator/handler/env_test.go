@@ -21,6 +21,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // env is a running activator: the request path as dataplane.New builds it
@@ -209,6 +210,35 @@ func (e *env) queued(key types.NamespacedName) int {
 	return s.Queued
 }
 
+// cancelWhileQueued sends a GET for host, waits until revision key holds
+// it and, if coldStart, until its cold start was reported; then it
+// cancels the request and checks that it failed and left the queue.
+func (e *env) cancelWhileQueued(host string, key types.NamespacedName, coldStart bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { _, _, _, err := e.do(ctx, "GET", host, "/"); errc <- err }()
+	testutil.Eventually(e.t, 10*time.Second, "request queued", func() bool { return e.queued(key) == 1 })
+	if coldStart {
+		testutil.Eventually(e.t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
+	}
+	cancel()
+	if err := <-errc; err == nil {
+		e.t.Fatal("cancelled request succeeded")
+	}
+	testutil.Eventually(e.t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
+}
+
+// checkWarm checks that a GET for host is answered 200 and not as a cold
+// start.
+func (e *env) checkWarm(host string) {
+	e.t.Helper()
+	if code, h, _ := e.get(host, "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {
+		e.t.Fatalf("warm request: %d, %s=%q", code, proxy.ColdStartHeader, h.Get(proxy.ColdStartHeader))
+	}
+}
+
 // background keeps sending requests to host until the returned stop is
 // called, and fails the test if any does not answer 200 "ok".
 func (e *env) background(host string) (stop func()) {
@@ -236,49 +266,25 @@ func (e *env) background(host string) (stop func()) {
 	}
 }
 
-// metric returns the value of a counter (or a histogram's count) with the
-// given labels; code "" matches series without a code label.
+// metric returns the value of a counter (or a histogram's count) of
+// revision ns/rev with status code; code "" leaves the code out (series
+// without a code label). A series not there reads 0.
 func (e *env) metric(name, ns, rev, code string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
+	labels := map[string]string{"namespace": ns, "revision": rev}
+	if code != "" {
+		labels["code"] = code
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			l := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
-			}
-			if l["namespace"] == ns && l["revision"] == rev && l["code"] == code {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	v, _ := testutil.MetricValue(e.t, e.reg, name, labels)
+	return v
 }
 
-// gauge returns a gauge's value for revision ns/rev.
+// gauge returns a gauge's value for revision rev, or -1 if it has none.
 func (e *env) gauge(name, rev string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
+	v, ok := testutil.MetricValue(e.t, e.reg, name, map[string]string{"revision": rev})
+	if !ok {
+		return -1
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "revision" && lp.GetValue() == rev {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	return -1
+	return v
 }

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestStreamingResponseIsFlushed(t *testing.T) {
@@ -139,14 +137,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 		}
 	})
 	f := newFront(t, Options{}, addr(be))
-	conn, err := net.Dial("tcp", f.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close() }()
-	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	conn := f.dial(t)
 	// The first message rides in the same packet as the request.
 	if _, err := fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: fn.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello\n"); err != nil {
 		t.Fatal(err)

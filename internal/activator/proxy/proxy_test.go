@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // front starts a server that proxies everything to dest() and records the
@@ -23,6 +24,21 @@ type front struct {
 func newFront(t *testing.T, cfg Options, dest func() string) *front {
 	t.Helper()
 	return newFrontTo(t, cfg, HTTP1, dest)
+}
+
+// dial opens a raw connection to f, whose reads and writes fail after 10 s;
+// it is closed when t ends.
+func (f *front) dial(t *testing.T) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", f.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return conn
 }
 
 // newFrontTo starts a front (serving HTTP/1.1 and h2c) that proxies to pods

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestUpgradeAllowList: only WebSocket upgrades (any case) are tunnelled;
@@ -50,14 +48,7 @@ func TestUpgradeAllowList(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.upgrade, func(t *testing.T) {
-			conn, err := net.Dial("tcp", f.Listener.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = conn.Close() }()
-			if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-				t.Fatal(err)
-			}
+			conn := f.dial(t)
 			conns := "Upgrade"
 			if tc.extra != "" {
 				conns = "Upgrade, HTTP2-Settings"

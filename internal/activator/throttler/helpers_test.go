@@ -19,6 +19,16 @@ func newTestThrottler(t testing.TB, cfg Options) *Throttler {
 	return th
 }
 
+// newServingThrottler is a throttler that serves testKey, with
+// containerConcurrency cc, on pods ready pods.
+func newServingThrottler(t testing.TB, cc, pods int) *Throttler {
+	t.Helper()
+	th := newTestThrottler(t, Options{})
+	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: cc})
+	th.SetEndpoints(testKey, readyEndpoints(pods))
+	return th
+}
+
 // readyEndpoints returns n ready endpoints 10.0.0.1:8080, 10.0.0.2:8080, ...
 func readyEndpoints(n int) []Endpoint {
 	eps := make([]Endpoint, n)

@@ -42,9 +42,7 @@ func TestOutcomeSeenByFn(t *testing.T) {
 // TestOutcomeSeenByRetry: the second call of fn sees Retried and the other
 // pod.
 func TestOutcomeSeenByRetry(t *testing.T) {
-	th := newTestThrottler(t, Options{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(2))
+	th := newServingThrottler(t, 1, 2)
 	var seen []Outcome
 	out, err := th.Try(context.Background(), testKey, Queue, func(d string, o Outcome) error {
 		if o.Dest != d {

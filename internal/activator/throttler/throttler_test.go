@@ -23,9 +23,7 @@ func TestTryUncontended(t *testing.T) {
 	}{{"cc=0", 0}, {"cc=1", 1}, {"cc=10", 10}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Options{})
-			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
-			th.SetEndpoints(testKey, readyEndpoints(1))
+			th := newServingThrottler(t, tc.cc, 1)
 			var got string
 			out, err := th.Try(context.Background(), testKey, Queue, func(d string, _ Outcome) error { got = d; return nil })
 			if err != nil || got != "10.0.0.1:8080" || out.Dest != got {
@@ -43,9 +41,7 @@ func TestTryUncontended(t *testing.T) {
 }
 
 func TestDeleteRevisionFailsWaiters(t *testing.T) {
-	th := newTestThrottler(t, Options{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	bg := context.Background()
 	busy := startHeld(bg, th, testKey)
 	busy.waitStarted(t)
@@ -131,9 +127,7 @@ func TestRetryOnDialFailed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Options{})
-			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
+			th := newServingThrottler(t, 1, tc.pods)
 			var dests []string
 			out, err := th.Try(context.Background(), testKey, Queue, func(d string, _ Outcome) error {
 				dests = append(dests, d)
@@ -164,9 +158,7 @@ func TestRetryOnDialFailed(t *testing.T) {
 // TestRetryWaitsForOtherPod: the other pod is busy, so the retry waits for
 // it ahead of requests that arrived later, and never takes the failed pod.
 func TestRetryWaitsForOtherPod(t *testing.T) {
-	th := newTestThrottler(t, Options{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(2))
+	th := newServingThrottler(t, 1, 2)
 	bg := context.Background()
 	busy := startHeld(bg, th, testKey)
 	other := busy.waitStarted(t)
@@ -204,9 +196,7 @@ func TestRetryWaitsForOtherPod(t *testing.T) {
 }
 
 func TestPanicInFnFreesSlot(t *testing.T) {
-	th := newTestThrottler(t, Options{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	func() {
 		defer func() { _ = recover() }()
 		_, _ = th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { panic("abort") })

@@ -3,15 +3,16 @@
 //
 // Every key is optional. A key whose value cannot be parsed keeps its last
 // good value (or the default), and the error names the key.
+//
+// Every default is written once, in package defaults below this one
+// (Default is built from it; the decider, the throttler and the
+// activator's server read it there). Neither package imports anything of
+// the activator or the autoscaler: they import these.
 package config
 
 import (
 	"net/netip"
 	"time"
-
-	"github.com/wakefn/wake/internal/activator/server"
-	"github.com/wakefn/wake/internal/activator/throttler"
-	"github.com/wakefn/wake/internal/autoscaler/decider"
 )
 
 // Name is the ConfigMap's name.
@@ -78,30 +79,4 @@ type Activator struct {
 	// MaxHeldRequests caps the requests one activator holds waiting, in
 	// all revisions' queues together; beyond it the activator answers 503.
 	MaxHeldRequests int
-}
-
-// Default returns the configuration used for every key wake-config lacks.
-func Default() *Config {
-	return &Config{
-		Domain: "example.com",
-		Autoscaler: Autoscaler{ // Knative's defaults, as the decider has them
-			InitialScale:                      decider.DefaultInitialScale,
-			ContainerConcurrencyTargetDefault: decider.DefaultUnlimitedConcurrencyTarget,
-			TargetUtilizationPercentage:       decider.DefaultTargetUtilizationPercentage,
-			StableWindow:                      decider.DefaultStableWindow,
-			PanicWindowPercentage:             decider.DefaultPanicWindowPercentage,
-			PanicThresholdPercentage:          decider.DefaultPanicThresholdPercentage,
-			ScaleToZeroGracePeriod:            decider.DefaultScaleToZeroGracePeriod,
-			MaxScaleUpRate:                    decider.DefaultMaxScaleUpRate,
-			MaxScaleDownRate:                  decider.DefaultMaxScaleDownRate,
-		},
-		Activator: Activator{
-			QueueDepth:   10000,
-			ProbePeriod:  25 * time.Millisecond,
-			DrainTimeout: 30 * time.Second,
-			// Sized for an activator with 1 GiB of memory.
-			MaxConnections:  server.DefaultMaxConnections,
-			MaxHeldRequests: throttler.DefaultMaxHeld,
-		},
-	}
 }

@@ -14,11 +14,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// defaults pins every default, as literals, so that changing one in code
-// (here or in the package it comes from) fails a test: the wake-config key,
+// pinnedDefaults pins every default, as literals, so that changing one in code
+// (package defaults) fails a test: the wake-config key,
 // the Config field it sets, and the default as the README's Configuration
 // table gives it.
-var defaults = []struct {
+var pinnedDefaults = []struct {
 	key   string
 	field string // path in Config
 	want  any
@@ -46,7 +46,7 @@ var defaults = []struct {
 
 func TestDefaults(t *testing.T) {
 	d := reflect.ValueOf(Default()).Elem()
-	for _, tt := range defaults {
+	for _, tt := range pinnedDefaults {
 		t.Run(tt.key, func(t *testing.T) {
 			v := fieldOf(d, tt.field)
 			if !v.IsValid() {
@@ -60,7 +60,7 @@ func TestDefaults(t *testing.T) {
 
 	// A field added to Config without a pinned default fails here.
 	var pinned []string
-	for _, tt := range defaults {
+	for _, tt := range pinnedDefaults {
 		pinned = append(pinned, tt.field)
 	}
 	fields := leafFields(reflect.TypeFor[Config](), "")
@@ -114,7 +114,7 @@ func TestShippedConfigMap(t *testing.T) {
 	}
 
 	var known []string
-	for _, tt := range defaults {
+	for _, tt := range pinnedDefaults {
 		known = append(known, tt.key)
 	}
 	var listed []string
@@ -130,7 +130,7 @@ func TestShippedConfigMap(t *testing.T) {
 	// Each value on its own, on top of a configuration in which no field
 	// has its default, must set its field to the default: a value parsed
 	// as a different one, or one Parse refuses, fails.
-	for _, tt := range defaults {
+	for _, tt := range pinnedDefaults {
 		t.Run(tt.key, func(t *testing.T) {
 			v, ok := cm.Data[tt.key]
 			if !ok {
@@ -170,7 +170,7 @@ func notDefault() *Config {
 
 func TestNotDefaultDiffersEverywhere(t *testing.T) {
 	d, n := reflect.ValueOf(Default()).Elem(), reflect.ValueOf(notDefault()).Elem()
-	for _, tt := range defaults {
+	for _, tt := range pinnedDefaults {
 		dv, nv := fieldOf(d, tt.field), fieldOf(n, tt.field)
 		if reflect.DeepEqual(dv.Interface(), nv.Interface()) {
 			t.Errorf("notDefault().%s = %v is the default", tt.field, nv.Interface())

@@ -1,6 +1,8 @@
-// Package app assembles the activator from its parts: the API caches and
-// watchers, the routing table, the throttler, the stats reporter, the handler
-// and the server. cmd/activator only parses flags and calls Run.
+// Package app runs the activator: the request path that package dataplane
+// assembles, fed from the Kubernetes API (package feed: the caches and
+// watchers of wake-config, the activators' endpoints and the routing
+// objects), behind the server. cmd/activator only parses flags and calls
+// Run.
 package app
 
 import (
@@ -18,16 +20,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 
-	"github.com/wakefn/wake/internal/activator/clientgone"
+	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/feed"
-	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/ingress"
-	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
-	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/throttler"
@@ -138,59 +136,40 @@ func Run(ctx context.Context, o Options) error {
 	if err := sys.Start(gctx); err != nil {
 		return errors.Join(err, g.Wait())
 	}
-	var h *handler.Handler
-	var m *metrics.Metrics
 	cfg := store.Load().Activator
-	// m is set before the server starts, so before any wait can end.
-	gone, err := clientgone.New(clientgone.Config{OnGone: func(n int) { m.ClientsGone(n) }, Logger: o.Log.WithName("clientgone")})
-	if err != nil {
-		o.Log.Error(err, "queued requests of vanished clients will wait until their timeout")
-	}
-	defer func() { _ = gone.Close() }()
-	th := throttler.New(throttler.Config{
-		QueueDepth:  cfg.QueueDepth,
-		MaxHeld:     cfg.MaxHeldRequests,
-		OnWait:      gone.Hold,
-		ProbePeriod: cfg.ProbePeriod,
-		OnColdStart: func(k throttler.RevisionKey) { h.OnColdStart(k) },
-		Dial:        o.Dial,
-		Logger:      o.Log.WithName("throttler"),
-	})
-	defer th.Close()
-	sys.BindActivators(th.SetActivators)
-
-	reporter := stats.New(stats.Config{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile, Logger: o.Log.WithName("stats")})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m, err = metrics.New(reg, metrics.Options{Depth: handler.ThrottlerDepth(th), StatsDropped: reporter.Dropped})
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	table := &routing.Holder{}
-	trusted := trustedProxies(store)
-	trust := func(ra string) bool { return trusted.Contains(ra) || h.FromPeer(ra) }
-	h = handler.New(handler.Config{
-		Table: table, Throttler: th, Proxy: proxy.New(proxy.Config{Dial: o.Dial, TrustProxy: trust, Logger: o.Log.WithName("proxy")}),
-		Stats: reporter, Metrics: m, Peers: peerAddrs(sys, o.peerPort()), Logger: o.Log.WithName("handler"),
+	dp, err := dataplane.New(dataplane.Options{
+		Throttler:  throttler.Options{QueueDepth: cfg.QueueDepth, MaxHeld: cfg.MaxHeldRequests, ProbePeriod: cfg.ProbePeriod, Dial: o.Dial},
+		Stats:      stats.Options{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile},
+		Proxy:      proxy.Options{Dial: o.Dial},
+		TrustProxy: trustedProxies(store).Contains,
+		Peers:      peerAddrs(sys, o.peerPort()),
+		Registry:   reg,
+		Logger:     o.Log,
 	})
+	if err != nil {
+		return fmt.Errorf("data plane: %w", err)
+	}
+	defer func() { _ = dp.Close() }()
+	sys.BindActivators(dp.Throttler.SetActivators)
 	sliceRefused, err := feed.NewRefusedSlicesCounter(reg)
 	if err != nil {
 		return err
 	}
-	watcher := &feed.Watcher{Cache: apiCache, Table: table, Throttler: th, Config: store, Log: o.Log.WithName("watcher"),
-		OnRevisionDeleted: func(k types.NamespacedName) { h.ForgetRevision(k) }, OnSliceRefused: sliceRefused}
+	watcher := &feed.Watcher{Cache: apiCache, Table: dp.Table, Throttler: dp.Throttler, Config: store, Log: o.Log.WithName("watcher"),
+		OnRevisionDeleted: dp.Metrics.DeleteRevision, OnSliceRefused: sliceRefused}
 
 	g.Go(func() error { return apiCache.Start(gctx) })
 	g.Go(func() error { return watcher.Start(gctx) })
-	g.Go(func() error { reporter.Run(gctx); return nil })
+	g.Go(func() error { dp.Stats.Run(gctx); return nil })
 	g.Go(func() error {
-		return server.Run(gctx, server.Config{
-			Handler: h, Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
-			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: table.Loaded,
+		return server.Run(gctx, dp.ServerOptions(server.Options{
+			Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
+			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: dp.Table.Loaded,
 			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),
-			MaxConnections: cfg.MaxConnections, ConnContext: clientgone.WithConn,
-			OnConnRefused: func() { m.Refused(metrics.RefusedConnections) },
-		})
+			MaxConnections: cfg.MaxConnections,
+		}))
 	})
 	return g.Wait()
 }

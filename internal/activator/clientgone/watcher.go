@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/go-logr/logr"
@@ -27,12 +28,8 @@ type poller interface {
 	free() error
 }
 
-// Config configures a Watcher.
-type Config struct {
-	// OnGone, if set, is called with the number of waiting requests
-	// canceled each time a client is found gone (for metrics). It must
-	// not call the Watcher.
-	OnGone func(n int)
+// Options configures a Watcher.
+type Options struct {
 	// Logger receives a line at V(1) for each client found gone.
 	Logger logr.Logger
 }
@@ -46,7 +43,7 @@ type Config struct {
 // chain would grow that stack for the whole wait) is done in order by a
 // goroutine of the Watcher's own.
 type Watcher struct {
-	cfg  Config
+	cfg  Options
 	p    poller
 	done chan struct{} // closed when both goroutines have returned
 	kick chan struct{} // wakes the registering goroutine; buffered (1)
@@ -57,6 +54,8 @@ type Watcher struct {
 	byID   map[uint64]*watched
 	nextID uint64
 	ops    []op // registrations to make, in order
+
+	goneRequests atomic.Uint64 // waits ended because their client left
 }
 
 // op is a registration change for the registering goroutine.
@@ -82,7 +81,7 @@ type hold struct {
 
 // New starts a Watcher and its goroutine; Close stops them. On systems
 // without the needed support it returns a Watcher that watches nothing.
-func New(cfg Config) (*Watcher, error) {
+func New(cfg Options) (*Watcher, error) {
 	p, err := newPoller()
 	if err != nil {
 		return nil, fmt.Errorf("client watcher: %w", err)
@@ -98,6 +97,15 @@ func New(cfg Config) (*Watcher, error) {
 	go func() { defer wg.Done(); w.register() }()
 	go func() { wg.Wait(); close(w.done) }()
 	return w, nil
+}
+
+// Gone returns the number of waiting requests whose wait ended because
+// their client left, so far (for metrics). A nil Watcher has ended none.
+func (w *Watcher) Gone() uint64 {
+	if w == nil {
+		return 0
+	}
+	return w.goneRequests.Load()
 }
 
 // register makes the queued registration changes until Close.
@@ -182,7 +190,7 @@ func nop() {}
 // (stored in ctx by WithConn) is closed or reset, and the function to call
 // when the wait ends. For a context without a connection, or whose
 // connection exposes no socket, the channel is nil (never ready). Use it
-// as the throttler's Config.OnWait. It returns a channel rather than a
+// as the throttler's Options.OnWait. It returns a channel rather than a
 // derived context because it runs on the waiting goroutine: creating a
 // context there grows that goroutine's stack for the whole wait.
 func (w *Watcher) Hold(ctx context.Context) (gone <-chan struct{}, done func()) {
@@ -253,9 +261,7 @@ func (w *Watcher) gone(id uint64) {
 	wc.gone = true
 	if n := len(wc.holds); n > 0 {
 		w.cfg.Logger.V(1).Info("client gone while its requests waited", "remote", addrString(wc.conn.RemoteAddr()), "requests", n)
-		if w.cfg.OnGone != nil {
-			w.cfg.OnGone(n) // counted before the waits end, so before anyone sees them end
-		}
+		w.goneRequests.Add(uint64(n)) // counted before the waits end, so before anyone sees them end
 	}
 	for _, h := range wc.holds {
 		close(h.gone)

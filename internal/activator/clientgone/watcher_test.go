@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -30,9 +29,9 @@ func pair(t *testing.T) (client, server *net.TCPConn) {
 	return c.(*net.TCPConn), s.(*net.TCPConn)
 }
 
-func newWatcher(t *testing.T, gone *atomic.Int64) *Watcher {
+func newWatcher(t *testing.T) *Watcher {
 	t.Helper()
-	w, err := New(Config{OnGone: func(n int) { gone.Add(int64(n)) }})
+	w, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +81,7 @@ func TestHoldEndsWhenClientLeaves(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var gone atomic.Int64
-			w := newWatcher(t, &gone)
+			w := newWatcher(t)
 			c, s := pair(t)
 			var conn net.Conn = s
 			if tc.wrap {
@@ -104,8 +102,8 @@ func TestHoldEndsWhenClientLeaves(t *testing.T) {
 			if !closed(left, 2*time.Second) {
 				t.Fatal("not gone after the client left")
 			}
-			if n := gone.Load(); n != 1 {
-				t.Errorf("OnGone counted %d, want 1", n)
+			if n := w.Gone(); n != 1 {
+				t.Errorf("Gone() = %d, want 1", n)
 			}
 			if !tc.reset {
 				// The bytes are all still there for whoever reads the body.
@@ -123,8 +121,7 @@ func TestHoldEndsWhenClientLeaves(t *testing.T) {
 // keep-alive connection); a connection closed on our side before the
 // hold cancels at once.
 func TestHoldSharedAndReused(t *testing.T) {
-	var gone atomic.Int64
-	w := newWatcher(t, &gone)
+	w := newWatcher(t)
 	c, s := pair(t)
 	base := WithConn(context.Background(), s)
 
@@ -152,8 +149,8 @@ func TestHoldSharedAndReused(t *testing.T) {
 			t.Fatal("shared wait not ended after the client left")
 		}
 	}
-	if n := gone.Load(); n != 2 {
-		t.Errorf("OnGone counted %d, want 2", n)
+	if n := w.Gone(); n != 2 {
+		t.Errorf("Gone() = %d, want 2", n)
 	}
 
 	_, s2 := pair(t)
@@ -169,8 +166,7 @@ func TestHoldSharedAndReused(t *testing.T) {
 // has no socket, gets no watch (a nil channel); so does any context after
 // Close, or on a nil Watcher.
 func TestHoldWithoutSocket(t *testing.T) {
-	var n atomic.Int64
-	w := newWatcher(t, &n)
+	w := newWatcher(t)
 	bg := context.Background()
 	p1, p2 := net.Pipe()
 	defer func() { _ = p1.Close(); _ = p2.Close() }()

@@ -73,14 +73,6 @@ func usable(e discoveryv1.Endpoint, podIPs map[string]bool) bool {
 	return len(e.Addresses) > 0 && PodAddress(e.Addresses[0]) && (podIPs == nil || podIPs[e.Addresses[0]])
 }
 
-// ActivatorShare returns how many activators are ready and this one's index
-// among them (by sorted IP), from the activator Service's EndpointSlices. An
-// activator not yet listed counts itself as one more, at the end.
-func ActivatorShare(eps []*discoveryv1.EndpointSlice, selfIP string) (count, index int) {
-	peers, index := ActivatorPeers(eps, selfIP)
-	return len(peers), index
-}
-
 // ActivatorPeers returns the IPs of the ready activators, sorted, and this
 // one's index among them, from the activator Service's EndpointSlices: peers[k]
 // is the activator with index k. An activator not yet listed appends itself.

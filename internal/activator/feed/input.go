@@ -1,6 +1,13 @@
 // Package feed feeds the activator from the Kubernetes API: it turns
 // Functions, Revisions, Routes and EndpointSlices into the routing table and
 // the throttler's per-revision state.
+//
+// What belongs here is every part of the activator that reads the API: the
+// caches, the watcher of the routing objects, the system watcher
+// (wake-config, the activators' own endpoints) and the pure conversions
+// from API objects to the table's and the throttler's inputs. The request
+// path (package dataplane and the leaves it wires) never imports it; app
+// puts the two together.
 package feed
 
 import (

@@ -148,37 +148,26 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-func TestActivatorShare(t *testing.T) {
-	s := []*discoveryv1.EndpointSlice{
-		slice(8080, ep("10.0.0.3", true, false), ep("10.0.0.1", true, false), ep("10.0.0.2", false, false)),
-	}
-	tests := []struct {
-		self         string
-		count, index int
-	}{
-		{"10.0.0.1", 2, 0},
-		{"10.0.0.3", 2, 1},
-		{"10.0.0.2", 3, 2}, // not ready yet: counts itself at the end
-		{"", 3, 2},
-	}
-	for _, tt := range tests {
-		if c, i := ActivatorShare(s, tt.self); c != tt.count || i != tt.index {
-			t.Errorf("ActivatorShare(self %q) = %d, %d; want %d, %d", tt.self, c, i, tt.count, tt.index)
-		}
-	}
-}
-
-// TestActivatorPeers: the port of the slices plays no part.
+// TestActivatorPeers: the ready activators' IPs, sorted, and this one's
+// index among them; one not yet ready appends itself. The port of the
+// slices plays no part.
 func TestActivatorPeers(t *testing.T) {
 	s := []*discoveryv1.EndpointSlice{
 		slice(9090, ep("10.0.0.3", true, false), ep("10.0.0.1", true, false), ep("10.0.0.2", false, false)),
 	}
-	peers, i := ActivatorPeers(s, "10.0.0.3")
-	if !slices.Equal(peers, []string{"10.0.0.1", "10.0.0.3"}) || i != 1 {
-		t.Errorf("ActivatorPeers = %v, %d", peers, i)
+	tests := []struct {
+		self  string
+		peers []string
+		index int
+	}{
+		{"10.0.0.1", []string{"10.0.0.1", "10.0.0.3"}, 0},
+		{"10.0.0.3", []string{"10.0.0.1", "10.0.0.3"}, 1},
+		{"10.0.0.2", []string{"10.0.0.1", "10.0.0.3", "10.0.0.2"}, 2}, // not ready yet: at the end
+		{"", []string{"10.0.0.1", "10.0.0.3", ""}, 2},
 	}
-	peers, i = ActivatorPeers(s, "10.0.0.2")
-	if !slices.Equal(peers, []string{"10.0.0.1", "10.0.0.3", "10.0.0.2"}) || i != 2 {
-		t.Errorf("ActivatorPeers (not listed) = %v, %d", peers, i)
+	for _, tt := range tests {
+		if peers, i := ActivatorPeers(s, tt.self); !slices.Equal(peers, tt.peers) || i != tt.index {
+			t.Errorf("ActivatorPeers(self %q) = %v, %d; want %v, %d", tt.self, peers, i, tt.peers, tt.index)
+		}
 	}
 }

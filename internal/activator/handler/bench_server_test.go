@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func BenchmarkServedRequest(b *testing.B) {
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, server.Config{Handler: h, Listener: ln, AdminListener: aln}) }()
+	go func() { done <- server.Run(ctx, server.Options{Handler: h, Listener: ln, AdminListener: aln}) }()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

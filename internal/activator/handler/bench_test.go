@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"io"
@@ -11,9 +11,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/dataplane"
+	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/routing"
-	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
@@ -48,22 +48,22 @@ func benchRequest() *http.Request {
 	return r
 }
 
-// benchHandler returns a Handler that routes hello.ns.example.com to one
-// loopback backend, with throttler, stats and proxy as the activator has
-// them; they are closed when b ends.
-func benchHandler(b *testing.B) *Handler {
+// benchHandler returns the activator's handler, as dataplane.New builds it
+// (throttler, stats, metrics and proxy on), routing hello.ns.example.com to
+// one loopback backend; it is closed when b ends.
+func benchHandler(b *testing.B) *handler.Handler {
 	be := benchBackend(b)
 	key := types.NamespacedName{Namespace: "ns", Name: "hello-1"}
-	holder := &routing.Holder{}
+	dp, err := dataplane.New(dataplane.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = dp.Close() })
 	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "hello", LatestReadyRevision: "hello-1"}}})
-	holder.Store(tbl)
-	th := throttler.New(throttler.Config{})
-	b.Cleanup(th.Close)
-	th.UpsertRevision(key, throttler.RevisionConfig{})
-	th.SetEndpoints(key, []throttler.Endpoint{{Address: be.Listener.Addr().String(), Ready: true}})
-	p := proxy.New(proxy.Config{})
-	b.Cleanup(p.CloseIdleConnections)
-	return New(Config{Table: holder, Throttler: th, Proxy: p, Stats: stats.New(stats.Config{})})
+	dp.Table.Store(tbl)
+	dp.Throttler.UpsertRevision(key, throttler.RevisionConfig{})
+	dp.Throttler.SetEndpoints(key, []throttler.Endpoint{{Address: be.Listener.Addr().String(), Ready: true}})
+	return dp.Handler
 }
 
 // BenchmarkProxiedRequest measures one request through the whole handler

@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -174,26 +174,15 @@ func TestH2CStreamResetLeavesQueue(t *testing.T) {
 	testutil.Eventually(t, promptly, "stats count only the live request", func() bool { return e.statsConcurrency(key) == 1 })
 }
 
-// refused returns wake_activator_refused_total for reason.
+// refused returns wake_activator_refused_total for reason, or -1 if it
+// has no series.
 func (e *env) refused(reason string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
+	v, ok := testutil.MetricValue(e.t, e.reg, "wake_activator_refused_total", map[string]string{"reason": reason})
+	if !ok {
+		return -1
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != "wake_activator_refused_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "reason" && lp.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return -1
+	return v
 }
 
 // TestActivatorLimits: beyond the activator's caps on requests held across

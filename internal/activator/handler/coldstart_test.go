@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -12,10 +12,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
-	"github.com/wakefn/wake/internal/testutil"
 )
 
 // scriptedThrottler calls fn with each scripted attempt in turn while fn
@@ -75,11 +75,11 @@ func TestColdStartHeaderIsThrottlerWait(t *testing.T) {
 	tbl, _ := routing.Build(routing.Input{Domain: "example.com", Functions: []routing.FunctionInput{{Namespace: "ns", Name: "fn", LatestReadyRevision: key.Name}}})
 	table := &routing.Holder{}
 	table.Store(tbl)
-	p := proxy.New(proxy.Config{})
+	p := proxy.New(proxy.Options{})
 	defer p.CloseIdleConnections()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := httptest.NewServer(New(Config{Table: table, Throttler: tc.script, Proxy: p}))
+			s := httptest.NewServer(handler.New(handler.Options{Table: table, Throttler: tc.script, Proxy: p}))
 			defer s.Close()
 			req, _ := http.NewRequest("GET", s.URL, nil)
 			req.Host = "fn.ns.example.com"
@@ -114,19 +114,7 @@ func TestNoColdStartHeaderAfterAbandonedColdStart(t *testing.T) {
 	e := newEnv(t)
 	be := okBackend(t)
 	key := e.revision("zero", 0, 0, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
-	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
-	cancel()
-	if err := <-errc; err == nil {
-		t.Fatal("cancelled request succeeded")
-	}
-	testutil.Eventually(t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
-
+	e.cancelWhileQueued("zero.test", key, true)
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
-	if code, h, _ := e.get("zero.test", "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {
-		t.Fatalf("warm request: %d, %s=%q", code, proxy.ColdStartHeader, h.Get(proxy.ColdStartHeader))
-	}
+	e.checkWarm("zero.test")
 }

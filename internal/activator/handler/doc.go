@@ -18,7 +18,7 @@
 //	408 Request Timeout      the client stalled sending its body for longer
 //	                         than the body idle timeout, or sent it below
 //	                         the minimum rate after the grace (see
-//	                         proxy.Config.MinBodyRate)
+//	                         proxy.Options.MinBodyRate)
 //	431 Request Header Fields Too Large
 //	                         headers over the server's MaxHeaderBytes
 //	                         (written by the Go server)
@@ -48,7 +48,7 @@
 //
 // A header read timeout closes the connection without an answer, as the Go
 // server does; so does a client that does not read its response fast
-// enough (proxy.Config.WriteGrace), which frees the pod slot. When the response has started and then fails (the pod dies
+// enough (proxy.Options.WriteGrace), which frees the pod slot. When the response has started and then fails (the pod dies
 // mid-body, the timeout hits mid-stream), the handler aborts the stream
 // (HTTP/1.1: the connection is closed; HTTP/2: the stream is reset) so the
 // client cannot take a truncated body for a whole one.
@@ -59,7 +59,7 @@
 // are activators, some activators have no share of any pod (see the
 // throttler). A request reaching one of them is forwarded once, over
 // HTTP/1.1 with the same Host, path and body, to the activator that owns
-// the first slot (throttler.NoShareError, Config.Peers for its address),
+// the first slot (throttler.NoShareError, Options.Peers for its address),
 // marked with the internal header Wake-Internal-Forwarded. The receiving
 // activator reads that header before the proxy strips internal headers
 // (they never reach pods or clients) and queues the request as usual,
@@ -85,6 +85,7 @@
 // wake-ready until that pod accepts the activator's probe or is ready (the
 // app starting), and wake-slot until the request had a slot on it. Other
 // requests, including those that only queued for capacity, get neither. An
-// error answer written by the activator drops both. OnColdStart, which wiring
-// passes as the throttler's Config.OnColdStart, pokes the stats reporter.
+// error answer written by the activator drops both. The autoscaler hears of
+// a cold start from the throttler itself (package dataplane wires its
+// Options.OnColdStart to the stats reporter's Poke).
 package handler

@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"bufio"
@@ -14,13 +14,14 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // echoPod answers at once, then echoes the request body as it reads it,
 // flushing every piece, while still reading: a full-duplex function.
 func echoPod(t *testing.T, proto routing.Protocol) *httptest.Server {
 	t.Helper()
-	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return testutil.SingleProtocolServer(t, proto == routing.ProtocolH2C, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = http.NewResponseController(w).EnableFullDuplex()
 		w.Header().Set("Content-Type", "application/grpc")
 		w.WriteHeader(200)
@@ -40,15 +41,6 @@ func echoPod(t *testing.T, proto routing.Protocol) *httptest.Server {
 		}
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 	}))
-	s.Config.Protocols = new(http.Protocols)
-	if proto == routing.ProtocolH2C {
-		s.Config.Protocols.SetUnencryptedHTTP2(true)
-	} else {
-		s.Config.Protocols.SetHTTP1(true)
-	}
-	s.Start()
-	t.Cleanup(s.Close)
-	return s
 }
 
 // duplexPaths returns the ways to reach revision ns/fn served by pod:

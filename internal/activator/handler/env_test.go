@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -8,37 +8,37 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/activator/clientgone"
-	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/dataplane"
+	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
-// env is a running activator: real routing table, throttler, proxy, stats
-// and metrics behind server.Run on 127.0.0.1.
+// env is a running activator: the request path as dataplane.New builds it
+// (routing table, throttler, stats, metrics, client watcher, proxy,
+// handler) behind server.Run on 127.0.0.1.
 type env struct {
 	t     *testing.T
+	dp    *dataplane.DataPlane
 	th    *throttler.Throttler
 	table *routing.Holder
-	h     *Handler
+	h     *handler.Handler
 	reg   *prometheus.Registry
 	st    *stats.Reporter
 	addr  string
 	admin string
 	stop  context.CancelFunc // starts draining
 	done  chan error         // server.Run's result
-
-	coldStarts atomic.Int32
 
 	mu     sync.Mutex
 	revs   []routing.RevisionInput
@@ -50,7 +50,7 @@ func newEnv(t *testing.T) *env {
 	return newPeerEnv(t, nil)
 }
 
-// newPeerEnv is newEnv with the handler's Config.Peers set to peers.
+// newPeerEnv is newEnv with the handler's Options.Peers set to peers.
 func newPeerEnv(t *testing.T, peers func() []string) *env {
 	t.Helper()
 	return newEnvWith(t, envOptions{peers: peers})
@@ -58,33 +58,26 @@ func newPeerEnv(t *testing.T, peers func() []string) *env {
 
 // envOptions tunes newEnvWith; zero fields take the defaults.
 type envOptions struct {
-	peers          func() []string // the handler's Config.Peers
-	maxHeld        int             // the throttler's Config.MaxHeld
-	maxConnections int             // the server's Config.MaxConnections
+	peers          func() []string // the handler's Options.Peers
+	maxHeld        int             // the throttler's Options.MaxHeld
+	maxConnections int             // the server's Options.MaxConnections
 }
 
-// newEnvWith is newEnv tuned by o. As in the activator, waits of requests
-// whose client left are ended by a clientgone.Watcher.
+// newEnvWith is newEnv tuned by o.
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
-	peers := o.peers
-	e := &env{t: t, table: &routing.Holder{}, reg: prometheus.NewRegistry()}
-	e.st = stats.New(stats.Config{Source: "test"})
-	var m *metrics.Metrics
-	watcher, err := clientgone.New(clientgone.Config{OnGone: func(n int) { m.ClientsGone(n) }})
+	e := &env{t: t, reg: prometheus.NewRegistry()}
+	dp, err := dataplane.New(dataplane.Options{
+		Throttler: throttler.Options{MaxHeld: o.maxHeld},
+		Stats:     stats.Options{Source: "test"},
+		Proxy:     proxy.Options{BodyIdleTimeout: 300 * time.Millisecond},
+		Peers:     o.peers,
+		Registry:  e.reg,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.th = throttler.New(throttler.Config{MaxHeld: o.maxHeld, OnWait: watcher.Hold, OnColdStart: func(k throttler.RevisionKey) {
-		e.coldStarts.Add(1)
-		e.h.OnColdStart(k)
-	}})
-	m, err = metrics.New(e.reg, metrics.Options{Depth: ThrottlerDepth(e.th), StatsDropped: e.st.Dropped})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := proxy.New(proxy.Config{BodyIdleTimeout: 300 * time.Millisecond})
-	e.h = New(Config{Table: e.table, Throttler: e.th, Proxy: p, Stats: e.st, Metrics: m, Peers: peers})
+	e.dp, e.th, e.table, e.h, e.st = dp, dp.Throttler, dp.Table, dp.Handler, dp.Stats
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	e.addr, e.admin = ln.Addr().String(), aln.Addr().String()
@@ -92,12 +85,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	done := make(chan error, 1)
 	e.stop, e.done = cancel, done
 	go func() {
-		done <- server.Run(ctx, server.Config{
-			Handler: e.h, Listener: ln, AdminListener: aln,
+		done <- server.Run(ctx, dp.ServerOptions(server.Options{
+			Listener: ln, AdminListener: aln,
 			ReadHeaderTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10,
 			DrainTimeout: 2 * time.Second, MaxConnections: o.maxConnections,
-			ConnContext: clientgone.WithConn, OnConnRefused: func() { m.Refused(metrics.RefusedConnections) },
-		})
+		}))
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -105,14 +97,17 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 			t.Errorf("server.Run: %v", err)
 		}
 		done <- nil
-		e.th.Close()
-		p.CloseIdleConnections()
-		if err := watcher.Close(); err != nil {
-			t.Errorf("watcher.Close: %v", err)
+		if err := dp.Close(); err != nil {
+			t.Errorf("data plane Close: %v", err)
 		}
 	})
 	return e
 }
+
+// coldStarts counts the throttler's cold-start pokes: the env's stats
+// reporter knows no stat server (and does not run), so each poke it gets
+// is a frame dropped, and nothing else drops one.
+func (e *env) coldStarts() uint64 { return e.st.Dropped() }
 
 // revision registers revision name with the given pods and routes host
 // "{name}.test" to it.
@@ -215,6 +210,35 @@ func (e *env) queued(key types.NamespacedName) int {
 	return s.Queued
 }
 
+// cancelWhileQueued sends a GET for host, waits until revision key holds
+// it and, if coldStart, until its cold start was reported; then it
+// cancels the request and checks that it failed and left the queue.
+func (e *env) cancelWhileQueued(host string, key types.NamespacedName, coldStart bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { _, _, _, err := e.do(ctx, "GET", host, "/"); errc <- err }()
+	testutil.Eventually(e.t, 10*time.Second, "request queued", func() bool { return e.queued(key) == 1 })
+	if coldStart {
+		testutil.Eventually(e.t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
+	}
+	cancel()
+	if err := <-errc; err == nil {
+		e.t.Fatal("cancelled request succeeded")
+	}
+	testutil.Eventually(e.t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
+}
+
+// checkWarm checks that a GET for host is answered 200 and not as a cold
+// start.
+func (e *env) checkWarm(host string) {
+	e.t.Helper()
+	if code, h, _ := e.get(host, "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {
+		e.t.Fatalf("warm request: %d, %s=%q", code, proxy.ColdStartHeader, h.Get(proxy.ColdStartHeader))
+	}
+}
+
 // background keeps sending requests to host until the returned stop is
 // called, and fails the test if any does not answer 200 "ok".
 func (e *env) background(host string) (stop func()) {
@@ -242,49 +266,25 @@ func (e *env) background(host string) (stop func()) {
 	}
 }
 
-// metric returns the value of a counter (or a histogram's count) with the
-// given labels; code "" matches series without a code label.
+// metric returns the value of a counter (or a histogram's count) of
+// revision ns/rev with status code; code "" leaves the code out (series
+// without a code label). A series not there reads 0.
 func (e *env) metric(name, ns, rev, code string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
+	labels := map[string]string{"namespace": ns, "revision": rev}
+	if code != "" {
+		labels["code"] = code
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			l := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
-			}
-			if l["namespace"] == ns && l["revision"] == rev && l["code"] == code {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	v, _ := testutil.MetricValue(e.t, e.reg, name, labels)
+	return v
 }
 
-// gauge returns a gauge's value for revision ns/rev.
+// gauge returns a gauge's value for revision rev, or -1 if it has none.
 func (e *env) gauge(name, rev string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
+	v, ok := testutil.MetricValue(e.t, e.reg, name, map[string]string{"revision": rev})
+	if !ok {
+		return -1
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == "revision" && lp.GetValue() == rev {
-					return m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	return -1
+	return v
 }

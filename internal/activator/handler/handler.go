@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/metrics"
@@ -24,8 +23,8 @@ type Throttler interface {
 	Try(ctx context.Context, key throttler.RevisionKey, mode throttler.Mode, fn func(dest string, o throttler.Outcome) error) (throttler.Outcome, error)
 }
 
-// Config wires a Handler.
-type Config struct {
+// Options wires a Handler.
+type Options struct {
 	// Table holds the current routing table.
 	Table *routing.Holder
 	// Throttler gives pod slots.
@@ -49,34 +48,18 @@ type Config struct {
 
 // Handler is the activator's data-plane http.Handler.
 type Handler struct {
-	cfg        Config
+	cfg        Options
 	log        logr.Logger
 	retryAfter []string
 }
 
 // New returns a Handler.
-func New(cfg Config) *Handler {
+func New(cfg Options) *Handler {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = time.Second
 	}
 	secs := int64((cfg.RetryAfter + time.Second - 1) / time.Second)
 	return &Handler{cfg: cfg, log: cfg.Logger, retryAfter: []string{strconv.FormatInt(secs, 10)}}
-}
-
-// OnColdStart pokes the stats reporter, if any: key has no pod and requests
-// are waiting. Pass it as the throttler's Config.OnColdStart.
-func (h *Handler) OnColdStart(key throttler.RevisionKey) {
-	if h.cfg.Stats != nil {
-		h.cfg.Stats.Poke(key)
-	}
-}
-
-// ForgetRevision drops what the handler keeps about a deleted revision:
-// its metric series.
-func (h *Handler) ForgetRevision(key types.NamespacedName) {
-	if h.cfg.Metrics != nil {
-		h.cfg.Metrics.DeleteRevision(key)
-	}
 }
 
 // ServeHTTP routes, throttles and proxies one request.
@@ -166,7 +149,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
 	mode := throttler.Forward
-	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 && h.FromPeer(r.RemoteAddr) {
+	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr) {
 		mode = throttler.Queue
 	}
 

@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"context"
@@ -180,15 +180,13 @@ func TestColdStart(t *testing.T) {
 	res := make(chan result, 1)
 	go func() { c, h, _ := e.get("zero.test", "/"); res <- result{c, h} }()
 	testutil.Eventually(t, 10*time.Second, "request held", func() bool { return e.queued(key) == 1 })
-	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
 	e.th.SetEndpoints(key, []throttler.Endpoint{{Address: hostOf(be), Ready: true}})
 	r := <-res
 	if r.code != 200 || r.h.Get(proxy.ColdStartHeader) == "" {
 		t.Fatalf("cold request: %d, %s=%q", r.code, proxy.ColdStartHeader, r.h.Get(proxy.ColdStartHeader))
 	}
-	if code, h, _ := e.get("zero.test", "/"); code != 200 || h.Get(proxy.ColdStartHeader) != "" {
-		t.Fatalf("warm request: %d, %s=%q", code, proxy.ColdStartHeader, h.Get(proxy.ColdStartHeader))
-	}
+	e.checkWarm("zero.test")
 	if n := e.metric("wake_activator_cold_starts_total", "ns", "zero", ""); n != 1 {
 		t.Errorf("cold starts metric = %v, want 1", n)
 	}
@@ -197,15 +195,7 @@ func TestColdStart(t *testing.T) {
 func TestClientCancelWhileQueued(t *testing.T) {
 	e := newEnv(t)
 	key := e.revision("zero", 0, 0, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, _, _, err := e.do(ctx, "GET", "zero.test", "/"); errc <- err }()
-	testutil.Eventually(t, 10*time.Second, "queued", func() bool { return e.queued(key) == 1 })
-	cancel()
-	if err := <-errc; err == nil {
-		t.Fatal("cancelled request succeeded")
-	}
-	testutil.Eventually(t, 10*time.Second, "queue empty", func() bool { return e.queued(key) == 0 })
+	e.cancelWhileQueued("zero.test", key, false)
 	testutil.Eventually(t, 10*time.Second, "499 recorded", func() bool { return e.metric("wake_activator_requests_total", "ns", "zero", "499") == 1 })
 }
 

@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"io"
@@ -89,7 +89,7 @@ func TestDocumentedMetrics(t *testing.T) {
 	zero := e.revision("zero", 0, 0, 0)
 	go func() { c, _, _ := e.get("zero.test", "/"); codes <- c }()
 	testutil.Eventually(t, 10*time.Second, "request queued", func() bool { return e.queued(zero) == 1 })
-	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts.Load() == 1 })
+	testutil.Eventually(t, 10*time.Second, "cold start reported", func() bool { return e.coldStarts() == 1 })
 	if v := value("wake_activator_queue_depth", rev("zero")); v != 1 {
 		t.Errorf("queue depth while waiting for a pod = %v, want 1", v)
 	}

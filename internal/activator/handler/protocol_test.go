@@ -1,4 +1,4 @@
-package handler
+package handler_test
 
 import (
 	"io"
@@ -10,28 +10,20 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // singleProtocolPod starts a pod that serves only proto, answering like a
 // gRPC server: its protocol as the body, then a Grpc-Status trailer.
 func singleProtocolPod(t *testing.T, proto routing.Protocol) *httptest.Server {
 	t.Helper()
-	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return testutil.SingleProtocolServer(t, proto == routing.ProtocolH2C, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/grpc")
 		_, _ = io.WriteString(w, r.Proto)
 		w.(http.Flusher).Flush()
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 	}))
-	s.Config.Protocols = new(http.Protocols)
-	if proto == routing.ProtocolH2C {
-		s.Config.Protocols.SetUnencryptedHTTP2(true)
-	} else {
-		s.Config.Protocols.SetHTTP1(true)
-	}
-	s.Start()
-	t.Cleanup(s.Close)
-	return s
 }
 
 // TestRevisionProtocol: the activator speaks the revision's protocol to its

@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// GuardConfig configures Listen.
-type GuardConfig struct {
+// GuardOptions configures Listen.
+type GuardOptions struct {
 	// MaxHeaderBytes is the server's http.Server.MaxHeaderBytes (default
 	// 1 MiB, as net/http's). A connection holds at most MaxHeaderBytes+4096
 	// bytes of an unfinished request head, the most net/http reads before
@@ -25,7 +25,7 @@ var refusedHead = []byte("WAKE-REFUSED\r\n\r\n")
 
 // Listen wraps ln so that every connection it accepts checks HTTP/1.x
 // request heads before net/http parses them (see the package doc).
-func Listen(ln net.Listener, cfg GuardConfig) net.Listener {
+func Listen(ln net.Listener, cfg GuardOptions) net.Listener {
 	if cfg.MaxHeaderBytes <= 0 {
 		cfg.MaxHeaderBytes = 1 << 20
 	}

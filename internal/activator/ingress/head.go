@@ -2,7 +2,7 @@ package ingress
 
 import "bytes"
 
-// Reasons a head is refused, as passed to GuardConfig.OnRefuse.
+// Reasons a head is refused, as passed to GuardOptions.OnRefuse.
 const (
 	ReasonRequestLine    = "malformed request line"
 	ReasonVersion        = "unsupported protocol version"

@@ -20,17 +20,22 @@ const (
 type limits struct {
 	refused     *prometheus.CounterVec
 	refusedBy   map[string]prometheus.Counter
-	clientsGone prometheus.Counter
+	clientsGone prometheus.CounterFunc
 }
 
-func newLimits() *limits {
+// newLimits returns the limits' series; clientsGone (nil reads 0) is read
+// at scrape time.
+func newLimits(clientsGone func() uint64) *limits {
+	if clientsGone == nil {
+		clientsGone = func() uint64 { return 0 }
+	}
 	l := &limits{
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: prefix + "refused_total", Help: "Connections and requests refused by the activator's limits, by reason.",
 		}, []string{"reason"}),
-		clientsGone: prometheus.NewCounter(prometheus.CounterOpts{
+		clientsGone: prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: prefix + "clients_gone_total", Help: "Queued requests that left the queue because their client closed or reset its connection.",
-		}),
+		}, func() float64 { return float64(clientsGone()) }),
 		refusedBy: map[string]prometheus.Counter{},
 	}
 	for _, r := range []string{RefusedConnections, RefusedHeldRequests, RefusedQueueFull} {
@@ -48,9 +53,4 @@ func (m *Metrics) Refused(reason string) {
 	if c := m.limits.refusedBy[reason]; c != nil {
 		c.Inc()
 	}
-}
-
-// ClientsGone counts n queued requests whose client left.
-func (m *Metrics) ClientsGone(n int) {
-	m.limits.clientsGone.Add(float64(n))
 }

@@ -10,10 +10,10 @@ import (
 
 // TestRefusedAndClientsGone: refusals are counted by reason, every reason
 // is exported from the start, unknown reasons are ignored, and clients
-// gone are counted.
+// gone are read from Options.ClientsGone.
 func TestRefusedAndClientsGone(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m, err := New(reg, Options{})
+	m, err := New(reg, Options{ClientsGone: func() uint64 { return 3 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,6 @@ func TestRefusedAndClientsGone(t *testing.T) {
 	m.Refused(RefusedConnections)
 	m.Refused(RefusedHeldRequests)
 	m.Refused("made-up")
-	m.ClientsGone(3)
 	want := `
 # HELP wake_activator_refused_total Connections and requests refused by the activator's limits, by reason.
 # TYPE wake_activator_refused_total counter

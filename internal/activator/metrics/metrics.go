@@ -62,6 +62,9 @@ type Options struct {
 	Depth DepthFunc
 	// StatsDropped returns the number of stats frames dropped so far.
 	StatsDropped func() uint64
+	// ClientsGone returns the number of queued requests whose client left
+	// so far (clientgone.Watcher.Gone); nil reads 0.
+	ClientsGone func() uint64
 }
 
 // New registers the metrics on reg.
@@ -85,7 +88,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 			Buckets: []float64{.05, .1, .25, .5, 1, 2, 4, 8, 16, 32, 64, 128, 300},
 		}, revLabels),
 		revs:   make(map[types.NamespacedName]*Revision),
-		limits: newLimits(),
+		limits: newLimits(opts.ClientsGone),
 	}
 	cs := []prometheus.Collector{m.requests, m.latency, m.queueWait, m.coldStarts, m.coldWait}
 	cs = append(cs, m.limits.collectors()...)

@@ -3,9 +3,10 @@ package proxy
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // echoProto answers with the protocol it saw and the body, streams (no
@@ -15,22 +16,6 @@ func echoProto(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, r.Proto+" "+string(b))
 	w.(http.Flusher).Flush()
 	w.Header().Set(http.TrailerPrefix+"X-Status", "done")
-}
-
-// onlyBackend starts a pod that serves proto alone, as a real HTTP/1.1-only
-// function or an h2c-only gRPC server would.
-func onlyBackend(t *testing.T, proto Protocol, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	s := httptest.NewUnstartedServer(h)
-	s.Config.Protocols = new(http.Protocols)
-	if proto == H2C {
-		s.Config.Protocols.SetUnencryptedHTTP2(true)
-	} else {
-		s.Config.Protocols.SetHTTP1(true)
-	}
-	s.Start()
-	t.Cleanup(s.Close)
-	return s
 }
 
 // TestBackendProtocolFollowsRevision: the protocol to the pod is the one
@@ -54,8 +39,8 @@ func TestBackendProtocolFollowsRevision(t *testing.T) {
 		{H2C, "HTTP/2.0"},
 	}
 	for _, pod := range pods {
-		be := onlyBackend(t, pod.proto, echoProto)
-		f := newFrontTo(t, Config{}, pod.proto, addr(be))
+		be := testutil.SingleProtocolServer(t, pod.proto == H2C, http.HandlerFunc(echoProto))
+		f := newFrontTo(t, Options{}, pod.proto, addr(be))
 		for _, c := range clients {
 			t.Run(c.name+" to "+pod.proto.String()+" pod", func(t *testing.T) {
 				defer c.client.CloseIdleConnections()
@@ -85,11 +70,11 @@ func TestBackendProtocolFollowsRevision(t *testing.T) {
 // pod the header is dropped and the request forwarded as an ordinary one.
 func TestUpgradeToH2CPodIsPlainRequest(t *testing.T) {
 	var upgrade, connection string
-	be := onlyBackend(t, H2C, func(w http.ResponseWriter, r *http.Request) {
+	be := testutil.SingleProtocolServer(t, true, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		upgrade, connection = r.Header.Get("Upgrade"), r.Header.Get("Connection")
 		_, _ = io.WriteString(w, r.Proto)
-	})
-	f := newFrontTo(t, Config{}, H2C, addr(be))
+	}))
+	f := newFrontTo(t, Options{}, H2C, addr(be))
 	req, _ := http.NewRequest("GET", f.URL+"/ws", nil)
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")

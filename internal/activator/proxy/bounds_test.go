@@ -97,7 +97,7 @@ func TestPodAnswerHeadBounds(t *testing.T) {
 						tc.answer(c)
 					}
 				})
-				f := newFront(t, Config{}, pod.addr)
+				f := newFront(t, Options{}, pod.addr)
 				f.Client().Timeout = 5 * time.Second
 				want := tc.code
 				if method == "POST" && tc.name == "6 informational answers" {
@@ -134,7 +134,7 @@ func TestInvalidStatusIsBadGateway(t *testing.T) {
 						_, _ = io.WriteString(c, "HTTP/1.1 "+status+" Odd\r\nContent-Length: 2\r\n\r\nok")
 					}
 				})
-				f := newFront(t, Config{}, pod.addr)
+				f := newFront(t, Options{}, pod.addr)
 				f.Client().Timeout = 5 * time.Second
 				if code, body := sendMethod(f, method); code != http.StatusBadGateway {
 					t.Fatalf("got %d %q, want 502", code, body)

@@ -13,7 +13,7 @@
 // Prepare), whatever the client speaks: an HTTP/1.1 client can call an h2c
 // function and an h2c client (gRPC) an HTTP/1.1 one.
 //
-//   - HTTP1: HTTP/1.1 over keep-alive pools (Config.MaxIdleConnsPerHost
+//   - HTTP1: HTTP/1.1 over keep-alive pools (Options.MaxIdleConnsPerHost
 //     per pod, no compression, short dial timeout). A request without a
 //     body that asks for no upgrade, the common case, is written and its
 //     answer read on the handler's own goroutine (h1.go), where
@@ -22,7 +22,7 @@
 //     one the pod closed while idle is never written to; if the pod drops
 //     the request anyway, it is sent once more on a new connection when
 //     that is safe (GET, HEAD, OPTIONS, TRACE, or an Idempotency-Key).
-//     Idle connections close after Config.IdleConnTimeout.
+//     Idle connections close after Options.IdleConnTimeout.
 //   - H2C: HTTP/2 over cleartext with prior knowledge, which is how gRPC
 //     speaks cleartext, multiplexed on one connection per pod.
 //   - Trailers are passed through in every combination (HTTP/1.1 chunked
@@ -52,7 +52,7 @@
 //
 //   - A pod's answer heads: the status line and headers of the answer and
 //     of any informational (1xx) answers before it take at most
-//     Config.MaxHeaderBytes together (default DefaultMaxHeaderBytes,
+//     Options.MaxHeaderBytes together (default DefaultMaxHeaderBytes,
 //     64 KiB, the limit the server sets for requests); on the h1 client
 //     the bytes read from the connection while a head is read are capped
 //     (a pod sending endless headers costs at most that much), on the
@@ -61,16 +61,16 @@
 //     connection to the pod is closed.
 //   - A pod's status: anything outside 200-599 (e.g. 000, 099, 600) is a
 //     502 (net/http's WriteHeader would panic below 100).
-//   - Slow readers: response writes have a deadline (Config.WriteGrace,
-//     Config.MinWriteRate; never past the request's deadline), so a
+//   - Slow readers: response writes have a deadline (Options.WriteGrace,
+//     Options.MinWriteRate; never past the request's deadline), so a
 //     client that stops reading is cut off and its pod slot freed. The
 //     101 of an upgrade gets the grace plus a full head at the minimum
 //     rate. LimitUnsent, which the server applies to client connections,
 //     makes a blocked write resume as the client reads.
 //   - Slow senders: request bodies must keep a minimum average rate after
-//     a grace (Config.BodyGrace, Config.MinBodyRate) until the pod starts
+//     a grace (Options.BodyGrace, Options.MinBodyRate) until the pod starts
 //     answering, except gRPC streams, and no read may wait longer than
-//     Config.BodyIdleTimeout; else 408.
+//     Options.BodyIdleTimeout; else 408.
 //
 // # Headers
 //
@@ -81,7 +81,7 @@
 // dropped (the activator owns it), in every spelling ("wake_internal_x"
 // too). A client's Forwarded, X-Forwarded-* and X-Real-Ip headers are
 // dropped and X-Forwarded-For, -Host and -Proto set from the request;
-// when Config.TrustProxy says the client is a proxy (the activator sits
+// when Options.TrustProxy says the client is a proxy (the activator sits
 // behind a load balancer), the canonically spelled ones are kept and the
 // client address is appended to its X-Forwarded-For. The Host header is
 // passed unchanged, and no User-Agent is added.
@@ -93,7 +93,7 @@
 // else 502), KindBackend (502: the pod failed, or its answer broke a bound
 // above), KindClientBody (400: the client's body was malformed, e.g. bad
 // chunking), KindClientTimeout (408: the client stalled sending its body
-// for longer than Config.BodyIdleTimeout, or sent it below the minimum
+// for longer than Options.BodyIdleTimeout, or sent it below the minimum
 // rate), KindTimeout (504: the request's deadline passed), KindCanceled
 // (the client left, or did not read its response in time).
 // Once the response has started (Error.Written), the handler can only

@@ -24,7 +24,7 @@ const (
 	// KindCanceled means the client went away.
 	KindCanceled
 	// KindBadAnswer means the pod answered out of bounds: heads over
-	// Config.MaxHeaderBytes, more informational answers than allowed, a
+	// Options.MaxHeaderBytes, more informational answers than allowed, a
 	// status outside 200-599, or a switch of protocols nobody asked for.
 	KindBadAnswer
 )

@@ -18,7 +18,7 @@ func TestDialFailureWritesNothing(t *testing.T) {
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f := newFront(t, Config{}, func() string { return dead })
+	f := newFront(t, Options{}, func() string { return dead })
 	res, err := http.Post(f.URL, "text/plain", strings.NewReader("body"))
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +37,7 @@ func TestRetryAfterDialFailureResendsBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	be := backend(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(w, r.Body) })
-	p := New(Config{})
+	p := New(Options{})
 	defer p.CloseIdleConnections()
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pr := p.Prepare(r.Context(), w, r, HTTP1)
@@ -73,7 +73,7 @@ func TestBackendResetMidBody(t *testing.T) {
 		}
 		_ = conn.Close()
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	res, err := http.Get(f.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestContextDeadlineIsTimeout(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	p := New(Config{})
+	p := New(Options{})
 	defer p.CloseIdleConnections()
 	done := make(chan *Error, 1)
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

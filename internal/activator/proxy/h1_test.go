@@ -135,7 +135,7 @@ func TestPodClosesKeptConnection(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			pod := newRawPod(t, tc.script)
-			f := newFront(t, Config{}, pod.addr)
+			f := newFront(t, Options{}, pod.addr)
 			if code, body := send(t, f, tc.method); code != 200 || body != "ok" {
 				t.Fatalf("first request: %d %q", code, body)
 			}
@@ -173,7 +173,7 @@ func TestInformationalAnswersSkipped(t *testing.T) {
 			_, _ = io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"+okAnswer)
 		}
 	})
-	f := newFront(t, Config{}, pod.addr)
+	f := newFront(t, Options{}, pod.addr)
 	for range 3 {
 		if code, body := send(t, f, "GET"); code != 200 || body != "ok" {
 			t.Fatalf("got %d %q, want 200 ok", code, body)
@@ -192,7 +192,7 @@ func TestUnaskedUpgradeIsBadGateway(t *testing.T) {
 			_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
 		}
 	})
-	f := newFront(t, Config{}, pod.addr)
+	f := newFront(t, Options{}, pod.addr)
 	if code, _ := send(t, f, "GET"); code != http.StatusBadGateway {
 		t.Fatalf("got %d, want 502", code)
 	}
@@ -213,7 +213,7 @@ func TestInterruptedAnswerClosesConnection(t *testing.T) {
 			_, _ = io.WriteString(c, okAnswer)
 		}
 	})
-	p := New(Config{})
+	p := New(Options{})
 	defer p.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -243,7 +243,7 @@ func TestIdleConnectionsExpire(t *testing.T) {
 		}
 		close(closed) // the proxy closed the connection
 	})
-	f := newFront(t, Config{IdleConnTimeout: 50 * time.Millisecond}, pod.addr)
+	f := newFront(t, Options{IdleConnTimeout: 50 * time.Millisecond}, pod.addr)
 	if code, _ := send(t, f, "GET"); code != 200 {
 		t.Fatalf("got %d", code)
 	}

@@ -48,7 +48,7 @@ func TestForwardingHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			asked := 0
-			f := newFront(t, Config{TrustProxy: func(ra string) bool { asked++; return tt.trusted && strings.HasPrefix(ra, "127.0.0.1:") }}, addr(be))
+			f := newFront(t, Options{TrustProxy: func(ra string) bool { asked++; return tt.trusted && strings.HasPrefix(ra, "127.0.0.1:") }}, addr(be))
 			req, _ := http.NewRequest("GET", f.URL+"/", nil)
 			req.Host = "fn.test"
 			if tt.send {
@@ -95,7 +95,7 @@ func TestFramingAliasesDropped(t *testing.T) {
 		w.Header()["Content_Length"] = []string{"0"}
 		w.Header()["Transfer_encoding"] = []string{"chunked"}
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	req, _ := http.NewRequest("GET", f.URL+"/", nil)
 	for _, k := range []string{"Transfer_Encoding", "Content_length", "HOST_", "Host_X", "Connection_"} {
 		req.Header[k] = []string{"x"}

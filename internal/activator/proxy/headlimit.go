@@ -7,10 +7,10 @@ import (
 
 // DefaultMaxHeaderBytes bounds a message head in either direction: the
 // data-plane server's MaxHeaderBytes for clients' requests, and
-// Config.MaxHeaderBytes for pods' answers.
+// Options.MaxHeaderBytes for pods' answers.
 const DefaultMaxHeaderBytes = 64 << 10
 
-// errHeadTooLarge is a pod's answer whose heads exceed Config.MaxHeaderBytes.
+// errHeadTooLarge is a pod's answer whose heads exceed Options.MaxHeaderBytes.
 var errHeadTooLarge = errors.New("pod's response headers exceed the limit")
 
 // headLimiter sits between a pod connection and its bufio.Reader. Armed,

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestStreamingResponseIsFlushed(t *testing.T) {
@@ -19,7 +17,7 @@ func TestStreamingResponseIsFlushed(t *testing.T) {
 		<-release
 		_, _ = io.WriteString(w, "second\n")
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	res, err := http.Get(f.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +40,7 @@ func TestLargeBodiesStream(t *testing.T) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		_, _ = fmt.Fprint(w, n)
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	const size = 8 << 20
 	pr, pw := io.Pipe()
 	go func() {
@@ -79,7 +77,7 @@ func TestH2CAndTrailers(t *testing.T) {
 		w.Header().Set(http.TrailerPrefix+"Grpc-Status", "0")
 		w.Header().Set(http.TrailerPrefix+"Grpc-Message", "fine")
 	})
-	f := newFrontTo(t, Config{}, H2C, addr(be))
+	f := newFrontTo(t, Options{}, H2C, addr(be))
 	req, _ := http.NewRequest("POST", f.URL+"/pkg.Svc/Method", strings.NewReader("payload"))
 	req.Header.Set("Te", "trailers")
 	req.Header.Set("Content-Type", "application/grpc")
@@ -103,7 +101,7 @@ func TestHTTP1TrailersPassThrough(t *testing.T) {
 		_, _ = io.WriteString(w, "data")
 		w.Header().Set("X-Sum", "42")
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	res, err := http.Get(f.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -138,15 +136,8 @@ func TestWebSocketUpgrade(t *testing.T) {
 			_ = brw.Flush()
 		}
 	})
-	f := newFront(t, Config{}, addr(be))
-	conn, err := net.Dial("tcp", f.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = conn.Close() }()
-	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	f := newFront(t, Options{}, addr(be))
+	conn := f.dial(t)
 	// The first message rides in the same packet as the request.
 	if _, err := fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: fn.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nhello\n"); err != nil {
 		t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// Config tunes a Proxy. Zero fields take the defaults below.
-type Config struct {
+// Options tunes a Proxy. Zero fields take the defaults below.
+type Options struct {
 	// DialTimeout bounds connecting to a pod; default 1s.
 	DialTimeout time.Duration
 	// Dial connects to pods; nil means a net.Dialer with DialTimeout.
@@ -67,7 +67,7 @@ type Config struct {
 	Logger logr.Logger
 }
 
-func (c Config) withDefaults() Config {
+func (c Options) withDefaults() Options {
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = time.Second
 	}
@@ -100,7 +100,7 @@ func (c Config) withDefaults() Config {
 
 // Proxy forwards requests to pods. It is safe for concurrent use.
 type Proxy struct {
-	cfg  Config
+	cfg  Options
 	fast *h1Client // body-less HTTP/1.1 requests
 	h1   *http.Transport
 	h2c  *http.Transport
@@ -108,7 +108,7 @@ type Proxy struct {
 }
 
 // New returns a Proxy.
-func New(cfg Config) *Proxy {
+func New(cfg Options) *Proxy {
 	cfg = cfg.withDefaults()
 	h1, h2c := newTransports(cfg)
 	fast := newH1Client(h1.DialContext, cfg.MaxIdleConnsPerHost, cfg.IdleConnTimeout, cfg.MaxHeaderBytes)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // front starts a server that proxies everything to dest() and records the
@@ -20,14 +21,29 @@ type front struct {
 }
 
 // newFront is newFrontTo for HTTP/1.1 pods.
-func newFront(t *testing.T, cfg Config, dest func() string) *front {
+func newFront(t *testing.T, cfg Options, dest func() string) *front {
 	t.Helper()
 	return newFrontTo(t, cfg, HTTP1, dest)
 }
 
+// dial opens a raw connection to f, whose reads and writes fail after 10 s;
+// it is closed when t ends.
+func (f *front) dial(t *testing.T) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", f.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 // newFrontTo starts a front (serving HTTP/1.1 and h2c) that proxies to pods
 // serving proto.
-func newFrontTo(t *testing.T, cfg Config, proto Protocol, dest func() string) *front {
+func newFrontTo(t *testing.T, cfg Options, proto Protocol, dest func() string) *front {
 	t.Helper()
 	f := &front{p: New(cfg)}
 	f.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +106,7 @@ func TestHeaders(t *testing.T) {
 	})
 	for _, trust := range []bool{false, true} {
 		t.Run(fmt.Sprint("trust=", trust), func(t *testing.T) {
-			f := newFront(t, Config{TrustProxy: func(string) bool { return trust }}, addr(be))
+			f := newFront(t, Options{TrustProxy: func(string) bool { return trust }}, addr(be))
 			req, _ := http.NewRequest("GET", f.URL+"/p?q=1", nil)
 			req.Host = "fn.example.com"
 			req.Header.Set("Connection", "X-Custom-Hop, keep-alive")
@@ -159,7 +175,7 @@ func TestKeepAliveReuse(t *testing.T) {
 	}
 	be.Start()
 	defer be.Close()
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	for i := range 50 {
 		res, err := http.Get(f.URL)
 		if err != nil {

@@ -92,7 +92,7 @@ func TestResponseWriteDeadline(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			be := backend(t, tc.pod)
-			p := New(Config{WriteGrace: grace})
+			p := New(Options{WriteGrace: grace})
 			defer p.CloseIdleConnections()
 			done := make(chan error, 1)
 			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +174,7 @@ func TestRequestBodyRate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			be := backend(t, tc.pod)
-			f := newFront(t, Config{BodyGrace: 200 * time.Millisecond, MinBodyRate: 1 << 10, BodyIdleTimeout: 5 * time.Second}, addr(be))
+			f := newFront(t, Options{BodyGrace: 200 * time.Millisecond, MinBodyRate: 1 << 10, BodyIdleTimeout: 5 * time.Second}, addr(be))
 			pr, pw := io.Pipe()
 			go func() {
 				for range 20 {

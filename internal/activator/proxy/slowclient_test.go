@@ -55,7 +55,7 @@ func TestUpgradeAnswerWriteHasDeadline(t *testing.T) {
 		_, _ = io.Copy(io.Discard, brw) // until the proxy closes
 	})
 	done := make(chan error, 1)
-	p := New(Config{})
+	p := New(Options{})
 	defer p.CloseIdleConnections()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -46,7 +46,7 @@ func (p *Proxy) transport(proto Protocol) *http.Transport {
 
 // newTransports returns the HTTP/1.1 keep-alive transport and the h2c
 // (prior knowledge) transport to pods.
-func newTransports(cfg Config) (h1, h2c *http.Transport) {
+func newTransports(cfg Options) (h1, h2c *http.Transport) {
 	dial := cfg.Dial
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext

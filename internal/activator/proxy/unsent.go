@@ -12,7 +12,7 @@ const UnsentLowWater = 64 << 10
 // LimitUnsent makes a blocked write to client connection c resume as soon
 // as the client has taken most of what waits unsent, instead of once a
 // third of the send buffer (which autotuning grows to megabytes) drained,
-// so that write deadlines (Config.WriteGrace) measure how fast the client
+// so that write deadlines (Options.WriteGrace) measure how fast the client
 // reads rather than how large its buffers grew. Sent but unacknowledged
 // bytes do not count, so throughput to distant clients is unchanged. The
 // data-plane server calls it once per connection (http.Server.ConnContext);

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestUpgradeAllowList: only WebSocket upgrades (any case) are tunnelled;
@@ -36,7 +34,7 @@ func TestUpgradeAllowList(t *testing.T) {
 		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + up + "\r\nConnection: Upgrade\r\n\r\ntunnel\n")
 		_ = brw.Flush()
 	})
-	f := newFront(t, Config{}, addr(be))
+	f := newFront(t, Options{}, addr(be))
 	tests := []struct {
 		upgrade, extra string
 		code           int
@@ -50,14 +48,7 @@ func TestUpgradeAllowList(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.upgrade, func(t *testing.T) {
-			conn, err := net.Dial("tcp", f.Listener.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = conn.Close() }()
-			if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-				t.Fatal(err)
-			}
+			conn := f.dial(t)
 			conns := "Upgrade"
 			if tc.extra != "" {
 				conns = "Upgrade, HTTP2-Settings"

@@ -1,6 +1,6 @@
 // Package server runs the activator's two listeners and drains them.
 //
-//   - The data plane (Config.Addr, default ":8080") serves function traffic
+//   - The data plane (Options.Addr, default ":8080") serves function traffic
 //     only: HTTP/1.1 and HTTP/2 cleartext with prior knowledge (h2c, as gRPC
 //     clients speak it), hardened with ReadHeaderTimeout (a client that
 //     does not finish its headers in time is disconnected), IdleTimeout and
@@ -16,7 +16,7 @@
 //     windows of 256 KiB per connection and 64 KiB per stream, 16 KiB
 //     frames, 4 KiB header tables. ConnContext stores each connection in
 //     its requests' context, for clientgone.
-//   - The admin listener (Config.AdminAddr, default ":9090") serves
+//   - The admin listener (Options.AdminAddr, default ":9090") serves
 //     /healthz (200 while the process runs), /readyz (200 when ready, 503
 //     before the first routing table and while draining) and /metrics.
 //     Keeping them off the data plane means no function host can shadow

@@ -10,9 +10,6 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// DefaultMaxConnections is the default cap on open client connections.
-const DefaultMaxConnections = 10000
-
 const (
 	// maxRefusing bounds the refused connections being answered at once;
 	// beyond it a refused connection is closed without an answer.
@@ -69,7 +66,7 @@ type limitListener struct {
 // LimitListener wraps ln with the cap cfg.MaxConnections (or its
 // default) on open connections, as Run does for the data port. Use it
 // when serving a NewDataServer on a listener of one's own.
-func LimitListener(ln net.Listener, cfg Config) net.Listener {
+func LimitListener(ln net.Listener, cfg Options) net.Listener {
 	cfg = cfg.withDefaults()
 	return newLimitListener(ln, cfg.MaxConnections, cfg.OnConnRefused, cfg.Logger)
 }

@@ -20,7 +20,7 @@ import (
 func TestMaxConnections(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	var refused atomic.Int32
-	r := start(t, Config{Handler: h, MaxConnections: 2, OnConnRefused: func() { refused.Add(1) }})
+	r := start(t, Options{Handler: h, MaxConnections: 2, OnConnRefused: func() { refused.Add(1) }})
 	addr := strings.TrimPrefix(r.data, "http://")
 
 	// Two keep-alive connections, each proven accepted by an answer.
@@ -110,7 +110,7 @@ func exchange(t *testing.T, c net.Conn) int {
 // and the connection window), not Go's defaults (250 streams, 1 MiB
 // windows).
 func TestHTTP2Limits(t *testing.T) {
-	r := start(t, Config{Handler: http.NotFoundHandler()})
+	r := start(t, Options{Handler: http.NotFoundHandler()})
 	c, err := net.Dial("tcp", strings.TrimPrefix(r.data, "http://"))
 	if err != nil {
 		t.Fatal(err)

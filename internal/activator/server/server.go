@@ -14,10 +14,11 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
-// Config configures Run. Zero fields take the documented defaults.
-type Config struct {
+// Options configures Run. Zero fields take the documented defaults.
+type Options struct {
 	// Handler serves function traffic.
 	Handler http.Handler
 	// Addr is the data-plane address; default ":8080". Ignored if Listener
@@ -44,7 +45,7 @@ type Config struct {
 	MaxHeaderBytes int
 	// MaxConnections caps open client connections on the data port;
 	// beyond it a new connection is answered 503 with Retry-After and
-	// closed (see limitListener). Default DefaultMaxConnections.
+	// closed (see limitListener). Default defaults.MaxConnections.
 	MaxConnections int
 	// OnConnRefused, if set, is called for each connection refused by
 	// MaxConnections.
@@ -55,13 +56,13 @@ type Config struct {
 	// DrainGrace keeps accepting after readiness turns off; default 0.
 	DrainGrace time.Duration
 	// DrainTimeout bounds waiting for requests after the listener closes;
-	// default 30s.
+	// default defaults.DrainTimeout.
 	DrainTimeout time.Duration
 	// Logger receives lifecycle logs.
 	Logger logr.Logger
 }
 
-func (c Config) withDefaults() Config {
+func (c Options) withDefaults() Options {
 	if c.Addr == "" {
 		c.Addr = ":8080"
 	}
@@ -78,16 +79,16 @@ func (c Config) withDefaults() Config {
 		c.MaxHeaderBytes = proxy.DefaultMaxHeaderBytes
 	}
 	if c.DrainTimeout <= 0 {
-		c.DrainTimeout = 30 * time.Second
+		c.DrainTimeout = defaults.DrainTimeout
 	}
 	if c.MaxConnections <= 0 {
-		c.MaxConnections = DefaultMaxConnections
+		c.MaxConnections = defaults.MaxConnections
 	}
 	return c
 }
 
 // NewDataServer returns the hardened data-plane server for h.
-func NewDataServer(cfg Config, h http.Handler) *http.Server {
+func NewDataServer(cfg Options, h http.Handler) *http.Server {
 	cfg = cfg.withDefaults()
 	s := &http.Server{
 		Handler:           ingress.CloseIfUpgrade(h),
@@ -134,7 +135,7 @@ func (t *tracker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Run serves until ctx ends, then drains and returns. It returns an error
 // only if a listener could not be opened or failed while serving.
-func Run(ctx context.Context, cfg Config) error {
+func Run(ctx context.Context, cfg Options) error {
 	cfg = cfg.withDefaults()
 	log := cfg.Logger
 	ln, err := listen(cfg.Listener, cfg.Addr)
@@ -159,7 +160,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	errc := make(chan error, 2)
 	go func() {
-		errc <- serve(data, ingress.Listen(ln, ingress.GuardConfig{MaxHeaderBytes: cfg.MaxHeaderBytes, OnRefuse: func(reason string) {
+		errc <- serve(data, ingress.Listen(ln, ingress.GuardOptions{MaxHeaderBytes: cfg.MaxHeaderBytes, OnRefuse: func(reason string) {
 			log.V(1).Info("request head refused", "reason", reason)
 		}}), "data")
 	}()

@@ -15,7 +15,7 @@ type running struct {
 	done        chan error
 }
 
-func start(t *testing.T, cfg Config) *running {
+func start(t *testing.T, cfg Options) *running {
 	t.Helper()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -45,7 +45,7 @@ func status(t *testing.T, url string) int {
 
 func TestAdminEndpoints(t *testing.T) {
 	loaded := false
-	r := start(t, Config{
+	r := start(t, Options{
 		Handler: http.NotFoundHandler(),
 		Ready:   func() bool { return loaded },
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "m 1\n") }),
@@ -78,7 +78,7 @@ func TestDrainFinishesInFlight(t *testing.T) {
 		}
 		_, _ = io.WriteString(w, "done")
 	})
-	r := start(t, Config{Handler: h, DrainGrace: 200 * time.Millisecond, DrainTimeout: 10 * time.Second})
+	r := start(t, Options{Handler: h, DrainGrace: 200 * time.Millisecond, DrainTimeout: 10 * time.Second})
 	res := make(chan int, 1)
 	go func() { res <- status(t, r.data+"/slow") }()
 	<-arrived
@@ -114,7 +114,7 @@ func TestDrainTimeoutCancelsStragglers(t *testing.T) {
 		close(arrived)
 		<-r.Context().Done() // a request that only ends when cancelled
 	})
-	r := start(t, Config{Handler: h, DrainTimeout: 300 * time.Millisecond})
+	r := start(t, Options{Handler: h, DrainTimeout: 300 * time.Millisecond})
 	go status(t, r.data+"/")
 	<-arrived
 	begin := time.Now()

@@ -23,11 +23,11 @@
 //
 // The autoscaler runs in every wake-controller replica, the leader and its
 // standbys (which collect too, so that a failover keeps the history), and
-// each must get every frame. Config.Address is therefore normally the DNS
+// each must get every frame. Options.Address is therefore normally the DNS
 // name of a headless Service ("wake-autoscaler.wake-system.svc:8090"): the
 // Reporter resolves it at start and every ResolvePeriod (5 s), and keeps
 // one sender per resolved ip:port, each with its own bounded buffer
-// (Config.BufferFrames) and connection. Every frame is encoded once and
+// (Options.BufferFrames) and connection. Every frame is encoded once and
 // queued for every sender. A resolution that fails or finds nothing keeps
 // the current senders; an address that leaves the answer has its sender
 // stopped and its connection closed.
@@ -42,7 +42,7 @@
 // # Authentication
 //
 // The stat servers accept only Wake's activators (internal/statwire,
-// "Authentication"). With Config.TokenFile set (the activator's projected
+// "Authentication"). With Options.TokenFile set (the activator's projected
 // ServiceAccount token for stats.Audience, which kubelet rotates), a
 // sender reads the file before every connection attempt and sends the
 // token as the connection's first line; without a readable token it does

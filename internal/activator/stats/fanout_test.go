@@ -89,7 +89,7 @@ func isPoke(rev string) func(statwire.Frame) bool {
 func TestPeriodicFrameEvenWhenEmpty(t *testing.T) {
 	ln := listen(t)
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
-	r := New(Config{Source: "act-1", Address: ln.Addr().String(), Clock: fc})
+	r := New(Options{Source: "act-1", Address: ln.Addr().String(), Clock: fc})
 	runReporter(t, r)
 	_, frames := acceptFrames(t, ln)
 
@@ -120,7 +120,7 @@ func TestFanOutToEveryStatServer(t *testing.T) {
 	dns := &fakeDNS{}
 	dns.set([]string{ln1.Addr().String(), dead, ln2.Addr().String()}, nil)
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
-	r := New(Config{Source: "act-1", Address: "wake-autoscaler.wake-system.svc:8090", Resolver: dns.resolve, Clock: fc})
+	r := New(Options{Source: "act-1", Address: "wake-autoscaler.wake-system.svc:8090", Resolver: dns.resolve, Clock: fc})
 	runReporter(t, r)
 	c1, frames1 := acceptFrames(t, ln1)
 	_, frames2 := acceptFrames(t, ln2)

@@ -15,8 +15,8 @@ import (
 	"github.com/wakefn/wake/internal/statwire"
 )
 
-// Config configures a Reporter.
-type Config struct {
+// Options configures a Reporter.
+type Options struct {
 	// Source is this activator's pod name, the frames' "src".
 	Source string
 	// Address is the autoscalers' stat servers, host:port. The host is
@@ -60,7 +60,7 @@ type Config struct {
 // Reporter measures and reports per-revision stats. Create with New, start
 // with Run.
 type Reporter struct {
-	cfg   Config
+	cfg   Options
 	clock clock.WithTicker
 	log   logr.Logger
 
@@ -78,7 +78,7 @@ type Reporter struct {
 }
 
 // New returns a Reporter; it measures at once and sends once Run runs.
-func New(cfg Config) *Reporter {
+func New(cfg Options) *Reporter {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
@@ -121,7 +121,7 @@ func (r *Reporter) Dropped() uint64 { return r.dropped.Load() }
 func (r *Reporter) Sent() uint64 { return r.sent.Load() }
 
 // Poke sends a poke frame for key to every stat server at once. It has the
-// signature of the throttler's Config.OnColdStart and never blocks.
+// signature of the throttler's Options.OnColdStart and never blocks.
 func (r *Reporter) Poke(key types.NamespacedName) {
 	r.enqueue(statwire.Frame{
 		Source:    r.cfg.Source,

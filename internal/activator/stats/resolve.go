@@ -35,11 +35,11 @@ func DNSResolver(address string, lookup LookupHostFunc) Resolver {
 	}
 	return func(ctx context.Context) ([]string, error) {
 		if err != nil {
-			return nil, fmt.Errorf("stats server address: %w", err)
+			return nil, fmt.Errorf("stat server address: %w", err)
 		}
 		ips, lerr := lookup(ctx, host)
 		if lerr != nil {
-			return nil, fmt.Errorf("resolve stats server %s: %w", host, lerr)
+			return nil, fmt.Errorf("resolve stat server %s: %w", host, lerr)
 		}
 		addrs := make([]string, 0, len(ips))
 		for _, ip := range ips {
@@ -77,7 +77,7 @@ func (r *Reporter) resolve(ctx context.Context) {
 		if err == nil {
 			err = fmt.Errorf("no address for %s", r.cfg.Address)
 		}
-		r.log.Info("cannot resolve the stats servers, keeping the current ones", "address", r.cfg.Address, "error", err.Error())
+		r.log.Info("cannot resolve the stat servers, keeping the current ones", "address", r.cfg.Address, "error", err.Error())
 		return
 	}
 	r.setTargets(ctx, addrs)

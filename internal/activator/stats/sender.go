@@ -56,7 +56,7 @@ func (r *Reporter) connect(ctx context.Context, addr string) (net.Conn, error) {
 	defer cancel()
 	conn, err := r.cfg.Dial(dctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("dial stats server %s: %w", addr, err)
+		return nil, fmt.Errorf("dial stat server %s: %w", addr, err)
 	}
 	if auth != nil {
 		if err := r.write(conn, auth); err != nil {
@@ -116,7 +116,7 @@ func (r *Reporter) stream(ctx context.Context, conn net.Conn, t *target) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case err := <-closed:
-			return fmt.Errorf("stats server closed the connection: %w", err)
+			return fmt.Errorf("stat server closed the connection: %w", err)
 		case <-t.buf.ready:
 		case <-t.reauth:
 			if auth := r.authLine.Load(); auth != nil {

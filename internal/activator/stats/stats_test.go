@@ -25,7 +25,7 @@ var (
 func TestTimeWeightedConcurrency(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	fc := clocktesting.NewFakeClock(t0)
-	r := New(Config{Source: "act-1", Clock: fc})
+	r := New(Options{Source: "act-1", Clock: fc})
 	// The period starts at t0 for revisions first seen at t0.
 	h1 := r.Begin(revA)
 	fc.Step(500 * time.Millisecond)
@@ -75,7 +75,7 @@ func TestTimeWeightedConcurrency(t *testing.T) {
 }
 
 func TestBufferDropsOldest(t *testing.T) {
-	r := New(Config{BufferFrames: 2, Clock: clocktesting.NewFakeClock(time.Unix(0, 0))})
+	r := New(Options{BufferFrames: 2, Clock: clocktesting.NewFakeClock(time.Unix(0, 0))})
 	r.Poke(revA) // no stat server known yet: dropped
 	if r.Dropped() != 1 {
 		t.Errorf("dropped %d with no stat server, want 1", r.Dropped())
@@ -166,7 +166,7 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 		return d.DialContext(ctx, network, addr)
 	}
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
-	r := New(Config{Source: "act-1", Address: address, Clock: fc, Dial: dial})
+	r := New(Options{Source: "act-1", Address: address, Clock: fc, Dial: dial})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()

@@ -26,13 +26,13 @@ func (r *Reporter) setTargets(ctx context.Context, addrs []string) {
 		t := &target{addr: a, buf: newRing(r.cfg.BufferFrames), reauth: make(chan struct{}, 1), cancel: cancel}
 		r.targets[a] = t
 		r.senders.Go(func() { r.send(tctx, t) })
-		r.log.Info("stats server added", "address", a)
+		r.log.Info("stat server added", "address", a)
 	}
 	for a, t := range r.targets {
 		if !slices.Contains(addrs, a) {
 			t.cancel()
 			delete(r.targets, a)
-			r.log.Info("stats server removed", "address", a)
+			r.log.Info("stat server removed", "address", a)
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // sends the token again on every open connection.
 const DefaultTokenRefresh = 30 * time.Second
 
-// loadToken reads Config.TokenFile and returns, and keeps for the open
+// loadToken reads Options.TokenFile and returns, and keeps for the open
 // connections, the auth line carrying its token.
 func (r *Reporter) loadToken() ([]byte, error) {
 	f, err := os.Open(r.cfg.TokenFile)

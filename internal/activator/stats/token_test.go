@@ -36,7 +36,7 @@ func TestReporterSendsRotatedToken(t *testing.T) {
 	rotate("token-1")
 	ln := listen(t)
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
-	r := New(Config{Source: "act-1", Address: ln.Addr().String(), Clock: fc, TokenFile: file, TokenRefresh: 30 * time.Second})
+	r := New(Options{Source: "act-1", Address: ln.Addr().String(), Clock: fc, TokenFile: file, TokenRefresh: 30 * time.Second})
 	runReporter(t, r)
 
 	conn, frames := acceptFrames(t, ln)
@@ -68,7 +68,7 @@ func TestReporterSendsRotatedToken(t *testing.T) {
 func TestReporterWithoutTokenDoesNotConnect(t *testing.T) {
 	ln := listen(t)
 	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
-	r := New(Config{Source: "act-1", Address: ln.Addr().String(), Clock: fc, TokenFile: filepath.Join(t.TempDir(), "missing")})
+	r := New(Options{Source: "act-1", Address: ln.Addr().String(), Clock: fc, TokenFile: filepath.Join(t.TempDir(), "missing")})
 	runReporter(t, r)
 	testutil.Eventually(t, 10*time.Second, "backoff timer", func() bool { return fc.Waiters() >= 4 })
 	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {

@@ -11,7 +11,7 @@ import (
 func BenchmarkTry(b *testing.B) {
 	for _, tc := range []struct{ cc, pods int }{{0, 1}, {0, 10}, {10, 1}, {10, 10}} {
 		b.Run(fmt.Sprintf("cc=%d/pods=%d", tc.cc, tc.pods), func(b *testing.B) {
-			th := newTestThrottler(b, Config{})
+			th := newTestThrottler(b, Options{})
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
 			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
 			ctx := context.Background()
@@ -29,7 +29,7 @@ func BenchmarkTry(b *testing.B) {
 // BenchmarkTryParallel measures Try from all Ps at once on one revision
 // with ample capacity (contention on the revision mutex).
 func BenchmarkTryParallel(b *testing.B) {
-	th := newTestThrottler(b, Config{})
+	th := newTestThrottler(b, Options{})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 100})
 	th.SetEndpoints(testKey, readyEndpoints(10))
 	ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 
 	testingclock "k8s.io/utils/clock/testing"
 
+	"github.com/wakefn/wake/internal/config/defaults"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -62,7 +63,7 @@ func TestColdStartTCP(t *testing.T) {
 	addr := freeAddr(t)
 	pokes := make(chan RevisionKey, 10)
 	var dials atomic.Int64
-	th := newTestThrottler(t, Config{
+	th := newTestThrottler(t, Options{
 		OnColdStart: func(k RevisionKey) { pokes <- k },
 		Dial:        countingDial(&dials),
 	})
@@ -95,7 +96,7 @@ func TestColdStartTCP(t *testing.T) {
 		}
 	}
 	latency := time.Since(listening)
-	t.Logf("first requests out %v after the pod accepted connections (probe period %v)", latency, DefaultProbePeriod)
+	t.Logf("first requests out %v after the pod accepted connections (probe period %v)", latency, defaults.ProbePeriod)
 	if latency > 500*time.Millisecond { // 50 ms in practice; loose for -race on busy CI
 		t.Errorf("requests released %v after the pod started listening", latency)
 	}
@@ -129,7 +130,7 @@ func TestColdStartPhasesFakeClock(t *testing.T) {
 	const period = 25 * time.Millisecond
 	addr := freeAddr(t)
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	th := newTestThrottler(t, Config{Clock: clk, ProbePeriod: period})
+	th := newTestThrottler(t, Options{Clock: clk, ProbePeriod: period})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	h := startHeld(context.Background(), th, testKey)
 	waitQueued(t, th, testKey, 1)
@@ -155,7 +156,7 @@ func TestColdStartPhasesFakeClock(t *testing.T) {
 // TestColdStartPokesOncePerEpisode checks when OnColdStart fires.
 func TestColdStartPokesOncePerEpisode(t *testing.T) {
 	pokes := make(chan RevisionKey, 10)
-	th := newTestThrottler(t, Config{OnColdStart: func(k RevisionKey) { pokes <- k }})
+	th := newTestThrottler(t, Options{OnColdStart: func(k RevisionKey) { pokes <- k }})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 0})
 	bg := context.Background()
 	expectPokes := func(n int) {
@@ -226,14 +227,14 @@ func TestProbeStops(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testingclock.NewFakeClock(time.Now())
 			var dials atomic.Int64
-			th := newTestThrottler(t, Config{Clock: clk, Dial: func(context.Context, string, string) (net.Conn, error) {
+			th := newTestThrottler(t, Options{Clock: clk, Dial: func(context.Context, string, string) (net.Conn, error) {
 				dials.Add(1)
 				return nil, errors.New("refused")
 			}})
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 			th.SetEndpoints(testKey, notReady)
 			testutil.Eventually(t, 10*time.Second, "probe to wait", clk.HasWaiters)
-			clk.Step(DefaultProbePeriod)
+			clk.Step(defaults.ProbePeriod)
 			testutil.Eventually(t, 10*time.Second, "second probe", func() bool { return dials.Load() >= 2 && clk.HasWaiters() })
 
 			tc.stop(th)
@@ -262,7 +263,7 @@ func switchDial(up *atomic.Bool) DialFunc {
 func TestDialFailureDemotesProbedPod(t *testing.T) {
 	var up atomic.Bool
 	up.Store(true)
-	th := newTestThrottler(t, Config{Dial: switchDial(&up), ProbePeriod: time.Millisecond})
+	th := newTestThrottler(t, Options{Dial: switchDial(&up), ProbePeriod: time.Millisecond})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, []Endpoint{{Address: "10.0.0.9:8080"}})
 	testutil.Eventually(t, 10*time.Second, "probe to pass", func() bool { st, _ := th.Stats(testKey); return st.Pods == 1 })

@@ -28,7 +28,7 @@
 // # Scale from zero
 //
 // A request that finds no usable pod is a cold start: it waits, and the
-// first such request of an episode calls Config.OnColdStart at once, to
+// first such request of an episode calls Options.OnColdStart at once, to
 // poke the autoscaler. Endpoints that are not ready and have never been
 // ready are probed every ProbePeriod (25 ms) with a TCP connect, or an HTTP
 // GET of the revision's readiness path (2xx or 3xx passes). A pod that

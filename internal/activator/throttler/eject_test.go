@@ -26,7 +26,7 @@ func tryOnce(t *testing.T, th *Throttler, err error) string {
 // requests while ejected; the other pod takes them.
 func TestBadAnswerEjectsPod(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	th := newTestThrottler(t, Config{Clock: clk, EjectBase: time.Second})
+	th := newTestThrottler(t, Options{Clock: clk, EjectBase: time.Second})
 	th.UpsertRevision(testKey, RevisionConfig{})
 	th.SetEndpoints(testKey, readyEndpoints(2))
 
@@ -47,7 +47,7 @@ func TestBadAnswerEjectsPod(t *testing.T) {
 // wait (they cost nothing) and are served once the pod is back.
 func TestEjectionDoubles(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	th := newTestThrottler(t, Config{Clock: clk, EjectBase: time.Second, EjectMax: 3 * time.Second})
+	th := newTestThrottler(t, Options{Clock: clk, EjectBase: time.Second, EjectMax: 3 * time.Second})
 	th.UpsertRevision(testKey, RevisionConfig{})
 	th.SetEndpoints(testKey, readyEndpoints(1))
 	bad := fmt.Errorf("%w: invalid status", ErrBadAnswer)
@@ -82,7 +82,7 @@ func TestEjectionDoubles(t *testing.T) {
 // requests wait (they cost nothing) and are served once it is back.
 func TestEjectedOnlyPodHoldsRequests(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	th := newTestThrottler(t, Config{Clock: clk, EjectBase: time.Second})
+	th := newTestThrottler(t, Options{Clock: clk, EjectBase: time.Second})
 	th.UpsertRevision(testKey, RevisionConfig{})
 	th.SetEndpoints(testKey, readyEndpoints(1))
 
@@ -103,7 +103,7 @@ func TestEjectedOnlyPodHoldsRequests(t *testing.T) {
 // a pod that may still misbehave.
 func TestTrialAfterEjection(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	th := newTestThrottler(t, Config{Clock: clk, EjectBase: time.Second})
+	th := newTestThrottler(t, Options{Clock: clk, EjectBase: time.Second})
 	th.UpsertRevision(testKey, RevisionConfig{}) // unlimited concurrency
 	th.SetEndpoints(testKey, readyEndpoints(1))
 

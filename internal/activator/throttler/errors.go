@@ -11,11 +11,11 @@ import (
 var ErrQueueFull = errors.New("throttler: revision queue full")
 
 // ErrHeldLimit is returned by Try at once when the requests waiting in all
-// revisions' queues together already number Config.MaxHeld. The handler
+// revisions' queues together already number Options.MaxHeld. The handler
 // answers 503 with Retry-After.
 var ErrHeldLimit = errors.New("throttler: too many requests held")
 
-// ErrClientGone is returned by Try when Config.OnWait said the client of a
+// ErrClientGone is returned by Try when Options.OnWait said the client of a
 // waiting request has gone (closed or reset its connection). The handler
 // answers nothing and closes the connection.
 var ErrClientGone = errors.New("throttler: client gone while waiting")
@@ -44,8 +44,8 @@ var ErrDialFailed = errors.New("throttler: dial to pod failed")
 // returns when the pod answered in a way that breaks the activator's bounds
 // (headers over the limit, endless informational answers, an invalid
 // status). The pod is then ejected: it gets no requests for
-// Config.EjectBase, doubling with each ejection in a row up to
-// Config.EjectMax, and requests for the revision go to its other pods or
+// Options.EjectBase, doubling with each ejection in a row up to
+// Options.EjectMax, and requests for the revision go to its other pods or
 // wait. A successful request resets the doubling.
 var ErrBadAnswer = errors.New("throttler: pod answered out of bounds")
 

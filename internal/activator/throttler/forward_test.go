@@ -71,7 +71,7 @@ func TestOwnerIsSlotZero(t *testing.T) {
 
 func TestTryForwardNoShare(t *testing.T) {
 	zero, owner := zeroShareIndex()
-	th := newTestThrottler(t, Config{})
+	th := newTestThrottler(t, Options{})
 	th.SetActivators(2, zero)
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, readyEndpoints(1))
@@ -113,7 +113,7 @@ func TestTryForwardNoShare(t *testing.T) {
 
 func TestTryForwardBusyQueues(t *testing.T) {
 	_, owner := zeroShareIndex()
-	th := newTestThrottler(t, Config{})
+	th := newTestThrottler(t, Options{})
 	th.SetActivators(2, owner)
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, readyEndpoints(1))
@@ -135,7 +135,7 @@ func TestTryForwardColdStart(t *testing.T) {
 		index int
 	}{{"no share", zero}, {"owner", owner}} {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Config{})
+			th := newTestThrottler(t, Options{})
 			th.SetActivators(2, tc.index)
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 			ch := tryForward(context.Background(), th, testKey)

@@ -8,12 +8,12 @@ import (
 	"testing"
 )
 
-// TestMaxHeldAcrossRevisions: Config.MaxHeld bounds the requests waiting
+// TestMaxHeldAcrossRevisions: Options.MaxHeld bounds the requests waiting
 // in all revisions' queues together; beyond it Try fails at once with
 // ErrHeldLimit, the per-revision depth still applies first, requests that
 // get a slot at once are not held, and a place freed is usable again.
 func TestMaxHeldAcrossRevisions(t *testing.T) {
-	th := newTestThrottler(t, Config{MaxHeld: 3})
+	th := newTestThrottler(t, Options{MaxHeld: 3})
 	a, b, c, warm := RevisionKey{Namespace: "ns", Name: "a"}, RevisionKey{Namespace: "ns", Name: "b"},
 		RevisionKey{Namespace: "ns", Name: "c"}, RevisionKey{Namespace: "ns", Name: "warm"}
 	th.UpsertRevision(a, RevisionConfig{})
@@ -53,7 +53,7 @@ func TestMaxHeldAcrossRevisions(t *testing.T) {
 	}
 }
 
-// TestOnWait: Config.OnWait is called only for requests that wait; the
+// TestOnWait: Options.OnWait is called only for requests that wait; the
 // wait ends with ErrClientGone when the channel it returns is closed, and
 // the function it returns is called once the wait is over, whichever way
 // it ended.
@@ -64,7 +64,7 @@ func TestOnWait(t *testing.T) {
 		calls atomic.Int32
 		ended atomic.Int32
 	)
-	th := newTestThrottler(t, Config{OnWait: func(context.Context) (<-chan struct{}, func()) {
+	th := newTestThrottler(t, Options{OnWait: func(context.Context) (<-chan struct{}, func()) {
 		calls.Add(1)
 		ch := make(chan struct{})
 		mu.Lock()

@@ -12,10 +12,20 @@ import (
 var testKey = RevisionKey{Namespace: "default", Name: "hello-00001"}
 
 // newTestThrottler returns a Throttler closed at the end of the test.
-func newTestThrottler(t testing.TB, cfg Config) *Throttler {
+func newTestThrottler(t testing.TB, cfg Options) *Throttler {
 	t.Helper()
 	th := New(cfg)
 	t.Cleanup(th.Close)
+	return th
+}
+
+// newServingThrottler is a throttler that serves testKey, with
+// containerConcurrency cc, on pods ready pods.
+func newServingThrottler(t testing.TB, cc, pods int) *Throttler {
+	t.Helper()
+	th := newTestThrottler(t, Options{})
+	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: cc})
+	th.SetEndpoints(testKey, readyEndpoints(pods))
 	return th
 }
 

@@ -18,9 +18,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("cc=%d/pods=%d", tc.cc, tc.pods), func(t *testing.T) {
-			th := newTestThrottler(t, Config{})
-			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
-			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
+			th := newServingThrottler(t, tc.cc, tc.pods)
 			var (
 				mu       sync.Mutex
 				inflight = map[string]int{}
@@ -73,9 +71,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 // TestLeastLoadedUnlimited checks the cc=0 pick: with two pods the power of
 // two choices always compares both, so sequential long requests alternate.
 func TestLeastLoadedUnlimited(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 0})
-	th.SetEndpoints(testKey, readyEndpoints(2))
+	th := newServingThrottler(t, 0, 2)
 	ctx := context.Background()
 	count := map[string]int{}
 	byPod := map[string][]*held{}

@@ -12,7 +12,7 @@ import (
 // can put the real wait in the response before it starts.
 func TestOutcomeSeenByFn(t *testing.T) {
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	th := newTestThrottler(t, Config{Clock: clk})
+	th := newTestThrottler(t, Options{Clock: clk})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	th.SetEndpoints(testKey, readyEndpoints(1))
 	pod := readyEndpoints(1)[0].Address
@@ -42,9 +42,7 @@ func TestOutcomeSeenByFn(t *testing.T) {
 // TestOutcomeSeenByRetry: the second call of fn sees Retried and the other
 // pod.
 func TestOutcomeSeenByRetry(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(2))
+	th := newServingThrottler(t, 1, 2)
 	var seen []Outcome
 	out, err := th.Try(context.Background(), testKey, Queue, func(d string, o Outcome) error {
 		if o.Dest != d {

@@ -57,7 +57,7 @@ func TestHTTPProbeStatus(t *testing.T) {
 				w.WriteHeader(tc.status)
 			}))
 			defer srv.Close()
-			th := newTestThrottler(t, Config{})
+			th := newTestThrottler(t, Options{})
 			addr := strings.TrimPrefix(srv.URL, "http://")
 			err := th.probe(context.Background(), targetFor(addr, RevisionConfig{ProbePath: "/healthz"}))
 			if (err == nil) != tc.pass {
@@ -85,7 +85,7 @@ func TestColdStartHTTPProbe(t *testing.T) {
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
-	th := newTestThrottler(t, Config{ProbePeriod: 5 * time.Millisecond})
+	th := newTestThrottler(t, Options{ProbePeriod: 5 * time.Millisecond})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 0, ProbePath: "/ready"})
 	done := make(chan result, 1)
 	go func() {

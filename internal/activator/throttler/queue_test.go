@@ -24,9 +24,7 @@ func TestFIFORelease(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Config{})
-			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
-			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
+			th := newServingThrottler(t, tc.cc, tc.pods)
 			ctx := context.Background()
 			// Fill every slot.
 			var busy []*held
@@ -86,7 +84,7 @@ func TestQueueFull(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Config{QueueDepth: tc.cfgDepth})
+			th := newTestThrottler(t, Options{QueueDepth: tc.cfgDepth})
 			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1, QueueDepth: tc.revDepth})
 			th.SetEndpoints(testKey, readyEndpoints(1))
 			ctx, cancel := context.WithCancel(context.Background())
@@ -125,9 +123,7 @@ func TestQueueFull(t *testing.T) {
 }
 
 func TestDeadlineWhileQueued(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	busy := startHeld(context.Background(), th, testKey)
 	busy.waitStarted(t)
 
@@ -149,9 +145,7 @@ func TestDeadlineWhileQueued(t *testing.T) {
 // TestCancelWhileQueued cancels a waiter in the middle of the queue: it
 // returns at once, the ones behind keep their order, and no slot leaks.
 func TestCancelWhileQueued(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	bg := context.Background()
 	busy := startHeld(bg, th, testKey)
 	busy.waitStarted(t)
@@ -192,9 +186,7 @@ func TestCancelWhileQueued(t *testing.T) {
 // TestCancelRacesRelease cancels waiters while slots are being handed to
 // them, and checks that every slot comes back.
 func TestCancelRacesRelease(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 2})
-	th.SetEndpoints(testKey, readyEndpoints(2))
+	th := newServingThrottler(t, 2, 2)
 	var wg sync.WaitGroup
 	for i := range 400 {
 		wg.Add(1)
@@ -228,9 +220,7 @@ func TestCancelRacesRelease(t *testing.T) {
 // only hit by chance: a waiter is handed a slot just as its context ends.
 // Whichever way its select goes, the slot must go back, not leak.
 func TestCanceledWaiterGivesBackSlot(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	r := th.lookup(testKey)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

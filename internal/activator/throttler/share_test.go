@@ -117,7 +117,7 @@ func TestThrottlerSharesAcrossActivators(t *testing.T) {
 			perPod := map[string]int{}
 			total := 0
 			for index := range tc.count {
-				th := newTestThrottler(t, Config{})
+				th := newTestThrottler(t, Options{})
 				th.SetEndpoints(testKey, eps) // before UpsertRevision: kept pending
 				th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
 				th.SetActivators(tc.count, index)

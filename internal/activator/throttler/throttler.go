@@ -10,12 +10,12 @@ import (
 // Throttler routes requests to the pods of many revisions, one revision
 // throttler each. It is safe for concurrent use.
 type Throttler struct {
-	cfg         Config
+	cfg         Options
 	ctx         context.Context // canceled by Close; parent of probe loops
 	cancel      context.CancelFunc
 	probeClient *http.Client
 	probes      sync.WaitGroup
-	held        atomic.Int64 // requests waiting in any queue (Config.MaxHeld)
+	held        atomic.Int64 // requests waiting in any queue (Options.MaxHeld)
 
 	mu      sync.RWMutex
 	closed  bool
@@ -26,7 +26,7 @@ type Throttler struct {
 
 // New returns a Throttler configured by cfg (zero fields take defaults).
 // It assumes it is the only activator until SetActivators says otherwise.
-func New(cfg Config) *Throttler {
+func New(cfg Options) *Throttler {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Throttler{

@@ -8,7 +8,7 @@ import (
 )
 
 func TestTryUnknownRevision(t *testing.T) {
-	th := newTestThrottler(t, Config{})
+	th := newTestThrottler(t, Options{})
 	called := false
 	_, err := th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { called = true; return nil })
 	if !errors.Is(err, ErrRevisionNotFound) || called {
@@ -23,9 +23,7 @@ func TestTryUncontended(t *testing.T) {
 	}{{"cc=0", 0}, {"cc=1", 1}, {"cc=10", 10}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Config{})
-			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: tc.cc})
-			th.SetEndpoints(testKey, readyEndpoints(1))
+			th := newServingThrottler(t, tc.cc, 1)
 			var got string
 			out, err := th.Try(context.Background(), testKey, Queue, func(d string, _ Outcome) error { got = d; return nil })
 			if err != nil || got != "10.0.0.1:8080" || out.Dest != got {
@@ -43,9 +41,7 @@ func TestTryUncontended(t *testing.T) {
 }
 
 func TestDeleteRevisionFailsWaiters(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	bg := context.Background()
 	busy := startHeld(bg, th, testKey)
 	busy.waitStarted(t)
@@ -69,7 +65,7 @@ func TestDeleteRevisionFailsWaiters(t *testing.T) {
 // TestPodRemovedWhileInFlight removes a busy pod: its request finishes, no
 // new request goes to it, and if it comes back its count still holds.
 func TestPodRemovedWhileInFlight(t *testing.T) {
-	th := newTestThrottler(t, Config{})
+	th := newTestThrottler(t, Options{})
 	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
 	eps := readyEndpoints(2)
 	th.SetEndpoints(testKey, eps)
@@ -131,9 +127,7 @@ func TestRetryOnDialFailed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			th := newTestThrottler(t, Config{})
-			th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-			th.SetEndpoints(testKey, readyEndpoints(tc.pods))
+			th := newServingThrottler(t, 1, tc.pods)
 			var dests []string
 			out, err := th.Try(context.Background(), testKey, Queue, func(d string, _ Outcome) error {
 				dests = append(dests, d)
@@ -164,9 +158,7 @@ func TestRetryOnDialFailed(t *testing.T) {
 // TestRetryWaitsForOtherPod: the other pod is busy, so the retry waits for
 // it ahead of requests that arrived later, and never takes the failed pod.
 func TestRetryWaitsForOtherPod(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(2))
+	th := newServingThrottler(t, 1, 2)
 	bg := context.Background()
 	busy := startHeld(bg, th, testKey)
 	other := busy.waitStarted(t)
@@ -204,9 +196,7 @@ func TestRetryWaitsForOtherPod(t *testing.T) {
 }
 
 func TestPanicInFnFreesSlot(t *testing.T) {
-	th := newTestThrottler(t, Config{})
-	th.UpsertRevision(testKey, RevisionConfig{ContainerConcurrency: 1})
-	th.SetEndpoints(testKey, readyEndpoints(1))
+	th := newServingThrottler(t, 1, 1)
 	func() {
 		defer func() { _ = recover() }()
 		_, _ = th.Try(context.Background(), testKey, Queue, func(string, Outcome) error { panic("abort") })
@@ -219,7 +209,7 @@ func TestPanicInFnFreesSlot(t *testing.T) {
 // TestCapacityChanges raises cc and then the activator share while
 // requests wait, and checks that the new slots release them.
 func TestCapacityChanges(t *testing.T) {
-	th := newTestThrottler(t, Config{})
+	th := newTestThrottler(t, Options{})
 	// Take the index that gets no share of a single cc=1 pod.
 	zero := -1
 	for i := range 2 {

@@ -60,10 +60,10 @@ const (
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
 // queue is full and ErrHeldLimit when all queues together hold
-// Config.MaxHeld requests (both returned at once); ErrTimeout wrapped with
+// Options.MaxHeld requests (both returned at once); ErrTimeout wrapped with
 // context.DeadlineExceeded when ctx's deadline passed while waiting;
 // context.Canceled (wrapped) when the client left; ErrClientGone when
-// Config.OnWait's channel said so; ErrRevisionRemoved when the revision
+// Options.OnWait's channel said so; ErrRevisionRemoved when the revision
 // was deleted while waiting; *NoShareError with mode Forward. Otherwise
 // Try returns fn's error.
 //
@@ -167,7 +167,7 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 }
 
 // wait blocks until w is given a pod or an error, or ctx is done, or the
-// channel Config.OnWait returned is closed (the client is gone). A waiter
+// channel Options.OnWait returned is closed (the client is gone). A waiter
 // leaving on ctx or that channel leaves the queue at once; if it was
 // given a pod in the meantime, the slot goes back to the next waiter.
 func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, error) {

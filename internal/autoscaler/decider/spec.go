@@ -5,36 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
-)
 
-// Default values of a Spec, as in Knative's config-autoscaler.
-const (
-	// DefaultTargetUtilizationPercentage is the share of ContainerConcurrency
-	// that the autoscaler aims for.
-	DefaultTargetUtilizationPercentage = 70.0
-	// DefaultUnlimitedConcurrencyTarget is the per-pod concurrency that
-	// TargetUtilizationPercentage applies to when ContainerConcurrency is 0
-	// (unlimited) and no Target is set.
-	DefaultUnlimitedConcurrencyTarget = 100.0
-	// DefaultStableWindow is the length of the stable averaging window.
-	DefaultStableWindow = 60 * time.Second
-	// DefaultPanicWindowPercentage is the panic window as a share of the
-	// stable window.
-	DefaultPanicWindowPercentage = 10.0
-	// DefaultPanicThresholdPercentage is the panic-window demand, as a share
-	// of the ready capacity, that starts panic mode.
-	DefaultPanicThresholdPercentage = 200.0
-	// DefaultScaleToZeroGracePeriod is how long the stable average must have
-	// been zero before scaling to zero.
-	DefaultScaleToZeroGracePeriod = 30 * time.Second
-	// DefaultMaxScaleUpRate bounds one decision to this many times the ready
-	// pods.
-	DefaultMaxScaleUpRate = 1000.0
-	// DefaultMaxScaleDownRate bounds one decision to the current scale
-	// divided by this.
-	DefaultMaxScaleDownRate = 2.0
-	// DefaultInitialScale is the scale of a revision woken from zero.
-	DefaultInitialScale = 1
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 // MaxStableWindow bounds Spec.StableWindow; the window's memory grows with it.
@@ -61,7 +33,7 @@ type Spec struct {
 	// non-zero ContainerConcurrency is lowered to it.
 	Target float64
 	// TargetUtilizationPercentage is the share of ContainerConcurrency (or
-	// of DefaultUnlimitedConcurrencyTarget) to aim for when Target is 0.
+	// of defaults.ContainerConcurrencyTarget) to aim for when Target is 0.
 	TargetUtilizationPercentage float64
 	// StableWindow is the length of the stable averaging window.
 	StableWindow time.Duration
@@ -83,20 +55,21 @@ type Spec struct {
 	MaxScaleDownRate float64
 }
 
-// Defaults returns a Spec with Knative's cluster defaults: target
-// utilisation 70%, stable window 60 s, panic window 10%, panic threshold
-// 200%, scale-to-zero grace 30 s, scale-up rate 1000, scale-down rate 2,
-// initial scale 1, no bounds and no scale-down delay.
+// Defaults returns a Spec with wake-config's defaults (Knative's cluster
+// defaults, owned by package config): target utilisation 70%, stable
+// window 60 s, panic window 10%, panic threshold 200%, scale-to-zero grace
+// 30 s, scale-up rate 1000, scale-down rate 2, initial scale 1, no bounds
+// and no scale-down delay.
 func Defaults() Spec {
 	return Spec{
-		InitialScale:                DefaultInitialScale,
-		TargetUtilizationPercentage: DefaultTargetUtilizationPercentage,
-		StableWindow:                DefaultStableWindow,
-		PanicWindowPercentage:       DefaultPanicWindowPercentage,
-		PanicThresholdPercentage:    DefaultPanicThresholdPercentage,
-		ScaleToZeroGracePeriod:      DefaultScaleToZeroGracePeriod,
-		MaxScaleUpRate:              DefaultMaxScaleUpRate,
-		MaxScaleDownRate:            DefaultMaxScaleDownRate,
+		InitialScale:                defaults.InitialScale,
+		TargetUtilizationPercentage: defaults.TargetUtilizationPercentage,
+		StableWindow:                defaults.StableWindow,
+		PanicWindowPercentage:       defaults.PanicWindowPercentage,
+		PanicThresholdPercentage:    defaults.PanicThresholdPercentage,
+		ScaleToZeroGracePeriod:      defaults.ScaleToZeroGracePeriod,
+		MaxScaleUpRate:              defaults.MaxScaleUpRate,
+		MaxScaleDownRate:            defaults.MaxScaleDownRate,
 	}
 }
 
@@ -138,7 +111,7 @@ func (s Spec) TargetPerPod() float64 {
 		}
 		return s.Target
 	}
-	total := DefaultUnlimitedConcurrencyTarget
+	total := defaults.ContainerConcurrencyTarget
 	if s.ContainerConcurrency > 0 {
 		total = float64(s.ContainerConcurrency)
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/autoscaler/decider"
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 func TestTickWritesOnlyOnChange(t *testing.T) {
@@ -83,7 +84,7 @@ func TestStandbySamplesAndNewLeaderHoldsScale(t *testing.T) {
 	if first == nil {
 		t.Fatal("the new leader never scaled down")
 	}
-	if held := e.clock.Since(electedAt); held < decider.DefaultStableWindow {
+	if held := e.clock.Since(electedAt); held < defaults.StableWindow {
 		t.Errorf("scaled down %v after election, want at least a stable window", held)
 	}
 	if first.replicas != 3 {

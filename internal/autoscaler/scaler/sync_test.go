@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/autoscaler/decider"
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 // TestTickDoesNotList: ticks list the targets only to retry a failed
@@ -200,7 +201,7 @@ func TestSyncReachability(t *testing.T) {
 				sync()
 			}
 			sync(Target{Revision: rev, Deployment: depName, Spec: spec, Unreachable: true})
-			e.run(decider.DefaultScaleToZeroGracePeriod)
+			e.run(defaults.ScaleToZeroGracePeriod)
 			if w := e.drain(); len(w) != 0 {
 				t.Fatalf("writes within the grace period: %+v", w)
 			}

@@ -11,14 +11,9 @@ import (
 	"net/url"
 	"runtime/pprof"
 
-	"github.com/go-logr/logr"
-	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wakefn/wake/internal/activator/clientgone"
-	"github.com/wakefn/wake/internal/activator/handler"
-	"github.com/wakefn/wake/internal/activator/metrics"
-	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
@@ -78,13 +73,6 @@ func startBare(backend string) (string, func()) {
 	return addr, func() { stop(); tr.CloseIdleConnections() }
 }
 
-// activator is Wake's request path with everything on.
-type activator struct {
-	th    *throttler.Throttler
-	h     *handler.Handler
-	table *routing.Holder
-}
-
 // routingInput has n functions in 10 namespaces, plus the bench function.
 func routingInput(n int) routing.Input {
 	in := routing.Input{Domain: "example.com"}
@@ -99,37 +87,33 @@ func routingInput(n int) routing.Input {
 	return in
 }
 
-func newActivator(ctx context.Context, revisions int, statsAddr string) (*activator, error) {
-	a := &activator{table: &routing.Holder{}}
+// newActivator is Wake's request path with everything on, as the
+// activator assembles it (dataplane.New): the table with revisions
+// functions loaded, the throttler with the client watcher and the cap on
+// held requests at its default, stats sent to statsAddr, metrics.
+func newActivator(ctx context.Context, revisions int, statsAddr string) (*dataplane.DataPlane, error) {
 	tbl, problems := routing.Build(routingInput(revisions))
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("routing problems: %v", problems)
 	}
-	a.table.Store(tbl)
-	st := stats.New(stats.Config{Source: "bench", Address: statsAddr})
-	go st.Run(ctx)
-	// The activator's limits are in place: the client watcher, the caps
-	// on held requests and (in start) on connections, at their defaults.
-	gone, err := clientgone.New(clientgone.Config{})
+	dp, err := dataplane.New(dataplane.Options{Stats: stats.Options{Source: "bench", Address: statsAddr}})
 	if err != nil {
 		return nil, err
 	}
-	a.th = throttler.New(throttler.Config{OnWait: gone.Hold, OnColdStart: func(k throttler.RevisionKey) { a.h.OnColdStart(k) }})
+	dp.Table.Store(tbl)
 	for key := range tbl.Revisions() {
-		a.th.UpsertRevision(key, throttler.RevisionConfig{})
+		dp.Throttler.UpsertRevision(key, throttler.RevisionConfig{})
 	}
-	m, err := metrics.New(prometheus.NewRegistry(), metrics.Options{StatsDropped: st.Dropped})
-	if err != nil {
-		return nil, err
-	}
-	a.h = handler.New(handler.Config{Table: a.table, Throttler: a.th, Proxy: proxy.New(proxy.Config{}), Stats: st, Metrics: m, Logger: logr.Discard()})
-	return a, nil
+	go dp.Stats.Run(ctx)
+	return dp, nil
 }
 
-func (a *activator) start() (string, func()) {
-	cfg := server.Config{ConnContext: clientgone.WithConn}
-	s := server.NewDataServer(cfg, nil)
-	return serveWrapped("activator", a.h, s, func(ln net.Listener) net.Listener { return server.LimitListener(ln, cfg) })
+// startActivator serves dp's handler as the activator's data server does,
+// with its cap on connections at the default.
+func startActivator(dp *dataplane.DataPlane) (string, func()) {
+	o := dp.ServerOptions(server.Options{})
+	s := server.NewDataServer(o, nil)
+	return serveWrapped("activator", dp.Handler, s, func(ln net.Listener) net.Listener { return server.LimitListener(ln, o) })
 }
 
 // statsSink accepts stats connections and discards what they send.

@@ -85,8 +85,8 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	if err != nil {
 		return err
 	}
-	act.th.SetEndpoints(benchKey, []throttlerEndpoint{{Address: backend, Ready: true}})
-	actAddr, stopAct := act.start()
+	act.Throttler.SetEndpoints(benchKey, []throttlerEndpoint{{Address: backend, Ready: true}})
+	actAddr, stopAct := startActivator(act)
 	defer stopAct()
 
 	lanes := []struct{ name, addr string }{{"direct", backend}, {"bare-proxy", bare}, {"activator", actAddr}}

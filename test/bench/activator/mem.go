@@ -38,10 +38,10 @@ func memChild(revisions int) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	addr, _ := a.start()
+	addr, _ := startActivator(a)
 	ctl, _ := serve("control", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		total := 0
-		a.th.RangeStats(func(_ throttler.RevisionKey, s throttler.RevisionStats) { total += s.Queued })
+		a.Throttler.RangeStats(func(_ throttler.RevisionKey, s throttler.RevisionStats) { total += s.Queued })
 		_, _ = fmt.Fprint(w, total)
 	}), nil)
 	fmt.Printf("%s %s\n", addr, ctl)

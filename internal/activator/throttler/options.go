@@ -8,18 +8,17 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
+
+	"github.com/wakefn/wake/internal/config/defaults"
 )
 
 // RevisionKey names a Revision by namespace and name.
 type RevisionKey = types.NamespacedName
 
-// Defaults applied by New to zero Config fields.
+// Defaults applied by New to zero Options fields. QueueDepth, MaxHeld and
+// ProbePeriod default to wake-config's defaults (defaults.QueueDepth,
+// defaults.MaxHeldRequests, defaults.ProbePeriod).
 const (
-	// DefaultQueueDepth is the number of requests a revision may hold while
-	// they wait for capacity (Knative's activator uses the same value).
-	DefaultQueueDepth = 10000
-	// DefaultProbePeriod is how often a not-ready pod is probed.
-	DefaultProbePeriod = 25 * time.Millisecond
 	// DefaultProbeTimeout bounds one probe (connect, or connect plus HTTP GET).
 	DefaultProbeTimeout = 250 * time.Millisecond
 	// DefaultEjectBase is how long a pod that answered out of bounds is
@@ -27,22 +26,19 @@ const (
 	DefaultEjectBase = time.Second
 	// DefaultEjectMax bounds how long a pod is ejected.
 	DefaultEjectMax = 30 * time.Second
-	// DefaultMaxHeld is the number of requests that may wait in all
-	// revisions' queues together.
-	DefaultMaxHeld = 10000
 )
 
 // DialFunc opens a connection, with the signature of net.Dialer.DialContext.
 type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
 
-// Config configures a Throttler. The zero value is usable.
-type Config struct {
+// Options configures a Throttler. The zero value is usable.
+type Options struct {
 	// QueueDepth is the default bound on requests waiting per revision;
-	// 0 means DefaultQueueDepth. RevisionConfig.QueueDepth overrides it.
+	// 0 means defaults.QueueDepth. RevisionConfig.QueueDepth overrides it.
 	QueueDepth int
 	// MaxHeld bounds the requests waiting in all revisions' queues
 	// together; beyond it Try fails with ErrHeldLimit. 0 means
-	// DefaultMaxHeld.
+	// defaults.MaxHeldRequests.
 	MaxHeld int
 	// OnWait, if set, is called when a request starts waiting in a queue
 	// (never for one that gets a slot at once), with its context. If the
@@ -54,7 +50,7 @@ type Config struct {
 	// nothing there, a derived context doubles that stack.
 	OnWait func(ctx context.Context) (gone <-chan struct{}, done func())
 	// ProbePeriod is the interval between probes of a pod that is not ready
-	// in the endpoints; 0 means DefaultProbePeriod.
+	// in the endpoints; 0 means defaults.ProbePeriod.
 	ProbePeriod time.Duration
 	// ProbeTimeout bounds a single probe; 0 means DefaultProbeTimeout.
 	ProbeTimeout time.Duration
@@ -78,15 +74,15 @@ type Config struct {
 }
 
 // withDefaults returns c with zero fields replaced by their defaults.
-func (c Config) withDefaults() Config {
+func (c Options) withDefaults() Options {
 	if c.QueueDepth <= 0 {
-		c.QueueDepth = DefaultQueueDepth
+		c.QueueDepth = defaults.QueueDepth
 	}
 	if c.MaxHeld <= 0 {
-		c.MaxHeld = DefaultMaxHeld
+		c.MaxHeld = defaults.MaxHeldRequests
 	}
 	if c.ProbePeriod <= 0 {
-		c.ProbePeriod = DefaultProbePeriod
+		c.ProbePeriod = defaults.ProbePeriod
 	}
 	if c.ProbeTimeout <= 0 {
 		c.ProbeTimeout = DefaultProbeTimeout
@@ -118,7 +114,7 @@ type RevisionConfig struct {
 	// ProbePort is the port probed; 0 means the endpoint's own port.
 	ProbePort int
 	// QueueDepth bounds the requests waiting for this revision;
-	// 0 means Config.QueueDepth.
+	// 0 means Options.QueueDepth.
 	QueueDepth int
 }
 

@@ -1,0 +1,153 @@
+// Package dataplane assembles the activator's request path in memory: the
+// routing table, the throttler, the stats reporter, the metrics, the
+// client watcher, the proxy and the handler, each given the others'
+// callbacks directly. It is the one place they are wired together: app
+// (the activator process), the handler's tests and the activator benchmark
+// all build the request path with New.
+//
+// What belongs here is that assembly and nothing else: no behaviour (it
+// lives in the leaf packages wired here) and nothing that needs the
+// Kubernetes API. app feeds the table and the throttler from the API
+// (package feed) and runs the server around a DataPlane; tests and the
+// benchmark fill them by hand.
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/clientgone"
+	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/activator/server"
+	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/throttler"
+)
+
+// Options tunes the parts. The callbacks between parts are New's to set:
+// in Throttler, OnWait and OnColdStart; in Proxy, TrustProxy (from the
+// fields below). Every part's Logger is a named child of Logger.
+type Options struct {
+	// Throttler tunes the throttler: queue depth, held requests, probes,
+	// the dialer to pods.
+	Throttler throttler.Options
+	// Stats tunes the stats reporter: this activator's name and the stat
+	// servers' address and token. The caller runs the reporter
+	// (DataPlane.Stats.Run).
+	Stats stats.Options
+	// Proxy tunes the proxy to pods.
+	Proxy proxy.Options
+	// TrustProxy reports whether a client address (RemoteAddr) is one of
+	// the proxies in front of the activators, whose X-Forwarded-* headers
+	// are kept; nil trusts none. Peers are trusted as well.
+	TrustProxy func(remoteAddr string) bool
+	// Peers returns the data-plane addresses (ip:port) of the ready
+	// activators by index (handler.Options.Peers); nil disables forwarding
+	// to the activator that owns a revision's capacity.
+	Peers func() []string
+	// Registry receives the metrics; nil means a registry of their own.
+	Registry prometheus.Registerer
+	// Logger receives the parts' logs, each under its own name.
+	Logger logr.Logger
+}
+
+// DataPlane is the assembled request path. Its parts are exported for the
+// code around it: the feed fills Table and Throttler, the server serves
+// Handler, tests look at all of them.
+type DataPlane struct {
+	// Table is the routing table Handler reads; empty until stored.
+	Table *routing.Holder
+	// Throttler holds the revisions and their pods.
+	Throttler *throttler.Throttler
+	// Stats measures concurrency for the autoscaler, and pokes it on a
+	// cold start.
+	Stats *stats.Reporter
+	// Metrics are the activator's Prometheus metrics.
+	Metrics *metrics.Metrics
+	// Handler is the data-plane http.Handler.
+	Handler *handler.Handler
+
+	gone  *clientgone.Watcher
+	proxy *proxy.Proxy
+}
+
+// New assembles a DataPlane. Close it once its server has stopped.
+func New(o Options) (*DataPlane, error) {
+	log := o.Logger
+	d := &DataPlane{Table: &routing.Holder{}}
+
+	so := o.Stats
+	so.Logger = log.WithName("stats")
+	d.Stats = stats.New(so)
+
+	gone, err := clientgone.New(clientgone.Options{Logger: log.WithName("clientgone")})
+	if err != nil {
+		log.Error(err, "queued requests of vanished clients will wait until their timeout")
+	}
+	d.gone = gone
+
+	to := o.Throttler
+	to.OnWait, to.OnColdStart, to.Logger = gone.Hold, d.Stats.Poke, log.WithName("throttler")
+	d.Throttler = throttler.New(to)
+
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	d.Metrics, err = metrics.New(reg, metrics.Options{Depth: throttlerDepth(d.Throttler), StatsDropped: d.Stats.Dropped, ClientsGone: gone.Gone})
+	if err != nil {
+		d.Throttler.Close()
+		return nil, errors.Join(fmt.Errorf("metrics: %w", err), gone.Close())
+	}
+
+	po := o.Proxy
+	po.TrustProxy, po.Logger = trustProxy(o.TrustProxy, o.Peers), log.WithName("proxy")
+	d.proxy = proxy.New(po)
+	d.Handler = handler.New(handler.Options{
+		Table: d.Table, Throttler: d.Throttler, Proxy: d.proxy, Stats: d.Stats, Metrics: d.Metrics,
+		Peers: o.Peers, Logger: log.WithName("handler"),
+	})
+	return d, nil
+}
+
+// ServerOptions returns o with the data plane's part of the activator's
+// server set: the handler, the connection context the client watcher
+// reads, and the count of connections refused over the cap.
+func (d *DataPlane) ServerOptions(o server.Options) server.Options {
+	o.Handler = d.Handler
+	o.ConnContext = clientgone.WithConn
+	o.OnConnRefused = func() { d.Metrics.Refused(metrics.RefusedConnections) }
+	return o
+}
+
+// Close stops the throttler and the client watcher and closes idle
+// connections to pods.
+func (d *DataPlane) Close() error {
+	d.Throttler.Close()
+	d.proxy.CloseIdleConnections()
+	return d.gone.Close()
+}
+
+// trustProxy is the proxy's TrustProxy: a configured proxy, or a peer.
+func trustProxy(proxies func(string) bool, peers func() []string) func(string) bool {
+	if proxies == nil && peers == nil {
+		return nil
+	}
+	return func(ra string) bool {
+		return proxies != nil && proxies(ra) || handler.FromPeer(peers, ra)
+	}
+}
+
+// throttlerDepth adapts the throttler's per-revision stats to the metrics'
+// queue depth and in-flight gauges.
+func throttlerDepth(th *throttler.Throttler) metrics.DepthFunc {
+	return func(f func(key types.NamespacedName, queued, inflight int)) {
+		th.RangeStats(func(k throttler.RevisionKey, s throttler.RevisionStats) { f(k, s.Queued, s.InFlight) })
+	}
+}

@@ -232,7 +232,7 @@ func TestReconcile(t *testing.T) {
 		name:  "create failure is returned and reported",
 		fn:    v1,
 		funcs: createFails,
-		want:  want{ready: corev1.ConditionUnknown, err: "create revision hello-00001: boom", events: []string{"boom"}},
+		want:  want{ready: corev1.ConditionUnknown, err: "create revision ns/hello-00001: boom", events: []string{"boom"}},
 	}, {
 		name:    "status conflict is not an error: the newer version comes back",
 		fn:      v1,

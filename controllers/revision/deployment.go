@@ -78,7 +78,7 @@ func (r *Reconciler) markNotOwned(ctx context.Context, rev *servingv1alpha1.Revi
 	if before != nil && before.Reason == after.Reason && before.Message == after.Message {
 		return
 	}
-	log.FromContext(ctx).Info("Existing object is not controlled by the revision", "kind", kind, "name", obj.GetName())
+	log.FromContext(ctx).Info("existing object is not controlled by the revision", "kind", kind, "name", obj.GetName())
 	r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, servingv1alpha1.ReasonNotOwned, "Reconcile",
 		"%s %q exists and is not controlled by the revision; Wake leaves it alone", kind, obj.GetName())
 }

@@ -3,6 +3,7 @@ package revision
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -171,7 +172,8 @@ func runReconcileCases(t *testing.T, tests []reconcileCase) {
 				t.Errorf("deployment replicas = %d, want %d", *d.Spec.Replicas, *tt.wantReplicas)
 			}
 
-			if diff := cmp.Diff(tt.wantEvents, h.events()); diff != "" {
+			// events() sorts what was recorded; compare in the same order.
+			if diff := cmp.Diff(sorted(tt.wantEvents), h.events()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 			if tt.wantUpdates != nil {
@@ -184,4 +186,12 @@ func runReconcileCases(t *testing.T, tests []reconcileCase) {
 			}
 		})
 	}
+}
+
+// sorted returns a sorted copy of s, nil for nil.
+func sorted(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return slices.Sorted(slices.Values(s))
 }

@@ -129,6 +129,10 @@ func TestReconcile(t *testing.T) {
 			Traffic: []servingv1alpha1.ResolvedTarget{{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100}},
 		}}},
 	}
+	// A Revision made before the template-hash key had its current name.
+	legacy := rev(v1, 1, corev1.ConditionTrue)
+	legacy.Annotations[servingv1alpha1.LegacyTemplateHashAnnotationKey] = legacy.Annotations[servingv1alpha1.TemplateHashAnnotationKey]
+	delete(legacy.Annotations, servingv1alpha1.TemplateHashAnnotationKey)
 	v4Deploying, revsV4Deploying := version(4, corev1.ConditionUnknown, withHistory(0))
 	v4BehindFailed := fn(withImage("img:v4"), withHistory(1))
 	revsV4BehindFailed := []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
@@ -160,6 +164,11 @@ func TestReconcile(t *testing.T) {
 		name:    "unchanged template makes no revision",
 		fn:      fn(func(f *servingv1alpha1.Function) { f.Labels = map[string]string{"new": "label"} }),
 		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		want:    want{revisions: []string{"hello-00001"}, latestCreated: "hello-00001", latestReady: "hello-00001", ready: corev1.ConditionTrue},
+	}, {
+		name:    "a revision hashed under the legacy key is recognised: an upgrade makes no revision",
+		fn:      v1,
+		objects: []client.Object{legacy},
 		want:    want{revisions: []string{"hello-00001"}, latestCreated: "hello-00001", latestReady: "hello-00001", ready: corev1.ConditionTrue},
 	}, {
 		name:    "changed template makes the next revision; traffic stays on the ready one",

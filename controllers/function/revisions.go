@@ -27,7 +27,7 @@ func (r *Reconciler) reconcileRevisions(ctx context.Context, fn *servingv1alpha1
 	hash := resources.TemplateHash(fn)
 	latestN := maxKey(revs)
 	latest := revs[latestN]
-	if latest == nil || latest.Annotations[resources.TemplateHashAnnotation] != hash {
+	if latest == nil || resources.RecordedTemplateHash(latest) != hash {
 		latestN++
 		latest, err = r.createRevision(ctx, fn, latestN)
 		if err != nil || latest == nil {

@@ -63,7 +63,7 @@ func (r *Reconciler) reconcileDeployment(ctx context.Context, rev *servingv1alph
 // too, since the revision's pods must keep their labels to be found; labels
 // others add are kept.
 func deploymentChanged(have, want *appsv1.Deployment) bool {
-	return have.Annotations[resources.SpecHashAnnotationKey] != want.Annotations[resources.SpecHashAnnotationKey] ||
+	return have.Annotations[servingv1alpha1.SpecHashAnnotationKey] != want.Annotations[servingv1alpha1.SpecHashAnnotationKey] ||
 		!equality.Semantic.DeepDerivative(want.Labels, have.Labels) ||
 		!equality.Semantic.DeepDerivative(want.Annotations, have.Annotations) ||
 		!equality.Semantic.DeepDerivative(want.Spec.Template.Labels, have.Spec.Template.Labels)

@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/controllers/revision/resources"
 	"github.com/wakefn/wake/internal/config"
 )
 
@@ -216,7 +215,7 @@ func TestReconcileFailures(t *testing.T) {
 		name: "a failed Deployment update is returned",
 		rev:  rev,
 		objs: []client.Object{deployment(rev, replicas(1, 1), func(d *appsv1.Deployment) {
-			d.Annotations[resources.SpecHashAnnotationKey] = "old"
+			d.Annotations[servingv1alpha1.SpecHashAnnotationKey] = "old"
 		}), service(rev)},
 		funcs: interceptor.Funcs{Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
 			return apierrors.NewConflict(deployments, obj.GetName(), errors.New("the object has been modified"))
@@ -278,7 +277,7 @@ func TestReconcileRefusals(t *testing.T) {
 	running := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=Unknown/Deploying"))
 	ready := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True"),
 		func(r *servingv1alpha1.Revision) { r.Status.ActualReplicas = ptr.To[int32](1) })
-	outdated := func(d *appsv1.Deployment) { d.Annotations[resources.SpecHashAnnotationKey] = "old" }
+	outdated := func(d *appsv1.Deployment) { d.Annotations[servingv1alpha1.SpecHashAnnotationKey] = "old" }
 	runReconcileCases(t, []reconcileCase{{
 		name:           "a Deployment refused by a quota fails the revision",
 		rev:            rev,

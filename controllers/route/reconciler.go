@@ -14,7 +14,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/reconciler"
-	"github.com/wakefn/wake/controllers/route/resources"
+	"github.com/wakefn/wake/controllers/route/resolve"
 	"github.com/wakefn/wake/internal/config"
 )
 
@@ -49,6 +49,6 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, rt *servingv1alpha1.Rout
 		r.reconcileTraffic(ctx, rt),
 		r.reconcileHosts(ctx, rt, r.Config.Load().Domain),
 	)
-	rt.Status.URL = resources.URL(rt)
+	rt.Status.URL = resolve.URL(rt)
 	return err
 }

@@ -146,8 +146,8 @@ func TestDeploymentHash(t *testing.T) {
 	if DeploymentHash(scaled) != DeploymentHash(base) {
 		t.Error("the hash depends on replicas, which the autoscaler owns")
 	}
-	if got := base.Annotations[SpecHashAnnotationKey]; got != DeploymentHash(base) {
-		t.Errorf("annotation %q = %q, want %q", SpecHashAnnotationKey, got, DeploymentHash(base))
+	if got := base.Annotations[servingv1alpha1.SpecHashAnnotationKey]; got != DeploymentHash(base) {
+		t.Errorf("annotation %q = %q, want %q", servingv1alpha1.SpecHashAnnotationKey, got, DeploymentHash(base))
 	}
 
 	newImage := MakeDeployment(revision(func(r *servingv1alpha1.Revision) {

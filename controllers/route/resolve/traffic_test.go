@@ -1,4 +1,4 @@
-package resources
+package resolve
 
 import (
 	"testing"
@@ -185,7 +185,7 @@ func TestResolveTraffic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.rt.Status.Rules = tt.previous
-			res := ResolveTraffic(tt.rt, targets)
+			res := Traffic(tt.rt, targets)
 			if diff := cmp.Diff(tt.want, res.Rules); diff != "" {
 				t.Errorf("rules (-want +got):\n%s", diff)
 			}
@@ -221,7 +221,7 @@ func TestResolveTrafficGolden(t *testing.T) {
 		{Traffic: []servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00001", 100, "")}},
 		{Traffic: []servingv1alpha1.ResolvedTarget{resolved("preview", "preview-00003", 100, "preview")}},
 	}
-	res := ResolveTraffic(rt, Targets{
+	res := Traffic(rt, Targets{
 		Functions: map[string]*servingv1alpha1.Function{"hello": function("hello", "hello-00002")},
 		Revisions: map[string]*servingv1alpha1.Revision{"hello-00001": readyRevision("hello-00001")},
 	})

@@ -23,6 +23,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/testenv"
 )
 
@@ -55,13 +56,11 @@ func newNamespace(t *testing.T) string {
 	return testenv.Namespace(t, k8s, "rev")
 }
 
-// createRevision creates a Revision named hello-00001 in ns.
-func createRevision(t *testing.T, ns string, mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
+// createRevision creates Revision hello-00001 of Function hello in ns,
+// changed by opts.
+func createRevision(t *testing.T, ns string, opts ...fixture.RevisionOption) *servingv1alpha1.Revision {
 	t.Helper()
-	rev := newRevision(mutate...)
-	rev.Namespace = ns
-	rev.UID = ""
-	rev.Generation = 0
+	rev := fixture.Revision(ns, testName, append([]fixture.RevisionOption{fixture.WithFunctionLabel("hello")}, opts...)...)
 	if err := k8s.Create(context.Background(), rev); err != nil {
 		t.Fatalf("create revision: %v", err)
 	}
@@ -114,11 +113,10 @@ func setDeploymentStatus(t *testing.T, key types.NamespacedName, replicas, ready
 
 func TestEnvCreatesDeploymentAndService(t *testing.T) {
 	ns := newNamespace(t)
-	rev := createRevision(t, ns, func(r *servingv1alpha1.Revision) {
-		r.Labels["app"] = "hello"
-		r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](2)}
-		r.Spec.Containers[0].Port = &servingv1alpha1.ServingPort{ContainerPort: 9000, Protocol: servingv1alpha1.ProtocolH2C}
-	})
+	rev := createRevision(t, ns, fixture.WithRevisionLabel("app", "hello"), fixture.WithInitialScale(2),
+		func(r *servingv1alpha1.Revision) {
+			r.Spec.Containers[0].Port = &servingv1alpha1.ServingPort{ContainerPort: 9000, Protocol: servingv1alpha1.ProtocolH2C}
+		})
 	key := client.ObjectKeyFromObject(rev)
 
 	d := getDeployment(t, key)
@@ -302,12 +300,7 @@ func TestEnvImagePullBackOff(t *testing.T) {
 func TestEnvReachabilityFollowsFunctionAndRoutes(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	fn := &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hello"},
-		Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
-			Spec: newRevision().Spec,
-		}},
-	}
+	fn := fixture.Function(ns, "hello")
 	if err := k8s.Create(ctx, fn); err != nil {
 		t.Fatalf("create function: %v", err)
 	}
@@ -322,7 +315,7 @@ func TestEnvReachabilityFollowsFunctionAndRoutes(t *testing.T) {
 		})
 	}
 	setFunctionStatus("hello-00001", "")
-	rev := createRevision(t, ns, ownedBy(fn))
+	rev := createRevision(t, ns, fixture.WithRevisionOwner(fn))
 	key := client.ObjectKeyFromObject(rev)
 	want := func(r servingv1alpha1.Reachability) {
 		t.Helper()

@@ -17,6 +17,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 func TestReconcileChildren(t *testing.T) {
@@ -53,7 +54,7 @@ func TestReconcileChildren(t *testing.T) {
 		},
 	}, {
 		name:           "new revision with initial scale 0 is ready without pods",
-		rev:            newRevision(withInitialScale(0)),
+		rev:            newRevision(fixture.WithInitialScale(0)),
 		wantConditions: cond("True", "True", "True", "False/ScaledToZero"),
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](0),

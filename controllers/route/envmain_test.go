@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"knative.dev/pkg/apis"
@@ -18,6 +17,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/testenv"
 )
 
@@ -49,30 +49,21 @@ func newNamespace(t *testing.T) string {
 	return testenv.Namespace(t, k8s, "rt")
 }
 
-// revisionSpec is the smallest valid revision spec.
-func revisionSpec() servingv1alpha1.RevisionSpec {
-	return servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "wake/hello:v1"}}}
-}
-
 // createFunction creates Function name in ns and, when latestReady is set,
 // gives it that latest ready revision, as the Function reconciler would.
 func createFunction(t *testing.T, ns, name, latestReady string) {
 	t.Helper()
 	ctx := context.Background()
-	fn := &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{Spec: revisionSpec()}},
-	}
+	fn := fixture.Function(ns, name)
 	if err := k8s.Create(ctx, fn); err != nil {
 		t.Fatalf("create function: %v", err)
 	}
 	if latestReady == "" {
 		return
 	}
-	fn.Status.InitializeConditions()
-	fn.Status.MarkLatestRevisionReady()
-	fn.Status.LatestCreatedRevisionName = latestReady
-	fn.Status.LatestReadyRevisionName = latestReady
+	fixture.WithLatestCreated(latestReady)(fn)
+	fixture.WithLatestReady(latestReady)(fn)
+	fixture.WithFunctionReady()(fn)
 	if err := k8s.Status().Update(ctx, fn); err != nil {
 		t.Fatalf("update function status: %v", err)
 	}
@@ -81,12 +72,7 @@ func createFunction(t *testing.T, ns, name, latestReady string) {
 // createRevision creates Revision name of function fn in ns, ready or not.
 func createRevision(t *testing.T, ns, fn, name string, ready bool) {
 	t.Helper()
-	rev := &servingv1alpha1.Revision{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
-			Labels: map[string]string{servingv1alpha1.FunctionLabelKey: fn}},
-		Spec: revisionSpec(),
-	}
-	if err := k8s.Create(context.Background(), rev); err != nil {
+	if err := k8s.Create(context.Background(), fixture.Revision(ns, name, fixture.WithFunctionLabel(fn))); err != nil {
 		t.Fatalf("create revision: %v", err)
 	}
 	if ready {
@@ -102,9 +88,7 @@ func setRevisionReady(t *testing.T, key types.NamespacedName) {
 		if err := k8s.Get(context.Background(), key, rev); err != nil {
 			return err
 		}
-		rev.Status.InitializeConditions()
-		rev.Status.MarkResourcesAvailable()
-		rev.Status.MarkContainerHealthy()
+		fixture.WithRevisionReady()(rev)
 		return k8s.Status().Update(context.Background(), rev)
 	})
 	if err != nil {
@@ -115,13 +99,7 @@ func setRevisionReady(t *testing.T, key types.NamespacedName) {
 // createRoute creates a Route in ns with the given hosts and one rule.
 func createRoute(t *testing.T, ns, name string, hosts []string, traffic ...servingv1alpha1.TrafficTarget) *servingv1alpha1.Route {
 	t.Helper()
-	rt := &servingv1alpha1.Route{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{Traffic: traffic}}},
-	}
-	for _, h := range hosts {
-		rt.Spec.Hosts = append(rt.Spec.Hosts, servingv1alpha1.Hostname(h))
-	}
+	rt := fixture.Route(ns, name, fixture.WithHosts(hosts...), fixture.WithRule(traffic...))
 	if err := k8s.Create(context.Background(), rt); err != nil {
 		t.Fatalf("create route: %v", err)
 	}

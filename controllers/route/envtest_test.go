@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 // The envtest scenarios run the real reconciler, with its watches and
@@ -25,8 +26,8 @@ func TestEnvRouteResolvesTraffic(t *testing.T) {
 	createRevision(t, ns, "hello", "hello-00001", true)
 	host := "api." + ns + ".example.org"
 	rt := createRoute(t, ns, "api", []string{host},
-		servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 90},
-		servingv1alpha1.TrafficTarget{RevisionName: "hello-00001", Percent: 10, Tag: "stable"})
+		fixture.ToFunction("hello", 90, ""),
+		fixture.ToRevision("hello-00001", 10, "stable"))
 	key := client.ObjectKeyFromObject(rt)
 
 	eventually(t, "route ready", func(ctx context.Context) error {
@@ -48,7 +49,7 @@ func TestEnvRouteResolvesTraffic(t *testing.T) {
 func TestEnvMissingFunctionThenCreated(t *testing.T) {
 	ns := newNamespace(t)
 	rt := createRoute(t, ns, "api", []string{"missing." + ns + ".example.org"},
-		servingv1alpha1.TrafficTarget{FunctionName: "nope", Percent: 100})
+		fixture.ToFunction("nope", 100, ""))
 	key := client.ObjectKeyFromObject(rt)
 	eventually(t, "traffic missing", func(ctx context.Context) error {
 		return routeCondition(ctx, key, servingv1alpha1.RouteConditionAllTrafficAssigned, corev1.ConditionFalse,
@@ -66,7 +67,7 @@ func TestEnvPinnedRevisionBecomesReady(t *testing.T) {
 	ns := newNamespace(t)
 	createRevision(t, ns, "hello", "hello-00001", false)
 	rt := createRoute(t, ns, "api", []string{"pinned." + ns + ".example.org"},
-		servingv1alpha1.TrafficTarget{RevisionName: "hello-00001", Percent: 100})
+		fixture.ToRevision("hello-00001", 100, ""))
 	key := client.ObjectKeyFromObject(rt)
 	eventually(t, "traffic not ready", func(ctx context.Context) error {
 		return routeCondition(ctx, key, servingv1alpha1.RouteConditionAllTrafficAssigned, corev1.ConditionUnknown,
@@ -86,7 +87,7 @@ func TestEnvHostClaimsAcrossNamespaces(t *testing.T) {
 	createFunction(t, nsNew, "hello", "hello-00001")
 	host := "shared-" + nsOld + ".example.org"
 
-	older := createRoute(t, nsOld, "first", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 100})
+	older := createRoute(t, nsOld, "first", []string{host}, fixture.ToFunction("hello", 100, ""))
 	olderKey := client.ObjectKeyFromObject(older)
 	eventually(t, "older route ready", func(ctx context.Context) error {
 		return routeCondition(ctx, olderKey, apis.ConditionReady, corev1.ConditionTrue, "", "")
@@ -100,7 +101,7 @@ func TestEnvHostClaimsAcrossNamespaces(t *testing.T) {
 		return nil
 	})
 
-	newer := createRoute(t, nsNew, "second", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 100})
+	newer := createRoute(t, nsNew, "second", []string{host}, fixture.ToFunction("hello", 100, ""))
 	newerKey := client.ObjectKeyFromObject(newer)
 	msg := fmt.Sprintf("host %q is held by Route %s", host, olderKey)
 	eventually(t, "newer route refused", func(ctx context.Context) error {
@@ -127,7 +128,7 @@ func TestEnvCrossNamespaceFunctionHostRefused(t *testing.T) {
 	ns, victim := newNamespace(t), newNamespace(t)
 	createFunction(t, ns, "hello", "hello-00001")
 	host := "hello." + victim + ".example.com" // the default domain is example.com
-	rt := createRoute(t, ns, "steal", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 100})
+	rt := createRoute(t, ns, "steal", []string{host}, fixture.ToFunction("hello", 100, ""))
 	eventually(t, "route refused", func(ctx context.Context) error {
 		return routeCondition(ctx, client.ObjectKeyFromObject(rt), servingv1alpha1.RouteConditionHostsClaimed, corev1.ConditionFalse,
 			servingv1alpha1.ReasonHostTaken, fmt.Sprintf("host %q belongs to namespace %q", host, victim))

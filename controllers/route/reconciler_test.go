@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 // cond is the part of a condition the tests compare.
@@ -54,7 +55,7 @@ func TestReconcile(t *testing.T) {
 		wantEvents []string
 	}{{
 		name: "function target resolves and the host is free",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			apis.ConditionReady: ok, servingv1alpha1.RouteConditionAllTrafficAssigned: ok, servingv1alpha1.RouteConditionHostsClaimed: ok,
 		},
@@ -68,8 +69,8 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "pinned ready revision",
-		objs: []client.Object{revision("hello", "hello-00001", true),
-			newRoute("team-a", "api", 0, toRevision("hello-00001"), "api.example.org")},
+		objs: []client.Object{fixture.Revision("team-a", "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady()),
+			newRoute("team-a", "api", 0, fixture.ToRevision("hello-00001", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{apis.ConditionReady: ok},
 		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 			{RevisionName: "hello-00001", Percent: 100},
@@ -81,7 +82,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "missing function",
-		objs: []client.Object{newRoute("team-a", "api", 0, toFunction("nope"), "api.example.org")},
+		objs: []client.Object{newRoute("team-a", "api", 0, fixture.ToFunction("nope", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			apis.ConditionReady: {corev1.ConditionFalse, servingv1alpha1.ReasonRevisionMissing, `function "nope" not found`},
 			servingv1alpha1.RouteConditionAllTrafficAssigned: {corev1.ConditionFalse, servingv1alpha1.ReasonRevisionMissing, `function "nope" not found`},
@@ -95,8 +96,8 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "unready revision",
-		objs: []client.Object{revision("hello", "hello-00003", false),
-			newRoute("team-a", "api", 0, toRevision("hello-00003"), "api.example.org")},
+		objs: []client.Object{fixture.Revision("team-a", "hello-00003", fixture.WithFunctionLabel("hello"), fixture.WithInitRevisionConditions()),
+			newRoute("team-a", "api", 0, fixture.ToRevision("hello-00003", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			servingv1alpha1.RouteConditionAllTrafficAssigned: {corev1.ConditionUnknown, servingv1alpha1.ReasonRevisionNotReady, `revision "hello-00003" is not ready yet`},
 		},
@@ -106,8 +107,8 @@ func TestReconcile(t *testing.T) {
 	}, {
 		name: "host held by an older Route in another namespace",
 		objs: []client.Object{hello,
-			newRoute("team-b", "first", 0, toFunction("other"), "api.example.org"),
-			newRoute("team-a", "api", 1, toFunction("hello"), "api.example.org")},
+			newRoute("team-b", "first", 0, fixture.ToFunction("other", 100, ""), "api.example.org"),
+			newRoute("team-a", "api", 1, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			apis.ConditionReady: {corev1.ConditionFalse, servingv1alpha1.ReasonHostTaken, `host "api.example.org" is held by Route team-b/first`},
 			servingv1alpha1.RouteConditionAllTrafficAssigned: ok,
@@ -122,7 +123,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "another namespace's function host is refused",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "hello.team-b.wake.example")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "hello.team-b.wake.example")},
 		wantConds: map[apis.ConditionType]cond{
 			servingv1alpha1.RouteConditionHostsClaimed: {corev1.ConditionFalse, servingv1alpha1.ReasonHostTaken,
 				`host "hello.team-b.wake.example" belongs to namespace "team-b"`},
@@ -137,7 +138,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name:      "own namespace's function host is allowed",
-		objs:      []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "hello.team-a.wake.example")},
+		objs:      []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "hello.team-a.wake.example")},
 		wantConds: map[apis.ConditionType]cond{apis.ConditionReady: ok},
 		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 			{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
@@ -149,7 +150,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name:    "reading a function fails: the error is returned, hosts still decided",
-		objs:    []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs:    []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs:   failGet("Function"),
 		wantErr: "get function team-a/hello: boom",
 		wantConds: map[apis.ConditionType]cond{
@@ -163,7 +164,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "listing host claimants fails",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs: interceptor.Funcs{List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
 			return errBoom
 		}},
@@ -182,7 +183,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "status update fails",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs: interceptor.Funcs{SubResourceUpdate: func(context.Context, client.Client, string, client.Object, ...client.SubResourceUpdateOption) error {
 			return errBoom
 		}},
@@ -244,7 +245,7 @@ func TestReconcileWritesStatusOnlyOnChange(t *testing.T) {
 		return c.SubResource(sub).Update(ctx, obj, opts...)
 	}}
 	r, _, rec := newFake(t, funcs, readyFunction("hello", "hello-00002"),
-		newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org"))
+		newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org"))
 	for i := range 3 {
 		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
 			t.Fatalf("Reconcile %d: %v", i, err)
@@ -259,7 +260,7 @@ func TestReconcileWritesStatusOnlyOnChange(t *testing.T) {
 }
 
 func TestReconcileKeepsTrafficWhenFunctionVanishes(t *testing.T) {
-	rt := newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")
+	rt := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
 	rt.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 		{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
 	}}}
@@ -282,8 +283,8 @@ func TestReconcileKeepsTrafficWhenFunctionVanishes(t *testing.T) {
 }
 
 func TestReconcileIgnoresMissingAndDeletingRoutes(t *testing.T) {
-	deleting := newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")
-	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	deleting := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
+	deleting.DeletionTimestamp = &metav1.Time{Time: fixture.Epoch}
 	deleting.Finalizers = []string{"example.org/hold"}
 	for name, objs := range map[string][]client.Object{"missing": nil, "deleting": {deleting}} {
 		t.Run(name, func(t *testing.T) {

@@ -11,19 +11,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/apis"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/function/resources"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
-	"github.com/wakefn/wake/internal/scheme"
 )
 
 // fn returns Function ns/hello at template version 1 (image img:v1),
@@ -233,22 +230,16 @@ func TestReconcile(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := fake.NewClientBuilder().WithScheme(scheme.New()).
-				WithObjects(append(tt.objects, tt.fn)...).
-				WithStatusSubresource(&servingv1alpha1.Function{}, &servingv1alpha1.Revision{}).
-				WithInterceptorFuncs(tt.funcs).Build()
-			// Room for every event a broken collector could record, so
-			// that it fails the test instead of blocking it.
-			rec := events.NewFakeRecorder(100)
-			r := &Reconciler{Client: c, Recorder: rec, Config: config.NewStore()}
-			_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "hello"}})
+			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, append(tt.objects, tt.fn)...)
+			c := h.Client
+			err := h.Reconcile(client.ObjectKeyFromObject(tt.fn))
 			if tt.want.err == "" && err != nil {
 				t.Fatalf("Reconcile: %v", err)
 			}
 			if tt.want.err != "" && (err == nil || !strings.Contains(err.Error(), tt.want.err)) {
 				t.Fatalf("Reconcile error = %v, want %q", err, tt.want.err)
 			}
-			checkEvents(t, rec, tt.want.events)
+			checkEvents(t, h.Events(), tt.want.events)
 
 			revs := &servingv1alpha1.RevisionList{}
 			if err := c.List(context.Background(), revs); err != nil {
@@ -295,12 +286,10 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
-func checkEvents(t *testing.T, rec *events.FakeRecorder, want []string) {
+// checkEvents checks that got has one event per entry of want, in order,
+// each containing that entry.
+func checkEvents(t *testing.T, got, want []string) {
 	t.Helper()
-	var got []string
-	for len(rec.Events) > 0 {
-		got = append(got, <-rec.Events)
-	}
 	if len(got) != len(want) {
 		t.Fatalf("events = %q, want %d matching %q", got, len(want), want)
 	}
@@ -309,4 +298,18 @@ func checkEvents(t *testing.T, rec *events.FakeRecorder, want []string) {
 			t.Errorf("event %d = %q, want it to contain %q", i, got[i], want[i])
 		}
 	}
+}
+
+// harness is the Function reconciler on a fake client.
+type harness = reconcilertest.Harness[*Reconciler]
+
+// newHarness returns a harness holding objs, set up by s.
+func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *harness {
+	t.Helper()
+	return reconcilertest.New(t, s, newReconciler, objs...)
+}
+
+// newReconciler makes the Function reconciler.
+func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
+	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
 }

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/fixture"
 )
 
@@ -75,19 +76,19 @@ func TestReconcileReachability(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, nil, tt.funcs, append([]client.Object{tt.rev}, tt.objs...)...)
-			if err := h.reconcile(); (err != nil) != tt.wantErr {
+			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, append([]client.Object{tt.rev}, tt.objs...)...)
+			if err := h.Reconcile(testKey); (err != nil) != tt.wantErr {
 				t.Fatalf("Reconcile error = %v, want an error: %v", err, tt.wantErr)
 			}
 			got := &servingv1alpha1.Revision{}
-			if err := h.client.Get(context.Background(), testKey, got); err != nil {
+			if err := h.Client.Get(context.Background(), testKey, got); err != nil {
 				t.Fatal(err)
 			}
 			if got.Status.Reachability != tt.want {
 				t.Errorf("reachability = %q, want %q", got.Status.Reachability, tt.want)
 			}
 			var reasons []string
-			for _, e := range h.events() {
+			for _, e := range h.Events() {
 				if f := strings.Fields(e); f[1] == ReasonUnreachable || f[1] == ReasonReachableAgain {
 					reasons = append(reasons, f[1])
 				}

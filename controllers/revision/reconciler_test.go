@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
 )
@@ -400,14 +401,14 @@ func TestReconcileRefusals(t *testing.T) {
 // TestRefusalIsStable checks that a refusal repeated by the backoff writes
 // the revision's status once.
 func TestRefusalIsStable(t *testing.T) {
-	h := newHarness(t, nil, createFails[*appsv1.Deployment](deploymentQuota), newRevision())
+	h := newHarness(t, reconcilertest.Setup{Funcs: createFails[*appsv1.Deployment](deploymentQuota)}, newRevision())
 	for range 3 {
-		if err := h.reconcile(); !apierrors.IsForbidden(err) {
+		if err := h.Reconcile(testKey); !apierrors.IsForbidden(err) {
 			t.Fatalf("Reconcile = %v, want the quota's refusal", err)
 		}
 	}
-	if h.statusUpdates != 1 {
-		t.Errorf("status written %d times, want once", h.statusUpdates)
+	if h.StatusUpdates != 1 {
+		t.Errorf("status written %d times, want once", h.StatusUpdates)
 	}
 }
 
@@ -486,35 +487,35 @@ func withServerDefaults(d *appsv1.Deployment) {
 }
 
 func TestReconcileMissingRevision(t *testing.T) {
-	h := newHarness(t, nil, interceptor.Funcs{})
-	if err := h.reconcile(); err != nil {
+	h := newHarness(t, reconcilertest.Setup{})
+	if err := h.Reconcile(testKey); err != nil {
 		t.Fatalf("Reconcile of a deleted revision: %v", err)
 	}
-	if ev := h.events(); len(ev) != 0 {
+	if ev := h.Events(); len(ev) != 0 {
 		t.Errorf("events = %v, want none", ev)
 	}
 }
 
 func TestReconcileIsStable(t *testing.T) {
 	rev := newRevision()
-	h := newHarness(t, nil, interceptor.Funcs{}, rev, pod("hello-00001-a", waiting("ErrImagePull", "not found")))
-	if err := h.reconcile(); err != nil {
+	h := newHarness(t, reconcilertest.Setup{}, rev, pod("hello-00001-a", waiting("ErrImagePull", "not found")))
+	if err := h.Reconcile(testKey); err != nil {
 		t.Fatal(err)
 	}
-	first := h.statusUpdates
-	h.events()
+	first := h.StatusUpdates
+	h.Events()
 	for range 3 {
-		if err := h.reconcile(); err != nil {
+		if err := h.Reconcile(testKey); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if h.statusUpdates != first {
-		t.Errorf("status written %d more times with nothing new", h.statusUpdates-first)
+	if h.StatusUpdates != first {
+		t.Errorf("status written %d more times with nothing new", h.StatusUpdates-first)
 	}
-	if len(h.updates) != 0 {
-		t.Errorf("children updated with nothing new: %v", h.updates)
+	if len(h.Updates) != 0 {
+		t.Errorf("children updated with nothing new: %v", h.Updates)
 	}
-	if ev := h.events(); len(ev) != 0 {
+	if ev := h.Events(); len(ev) != 0 {
 		t.Errorf("events with nothing new: %v", ev)
 	}
 }

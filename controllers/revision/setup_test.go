@@ -9,11 +9,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/names"
 )
@@ -74,7 +74,7 @@ func TestCacheByObjectSelectsRevisionPods(t *testing.T) {
 }
 
 func TestQuotaToRevisions(t *testing.T) {
-	h := newHarness(t, nil, interceptor.Funcs{},
+	h := newHarness(t, reconcilertest.Setup{},
 		fixture.Revision(testNamespace, "quota", withConditions("ResourcesAvailable=False/QuotaExceeded")),
 		fixture.Revision(testNamespace, "service", withConditions("ResourcesAvailable=False/ServiceRefused")),
 		fixture.Revision(testNamespace, "crashing", withConditions("ContainerHealthy=False/ExitCode1")),
@@ -83,7 +83,7 @@ func TestQuotaToRevisions(t *testing.T) {
 	)
 	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "team"}}
 	var got []string
-	for _, req := range h.r.quotaToRevisions(context.Background(), quota) {
+	for _, req := range h.R.quotaToRevisions(context.Background(), quota) {
 		got = append(got, req.String())
 	}
 	slices.Sort(got)

@@ -6,13 +6,11 @@ import (
 
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
-	"github.com/wakefn/wake/internal/scheme"
 )
 
 // newRoute returns a Route of generation 2 created age seconds after
@@ -28,35 +26,25 @@ func readyFunction(name, latestReady string) *servingv1alpha1.Function {
 	return fixture.Function("team-a", name, fixture.WithLatestReady(latestReady), fixture.WithFunctionReady())
 }
 
-// newFake returns a reconciler on a fake client holding objs, with the
-// package's field indexes, the interceptor funcs and a fake recorder.
-func newFake(t *testing.T, funcs interceptor.Funcs, objs ...client.Object) (*Reconciler, client.Client, *events.FakeRecorder) {
+// harness is the Route reconciler on a fake client.
+type harness = reconcilertest.Harness[*Reconciler]
+
+// newHarness returns a harness holding objs, set up by s, with the
+// package's field indexes and, unless s says otherwise, the domain
+// wake.example.
+func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *harness {
 	t.Helper()
-	b := fake.NewClientBuilder().WithScheme(scheme.New()).
-		WithStatusSubresource(&servingv1alpha1.Route{}, &servingv1alpha1.Function{}, &servingv1alpha1.Revision{}).
-		WithObjects(objs...).
-		WithInterceptorFuncs(funcs)
+	if s.Config == nil {
+		s.Config = map[string]string{"domain": "wake.example"}
+	}
 	for _, ix := range indexes {
-		b = b.WithIndex(&servingv1alpha1.Route{}, ix.field, indexFunc(ix.extract))
+		s.Indexes = append(s.Indexes, reconcilertest.Index{Object: &servingv1alpha1.Route{}, Field: ix.field, Extract: indexFunc(ix.extract)})
 	}
-	c := b.Build()
-	store := config.NewStore()
-	if err := store.Update(map[string]string{"domain": "wake.example"}); err != nil {
-		t.Fatal(err)
-	}
-	rec := events.NewFakeRecorder(100)
-	return &Reconciler{Client: c, Recorder: rec, Config: store}, c, rec
+	return reconcilertest.New(t, s, newReconciler, objs...)
 }
 
-// drain returns the events recorded so far.
-func drain(rec *events.FakeRecorder) []string {
-	var out []string
-	for {
-		select {
-		case e := <-rec.Events:
-			out = append(out, e)
-		default:
-			return out
-		}
-	}
+// newReconciler makes the Route reconciler, for the harness and for the
+// envtest manager.
+func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
+	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
 }

@@ -11,11 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/fixture"
 )
 
@@ -193,19 +193,19 @@ func TestReconcile(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, c, rec := newFake(t, tt.funcs, tt.objs...)
-			_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey})
+			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, tt.objs...)
+			err := h.Reconcile(apiKey)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Reconcile error = %v, want %q", err, tt.wantErr)
 			}
-			if diff := cmp.Diff(tt.wantEvents, drain(rec)); diff != "" {
+			if diff := cmp.Diff(tt.wantEvents, h.Events()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 			if tt.wantConds == nil {
 				return
 			}
 			got := &servingv1alpha1.Route{}
-			if err := c.Get(context.Background(), apiKey, got); err != nil {
+			if err := h.Client.Get(context.Background(), apiKey, got); err != nil {
 				t.Fatal(err)
 			}
 			checkStatus(t, got, tt.wantConds, tt.wantRules, tt.wantURL)
@@ -239,22 +239,17 @@ func checkStatus(t *testing.T, rt *servingv1alpha1.Route, conds map[apis.Conditi
 }
 
 func TestReconcileWritesStatusOnlyOnChange(t *testing.T) {
-	updates := 0
-	funcs := interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-		updates++
-		return c.SubResource(sub).Update(ctx, obj, opts...)
-	}}
-	r, _, rec := newFake(t, funcs, readyFunction("hello", "hello-00002"),
+	h := newHarness(t, reconcilertest.Setup{}, readyFunction("hello", "hello-00002"),
 		newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org"))
 	for i := range 3 {
-		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
+		if err := h.Reconcile(apiKey); err != nil {
 			t.Fatalf("Reconcile %d: %v", i, err)
 		}
 	}
-	if updates != 1 {
-		t.Errorf("status updates = %d, want 1", updates)
+	if h.StatusUpdates != 1 {
+		t.Errorf("status updates = %d, want 1", h.StatusUpdates)
 	}
-	if n := len(drain(rec)); n != 2 {
+	if n := len(h.Events()); n != 2 {
 		t.Errorf("events = %d, want the 2 of the first reconcile", n)
 	}
 }
@@ -264,12 +259,12 @@ func TestReconcileKeepsTrafficWhenFunctionVanishes(t *testing.T) {
 	rt.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 		{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
 	}}}
-	r, c, rec := newFake(t, interceptor.Funcs{}, rt)
-	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
+	h := newHarness(t, reconcilertest.Setup{}, rt)
+	if err := h.Reconcile(apiKey); err != nil {
 		t.Fatal(err)
 	}
 	got := &servingv1alpha1.Route{}
-	if err := c.Get(context.Background(), apiKey, got); err != nil {
+	if err := h.Client.Get(context.Background(), apiKey, got); err != nil {
 		t.Fatal(err)
 	}
 	msg := `function "hello" not found; traffic stays on revision "hello-00002"`
@@ -277,7 +272,7 @@ func TestReconcileKeepsTrafficWhenFunctionVanishes(t *testing.T) {
 		servingv1alpha1.RouteConditionAllTrafficAssigned: {corev1.ConditionFalse, servingv1alpha1.ReasonRevisionMissing, msg},
 	}, rt.Status.Rules, "http://api.example.org")
 	want := []string{"Normal HostsClaimed Route holds all its hosts", "Warning RevisionMissing " + msg}
-	if diff := cmp.Diff(want, drain(rec)); diff != "" {
+	if diff := cmp.Diff(want, h.Events()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
@@ -288,15 +283,15 @@ func TestReconcileIgnoresMissingAndDeletingRoutes(t *testing.T) {
 	deleting.Finalizers = []string{"example.org/hold"}
 	for name, objs := range map[string][]client.Object{"missing": nil, "deleting": {deleting}} {
 		t.Run(name, func(t *testing.T) {
-			r, c, rec := newFake(t, interceptor.Funcs{}, objs...)
-			if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
+			h := newHarness(t, reconcilertest.Setup{}, objs...)
+			if err := h.Reconcile(apiKey); err != nil {
 				t.Fatal(err)
 			}
-			if ev := drain(rec); len(ev) != 0 {
+			if ev := h.Events(); len(ev) != 0 {
 				t.Errorf("events = %v, want none", ev)
 			}
 			got := &servingv1alpha1.Route{}
-			if err := c.Get(context.Background(), apiKey, got); err == nil && len(got.Status.Conditions) != 0 {
+			if err := h.Client.Get(context.Background(), apiKey, got); err == nil && len(got.Status.Conditions) != 0 {
 				t.Errorf("status written on a deleting Route: %+v", got.Status)
 			}
 		})

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/fixture"
 )
 
@@ -31,7 +32,7 @@ func names(reqs []reconcile.Request) []string {
 func TestMapFuncs(t *testing.T) {
 	tagged := newRoute("team-c", "tagged", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
 	tagged.Spec.Rules[0].Traffic[0].Tag = "canary"
-	r, _, _ := newFake(t, interceptor.Funcs{},
+	r := newHarness(t, reconcilertest.Setup{},
 		newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org", "www.example.org"),
 		newRoute("team-b", "same-host", 1, fixture.ToFunction("other", 100, ""), "api.example.org"),
 		newRoute("team-b", "other-host", 1, fixture.ToFunction("other", 100, ""), "other.example.org"),
@@ -40,7 +41,7 @@ func TestMapFuncs(t *testing.T) {
 		newRoute("team-b", "hello-elsewhere", 1, fixture.ToFunction("hello", 100, ""), "b.example.org"),
 		newRoute("team-d", "tag-host", 1, fixture.ToFunction("x", 100, ""), "canary-api.example.org"),
 		tagged,
-	)
+	).R
 	ctx := context.Background()
 
 	changed := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org", "www.example.org")
@@ -68,9 +69,9 @@ func TestMapFuncs(t *testing.T) {
 }
 
 func TestMapFuncListErrorEnqueuesNothing(t *testing.T) {
-	r, _, _ := newFake(t, interceptor.Funcs{List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
+	r := newHarness(t, reconcilertest.Setup{Funcs: interceptor.Funcs{List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
 		return errBoom
-	}})
+	}}}).R
 	if got := r.routesForFunction(context.Background(), readyFunction("other", "")); len(got) != 0 {
 		t.Errorf("routesForFunction = %v, want none", got)
 	}

@@ -68,6 +68,10 @@ func RunSuite(m *testing.M, s Suite) int {
 	return m.Run()
 }
 
+// Timeout bounds a test's wait for the API server and the controllers on
+// it to settle: pass it to testutil.Eventually.
+const Timeout = 20 * time.Second
+
 // Eventually polls check every 50 ms until it returns nil, failing the test
 // with its last error after 20 s.
 func Eventually(t *testing.T, what string, check func(ctx context.Context) error) {

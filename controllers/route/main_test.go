@@ -30,17 +30,10 @@ func TestMain(m *testing.M) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Setup: func(mgr ctrl.Manager) error {
-			r := &Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}
-			return r.SetupWithManager(mgr)
+			return newReconciler(mgr.GetClient(), mgr.GetEventRecorder("wake-controller"), config.NewStore()).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))
-}
-
-// eventually polls check until it returns nil or the deadline passes.
-func eventually(t *testing.T, what string, check func(ctx context.Context) error) {
-	t.Helper()
-	testenv.Eventually(t, what, check)
 }
 
 // newNamespace creates a namespace for one test.

@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -71,21 +70,6 @@ func RunSuite(m *testing.M, s Suite) int {
 // Timeout bounds a test's wait for the API server and the controllers on
 // it to settle: pass it to testutil.Eventually.
 const Timeout = 20 * time.Second
-
-// Eventually polls check every 50 ms until it returns nil, failing the test
-// with its last error after 20 s.
-func Eventually(t *testing.T, what string, check func(ctx context.Context) error) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 20*time.Second, true,
-		func(ctx context.Context) (bool, error) {
-			last = check(ctx)
-			return last == nil, nil
-		})
-	if err != nil {
-		t.Fatalf("%s: %v", what, last)
-	}
-}
 
 // Namespace creates a namespace with a generated name for one test.
 func Namespace(t *testing.T, c client.Client, prefix string) string {

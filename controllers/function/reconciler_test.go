@@ -11,7 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -19,7 +18,6 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/function/resources"
 	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
-	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
 )
 
@@ -298,18 +296,4 @@ func checkEvents(t *testing.T, got, want []string) {
 			t.Errorf("event %d = %q, want it to contain %q", i, got[i], want[i])
 		}
 	}
-}
-
-// harness is the Function reconciler on a fake client.
-type harness = reconcilertest.Harness[*Reconciler]
-
-// newHarness returns a harness holding objs, set up by s.
-func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *harness {
-	t.Helper()
-	return reconcilertest.New(t, s, newReconciler, objs...)
-}
-
-// newReconciler makes the Function reconciler.
-func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
-	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
 }

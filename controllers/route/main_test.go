@@ -13,7 +13,6 @@ import (
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
@@ -27,7 +26,6 @@ var k8s client.Client
 // TestMain starts an API server and a manager running only the Route
 // reconciler, then the tests; the table tests ignore both.
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Setup: func(mgr ctrl.Manager) error {
 			return newReconciler(mgr.GetClient(), mgr.GetEventRecorder("wake-controller"), config.NewStore()).SetupWithManager(mgr)

@@ -2,6 +2,17 @@
 // to revisions and decides which Route holds each host, so that the
 // activator can build its routing table from Route status alone. A Route
 // creates no child objects.
+//
+// It is the example a new kind's reconciler is copied from, being the
+// smallest: reconciler.go has the Reconciler struct, its RBAC, Reconcile
+// (one call to the shared reconciler.Reconcile) and ReconcileKind (the
+// phases, their errors joined); one file per phase (traffic.go, hosts.go)
+// reads what the phase needs and hands it to pure functions (package
+// resolve); events.go has the event reasons and RecordChanges, the hook
+// that records what a written status changed; setup.go has
+// SetupWithManager and its watches. Its tests show the same split:
+// table tests on reconcilertest's harness (reconciler_test.go), envtest
+// scenarios (envtest_test.go, started by main_test.go).
 package route
 
 import (

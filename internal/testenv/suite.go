@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
 
@@ -27,8 +28,10 @@ type Suite struct {
 }
 
 // RunSuite starts envtest and a manager configured by s, runs the package's
-// tests and returns their exit code for os.Exit.
+// tests and returns their exit code for os.Exit. The controllers log to
+// stderr, which go test shows for a failing test.
 func RunSuite(m *testing.M, s Suite) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
 	env, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

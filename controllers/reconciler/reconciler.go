@@ -3,8 +3,9 @@
 // deleted, deep-copies it, initialises its conditions, calls the kind's
 // ReconcileKind (its phases), sets observedGeneration, writes the status
 // only when it changed, and records events. A kind's package holds only
-// what is its own: a Reconciler struct, ReconcileKind, an optional
-// RecordChanges, and SetupWithManager.
+// what is its own: a Reconciler struct whose Reconcile is one call to
+// Reconcile here, ReconcileKind, an optional RecordChanges, and
+// SetupWithManager. Its table tests run on reconcilertest's harness.
 //
 // controllers/route is the example to copy for a new kind: its
 // reconciler.go shows the whole shape in one short file, and its events.go

@@ -43,11 +43,11 @@ func (r *Reconciler) RecordChanges(ctx context.Context, orig, rt *servingv1alpha
 	}
 	if c, changed := conditionChanged(before(servingv1alpha1.RouteConditionAllTrafficAssigned), after(servingv1alpha1.RouteConditionAllTrafficAssigned)); changed && c.IsFalse() {
 		logger.Info("traffic not assigned", "reason", c.Reason, "message", c.Message)
-		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, c.Reason, "Traffic", "%s", c.Message)
+		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, c.Reason, "ResolveTraffic", "%s", c.Message)
 	}
 	if old, now := trafficSummary(orig.Status.Rules), trafficSummary(rt.Status.Rules); old != now && now != "" {
 		logger.Info("traffic updated", "traffic", now)
-		r.Recorder.Eventf(rt, nil, corev1.EventTypeNormal, ReasonTrafficUpdated, "Traffic", "Traffic now %s", now)
+		r.Recorder.Eventf(rt, nil, corev1.EventTypeNormal, ReasonTrafficUpdated, "ResolveTraffic", "Traffic now %s", now)
 	}
 }
 

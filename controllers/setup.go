@@ -1,5 +1,7 @@
 // Package controllers wires Wake's reconcilers into a controller-runtime
-// manager. Each kind has its own package below this one.
+// manager. Each kind has its own package below this one (function,
+// revision, route), and every kind runs the one reconcile of package
+// reconciler; controllers/route is the example a new kind copies.
 package controllers
 
 import (

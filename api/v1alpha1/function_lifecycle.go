@@ -3,12 +3,16 @@ package v1alpha1
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
 var functionCondSet = apis.NewLivingConditionSet(FunctionConditionLatestRevisionReady)
 
 // GetConditionSet returns the Function's condition set.
 func (*Function) GetConditionSet() apis.ConditionSet { return functionCondSet }
+
+// GetStatus returns the Function's conditions and observedGeneration.
+func (f *Function) GetStatus() *duckv1.Status { return &f.Status.Status }
 
 // GetGroupVersionKind returns the Function's kind.
 func (*Function) GetGroupVersionKind() schema.GroupVersionKind {

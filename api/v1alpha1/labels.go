@@ -10,5 +10,25 @@ const (
 	RevisionLabelKey = GroupName + "/revision"
 )
 
+// Annotations that Wake puts on the objects it creates. Each holds a hash
+// of what Wake made the object from, so that a change is told from a
+// server default.
+const (
+	// TemplateHashAnnotationKey, on a Revision, holds the hash of the
+	// Function template it was made from. The Function reconciler makes a
+	// new Revision when the template's hash differs from the latest one's.
+	TemplateHashAnnotationKey = GroupName + "/template-hash"
+	// SpecHashAnnotationKey, on a Deployment, holds the hash of what Wake
+	// last wrote on it. The Revision reconciler updates a Deployment whose
+	// hash differs from the desired one's.
+	SpecHashAnnotationKey = GroupName + "/spec-hash"
+
+	// LegacyTemplateHashAnnotationKey is where Revisions made before
+	// TemplateHashAnnotationKey kept the template hash. It is read, never
+	// written, so that an upgrade makes no new Revision for a Function
+	// whose template did not change.
+	LegacyTemplateHashAnnotationKey = GroupName + "/templateHash"
+)
+
 // GroupName is the API group.
 const GroupName = "serving.wake.dev"

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
 var revisionCondSet = apis.NewLivingConditionSet(
@@ -12,6 +13,9 @@ var revisionCondSet = apis.NewLivingConditionSet(
 
 // GetConditionSet returns the Revision's condition set.
 func (*Revision) GetConditionSet() apis.ConditionSet { return revisionCondSet }
+
+// GetStatus returns the Revision's conditions and observedGeneration.
+func (r *Revision) GetStatus() *duckv1.Status { return &r.Status.Status }
 
 // GetGroupVersionKind returns the Revision's kind.
 func (*Revision) GetGroupVersionKind() schema.GroupVersionKind {

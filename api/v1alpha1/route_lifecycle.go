@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
 var routeCondSet = apis.NewLivingConditionSet(
@@ -12,6 +13,9 @@ var routeCondSet = apis.NewLivingConditionSet(
 
 // GetConditionSet returns the Route's condition set.
 func (*Route) GetConditionSet() apis.ConditionSet { return routeCondSet }
+
+// GetStatus returns the Route's conditions and observedGeneration.
+func (r *Route) GetStatus() *duckv1.Status { return &r.Status.Status }
 
 // GetGroupVersionKind returns the Route's kind.
 func (*Route) GetGroupVersionKind() schema.GroupVersionKind {

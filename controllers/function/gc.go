@@ -45,7 +45,7 @@ func (r *Reconciler) collectGarbage(ctx context.Context, fn *servingv1alpha1.Fun
 			continue
 		}
 		if err := r.Client.Delete(ctx, rev, client.Preconditions{UID: &rev.UID}); client.IgnoreNotFound(err) != nil {
-			errs = append(errs, fmt.Errorf("delete revision %s: %w", rev.Name, err))
+			errs = append(errs, fmt.Errorf("delete revision %s: %w", client.ObjectKeyFromObject(rev), err))
 			continue
 		}
 		log.FromContext(ctx).Info("deleted old revision", "revision", rev.Name)

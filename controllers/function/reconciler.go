@@ -5,10 +5,8 @@ package function
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -17,16 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/kerrors"
 	"github.com/wakefn/wake/internal/names"
-)
-
-// Event reasons recorded on Functions.
-const (
-	ReasonRevisionCreated = "RevisionCreated"
-	ReasonRevisionDeleted = "RevisionDeleted"
-	ReasonFailed          = "ReconcileFailed"
 )
 
 // Reconciler reconciles Functions.
@@ -44,29 +35,22 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=routes,verbs=get;list;watch
 
-// Reconcile brings one Function's revisions and status up to date.
+// Reconcile runs the shared reconcile (see package reconciler) with the
+// Function's phases, ReconcileKind.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	orig := &servingv1alpha1.Function{}
-	if err := r.Client.Get(ctx, req.NamespacedName, orig); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !orig.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
-	fn := orig.DeepCopy()
-	fn.Status.InitializeConditions()
+	return reconciler.Reconcile[servingv1alpha1.Function](ctx, r.Client, r.Recorder, req, r)
+}
 
-	revs, err := r.reconcileRevisions(ctx, fn)
-	if err == nil {
-		err = r.collectGarbage(ctx, fn, revs)
-	}
+// ReconcileKind brings fn's URL, revisions and their garbage collection up
+// to date. Old revisions are collected only once the current ones are
+// known.
+func (r *Reconciler) ReconcileKind(ctx context.Context, fn *servingv1alpha1.Function) error {
 	r.reconcileURL(fn)
-	fn.Status.ObservedGeneration = fn.Generation
+	revs, err := r.reconcileRevisions(ctx, fn)
 	if err != nil {
-		r.Recorder.Eventf(fn, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
+		return err
 	}
-	_, uerr := kerrors.UpdateStatus(ctx, r.Client, "function", fn, orig.Status, fn.Status)
-	return ctrl.Result{}, errors.Join(err, uerr)
+	return r.collectGarbage(ctx, fn, revs)
 }
 
 // reconcileURL sets the Function's default URL from the cluster domain.
@@ -79,7 +63,7 @@ func (r *Reconciler) listRevisions(ctx context.Context, fn *servingv1alpha1.Func
 	list := &servingv1alpha1.RevisionList{}
 	if err := r.Client.List(ctx, list, client.InNamespace(fn.Namespace),
 		client.MatchingLabels{servingv1alpha1.FunctionLabelKey: fn.Name}); err != nil {
-		return nil, fmt.Errorf("list revisions of function %s: %w", fn.Name, err)
+		return nil, fmt.Errorf("list revisions of function %s: %w", client.ObjectKeyFromObject(fn), err)
 	}
 	revs := map[int64]*servingv1alpha1.Revision{}
 	for i := range list.Items {

@@ -10,71 +10,54 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/function/resources"
-	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/scheme"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
-func fn(mods ...func(*servingv1alpha1.Function)) *servingv1alpha1.Function {
-	f := &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: "ns", UID: "fn-uid", Generation: 1},
-		Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
-			Spec: servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "img:v1"}}},
-		}},
-	}
-	for _, m := range mods {
-		m(f)
-	}
-	return f
-}
-
-func withImage(img string) func(*servingv1alpha1.Function) {
-	return func(f *servingv1alpha1.Function) { f.Spec.Template.Spec.Containers[0].Image = img }
-}
-
-func withHistory(n int32) func(*servingv1alpha1.Function) {
-	return func(f *servingv1alpha1.Function) { f.Spec.RevisionHistoryLimit = ptr.To(n) }
+// fn returns Function ns/hello at template version 1 (image img:v1),
+// changed by opts.
+func fn(opts ...fixture.FunctionOption) *servingv1alpha1.Function {
+	return fixture.Function("ns", "hello", append([]fixture.FunctionOption{
+		fixture.WithFunctionUID("fn-uid"), fixture.WithFunctionGeneration(1), fixture.WithFunctionImage("img:v1"),
+	}, opts...)...)
 }
 
 // rev returns the n-th revision of f as the Function reconciler makes it,
-// with the given readiness.
-func rev(f *servingv1alpha1.Function, n int64, ready corev1.ConditionStatus) *servingv1alpha1.Revision {
+// changed by opts.
+func rev(f *servingv1alpha1.Function, n int64, opts ...fixture.RevisionOption) *servingv1alpha1.Revision {
 	r := resources.MakeRevision(f, n)
-	r.Status.InitializeConditions()
-	switch ready {
-	case corev1.ConditionTrue:
-		r.Status.MarkResourcesAvailable()
-		r.Status.MarkContainerHealthy()
-	case corev1.ConditionFalse:
-		r.Status.MarkContainerUnhealthy("CrashLoopBackOff", "exit 1")
+	for _, o := range opts {
+		o(r)
 	}
 	return r
 }
 
+// Revision readiness, as rev's options.
+var (
+	revReady     = fixture.WithRevisionReady()
+	revFailed    = fixture.WithRevisionFailed("CrashLoopBackOff", "exit 1")
+	revDeploying = fixture.WithInitRevisionConditions()
+)
+
 // version returns f at template version n (image img:vN), and its
-// revisions 1..n, all ready but the n-th, which has the given readiness.
-func version(n int64, latest corev1.ConditionStatus, mods ...func(*servingv1alpha1.Function)) (*servingv1alpha1.Function, []client.Object) {
+// revisions 1..n, all ready but the n-th, which has the latest readiness.
+func version(n int64, latest fixture.RevisionOption, opts ...fixture.FunctionOption) (*servingv1alpha1.Function, []client.Object) {
 	var objs []client.Object
 	for i := int64(1); i <= n; i++ {
-		ready := corev1.ConditionTrue
+		status := revReady
 		if i == n {
-			ready = latest
+			status = latest
 		}
-		objs = append(objs, rev(fn(withImage(fmt.Sprintf("img:v%d", i))), i, ready))
+		objs = append(objs, rev(fn(fixture.WithFunctionImage(fmt.Sprintf("img:v%d", i))), i, status))
 	}
-	return fn(append([]func(*servingv1alpha1.Function){withImage(fmt.Sprintf("img:v%d", n))}, mods...)...), objs
+	return fn(append([]fixture.FunctionOption{fixture.WithFunctionImage(fmt.Sprintf("img:v%d", n))}, opts...)...), objs
 }
 
 // revNames returns the names of f's revisions with the given numbers.
@@ -109,32 +92,24 @@ type want struct {
 
 func TestReconcile(t *testing.T) {
 	v1 := fn()
-	v2 := fn(withImage("img:v2"))
-	unowned := rev(fn(), 1, corev1.ConditionTrue)
+	v2 := fn(fixture.WithFunctionImage("img:v2"))
+	unowned := rev(fn(), 1, revReady)
 	unowned.OwnerReferences = nil
-	route := &servingv1alpha1.Route{
-		ObjectMeta: metav1.ObjectMeta{Name: "pin", Namespace: "ns"},
-		Spec: servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{
-			Traffic: []servingv1alpha1.TrafficTarget{{RevisionName: "hello-00001", Percent: 100}},
-		}}},
-	}
+	route := fixture.Route("ns", "pin", fixture.WithRule(fixture.ToRevision("hello-00001", 100, "")))
 	// The Route follows the Function, and its status still resolves to an
 	// older revision: only the status names it.
-	following := &servingv1alpha1.Route{
-		ObjectMeta: metav1.ObjectMeta{Name: "follow", Namespace: "ns"},
-		Spec: servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{
-			Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "hello", Percent: 100}},
-		}}},
-		Status: servingv1alpha1.RouteStatus{Rules: []servingv1alpha1.RuleStatus{{
-			Traffic: []servingv1alpha1.ResolvedTarget{{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100}},
-		}}},
-	}
-	v4Deploying, revsV4Deploying := version(4, corev1.ConditionUnknown, withHistory(0))
-	v4BehindFailed := fn(withImage("img:v4"), withHistory(1))
-	revsV4BehindFailed := []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
-		rev(fn(withImage("img:v3")), 3, corev1.ConditionFalse), rev(v4BehindFailed, 4, corev1.ConditionUnknown)}
-	v13, revsV13 := version(13, corev1.ConditionTrue)
-	v4Followed, revsV4Followed := version(4, corev1.ConditionTrue, withHistory(0))
+	following := fixture.Route("ns", "follow", fixture.WithRule(fixture.ToFunction("hello", 100, "")),
+		fixture.WithResolvedRule(fixture.Resolved("hello", "hello-00002", 100, "")))
+	// A Revision made before the template-hash key had its current name.
+	legacy := rev(v1, 1, revReady)
+	legacy.Annotations[servingv1alpha1.LegacyTemplateHashAnnotationKey] = legacy.Annotations[servingv1alpha1.TemplateHashAnnotationKey]
+	delete(legacy.Annotations, servingv1alpha1.TemplateHashAnnotationKey)
+	v4Deploying, revsV4Deploying := version(4, revDeploying, fixture.WithHistoryLimit(0))
+	v4BehindFailed := fn(fixture.WithFunctionImage("img:v4"), fixture.WithHistoryLimit(1))
+	revsV4BehindFailed := []client.Object{rev(v1, 1, revReady), rev(v2, 2, revReady),
+		rev(fn(fixture.WithFunctionImage("img:v3")), 3, revFailed), rev(v4BehindFailed, 4, revDeploying)}
+	v13, revsV13 := version(13, revReady)
+	v4Followed, revsV4Followed := version(4, revReady, fixture.WithHistoryLimit(0))
 	createFails := interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
 		return errors.New("boom")
 	}}
@@ -159,25 +134,30 @@ func TestReconcile(t *testing.T) {
 	}, {
 		name:    "unchanged template makes no revision",
 		fn:      fn(func(f *servingv1alpha1.Function) { f.Labels = map[string]string{"new": "label"} }),
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		objects: []client.Object{rev(v1, 1, revReady)},
+		want:    want{revisions: []string{"hello-00001"}, latestCreated: "hello-00001", latestReady: "hello-00001", ready: corev1.ConditionTrue},
+	}, {
+		name:    "a revision hashed under the legacy key is recognised: an upgrade makes no revision",
+		fn:      v1,
+		objects: []client.Object{legacy},
 		want:    want{revisions: []string{"hello-00001"}, latestCreated: "hello-00001", latestReady: "hello-00001", ready: corev1.ConditionTrue},
 	}, {
 		name:    "changed template makes the next revision; traffic stays on the ready one",
 		fn:      v2,
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		objects: []client.Object{rev(v1, 1, revReady)},
 		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
 			ready: corev1.ConditionUnknown, reason: servingv1alpha1.ReasonDeploying, events: []string{`Created Revision "hello-00002"`}},
 	}, {
 		name:    "failed latest revision",
 		fn:      v2,
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionFalse)},
+		objects: []client.Object{rev(v1, 1, revReady), rev(v2, 2, revFailed)},
 		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
 			ready: corev1.ConditionFalse, reason: servingv1alpha1.ReasonRevisionFailed},
 	}, {
 		name: "latest revision refused by a quota: the Function fails with the API server's message",
 		fn:   v2,
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), func() *servingv1alpha1.Revision {
-			r := rev(v2, 2, corev1.ConditionUnknown)
+		objects: []client.Object{rev(v1, 1, revReady), func() *servingv1alpha1.Revision {
+			r := rev(v2, 2, revDeploying)
 			r.Status.MarkResourcesUnavailable(servingv1alpha1.ReasonQuotaExceeded, `deployments.apps "hello-00002" is forbidden: exceeded quota: team`)
 			return r
 		}()},
@@ -192,16 +172,16 @@ func TestReconcile(t *testing.T) {
 			events: []string{`Revision "hello-00001" exists and is not controlled by this Function`}},
 	}, {
 		name: "history limit deletes the oldest unreferenced revisions",
-		fn:   fn(withImage("img:v4"), withHistory(1)),
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
-			rev(fn(withImage("img:v3")), 3, corev1.ConditionTrue), rev(fn(withImage("img:v4")), 4, corev1.ConditionTrue)},
+		fn:   fn(fixture.WithFunctionImage("img:v4"), fixture.WithHistoryLimit(1)),
+		objects: []client.Object{rev(v1, 1, revReady), rev(v2, 2, revReady),
+			rev(fn(fixture.WithFunctionImage("img:v3")), 3, revReady), rev(fn(fixture.WithFunctionImage("img:v4")), 4, revReady)},
 		want: want{revisions: []string{"hello-00003", "hello-00004"}, latestCreated: "hello-00004", latestReady: "hello-00004",
 			ready: corev1.ConditionTrue, events: []string{`Deleted Revision "hello-00002"`, `Deleted Revision "hello-00001"`}},
 	}, {
 		name: "history limit keeps revisions a Route names",
-		fn:   fn(withImage("img:v3"), withHistory(0)),
-		objects: []client.Object{route, rev(v1, 1, corev1.ConditionTrue), rev(v2, 2, corev1.ConditionTrue),
-			rev(fn(withImage("img:v3")), 3, corev1.ConditionTrue)},
+		fn:   fn(fixture.WithFunctionImage("img:v3"), fixture.WithHistoryLimit(0)),
+		objects: []client.Object{route, rev(v1, 1, revReady), rev(v2, 2, revReady),
+			rev(fn(fixture.WithFunctionImage("img:v3")), 3, revReady)},
 		want: want{revisions: []string{"hello-00001", "hello-00003"}, latestCreated: "hello-00003", latestReady: "hello-00003",
 			ready: corev1.ConditionTrue, events: []string{`Deleted Revision "hello-00002"`}},
 	}, {
@@ -232,38 +212,32 @@ func TestReconcile(t *testing.T) {
 		name:  "create failure is returned and reported",
 		fn:    v1,
 		funcs: createFails,
-		want:  want{ready: corev1.ConditionUnknown, err: "create revision hello-00001: boom", events: []string{"boom"}},
+		want:  want{ready: corev1.ConditionUnknown, err: "create revision ns/hello-00001: boom", events: []string{"boom"}},
 	}, {
 		name:    "status conflict is not an error: the newer version comes back",
 		fn:      v1,
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		objects: []client.Object{rev(v1, 1, revReady)},
 		funcs:   statusConflicts,
 		want:    want{revisions: []string{"hello-00001"}},
 	}, {
 		name:    "status update failure is returned",
 		fn:      v1,
-		objects: []client.Object{rev(v1, 1, corev1.ConditionTrue)},
+		objects: []client.Object{rev(v1, 1, revReady)},
 		funcs:   statusFails,
 		want:    want{revisions: []string{"hello-00001"}, err: "status boom"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := fake.NewClientBuilder().WithScheme(scheme.New()).
-				WithObjects(append(tt.objects, tt.fn)...).
-				WithStatusSubresource(&servingv1alpha1.Function{}, &servingv1alpha1.Revision{}).
-				WithInterceptorFuncs(tt.funcs).Build()
-			// Room for every event a broken collector could record, so
-			// that it fails the test instead of blocking it.
-			rec := events.NewFakeRecorder(100)
-			r := &Reconciler{Client: c, Recorder: rec, Config: config.NewStore()}
-			_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "hello"}})
+			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, append(tt.objects, tt.fn)...)
+			c := h.Client
+			err := h.Reconcile(client.ObjectKeyFromObject(tt.fn))
 			if tt.want.err == "" && err != nil {
 				t.Fatalf("Reconcile: %v", err)
 			}
 			if tt.want.err != "" && (err == nil || !strings.Contains(err.Error(), tt.want.err)) {
 				t.Fatalf("Reconcile error = %v, want %q", err, tt.want.err)
 			}
-			checkEvents(t, rec, tt.want.events)
+			checkEvents(t, h.Events(), tt.want.events)
 
 			revs := &servingv1alpha1.RevisionList{}
 			if err := c.List(context.Background(), revs); err != nil {
@@ -310,12 +284,10 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
-func checkEvents(t *testing.T, rec *events.FakeRecorder, want []string) {
+// checkEvents checks that got has one event per entry of want, in order,
+// each containing that entry.
+func checkEvents(t *testing.T, got, want []string) {
 	t.Helper()
-	var got []string
-	for len(rec.Events) > 0 {
-		got = append(got, <-rec.Events)
-	}
 	if len(got) != len(want) {
 		t.Fatalf("events = %q, want %d matching %q", got, len(want), want)
 	}

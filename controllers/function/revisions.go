@@ -8,8 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -27,7 +27,7 @@ func (r *Reconciler) reconcileRevisions(ctx context.Context, fn *servingv1alpha1
 	hash := resources.TemplateHash(fn)
 	latestN := maxKey(revs)
 	latest := revs[latestN]
-	if latest == nil || latest.Annotations[resources.TemplateHashAnnotation] != hash {
+	if latest == nil || resources.RecordedTemplateHash(latest) != hash {
 		latestN++
 		latest, err = r.createRevision(ctx, fn, latestN)
 		if err != nil || latest == nil {
@@ -61,7 +61,7 @@ func (r *Reconciler) createRevision(ctx context.Context, fn *servingv1alpha1.Fun
 	rev := resources.MakeRevision(fn, n)
 	err := r.Client.Create(ctx, rev)
 	if ignoreAlreadyExists(err) != nil {
-		return nil, fmt.Errorf("create revision %s: %w", rev.Name, err)
+		return nil, fmt.Errorf("create revision %s: %w", client.ObjectKeyFromObject(rev), err)
 	}
 	if err == nil {
 		log.FromContext(ctx).Info("created revision", "revision", rev.Name)
@@ -69,8 +69,8 @@ func (r *Reconciler) createRevision(ctx context.Context, fn *servingv1alpha1.Fun
 		return rev, nil
 	}
 	existing := &servingv1alpha1.Revision{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name}, existing); err != nil {
-		return nil, fmt.Errorf("get revision %s: %w", rev.Name, err)
+	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(rev), existing); err != nil {
+		return nil, fmt.Errorf("get revision %s: %w", client.ObjectKeyFromObject(rev), err)
 	}
 	if !metav1.IsControlledBy(existing, fn) {
 		fn.Status.MarkRevisionNotOwned(rev.Name)

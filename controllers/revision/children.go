@@ -18,13 +18,13 @@ import (
 // refusal also marks the revision (see markRefused).
 func (r *Reconciler) createChild(ctx context.Context, rev *servingv1alpha1.Revision, obj client.Object, kind string, logValues ...any) error {
 	if err := r.Client.Create(ctx, obj); err != nil {
-		r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, "CreationFailed", "Create",
+		r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, ReasonCreationFailed, "Create",
 			"Failed to create %s %q: %v", kind, obj.GetName(), err)
 		markRefused(rev, kind, err)
 		return fmt.Errorf("create %s %s/%s: %w", strings.ToLower(kind), obj.GetNamespace(), obj.GetName(), err)
 	}
-	log.FromContext(ctx).Info("Created "+kind, append([]any{strings.ToLower(kind), obj.GetName()}, logValues...)...)
-	r.Recorder.Eventf(rev, obj, corev1.EventTypeNormal, "Created", "Create", "Created %s %q", kind, obj.GetName())
+	log.FromContext(ctx).Info("created child", append([]any{"kind", kind, "name", obj.GetName()}, logValues...)...)
+	r.Recorder.Eventf(rev, obj, corev1.EventTypeNormal, ReasonCreated, "Create", "Created %s %q", kind, obj.GetName())
 	return nil
 }
 
@@ -34,15 +34,15 @@ func (r *Reconciler) createChild(ctx context.Context, rev *servingv1alpha1.Revis
 // the warning event and the retried error say why it is not updated.
 func (r *Reconciler) updateChild(ctx context.Context, rev *servingv1alpha1.Revision, obj client.Object, kind string) error {
 	if err := r.Client.Update(ctx, obj); err != nil {
-		r.Recorder.Eventf(rev, obj, corev1.EventTypeWarning, "UpdateFailed", "Update",
+		r.Recorder.Eventf(rev, obj, corev1.EventTypeWarning, ReasonUpdateFailed, "Update",
 			"Failed to update %s %q: %v", kind, obj.GetName(), err)
 		if !rev.Status.IsReady() {
 			markRefused(rev, kind, err)
 		}
 		return fmt.Errorf("update %s %s/%s: %w", strings.ToLower(kind), obj.GetNamespace(), obj.GetName(), err)
 	}
-	log.FromContext(ctx).Info("Updated "+kind, strings.ToLower(kind), obj.GetName())
-	r.Recorder.Eventf(rev, obj, corev1.EventTypeNormal, "Updated", "Update", "Updated %s %q", kind, obj.GetName())
+	log.FromContext(ctx).Info("updated child", "kind", kind, "name", obj.GetName())
+	r.Recorder.Eventf(rev, obj, corev1.EventTypeNormal, ReasonUpdated, "Update", "Updated %s %q", kind, obj.GetName())
 	return nil
 }
 

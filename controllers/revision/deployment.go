@@ -63,7 +63,7 @@ func (r *Reconciler) reconcileDeployment(ctx context.Context, rev *servingv1alph
 // too, since the revision's pods must keep their labels to be found; labels
 // others add are kept.
 func deploymentChanged(have, want *appsv1.Deployment) bool {
-	return have.Annotations[resources.SpecHashAnnotationKey] != want.Annotations[resources.SpecHashAnnotationKey] ||
+	return have.Annotations[servingv1alpha1.SpecHashAnnotationKey] != want.Annotations[servingv1alpha1.SpecHashAnnotationKey] ||
 		!equality.Semantic.DeepDerivative(want.Labels, have.Labels) ||
 		!equality.Semantic.DeepDerivative(want.Annotations, have.Annotations) ||
 		!equality.Semantic.DeepDerivative(want.Spec.Template.Labels, have.Spec.Template.Labels)
@@ -78,7 +78,7 @@ func (r *Reconciler) markNotOwned(ctx context.Context, rev *servingv1alpha1.Revi
 	if before != nil && before.Reason == after.Reason && before.Message == after.Message {
 		return
 	}
-	log.FromContext(ctx).Info("Existing object is not controlled by the revision", "kind", kind, "name", obj.GetName())
+	log.FromContext(ctx).Info("existing object is not controlled by the revision", "kind", kind, "name", obj.GetName())
 	r.Recorder.Eventf(rev, nil, corev1.EventTypeWarning, servingv1alpha1.ReasonNotOwned, "Reconcile",
 		"%s %q exists and is not controlled by the revision; Wake leaves it alone", kind, obj.GetName())
 }

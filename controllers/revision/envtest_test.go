@@ -3,7 +3,6 @@ package revision
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,112 +12,25 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/testenv"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
-// k8s talks to the envtest API server directly, without a cache.
-var k8s client.Client
-
-// TestMain starts an API server and a manager running only the Revision
-// reconciler, then the tests; the table tests ignore both.
-func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
-	os.Exit(testenv.RunSuite(m, testenv.Suite{
-		Cache: cache.Options{ByObject: CacheByObject()},
-		Setup: func(mgr ctrl.Manager) error {
-			r := &Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}
-			return r.SetupWithManager(mgr)
-		},
-		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
-	}))
-}
-
-// eventually polls check until it returns nil or the deadline passes.
-func eventually(t *testing.T, what string, check func(ctx context.Context) error) {
-	t.Helper()
-	testenv.Eventually(t, what, check)
-}
-
-// newNamespace creates a namespace for one test.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	return testenv.Namespace(t, k8s, "rev")
-}
-
-// createRevision creates a Revision named hello-00001 in ns.
-func createRevision(t *testing.T, ns string, mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
-	t.Helper()
-	rev := newRevision(mutate...)
-	rev.Namespace = ns
-	rev.UID = ""
-	rev.Generation = 0
-	if err := k8s.Create(context.Background(), rev); err != nil {
-		t.Fatalf("create revision: %v", err)
-	}
-	return rev
-}
-
-// revisionCondition returns the revision's condition t, or an error until
-// it has the wanted status (and reason, when given).
-func revisionCondition(ctx context.Context, key types.NamespacedName, t apis.ConditionType, status corev1.ConditionStatus, reason string) error {
-	rev := &servingv1alpha1.Revision{}
-	if err := k8s.Get(ctx, key, rev); err != nil {
-		return err
-	}
-	c := rev.Status.GetCondition(t)
-	if c == nil {
-		return fmt.Errorf("no %s condition yet", t)
-	}
-	if c.Status != status || (reason != "" && c.Reason != reason) {
-		return fmt.Errorf("%s is %s/%s (%s), want %s/%s", t, c.Status, c.Reason, c.Message, status, reason)
-	}
-	if rev.Status.ObservedGeneration != rev.Generation {
-		return fmt.Errorf("observedGeneration %d, generation %d", rev.Status.ObservedGeneration, rev.Generation)
-	}
-	return nil
-}
-
-// getDeployment waits for the revision's Deployment.
-func getDeployment(t *testing.T, key types.NamespacedName) *appsv1.Deployment {
-	t.Helper()
-	d := &appsv1.Deployment{}
-	eventually(t, "the Deployment exists", func(ctx context.Context) error { return k8s.Get(ctx, key, d) })
-	return d
-}
-
-// setDeploymentStatus writes a Deployment's status as kube-controller-manager
-// would (envtest runs none).
-func setDeploymentStatus(t *testing.T, key types.NamespacedName, replicas, ready int32) {
-	t.Helper()
-	eventually(t, "set the Deployment's status", func(ctx context.Context) error {
-		d := &appsv1.Deployment{}
-		if err := k8s.Get(ctx, key, d); err != nil {
-			return err
-		}
-		d.Status.ObservedGeneration = d.Generation
-		d.Status.Replicas, d.Status.UpdatedReplicas = replicas, replicas
-		d.Status.ReadyReplicas, d.Status.AvailableReplicas = ready, ready
-		return k8s.Status().Update(ctx, d)
-	})
-}
+// The envtest scenarios run the real reconciler, with its watches, against
+// a real API server (see main_test.go).
 
 func TestEnvCreatesDeploymentAndService(t *testing.T) {
 	ns := newNamespace(t)
-	rev := createRevision(t, ns, func(r *servingv1alpha1.Revision) {
-		r.Labels["app"] = "hello"
-		r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](2)}
-		r.Spec.Containers[0].Port = &servingv1alpha1.ServingPort{ContainerPort: 9000, Protocol: servingv1alpha1.ProtocolH2C}
-	})
+	rev := createRevision(t, ns, fixture.WithRevisionLabel("app", "hello"), fixture.WithInitialScale(2),
+		func(r *servingv1alpha1.Revision) {
+			r.Spec.Containers[0].Port = &servingv1alpha1.ServingPort{ContainerPort: 9000, Protocol: servingv1alpha1.ProtocolH2C}
+		})
 	key := client.ObjectKeyFromObject(rev)
 
 	d := getDeployment(t, key)
@@ -145,7 +57,7 @@ func TestEnvCreatesDeploymentAndService(t *testing.T) {
 	}
 
 	svc := &corev1.Service{}
-	eventually(t, "the Service exists", func(ctx context.Context) error { return k8s.Get(ctx, key, svc) })
+	testutil.Eventually(t, testenv.Timeout, "the Service exists", func(ctx context.Context) error { return k8s.Get(ctx, key, svc) })
 	if !metav1.IsControlledBy(svc, rev) {
 		t.Errorf("Service owner references = %+v, want the revision as controller", svc.OwnerReferences)
 	}
@@ -159,7 +71,7 @@ func TestEnvCreatesDeploymentAndService(t *testing.T) {
 		t.Errorf("Service selector = %v", svc.Spec.Selector)
 	}
 
-	eventually(t, "the revision is deploying", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision is deploying", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionUnknown, servingv1alpha1.ReasonDeploying)
 	})
 }
@@ -177,7 +89,7 @@ func TestEnvReadyAndReplicasKept(t *testing.T) {
 	}
 	setDeploymentStatus(t, key, 4, 3)
 
-	eventually(t, "the revision is ready", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision is ready", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, apis.ConditionReady, corev1.ConditionTrue, "")
 	})
 	got := &servingv1alpha1.Revision{}
@@ -208,7 +120,7 @@ func TestEnvReadyAndReplicasKept(t *testing.T) {
 		t.Fatalf("scale to zero: %v", err)
 	}
 	setDeploymentStatus(t, key, 0, 0)
-	eventually(t, "the revision is inactive", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision is inactive", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionActive, corev1.ConditionFalse, servingv1alpha1.ReasonScaledToZero)
 	})
 	if err := revisionCondition(context.Background(), key, apis.ConditionReady, corev1.ConditionTrue, ""); err != nil {
@@ -228,7 +140,7 @@ func TestEnvUnownedDeployment(t *testing.T) {
 	rev := createRevision(t, ns)
 	key := client.ObjectKeyFromObject(rev)
 
-	eventually(t, "the revision reports the Deployment it does not own", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision reports the Deployment it does not own", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionFalse, servingv1alpha1.ReasonNotOwned)
 	})
 	d := &appsv1.Deployment{}
@@ -246,7 +158,7 @@ func TestEnvUnownedDeployment(t *testing.T) {
 	if err := k8s.Delete(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the revision's own Deployment replaces it", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision's own Deployment replaces it", func(ctx context.Context) error {
 		d := &appsv1.Deployment{}
 		if err := k8s.Get(ctx, key, d); err != nil {
 			return err
@@ -287,7 +199,7 @@ func TestEnvImagePullBackOff(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	eventually(t, "the container is unhealthy", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the container is unhealthy", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionContainerHealthy, corev1.ConditionFalse, "ImagePullBackOff")
 	})
 	if err := revisionCondition(context.Background(), key, apis.ConditionReady, corev1.ConditionFalse, "ImagePullBackOff"); err != nil {
@@ -302,18 +214,13 @@ func TestEnvImagePullBackOff(t *testing.T) {
 func TestEnvReachabilityFollowsFunctionAndRoutes(t *testing.T) {
 	ns := newNamespace(t)
 	ctx := context.Background()
-	fn := &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hello"},
-		Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
-			Spec: newRevision().Spec,
-		}},
-	}
+	fn := fixture.Function(ns, "hello")
 	if err := k8s.Create(ctx, fn); err != nil {
 		t.Fatalf("create function: %v", err)
 	}
 	setFunctionStatus := func(latestCreated, latestReady string) {
 		t.Helper()
-		eventually(t, "set the Function's status", func(ctx context.Context) error {
+		testutil.Eventually(t, testenv.Timeout, "set the Function's status", func(ctx context.Context) error {
 			if err := k8s.Get(ctx, client.ObjectKeyFromObject(fn), fn); err != nil {
 				return err
 			}
@@ -322,11 +229,11 @@ func TestEnvReachabilityFollowsFunctionAndRoutes(t *testing.T) {
 		})
 	}
 	setFunctionStatus("hello-00001", "")
-	rev := createRevision(t, ns, ownedBy(fn))
+	rev := createRevision(t, ns, fixture.WithRevisionOwner(fn))
 	key := client.ObjectKeyFromObject(rev)
 	want := func(r servingv1alpha1.Reachability) {
 		t.Helper()
-		eventually(t, "the revision is "+string(r), func(ctx context.Context) error {
+		testutil.Eventually(t, testenv.Timeout, "the revision is "+string(r), func(ctx context.Context) error {
 			got := &servingv1alpha1.Revision{}
 			if err := k8s.Get(ctx, key, got); err != nil {
 				return err
@@ -375,7 +282,7 @@ func TestEnvQuotaRefusal(t *testing.T) {
 	// envtest runs no quota controller: write the usage it would.
 	setQuota := func(n string) {
 		t.Helper()
-		eventually(t, "set the quota to "+n, func(ctx context.Context) error {
+		testutil.Eventually(t, testenv.Timeout, "set the quota to "+n, func(ctx context.Context) error {
 			if err := k8s.Get(ctx, client.ObjectKeyFromObject(quota), quota); err != nil {
 				return err
 			}
@@ -391,7 +298,7 @@ func TestEnvQuotaRefusal(t *testing.T) {
 
 	rev := createRevision(t, ns)
 	key := client.ObjectKeyFromObject(rev)
-	eventually(t, "the revision fails on the quota", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision fails on the quota", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, apis.ConditionReady, corev1.ConditionFalse, servingv1alpha1.ReasonQuotaExceeded)
 	})
 	got := &servingv1alpha1.Revision{}
@@ -405,7 +312,7 @@ func TestEnvQuotaRefusal(t *testing.T) {
 
 	setQuota("1")
 	getDeployment(t, key)
-	eventually(t, "the revision deploys", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "the revision deploys", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionUnknown, servingv1alpha1.ReasonDeploying)
 	})
 }

@@ -2,22 +2,19 @@ package revision
 
 import (
 	"context"
-	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/tools/events"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/scheme"
 )
 
 // conditionsOf summarises a revision's conditions as "Status" or
@@ -34,68 +31,19 @@ func conditionsOf(rev *servingv1alpha1.Revision) map[string]string {
 	return out
 }
 
-// harness is a Reconciler on a fake client.
-type harness struct {
-	r             *Reconciler
-	client        client.Client
-	recorder      *events.FakeRecorder
-	statusUpdates int
-	updates       map[string]int
-}
+// harness is the Revision reconciler on a fake client.
+type harness = reconcilertest.Harness[*Reconciler]
 
-// newHarness returns a Reconciler on a fake client holding objs, with
-// wake-config data and funcs intercepting its calls.
-func newHarness(t *testing.T, cfg map[string]string, funcs interceptor.Funcs, objs ...client.Object) *harness {
+// newHarness returns a harness holding objs, set up by s.
+func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *harness {
 	t.Helper()
-	h := &harness{recorder: events.NewFakeRecorder(100), updates: map[string]int{}}
-	countUpdate := funcs.Update
-	funcs.Update = func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-		h.updates[fmt.Sprintf("%T", obj)]++
-		if countUpdate != nil {
-			return countUpdate(ctx, c, obj, opts...)
-		}
-		return c.Update(ctx, obj, opts...)
-	}
-	countStatus := funcs.SubResourceUpdate
-	funcs.SubResourceUpdate = func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-		h.statusUpdates++
-		if countStatus != nil {
-			return countStatus(ctx, c, sub, obj, opts...)
-		}
-		return c.SubResource(sub).Update(ctx, obj, opts...)
-	}
-	h.client = fake.NewClientBuilder().
-		WithScheme(scheme.New()).
-		WithObjects(objs...).
-		WithStatusSubresource(&servingv1alpha1.Revision{}, &appsv1.Deployment{}).
-		WithInterceptorFuncs(funcs).
-		Build()
-	store := config.NewStore()
-	if err := store.Update(cfg); err != nil {
-		t.Fatal(err)
-	}
-	h.r = &Reconciler{Client: h.client, Recorder: h.recorder, Config: store}
-	return h
+	return reconcilertest.New(t, s, newReconciler, objs...)
 }
 
-// reconcile runs one reconcile of the test revision.
-func (h *harness) reconcile() error {
-	_, err := h.r.Reconcile(context.Background(), ctrl.Request{NamespacedName: testKey})
-	return err
-}
-
-// events drains the recorded events.
-func (h *harness) events() []string {
-	var out []string
-	for {
-		select {
-		case e := <-h.recorder.Events:
-			out = append(out, e)
-		default:
-			sort.Strings(out)
-			return out
-		}
-	}
+// newReconciler makes the Revision reconciler, for the harness and for
+// the envtest manager.
+func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
+	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
 }
 
 // cond builds a conditionsOf map: Ready, ResourcesAvailable,
@@ -137,8 +85,8 @@ func runReconcileCases(t *testing.T, tests []reconcileCase) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, tt.config, tt.funcs, append([]client.Object{tt.rev.DeepCopy()}, tt.objs...)...)
-			err := h.reconcile()
+			h := newHarness(t, reconcilertest.Setup{Config: tt.config, Funcs: tt.funcs}, append([]client.Object{tt.rev.DeepCopy()}, tt.objs...)...)
+			err := h.Reconcile(testKey)
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("Reconcile: %v", err)
 			}
@@ -147,7 +95,7 @@ func runReconcileCases(t *testing.T, tests []reconcileCase) {
 			}
 
 			got := &servingv1alpha1.Revision{}
-			if err := h.client.Get(context.Background(), testKey, got); err != nil {
+			if err := h.Client.Get(context.Background(), testKey, got); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.wantConditions, conditionsOf(got)); diff != "" {
@@ -161,7 +109,7 @@ func runReconcileCases(t *testing.T, tests []reconcileCase) {
 			}
 
 			d := &appsv1.Deployment{}
-			err = h.client.Get(context.Background(), testKey, d)
+			err = h.Client.Get(context.Background(), testKey, d)
 			switch {
 			case tt.wantReplicas == nil && err == nil:
 				t.Errorf("a Deployment exists with %d replicas, want none", *d.Spec.Replicas)
@@ -171,17 +119,26 @@ func runReconcileCases(t *testing.T, tests []reconcileCase) {
 				t.Errorf("deployment replicas = %d, want %d", *d.Spec.Replicas, *tt.wantReplicas)
 			}
 
-			if diff := cmp.Diff(tt.wantEvents, h.events()); diff != "" {
+			// Events are compared sorted.
+			if diff := cmp.Diff(sorted(tt.wantEvents), sorted(h.Events())); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 			if tt.wantUpdates != nil {
-				if diff := cmp.Diff(tt.wantUpdates, h.updates); diff != "" {
+				if diff := cmp.Diff(tt.wantUpdates, h.Updates); diff != "" {
 					t.Errorf("updates (-want +got):\n%s", diff)
 				}
 			}
 			if tt.check != nil {
-				tt.check(t, h.client)
+				tt.check(t, h.Client)
 			}
 		})
 	}
+}
+
+// sorted returns a sorted copy of s, nil for nil.
+func sorted(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return slices.Sorted(slices.Values(s))
 }

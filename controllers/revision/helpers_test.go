@@ -14,6 +14,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/revision/resources"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 const (
@@ -23,40 +24,19 @@ const (
 
 var testKey = types.NamespacedName{Namespace: testNamespace, Name: testName}
 
-// newRevision returns a Revision as the Function reconciler creates it.
-func newRevision(mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
-	rev := &servingv1alpha1.Revision{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:       testName,
-			Namespace:  testNamespace,
-			UID:        "11111111-2222-4333-8444-555555555555",
-			Generation: 1,
-			Labels: map[string]string{
-				servingv1alpha1.FunctionLabelKey: "hello",
-				servingv1alpha1.RevisionLabelKey: testName,
-			},
-		},
-		Spec: servingv1alpha1.RevisionSpec{
-			Containers:     []servingv1alpha1.Container{{Image: "registry.example/hello:v1"}},
-			TimeoutSeconds: 300,
-		},
-	}
-	for _, m := range mutate {
-		m(rev)
-	}
-	return rev
-}
-
-// withInitialScale sets the revision's initial scale.
-func withInitialScale(n int32) func(*servingv1alpha1.Revision) {
-	return func(r *servingv1alpha1.Revision) {
-		r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To(n)}
-	}
+// newRevision returns the test Revision as the Function reconciler creates
+// it and the API server stores it, changed by opts.
+func newRevision(opts ...fixture.RevisionOption) *servingv1alpha1.Revision {
+	return fixture.Revision(testNamespace, testName, append([]fixture.RevisionOption{
+		fixture.WithRevisionUID("11111111-2222-4333-8444-555555555555"),
+		fixture.WithRevisionGeneration(1),
+		fixture.WithFunctionLabel("hello"),
+	}, opts...)...)
 }
 
 // withConditions sets the revision's status as a previous reconcile left
 // it; each entry is "Type=Status" or "Type=Status/Reason".
-func withConditions(conds ...string) func(*servingv1alpha1.Revision) {
+func withConditions(conds ...string) fixture.RevisionOption {
 	return func(r *servingv1alpha1.Revision) {
 		r.Status.InitializeConditions()
 		for _, c := range conds {

@@ -36,27 +36,18 @@ func (r *Reconciler) reconcileReachability(ctx context.Context, rev *servingv1al
 	return nil
 }
 
-// Event reasons of reachability changes.
-const (
-	// ReasonUnreachable: no traffic can reach the revision any more.
-	ReasonUnreachable = "Unreachable"
-	// ReasonReachableAgain: an unreachable revision can be reached again.
-	ReasonReachableAgain = "ReachableAgain"
-)
-
 // recordReachability records an event when a revision whose reachability
-// was known becomes unreachable or stops being so. It runs after the status
-// is written, so a retried reconcile does not repeat it.
+// was known becomes unreachable or stops being so.
 func (r *Reconciler) recordReachability(ctx context.Context, before, after *servingv1alpha1.Revision) {
 	was, now := before.Status.Reachability, after.Status.Reachability
 	switch {
 	case was == now || was == "":
 	case now == servingv1alpha1.ReachabilityUnreachable:
-		log.FromContext(ctx).Info("Revision is unreachable", "was", was)
+		log.FromContext(ctx).Info("revision is unreachable", "was", was)
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, ReasonUnreachable, "Reconcile",
 			"No traffic can reach the revision: it scales to zero after its scaleToZeroGracePeriod, whatever its minScale")
 	case was == servingv1alpha1.ReachabilityUnreachable:
-		log.FromContext(ctx).Info("Revision is reachable again", "now", now)
+		log.FromContext(ctx).Info("revision is reachable again", "now", now)
 		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, ReasonReachableAgain, "Reconcile",
 			"Traffic can reach the revision again (%s): it keeps its minScale pods", now)
 	}

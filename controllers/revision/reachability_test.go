@@ -15,41 +15,21 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 // testFunction returns Function hello, which controls the test revision,
 // with the given latest created and latest ready revisions.
 func testFunction(latestCreated, latestReady string) *servingv1alpha1.Function {
-	return &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "hello", UID: "fn-uid"},
-		Status: servingv1alpha1.FunctionStatus{
-			LatestCreatedRevisionName: latestCreated,
-			LatestReadyRevisionName:   latestReady,
-		},
-	}
-}
-
-// ownedBy makes fn the revision's controller.
-func ownedBy(fn *servingv1alpha1.Function) func(*servingv1alpha1.Revision) {
-	return func(r *servingv1alpha1.Revision) {
-		r.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(fn, servingv1alpha1.GroupVersion.WithKind("Function"))}
-	}
-}
-
-// withReachability sets the reachability a previous reconcile wrote.
-func withReachability(r servingv1alpha1.Reachability) func(*servingv1alpha1.Revision) {
-	return func(rev *servingv1alpha1.Revision) { rev.Status.Reachability = r }
+	return fixture.Function(testNamespace, "hello", fixture.WithFunctionUID("fn-uid"),
+		fixture.WithLatestCreated(latestCreated), fixture.WithLatestReady(latestReady))
 }
 
 // pinningRoute returns a Route that sends all its traffic to rev.
 func pinningRoute(name, rev string) *servingv1alpha1.Route {
-	return &servingv1alpha1.Route{
-		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: name},
-		Spec: servingv1alpha1.RouteSpec{
-			Hosts: []servingv1alpha1.Hostname{"shop.example.com"},
-			Rules: []servingv1alpha1.RouteRule{{Traffic: []servingv1alpha1.TrafficTarget{{RevisionName: rev, Percent: 100}}}},
-		},
-	}
+	return fixture.Route(testNamespace, name, fixture.WithHosts("shop.example.com"),
+		fixture.WithRule(fixture.ToRevision(rev, 100, "")))
 }
 
 func TestReconcileReachability(t *testing.T) {
@@ -71,44 +51,44 @@ func TestReconcileReachability(t *testing.T) {
 		// wantEvent is the reason of the reachability event, if any.
 		wantEvent string
 	}{
-		{name: "the Function's latest ready revision", rev: newRevision(ownedBy(fn)), objs: []client.Object{fn},
+		{name: "the Function's latest ready revision", rev: newRevision(fixture.WithRevisionOwner(fn)), objs: []client.Object{fn},
 			want: servingv1alpha1.ReachabilityReachable},
-		{name: "the Function's latest created revision", rev: newRevision(ownedBy(fn)),
+		{name: "the Function's latest created revision", rev: newRevision(fixture.WithRevisionOwner(fn)),
 			objs: []client.Object{testFunction("hello-00001", "")}, want: servingv1alpha1.ReachabilityPending},
-		{name: "the Function moved on", rev: newRevision(ownedBy(moved)), objs: []client.Object{moved},
+		{name: "the Function moved on", rev: newRevision(fixture.WithRevisionOwner(moved)), objs: []client.Object{moved},
 			want: servingv1alpha1.ReachabilityUnreachable},
-		{name: "the Function moved on, a Route pins it", rev: newRevision(ownedBy(moved)),
+		{name: "the Function moved on, a Route pins it", rev: newRevision(fixture.WithRevisionOwner(moved)),
 			objs: []client.Object{moved, pinningRoute("pin", testName)}, want: servingv1alpha1.ReachabilityReachable},
-		{name: "a Route pins another revision", rev: newRevision(ownedBy(moved)),
+		{name: "a Route pins another revision", rev: newRevision(fixture.WithRevisionOwner(moved)),
 			objs: []client.Object{moved, pinningRoute("pin", "hello-00002")}, want: servingv1alpha1.ReachabilityUnreachable},
-		{name: "the Function is gone", rev: newRevision(ownedBy(fn)), want: servingv1alpha1.ReachabilityUnreachable},
+		{name: "the Function is gone", rev: newRevision(fixture.WithRevisionOwner(fn)), want: servingv1alpha1.ReachabilityUnreachable},
 		{name: "no Function controls it", rev: newRevision(), objs: []client.Object{fn},
 			want: servingv1alpha1.ReachabilityUnreachable},
-		{name: "a reachable revision becomes unreachable", rev: newRevision(ownedBy(moved), withReachability(servingv1alpha1.ReachabilityReachable)),
+		{name: "a reachable revision becomes unreachable", rev: newRevision(fixture.WithRevisionOwner(moved), fixture.WithReachability(servingv1alpha1.ReachabilityReachable)),
 			objs: []client.Object{moved}, want: servingv1alpha1.ReachabilityUnreachable, wantEvent: ReasonUnreachable},
-		{name: "an unreachable revision is pinned again", rev: newRevision(ownedBy(moved), withReachability(servingv1alpha1.ReachabilityUnreachable)),
+		{name: "an unreachable revision is pinned again", rev: newRevision(fixture.WithRevisionOwner(moved), fixture.WithReachability(servingv1alpha1.ReachabilityUnreachable)),
 			objs: []client.Object{moved, pinningRoute("pin", testName)}, want: servingv1alpha1.ReachabilityReachable, wantEvent: ReasonReachableAgain},
-		{name: "pending to reachable says nothing", rev: newRevision(ownedBy(fn), withReachability(servingv1alpha1.ReachabilityPending)),
+		{name: "pending to reachable says nothing", rev: newRevision(fixture.WithRevisionOwner(fn), fixture.WithReachability(servingv1alpha1.ReachabilityPending)),
 			objs: []client.Object{fn}, want: servingv1alpha1.ReachabilityReachable},
 		{name: "routes cannot be read: the last answer stays", wantErr: true,
-			rev:  newRevision(ownedBy(moved), withReachability(servingv1alpha1.ReachabilityReachable)),
+			rev:  newRevision(fixture.WithRevisionOwner(moved), fixture.WithReachability(servingv1alpha1.ReachabilityReachable)),
 			objs: []client.Object{moved}, funcs: listFails, want: servingv1alpha1.ReachabilityReachable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, nil, tt.funcs, append([]client.Object{tt.rev}, tt.objs...)...)
-			if err := h.reconcile(); (err != nil) != tt.wantErr {
+			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, append([]client.Object{tt.rev}, tt.objs...)...)
+			if err := h.Reconcile(testKey); (err != nil) != tt.wantErr {
 				t.Fatalf("Reconcile error = %v, want an error: %v", err, tt.wantErr)
 			}
 			got := &servingv1alpha1.Revision{}
-			if err := h.client.Get(context.Background(), testKey, got); err != nil {
+			if err := h.Client.Get(context.Background(), testKey, got); err != nil {
 				t.Fatal(err)
 			}
 			if got.Status.Reachability != tt.want {
 				t.Errorf("reachability = %q, want %q", got.Status.Reachability, tt.want)
 			}
 			var reasons []string
-			for _, e := range h.events() {
+			for _, e := range h.Events() {
 				if f := strings.Fields(e); f[1] == ReasonUnreachable || f[1] == ReasonReachableAgain {
 					reasons = append(reasons, f[1])
 				}
@@ -122,11 +102,8 @@ func TestReconcileReachability(t *testing.T) {
 
 func TestRouteToRevisions(t *testing.T) {
 	rt := pinningRoute("split", "hello-00001")
-	rt.Spec.Rules[0].Traffic = append(rt.Spec.Rules[0].Traffic,
-		servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 0, Tag: "next"})
-	rt.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
-		{RevisionName: "hello-00001", Percent: 100}, {FunctionName: "hello", RevisionName: "hello-00002", Tag: "next"},
-	}}}
+	rt.Spec.Rules[0].Traffic = append(rt.Spec.Rules[0].Traffic, fixture.ToFunction("hello", 0, "next"))
+	fixture.WithResolvedRule(fixture.Resolved("", "hello-00001", 100, ""), fixture.Resolved("hello", "hello-00002", 0, "next"))(rt)
 	got := routeToRevisions(context.Background(), rt)
 	want := []reconcile.Request{
 		{NamespacedName: types.NamespacedName{Namespace: testNamespace, Name: "hello-00001"}},

@@ -7,10 +7,8 @@ package revision
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -18,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/kerrors"
 )
 
 // Reconciler makes a Revision's Deployment and Service and reports their
@@ -42,49 +40,48 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups="",resources=resourcequotas,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile brings one Revision's children in line with it and updates its
-// status, including whether traffic can reach it. It never writes a Deployment's replicas after creating it.
+// Reconcile runs the shared reconcile (see package reconciler) with the
+// Revision's phases, ReconcileKind, and its change hook, RecordChanges.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	orig := &servingv1alpha1.Revision{}
-	if err := r.Client.Get(ctx, req.NamespacedName, orig); err != nil {
-		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{}, fmt.Errorf("get revision %s: %w", req.NamespacedName, err)
-	}
-	if !orig.DeletionTimestamp.IsZero() {
-		// The garbage collector removes the children.
-		return ctrl.Result{}, nil
-	}
-	rev := orig.DeepCopy()
-	rev.Status.InitializeConditions()
-	cfg := r.Config.Load()
+	return reconciler.Reconcile[servingv1alpha1.Revision](ctx, r.Client, r.Recorder, req, r)
+}
 
-	var errs []error
-	dep, err := r.reconcileDeployment(ctx, rev, cfg)
-	errs = append(errs, err)
-	if dep != nil {
-		svcOwned, err := r.reconcileService(ctx, rev)
-		errs = append(errs, err)
-		if err == nil {
-			errs = append(errs, r.reconcileStatus(ctx, rev, dep, svcOwned, cfg))
-		}
-	}
-	errs = append(errs, r.reconcileReachability(ctx, rev))
+// ReconcileKind brings rev's children in line with it and reports them,
+// and whether traffic can reach it, on its status. It never writes a
+// Deployment's replicas after creating it.
+func (r *Reconciler) ReconcileKind(ctx context.Context, rev *servingv1alpha1.Revision) error {
+	err := errors.Join(
+		r.reconcileChildren(ctx, rev, r.Config.Load()),
+		r.reconcileReachability(ctx, rev),
+	)
 	settleReady(&rev.Status)
-	rev.Status.ObservedGeneration = rev.Generation
+	return err
+}
 
-	written, err := kerrors.UpdateStatus(ctx, r.Client, "revision", rev, orig.Status, rev.Status)
-	if written {
-		r.recordReadiness(ctx, orig, rev)
-		r.recordReachability(ctx, orig, rev)
+// reconcileChildren reconciles the Deployment, then the Service, then the
+// status they and the pods give. A phase that fails or finds its child
+// owned by someone else ends it.
+func (r *Reconciler) reconcileChildren(ctx context.Context, rev *servingv1alpha1.Revision, cfg *config.Config) error {
+	dep, err := r.reconcileDeployment(ctx, rev, cfg)
+	if dep == nil {
+		return err
 	}
-	return ctrl.Result{}, errors.Join(append(errs, err)...)
+	svcOwned, err := r.reconcileService(ctx, rev)
+	if err != nil {
+		return err
+	}
+	return r.reconcileStatus(ctx, rev, dep, svcOwned, cfg)
+}
+
+// RecordChanges records events for what a reconcile changed, once its
+// status is written: readiness (see recordReadiness) and reachability (see
+// recordReachability).
+func (r *Reconciler) RecordChanges(ctx context.Context, before, after *servingv1alpha1.Revision) {
+	r.recordReadiness(ctx, before, after)
+	r.recordReachability(ctx, before, after)
 }
 
 // recordReadiness records an event when the revision becomes ready or fails.
-// It runs after the status is written, so a retried reconcile does not
-// repeat it.
 func (r *Reconciler) recordReadiness(ctx context.Context, before, after *servingv1alpha1.Revision) {
 	was := before.Status.GetCondition(apis.ConditionReady)
 	now := after.Status.GetCondition(apis.ConditionReady)
@@ -93,13 +90,13 @@ func (r *Reconciler) recordReadiness(ctx context.Context, before, after *serving
 	}
 	switch now.Status {
 	case corev1.ConditionTrue:
-		log.FromContext(ctx).Info("Revision is ready")
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "RevisionReady", "Reconcile", "Revision is ready")
+		log.FromContext(ctx).Info("revision is ready")
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, ReasonRevisionReady, "Reconcile", "Revision is ready")
 	case corev1.ConditionFalse:
 		if now.Reason == servingv1alpha1.ReasonNotOwned || refused(after) {
 			return // markNotOwned, createChild or updateChild recorded it
 		}
-		log.FromContext(ctx).Info("Revision failed", "reason", now.Reason, "message", now.Message)
+		log.FromContext(ctx).Info("revision failed", "reason", now.Reason, "message", now.Message)
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
 	}
 }

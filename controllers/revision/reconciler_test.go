@@ -16,8 +16,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/controllers/revision/resources"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 func TestReconcileChildren(t *testing.T) {
@@ -54,7 +55,7 @@ func TestReconcileChildren(t *testing.T) {
 		},
 	}, {
 		name:           "new revision with initial scale 0 is ready without pods",
-		rev:            newRevision(withInitialScale(0)),
+		rev:            newRevision(fixture.WithInitialScale(0)),
 		wantConditions: cond("True", "True", "True", "False/ScaledToZero"),
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](0),
@@ -183,18 +184,23 @@ func TestReconcileFailures(t *testing.T) {
 	runReconcileCases(t, []reconcileCase{{
 		name:           "a Deployment create that fails for a transient reason is returned; the revision keeps deploying",
 		rev:            rev,
-		funcs:          createFails[*appsv1.Deployment](apierrors.NewServerTimeout(deployments, "create", 1)),
+		funcs:          createFails[*appsv1.Deployment](deploymentTimeout),
 		wantErr:        `create deployment team-a/hello-00001: The create operation against deployments.apps could not be completed at this time`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
-		wantEvents: []string{`Warning CreationFailed Failed to create Deployment "hello-00001": The create operation against ` +
-			`deployments.apps could not be completed at this time, please try again.`},
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentTimeout.Error(),
+			`Warning ReconcileFailed create deployment team-a/hello-00001: ` + deploymentTimeout.Error(),
+		},
 	}, {
 		name:           "an error that does not come from the API server is returned; the revision keeps deploying",
 		rev:            rev,
 		funcs:          createFails[*appsv1.Deployment](errors.New("connection refused")),
 		wantErr:        `create deployment team-a/hello-00001: connection refused`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Deployment "hello-00001": connection refused`},
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Deployment "hello-00001": connection refused`,
+			`Warning ReconcileFailed create deployment team-a/hello-00001: connection refused`,
+		},
 	}, {
 		name:           "a failed Service create is returned",
 		rev:            rev,
@@ -203,12 +209,15 @@ func TestReconcileFailures(t *testing.T) {
 		wantErr:        `create service team-a/hello-00001: slow down`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": slow down`},
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Service "hello-00001": slow down`,
+			`Warning ReconcileFailed create service team-a/hello-00001: slow down`,
+		},
 	}, {
 		name: "a failed Deployment update is returned",
 		rev:  rev,
 		objs: []client.Object{deployment(rev, replicas(1, 1), func(d *appsv1.Deployment) {
-			d.Annotations[resources.SpecHashAnnotationKey] = "old"
+			d.Annotations[servingv1alpha1.SpecHashAnnotationKey] = "old"
 		}), service(rev)},
 		funcs: interceptor.Funcs{Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
 			return apierrors.NewConflict(deployments, obj.GetName(), errors.New("the object has been modified"))
@@ -216,8 +225,12 @@ func TestReconcileFailures(t *testing.T) {
 		wantErr:        `update deployment team-a/hello-00001: Operation cannot be fulfilled`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents: []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": Operation cannot be fulfilled on ` +
-			`deployments.apps "hello-00001": the object has been modified`},
+		wantEvents: []string{
+			`Warning ReconcileFailed update deployment team-a/hello-00001: Operation cannot be fulfilled on ` +
+				`deployments.apps "hello-00001": the object has been modified`,
+			`Warning UpdateFailed Failed to update Deployment "hello-00001": Operation cannot be fulfilled on ` +
+				`deployments.apps "hello-00001": the object has been modified`,
+		},
 		wantUpdates: map[string]int{"*v1.Deployment": 1},
 	}, {
 		name: "a failed read of the Deployment is returned",
@@ -230,6 +243,7 @@ func TestReconcileFailures(t *testing.T) {
 		}},
 		wantErr:        `get deployment team-a/hello-00001: cache not synced`,
 		wantConditions: cond("Unknown", "Unknown", "Unknown", ""),
+		wantEvents:     []string{`Warning ReconcileFailed get deployment team-a/hello-00001: cache not synced`},
 	}, {
 		name: "a failed pod list is returned",
 		rev:  rev,
@@ -241,6 +255,8 @@ func TestReconcileFailures(t *testing.T) {
 		wantConditions: cond("Unknown", "Unknown", "Unknown", "True"),
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](1),
+		// One event for both phases' errors.
+		wantEvents: []string{"Warning ReconcileFailed list pods of revision team-a/hello-00001: forbidden\nlist routes in team-a: forbidden"},
 	}, {
 		name: "a failed status update is returned",
 		rev:  rev,
@@ -263,24 +279,30 @@ func TestReconcileRefusals(t *testing.T) {
 	running := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=Unknown/Deploying"))
 	ready := newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True"),
 		func(r *servingv1alpha1.Revision) { r.Status.ActualReplicas = ptr.To[int32](1) })
-	outdated := func(d *appsv1.Deployment) { d.Annotations[resources.SpecHashAnnotationKey] = "old" }
+	outdated := func(d *appsv1.Deployment) { d.Annotations[servingv1alpha1.SpecHashAnnotationKey] = "old" }
 	runReconcileCases(t, []reconcileCase{{
 		name:           "a Deployment refused by a quota fails the revision",
 		rev:            rev,
 		funcs:          createFails[*appsv1.Deployment](deploymentQuota),
 		wantErr:        `create deployment team-a/hello-00001: deployments.apps "hello-00001" is forbidden: exceeded quota: team`,
 		wantConditions: cond("False/QuotaExceeded", "False/QuotaExceeded", "Unknown", ""),
-		// One warning: the readiness event would repeat it.
-		wantEvents: []string{`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentQuota.Error()},
-		check:      wantResourcesMessage(deploymentQuota.Error()),
+		// No readiness event: CreationFailed says it already.
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentQuota.Error(),
+			`Warning ReconcileFailed create deployment team-a/hello-00001: ` + deploymentQuota.Error(),
+		},
+		check: wantResourcesMessage(deploymentQuota.Error()),
 	}, {
 		name:           "an invalid Deployment fails the revision",
 		rev:            rev,
 		funcs:          createFails[*appsv1.Deployment](deploymentInvalid),
 		wantErr:        `create deployment team-a/hello-00001: Deployment.apps "hello-00001" is invalid`,
 		wantConditions: cond("False/DeploymentRefused", "False/DeploymentRefused", "Unknown", ""),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentInvalid.Error()},
-		check:          wantResourcesMessage(deploymentInvalid.Error()),
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Deployment "hello-00001": ` + deploymentInvalid.Error(),
+			`Warning ReconcileFailed create deployment team-a/hello-00001: ` + deploymentInvalid.Error(),
+		},
+		check: wantResourcesMessage(deploymentInvalid.Error()),
 	}, {
 		name:           "a Service refused by a quota fails the revision",
 		rev:            rev,
@@ -289,8 +311,11 @@ func TestReconcileRefusals(t *testing.T) {
 		wantErr:        `create service team-a/hello-00001: services "hello-00001" is forbidden: exceeded quota: team`,
 		wantConditions: cond("False/QuotaExceeded", "False/QuotaExceeded", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceQuota.Error()},
-		check:          wantResourcesMessage(serviceQuota.Error()),
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceQuota.Error(),
+			`Warning ReconcileFailed create service team-a/hello-00001: ` + serviceQuota.Error(),
+		},
+		check: wantResourcesMessage(serviceQuota.Error()),
 	}, {
 		name:           "a Service denied by an admission webhook fails the revision",
 		rev:            rev,
@@ -299,8 +324,11 @@ func TestReconcileRefusals(t *testing.T) {
 		wantErr:        `create service team-a/hello-00001: services "hello-00001" is forbidden: admission webhook`,
 		wantConditions: cond("False/ServiceRefused", "False/ServiceRefused", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceDenied.Error()},
-		check:          wantResourcesMessage(serviceDenied.Error()),
+		wantEvents: []string{
+			`Warning CreationFailed Failed to create Service "hello-00001": ` + serviceDenied.Error(),
+			`Warning ReconcileFailed create service team-a/hello-00001: ` + serviceDenied.Error(),
+		},
+		check: wantResourcesMessage(serviceDenied.Error()),
 	}, {
 		name:           "a refused Deployment update fails a revision that is not ready",
 		rev:            rev,
@@ -309,9 +337,12 @@ func TestReconcileRefusals(t *testing.T) {
 		wantErr:        `update deployment team-a/hello-00001: Deployment.apps "hello-00001" is invalid`,
 		wantConditions: cond("False/DeploymentRefused", "False/DeploymentRefused", "Unknown", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error()},
-		wantUpdates:    map[string]int{"*v1.Deployment": 1},
-		check:          wantResourcesMessage(deploymentInvalid.Error()),
+		wantEvents: []string{
+			`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error(),
+			`Warning ReconcileFailed update deployment team-a/hello-00001: ` + deploymentInvalid.Error(),
+		},
+		wantUpdates: map[string]int{"*v1.Deployment": 1},
+		check:       wantResourcesMessage(deploymentInvalid.Error()),
 	}, {
 		// The Deployment as it is still serves: failing the revision
 		// would move the Function's traffic to an older one.
@@ -323,8 +354,11 @@ func TestReconcileRefusals(t *testing.T) {
 		wantConditions: cond("True", "True", "True", ""),
 		wantActual:     ptr.To[int32](1),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error()},
-		wantUpdates:    map[string]int{"*v1.Deployment": 1},
+		wantEvents: []string{
+			`Warning UpdateFailed Failed to update Deployment "hello-00001": ` + deploymentInvalid.Error(),
+			`Warning ReconcileFailed update deployment team-a/hello-00001: ` + deploymentInvalid.Error(),
+		},
+		wantUpdates: map[string]int{"*v1.Deployment": 1},
 	}, {
 		name: "a refused Service update fails a revision that is not ready",
 		rev:  running,
@@ -335,8 +369,11 @@ func TestReconcileRefusals(t *testing.T) {
 		wantErr:        `update service team-a/hello-00001: services "hello-00001" is forbidden`,
 		wantConditions: cond("False/ServiceRefused", "False/ServiceRefused", "True", ""),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents:     []string{`Warning UpdateFailed Failed to update Service "hello-00001": ` + serviceDenied.Error()},
-		wantUpdates:    map[string]int{"*v1.Service": 1},
+		wantEvents: []string{
+			`Warning UpdateFailed Failed to update Service "hello-00001": ` + serviceDenied.Error(),
+			`Warning ReconcileFailed update service team-a/hello-00001: ` + serviceDenied.Error(),
+		},
+		wantUpdates: map[string]int{"*v1.Service": 1},
 	}, {
 		name:           "a refused revision whose Deployment is now admitted deploys",
 		rev:            newRevision(withConditions("ResourcesAvailable=False/QuotaExceeded")),
@@ -364,14 +401,14 @@ func TestReconcileRefusals(t *testing.T) {
 // TestRefusalIsStable checks that a refusal repeated by the backoff writes
 // the revision's status once.
 func TestRefusalIsStable(t *testing.T) {
-	h := newHarness(t, nil, createFails[*appsv1.Deployment](deploymentQuota), newRevision())
+	h := newHarness(t, reconcilertest.Setup{Funcs: createFails[*appsv1.Deployment](deploymentQuota)}, newRevision())
 	for range 3 {
-		if err := h.reconcile(); !apierrors.IsForbidden(err) {
+		if err := h.Reconcile(testKey); !apierrors.IsForbidden(err) {
 			t.Fatalf("Reconcile = %v, want the quota's refusal", err)
 		}
 	}
-	if h.statusUpdates != 1 {
-		t.Errorf("status written %d times, want once", h.statusUpdates)
+	if h.StatusUpdates != 1 {
+		t.Errorf("status written %d times, want once", h.StatusUpdates)
 	}
 }
 
@@ -380,7 +417,8 @@ var (
 	deployments = schema.GroupResource{Group: "apps", Resource: "deployments"}
 	services    = schema.GroupResource{Resource: "services"}
 
-	deploymentQuota = apierrors.NewForbidden(deployments, testName, errors.New("exceeded quota: team, "+
+	deploymentTimeout = apierrors.NewServerTimeout(deployments, "create", 1)
+	deploymentQuota   = apierrors.NewForbidden(deployments, testName, errors.New("exceeded quota: team, "+
 		"requested: count/deployments.apps=1, used: count/deployments.apps=1, limited: count/deployments.apps=1"))
 	deploymentInvalid = apierrors.NewInvalid(schema.GroupKind{Group: "apps", Kind: "Deployment"}, testName, field.ErrorList{
 		field.Invalid(field.NewPath("spec", "template", "spec", "containers").Index(0).Child("resources", "requests"),
@@ -449,35 +487,35 @@ func withServerDefaults(d *appsv1.Deployment) {
 }
 
 func TestReconcileMissingRevision(t *testing.T) {
-	h := newHarness(t, nil, interceptor.Funcs{})
-	if err := h.reconcile(); err != nil {
+	h := newHarness(t, reconcilertest.Setup{})
+	if err := h.Reconcile(testKey); err != nil {
 		t.Fatalf("Reconcile of a deleted revision: %v", err)
 	}
-	if ev := h.events(); len(ev) != 0 {
+	if ev := h.Events(); len(ev) != 0 {
 		t.Errorf("events = %v, want none", ev)
 	}
 }
 
 func TestReconcileIsStable(t *testing.T) {
 	rev := newRevision()
-	h := newHarness(t, nil, interceptor.Funcs{}, rev, pod("hello-00001-a", waiting("ErrImagePull", "not found")))
-	if err := h.reconcile(); err != nil {
+	h := newHarness(t, reconcilertest.Setup{}, rev, pod("hello-00001-a", waiting("ErrImagePull", "not found")))
+	if err := h.Reconcile(testKey); err != nil {
 		t.Fatal(err)
 	}
-	first := h.statusUpdates
-	h.events()
+	first := h.StatusUpdates
+	h.Events()
 	for range 3 {
-		if err := h.reconcile(); err != nil {
+		if err := h.Reconcile(testKey); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if h.statusUpdates != first {
-		t.Errorf("status written %d more times with nothing new", h.statusUpdates-first)
+	if h.StatusUpdates != first {
+		t.Errorf("status written %d more times with nothing new", h.StatusUpdates-first)
 	}
-	if len(h.updates) != 0 {
-		t.Errorf("children updated with nothing new: %v", h.updates)
+	if len(h.Updates) != 0 {
+		t.Errorf("children updated with nothing new: %v", h.Updates)
 	}
-	if ev := h.events(); len(ev) != 0 {
+	if ev := h.Events(); len(ev) != 0 {
 		t.Errorf("events with nothing new: %v", ev)
 	}
 }

@@ -9,11 +9,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/names"
 )
 
@@ -73,19 +74,16 @@ func TestCacheByObjectSelectsRevisionPods(t *testing.T) {
 }
 
 func TestQuotaToRevisions(t *testing.T) {
-	named := func(ns, name string) func(*servingv1alpha1.Revision) {
-		return func(r *servingv1alpha1.Revision) { r.Namespace, r.Name = ns, name }
-	}
-	h := newHarness(t, nil, interceptor.Funcs{},
-		newRevision(named(testNamespace, "quota"), withConditions("ResourcesAvailable=False/QuotaExceeded")),
-		newRevision(named(testNamespace, "service"), withConditions("ResourcesAvailable=False/ServiceRefused")),
-		newRevision(named(testNamespace, "crashing"), withConditions("ContainerHealthy=False/ExitCode1")),
-		newRevision(named(testNamespace, "deploying")),
-		newRevision(named("team-b", "elsewhere"), withConditions("ResourcesAvailable=False/QuotaExceeded")),
+	h := newHarness(t, reconcilertest.Setup{},
+		fixture.Revision(testNamespace, "quota", withConditions("ResourcesAvailable=False/QuotaExceeded")),
+		fixture.Revision(testNamespace, "service", withConditions("ResourcesAvailable=False/ServiceRefused")),
+		fixture.Revision(testNamespace, "crashing", withConditions("ContainerHealthy=False/ExitCode1")),
+		fixture.Revision(testNamespace, "deploying"),
+		fixture.Revision("team-b", "elsewhere", withConditions("ResourcesAvailable=False/QuotaExceeded")),
 	)
 	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "team"}}
 	var got []string
-	for _, req := range h.r.quotaToRevisions(context.Background(), quota) {
+	for _, req := range h.R.quotaToRevisions(context.Background(), quota) {
 		got = append(got, req.String())
 	}
 	slices.Sort(got)

@@ -14,10 +14,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/fixture"
+	"github.com/wakefn/wake/internal/testenv"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // The envtest scenarios run the real reconciler, with its watches and
-// indexes, against a real API server (see envmain_test.go).
+// indexes, against a real API server (see main_test.go).
 
 func TestEnvRouteResolvesTraffic(t *testing.T) {
 	ns := newNamespace(t)
@@ -25,11 +28,11 @@ func TestEnvRouteResolvesTraffic(t *testing.T) {
 	createRevision(t, ns, "hello", "hello-00001", true)
 	host := "api." + ns + ".example.org"
 	rt := createRoute(t, ns, "api", []string{host},
-		servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 90},
-		servingv1alpha1.TrafficTarget{RevisionName: "hello-00001", Percent: 10, Tag: "stable"})
+		fixture.ToFunction("hello", 90, ""),
+		fixture.ToRevision("hello-00001", 10, "stable"))
 	key := client.ObjectKeyFromObject(rt)
 
-	eventually(t, "route ready", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "route ready", func(ctx context.Context) error {
 		return routeCondition(ctx, key, apis.ConditionReady, corev1.ConditionTrue, "", "")
 	})
 	got := getRoute(t, key)
@@ -48,16 +51,16 @@ func TestEnvRouteResolvesTraffic(t *testing.T) {
 func TestEnvMissingFunctionThenCreated(t *testing.T) {
 	ns := newNamespace(t)
 	rt := createRoute(t, ns, "api", []string{"missing." + ns + ".example.org"},
-		servingv1alpha1.TrafficTarget{FunctionName: "nope", Percent: 100})
+		fixture.ToFunction("nope", 100, ""))
 	key := client.ObjectKeyFromObject(rt)
-	eventually(t, "traffic missing", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "traffic missing", func(ctx context.Context) error {
 		return routeCondition(ctx, key, servingv1alpha1.RouteConditionAllTrafficAssigned, corev1.ConditionFalse,
 			servingv1alpha1.ReasonRevisionMissing, `function "nope" not found`)
 	})
 
 	// The Function watch brings the Route back once the Function is ready.
 	createFunction(t, ns, "nope", "nope-00001")
-	eventually(t, "route ready after the function appears", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "route ready after the function appears", func(ctx context.Context) error {
 		return routeCondition(ctx, key, apis.ConditionReady, corev1.ConditionTrue, "", "")
 	})
 }
@@ -66,16 +69,16 @@ func TestEnvPinnedRevisionBecomesReady(t *testing.T) {
 	ns := newNamespace(t)
 	createRevision(t, ns, "hello", "hello-00001", false)
 	rt := createRoute(t, ns, "api", []string{"pinned." + ns + ".example.org"},
-		servingv1alpha1.TrafficTarget{RevisionName: "hello-00001", Percent: 100})
+		fixture.ToRevision("hello-00001", 100, ""))
 	key := client.ObjectKeyFromObject(rt)
-	eventually(t, "traffic not ready", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "traffic not ready", func(ctx context.Context) error {
 		return routeCondition(ctx, key, servingv1alpha1.RouteConditionAllTrafficAssigned, corev1.ConditionUnknown,
 			servingv1alpha1.ReasonRevisionNotReady, "")
 	})
 
 	// The Revision watch brings the Route back once the Revision is ready.
 	setRevisionReady(t, types.NamespacedName{Namespace: ns, Name: "hello-00001"})
-	eventually(t, "route ready after the revision", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "route ready after the revision", func(ctx context.Context) error {
 		return routeCondition(ctx, key, apis.ConditionReady, corev1.ConditionTrue, "", "")
 	})
 }
@@ -86,28 +89,28 @@ func TestEnvHostClaimsAcrossNamespaces(t *testing.T) {
 	createFunction(t, nsNew, "hello", "hello-00001")
 	host := "shared-" + nsOld + ".example.org"
 
-	older := createRoute(t, nsOld, "first", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 100})
+	older := createRoute(t, nsOld, "first", []string{host}, fixture.ToFunction("hello", 100, ""))
 	olderKey := client.ObjectKeyFromObject(older)
-	eventually(t, "older route ready", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "older route ready", func(ctx context.Context) error {
 		return routeCondition(ctx, olderKey, apis.ConditionReady, corev1.ConditionTrue, "", "")
 	})
 	// Creation timestamps have one-second resolution: wait until the next
 	// Route is strictly younger, so age (not the name tie-break) decides.
-	eventually(t, "clock past the older route's second", func(context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "clock past the older route's second", func(context.Context) error {
 		if created := getRoute(t, olderKey).CreationTimestamp; !time.Now().After(created.Add(time.Second)) {
 			return errors.New("same second")
 		}
 		return nil
 	})
 
-	newer := createRoute(t, nsNew, "second", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 100})
+	newer := createRoute(t, nsNew, "second", []string{host}, fixture.ToFunction("hello", 100, ""))
 	newerKey := client.ObjectKeyFromObject(newer)
 	msg := fmt.Sprintf("host %q is held by Route %s", host, olderKey)
-	eventually(t, "newer route refused", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "newer route refused", func(ctx context.Context) error {
 		return routeCondition(ctx, newerKey, servingv1alpha1.RouteConditionHostsClaimed, corev1.ConditionFalse,
 			servingv1alpha1.ReasonHostTaken, msg)
 	})
-	eventually(t, "warning event on the newer route", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "warning event on the newer route", func(ctx context.Context) error {
 		return hasEvent(ctx, newerKey, corev1.EventTypeWarning, servingv1alpha1.ReasonHostTaken)
 	})
 	if err := routeCondition(context.Background(), olderKey, apis.ConditionReady, corev1.ConditionTrue, "", ""); err != nil {
@@ -118,7 +121,7 @@ func TestEnvHostClaimsAcrossNamespaces(t *testing.T) {
 	if err := k8s.Delete(context.Background(), older); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "newer route ready after the older is deleted", func(ctx context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "newer route ready after the older is deleted", func(ctx context.Context) error {
 		return routeCondition(ctx, newerKey, apis.ConditionReady, corev1.ConditionTrue, "", "")
 	})
 }
@@ -127,8 +130,8 @@ func TestEnvCrossNamespaceFunctionHostRefused(t *testing.T) {
 	ns, victim := newNamespace(t), newNamespace(t)
 	createFunction(t, ns, "hello", "hello-00001")
 	host := "hello." + victim + ".example.com" // the default domain is example.com
-	rt := createRoute(t, ns, "steal", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: 100})
-	eventually(t, "route refused", func(ctx context.Context) error {
+	rt := createRoute(t, ns, "steal", []string{host}, fixture.ToFunction("hello", 100, ""))
+	testutil.Eventually(t, testenv.Timeout, "route refused", func(ctx context.Context) error {
 		return routeCondition(ctx, client.ObjectKeyFromObject(rt), servingv1alpha1.RouteConditionHostsClaimed, corev1.ConditionFalse,
 			servingv1alpha1.ReasonHostTaken, fmt.Sprintf("host %q belongs to namespace %q", host, victim))
 	})

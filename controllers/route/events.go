@@ -12,11 +12,22 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
-// recordChanges logs and records events for what this reconcile changed:
-// hosts refused or won, traffic not assigned, traffic moved. Unchanged
-// conditions record nothing, so a Route that stays refused does not fill
-// the event log.
-func (r *Reconciler) recordChanges(ctx context.Context, orig, rt *servingv1alpha1.Route) {
+// Event reasons recorded on Routes. Traffic problems are recorded with the
+// AllTrafficAssigned condition's reason (RevisionMissing, RevisionFailed),
+// refused hosts with HostsClaimed's (HostTaken), and a failed reconcile
+// with reconciler.ReasonReconcileFailed.
+const (
+	// ReasonHostsClaimed: the Route now holds all its hosts.
+	ReasonHostsClaimed = "HostsClaimed"
+	// ReasonTrafficUpdated: the Route's resolved traffic changed.
+	ReasonTrafficUpdated = "TrafficUpdated"
+)
+
+// RecordChanges logs and records events for what a reconcile changed, once
+// its status is written: hosts refused or won, traffic not assigned,
+// traffic moved. Unchanged conditions record nothing, so a Route that stays
+// refused does not fill the event log.
+func (r *Reconciler) RecordChanges(ctx context.Context, orig, rt *servingv1alpha1.Route) {
 	logger := log.FromContext(ctx)
 	before, after := orig.Status.GetCondition, rt.Status.GetCondition
 

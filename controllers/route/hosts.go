@@ -8,19 +8,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/controllers/route/resources"
+	"github.com/wakefn/wake/controllers/route/resolve"
 )
 
 // reconcileHosts decides which of rt's hosts and tag hosts it holds and sets
-// HostsClaimed (see resources.ArbitrateHosts). The other claimants come from
+// HostsClaimed (see resolve.ArbitrateHosts). The other claimants come from
 // the host index, across all namespaces. On a read error the condition is
 // left untouched.
 func (r *Reconciler) reconcileHosts(ctx context.Context, rt *servingv1alpha1.Route, domain string) error {
-	claimants, err := r.routesClaiming(ctx, resources.ClaimedHosts(rt))
+	claimants, err := r.routesClaiming(ctx, resolve.ClaimedHosts(rt))
 	if err != nil {
 		return err
 	}
-	resources.MarkHosts(&rt.Status, resources.ArbitrateHosts(rt, claimants, domain))
+	resolve.MarkHosts(&rt.Status, resolve.ArbitrateHosts(rt, claimants, domain))
 	return nil
 }
 

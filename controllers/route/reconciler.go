@@ -2,32 +2,31 @@
 // to revisions and decides which Route holds each host, so that the
 // activator can build its routing table from Route status alone. A Route
 // creates no child objects.
+//
+// It is the example a new kind's reconciler is copied from, being the
+// smallest: reconciler.go has the Reconciler struct, its RBAC, Reconcile
+// (one call to the shared reconciler.Reconcile) and ReconcileKind (the
+// phases, their errors joined); one file per phase (traffic.go, hosts.go)
+// reads what the phase needs and hands it to pure functions (package
+// resolve); events.go has the event reasons and RecordChanges, the hook
+// that records what a written status changed; setup.go has
+// SetupWithManager and its watches. Its tests show the same split:
+// table tests on reconcilertest's harness (reconciler_test.go), envtest
+// scenarios (envtest_test.go, started by main_test.go).
 package route
 
 import (
 	"context"
 	"errors"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/controllers/route/resources"
+	"github.com/wakefn/wake/controllers/reconciler"
+	"github.com/wakefn/wake/controllers/route/resolve"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/kerrors"
-)
-
-// Event reasons recorded on Routes. Traffic problems are recorded with the
-// AllTrafficAssigned condition's reason (RevisionMissing, RevisionFailed).
-const (
-	// ReasonHostsClaimed: the Route now holds all its hosts.
-	ReasonHostsClaimed = "HostsClaimed"
-	// ReasonTrafficUpdated: the Route's resolved traffic changed.
-	ReasonTrafficUpdated = "TrafficUpdated"
-	// ReasonFailed: a reconcile returned an error.
-	ReasonFailed = "ReconcileFailed"
 )
 
 // Reconciler reconciles Routes.
@@ -47,31 +46,20 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile resolves one Route's traffic and host claims into its status.
-// A phase that cannot read what it needs leaves its part of the status as
-// it was and returns the error, so the Route is retried.
+// Reconcile runs the shared reconcile (see package reconciler) with the
+// Route's phases, ReconcileKind, and its change hook, RecordChanges.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	orig := &servingv1alpha1.Route{}
-	if err := r.Client.Get(ctx, req.NamespacedName, orig); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !orig.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
-	}
-	rt := orig.DeepCopy()
-	rt.Status.InitializeConditions()
-	domain := r.Config.Load().Domain
+	return reconciler.Reconcile[servingv1alpha1.Route](ctx, r.Client, r.Recorder, req, r)
+}
 
+// ReconcileKind resolves rt's traffic and host claims into its status. A
+// phase that cannot read what it needs leaves its part of the status as it
+// was and returns the error, so the Route is retried.
+func (r *Reconciler) ReconcileKind(ctx context.Context, rt *servingv1alpha1.Route) error {
 	err := errors.Join(
 		r.reconcileTraffic(ctx, rt),
-		r.reconcileHosts(ctx, rt, domain),
+		r.reconcileHosts(ctx, rt, r.Config.Load().Domain),
 	)
-	rt.Status.URL = resources.URL(rt)
-	rt.Status.ObservedGeneration = rt.Generation
-	r.recordChanges(ctx, orig, rt)
-	if err != nil {
-		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, ReasonFailed, "Reconcile", "%v", err)
-	}
-	_, uerr := kerrors.UpdateStatus(ctx, r.Client, "route", rt, orig.Status, rt.Status)
-	return ctrl.Result{}, errors.Join(err, uerr)
+	rt.Status.URL = resolve.URL(rt)
+	return err
 }

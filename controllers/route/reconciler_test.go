@@ -11,11 +11,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 // cond is the part of a condition the tests compare.
@@ -54,7 +55,7 @@ func TestReconcile(t *testing.T) {
 		wantEvents []string
 	}{{
 		name: "function target resolves and the host is free",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			apis.ConditionReady: ok, servingv1alpha1.RouteConditionAllTrafficAssigned: ok, servingv1alpha1.RouteConditionHostsClaimed: ok,
 		},
@@ -68,8 +69,8 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "pinned ready revision",
-		objs: []client.Object{revision("hello", "hello-00001", true),
-			newRoute("team-a", "api", 0, toRevision("hello-00001"), "api.example.org")},
+		objs: []client.Object{fixture.Revision("team-a", "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady()),
+			newRoute("team-a", "api", 0, fixture.ToRevision("hello-00001", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{apis.ConditionReady: ok},
 		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 			{RevisionName: "hello-00001", Percent: 100},
@@ -81,7 +82,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "missing function",
-		objs: []client.Object{newRoute("team-a", "api", 0, toFunction("nope"), "api.example.org")},
+		objs: []client.Object{newRoute("team-a", "api", 0, fixture.ToFunction("nope", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			apis.ConditionReady: {corev1.ConditionFalse, servingv1alpha1.ReasonRevisionMissing, `function "nope" not found`},
 			servingv1alpha1.RouteConditionAllTrafficAssigned: {corev1.ConditionFalse, servingv1alpha1.ReasonRevisionMissing, `function "nope" not found`},
@@ -95,8 +96,8 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "unready revision",
-		objs: []client.Object{revision("hello", "hello-00003", false),
-			newRoute("team-a", "api", 0, toRevision("hello-00003"), "api.example.org")},
+		objs: []client.Object{fixture.Revision("team-a", "hello-00003", fixture.WithFunctionLabel("hello"), fixture.WithInitRevisionConditions()),
+			newRoute("team-a", "api", 0, fixture.ToRevision("hello-00003", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			servingv1alpha1.RouteConditionAllTrafficAssigned: {corev1.ConditionUnknown, servingv1alpha1.ReasonRevisionNotReady, `revision "hello-00003" is not ready yet`},
 		},
@@ -106,8 +107,8 @@ func TestReconcile(t *testing.T) {
 	}, {
 		name: "host held by an older Route in another namespace",
 		objs: []client.Object{hello,
-			newRoute("team-b", "first", 0, toFunction("other"), "api.example.org"),
-			newRoute("team-a", "api", 1, toFunction("hello"), "api.example.org")},
+			newRoute("team-b", "first", 0, fixture.ToFunction("other", 100, ""), "api.example.org"),
+			newRoute("team-a", "api", 1, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		wantConds: map[apis.ConditionType]cond{
 			apis.ConditionReady: {corev1.ConditionFalse, servingv1alpha1.ReasonHostTaken, `host "api.example.org" is held by Route team-b/first`},
 			servingv1alpha1.RouteConditionAllTrafficAssigned: ok,
@@ -122,7 +123,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "another namespace's function host is refused",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "hello.team-b.wake.example")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "hello.team-b.wake.example")},
 		wantConds: map[apis.ConditionType]cond{
 			servingv1alpha1.RouteConditionHostsClaimed: {corev1.ConditionFalse, servingv1alpha1.ReasonHostTaken,
 				`host "hello.team-b.wake.example" belongs to namespace "team-b"`},
@@ -137,7 +138,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name:      "own namespace's function host is allowed",
-		objs:      []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "hello.team-a.wake.example")},
+		objs:      []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "hello.team-a.wake.example")},
 		wantConds: map[apis.ConditionType]cond{apis.ConditionReady: ok},
 		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 			{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
@@ -149,7 +150,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name:    "reading a function fails: the error is returned, hosts still decided",
-		objs:    []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs:    []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs:   failGet("Function"),
 		wantErr: "get function team-a/hello: boom",
 		wantConds: map[apis.ConditionType]cond{
@@ -163,7 +164,7 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "listing host claimants fails",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs: interceptor.Funcs{List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
 			return errBoom
 		}},
@@ -182,31 +183,29 @@ func TestReconcile(t *testing.T) {
 		},
 	}, {
 		name: "status update fails",
-		objs: []client.Object{hello, newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")},
+		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs: interceptor.Funcs{SubResourceUpdate: func(context.Context, client.Client, string, client.Object, ...client.SubResourceUpdateOption) error {
 			return errBoom
 		}},
 		wantErr: "update status of route team-a/api: boom",
-		wantEvents: []string{
-			"Normal HostsClaimed Route holds all its hosts",
-			"Normal TrafficUpdated Traffic now rule 0: hello-00002 100%",
-		},
+		// Changes are recorded once the status is written, so not here.
+		wantEvents: nil,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, c, rec := newFake(t, tt.funcs, tt.objs...)
-			_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey})
+			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, tt.objs...)
+			err := h.Reconcile(apiKey)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Reconcile error = %v, want %q", err, tt.wantErr)
 			}
-			if diff := cmp.Diff(tt.wantEvents, drain(rec)); diff != "" {
+			if diff := cmp.Diff(tt.wantEvents, h.Events()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}
 			if tt.wantConds == nil {
 				return
 			}
 			got := &servingv1alpha1.Route{}
-			if err := c.Get(context.Background(), apiKey, got); err != nil {
+			if err := h.Client.Get(context.Background(), apiKey, got); err != nil {
 				t.Fatal(err)
 			}
 			checkStatus(t, got, tt.wantConds, tt.wantRules, tt.wantURL)
@@ -240,37 +239,32 @@ func checkStatus(t *testing.T, rt *servingv1alpha1.Route, conds map[apis.Conditi
 }
 
 func TestReconcileWritesStatusOnlyOnChange(t *testing.T) {
-	updates := 0
-	funcs := interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-		updates++
-		return c.SubResource(sub).Update(ctx, obj, opts...)
-	}}
-	r, _, rec := newFake(t, funcs, readyFunction("hello", "hello-00002"),
-		newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org"))
+	h := newHarness(t, reconcilertest.Setup{}, readyFunction("hello", "hello-00002"),
+		newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org"))
 	for i := range 3 {
-		if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
+		if err := h.Reconcile(apiKey); err != nil {
 			t.Fatalf("Reconcile %d: %v", i, err)
 		}
 	}
-	if updates != 1 {
-		t.Errorf("status updates = %d, want 1", updates)
+	if h.StatusUpdates != 1 {
+		t.Errorf("status updates = %d, want 1", h.StatusUpdates)
 	}
-	if n := len(drain(rec)); n != 2 {
+	if n := len(h.Events()); n != 2 {
 		t.Errorf("events = %d, want the 2 of the first reconcile", n)
 	}
 }
 
 func TestReconcileKeepsTrafficWhenFunctionVanishes(t *testing.T) {
-	rt := newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")
+	rt := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
 	rt.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
 		{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
 	}}}
-	r, c, rec := newFake(t, interceptor.Funcs{}, rt)
-	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
+	h := newHarness(t, reconcilertest.Setup{}, rt)
+	if err := h.Reconcile(apiKey); err != nil {
 		t.Fatal(err)
 	}
 	got := &servingv1alpha1.Route{}
-	if err := c.Get(context.Background(), apiKey, got); err != nil {
+	if err := h.Client.Get(context.Background(), apiKey, got); err != nil {
 		t.Fatal(err)
 	}
 	msg := `function "hello" not found; traffic stays on revision "hello-00002"`
@@ -278,26 +272,26 @@ func TestReconcileKeepsTrafficWhenFunctionVanishes(t *testing.T) {
 		servingv1alpha1.RouteConditionAllTrafficAssigned: {corev1.ConditionFalse, servingv1alpha1.ReasonRevisionMissing, msg},
 	}, rt.Status.Rules, "http://api.example.org")
 	want := []string{"Normal HostsClaimed Route holds all its hosts", "Warning RevisionMissing " + msg}
-	if diff := cmp.Diff(want, drain(rec)); diff != "" {
+	if diff := cmp.Diff(want, h.Events()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
 
 func TestReconcileIgnoresMissingAndDeletingRoutes(t *testing.T) {
-	deleting := newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")
-	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	deleting := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
+	deleting.DeletionTimestamp = &metav1.Time{Time: fixture.Epoch}
 	deleting.Finalizers = []string{"example.org/hold"}
 	for name, objs := range map[string][]client.Object{"missing": nil, "deleting": {deleting}} {
 		t.Run(name, func(t *testing.T) {
-			r, c, rec := newFake(t, interceptor.Funcs{}, objs...)
-			if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: apiKey}); err != nil {
+			h := newHarness(t, reconcilertest.Setup{}, objs...)
+			if err := h.Reconcile(apiKey); err != nil {
 				t.Fatal(err)
 			}
-			if ev := drain(rec); len(ev) != 0 {
+			if ev := h.Events(); len(ev) != 0 {
 				t.Errorf("events = %v, want none", ev)
 			}
 			got := &servingv1alpha1.Route{}
-			if err := c.Get(context.Background(), apiKey, got); err == nil && len(got.Status.Conditions) != 0 {
+			if err := h.Client.Get(context.Background(), apiKey, got); err == nil && len(got.Status.Conditions) != 0 {
 				t.Errorf("status written on a deleting Route: %+v", got.Status)
 			}
 		})

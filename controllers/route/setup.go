@@ -18,14 +18,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/controllers/route/resources"
+	"github.com/wakefn/wake/controllers/route/resolve"
 	"github.com/wakefn/wake/internal/config"
 )
 
 // Field indexes this package registers on Routes.
 const (
 	// IndexHosts indexes Routes by every host and tag host they claim
-	// (resources.ClaimedHosts).
+	// (resolve.ClaimedHosts).
 	IndexHosts = "route.wake.dev/hosts"
 	// IndexFunctions indexes Routes by the functions their traffic names.
 	IndexFunctions = "route.wake.dev/functions"
@@ -38,9 +38,9 @@ var indexes = []struct {
 	field   string
 	extract func(*servingv1alpha1.Route) []string
 }{
-	{IndexHosts, resources.ClaimedHosts},
-	{IndexFunctions, resources.FunctionNames},
-	{IndexRevisions, resources.RevisionNames},
+	{IndexHosts, resolve.ClaimedHosts},
+	{IndexFunctions, resolve.FunctionNames},
+	{IndexRevisions, resolve.RevisionNames},
 }
 
 // indexFunc adapts an extractor to client.IndexerFunc.
@@ -91,7 +91,7 @@ func (r *Reconciler) routesSharingHosts(ctx context.Context, o client.Object) []
 		return nil
 	}
 	var reqs []reconcile.Request
-	for _, h := range resources.ClaimedHosts(rt) {
+	for _, h := range resolve.ClaimedHosts(rt) {
 		reqs = append(reqs, r.routesMatching(ctx, client.MatchingFields{IndexHosts: h})...)
 	}
 	self := client.ObjectKeyFromObject(rt)
@@ -144,7 +144,7 @@ func hostsChanged() predicate.Predicate {
 			if !ok1 || !ok2 {
 				return true
 			}
-			return !slices.Equal(resources.ClaimedHosts(oldRt), resources.ClaimedHosts(newRt)) ||
+			return !slices.Equal(resolve.ClaimedHosts(oldRt), resolve.ClaimedHosts(newRt)) ||
 				oldRt.DeletionTimestamp.IsZero() != newRt.DeletionTimestamp.IsZero()
 		},
 	}

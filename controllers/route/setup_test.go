@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 // names returns the requests as sorted "namespace/name" strings.
@@ -28,21 +30,21 @@ func names(reqs []reconcile.Request) []string {
 }
 
 func TestMapFuncs(t *testing.T) {
-	tagged := newRoute("team-c", "tagged", 0, toFunction("hello"), "api.example.org")
+	tagged := newRoute("team-c", "tagged", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
 	tagged.Spec.Rules[0].Traffic[0].Tag = "canary"
-	r, _, _ := newFake(t, interceptor.Funcs{},
-		newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org", "www.example.org"),
-		newRoute("team-b", "same-host", 1, toFunction("other"), "api.example.org"),
-		newRoute("team-b", "other-host", 1, toFunction("other"), "other.example.org"),
-		newRoute("team-b", "wild", 1, toFunction("other"), "*.example.org"),
-		newRoute("team-a", "pinned", 1, toRevision("hello-00001"), "pinned.example.org"),
-		newRoute("team-b", "hello-elsewhere", 1, toFunction("hello"), "b.example.org"),
-		newRoute("team-d", "tag-host", 1, toFunction("x"), "canary-api.example.org"),
+	r := newHarness(t, reconcilertest.Setup{},
+		newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org", "www.example.org"),
+		newRoute("team-b", "same-host", 1, fixture.ToFunction("other", 100, ""), "api.example.org"),
+		newRoute("team-b", "other-host", 1, fixture.ToFunction("other", 100, ""), "other.example.org"),
+		newRoute("team-b", "wild", 1, fixture.ToFunction("other", 100, ""), "*.example.org"),
+		newRoute("team-a", "pinned", 1, fixture.ToRevision("hello-00001", 100, ""), "pinned.example.org"),
+		newRoute("team-b", "hello-elsewhere", 1, fixture.ToFunction("hello", 100, ""), "b.example.org"),
+		newRoute("team-d", "tag-host", 1, fixture.ToFunction("x", 100, ""), "canary-api.example.org"),
 		tagged,
-	)
+	).R
 	ctx := context.Background()
 
-	changed := newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org", "www.example.org")
+	changed := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org", "www.example.org")
 	want := []string{"team-b/same-host", "team-c/tagged"}
 	if diff := cmp.Diff(want, names(r.routesSharingHosts(ctx, changed))); diff != "" {
 		t.Errorf("routesSharingHosts (-want +got):\n%s", diff)
@@ -56,27 +58,27 @@ func TestMapFuncs(t *testing.T) {
 		t.Errorf("routesForFunction (-want +got):\n%s", diff)
 	}
 
-	rev := revision("hello", "hello-00001", true)
+	rev := fixture.Revision("team-a", "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady())
 	if diff := cmp.Diff([]string{"team-a/api", "team-a/pinned"}, names(r.routesForRevision(ctx, rev))); diff != "" {
 		t.Errorf("routesForRevision (-want +got):\n%s", diff)
 	}
-	unlabelled := revision("", "hello-00001", true)
+	unlabelled := fixture.Revision("team-a", "hello-00001", fixture.WithRevisionReady())
 	if diff := cmp.Diff([]string{"team-a/pinned"}, names(r.routesForRevision(ctx, unlabelled))); diff != "" {
 		t.Errorf("routesForRevision without function label (-want +got):\n%s", diff)
 	}
 }
 
 func TestMapFuncListErrorEnqueuesNothing(t *testing.T) {
-	r, _, _ := newFake(t, interceptor.Funcs{List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
+	r := newHarness(t, reconcilertest.Setup{Funcs: interceptor.Funcs{List: func(context.Context, client.WithWatch, client.ObjectList, ...client.ListOption) error {
 		return errBoom
-	}})
+	}}}).R
 	if got := r.routesForFunction(context.Background(), readyFunction("other", "")); len(got) != 0 {
 		t.Errorf("routesForFunction = %v, want none", got)
 	}
 }
 
 func TestPredicates(t *testing.T) {
-	base := newRoute("team-a", "api", 0, toFunction("hello"), "api.example.org")
+	base := newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")
 	statusOnly := base.DeepCopy()
 	statusOnly.Status.ObservedGeneration = 9
 	newHost := base.DeepCopy()
@@ -84,7 +86,7 @@ func TestPredicates(t *testing.T) {
 	newTag := base.DeepCopy()
 	newTag.Spec.Rules[0].Traffic[0].Tag = "canary"
 	deleting := base.DeepCopy()
-	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	deleting.DeletionTimestamp = &metav1.Time{Time: fixture.Epoch}
 
 	fn := readyFunction("hello", "hello-00001")
 	fnNewLatest := fn.DeepCopy()
@@ -94,8 +96,8 @@ func TestPredicates(t *testing.T) {
 	fnURL := fn.DeepCopy()
 	fnURL.Status.ObservedGeneration = 3
 
-	rev := revision("hello", "hello-00001", false)
-	revReady := revision("hello", "hello-00001", true)
+	rev := fixture.Revision("team-a", "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithInitRevisionConditions())
+	revReady := fixture.Revision("team-a", "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady())
 	revScaled := rev.DeepCopy()
 	revScaled.Status.ActualReplicas = new(int32)
 

@@ -9,18 +9,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/controllers/route/resources"
+	"github.com/wakefn/wake/controllers/route/resolve"
 )
 
 // reconcileTraffic resolves rt's traffic targets into status.rules and
-// AllTrafficAssigned (see resources.ResolveTraffic). On a read error the
+// AllTrafficAssigned (see resolve.Traffic). On a read error the
 // status is left untouched.
 func (r *Reconciler) reconcileTraffic(ctx context.Context, rt *servingv1alpha1.Route) error {
-	targets := resources.Targets{
+	targets := resolve.Targets{
 		Functions: map[string]*servingv1alpha1.Function{},
 		Revisions: map[string]*servingv1alpha1.Revision{},
 	}
-	for _, name := range resources.FunctionNames(rt) {
+	for _, name := range resolve.FunctionNames(rt) {
 		fn := &servingv1alpha1.Function{}
 		found, err := r.get(ctx, types.NamespacedName{Namespace: rt.Namespace, Name: name}, fn)
 		if err != nil {
@@ -30,7 +30,7 @@ func (r *Reconciler) reconcileTraffic(ctx context.Context, rt *servingv1alpha1.R
 			targets.Functions[name] = fn
 		}
 	}
-	for _, name := range resources.RevisionNames(rt) {
+	for _, name := range resolve.RevisionNames(rt) {
 		rev := &servingv1alpha1.Revision{}
 		found, err := r.get(ctx, types.NamespacedName{Namespace: rt.Namespace, Name: name}, rev)
 		if err != nil {
@@ -40,7 +40,7 @@ func (r *Reconciler) reconcileTraffic(ctx context.Context, rt *servingv1alpha1.R
 			targets.Revisions[name] = rev
 		}
 	}
-	res := resources.ResolveTraffic(rt, targets)
+	res := resolve.Traffic(rt, targets)
 	rt.Status.Rules = res.Rules
 	res.MarkOn(&rt.Status)
 	return nil

@@ -1,5 +1,11 @@
-// Package kerrors holds small helpers for Kubernetes API writes and their
-// errors, shared by the reconcilers.
+// Package kerrors classifies errors from the Kubernetes API for the
+// reconcilers: which are no failure (IgnoreConflict) and which are the API
+// server refusing a write that would fail the same way again (IsRefusal,
+// IsQuotaExceeded).
+//
+// What belongs here: error classification only, pure functions of an
+// error. Writes to the API live with their callers (the status write is in
+// controllers/reconciler).
 package kerrors
 
 import apierrors "k8s.io/apimachinery/pkg/api/errors"

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 const (
@@ -20,44 +20,23 @@ const (
 // function returns Function "hello" with the given latest created and latest
 // ready revisions.
 func function(latestCreated, latestReady string) *servingv1alpha1.Function {
-	return &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "hello", UID: types.UID("fn-uid")},
-		Status: servingv1alpha1.FunctionStatus{
-			LatestCreatedRevisionName: latestCreated,
-			LatestReadyRevisionName:   latestReady,
-		},
-	}
-}
-
-// revisionOf returns a Revision named name that fn controls.
-func revisionOf(fn *servingv1alpha1.Function, name string) *servingv1alpha1.Revision {
-	rev := &servingv1alpha1.Revision{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}
-	rev.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(fn, servingv1alpha1.GroupVersion.WithKind("Function"))}
-	return rev
+	return fixture.Function("ns", "hello", fixture.WithFunctionUID("fn-uid"),
+		fixture.WithLatestCreated(latestCreated), fixture.WithLatestReady(latestReady))
 }
 
 // route returns a Route with one rule whose spec and status traffic are
 // given.
 func route(spec []servingv1alpha1.TrafficTarget, status []servingv1alpha1.ResolvedTarget) servingv1alpha1.Route {
-	rt := servingv1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "rt"}}
-	rt.Spec.Rules = []servingv1alpha1.RouteRule{{Traffic: spec}}
+	opts := []fixture.RouteOption{fixture.WithRule(spec...)}
 	if status != nil {
-		rt.Status.Rules = []servingv1alpha1.RuleStatus{{Traffic: status}}
+		opts = append(opts, fixture.WithResolvedRule(status...))
 	}
-	return rt
-}
-
-func pinned(rev string, percent int32, tag string) servingv1alpha1.TrafficTarget {
-	return servingv1alpha1.TrafficTarget{RevisionName: rev, Percent: percent, Tag: tag}
+	return *fixture.Route("ns", "rt", opts...)
 }
 
 // toHello is a target that follows Function hello's latest ready revision.
 func toHello(percent int32, tag string) servingv1alpha1.TrafficTarget {
-	return servingv1alpha1.TrafficTarget{FunctionName: "hello", Percent: percent, Tag: tag}
-}
-
-func resolved(fn, rev string, percent int32, tag string) servingv1alpha1.ResolvedTarget {
-	return servingv1alpha1.ResolvedTarget{FunctionName: fn, RevisionName: rev, Percent: percent, Tag: tag}
+	return fixture.ToFunction("hello", percent, tag)
 }
 
 func TestOf(t *testing.T) {
@@ -88,42 +67,42 @@ func TestOf(t *testing.T) {
 		{name: "not one of the Function's revision names", rev: "other-00009", fn: fn, want: unreachable},
 
 		{name: "route pins it", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{pinned("hello-00001", 100, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{fixture.ToRevision("hello-00001", 100, "")}, nil)},
 			want:   reachable},
 		{name: "route pins it without a Function", rev: "hello-00001",
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{pinned("hello-00001", 100, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{fixture.ToRevision("hello-00001", 100, "")}, nil)},
 			want:   reachable},
 		{name: "route pins it in a split", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(90, ""), pinned("hello-00001", 10, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(90, ""), fixture.ToRevision("hello-00001", 10, "")}, nil)},
 			want:   reachable},
 		{name: "tag-only pinned target at 0%", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(100, ""), pinned("hello-00001", 0, "old")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(100, ""), fixture.ToRevision("hello-00001", 0, "old")}, nil)},
 			want:   reachable},
 		{name: "untagged pinned target at 0% carries nothing", rev: "hello-00001", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(100, ""), pinned("hello-00001", 0, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{toHello(100, ""), fixture.ToRevision("hello-00001", 0, "")}, nil)},
 			want:   unreachable},
 		{name: "function target still resolved to the old revision", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{route(
 				[]servingv1alpha1.TrafficTarget{toHello(100, "")},
-				[]servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00001", 100, "")})},
+				[]servingv1alpha1.ResolvedTarget{fixture.Resolved("hello", "hello-00001", 100, "")})},
 			want: reachable},
 		{name: "tag-only function target resolved to it at 0%", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{route(
-				[]servingv1alpha1.TrafficTarget{pinned("other-00001", 100, ""), toHello(0, "next")},
-				[]servingv1alpha1.ResolvedTarget{resolved("", "other-00001", 100, ""), resolved("hello", "hello-00001", 0, "next")})},
+				[]servingv1alpha1.TrafficTarget{fixture.ToRevision("other-00001", 100, ""), toHello(0, "next")},
+				[]servingv1alpha1.ResolvedTarget{fixture.Resolved("", "other-00001", 100, ""), fixture.Resolved("hello", "hello-00001", 0, "next")})},
 			want: reachable},
 		{name: "route resolved elsewhere", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{route(
 				[]servingv1alpha1.TrafficTarget{toHello(100, "")},
-				[]servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00002", 100, "")})},
+				[]servingv1alpha1.ResolvedTarget{fixture.Resolved("hello", "hello-00002", 100, "")})},
 			want: unreachable},
 		{name: "a route that pins a pending revision makes it reachable", rev: "hello-00003", fn: fn,
-			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{pinned("hello-00003", 100, "")}, nil)},
+			routes: []servingv1alpha1.Route{route([]servingv1alpha1.TrafficTarget{fixture.ToRevision("hello-00003", 100, "")}, nil)},
 			want:   reachable},
 		{name: "one route of several reaches it", rev: "hello-00001", fn: fn,
 			routes: []servingv1alpha1.Route{
-				route([]servingv1alpha1.TrafficTarget{pinned("hello-00002", 100, "")}, nil),
-				route([]servingv1alpha1.TrafficTarget{pinned("hello-00001", 100, "")}, nil),
+				route([]servingv1alpha1.TrafficTarget{fixture.ToRevision("hello-00002", 100, "")}, nil),
+				route([]servingv1alpha1.TrafficTarget{fixture.ToRevision("hello-00001", 100, "")}, nil),
 			},
 			want: reachable},
 	}
@@ -133,7 +112,7 @@ func TestOf(t *testing.T) {
 			if owner == nil || owner == stranger {
 				owner = fn
 			}
-			rev := revisionOf(owner, tt.rev)
+			rev := fixture.Revision("ns", tt.rev, fixture.WithRevisionOwner(owner))
 			if got := Of(rev, tt.fn, tt.routes); got != tt.want {
 				t.Errorf("Of(%s) = %s, want %s", tt.rev, got, tt.want)
 			}
@@ -143,8 +122,8 @@ func TestOf(t *testing.T) {
 
 func TestReferenced(t *testing.T) {
 	rt := route(
-		[]servingv1alpha1.TrafficTarget{toHello(50, ""), pinned("hello-00001", 50, ""), pinned("hello-00003", 0, "")},
-		[]servingv1alpha1.ResolvedTarget{resolved("hello", "hello-00002", 50, ""), resolved("", "hello-00001", 50, ""), resolved("", "", 0, "")},
+		[]servingv1alpha1.TrafficTarget{toHello(50, ""), fixture.ToRevision("hello-00001", 50, ""), fixture.ToRevision("hello-00003", 0, "")},
+		[]servingv1alpha1.ResolvedTarget{fixture.Resolved("hello", "hello-00002", 50, ""), fixture.Resolved("", "hello-00001", 50, ""), fixture.Resolved("", "", 0, "")},
 	)
 	got := Referenced(&rt)
 	slices.Sort(got)

@@ -9,10 +9,10 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
 
@@ -28,8 +28,10 @@ type Suite struct {
 }
 
 // RunSuite starts envtest and a manager configured by s, runs the package's
-// tests and returns their exit code for os.Exit.
+// tests and returns their exit code for os.Exit. The controllers log to
+// stderr, which go test shows for a failing test.
 func RunSuite(m *testing.M, s Suite) int {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
 	env, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,20 +70,9 @@ func RunSuite(m *testing.M, s Suite) int {
 	return m.Run()
 }
 
-// Eventually polls check every 50 ms until it returns nil, failing the test
-// with its last error after 20 s.
-func Eventually(t *testing.T, what string, check func(ctx context.Context) error) {
-	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, 20*time.Second, true,
-		func(ctx context.Context) (bool, error) {
-			last = check(ctx)
-			return last == nil, nil
-		})
-	if err != nil {
-		t.Fatalf("%s: %v", what, last)
-	}
-}
+// Timeout bounds a test's wait for the API server and the controllers on
+// it to settle: pass it to testutil.Eventually.
+const Timeout = 20 * time.Second
 
 // Namespace creates a namespace with a generated name for one test.
 func Namespace(t *testing.T, c client.Client, prefix string) string {

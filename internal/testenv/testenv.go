@@ -1,6 +1,11 @@
 // Package testenv starts a real etcd and kube-apiserver (envtest) with Wake's
 // CRDs installed, for integration tests. The binaries come from bin/, built
 // by `make envtest`.
+//
+// What belongs here: starting and stopping envtest (Start, RunSuite for a
+// package's TestMain), what a test needs on it (Namespace, RepoRoot) and
+// how long to wait on it (Timeout). Waiting itself is testutil.Eventually;
+// objects come from internal/fixture. Only tests import it.
 package testenv
 
 import (

@@ -19,7 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/testenv"
@@ -42,25 +41,6 @@ var celFailures = []string{
 // when an object fails its OpenAPI schema (a length, an enum, a required
 // field) and the CEL rules were therefore not run.
 const uncheckedRules = "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"
-
-var k8s client.Client
-
-func TestMain(m *testing.M) {
-	env, err := testenv.Start()
-	if err != nil {
-		panic(err)
-	}
-	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
-	if err != nil {
-		panic(err)
-	}
-	// Strict, as kubectl apply is: an unknown or duplicate field is an
-	// error, not a warning.
-	k8s = client.WithFieldValidation(c, client.FieldValidation(metav1.FieldValidationStrict))
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
-}
 
 // manifests returns the YAML files of dir under the repository's top
 // folder.

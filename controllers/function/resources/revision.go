@@ -14,10 +14,6 @@ import (
 	"github.com/wakefn/wake/internal/names"
 )
 
-// TemplateHashAnnotation records the hash of the Function template a
-// Revision was made from.
-const TemplateHashAnnotation = servingv1alpha1.GroupName + "/templateHash"
-
 // TemplateHash returns a stable hash of a Function's template: equal
 // templates have equal hashes.
 func TemplateHash(fn *servingv1alpha1.Function) string {
@@ -27,6 +23,17 @@ func TemplateHash(fn *servingv1alpha1.Function) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// RecordedTemplateHash returns the template hash rev was made from: its
+// servingv1alpha1.TemplateHashAnnotationKey, or, for a Revision made before
+// that key, its LegacyTemplateHashAnnotationKey. It is "" when rev has
+// neither.
+func RecordedTemplateHash(rev *servingv1alpha1.Revision) string {
+	if h, ok := rev.Annotations[servingv1alpha1.TemplateHashAnnotationKey]; ok {
+		return h
+	}
+	return rev.Annotations[servingv1alpha1.LegacyTemplateHashAnnotationKey]
 }
 
 // MakeRevision returns the n-th Revision of fn, made from its current
@@ -42,7 +49,7 @@ func MakeRevision(fn *servingv1alpha1.Function, n int64) *servingv1alpha1.Revisi
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	annotations[TemplateHashAnnotation] = TemplateHash(fn)
+	annotations[servingv1alpha1.TemplateHashAnnotationKey] = TemplateHash(fn)
 	return &servingv1alpha1.Revision{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:            names.Revision(fn.Name, n),

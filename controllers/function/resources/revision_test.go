@@ -84,3 +84,32 @@ func TestTemplateHashIsStable(t *testing.T) {
 		t.Errorf("TemplateHash = %s, want %s", got, want)
 	}
 }
+
+func TestRecordedTemplateHash(t *testing.T) {
+	const (
+		current = servingv1alpha1.TemplateHashAnnotationKey
+		legacy  = servingv1alpha1.LegacyTemplateHashAnnotationKey
+	)
+	tests := []struct {
+		name        string
+		annotations map[string]string
+		want        string
+	}{
+		{"current key", map[string]string{current: "aaaa"}, "aaaa"},
+		{"legacy key, from before the upgrade", map[string]string{legacy: "bbbb"}, "bbbb"},
+		{"both: the current key wins", map[string]string{current: "aaaa", legacy: "bbbb"}, "aaaa"},
+		{"neither", map[string]string{"other": "x"}, ""},
+		{"no annotations", nil, ""},
+	}
+	for _, tt := range tests {
+		rev := &servingv1alpha1.Revision{ObjectMeta: metav1.ObjectMeta{Annotations: tt.annotations}}
+		if got := RecordedTemplateHash(rev); got != tt.want {
+			t.Errorf("%s: RecordedTemplateHash = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	// MakeRevision writes the key RecordedTemplateHash reads first.
+	fn := function()
+	if got := RecordedTemplateHash(MakeRevision(fn, 1)); got != TemplateHash(fn) {
+		t.Errorf("RecordedTemplateHash(MakeRevision) = %q, want %q", got, TemplateHash(fn))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	"knative.dev/pkg/kmeta"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
@@ -27,7 +28,7 @@ const minTerminationGracePeriodSeconds = 30
 // MakeDeployment returns the Deployment that runs rev. Its replicas are the
 // revision's initial scale: the reconciler writes them only when it creates
 // the Deployment, and the autoscaler owns them from then on. The Deployment
-// carries SpecHashAnnotationKey, a hash of everything else it sets.
+// carries servingv1alpha1.SpecHashAnnotationKey, a hash of everything else it sets.
 func MakeDeployment(rev *servingv1alpha1.Revision, cfg *config.Config) *appsv1.Deployment {
 	labels := makeLabels(rev)
 	annotations := makeAnnotations(rev)
@@ -55,7 +56,7 @@ func MakeDeployment(rev *servingv1alpha1.Revision, cfg *config.Config) *appsv1.D
 	if d.Annotations == nil {
 		d.Annotations = map[string]string{}
 	}
-	d.Annotations[SpecHashAnnotationKey] = DeploymentHash(d)
+	d.Annotations[servingv1alpha1.SpecHashAnnotationKey] = DeploymentHash(d)
 	return d
 }
 
@@ -78,7 +79,7 @@ func ContainerName(rev *servingv1alpha1.Revision) string {
 
 // ownerRef makes rev the controller of a child.
 func ownerRef(rev *servingv1alpha1.Revision) metav1.OwnerReference {
-	return *metav1.NewControllerRef(rev, servingv1alpha1.GroupVersion.WithKind("Revision"))
+	return *kmeta.NewControllerRef(rev)
 }
 
 // makePodSpec returns the pod spec of rev's pods: the serving container

@@ -11,19 +11,16 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
-// SpecHashAnnotationKey is the Deployment annotation holding DeploymentHash
-// of what Wake last wrote. The reconciler updates a Deployment whose hash
-// differs from the desired one's, so server defaults never cause an update.
-const SpecHashAnnotationKey = servingv1alpha1.GroupName + "/spec-hash"
-
 // DeploymentHash returns a hash of what Wake sets on d: labels, annotations
 // (except the hash itself) and the spec without replicas, which the
-// autoscaler owns.
+// autoscaler owns. MakeDeployment records it under
+// servingv1alpha1.SpecHashAnnotationKey, so server defaults never cause an
+// update.
 func DeploymentHash(d *appsv1.Deployment) string {
 	spec := d.Spec.DeepCopy()
 	spec.Replicas = nil
 	annotations := maps.Clone(d.Annotations)
-	delete(annotations, SpecHashAnnotationKey)
+	delete(annotations, servingv1alpha1.SpecHashAnnotationKey)
 	data, err := json.Marshal(struct {
 		Labels      map[string]string      `json:"labels,omitempty"`
 		Annotations map[string]string      `json:"annotations,omitempty"`

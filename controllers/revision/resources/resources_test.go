@@ -7,37 +7,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/golden"
 )
 
-// revision returns a minimal Revision as the Function reconciler creates it.
-func revision(mutate ...func(*servingv1alpha1.Revision)) *servingv1alpha1.Revision {
-	rev := &servingv1alpha1.Revision{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      "hello-00001",
-			Namespace: "team-a",
-			UID:       "6f1d5a3e-0000-4000-8000-000000000001",
-			Labels: map[string]string{
-				servingv1alpha1.FunctionLabelKey:      "hello",
-				servingv1alpha1.RevisionLabelKey:      "hello-00001",
-				"serving.wake.dev/functionGeneration": "1",
-			},
-		},
-		Spec: servingv1alpha1.RevisionSpec{
-			Containers:     []servingv1alpha1.Container{{Image: "registry.example/hello:v1"}},
-			TimeoutSeconds: 300,
-		},
-	}
-	for _, m := range mutate {
-		m(rev)
-	}
-	return rev
+// revision returns a minimal Revision as the Function reconciler creates
+// it, changed by opts.
+func revision(opts ...fixture.RevisionOption) *servingv1alpha1.Revision {
+	return fixture.Revision("team-a", "hello-00001", append([]fixture.RevisionOption{
+		fixture.WithRevisionUID("6f1d5a3e-0000-4000-8000-000000000001"),
+		fixture.WithFunctionLabel("hello"),
+		fixture.WithRevisionLabel("serving.wake.dev/functionGeneration", "1"),
+	}, opts...)...)
 }
 
 // fullRevision sets every field the builders copy.
@@ -146,14 +132,12 @@ func TestDeploymentHash(t *testing.T) {
 	if DeploymentHash(scaled) != DeploymentHash(base) {
 		t.Error("the hash depends on replicas, which the autoscaler owns")
 	}
-	if got := base.Annotations[SpecHashAnnotationKey]; got != DeploymentHash(base) {
-		t.Errorf("annotation %q = %q, want %q", SpecHashAnnotationKey, got, DeploymentHash(base))
+	if got := base.Annotations[servingv1alpha1.SpecHashAnnotationKey]; got != DeploymentHash(base) {
+		t.Errorf("annotation %q = %q, want %q", servingv1alpha1.SpecHashAnnotationKey, got, DeploymentHash(base))
 	}
 
-	newImage := MakeDeployment(revision(func(r *servingv1alpha1.Revision) {
-		r.Spec.Containers[0].Image = "registry.example/hello:v2"
-	}), config.Default())
-	newLabel := MakeDeployment(revision(func(r *servingv1alpha1.Revision) { r.Labels["app"] = "x" }), config.Default())
+	newImage := MakeDeployment(revision(fixture.WithRevisionImage("registry.example/hello:v2")), config.Default())
+	newLabel := MakeDeployment(revision(fixture.WithRevisionLabel("app", "x")), config.Default())
 	for name, d := range map[string]string{"image": DeploymentHash(newImage), "label": DeploymentHash(newLabel)} {
 		if d == DeploymentHash(base) {
 			t.Errorf("changing the %s does not change the hash", name)
@@ -173,12 +157,8 @@ func TestInitialScale(t *testing.T) {
 		{"scaling without initialScale", revision(func(r *servingv1alpha1.Revision) {
 			r.Spec.Scaling = &servingv1alpha1.Scaling{MinScale: ptr.To[int32](1)}
 		}), 2},
-		{"explicit zero", revision(func(r *servingv1alpha1.Revision) {
-			r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](0)}
-		}), 0},
-		{"explicit five", revision(func(r *servingv1alpha1.Revision) {
-			r.Spec.Scaling = &servingv1alpha1.Scaling{InitialScale: ptr.To[int32](5)}
-		}), 5},
+		{"explicit zero", revision(fixture.WithInitialScale(0)), 0},
+		{"explicit five", revision(fixture.WithInitialScale(5)), 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package resources
+package resolve
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ type Resolution struct {
 	Problems []Problem
 }
 
-// ResolveTraffic resolves each target of rt's rules, in order:
+// Traffic resolves each target of rt's rules, in order:
 //
 //   - functionName: the Function's status.latestReadyRevisionName. A missing
 //     Function is RevisionMissing; a Function without a ready revision is
@@ -65,7 +65,7 @@ type Resolution struct {
 //
 // A target with a tag gets the URL http://{tag}-{host} for the Route's first
 // exact host (none if the Route has only wildcard hosts).
-func ResolveTraffic(rt *servingv1alpha1.Route, targets Targets) Resolution {
+func Traffic(rt *servingv1alpha1.Route, targets Targets) Resolution {
 	prev := previousResolutions(rt.Status.Rules)
 	host := FirstExactHost(rt)
 	res := Resolution{Rules: make([]servingv1alpha1.RuleStatus, 0, len(rt.Spec.Rules))}

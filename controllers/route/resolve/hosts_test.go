@@ -1,4 +1,4 @@
-package resources
+package resolve
 
 import (
 	"testing"
@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/fixture"
 )
 
 const domain = "wake.example"
@@ -81,7 +82,7 @@ func TestOlder(t *testing.T) {
 
 func TestArbitrateHosts(t *testing.T) {
 	deleting := route("team-a", "old", 0, "api.example.org")
-	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	deleting.DeletionTimestamp = &metav1.Time{Time: fixture.Epoch}
 	deleting.Finalizers = []string{"example.org/hold"}
 	key := func(ns, name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
 

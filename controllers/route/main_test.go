@@ -8,16 +8,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/testenv"
 )
 
@@ -27,20 +26,12 @@ var k8s client.Client
 // TestMain starts an API server and a manager running only the Route
 // reconciler, then the tests; the table tests ignore both.
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true)))
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Setup: func(mgr ctrl.Manager) error {
-			r := &Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}
-			return r.SetupWithManager(mgr)
+			return newReconciler(mgr.GetClient(), mgr.GetEventRecorder("wake-controller"), config.NewStore()).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))
-}
-
-// eventually polls check until it returns nil or the deadline passes.
-func eventually(t *testing.T, what string, check func(ctx context.Context) error) {
-	t.Helper()
-	testenv.Eventually(t, what, check)
 }
 
 // newNamespace creates a namespace for one test.
@@ -49,30 +40,21 @@ func newNamespace(t *testing.T) string {
 	return testenv.Namespace(t, k8s, "rt")
 }
 
-// revisionSpec is the smallest valid revision spec.
-func revisionSpec() servingv1alpha1.RevisionSpec {
-	return servingv1alpha1.RevisionSpec{Containers: []servingv1alpha1.Container{{Image: "wake/hello:v1"}}}
-}
-
 // createFunction creates Function name in ns and, when latestReady is set,
 // gives it that latest ready revision, as the Function reconciler would.
 func createFunction(t *testing.T, ns, name, latestReady string) {
 	t.Helper()
 	ctx := context.Background()
-	fn := &servingv1alpha1.Function{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{Spec: revisionSpec()}},
-	}
+	fn := fixture.Function(ns, name)
 	if err := k8s.Create(ctx, fn); err != nil {
 		t.Fatalf("create function: %v", err)
 	}
 	if latestReady == "" {
 		return
 	}
-	fn.Status.InitializeConditions()
-	fn.Status.MarkLatestRevisionReady()
-	fn.Status.LatestCreatedRevisionName = latestReady
-	fn.Status.LatestReadyRevisionName = latestReady
+	fixture.WithLatestCreated(latestReady)(fn)
+	fixture.WithLatestReady(latestReady)(fn)
+	fixture.WithFunctionReady()(fn)
 	if err := k8s.Status().Update(ctx, fn); err != nil {
 		t.Fatalf("update function status: %v", err)
 	}
@@ -81,12 +63,7 @@ func createFunction(t *testing.T, ns, name, latestReady string) {
 // createRevision creates Revision name of function fn in ns, ready or not.
 func createRevision(t *testing.T, ns, fn, name string, ready bool) {
 	t.Helper()
-	rev := &servingv1alpha1.Revision{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
-			Labels: map[string]string{servingv1alpha1.FunctionLabelKey: fn}},
-		Spec: revisionSpec(),
-	}
-	if err := k8s.Create(context.Background(), rev); err != nil {
+	if err := k8s.Create(context.Background(), fixture.Revision(ns, name, fixture.WithFunctionLabel(fn))); err != nil {
 		t.Fatalf("create revision: %v", err)
 	}
 	if ready {
@@ -102,9 +79,7 @@ func setRevisionReady(t *testing.T, key types.NamespacedName) {
 		if err := k8s.Get(context.Background(), key, rev); err != nil {
 			return err
 		}
-		rev.Status.InitializeConditions()
-		rev.Status.MarkResourcesAvailable()
-		rev.Status.MarkContainerHealthy()
+		fixture.WithRevisionReady()(rev)
 		return k8s.Status().Update(context.Background(), rev)
 	})
 	if err != nil {
@@ -115,13 +90,7 @@ func setRevisionReady(t *testing.T, key types.NamespacedName) {
 // createRoute creates a Route in ns with the given hosts and one rule.
 func createRoute(t *testing.T, ns, name string, hosts []string, traffic ...servingv1alpha1.TrafficTarget) *servingv1alpha1.Route {
 	t.Helper()
-	rt := &servingv1alpha1.Route{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       servingv1alpha1.RouteSpec{Rules: []servingv1alpha1.RouteRule{{Traffic: traffic}}},
-	}
-	for _, h := range hosts {
-		rt.Spec.Hosts = append(rt.Spec.Hosts, servingv1alpha1.Hostname(h))
-	}
+	rt := fixture.Route(ns, name, fixture.WithHosts(hosts...), fixture.WithRule(traffic...))
 	if err := k8s.Create(context.Background(), rt); err != nil {
 		t.Fatalf("create route: %v", err)
 	}

@@ -1,0 +1,50 @@
+package route
+
+import (
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/fixture"
+)
+
+// newRoute returns a Route of generation 2 created age seconds after
+// fixture.Epoch, sending all traffic of one rule to target.
+func newRoute(ns, name string, age int, target servingv1alpha1.TrafficTarget, hosts ...string) *servingv1alpha1.Route {
+	return fixture.Route(ns, name, fixture.WithRouteGeneration(2), fixture.WithRouteCreated(time.Duration(age)*time.Second),
+		fixture.WithHosts(hosts...), fixture.WithRule(target))
+}
+
+// readyFunction returns a ready Function in team-a whose latest ready
+// revision is latestReady.
+func readyFunction(name, latestReady string) *servingv1alpha1.Function {
+	return fixture.Function("team-a", name, fixture.WithLatestReady(latestReady), fixture.WithFunctionReady())
+}
+
+// harness is the Route reconciler on a fake client.
+type harness = reconcilertest.Harness[*Reconciler]
+
+// newHarness returns a harness holding objs, set up by s, with the
+// package's field indexes and, unless s says otherwise, the domain
+// wake.example.
+func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *harness {
+	t.Helper()
+	if s.Config == nil {
+		s.Config = map[string]string{"domain": "wake.example"}
+	}
+	for _, ix := range indexes {
+		s.Indexes = append(s.Indexes, reconcilertest.Index{Object: &servingv1alpha1.Route{}, Field: ix.field, Extract: indexFunc(ix.extract)})
+	}
+	return reconcilertest.New(t, s, newReconciler, objs...)
+}
+
+// newReconciler makes the Route reconciler, for the harness and for the
+// envtest manager.
+func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
+	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
+}

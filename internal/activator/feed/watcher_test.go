@@ -24,6 +24,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/testenv"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // recordingThrottler keeps the last endpoints the Watcher set per revision.
@@ -319,7 +320,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 	if err := c.Create(ctx, genuineSlice(barrierSvc, "barrier-00001-a", podEP("10.2.0.1"))); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Eventually(t, "barrier endpoints", func(context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "barrier endpoints", func(context.Context) error {
 		if eps, _ := th.get(types.NamespacedName{Namespace: ns, Name: barrier.Name}); len(eps) != 1 {
 			return fmt.Errorf("barrier endpoints %v", eps)
 		}
@@ -331,7 +332,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			key := types.NamespacedName{Namespace: ns, Name: revs[i].Name}
-			testenv.Eventually(t, "endpoints of "+key.String(), func(context.Context) error {
+			testutil.Eventually(t, testenv.Timeout, "endpoints of "+key.String(), func(context.Context) error {
 				got, _ := th.get(key)
 				if len(got) == 0 {
 					got = nil
@@ -368,7 +369,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := types.NamespacedName{Namespace: ns, Name: late.Name}
-		testenv.Eventually(t, "slice seen, endpoint held back", func(context.Context) error {
+		testutil.Eventually(t, testenv.Timeout, "slice seen, endpoint held back", func(context.Context) error {
 			if eps, ok := th.get(key); !ok || len(eps) != 0 {
 				return fmt.Errorf("endpoints %v (set: %v)", eps, ok)
 			}
@@ -378,7 +379,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 		if err := c.Status().Update(ctx, pod); err != nil {
 			t.Fatal(err)
 		}
-		testenv.Eventually(t, "endpoint used once the pod holds the IP", func(context.Context) error {
+		testutil.Eventually(t, testenv.Timeout, "endpoint used once the pod holds the IP", func(context.Context) error {
 			want := []throttler.Endpoint{{Address: "10.3.0.1:8080", Ready: true}}
 			if got, _ := th.get(key); !cmp.Equal(want, got) {
 				return fmt.Errorf("endpoints %v, want %v", got, want)
@@ -393,7 +394,7 @@ func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 	// counted as not-a-pod when it reached the cache before its pod's IP,
 	// so that count is at least the forged slice's and the late pod's.
 	wantRefused := map[string]int{RefusedServiceName: 2, RefusedManagedBy: 1, RefusedSliceOwner: 2, RefusedServiceOwner: 2, RefusedAddress: 1, RefusedNotPod: 2}
-	testenv.Eventually(t, "refusals counted", func(context.Context) error {
+	testutil.Eventually(t, testenv.Timeout, "refusals counted", func(context.Context) error {
 		got := refused.get()
 		if got[RefusedNotPod] > 2 {
 			got[RefusedNotPod] = 2

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wakefn/wake/controllers/function"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/revision"
 	"github.com/wakefn/wake/controllers/route"
 	"github.com/wakefn/wake/internal/config"
@@ -33,17 +34,15 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 	if err := cw.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
-	fr := &function.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Config: store}
-	if err := fr.SetupWithManager(mgr); err != nil {
-		return nil, err
-	}
-	rr := &revision.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Config: store}
-	if err := rr.SetupWithManager(mgr); err != nil {
-		return nil, err
-	}
-	rtr := &route.Reconciler{Client: mgr.GetClient(), Recorder: recorder, Config: store}
-	if err := rtr.SetupWithManager(mgr); err != nil {
-		return nil, err
+	deps := reconciler.Deps{Client: mgr.GetClient(), Recorder: recorder, Config: store}
+	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
+		&function.Reconciler{Deps: deps},
+		&revision.Reconciler{Deps: deps},
+		&route.Reconciler{Deps: deps},
+	} {
+		if err := r.SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
 	}
 	return store, nil
 }

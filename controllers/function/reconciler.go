@@ -9,25 +9,18 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/reconciler"
-	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/names"
 )
 
 // Reconciler reconciles Functions.
 type Reconciler struct {
-	// Client reads and writes the API.
-	Client client.Client
-	// Recorder records events on Functions.
-	Recorder events.EventRecorder
-	// Config holds wake-config (the domain).
-	Config *config.Store
+	reconciler.Deps
 }
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=functions,verbs=get;list;watch

@@ -3,7 +3,7 @@
 // deleted, deep-copies it, initialises its conditions, calls the kind's
 // ReconcileKind (its phases), sets observedGeneration, writes the status
 // only when it changed, and records events. A kind's package holds only
-// what is its own: a Reconciler struct whose Reconcile is one call to
+// what is its own: a Reconciler struct that embeds Deps and whose Reconcile is one call to
 // Reconcile here, ReconcileKind, an optional RecordChanges, and
 // SetupWithManager. Its table tests run on reconcilertest's harness.
 //

@@ -8,13 +8,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
-	"github.com/wakefn/wake/internal/config"
 )
 
 // conditionsOf summarises a revision's conditions as "Status" or
@@ -42,8 +41,8 @@ func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *ha
 
 // newReconciler makes the Revision reconciler, for the harness and for
 // the envtest manager.
-func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
-	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
+func newReconciler(d reconciler.Deps) *Reconciler {
+	return &Reconciler{Deps: d}
 }
 
 // cond builds a conditionsOf map: Ready, ResourcesAvailable,

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/testenv"
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Cache: cache.Options{ByObject: CacheByObject()},
 		Setup: func(mgr ctrl.Manager) error {
-			return newReconciler(mgr.GetClient(), mgr.GetEventRecorder("wake-controller"), config.NewStore()).SetupWithManager(mgr)
+			return newReconciler(reconciler.Deps{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))

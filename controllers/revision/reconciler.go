@@ -9,10 +9,8 @@ import (
 	"errors"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/events"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -23,12 +21,7 @@ import (
 // Reconciler makes a Revision's Deployment and Service and reports their
 // state on the Revision.
 type Reconciler struct {
-	// Client reads from the manager's cache and writes to the API server.
-	Client client.Client
-	// Recorder records events on Revisions.
-	Recorder events.EventRecorder
-	// Config holds wake-config; the initial scale default comes from it.
-	Config *config.Store
+	reconciler.Deps
 }
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=get;list;watch

@@ -4,12 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
-	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
 )
 
@@ -45,6 +44,6 @@ func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *ha
 
 // newReconciler makes the Route reconciler, for the harness and for the
 // envtest manager.
-func newReconciler(c client.Client, rec events.EventRecorder, cfg *config.Store) *Reconciler {
-	return &Reconciler{Client: c, Recorder: rec, Config: cfg}
+func newReconciler(d reconciler.Deps) *Reconciler {
+	return &Reconciler{Deps: d}
 }

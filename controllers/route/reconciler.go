@@ -19,25 +19,16 @@ import (
 	"context"
 	"errors"
 
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/route/resolve"
-	"github.com/wakefn/wake/internal/config"
 )
 
 // Reconciler reconciles Routes.
 type Reconciler struct {
-	// Client reads and writes the API.
-	Client client.Client
-	// Recorder records events on Routes.
-	Recorder events.EventRecorder
-	// Config holds wake-config (the domain that decides which namespace
-	// owns a host).
-	Config *config.Store
+	reconciler.Deps
 }
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=routes,verbs=get;list;watch

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/scheme"
 )
@@ -51,7 +52,7 @@ type Index struct {
 
 // NewReconciler makes the reconciler under test from the harness's
 // client, recorder and wake-config store.
-type NewReconciler[R reconcile.Reconciler] func(c client.Client, rec events.EventRecorder, cfg *config.Store) R
+type NewReconciler[R reconcile.Reconciler] func(reconciler.Deps) R
 
 // Harness is a reconciler on a fake client.
 type Harness[R reconcile.Reconciler] struct {
@@ -104,7 +105,7 @@ func New[R reconcile.Reconciler](t testing.TB, s Setup, newR NewReconciler[R], o
 	if err := store.Update(s.Config); err != nil {
 		t.Fatalf("wake-config: %v", err)
 	}
-	h.R = newR(h.Client, h.Recorder, store)
+	h.R = newR(reconciler.Deps{Client: h.Client, Recorder: h.Recorder, Config: store})
 	return h
 }
 

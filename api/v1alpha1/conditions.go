@@ -19,6 +19,13 @@ const (
 	// RevisionConditionActive is True while the revision has pods; False
 	// when it is scaled to zero. Informational: it does not affect Ready.
 	RevisionConditionActive apis.ConditionType = "Active"
+	// RevisionConditionPodsCreated is False, with severity Warning, while
+	// the revision serves but its Deployment cannot create all the pods the
+	// autoscaler asks for, for instance because a pod ResourceQuota is
+	// full; reason and message are the Deployment's (FailedCreate and the
+	// API server's refusal). It is absent otherwise. Informational: the
+	// revision keeps serving on the pods it has, so Ready is not affected.
+	RevisionConditionPodsCreated apis.ConditionType = "PodsCreated"
 
 	// RouteConditionAllTrafficAssigned is True when every traffic target
 	// resolves to a ready Revision.

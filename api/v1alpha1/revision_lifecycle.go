@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -76,6 +77,26 @@ func (s *RevisionStatus) MarkContainerHealthUnknown(reason, message string) {
 // MarkActive records that the revision has pods.
 func (s *RevisionStatus) MarkActive() {
 	revisionCondSet.Manage(s).MarkTrue(RevisionConditionActive)
+}
+
+// MarkPodsNotCreated records that a serving revision's Deployment cannot
+// create the pods it is asked for, and why (see
+// RevisionConditionPodsCreated).
+func (s *RevisionStatus) MarkPodsNotCreated(reason, message string) {
+	revisionCondSet.Manage(s).SetCondition(apis.Condition{
+		Type:     RevisionConditionPodsCreated,
+		Status:   corev1.ConditionFalse,
+		Severity: apis.ConditionSeverityWarning,
+		Reason:   reason,
+		Message:  message,
+	})
+}
+
+// MarkPodsCreated removes RevisionConditionPodsCreated: nothing stops the
+// Deployment from creating pods.
+func (s *RevisionStatus) MarkPodsCreated() {
+	// ClearCondition fails only for Ready and its dependents.
+	_ = revisionCondSet.Manage(s).ClearCondition(RevisionConditionPodsCreated)
 }
 
 // MarkInactive records that the revision has no pods, and why.

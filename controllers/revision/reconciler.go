@@ -67,11 +67,27 @@ func (r *Reconciler) reconcileChildren(ctx context.Context, rev *servingv1alpha1
 }
 
 // RecordChanges records events for what a reconcile changed, once its
-// status is written: readiness (see recordReadiness) and reachability (see
-// recordReachability).
+// status is written: readiness (see recordReadiness), refused scale-ups
+// (see recordPodsNotCreated) and reachability (see recordReachability).
 func (r *Reconciler) RecordChanges(ctx context.Context, before, after *servingv1alpha1.Revision) {
 	r.recordReadiness(ctx, before, after)
+	r.recordPodsNotCreated(ctx, before, after)
 	r.recordReachability(ctx, before, after)
+}
+
+// recordPodsNotCreated records a Warning event, with the Deployment's
+// reason and message, when a serving revision's scale-up starts being
+// refused or is refused for another reason.
+func (r *Reconciler) recordPodsNotCreated(ctx context.Context, before, after *servingv1alpha1.Revision) {
+	now := after.Status.GetCondition(servingv1alpha1.RevisionConditionPodsCreated)
+	if now == nil || !now.IsFalse() {
+		return
+	}
+	if was := before.Status.GetCondition(servingv1alpha1.RevisionConditionPodsCreated); was != nil && was.IsFalse() && was.Message == now.Message {
+		return
+	}
+	log.FromContext(ctx).Info("scale-up refused", "reason", now.Reason, "message", now.Message)
+	r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Scale", "%s", now.Message)
 }
 
 // recordReadiness records an event when the revision becomes ready or fails.

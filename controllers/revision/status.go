@@ -65,8 +65,15 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, rev *servingv1alpha1.R
 func markResources(s *servingv1alpha1.RevisionStatus, dep *appsv1.Deployment, pods podReport, want, initialScale int32) {
 	if dep.Status.ReadyReplicas > 0 || pods.ready {
 		s.MarkResourcesAvailable()
+		if failure := replicaFailure(dep); failure != nil {
+			// Serving, but a scale-up is refused (a pod quota, say).
+			s.MarkPodsNotCreated(failure.reason, failure.message)
+		} else {
+			s.MarkPodsCreated()
+		}
 		return
 	}
+	s.MarkPodsCreated() // a failure without pods shows on ResourcesAvailable
 	if p := deploymentFailure(dep); p != nil {
 		s.MarkResourcesUnavailable(p.reason, p.message)
 		return
@@ -97,13 +104,22 @@ func markResources(s *servingv1alpha1.RevisionStatus, dep *appsv1.Deployment, po
 // ReplicaFailure (such as an exceeded quota) or a rollout past its progress
 // deadline.
 func deploymentFailure(dep *appsv1.Deployment) *problem {
-	for _, c := range dep.Status.Conditions {
-		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
-			return &problem{reason: c.Reason, message: c.Message}
-		}
+	if p := replicaFailure(dep); p != nil {
+		return p
 	}
 	for _, c := range dep.Status.Conditions {
 		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == progressDeadlineExceeded {
+			return &problem{reason: c.Reason, message: c.Message}
+		}
+	}
+	return nil
+}
+
+// replicaFailure returns why the Deployment's ReplicaSet cannot create
+// pods (such as an exceeded quota), or nil.
+func replicaFailure(dep *appsv1.Deployment) *problem {
+	for _, c := range dep.Status.Conditions {
+		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
 			return &problem{reason: c.Reason, message: c.Message}
 		}
 	}

@@ -35,6 +35,25 @@ func TestReconcileStatus(t *testing.T) {
 		wantReplicas:   ptr.To[int32](1),
 		wantEvents:     []string{`Warning FailedCreate pods "hello-00001-abc" is forbidden: exceeded quota: compute`},
 	}, {
+		name: "a serving revision whose scale-up a quota refuses says so and keeps serving",
+		rev:  newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True")),
+		objs: []client.Object{deployment(rev, replicas(3, 1), deploymentCondition(appsv1.DeploymentReplicaFailure,
+			corev1.ConditionTrue, "FailedCreate", `pods "hello-00001-abc" is forbidden: exceeded quota: pods`)), service(rev)},
+		wantConditions: withPodsCreated(cond("True", "True", "True", "True"), "False/FailedCreate"),
+		wantActual:     ptr.To[int32](1),
+		wantReplicas:   ptr.To[int32](3),
+		wantEvents:     []string{`Warning FailedCreate pods "hello-00001-abc" is forbidden: exceeded quota: pods`},
+	}, {
+		name: "a refused scale-up that clears leaves no trace",
+		rev: newRevision(withConditions("ContainerHealthy=True", "ResourcesAvailable=True"), func(r *servingv1alpha1.Revision) {
+			r.Status.MarkPodsNotCreated("FailedCreate", "exceeded quota: pods")
+		}),
+		objs:           []client.Object{deployment(rev, replicas(3, 3)), service(rev)},
+		wantConditions: cond("True", "True", "True", "True"),
+		wantActual:     ptr.To[int32](3),
+		wantReplicas:   ptr.To[int32](3),
+		wantEvents:     nil,
+	}, {
 		name: "a rollout past its deadline makes resources unavailable",
 		rev:  rev,
 		objs: []client.Object{deployment(rev, replicas(1, 0), deploymentCondition(appsv1.DeploymentProgressing,
@@ -147,4 +166,10 @@ func TestReconcileStatus(t *testing.T) {
 			}
 		},
 	}})
+}
+
+// withPodsCreated adds the PodsCreated condition to a cond map.
+func withPodsCreated(conds map[string]string, podsCreated string) map[string]string {
+	conds[string(servingv1alpha1.RevisionConditionPodsCreated)] = podsCreated
+	return conds
 }

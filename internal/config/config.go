@@ -79,4 +79,9 @@ type Activator struct {
 	// MaxHeldRequests caps the requests one activator holds waiting, in
 	// all revisions' queues together; beyond it the activator answers 503.
 	MaxHeldRequests int
+	// MaxHeldRequestsPerNamespace caps the requests one activator holds
+	// waiting for one namespace's revisions together, so that one tenant
+	// cannot take all of MaxHeldRequests; beyond it the activator answers
+	// 429 with "Wake-Limit: namespace-held-requests".
+	MaxHeldRequestsPerNamespace int
 }

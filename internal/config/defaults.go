@@ -18,11 +18,12 @@ func Default() *Config {
 			MaxScaleDownRate:                  defaults.MaxScaleDownRate,
 		},
 		Activator: Activator{
-			QueueDepth:      defaults.QueueDepth,
-			ProbePeriod:     defaults.ProbePeriod,
-			DrainTimeout:    defaults.DrainTimeout,
-			MaxConnections:  defaults.MaxConnections,
-			MaxHeldRequests: defaults.MaxHeldRequests,
+			QueueDepth:                  defaults.QueueDepth,
+			ProbePeriod:                 defaults.ProbePeriod,
+			DrainTimeout:                defaults.DrainTimeout,
+			MaxConnections:              defaults.MaxConnections,
+			MaxHeldRequests:             defaults.MaxHeldRequests,
+			MaxHeldRequestsPerNamespace: defaults.MaxHeldRequestsPerNamespace,
 		},
 	}
 }

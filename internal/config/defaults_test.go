@@ -42,6 +42,7 @@ var pinnedDefaults = []struct {
 	{KeyTrustedProxies, "Activator.TrustedProxies", []netip.Prefix(nil)},
 	{KeyMaxConnections, "Activator.MaxConnections", 10000},
 	{KeyMaxHeldRequests, "Activator.MaxHeldRequests", 10000},
+	{KeyMaxHeldRequestsPerNamespace, "Activator.MaxHeldRequestsPerNamespace", 2500},
 }
 
 func TestDefaults(t *testing.T) {
@@ -163,7 +164,7 @@ func notDefault() *Config {
 		Activator: Activator{
 			QueueDepth: 7, ProbePeriod: 40 * time.Millisecond, DrainTimeout: 5 * time.Second,
 			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
-			MaxConnections: 11, MaxHeldRequests: 13,
+			MaxConnections: 11, MaxHeldRequests: 13, MaxHeldRequestsPerNamespace: 5,
 		},
 	}
 }

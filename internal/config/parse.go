@@ -32,6 +32,7 @@ const (
 	KeyTrustedProxies                    = "trusted-proxies"
 	KeyMaxConnections                    = "activator-max-connections"
 	KeyMaxHeldRequests                   = "activator-max-held-requests"
+	KeyMaxHeldRequestsPerNamespace       = "activator-max-held-requests-per-namespace"
 )
 
 // Parse reads wake-config's data on top of last, the last good
@@ -58,12 +59,13 @@ func Parse(data map[string]string, last *Config) (*Config, error) {
 	p.duration(KeyScaleDownDelay, &a.ScaleDownDelay, 0, time.Hour)
 	p.float(KeyMaxScaleUpRate, &a.MaxScaleUpRate, 1.01, 1e6)
 	p.float(KeyMaxScaleDownRate, &a.MaxScaleDownRate, 1.01, 1e6)
-	p.int(KeyQueueDepth, &c.Activator.QueueDepth, 1, 1<<24)
+	p.count(KeyQueueDepth, &c.Activator.QueueDepth)
 	p.duration(KeyProbePeriod, &c.Activator.ProbePeriod, time.Millisecond, 10*time.Second)
 	p.duration(KeyDrainTimeout, &c.Activator.DrainTimeout, 0, time.Hour)
 	p.prefixes(KeyTrustedProxies, &c.Activator.TrustedProxies)
-	p.int(KeyMaxConnections, &c.Activator.MaxConnections, 1, 1<<24)
-	p.int(KeyMaxHeldRequests, &c.Activator.MaxHeldRequests, 1, 1<<24)
+	p.count(KeyMaxConnections, &c.Activator.MaxConnections)
+	p.count(KeyMaxHeldRequests, &c.Activator.MaxHeldRequests)
+	p.count(KeyMaxHeldRequestsPerNamespace, &c.Activator.MaxHeldRequestsPerNamespace)
 	if a.MaxScale > 0 && a.MinScale > a.MaxScale {
 		p.fail(KeyMinScale, strconv.Itoa(int(a.MinScale)), fmt.Errorf("greater than %s %d", KeyMaxScale, a.MaxScale))
 		a.MinScale, a.MaxScale = last.Autoscaler.MinScale, last.Autoscaler.MaxScale
@@ -92,6 +94,9 @@ func (p *parser) str(key string, dst *string, check func(string) error) {
 	*dst = v
 }
 
+// maxCount bounds the counts in wake-config (queue depth, caps).
+const maxCount = 1 << 24
+
 func (p *parser) int32(key string, dst *int32, lo, hi int64) {
 	v, ok := p.data[key]
 	if !ok {
@@ -108,10 +113,11 @@ func (p *parser) int32(key string, dst *int32, lo, hi int64) {
 	*dst = int32(n)
 }
 
-func (p *parser) int(key string, dst *int, lo, hi int64) {
+// count reads a count of at least 1 and at most maxCount.
+func (p *parser) count(key string, dst *int) {
 	var n int32
 	before := len(p.errs)
-	p.int32(key, &n, lo, hi)
+	p.int32(key, &n, 1, maxCount)
 	if _, ok := p.data[key]; ok && len(p.errs) == before {
 		*dst = int(n)
 	}

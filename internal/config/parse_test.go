@@ -29,7 +29,7 @@ func TestParse(t *testing.T) {
 			KeyStableWindow: "2m", KeyPanicWindowPercentage: "20", KeyPanicThresholdPercentage: "300",
 			KeyScaleToZeroGracePeriod: "45s", KeyScaleDownDelay: "10s", KeyMaxScaleUpRate: "10",
 			KeyMaxScaleDownRate: "4", KeyQueueDepth: "50", KeyProbePeriod: "10ms", KeyDrainTimeout: "5s",
-			KeyMaxConnections: "500", KeyMaxHeldRequests: "300",
+			KeyMaxConnections: "500", KeyMaxHeldRequests: "300", KeyMaxHeldRequestsPerNamespace: "100",
 		},
 		mutate: func(c *Config) {
 			c.Domain = "fn.example.org"
@@ -40,7 +40,7 @@ func TestParse(t *testing.T) {
 				ScaleDownDelay: 10 * time.Second, MaxScaleUpRate: 10, MaxScaleDownRate: 4,
 			}
 			c.Activator = Activator{QueueDepth: 50, ProbePeriod: 10 * time.Millisecond, DrainTimeout: 5 * time.Second,
-				MaxConnections: 500, MaxHeldRequests: 300}
+				MaxConnections: 500, MaxHeldRequests: 300, MaxHeldRequestsPerNamespace: 100}
 		},
 	}, {
 		name:    "malformed values keep the last good ones",

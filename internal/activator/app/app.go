@@ -140,7 +140,7 @@ func Run(ctx context.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dp, err := dataplane.New(dataplane.Options{
-		Throttler:  throttler.Options{QueueDepth: cfg.QueueDepth, MaxHeld: cfg.MaxHeldRequests, ProbePeriod: cfg.ProbePeriod, Dial: o.Dial},
+		Throttler:  throttler.Options{QueueDepth: cfg.QueueDepth, MaxHeld: cfg.MaxHeldRequests, MaxHeldPerNamespace: cfg.MaxHeldRequestsPerNamespace, ProbePeriod: cfg.ProbePeriod, Dial: o.Dial},
 		Stats:      stats.Options{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile},
 		Proxy:      proxy.Options{Dial: o.Dial},
 		TrustProxy: trustedProxies(store).Contains,

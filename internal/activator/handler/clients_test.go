@@ -187,17 +187,22 @@ func (e *env) refused(reason string) float64 {
 
 // TestActivatorLimits: beyond the activator's caps on requests held across
 // all revisions and on open connections, and beyond a revision's queue
-// depth, clients get 503 with Retry-After, counted by reason.
+// depth, clients get 503 with Retry-After; beyond the cap on requests held
+// for one namespace, 429 with Retry-After and a Wake-Limit header naming
+// it. Each refusal is counted by reason.
 func TestActivatorLimits(t *testing.T) {
 	tests := []struct {
 		name   string
 		opts   envOptions
 		depth  int
 		reason string
+		code   int
+		limit  string // the Wake-Limit header
 	}{
-		{"held requests across revisions", envOptions{maxHeld: 2}, 0, "held_requests"},
-		{"open connections", envOptions{maxConnections: 2}, 0, "connections"},
-		{"revision queue depth", envOptions{}, 2, "queue_full"},
+		{"held requests across revisions", envOptions{maxHeld: 2}, 0, "held_requests", 503, ""},
+		{"open connections", envOptions{maxConnections: 2}, 0, "connections", 503, ""},
+		{"revision queue depth", envOptions{}, 2, "queue_full", 503, ""},
+		{"held requests of one namespace", envOptions{maxHeldPerNamespace: 2}, 0, "namespace_held_requests", 429, "namespace-held-requests"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,8 +226,9 @@ func TestActivatorLimits(t *testing.T) {
 			}
 			testutil.Eventually(t, 10*time.Second, "two requests held", func() bool { return e.queued(a)+e.queued(b) == 2 })
 			code, h, _, err := e.do(context.Background(), "GET", "a.test", "/")
-			if err != nil || code != 503 || h.Get("Retry-After") != "1" {
-				t.Fatalf("over the limit: %d Retry-After %q err %v; want 503 and 1", code, h.Get("Retry-After"), err)
+			if err != nil || code != tc.code || h.Get("Retry-After") != "1" || h.Get("Wake-Limit") != tc.limit {
+				t.Fatalf("over the limit: %d Retry-After %q Wake-Limit %q err %v; want %d, 1 and %q",
+					code, h.Get("Retry-After"), h.Get("Wake-Limit"), err, tc.code, tc.limit)
 			}
 			if n := e.refused(tc.reason); n != 1 {
 				t.Errorf("refused{reason=%q} = %v, want 1", tc.reason, n)

@@ -30,6 +30,11 @@
 //	                         200-599, a 101 nobody asked for; or the
 //	                         activator a request was forwarded to (see
 //	                         below) could not be reached
+//	429 Too Many Requests    the revision's namespace already holds its cap
+//	                         of waiting requests (all its revisions
+//	                         together, activator-max-held-requests-per-
+//	                         namespace); with Retry-After and
+//	                         "Wake-Limit: namespace-held-requests"
 //	503 Service Unavailable  the revision's queue is full, the activator
 //	                         already holds its cap of waiting requests
 //	                         (all revisions together), or the revision

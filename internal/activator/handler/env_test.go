@@ -58,9 +58,11 @@ func newPeerEnv(t *testing.T, peers func() []string) *env {
 
 // envOptions tunes newEnvWith; zero fields take the defaults.
 type envOptions struct {
-	peers          func() []string // the handler's Options.Peers
-	maxHeld        int             // the throttler's Options.MaxHeld
-	maxConnections int             // the server's Options.MaxConnections
+	peers   func() []string // the handler's Options.Peers
+	maxHeld int             // the throttler's Options.MaxHeld
+	// maxHeldPerNamespace is the throttler's Options.MaxHeldPerNamespace.
+	maxHeldPerNamespace int
+	maxConnections      int // the server's Options.MaxConnections
 }
 
 // newEnvWith is newEnv tuned by o.
@@ -68,7 +70,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, reg: prometheus.NewRegistry()}
 	dp, err := dataplane.New(dataplane.Options{
-		Throttler: throttler.Options{MaxHeld: o.maxHeld},
+		Throttler: throttler.Options{MaxHeld: o.maxHeld, MaxHeldPerNamespace: o.maxHeldPerNamespace},
 		Stats:     stats.Options{Source: "test"},
 		Proxy:     proxy.Options{BodyIdleTimeout: 300 * time.Millisecond},
 		Peers:     o.peers,

@@ -12,6 +12,13 @@ import (
 // statusClientClosed is recorded (never sent) when the client left first.
 const statusClientClosed = 499
 
+// limitHeader names, on a 429, the tenant limit that refused the request.
+const limitHeader = "Wake-Limit"
+
+// namespaceHeldLimit is limitHeader's value when the namespace already
+// holds its cap of waiting requests.
+var namespaceHeldLimit = []string{"namespace-held-requests"}
+
 // finish answers a failed request if nothing was written yet, and returns
 // the status for metrics and whether the response must be aborted.
 func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err error) (code int, abort bool) {
@@ -44,6 +51,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 		return code, false
 	}
 	switch {
+	case errors.Is(err, throttler.ErrNamespaceHeldLimit):
+		// The tenant's limit, not the activator's overload.
+		code = http.StatusTooManyRequests
+		w.Header()["Retry-After"] = h.retryAfter
+		w.Header()[limitHeader] = namespaceHeldLimit
+		h.countRefused(err)
 	case errors.Is(err, throttler.ErrQueueFull), errors.Is(err, throttler.ErrHeldLimit),
 		errors.Is(err, throttler.ErrRevisionNotFound), errors.Is(err, throttler.ErrRevisionRemoved):
 		code = http.StatusServiceUnavailable

@@ -14,6 +14,10 @@ const (
 	// RefusedQueueFull: a request that would have waited while its
 	// revision's queue was full (503).
 	RefusedQueueFull = "queue_full"
+	// RefusedNamespaceHeldRequests: a request that would have waited while
+	// its namespace's revisions already held the namespace's cap of
+	// waiting requests (429).
+	RefusedNamespaceHeldRequests = "namespace_held_requests"
 )
 
 // limits are the activator-wide series of what its limits refused.
@@ -38,7 +42,7 @@ func newLimits(clientsGone func() uint64) *limits {
 		}, func() float64 { return float64(clientsGone()) }),
 		refusedBy: map[string]prometheus.Counter{},
 	}
-	for _, r := range []string{RefusedConnections, RefusedHeldRequests, RefusedQueueFull} {
+	for _, r := range []string{RefusedConnections, RefusedHeldRequests, RefusedQueueFull, RefusedNamespaceHeldRequests} {
 		l.refusedBy[r] = l.refused.WithLabelValues(r)
 	}
 	return l

@@ -26,6 +26,7 @@ func TestRefusedAndClientsGone(t *testing.T) {
 # TYPE wake_activator_refused_total counter
 wake_activator_refused_total{reason="connections"} 2
 wake_activator_refused_total{reason="held_requests"} 1
+wake_activator_refused_total{reason="namespace_held_requests"} 0
 wake_activator_refused_total{reason="queue_full"} 0
 # HELP wake_activator_clients_gone_total Queued requests that left the queue because their client closed or reset its connection.
 # TYPE wake_activator_clients_gone_total counter

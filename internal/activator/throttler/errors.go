@@ -15,6 +15,12 @@ var ErrQueueFull = errors.New("throttler: revision queue full")
 // answers 503 with Retry-After.
 var ErrHeldLimit = errors.New("throttler: too many requests held")
 
+// ErrNamespaceHeldLimit is returned by Try at once when the requests
+// waiting in the queues of the revision's namespace already number
+// Options.MaxHeldPerNamespace. The handler answers 429: the limit is the
+// tenant's, not the activator's.
+var ErrNamespaceHeldLimit = errors.New("throttler: too many requests held for the namespace")
+
 // ErrClientGone is returned by Try when Options.OnWait said the client of a
 // waiting request has gone (closed or reset its connection). The handler
 // answers nothing and closes the connection.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestMaxHeldAcrossRevisions: Options.MaxHeld bounds the requests waiting
@@ -99,5 +100,55 @@ func TestOnWait(t *testing.T) {
 	staying.finish(t)
 	if c, e := calls.Load(), ended.Load(); c != 2 || e != 2 {
 		t.Errorf("OnWait called %d times, its done %d times; want 2 and 2", c, e)
+	}
+}
+
+// TestMaxHeldPerNamespace: Options.MaxHeldPerNamespace bounds the requests
+// waiting for one namespace's revisions together; beyond it Try fails at
+// once with ErrNamespaceHeldLimit while another namespace still waits, a
+// place freed is usable again, and a namespace is forgotten with its last
+// revision.
+func TestMaxHeldPerNamespace(t *testing.T) {
+	th := newTestThrottler(t, Options{MaxHeld: 10, MaxHeldPerNamespace: 2})
+	a1, a2 := RevisionKey{Namespace: "team-a", Name: "one"}, RevisionKey{Namespace: "team-a", Name: "two"}
+	b := RevisionKey{Namespace: "team-b", Name: "one"}
+	for _, k := range []RevisionKey{a1, a2, b} {
+		th.UpsertRevision(k, RevisionConfig{})
+	}
+	noop := func(string, Outcome) error { return nil }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := startHeld(ctx, th, a1)
+	waitQueued(t, th, a1, 1)
+	startHeld(context.Background(), th, a2)
+	waitQueued(t, th, a2, 1)
+	// Refused at once: a request that waited instead fails with the
+	// deadline, not hangs the test.
+	atOnce, cancelAtOnce := context.WithTimeout(context.Background(), time.Second)
+	defer cancelAtOnce()
+	if _, err := th.Try(atOnce, a1, Queue, noop); !errors.Is(err, ErrNamespaceHeldLimit) {
+		t.Errorf("third request of team-a: %v, want ErrNamespaceHeldLimit", err)
+	}
+	startHeld(context.Background(), th, b)
+	waitQueued(t, th, b, 1)
+	startHeld(context.Background(), th, b)
+	waitQueued(t, th, b, 2)
+
+	cancel()
+	if r := first.wait(t); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("canceled waiter: %v", r.err)
+	}
+	startHeld(context.Background(), th, a1)
+	waitQueued(t, th, a1, 1)
+
+	th.DeleteRevision(a1)
+	th.DeleteRevision(a2)
+	th.mu.RLock()
+	_, kept := th.namespaces["team-a"]
+	n := len(th.namespaces)
+	th.mu.RUnlock()
+	if kept || n != 1 {
+		t.Errorf("after team-a's last revision: team-a kept %v, %d namespaces counted; want team-a forgotten, 1", kept, n)
 	}
 }

@@ -40,6 +40,11 @@ type Options struct {
 	// together; beyond it Try fails with ErrHeldLimit. 0 means
 	// defaults.MaxHeldRequests.
 	MaxHeld int
+	// MaxHeldPerNamespace bounds the requests waiting in the queues of one
+	// namespace's revisions together, so that one tenant cannot take all
+	// of MaxHeld; beyond it Try fails with ErrNamespaceHeldLimit. 0 means
+	// defaults.MaxHeldRequestsPerNamespace.
+	MaxHeldPerNamespace int
 	// OnWait, if set, is called when a request starts waiting in a queue
 	// (never for one that gets a slot at once), with its context. If the
 	// channel it returns is closed, the request leaves the queue and Try
@@ -80,6 +85,9 @@ func (c Options) withDefaults() Options {
 	}
 	if c.MaxHeld <= 0 {
 		c.MaxHeld = defaults.MaxHeldRequests
+	}
+	if c.MaxHeldPerNamespace <= 0 {
+		c.MaxHeldPerNamespace = defaults.MaxHeldRequestsPerNamespace
 	}
 	if c.ProbePeriod <= 0 {
 		c.ProbePeriod = defaults.ProbePeriod

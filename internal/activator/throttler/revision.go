@@ -12,6 +12,7 @@ import (
 type revision struct {
 	key RevisionKey
 	t   *Throttler
+	ns  *namespace // the held count of key's namespace
 
 	mu     sync.Mutex
 	closed bool
@@ -43,10 +44,11 @@ type revision struct {
 }
 
 // newRevision returns the state for a revision registered with rc.
-func newRevision(t *Throttler, key RevisionKey, rc RevisionConfig, acts activatorSet) *revision {
+func newRevision(t *Throttler, key RevisionKey, rc RevisionConfig, acts activatorSet, ns *namespace) *revision {
 	r := &revision{
 		key:      key,
 		t:        t,
+		ns:       ns,
 		acts:     acts,
 		pods:     map[string]*pod{},
 		draining: map[string]*pod{},

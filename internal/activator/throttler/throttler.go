@@ -17,11 +17,13 @@ type Throttler struct {
 	probes      sync.WaitGroup
 	held        atomic.Int64 // requests waiting in any queue (Options.MaxHeld)
 
-	mu      sync.RWMutex
-	closed  bool
-	revs    map[RevisionKey]*revision
-	pending map[RevisionKey][]Endpoint // endpoints seen before the revision
-	acts    activatorSet
+	mu     sync.RWMutex
+	closed bool
+	revs   map[RevisionKey]*revision
+	// namespaces counts held requests per namespace (MaxHeldPerNamespace).
+	namespaces map[string]*namespace
+	pending    map[RevisionKey][]Endpoint // endpoints seen before the revision
+	acts       activatorSet
 }
 
 // New returns a Throttler configured by cfg (zero fields take defaults).
@@ -35,6 +37,7 @@ func New(cfg Options) *Throttler {
 		cancel:      cancel,
 		probeClient: newProbeClient(cfg.Dial),
 		revs:        map[RevisionKey]*revision{},
+		namespaces:  map[string]*namespace{},
 		pending:     map[RevisionKey][]Endpoint{},
 		acts:        activatorSet{count: 1},
 	}
@@ -53,7 +56,7 @@ func (t *Throttler) UpsertRevision(key RevisionKey, rc RevisionConfig) {
 		r.update(rc)
 		return
 	}
-	r := newRevision(t, key, rc, t.acts)
+	r := newRevision(t, key, rc, t.acts, t.joinNamespace(key))
 	t.revs[key] = r
 	if eps, ok := t.pending[key]; ok {
 		delete(t.pending, key)
@@ -69,6 +72,9 @@ func (t *Throttler) DeleteRevision(key RevisionKey) {
 	r := t.revs[key]
 	delete(t.revs, key)
 	delete(t.pending, key)
+	if r != nil {
+		t.leaveNamespace(key, r.ns)
+	}
 	t.mu.Unlock()
 	if r != nil {
 		r.close()

@@ -59,8 +59,10 @@ const (
 // has no share for waits or is handed back for forwarding.
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
-// queue is full and ErrHeldLimit when all queues together hold
-// Options.MaxHeld requests (both returned at once); ErrTimeout wrapped with
+// queue is full, ErrNamespaceHeldLimit when the queues of the revision's
+// namespace hold Options.MaxHeldPerNamespace requests and ErrHeldLimit when
+// all queues together hold Options.MaxHeld (all three returned at once);
+// ErrTimeout wrapped with
 // context.DeadlineExceeded when ctx's deadline passed while waiting;
 // context.Canceled (wrapped) when the client left; ErrClientGone when
 // Options.OnWait's channel said so; ErrRevisionRemoved when the revision
@@ -138,8 +140,16 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 		return nil, fmt.Errorf("revision %s: %w (%d waiting)", r.key, ErrQueueFull, depth)
 	}
 	// Released by wait. A retry was admitted already: it is not refused.
+	// The namespace's cap comes first: over it, the tenant is refused
+	// (429) even when the activator is full too.
+	if held := r.ns.held.Add(1); excl == nil && held > int64(r.t.cfg.MaxHeldPerNamespace) {
+		r.ns.held.Add(-1)
+		r.mu.Unlock()
+		return nil, fmt.Errorf("revision %s: %w (%d in namespace %s)", r.key, ErrNamespaceHeldLimit, r.t.cfg.MaxHeldPerNamespace, r.key.Namespace)
+	}
 	if held := r.t.held.Add(1); excl == nil && held > int64(r.t.cfg.MaxHeld) {
 		r.t.held.Add(-1)
+		r.ns.held.Add(-1)
 		r.mu.Unlock()
 		return nil, fmt.Errorf("revision %s: %w (%d in all queues)", r.key, ErrHeldLimit, r.t.cfg.MaxHeld)
 	}
@@ -172,6 +182,7 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 // given a pod in the meantime, the slot goes back to the next waiter.
 func (r *revision) wait(ctx context.Context, w *waiter, out *Outcome) (*pod, error) {
 	defer r.t.held.Add(-1)
+	defer r.ns.held.Add(-1)
 	defer putWaiter(w)
 	var gone <-chan struct{} // nil: never ready
 	if onWait := r.t.cfg.OnWait; onWait != nil {

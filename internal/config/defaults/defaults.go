@@ -66,4 +66,10 @@ const (
 	// the requests that may wait in all revisions' queues together, sized
 	// for an activator with 1 GiB of memory.
 	MaxHeldRequests = 10000
+	// MaxHeldRequestsPerNamespace is the default
+	// activator-max-held-requests-per-namespace: the requests that one
+	// namespace's revisions may hold waiting together, a quarter of
+	// MaxHeldRequests, so that one tenant's flood leaves the rest to the
+	// others.
+	MaxHeldRequestsPerNamespace = MaxHeldRequests / 4
 )

@@ -30,33 +30,6 @@ func TestClaimedHosts(t *testing.T) {
 	}
 }
 
-func TestNamespaceRefusal(t *testing.T) {
-	for _, tt := range []struct {
-		host, ns, domain string
-		want             string
-	}{
-		{"api.example.org", "team-a", domain, ""},
-		{"hello.team-a.wake.example", "team-a", domain, ""},
-		{"a.b.team-a.wake.example", "team-a", domain, ""},
-		{"*.team-a.wake.example", "team-a", domain, ""},
-		{"canary-hello.team-a.wake.example", "team-a", domain, ""},
-		{"team-b.wake.example", "team-a", domain, ""},
-		{"wake.example", "team-a", domain, ""},
-		{"hello.team-b.wake.example", "team-a", domain, `host "hello.team-b.wake.example" belongs to namespace "team-b"`},
-		{"a.b.team-b.wake.example", "team-a", domain, `host "a.b.team-b.wake.example" belongs to namespace "team-b"`},
-		{"*.team-b.wake.example", "team-a", domain, `host "*.team-b.wake.example" belongs to namespace "team-b"`},
-		{"Hello.Team-B.wake.example.", "team-a", "Wake.Example.", `host "hello.team-b.wake.example" belongs to namespace "team-b"`},
-		{"*.wake.example", "team-a", domain, `host "*.wake.example" would cover every namespace's hosts under domain "wake.example"`},
-		{"*.example", "team-a", domain, `host "*.example" would cover every namespace's hosts under domain "wake.example"`},
-		{"*.example.org", "team-a", domain, ""},
-		{"hello.team-b.wake.example", "team-a", "", ""},
-	} {
-		if got := NamespaceRefusal(tt.host, tt.ns, tt.domain); got != tt.want {
-			t.Errorf("NamespaceRefusal(%q, %q, %q) = %q, want %q", tt.host, tt.ns, tt.domain, got, tt.want)
-		}
-	}
-}
-
 func TestOlder(t *testing.T) {
 	a1 := route("a", "x", 0)
 	a2 := route("a", "x", 1)
@@ -132,6 +105,10 @@ func TestArbitrateHosts(t *testing.T) {
 		name:   "an older Route that may not claim a host does not hold it",
 		rt:     route("team-b", "override", 3, "hello.team-b.wake.example"),
 		others: []servingv1alpha1.Route{route("team-a", "steal", 0, "hello.team-b.wake.example")},
+	}, {
+		name: "a host the activator cannot parse is refused",
+		rt:   route("team-a", "bad", 0, "a..example.org", "api.example.org"),
+		want: []Refusal{{Host: "a..example.org", Message: `invalid host "a..example.org"`}},
 	}, {
 		name: "a wildcard over the whole domain is refused",
 		rt:   route("team-a", "all", 0, "*.wake.example"),

@@ -24,7 +24,9 @@ const (
 	// resolves to a ready Revision.
 	RouteConditionAllTrafficAssigned apis.ConditionType = "AllTrafficAssigned"
 	// RouteConditionHostsClaimed is True when the Route holds every host it
-	// asks for.
+	// asks for: no older Route holds one, none is another namespace's, and
+	// under the domain policy "claims" a DomainGrant covers each one outside
+	// the namespace's own.
 	RouteConditionHostsClaimed apis.ConditionType = "HostsClaimed"
 )
 
@@ -48,6 +50,10 @@ const (
 	// ReasonHostTaken means another Route, or another namespace's Function,
 	// holds a requested host.
 	ReasonHostTaken = "HostTaken"
+	// ReasonHostNotGranted means the domain policy is "claims" and no
+	// DomainGrant gives the Route's namespace a requested host (or a
+	// wildcard covering it).
+	ReasonHostNotGranted = "HostNotGranted"
 	// ReasonRevisionFailed means the latest created revision failed.
 	ReasonRevisionFailed = "RevisionFailed"
 	// ReasonDeploymentRefused means the API server refused to create or

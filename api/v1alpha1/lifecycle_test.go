@@ -85,6 +85,7 @@ func TestRouteLifecycle(t *testing.T) {
 	}{
 		{"both true", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, (*RouteStatus).MarkHostsClaimed}, corev1.ConditionTrue},
 		{"host taken", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, func(s *RouteStatus) { s.MarkHostsTaken("a.example.com") }}, corev1.ConditionFalse},
+		{"host not granted", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, func(s *RouteStatus) { s.MarkHostsNotGranted("a.example.com") }}, corev1.ConditionFalse},
 		{"traffic not ready", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficNotReady("m") }}, corev1.ConditionUnknown},
 		{"traffic missing", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficMissing(ReasonRevisionMissing, "m") }}, corev1.ConditionFalse},
 	}

@@ -31,6 +31,10 @@
 //     that covers the whole domain ("*.{domain}" or "*.{parent}"), which
 //     would catch every namespace's hosts that are not served yet
 //     (Refuse).
+//   - Under the "claims" domain policy a namespace may use a host outside
+//     its own ("{anything}.{ns}.{domain}") only when a grant to it covers
+//     the host: an exact grant itself, a wildcard "*.suffix" what it
+//     matches (Granted, Ungranted).
 package hosts
 
 import (
@@ -173,4 +177,35 @@ func Refuse(host, ns, domain string) string {
 		return fmt.Sprintf("host %q would cover every namespace's hosts under domain %q", host, Domain(domain))
 	}
 	return ""
+}
+
+// Granted reports whether one of grants covers host: an exact grant covers
+// only itself; a wildcard grant "*.suffix" covers the exact hosts it
+// matches and the wildcard hosts "*.suffix" and "*.{labels}.suffix" (they
+// match nothing it does not). Grants and host are normalised first.
+func Granted(host string, grants []string) bool {
+	host = Normalize(host)
+	for _, g := range grants {
+		g = Normalize(g)
+		if g == host || IsWildcard(g) && Matches(g, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ungranted returns why namespace ns may not use host under the claims
+// policy, where grants are the domains granted to ns, or "" when it may:
+// every namespace keeps its own hosts ({anything}.{ns}.{domain}) without a
+// grant; any other host needs a grant that covers it (Granted). Refuse
+// still applies on top.
+func Ungranted(host, ns, domain string, grants []string) string {
+	host = Normalize(host)
+	if owner, ok := Namespace(host, domain); ok && owner == ns {
+		return ""
+	}
+	if Granted(host, grants) {
+		return ""
+	}
+	return fmt.Sprintf("host %q is not granted to namespace %q: no DomainGrant gives it this host or a wildcard covering it", host, ns)
 }

@@ -190,3 +190,60 @@ func TestRefuse(t *testing.T) {
 		}
 	}
 }
+
+func TestGranted(t *testing.T) {
+	grants := []string{"shop.example.org", "*.apps.example.net", "Mixed.Example.COM."}
+	for _, tt := range []struct {
+		host string
+		want bool
+	}{
+		{"shop.example.org", true},
+		{"SHOP.example.org.", true},
+		{"www.shop.example.org", false},
+		{"canary-shop.example.org", false}, // a tag host needs its own grant
+		{"example.org", false},
+		{"*.example.org", false},
+		{"*.shop.example.org", false}, // an exact grant never covers a wildcard
+		{"a.apps.example.net", true},
+		{"a.b.apps.example.net", true},
+		{"*.apps.example.net", true},
+		{"*.a.apps.example.net", true},
+		{"apps.example.net", false},
+		{"*.example.net", false},
+		{"xapps.example.net", false},
+		{"mixed.example.com", true},
+	} {
+		if got := Granted(tt.host, grants); got != tt.want {
+			t.Errorf("Granted(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+	if Granted("shop.example.org", nil) {
+		t.Error("no grant covers a host")
+	}
+}
+
+func TestUngranted(t *testing.T) {
+	grants := []string{"shop.example.org", "*.apps.example.net"}
+	for _, tt := range []struct {
+		host, ns string
+		want     string
+	}{
+		{"hello.team-a.wake.example", "team-a", ""},
+		{"*.team-a.wake.example", "team-a", ""},
+		{"a.b.team-a.wake.example", "team-a", ""},
+		{"shop.example.org", "team-a", ""},
+		{"a.apps.example.net", "team-a", ""},
+		{"api.example.org", "team-a", `host "api.example.org" is not granted to namespace "team-a": no DomainGrant gives it this host or a wildcard covering it`},
+		// Hosts directly under the domain belong to no namespace: they
+		// need a grant too.
+		{"team-a.wake.example", "team-a", `host "team-a.wake.example" is not granted to namespace "team-a": no DomainGrant gives it this host or a wildcard covering it`},
+		{"x.wake.example", "team-a", `host "x.wake.example" is not granted to namespace "team-a": no DomainGrant gives it this host or a wildcard covering it`},
+		// Another namespace's host is not "own": without a grant it is
+		// ungranted (and Refuse refuses it anyway).
+		{"hello.team-b.wake.example", "team-a", `host "hello.team-b.wake.example" is not granted to namespace "team-a": no DomainGrant gives it this host or a wildcard covering it`},
+	} {
+		if got := Ungranted(tt.host, tt.ns, domain, grants); got != tt.want {
+			t.Errorf("Ungranted(%q, %q) = %q, want %q", tt.host, tt.ns, got, tt.want)
+		}
+	}
+}

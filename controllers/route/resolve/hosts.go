@@ -20,6 +20,28 @@ type Refusal struct {
 	Holder types.NamespacedName
 	// Message says why, for the HostsClaimed condition.
 	Message string
+	// NotGranted is true when the host is refused because no DomainGrant
+	// gives it to the Route's namespace (the claims policy).
+	NotGranted bool
+}
+
+// Policy is the domain policy a host is arbitrated under.
+type Policy struct {
+	// Claims is true under wake-config's domain-policy "claims": a host
+	// outside a namespace's own needs a grant (hosts.Ungranted). False is
+	// "first-come": no grant is needed.
+	Claims bool
+	// Grants maps each namespace to the domains DomainGrants give it; read
+	// only when Claims is set.
+	Grants map[string][]string
+}
+
+// ungranted returns why ns may not use host under p, or "".
+func (p Policy) ungranted(host, ns, domain string) string {
+	if !p.Claims {
+		return ""
+	}
+	return hosts.Ungranted(host, ns, domain, p.Grants[ns])
 }
 
 // ClaimedHosts returns every host rt asks for, lowercased and without
@@ -80,8 +102,10 @@ func Older(a, b *servingv1alpha1.Route) bool {
 
 // ArbitrateHosts returns the hosts of ClaimedHosts(rt) that rt may not
 // hold, in that order. A host belongs to the oldest Route (Older) that asks
-// for it and may claim it (hosts.Refuse), across all namespaces; Routes
-// being deleted do not count. A host that hosts.Parse refuses is refused,
+// for it and may claim it (hosts.Refuse and, under the claims policy,
+// hosts.Ungranted), across all namespaces; Routes being deleted do not
+// count. A Route whose namespace lacks a grant never holds the host, so an
+// ungranted older Route does not keep a granted newer one out. A host that hosts.Parse refuses is refused,
 // since the activator would not serve it. Others may include rt itself (it
 // is skipped) and Routes sharing no host with it.
 //
@@ -94,7 +118,7 @@ func Older(a, b *servingv1alpha1.Route) bool {
 // decision local to one host's claimants and stable: no Route's outcome
 // depends on a third Route's outcome, and a host does not change hands
 // because its holder lost an unrelated host.
-func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, domain string) []Refusal {
+func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, domain string, policy Policy) []Refusal {
 	self := types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name}
 	claims := make([]map[string]bool, len(others))
 	for i := range others {
@@ -117,10 +141,15 @@ func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, d
 			out = append(out, Refusal{Host: h, Message: why})
 			continue
 		}
+		if why := policy.ungranted(h, rt.Namespace, domain); why != "" {
+			out = append(out, Refusal{Host: h, Message: why, NotGranted: true})
+			continue
+		}
 		var holder *servingv1alpha1.Route
 		for i := range others {
 			o := &others[i]
-			if !claims[i][h] || !Older(o, rt) || hosts.Refuse(h, o.Namespace, domain) != "" {
+			if !claims[i][h] || !Older(o, rt) || hosts.Refuse(h, o.Namespace, domain) != "" ||
+				policy.ungranted(h, o.Namespace, domain) != "" {
 				continue
 			}
 			if holder == nil || Older(o, holder) {
@@ -137,7 +166,8 @@ func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, d
 }
 
 // MarkHosts sets HostsClaimed on s: True without refusals, else False
-// (HostTaken) listing every refusal.
+// listing every refusal, with reason HostNotGranted when a grant is
+// missing for one of them (what the operator can add), else HostTaken.
 func MarkHosts(s *servingv1alpha1.RouteStatus, refusals []Refusal) {
 	if len(refusals) == 0 {
 		s.MarkHostsClaimed()
@@ -146,6 +176,10 @@ func MarkHosts(s *servingv1alpha1.RouteStatus, refusals []Refusal) {
 	msgs := make([]string, len(refusals))
 	for i, r := range refusals {
 		msgs[i] = r.Message
+	}
+	if slices.ContainsFunc(refusals, func(r Refusal) bool { return r.NotGranted }) {
+		s.MarkHostsNotGranted(strings.Join(msgs, "; "))
+		return
 	}
 	s.MarkHostsTaken(strings.Join(msgs, "; "))
 }

@@ -28,6 +28,11 @@ const (
 	// under the domain policy "claims" a DomainGrant covers each one outside
 	// the namespace's own.
 	RouteConditionHostsClaimed apis.ConditionType = "HostsClaimed"
+
+	// DomainGrantConditionExclusive is True when no other grant gives one
+	// of the DomainGrant's domains, or an overlapping one, to another
+	// namespace. Informational: it does not affect Ready.
+	DomainGrantConditionExclusive apis.ConditionType = "Exclusive"
 )
 
 // Reasons used in conditions.
@@ -54,6 +59,9 @@ const (
 	// DomainGrant gives the Route's namespace a requested host (or a
 	// wildcard covering it).
 	ReasonHostNotGranted = "HostNotGranted"
+	// ReasonDomainShared means another namespace is granted one of a
+	// DomainGrant's domains, or an overlapping one.
+	ReasonDomainShared = "DomainShared"
 	// ReasonRevisionFailed means the latest created revision failed.
 	ReasonRevisionFailed = "RevisionFailed"
 	// ReasonDeploymentRefused means the API server refused to create or

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
 // DomainGrant is written by a cluster operator: it lets the Routes of one
@@ -13,9 +14,12 @@ import (
 // hosts it gave from being served.
 //
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,shortName=dg,categories=wake
 // +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.spec.namespace`
 // +kubebuilder:printcolumn:name="Domains",type=string,JSONPath=`.spec.domains`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Exclusive",type=string,JSONPath=`.status.conditions[?(@.type=="Exclusive")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type DomainGrant struct {
 	metav1.TypeMeta   `json:",inline"`
@@ -23,6 +27,9 @@ type DomainGrant struct {
 
 	// Spec says which namespace gets which domains.
 	Spec DomainGrantSpec `json:"spec"`
+	// Status is what Wake observed.
+	// +optional
+	Status DomainGrantStatus `json:"status,omitempty"`
 }
 
 // DomainGrantSpec gives domains to one namespace.
@@ -43,6 +50,14 @@ type DomainGrantSpec struct {
 	// +kubebuilder:validation:MaxItems=64
 	// +listType=set
 	Domains []Hostname `json:"domains"`
+}
+
+// DomainGrantStatus is the observed state of a DomainGrant: Ready once Wake
+// applies it (for its observedGeneration), and Exclusive, informational,
+// False when another grant gives one of its domains, or an overlapping one,
+// to another namespace (among those namespaces the oldest Route wins).
+type DomainGrantStatus struct {
+	duckv1.Status `json:",inline"`
 }
 
 // DomainGrantList is a list of DomainGrants.

@@ -123,3 +123,23 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("set spec: timeout %d, container %v", s.Timeout(), s.ServingContainer())
 	}
 }
+
+func TestDomainGrantLifecycle(t *testing.T) {
+	s := &DomainGrantStatus{}
+	s.InitializeConditions()
+	if got := cond(s.GetCondition(apis.ConditionReady)); got != corev1.ConditionUnknown {
+		t.Errorf("initial Ready = %s, want Unknown", got)
+	}
+	s.MarkApplied()
+	s.MarkShared("a.example.com is also granted to namespace b")
+	if got := cond(s.GetCondition(apis.ConditionReady)); got != corev1.ConditionTrue {
+		t.Errorf("Ready = %s with Exclusive False, want True (Exclusive is informational)", got)
+	}
+	if c := s.GetCondition(DomainGrantConditionExclusive); c == nil || !c.IsFalse() || c.Reason != ReasonDomainShared {
+		t.Errorf("Exclusive = %+v, want False %s", c, ReasonDomainShared)
+	}
+	s.MarkExclusive()
+	if c := s.GetCondition(DomainGrantConditionExclusive); c == nil || !c.IsTrue() {
+		t.Errorf("Exclusive = %+v, want True", c)
+	}
+}

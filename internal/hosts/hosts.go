@@ -209,3 +209,9 @@ func Ungranted(host, ns, domain string, grants []string) string {
 	}
 	return fmt.Sprintf("host %q is not granted to namespace %q: no DomainGrant gives it this host or a wildcard covering it", host, ns)
 }
+
+// Overlap reports whether two grants' domains (exact hosts or "*.suffix"
+// wildcards) have a host in common: equal, or one covers the other.
+func Overlap(a, b string) bool {
+	return Granted(a, []string{b}) || Granted(b, []string{a})
+}

@@ -247,3 +247,24 @@ func TestUngranted(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlap(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"shop.example.org", "shop.example.org", true},
+		{"Shop.example.org.", "shop.example.org", true},
+		{"shop.example.org", "www.example.org", false},
+		{"*.example.org", "shop.example.org", true},
+		{"shop.example.org", "*.example.org", true},
+		{"*.example.org", "*.eu.example.org", true},
+		{"*.eu.example.org", "*.example.org", true},
+		{"*.example.org", "example.org", false},
+		{"*.example.org", "*.example.net", false},
+	} {
+		if got := Overlap(tt.a, tt.b); got != tt.want {
+			t.Errorf("Overlap(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // grantDomains creates a DomainGrant of domains to ns (the cluster's
@@ -55,6 +56,14 @@ func TestDomainGrantDeletedStopsServing(t *testing.T) {
 	_, _ = rand.Read(b)
 	host := "shop-" + hex.EncodeToString(b) + ".granted.test"
 	g := grantDomains(t, ns, host)
+	// The controller reports the grant applied (it may write its status).
+	testutil.Eventually(t, time.Minute, "domain grant Ready", func(ctx context.Context) error {
+		got := &servingv1alpha1.DomainGrant{}
+		if err := suite.client.Get(ctx, client.ObjectKeyFromObject(g), got); err != nil {
+			return err
+		}
+		return conditionIs(got.Generation, got.Status.Status, apis.ConditionReady, corev1.ConditionTrue)
+	})
 	create(t, newFunction(ns, "shop", "hello", withGreeting(greeting), withScaleBounds(1, 1)))
 	create(t, newRoute(ns, "shop", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "shop", Percent: 100}))
 	waitRouteCondition(t, ns, "shop", apis.ConditionReady, corev1.ConditionTrue, 2*time.Minute)

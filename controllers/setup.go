@@ -1,6 +1,6 @@
 // Package controllers wires Wake's reconcilers into a controller-runtime
 // manager. Each kind has its own package below this one (function,
-// revision, route), and every kind runs the one reconcile of package
+// revision, route, domaingrant), and every kind runs the one reconcile of package
 // reconciler; controllers/route is the example a new kind copies.
 package controllers
 
@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wakefn/wake/controllers/domaingrant"
 	"github.com/wakefn/wake/controllers/function"
 	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/revision"
@@ -39,6 +40,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 		&function.Reconciler{Deps: deps},
 		&revision.Reconciler{Deps: deps},
 		&route.Reconciler{Deps: deps},
+		&domaingrant.Reconciler{Deps: deps},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return nil, err

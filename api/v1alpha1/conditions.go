@@ -31,8 +31,15 @@ const (
 	// resolves to a ready Revision.
 	RouteConditionAllTrafficAssigned apis.ConditionType = "AllTrafficAssigned"
 	// RouteConditionHostsClaimed is True when the Route holds every host it
-	// asks for.
+	// asks for: no older Route holds one, none is another namespace's, and
+	// under the domain policy "claims" a DomainGrant covers each one outside
+	// the namespace's own.
 	RouteConditionHostsClaimed apis.ConditionType = "HostsClaimed"
+
+	// DomainGrantConditionExclusive is True when no other grant gives one
+	// of the DomainGrant's domains, or an overlapping one, to another
+	// namespace. Informational: it does not affect Ready.
+	DomainGrantConditionExclusive apis.ConditionType = "Exclusive"
 )
 
 // Reasons used in conditions.
@@ -55,6 +62,13 @@ const (
 	// ReasonHostTaken means another Route, or another namespace's Function,
 	// holds a requested host.
 	ReasonHostTaken = "HostTaken"
+	// ReasonHostNotGranted means the domain policy is "claims" and no
+	// DomainGrant gives the Route's namespace a requested host (or a
+	// wildcard covering it).
+	ReasonHostNotGranted = "HostNotGranted"
+	// ReasonDomainShared means another namespace is granted one of a
+	// DomainGrant's domains, or an overlapping one.
+	ReasonDomainShared = "DomainShared"
 	// ReasonRevisionFailed means the latest created revision failed.
 	ReasonRevisionFailed = "RevisionFailed"
 	// ReasonDeploymentRefused means the API server refused to create or

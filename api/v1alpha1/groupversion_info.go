@@ -1,5 +1,5 @@
-// Package v1alpha1 holds the Wake serving API: Function, Revision and Route
-// in group serving.wake.dev.
+// Package v1alpha1 holds the Wake serving API: Function, Revision and Route,
+// and the operator's cluster-scoped DomainGrant, in group serving.wake.dev.
 //
 // +kubebuilder:object:generate=true
 // +groupName=serving.wake.dev

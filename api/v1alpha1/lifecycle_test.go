@@ -85,6 +85,7 @@ func TestRouteLifecycle(t *testing.T) {
 	}{
 		{"both true", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, (*RouteStatus).MarkHostsClaimed}, corev1.ConditionTrue},
 		{"host taken", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, func(s *RouteStatus) { s.MarkHostsTaken("a.example.com") }}, corev1.ConditionFalse},
+		{"host not granted", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, func(s *RouteStatus) { s.MarkHostsNotGranted("a.example.com") }}, corev1.ConditionFalse},
 		{"traffic not ready", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficNotReady("m") }}, corev1.ConditionUnknown},
 		{"traffic missing", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficMissing(ReasonRevisionMissing, "m") }}, corev1.ConditionFalse},
 	}
@@ -120,5 +121,25 @@ func TestDefaults(t *testing.T) {
 	s.Containers = []Container{{Image: "x"}}
 	if s.Timeout() != 30 || s.ServingContainer().Image != "x" {
 		t.Errorf("set spec: timeout %d, container %v", s.Timeout(), s.ServingContainer())
+	}
+}
+
+func TestDomainGrantLifecycle(t *testing.T) {
+	s := &DomainGrantStatus{}
+	s.InitializeConditions()
+	if got := cond(s.GetCondition(apis.ConditionReady)); got != corev1.ConditionUnknown {
+		t.Errorf("initial Ready = %s, want Unknown", got)
+	}
+	s.MarkApplied()
+	s.MarkShared("a.example.com is also granted to namespace b")
+	if got := cond(s.GetCondition(apis.ConditionReady)); got != corev1.ConditionTrue {
+		t.Errorf("Ready = %s with Exclusive False, want True (Exclusive is informational)", got)
+	}
+	if c := s.GetCondition(DomainGrantConditionExclusive); c == nil || !c.IsFalse() || c.Reason != ReasonDomainShared {
+		t.Errorf("Exclusive = %+v, want False %s", c, ReasonDomainShared)
+	}
+	s.MarkExclusive()
+	if c := s.GetCondition(DomainGrantConditionExclusive); c == nil || !c.IsTrue() {
+		t.Errorf("Exclusive = %+v, want True", c)
 	}
 }

@@ -55,3 +55,9 @@ func (s *RouteStatus) MarkHostsClaimed() {
 func (s *RouteStatus) MarkHostsTaken(message string) {
 	routeCondSet.Manage(s).MarkFalse(RouteConditionHostsClaimed, ReasonHostTaken, "%s", message)
 }
+
+// MarkHostsNotGranted records which hosts no DomainGrant gives the Route's
+// namespace.
+func (s *RouteStatus) MarkHostsNotGranted(message string) {
+	routeCondSet.Manage(s).MarkFalse(RouteConditionHostsClaimed, ReasonHostNotGranted, "%s", message)
+}

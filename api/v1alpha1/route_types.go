@@ -8,7 +8,9 @@ import (
 
 // Route maps hosts, paths and methods to Functions and Revisions, and splits
 // traffic between them by percentage. A host belongs to the oldest Route
-// that claims it; a Route cannot claim another namespace's Function hosts.
+// that may claim it; a Route cannot claim another namespace's Function
+// hosts, and under the domain policy "claims" (the default) it may use a
+// host outside its namespace's own only where a DomainGrant gives it.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status

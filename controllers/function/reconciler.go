@@ -15,6 +15,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/reconciler"
+	"github.com/wakefn/wake/internal/hosts"
 	"github.com/wakefn/wake/internal/names"
 )
 
@@ -48,7 +49,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, fn *servingv1alpha1.Func
 
 // reconcileURL sets the Function's default URL from the cluster domain.
 func (r *Reconciler) reconcileURL(fn *servingv1alpha1.Function) {
-	fn.Status.URL = &apis.URL{Scheme: "http", Host: names.FunctionHost(fn.Name, fn.Namespace, r.Config.Load().Domain)}
+	fn.Status.URL = &apis.URL{Scheme: "http", Host: hosts.Function(fn.Name, fn.Namespace, r.Config.Load().Domain)}
 }
 
 // listRevisions returns the revisions fn controls, by revision number.

@@ -2,10 +2,8 @@ package route
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -94,14 +92,7 @@ func TestEnvHostClaimsAcrossNamespaces(t *testing.T) {
 	testutil.Eventually(t, testenv.Timeout, "older route ready", func(ctx context.Context) error {
 		return routeCondition(ctx, olderKey, apis.ConditionReady, corev1.ConditionTrue, "", "")
 	})
-	// Creation timestamps have one-second resolution: wait until the next
-	// Route is strictly younger, so age (not the name tie-break) decides.
-	testutil.Eventually(t, testenv.Timeout, "clock past the older route's second", func(context.Context) error {
-		if created := getRoute(t, olderKey).CreationTimestamp; !time.Now().After(created.Add(time.Second)) {
-			return errors.New("same second")
-		}
-		return nil
-	})
+	waitYounger(t, olderKey)
 
 	newer := createRoute(t, nsNew, "second", []string{host}, fixture.ToFunction("hello", 100, ""))
 	newerKey := client.ObjectKeyFromObject(newer)

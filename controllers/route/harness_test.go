@@ -30,11 +30,12 @@ type harness = reconcilertest.Harness[*Reconciler]
 
 // newHarness returns a harness holding objs, set up by s, with the
 // package's field indexes and, unless s says otherwise, the domain
-// wake.example.
+// wake.example and the domain policy first-come (the table's cases under
+// the claims policy say so).
 func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *harness {
 	t.Helper()
 	if s.Config == nil {
-		s.Config = map[string]string{"domain": "wake.example"}
+		s.Config = map[string]string{"domain": "wake.example", "domain-policy": "first-come"}
 	}
 	for _, ix := range indexes {
 		s.Indexes = append(s.Indexes, reconcilertest.Index{Object: &servingv1alpha1.Route{}, Field: ix.field, Extract: indexFunc(ix.extract)})

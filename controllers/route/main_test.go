@@ -2,9 +2,11 @@ package route
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -19,20 +21,55 @@ import (
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/testenv"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // k8s talks to the envtest API server directly, without a cache.
 var k8s client.Client
 
+// store is the envtest reconciler's wake-config: the default domain and the
+// domain policy first-come, except while a test runs under useClaims.
+var store = config.NewStore()
+
 // TestMain starts an API server and a manager running only the Route
 // reconciler, then the tests; the table tests ignore both.
 func TestMain(m *testing.M) {
+	if err := store.Update(map[string]string{config.KeyDomainPolicy: config.DomainPolicyFirstCome}); err != nil {
+		panic(err)
+	}
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Setup: func(mgr ctrl.Manager) error {
-			return newReconciler(reconciler.Deps{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}).SetupWithManager(mgr)
+			return newReconciler(reconciler.Deps{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: store}).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))
+}
+
+// useClaims runs the rest of the test under the domain policy "claims" (the
+// change re-reconciles every Route) and restores first-come after it. The
+// envtest scenarios do not run in parallel.
+func useClaims(t *testing.T) {
+	t.Helper()
+	if err := store.Update(map[string]string{config.KeyDomainPolicy: config.DomainPolicyClaims}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := store.Update(map[string]string{config.KeyDomainPolicy: config.DomainPolicyFirstCome}); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// createGrant creates a DomainGrant of domains to ns, deleted after the
+// test.
+func createGrant(t *testing.T, name, ns string, domains ...string) *servingv1alpha1.DomainGrant {
+	t.Helper()
+	g := fixture.DomainGrant(name, ns, domains...)
+	if err := k8s.Create(context.Background(), g); err != nil {
+		t.Fatalf("create domain grant: %v", err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), g) })
+	return g
 }
 
 // newNamespace creates a namespace for one test.
@@ -116,6 +153,19 @@ func routeCondition(ctx context.Context, key types.NamespacedName, typ apis.Cond
 		return fmt.Errorf("%s is %s %s %q, want %s %s %q", typ, c.Status, c.Reason, c.Message, status, reason, message)
 	}
 	return nil
+}
+
+// waitYounger waits until a Route created now is strictly younger than
+// Route key: creation timestamps have one-second resolution, and age, not
+// the name tie-break, must decide.
+func waitYounger(t *testing.T, key types.NamespacedName) {
+	t.Helper()
+	testutil.Eventually(t, testenv.Timeout, "clock past the older route's second", func(context.Context) error {
+		if created := getRoute(t, key).CreationTimestamp; !time.Now().After(created.Add(time.Second)) {
+			return errors.New("same second")
+		}
+		return nil
+	})
 }
 
 // getRoute reads a Route.

@@ -35,6 +35,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=routes/status,verbs=get;update
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=functions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=domaingrants,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile runs the shared reconcile (see package reconciler) with the
@@ -49,7 +50,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func (r *Reconciler) ReconcileKind(ctx context.Context, rt *servingv1alpha1.Route) error {
 	err := errors.Join(
 		r.reconcileTraffic(ctx, rt),
-		r.reconcileHosts(ctx, rt, r.Config.Load().Domain),
+		r.reconcileHosts(ctx, rt, r.Config.Load()),
 	)
 	rt.Status.URL = resolve.URL(rt)
 	return err

@@ -30,6 +30,8 @@ var (
 	errBoom = errors.New("boom")
 	ok      = cond{Status: corev1.ConditionTrue}
 	apiKey  = types.NamespacedName{Namespace: "team-a", Name: "api"}
+
+	notGranted = `host "api.example.org" is not granted to namespace "team-a": no DomainGrant gives it this host or a wildcard covering it`
 )
 
 // failGet returns interceptor funcs that fail Gets of the named kind.
@@ -48,6 +50,7 @@ func TestReconcile(t *testing.T) {
 		name       string
 		objs       []client.Object
 		funcs      interceptor.Funcs
+		claims     bool // domain-policy claims instead of first-come
 		wantErr    string
 		wantConds  map[apis.ConditionType]cond
 		wantRules  []servingv1alpha1.RuleStatus
@@ -182,6 +185,63 @@ func TestReconcile(t *testing.T) {
 			"Warning ReconcileFailed list routes claiming host api.example.org: boom",
 		},
 	}, {
+		name:   "claims: a granted host is claimed",
+		claims: true,
+		objs: []client.Object{hello, fixture.DomainGrant("team-a-shop", "team-a", "*.example.org"),
+			newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
+		wantConds: map[apis.ConditionType]cond{
+			apis.ConditionReady: ok, servingv1alpha1.RouteConditionAllTrafficAssigned: ok, servingv1alpha1.RouteConditionHostsClaimed: ok,
+		},
+		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
+			{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
+		}}},
+		wantURL: "http://api.example.org",
+		wantEvents: []string{
+			"Normal HostsClaimed Route holds all its hosts",
+			"Normal TrafficUpdated Traffic now rule 0: hello-00002 100%",
+		},
+	}, {
+		name:   "claims: a host granted to another namespace is refused, the own namespace's host is not",
+		claims: true,
+		objs: []client.Object{hello, fixture.DomainGrant("team-b-api", "team-b", "api.example.org"),
+			newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org", "api.team-a.wake.example")},
+		wantConds: map[apis.ConditionType]cond{
+			apis.ConditionReady: {corev1.ConditionFalse, servingv1alpha1.ReasonHostNotGranted, notGranted},
+			servingv1alpha1.RouteConditionAllTrafficAssigned: ok,
+			servingv1alpha1.RouteConditionHostsClaimed:       {corev1.ConditionFalse, servingv1alpha1.ReasonHostNotGranted, notGranted},
+		},
+		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
+			{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
+		}}},
+		wantURL: "http://api.example.org",
+		wantEvents: []string{
+			"Warning HostNotGranted " + notGranted,
+			"Normal TrafficUpdated Traffic now rule 0: hello-00002 100%",
+		},
+	}, {
+		name:   "claims: listing grants fails",
+		claims: true,
+		objs:   []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
+		funcs: interceptor.Funcs{List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			if _, isGrants := list.(*servingv1alpha1.DomainGrantList); isGrants {
+				return errBoom
+			}
+			return c.List(ctx, list, opts...)
+		}},
+		wantErr: "list domain grants: boom",
+		wantConds: map[apis.ConditionType]cond{
+			servingv1alpha1.RouteConditionAllTrafficAssigned: ok,
+			servingv1alpha1.RouteConditionHostsClaimed:       {Status: corev1.ConditionUnknown},
+		},
+		wantRules: []servingv1alpha1.RuleStatus{{Traffic: []servingv1alpha1.ResolvedTarget{
+			{FunctionName: "hello", RevisionName: "hello-00002", Percent: 100},
+		}}},
+		wantURL: "http://api.example.org",
+		wantEvents: []string{
+			"Normal TrafficUpdated Traffic now rule 0: hello-00002 100%",
+			"Warning ReconcileFailed list domain grants: boom",
+		},
+	}, {
 		name: "status update fails",
 		objs: []client.Object{hello, newRoute("team-a", "api", 0, fixture.ToFunction("hello", 100, ""), "api.example.org")},
 		funcs: interceptor.Funcs{SubResourceUpdate: func(context.Context, client.Client, string, client.Object, ...client.SubResourceUpdateOption) error {
@@ -193,7 +253,11 @@ func TestReconcile(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, reconcilertest.Setup{Funcs: tt.funcs}, tt.objs...)
+			s := reconcilertest.Setup{Funcs: tt.funcs}
+			if tt.claims {
+				s.Config = map[string]string{"domain": "wake.example", "domain-policy": "claims"}
+			}
+			h := newHarness(t, s, tt.objs...)
 			err := h.Reconcile(apiKey)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Reconcile error = %v, want %q", err, tt.wantErr)

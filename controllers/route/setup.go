@@ -20,6 +20,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/route/resolve"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/hosts"
 )
 
 // Field indexes this package registers on Routes.
@@ -62,7 +63,11 @@ func indexFunc(extract func(*servingv1alpha1.Route) []string) client.IndexerFunc
 //     latest ready revision or readiness;
 //   - a Revision it pins, or a Revision of a Function it names, is created,
 //     deleted, or changes readiness;
-//   - the cluster domain in wake-config changes.
+//   - a DomainGrant is created, changed or deleted: the Routes in the
+//     namespace it names (before and after a change) and the Routes asking
+//     for a host its domains cover, in any namespace (one may take over a
+//     host that another namespace lost);
+//   - the cluster domain or the domain policy in wake-config changes.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	ctx := context.Background()
 	for _, ix := range indexes {
@@ -78,6 +83,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(functionChanged())).
 		Watches(&servingv1alpha1.Revision{}, handler.EnqueueRequestsFromMapFunc(r.routesForRevision),
 			builder.WithPredicates(revisionChanged())).
+		Watches(&servingv1alpha1.DomainGrant{}, handler.EnqueueRequestsFromMapFunc(r.routesForGrant)).
 		WatchesRawSource(domainSource(mgr.GetClient(), r.Config)).
 		Complete(r)
 }
@@ -111,6 +117,34 @@ func (r *Reconciler) routesForRevision(ctx context.Context, o client.Object) []r
 	if fn := o.GetLabels()[servingv1alpha1.FunctionLabelKey]; fn != "" {
 		reqs = append(reqs, r.routesMatching(ctx, client.InNamespace(o.GetNamespace()),
 			client.MatchingFields{IndexFunctions: fn})...)
+	}
+	return reqs
+}
+
+// routesForGrant maps a DomainGrant to the Routes in the namespace it names
+// and the Routes, in any namespace, that ask for a host its domains cover.
+// Grants change rarely, so listing every Route is affordable. On an update
+// it is called with both the old and the new object.
+func (r *Reconciler) routesForGrant(ctx context.Context, o client.Object) []reconcile.Request {
+	g, ok := o.(*servingv1alpha1.DomainGrant)
+	if !ok {
+		return nil
+	}
+	domains := make([]string, len(g.Spec.Domains))
+	for i, d := range g.Spec.Domains {
+		domains[i] = string(d)
+	}
+	list := &servingv1alpha1.RouteList{}
+	if err := r.Client.List(ctx, list); err != nil {
+		log.FromContext(ctx).Error(err, "list routes to enqueue after a domain grant change")
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		rt := &list.Items[i]
+		if rt.Namespace == g.Spec.Namespace || slices.ContainsFunc(resolve.ClaimedHosts(rt), func(h string) bool { return hosts.Granted(h, domains) }) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(rt)})
+		}
 	}
 	return reqs
 }
@@ -187,23 +221,26 @@ func readyStatus(c *apis.Condition) string {
 	return string(c.Status)
 }
 
-// domainSource enqueues every Route when the cluster domain in wake-config
-// changes, since the domain decides which namespace owns a host.
+// domainSource enqueues every Route when the cluster domain or the domain
+// policy in wake-config changes, since they decide which hosts a Route may
+// hold.
 func domainSource(c client.Client, store *config.Store) source.Source {
 	return source.Func(func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+		type hostSettings struct{ domain, policy string }
 		var mu sync.Mutex
-		last := store.Load().Domain
+		last := hostSettings{store.Load().Domain, store.Load().DomainPolicy}
 		store.Subscribe(func(cfg *config.Config) {
+			now := hostSettings{cfg.Domain, cfg.DomainPolicy}
 			mu.Lock()
-			changed := cfg.Domain != last
-			last = cfg.Domain
+			changed := now != last
+			last = now
 			mu.Unlock()
 			if !changed {
 				return
 			}
 			routes := &servingv1alpha1.RouteList{}
 			if err := c.List(ctx, routes); err != nil {
-				log.FromContext(ctx).Error(err, "list routes after a domain change")
+				log.FromContext(ctx).Error(err, "list routes after a domain or domain policy change")
 				return
 			}
 			for i := range routes.Items {

@@ -18,10 +18,25 @@ import (
 // Name is the ConfigMap's name.
 const Name = "wake-config"
 
+// Values of domain-policy.
+const (
+	// DomainPolicyClaims lets a Route use a host outside its namespace's
+	// own only when a DomainGrant gives the namespace that host or a
+	// wildcard covering it; among the granted Routes the oldest wins.
+	DomainPolicyClaims = "claims"
+	// DomainPolicyFirstCome lets any namespace use any such host; the
+	// oldest Route that asks for a host holds it.
+	DomainPolicyFirstCome = "first-come"
+)
+
 // Config is the typed content of wake-config.
 type Config struct {
 	// Domain is the suffix of Function hosts: {name}.{namespace}.{domain}.
 	Domain string
+	// DomainPolicy decides which hosts outside its own namespace's
+	// ({anything}.{namespace}.{domain}) a Route may use:
+	// DomainPolicyClaims or DomainPolicyFirstCome.
+	DomainPolicy string
 	// Autoscaler holds the cluster-wide scaling defaults.
 	Autoscaler Autoscaler
 	// Activator tunes the request path.

@@ -5,7 +5,8 @@ import "github.com/wakefn/wake/internal/config/defaults"
 // Default returns the configuration used for every key wake-config lacks.
 func Default() *Config {
 	return &Config{
-		Domain: defaults.Domain,
+		Domain:       defaults.Domain,
+		DomainPolicy: defaults.DomainPolicy,
 		Autoscaler: Autoscaler{
 			InitialScale:                      defaults.InitialScale,
 			ContainerConcurrencyTargetDefault: defaults.ContainerConcurrencyTarget,

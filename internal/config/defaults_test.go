@@ -24,6 +24,7 @@ var pinnedDefaults = []struct {
 	want  any
 }{
 	{KeyDomain, "Domain", "example.com"},
+	{KeyDomainPolicy, "DomainPolicy", "claims"},
 	{KeyMinScale, "Autoscaler.MinScale", int32(0)},
 	{KeyMaxScale, "Autoscaler.MaxScale", int32(0)},
 	{KeyInitialScale, "Autoscaler.InitialScale", int32(1)},
@@ -154,7 +155,8 @@ func TestShippedConfigMap(t *testing.T) {
 // from its default.
 func notDefault() *Config {
 	return &Config{
-		Domain: "other.example.org",
+		Domain:       "other.example.org",
+		DomainPolicy: DomainPolicyFirstCome,
 		Autoscaler: Autoscaler{
 			MinScale: 2, MaxScale: 7, InitialScale: 3, ContainerConcurrencyTargetDefault: 42,
 			TargetUtilizationPercentage: 55, StableWindow: 2 * time.Minute, PanicWindowPercentage: 12,

@@ -14,6 +14,7 @@ import (
 // Keys of wake-config.
 const (
 	KeyDomain                            = "domain"
+	KeyDomainPolicy                      = "domain-policy"
 	KeyMinScale                          = "min-scale"
 	KeyMaxScale                          = "max-scale"
 	KeyInitialScale                      = "initial-scale"
@@ -46,6 +47,7 @@ func Parse(data map[string]string, last *Config) (*Config, error) {
 	c := *last
 	p := parser{data: data}
 	p.str(KeyDomain, &c.Domain, checkDomain)
+	p.str(KeyDomainPolicy, &c.DomainPolicy, checkDomainPolicy)
 	a := &c.Autoscaler
 	p.int32(KeyMinScale, &a.MinScale, 0, 1<<30)
 	p.int32(KeyMaxScale, &a.MaxScale, 0, 1<<30)
@@ -185,6 +187,13 @@ func (p *parser) prefixes(key string, dst *[]netip.Prefix) {
 func inRange(f, lo, hi float64) error {
 	if f != f || f < lo || f > hi { // f != f: NaN
 		return fmt.Errorf("must be between %g and %g", lo, hi)
+	}
+	return nil
+}
+
+func checkDomainPolicy(v string) error {
+	if v != DomainPolicyClaims && v != DomainPolicyFirstCome {
+		return fmt.Errorf("must be %q or %q", DomainPolicyClaims, DomainPolicyFirstCome)
 	}
 	return nil
 }

@@ -32,11 +32,3 @@ func Deployment(revision string) string { return revision }
 
 // Service returns the name of a revision's headless Service.
 func Service(revision string) string { return revision }
-
-// FunctionHost returns a Function's default host: {name}.{namespace}.{domain}.
-func FunctionHost(function, namespace, domain string) string {
-	return function + "." + namespace + "." + domain
-}
-
-// TagHost returns the host of a traffic tag: {tag}-{host}.
-func TagHost(tag, host string) string { return tag + "-" + host }

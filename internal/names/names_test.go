@@ -36,12 +36,3 @@ func TestRevisionNumberRejectsOthers(t *testing.T) {
 		}
 	}
 }
-
-func TestHosts(t *testing.T) {
-	if got := FunctionHost("hello", "team-a", "wake.example"); got != "hello.team-a.wake.example" {
-		t.Errorf("FunctionHost = %q", got)
-	}
-	if got := TagHost("canary", "api.example.com"); got != "canary-api.example.com" {
-		t.Errorf("TagHost = %q", got)
-	}
-}

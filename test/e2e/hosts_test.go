@@ -16,15 +16,18 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
-// TestHostClaimOlderWins has Routes in two namespaces claim the same host:
-// the older Route keeps it, the newer one gets HostsClaimed=False, and every
-// request to the host reaches the older namespace's function although the
-// newer one's function is up.
+// TestHostClaimOlderWins has Routes in two namespaces claim the same host,
+// granted to both (the host is directly under the cluster domain, so no
+// namespace has it without a grant): the older Route keeps it, the newer
+// one gets HostsClaimed=False, and every request to the host reaches the
+// older namespace's function although the newer one's function is up.
 func TestHostClaimOlderWins(t *testing.T) {
 	older, newer := newNamespace(t, "holder"), newNamespace(t, "claimer")
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	host := "shared-" + hex.EncodeToString(b) + "." + suite.domain
+	grantDomains(t, older, host)
+	grantDomains(t, newer, host)
 
 	for _, ns := range []string{older, newer} {
 		create(t, newFunction(ns, "who", "hello", withGreeting("from "+ns)))

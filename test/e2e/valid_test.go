@@ -117,6 +117,13 @@ func applyValid(objs []*unstructured.Unstructured) (res validResult) {
 	if res.err != nil {
 		return res
 	}
+	// The manifests' Routes use hosts under valid.test, which the domain
+	// policy "claims" lets a namespace use only with a grant.
+	grant := newGrant(res.ns, "valid.test", "*.valid.test")
+	if res.err = suite.client.Create(ctx, grant); res.err != nil {
+		return res
+	}
+	defer func() { _ = suite.client.Delete(context.Background(), grant) }()
 	var created []*unstructured.Unstructured
 	defer func() {
 		if err := deleteRoutes(created); err != nil && res.err == nil {

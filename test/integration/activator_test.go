@@ -23,6 +23,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/app"
 	"github.com/wakefn/wake/internal/activator/feed"
+	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/names"
 	"github.com/wakefn/wake/internal/testutil"
 )
@@ -193,7 +194,13 @@ func TestActivatorServesFunctionsAndRoutes(t *testing.T) {
 	fnHost := "hello." + ns + ".example.com"
 	testutil.Eventually(t, waitTimeout, "function host served", expect(addr, "GET", fnHost, "/x", http.StatusOK, "v1 GET /x"))
 
-	// The sample Route: /hello on api.example.com, GET and POST only, with a tag.
+	// The sample Route: /hello on api.example.com, GET and POST only, with a
+	// tag. Under the default domain policy "claims" both hosts need a grant.
+	grant := fixture.DomainGrant("traffic-"+ns, ns, "api.example.com", "latest-api.example.com")
+	if err := k8s.Create(ctx, grant); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), grant) })
 	rt := &servingv1alpha1.Route{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "api"},
 		Spec: servingv1alpha1.RouteSpec{
@@ -232,4 +239,15 @@ func TestActivatorServesFunctionsAndRoutes(t *testing.T) {
 	serveRevision(t, ns, "hello-00002", v2)
 	testutil.Eventually(t, waitTimeout, "function host moves to v2", expect(addr, "GET", fnHost, "/", http.StatusOK, "v2 GET /"))
 	testutil.Eventually(t, waitTimeout, "route moves to v2", expect(addr, "GET", "api.example.com", "/hello", http.StatusOK, "v2 GET /hello"))
+
+	// Deleting the grant refuses the Route's hosts (HostsClaimed=False) and
+	// the activator drops them; the Function's own host stays.
+	if err := k8s.Delete(ctx, grant); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, waitTimeout, "route host dropped after its grant is deleted", expect(addr, "GET", "api.example.com", "/hello", http.StatusNotFound, ""))
+	testutil.Eventually(t, waitTimeout, "tag host dropped after its grant is deleted", expect(addr, "GET", "latest-api.example.com", "/hello", http.StatusNotFound, ""))
+	if err := expect(addr, "GET", fnHost, "/", http.StatusOK, "v2 GET /")(ctx); err != nil {
+		t.Error(err)
+	}
 }

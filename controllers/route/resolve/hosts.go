@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/internal/names"
+	"github.com/wakefn/wake/internal/hosts"
 )
 
 // Refusal is one host a Route may not hold.
@@ -20,6 +20,28 @@ type Refusal struct {
 	Holder types.NamespacedName
 	// Message says why, for the HostsClaimed condition.
 	Message string
+	// NotGranted is true when the host is refused because no DomainGrant
+	// gives it to the Route's namespace (the claims policy).
+	NotGranted bool
+}
+
+// Policy is the domain policy a host is arbitrated under.
+type Policy struct {
+	// Claims is true under wake-config's domain-policy "claims": a host
+	// outside a namespace's own needs a grant (hosts.Ungranted). False is
+	// "first-come": no grant is needed.
+	Claims bool
+	// Grants maps each namespace to the domains DomainGrants give it; read
+	// only when Claims is set.
+	Grants map[string][]string
+}
+
+// ungranted returns why ns may not use host under p, or "".
+func (p Policy) ungranted(host, ns, domain string) string {
+	if !p.Claims {
+		return ""
+	}
+	return hosts.Ungranted(host, ns, domain, p.Grants[ns])
 }
 
 // ClaimedHosts returns every host rt asks for, lowercased and without
@@ -37,16 +59,16 @@ func ClaimedHosts(rt *servingv1alpha1.Route) []string {
 	}
 	var exact []string
 	for _, h := range rt.Spec.Hosts {
-		name := normalize(string(h))
+		name := hosts.Normalize(string(h))
 		add(name)
-		if !isWildcard(name) {
+		if !hosts.IsWildcard(name) {
 			exact = append(exact, name)
 		}
 	}
 	tags := Tags(rt)
 	for _, h := range exact {
 		for _, tag := range tags {
-			add(names.TagHost(tag, h))
+			add(hosts.Tag(tag, h))
 		}
 	}
 	return out
@@ -66,51 +88,6 @@ func Tags(rt *servingv1alpha1.Route) []string {
 	return tags
 }
 
-// HostNamespace returns the namespace that owns host under the cluster
-// domain, as the activator decides it: a host "{labels}.{ns}.{domain}" or
-// "*.{ns}.{domain}" belongs to ns. A host directly under the domain
-// ("x.{domain}") or outside it belongs to no namespace.
-func HostNamespace(host, domain string) (string, bool) {
-	domain = normalize(domain)
-	if domain == "" {
-		return "", false
-	}
-	rest, ok := strings.CutSuffix(normalize(host), "."+domain)
-	if !ok {
-		return "", false
-	}
-	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
-		return rest[i+1:], true
-	}
-	return "", false
-}
-
-// NamespaceRefusal returns why a Route in namespace ns may not claim host,
-// or "" when it may. Tenant safety:
-//
-//   - a host under another namespace ("*.{other}.{domain}" included) belongs
-//     to that namespace's Functions and Routes;
-//   - a wildcard covering the whole domain ("*.{domain}", or "*.{parent}"
-//     of it) would catch requests for every namespace's hosts that are not
-//     served yet (a Function without a ready revision, an unclaimed tag), so
-//     no Route may claim it.
-//
-// A host under the Route's own namespace is allowed even when it is a
-// Function's default host {fn}.{ns}.{domain}: the Route then overrides that
-// Function's default routing (the activator places Route hosts before
-// Function default hosts).
-func NamespaceRefusal(host, ns, domain string) string {
-	host, domain = normalize(host), normalize(domain)
-	if owner, ok := HostNamespace(host, domain); ok && owner != ns {
-		return fmt.Sprintf("host %q belongs to namespace %q", host, owner)
-	}
-	if suffix, ok := strings.CutPrefix(host, "*."); ok && domain != "" &&
-		(domain == suffix || strings.HasSuffix(domain, "."+suffix)) {
-		return fmt.Sprintf("host %q would cover every namespace's hosts under domain %q", host, domain)
-	}
-	return ""
-}
-
 // Older reports whether a's claims come before b's: the earlier
 // creationTimestamp wins, then the smaller namespace, then the smaller name.
 func Older(a, b *servingv1alpha1.Route) bool {
@@ -125,9 +102,12 @@ func Older(a, b *servingv1alpha1.Route) bool {
 
 // ArbitrateHosts returns the hosts of ClaimedHosts(rt) that rt may not
 // hold, in that order. A host belongs to the oldest Route (Older) that asks
-// for it and may claim it (NamespaceRefusal), across all namespaces; Routes
-// being deleted do not count. Others may include rt itself (it is skipped)
-// and Routes sharing no host with it.
+// for it and may claim it (hosts.Refuse and, under the claims policy,
+// hosts.Ungranted), across all namespaces; Routes being deleted do not
+// count. A Route whose namespace lacks a grant never holds the host, so an
+// ungranted older Route does not keep a granted newer one out. A host that hosts.Parse refuses is refused,
+// since the activator would not serve it. Others may include rt itself (it
+// is skipped) and Routes sharing no host with it.
 //
 // Hosts are compared as exact strings: "*.example.com" conflicts only with
 // "*.example.com", and an exact host never conflicts with a wildcard that
@@ -138,7 +118,7 @@ func Older(a, b *servingv1alpha1.Route) bool {
 // decision local to one host's claimants and stable: no Route's outcome
 // depends on a third Route's outcome, and a host does not change hands
 // because its holder lost an unrelated host.
-func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, domain string) []Refusal {
+func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, domain string, policy Policy) []Refusal {
 	self := types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name}
 	claims := make([]map[string]bool, len(others))
 	for i := range others {
@@ -153,14 +133,23 @@ func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, d
 	}
 	var out []Refusal
 	for _, h := range ClaimedHosts(rt) {
-		if why := NamespaceRefusal(h, rt.Namespace, domain); why != "" {
+		if _, err := hosts.Parse(h); err != nil {
+			out = append(out, Refusal{Host: h, Message: err.Error()})
+			continue
+		}
+		if why := hosts.Refuse(h, rt.Namespace, domain); why != "" {
 			out = append(out, Refusal{Host: h, Message: why})
+			continue
+		}
+		if why := policy.ungranted(h, rt.Namespace, domain); why != "" {
+			out = append(out, Refusal{Host: h, Message: why, NotGranted: true})
 			continue
 		}
 		var holder *servingv1alpha1.Route
 		for i := range others {
 			o := &others[i]
-			if !claims[i][h] || !Older(o, rt) || NamespaceRefusal(h, o.Namespace, domain) != "" {
+			if !claims[i][h] || !Older(o, rt) || hosts.Refuse(h, o.Namespace, domain) != "" ||
+				policy.ungranted(h, o.Namespace, domain) != "" {
 				continue
 			}
 			if holder == nil || Older(o, holder) {
@@ -177,7 +166,8 @@ func ArbitrateHosts(rt *servingv1alpha1.Route, others []servingv1alpha1.Route, d
 }
 
 // MarkHosts sets HostsClaimed on s: True without refusals, else False
-// (HostTaken) listing every refusal.
+// listing every refusal, with reason HostNotGranted when a grant is
+// missing for one of them (what the operator can add), else HostTaken.
 func MarkHosts(s *servingv1alpha1.RouteStatus, refusals []Refusal) {
 	if len(refusals) == 0 {
 		s.MarkHostsClaimed()
@@ -187,13 +177,9 @@ func MarkHosts(s *servingv1alpha1.RouteStatus, refusals []Refusal) {
 	for i, r := range refusals {
 		msgs[i] = r.Message
 	}
+	if slices.ContainsFunc(refusals, func(r Refusal) bool { return r.NotGranted }) {
+		s.MarkHostsNotGranted(strings.Join(msgs, "; "))
+		return
+	}
 	s.MarkHostsTaken(strings.Join(msgs, "; "))
-}
-
-// isWildcard reports whether a normalized host starts with "*.".
-func isWildcard(host string) bool { return strings.HasPrefix(host, "*.") }
-
-// normalize lowercases a host and drops a trailing dot.
-func normalize(host string) string {
-	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
 }

@@ -6,6 +6,7 @@ import (
 	"knative.dev/pkg/apis"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/hosts"
 )
 
 // FunctionNames returns the functions rt's traffic names, in spec order,
@@ -35,7 +36,7 @@ func targetNames(rt *servingv1alpha1.Route, name func(servingv1alpha1.TrafficTar
 // FirstExactHost returns rt's first host that is not a wildcard, or "".
 func FirstExactHost(rt *servingv1alpha1.Route) string {
 	for _, h := range rt.Spec.Hosts {
-		if name := normalize(string(h)); !isWildcard(name) {
+		if name := hosts.Normalize(string(h)); !hosts.IsWildcard(name) {
 			return name
 		}
 	}
@@ -50,7 +51,7 @@ func FirstExactHost(rt *servingv1alpha1.Route) string {
 func URL(rt *servingv1alpha1.Route) *apis.URL {
 	host := FirstExactHost(rt)
 	if host == "" && len(rt.Spec.Hosts) > 0 {
-		host = normalize(string(rt.Spec.Hosts[0]))
+		host = hosts.Normalize(string(rt.Spec.Hosts[0]))
 	}
 	if host == "" {
 		return nil

@@ -7,7 +7,7 @@ import (
 	"knative.dev/pkg/apis"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/internal/names"
+	"github.com/wakefn/wake/internal/hosts"
 )
 
 // Targets is what the reconciler found of the objects a Route's traffic
@@ -91,7 +91,7 @@ func Traffic(rt *servingv1alpha1.Route, targets Targets) Resolution {
 				Tag:          t.Tag,
 			}
 			if t.Tag != "" && host != "" {
-				out.URL = &apis.URL{Scheme: "http", Host: names.TagHost(t.Tag, host)}
+				out.URL = &apis.URL{Scheme: "http", Host: hosts.Tag(t.Tag, host)}
 			}
 			rs.Traffic = append(rs.Traffic, out)
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/hosts"
 )
 
 // Problem is an input that Build refused or adjusted; the table is built
@@ -29,7 +31,7 @@ func (p Problem) String() string { return p.Kind + " " + p.Object.String() + ": 
 func Build(in Input) (*Table, []Problem) {
 	b := &builder{
 		in:        in,
-		domain:    strings.ToLower(strings.Trim(in.Domain, ".")),
+		domain:    hosts.Domain(in.Domain),
 		settings:  make(map[types.NamespacedName]Revision, len(in.Revisions)),
 		revisions: make(map[types.NamespacedName]*Revision),
 		cache:     make(map[types.NamespacedName]*Revision),
@@ -117,14 +119,15 @@ func (b *builder) revisionSettings(in RevisionInput) Revision {
 	return Revision{Key: in.Key, Timeout: time.Duration(t) * time.Second, Protocol: p}
 }
 
-// claim records a host unless it is taken or belongs to another namespace.
+// claim records a host unless it is taken or the owner's namespace may not
+// claim it (hosts.Refuse).
 func (b *builder) claim(c claim) {
-	if ns, ok := b.namespaceOf(c.name); ok && ns != c.owner.Namespace {
-		b.problem(c.kind, c.owner, "host %q belongs to namespace %q", c.name, ns)
+	if why := hosts.Refuse(c.name, c.owner.Namespace, b.domain); why != "" {
+		b.problem(c.kind, c.owner, "%s", why)
 		return
 	}
 	m, key := b.exact, c.name
-	if suffix, ok := strings.CutPrefix(c.name, "*."); ok {
+	if suffix, ok := strings.CutPrefix(c.name, hosts.WildcardPrefix); ok {
 		m, key = b.wild, suffix
 	}
 	if _, taken := m[key]; taken {
@@ -139,21 +142,6 @@ func (b *builder) claim(c claim) {
 	}
 }
 
-// namespaceOf returns ns for hosts under "{ns}.{domain}".
-func (b *builder) namespaceOf(name string) (string, bool) {
-	if b.domain == "" {
-		return "", false
-	}
-	rest, ok := strings.CutSuffix(name, "."+b.domain)
-	if !ok {
-		return "", false
-	}
-	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
-		return rest[i+1:], true
-	}
-	return "", false // "{x}.{domain}" is not under a namespace
-}
-
 func (b *builder) addFunction(fn FunctionInput) {
 	owner := types.NamespacedName{Namespace: fn.Namespace, Name: fn.Name}
 	if fn.LatestReadyRevision == "" || b.domain == "" {
@@ -161,7 +149,7 @@ func (b *builder) addFunction(fn FunctionInput) {
 	}
 	rev := b.revision(types.NamespacedName{Namespace: fn.Namespace, Name: fn.LatestReadyRevision})
 	h := &host{rules: []*rule{{split: split{revs: []*Revision{rev}, cum: []uint32{100}}}}}
-	name := strings.ToLower(fn.Name + "." + fn.Namespace + "." + b.domain)
+	name := hosts.Function(fn.Name, fn.Namespace, b.domain)
 	b.claim(claim{kind: "Function", owner: owner, name: name, host: h})
 }
 
@@ -185,30 +173,19 @@ func (b *builder) addRoute(tagClaims []claim, rt RouteInput) []claim {
 	h := &host{rules: orderRules(rules, "")}
 	tags := tagsOf(rules)
 	for _, raw := range rt.Hosts {
-		name, err := parseHost(raw)
+		name, err := hosts.Parse(raw)
 		if err != nil {
 			b.problem("Route", owner, "%v", err)
 			continue
 		}
 		b.claim(claim{kind: "Route", owner: owner, name: name, host: h})
-		if strings.HasPrefix(name, "*.") {
+		if hosts.IsWildcard(name) {
 			continue
 		}
 		for _, tag := range tags {
 			th := &host{rules: orderRules(rules, tag)}
-			tagClaims = append(tagClaims, claim{kind: "Route", owner: owner, name: tag + "-" + name, host: th})
+			tagClaims = append(tagClaims, claim{kind: "Route", owner: owner, name: hosts.Tag(tag, name), host: th})
 		}
 	}
 	return tagClaims
-}
-
-// parseHost lowercases and checks a Route host.
-func parseHost(raw string) (string, error) {
-	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(raw), "."))
-	rest := strings.TrimPrefix(name, "*.")
-	if rest == "" || len(name) > 253 || strings.ContainsAny(rest, "*:/ []") || strings.Contains(rest, "..") ||
-		rest[0] == '.' {
-		return "", fmt.Errorf("invalid host %q", raw)
-	}
-	return name, nil
 }

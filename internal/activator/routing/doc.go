@@ -19,9 +19,13 @@
 //   - Hosts are compared lowercased, without port and trailing dot.
 //   - Host claims: a host of the form "*.{ns}.{domain}" (and the wildcard
 //     "*.{ns}.{domain}" itself) may be claimed only by objects in namespace
-//     ns. When two objects claim the same host, the first claim wins in
-//     this order: Routes (sorted by namespace/name), then Function default
-//     hosts, then tag hosts. Refused claims are reported as Problems.
+//     ns, and no object may claim a wildcard covering the whole domain
+//     ("*.{domain}" or "*.{parent}"); these rules, like the host syntax and
+//     the default and tag host names, are package hosts', which the Route
+//     reconciler applies too. When two objects claim the same host, the
+//     first claim wins in this order: Routes (sorted by namespace/name),
+//     then Function default hosts, then tag hosts. Refused claims are
+//     reported as Problems.
 //
 // # Rules
 //

@@ -153,7 +153,8 @@ func refBuild(in Input) []refHost {
 	var out []refHost
 	for _, c := range claims {
 		name := c.host.pattern
-		if strings.HasSuffix(name, ".ns.d.io") && c.ns != "ns" || strings.HasSuffix(name, ".other.d.io") && c.ns != "other" {
+		if strings.HasSuffix(name, ".ns.d.io") && c.ns != "ns" || strings.HasSuffix(name, ".other.d.io") && c.ns != "other" ||
+			name == "*.io" || name == "*.d.io" { // wildcards covering the whole domain "d.io"
 			continue
 		}
 		if slices.ContainsFunc(out, func(h refHost) bool { return h.pattern == name }) {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/hosts"
 )
 
 // Revision is what a lookup resolves to. Tables share one *Revision per key,
@@ -130,12 +132,9 @@ func (t *Table) Revisions() map[types.NamespacedName]*Revision { return t.revisi
 func (t *Table) Hosts() (exact, wildcard int) { return len(t.exact), len(t.wild) }
 
 func (t *Table) findHost(hostport string) *host {
-	name := normalizeHost(hostport)
+	name := hosts.Request(hostport)
 	if name == "" {
 		return nil
-	}
-	if hasUpper(name) {
-		name = strings.ToLower(name)
 	}
 	if h := t.exact[name]; h != nil {
 		return h
@@ -153,32 +152,6 @@ func (t *Table) findHost(hostport string) *host {
 		}
 	}
 	return nil
-}
-
-// normalizeHost strips a port and a trailing dot. It returns "" for hosts
-// that cannot be DNS names (empty, IPv6 literals, over 253 bytes).
-func normalizeHost(h string) string {
-	if h == "" || h[0] == '[' {
-		return ""
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		h = h[:i]
-	}
-	h = strings.TrimSuffix(h, ".")
-	if len(h) > 253 {
-		return ""
-	}
-	return h
-}
-
-// hasUpper reports whether s may change under strings.ToLower.
-func hasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *rule) matchPath(p string) bool {

@@ -216,6 +216,7 @@ func TestBuildProblems(t *testing.T) {
 				}},
 			{Namespace: "d", Name: "dup", Hosts: []string{"ok.io"}, Rules: []RuleInput{{Traffic: to("d", "y", 100)}}},
 			{Namespace: "e", Name: "empty", Hosts: []string{"e.io"}, Rules: []RuleInput{{Traffic: to("e", "y", 99)}}},
+			{Namespace: "f", Name: "all", Hosts: []string{"*.example.com", "*.COM."}, Rules: []RuleInput{{Traffic: to("f", "z", 100)}}},
 		},
 	}
 	tbl, problems := Build(in)
@@ -236,6 +237,8 @@ func TestBuildProblems(t *testing.T) {
 		`Route c/bad: rule 3: no traffic`,
 		`Route d/dup: host "ok.io" is already claimed`,
 		`Route e/empty: no valid rule`,
+		`Route f/all: host "*.example.com" would cover every namespace's hosts under domain "example.com"`,
+		`Route f/all: host "*.com" would cover every namespace's hosts under domain "example.com"`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("missing problem %q in\n%s", want, all)
@@ -249,6 +252,9 @@ func TestBuildProblems(t *testing.T) {
 	}
 	if got := tbl.Lookup("ok.io", "/ok", "GET", nil).Revision.Key.Name; got != "x" {
 		t.Errorf("valid rule kept: got %s", got)
+	}
+	if res := tbl.Lookup("unserved.b.example.com", "/", "GET", nil); res.Kind != MissHost {
+		t.Errorf("a wildcard over the whole domain caught another namespace's host: %v", res.Kind)
 	}
 	if _, ok := tbl.Revisions()[nn("d", "y")]; ok {
 		t.Errorf("revision of a refused claim is listed")

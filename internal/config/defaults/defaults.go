@@ -17,6 +17,9 @@ import "time"
 const (
 	// Domain is the default domain: the suffix of Function hosts.
 	Domain = "example.com"
+	// DomainPolicy is the default domain-policy: "claims", a Route may use
+	// a custom host only where a DomainGrant gives it to its namespace.
+	DomainPolicy = "claims"
 	// InitialScale is the default initial-scale: the scale of a
 	// revision woken from zero.
 	InitialScale = 1

@@ -30,12 +30,11 @@ type Options struct {
 // returns the configuration store they share.
 func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 	store := config.NewStore()
-	recorder := mgr.GetEventRecorder("wake-controller")
-	cw := &config.Watcher{Client: mgr.GetClient(), Store: store, Namespace: opts.SystemNamespace, Recorder: recorder}
+	deps := reconciler.NewDeps(mgr, store)
+	cw := &config.Watcher{Client: deps.Client, Store: store, Namespace: opts.SystemNamespace, Recorder: deps.Recorder}
 	if err := cw.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
-	deps := reconciler.Deps{Client: mgr.GetClient(), Recorder: recorder, Config: store}
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
 		&function.Reconciler{Deps: deps},
 		&revision.Reconciler{Deps: deps},

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wakefn/wake/internal/config"
@@ -16,4 +17,13 @@ type Deps struct {
 	Recorder events.EventRecorder
 	// Config holds wake-config (the domain, the scaling defaults).
 	Config *config.Store
+}
+
+// RecorderName is the name Wake's controller records events under.
+const RecorderName = "wake-controller"
+
+// NewDeps returns the Deps of a reconciler run by mgr: its client, its
+// event recorder (RecorderName) and the wake-config store cfg.
+func NewDeps(mgr ctrl.Manager, cfg *config.Store) Deps {
+	return Deps{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder(RecorderName), Config: cfg}
 }

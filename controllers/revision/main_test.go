@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Cache: cache.Options{ByObject: CacheByObject()},
 		Setup: func(mgr ctrl.Manager) error {
-			return newReconciler(reconciler.Deps{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: config.NewStore()}).SetupWithManager(mgr)
+			return newReconciler(reconciler.NewDeps(mgr, config.NewStore())).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))

@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
 		Setup: func(mgr ctrl.Manager) error {
-			return newReconciler(reconciler.Deps{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("wake-controller"), Config: store}).SetupWithManager(mgr)
+			return newReconciler(reconciler.NewDeps(mgr, store)).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))

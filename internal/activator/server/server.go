@@ -133,7 +133,8 @@ func (t *tracker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.h.ServeHTTP(w, r)
 }
 
-// Run serves until ctx ends, then drains and returns. It returns an error
+// Run serves until ctx ends, then drains and returns once its listeners
+// are closed (a peer connecting afterwards is refused). It returns an error
 // only if a listener could not be opened or failed while serving.
 func Run(ctx context.Context, cfg Options) error {
 	cfg = cfg.withDefaults()
@@ -168,9 +169,11 @@ func Run(ctx context.Context, cfg Options) error {
 	log.Info("activator serving", "address", ln.Addr().String(), "admin", aln.Addr().String())
 
 	var serveErr error
+	serving := 2
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
+		serving--
 	}
 	draining.Store(true)
 	log.Info("draining", "grace", cfg.DrainGrace.String(), "timeout", cfg.DrainTimeout.String())
@@ -180,6 +183,14 @@ func Run(ctx context.Context, cfg Options) error {
 	}
 	drain(data, tr, cancelBase, cfg.DrainTimeout, log)
 	_ = admin.Close()
+	// Return only once both Serve loops have: until then a listener's
+	// socket may still be open, and a peer connecting to it would be
+	// reset rather than refused.
+	for ; serving > 0; serving-- {
+		if err := <-errc; serveErr == nil {
+			serveErr = err
+		}
+	}
 	return serveErr
 }
 

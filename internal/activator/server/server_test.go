@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -125,5 +128,33 @@ func TestDrainTimeoutCancelsStragglers(t *testing.T) {
 	r.done <- nil
 	if d := time.Since(begin); d > 5*time.Second {
 		t.Errorf("drain took %v with a 300ms timeout", d)
+	}
+}
+
+// TestListenersClosedWhenRunReturns: once Run has returned, connecting to
+// either address is refused, never accepted and then reset (a peer
+// activator forwarding to this one must see "refused" to keep the request).
+// The window is a scheduling race, so the test repeats it.
+func TestListenersClosedWhenRunReturns(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})
+	for i := range 30 {
+		r := start(t, Options{Handler: h})
+		if c := status(t, r.admin+"/healthz"); c != 200 {
+			t.Fatalf("round %d: healthz %d, want 200", i, c)
+		}
+		r.cancel()
+		if err := <-r.done; err != nil {
+			t.Fatalf("round %d: Run: %v", i, err)
+		}
+		r.done <- nil // for Cleanup
+		for _, u := range []string{r.data, r.admin} {
+			c, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
+			if err == nil {
+				_ = c.Close()
+			}
+			if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("round %d: dial %s after Run returned: %v, want connection refused", i, u, err)
+			}
+		}
 	}
 }

@@ -40,6 +40,11 @@ const (
 	// of the DomainGrant's domains, or an overlapping one, to another
 	// namespace. Informational: it does not affect Ready.
 	DomainGrantConditionExclusive apis.ConditionType = "Exclusive"
+
+	// TenantPolicyConditionExclusive is True when no older TenantPolicy
+	// selects any of the namespaces the policy selects, so it governs them
+	// all. Informational: it does not affect Ready.
+	TenantPolicyConditionExclusive apis.ConditionType = "Exclusive"
 )
 
 // Reasons used in conditions.
@@ -69,6 +74,13 @@ const (
 	// ReasonDomainShared means another namespace is granted one of a
 	// DomainGrant's domains, or an overlapping one.
 	ReasonDomainShared = "DomainShared"
+	// ReasonGovernedByOlderPolicy means an older TenantPolicy governs some
+	// of the namespaces a TenantPolicy selects.
+	ReasonGovernedByOlderPolicy = "GovernedByOlderPolicy"
+	// ReasonTenantQuotaExceeded means the autoscaler gave a revision fewer
+	// pods than it wants because its namespace is at its TenantPolicy's
+	// maxPods.
+	ReasonTenantQuotaExceeded = "TenantQuotaExceeded"
 	// ReasonRevisionFailed means the latest created revision failed.
 	ReasonRevisionFailed = "RevisionFailed"
 	// ReasonDeploymentRefused means the API server refused to create or

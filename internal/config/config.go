@@ -41,6 +41,28 @@ type Config struct {
 	Autoscaler Autoscaler
 	// Activator tunes the request path.
 	Activator Activator
+	// Tenant holds the limits of each namespace that no TenantPolicy
+	// selects, and of each limit a TenantPolicy leaves unset.
+	Tenant Tenant
+}
+
+// Tenant holds the default limits of one namespace, each summed over its
+// revisions and over all activators (see TenantPolicy); 0 means no limit.
+type Tenant struct {
+	// MaxInFlight caps the requests being served at once.
+	MaxInFlight int32
+	// MaxHeldRequests caps the requests held waiting.
+	MaxHeldRequests int32
+	// RequestsPerSecond is the sustained rate of requests admitted.
+	RequestsPerSecond int32
+	// Burst is how many requests may arrive at once above the rate; 0
+	// means RequestsPerSecond.
+	Burst int32
+	// MaxPods caps the pods of the namespace's revisions together.
+	MaxPods int32
+	// MaxScaleUpPerMinute caps the pods added to the namespace's revisions
+	// together in any minute.
+	MaxScaleUpPerMinute int32
 }
 
 // Autoscaler holds the defaults for each Function's scaling fields and the

@@ -44,6 +44,12 @@ var pinnedDefaults = []struct {
 	{KeyMaxConnections, "Activator.MaxConnections", 10000},
 	{KeyMaxHeldRequests, "Activator.MaxHeldRequests", 10000},
 	{KeyMaxHeldRequestsPerNamespace, "Activator.MaxHeldRequestsPerNamespace", 2500},
+	{KeyTenantMaxInFlight, "Tenant.MaxInFlight", int32(0)},
+	{KeyTenantMaxHeldRequests, "Tenant.MaxHeldRequests", int32(0)},
+	{KeyTenantRequestsPerSecond, "Tenant.RequestsPerSecond", int32(0)},
+	{KeyTenantBurst, "Tenant.Burst", int32(0)},
+	{KeyTenantMaxPods, "Tenant.MaxPods", int32(0)},
+	{KeyTenantMaxScaleUpPerMinute, "Tenant.MaxScaleUpPerMinute", int32(0)},
 }
 
 func TestDefaults(t *testing.T) {
@@ -167,6 +173,9 @@ func notDefault() *Config {
 			QueueDepth: 7, ProbePeriod: 40 * time.Millisecond, DrainTimeout: 5 * time.Second,
 			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
 			MaxConnections: 11, MaxHeldRequests: 13, MaxHeldRequestsPerNamespace: 5,
+		},
+		Tenant: Tenant{
+			MaxInFlight: 17, MaxHeldRequests: 19, RequestsPerSecond: 23, Burst: 29, MaxPods: 31, MaxScaleUpPerMinute: 37,
 		},
 	}
 }

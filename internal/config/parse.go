@@ -34,6 +34,12 @@ const (
 	KeyMaxConnections                    = "activator-max-connections"
 	KeyMaxHeldRequests                   = "activator-max-held-requests"
 	KeyMaxHeldRequestsPerNamespace       = "activator-max-held-requests-per-namespace"
+	KeyTenantMaxInFlight                 = "tenant-max-in-flight"
+	KeyTenantMaxHeldRequests             = "tenant-max-held-requests"
+	KeyTenantRequestsPerSecond           = "tenant-requests-per-second"
+	KeyTenantBurst                       = "tenant-burst"
+	KeyTenantMaxPods                     = "tenant-max-pods"
+	KeyTenantMaxScaleUpPerMinute         = "tenant-max-scale-up-per-minute"
 )
 
 // Parse reads wake-config's data on top of last, the last good
@@ -68,6 +74,13 @@ func Parse(data map[string]string, last *Config) (*Config, error) {
 	p.count(KeyMaxConnections, &c.Activator.MaxConnections)
 	p.count(KeyMaxHeldRequests, &c.Activator.MaxHeldRequests)
 	p.count(KeyMaxHeldRequestsPerNamespace, &c.Activator.MaxHeldRequestsPerNamespace)
+	t := &c.Tenant
+	p.int32(KeyTenantMaxInFlight, &t.MaxInFlight, 0, maxCount)
+	p.int32(KeyTenantMaxHeldRequests, &t.MaxHeldRequests, 0, maxCount)
+	p.int32(KeyTenantRequestsPerSecond, &t.RequestsPerSecond, 0, maxCount)
+	p.int32(KeyTenantBurst, &t.Burst, 0, maxCount)
+	p.int32(KeyTenantMaxPods, &t.MaxPods, 0, maxCount)
+	p.int32(KeyTenantMaxScaleUpPerMinute, &t.MaxScaleUpPerMinute, 0, maxCount)
 	if a.MaxScale > 0 && a.MinScale > a.MaxScale {
 		p.fail(KeyMinScale, strconv.Itoa(int(a.MinScale)), fmt.Errorf("greater than %s %d", KeyMaxScale, a.MaxScale))
 		a.MinScale, a.MaxScale = last.Autoscaler.MinScale, last.Autoscaler.MaxScale

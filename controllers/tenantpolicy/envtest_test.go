@@ -8,6 +8,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
@@ -154,6 +156,24 @@ func TestEnvLabelsMoveNamespaces(t *testing.T) {
 		}
 		return nil
 	})
+	testutil.Eventually(t, testenv.Timeout, "a Warning event on the overlapped policy", func(ctx context.Context) error {
+		return hasEvent(ctx, "env-all", corev1.EventTypeWarning, servingv1alpha1.ReasonGovernedByOlderPolicy)
+	})
+}
+
+// hasEvent returns nil once an event of type and reason regards policy
+// name. Events about cluster-scoped objects are recorded in "default".
+func hasEvent(ctx context.Context, name, typ, reason string) error {
+	list := &eventsv1.EventList{}
+	if err := k8s.List(ctx, list, client.InNamespace(metav1.NamespaceDefault)); err != nil {
+		return err
+	}
+	for _, e := range list.Items {
+		if e.Regarding.Kind == "TenantPolicy" && e.Regarding.Name == name && e.Type == typ && e.Reason == reason {
+			return nil
+		}
+	}
+	return fmt.Errorf("no %s %s event on TenantPolicy %s among %d events", typ, reason, name, len(list.Items))
 }
 
 // TestEnvDefaultsChange: a change of wake-config's tenant-* defaults shows

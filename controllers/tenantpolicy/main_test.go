@@ -16,6 +16,8 @@ import (
 var (
 	// k8s talks to the envtest API server directly, without a cache.
 	k8s client.Client
+	// env is the envtest API server.
+	env *testenv.Env
 	// store is the envtest reconciler's wake-config.
 	store = config.NewStore()
 	// envUsage is the envtest reconciler's Usage.
@@ -47,6 +49,6 @@ func TestMain(m *testing.M) {
 		Setup: func(mgr ctrl.Manager) error {
 			return withUsage(envUsage)(reconciler.NewDeps(mgr, store)).SetupWithManager(mgr)
 		},
-		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
+		Ready: func(e *testenv.Env, c client.Client) { env, k8s = e, c },
 	}))
 }

@@ -67,6 +67,13 @@ func (r *Reconciler) ResyncPeriod() time.Duration { return UsageRefresh }
 // left as it was; when a namespace's use cannot be read, its conditions and
 // count are updated and its namespaces left as they were. Either error is
 // returned, so the policy is retried.
+//
+// Each reconcile resolves every policy against every namespace, from the
+// cache and without copies: for P policies and N namespaces, P reconciles
+// of O(P·N) selector matches every UsageRefresh, which stays small for the
+// handful of tiers an operator writes. It reads the Revisions of at most
+// MaxTenantNamespacesInStatus namespaces, through the cache's namespace
+// index.
 func (r *Reconciler) ReconcileKind(ctx context.Context, p *servingv1alpha1.TenantPolicy) error {
 	res, err := r.resolve(ctx)
 	if err != nil {

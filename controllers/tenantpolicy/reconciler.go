@@ -12,23 +12,19 @@
 // only when something in it changed.
 //
 // The files follow controllers/route: reconciler.go (Reconciler,
-// ReconcileKind), status.go (the pure status builders), usage.go (reading
-// the use), events.go (RecordChanges), setup.go (watches).
+// ReconcileKind), resolve.go (reading and resolving policies and
+// namespaces), status.go (the pure status builders), usage.go (reading the
+// use), events.go (RecordChanges), setup.go (watches).
 package tenantpolicy
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/reconciler"
-	"github.com/wakefn/wake/internal/tenancy"
 )
 
 // UsageRefresh is how often each TenantPolicy is reconciled again to
@@ -44,6 +40,9 @@ type Reconciler struct {
 	reconciler.Deps
 	// Usage reports the requests in flight per namespace; nil shows 0.
 	Usage Usage
+
+	// last is the latest resolution, reused while its inputs are the same.
+	last memo
 }
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=tenantpolicies,verbs=get;list;watch
@@ -68,12 +67,10 @@ func (r *Reconciler) ResyncPeriod() time.Duration { return UsageRefresh }
 // count are updated and its namespaces left as they were. Either error is
 // returned, so the policy is retried.
 //
-// Each reconcile resolves every policy against every namespace, from the
-// cache and without copies: for P policies and N namespaces, P reconciles
-// of O(P·N) selector matches every UsageRefresh, which stays small for the
-// handful of tiers an operator writes. It reads the Revisions of at most
-// MaxTenantNamespacesInStatus namespaces, through the cache's namespace
-// index.
+// Each reconcile reads every policy and namespace from the cache, without
+// copies, and resolves them again only when they changed (see resolve). It
+// reads the Revisions of at most MaxTenantNamespacesInStatus namespaces,
+// through the cache's namespace index.
 func (r *Reconciler) ReconcileKind(ctx context.Context, p *servingv1alpha1.TenantPolicy) error {
 	res, err := r.resolve(ctx)
 	if err != nil {
@@ -100,23 +97,4 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, p *servingv1alpha1.Tenan
 	}
 	p.Status.Namespaces = statuses
 	return nil
-}
-
-// resolve lists every TenantPolicy and every namespace (names and labels,
-// from the metadata cache) and resolves them with the current wake-config.
-func (r *Reconciler) resolve(ctx context.Context) (*tenancy.Result, error) {
-	policies := &servingv1alpha1.TenantPolicyList{}
-	if err := r.Client.List(ctx, policies, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list tenant policies: %w", err)
-	}
-	nsList := &metav1.PartialObjectMetadataList{}
-	nsList.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
-	if err := r.Client.List(ctx, nsList, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
-	}
-	namespaces := make([]tenancy.Namespace, len(nsList.Items))
-	for i := range nsList.Items {
-		namespaces[i] = tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels}
-	}
-	return tenancy.Resolve(policies.Items, namespaces, r.Config.Load().Tenant), nil
 }

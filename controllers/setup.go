@@ -1,6 +1,6 @@
 // Package controllers wires Wake's reconcilers into a controller-runtime
 // manager. Each kind has its own package below this one (function,
-// revision, route, domaingrant), and every kind runs the one reconcile of package
+// revision, route, domaingrant, tenantpolicy), and every kind runs the one reconcile of package
 // reconciler; controllers/route is the example a new kind copies.
 package controllers
 
@@ -17,6 +17,7 @@ import (
 	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/revision"
 	"github.com/wakefn/wake/controllers/route"
+	"github.com/wakefn/wake/controllers/tenantpolicy"
 	"github.com/wakefn/wake/internal/config"
 )
 
@@ -24,6 +25,9 @@ import (
 type Options struct {
 	// SystemNamespace is where wake-config lives.
 	SystemNamespace string
+	// TenantUsage reports the requests in flight per namespace, shown on
+	// TenantPolicy status; nil shows 0.
+	TenantUsage tenantpolicy.Usage
 }
 
 // Setup registers the wake-config watcher and every reconciler with mgr, and
@@ -40,6 +44,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 		&revision.Reconciler{Deps: deps},
 		&route.Reconciler{Deps: deps},
 		&domaingrant.Reconciler{Deps: deps},
+		&tenantpolicy.Reconciler{Deps: deps, Usage: opts.TenantUsage},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return nil, err

@@ -77,6 +77,10 @@ const (
 	// ReasonGovernedByOlderPolicy means an older TenantPolicy governs some
 	// of the namespaces a TenantPolicy selects.
 	ReasonGovernedByOlderPolicy = "GovernedByOlderPolicy"
+	// ReasonInvalidSelector means a TenantPolicy's spec.namespaceSelector
+	// cannot be used (an operator or value Kubernetes' label selectors do
+	// not accept); the policy selects no namespace until it is fixed.
+	ReasonInvalidSelector = "InvalidSelector"
 	// ReasonTenantQuotaExceeded means the autoscaler gave a revision fewer
 	// pods than it wants because its namespace is at its TenantPolicy's
 	// maxPods.

@@ -1,5 +1,5 @@
-// Command controller runs Wake's reconcilers (Function, Revision, Route) and,
-// on the leader, the autoscaler.
+// Command controller runs Wake's reconcilers (Function, Revision, Route,
+// DomainGrant, TenantPolicy) and, on the leader, the autoscaler.
 package main
 
 import (
@@ -10,11 +10,13 @@ import (
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/wakefn/wake/controllers"
+	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/kube"
 	"github.com/wakefn/wake/internal/scheme"
 )
@@ -34,7 +36,10 @@ func main() {
 	log := newLogger(*development)
 	ctrl.SetLogger(log)
 
-	opts := controllers.Options{SystemNamespace: *namespace}
+	// The autoscaler's stat collector also tells TenantPolicy status each
+	// namespace's requests in flight.
+	stats := collector.New(0)
+	opts := controllers.Options{SystemNamespace: *namespace, TenantUsage: collector.Usage{Collector: stats, Clock: clock.RealClock{}}}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme.New(),
 		Metrics:                 metricsserver.Options{BindAddress: *metricsAddr},
@@ -54,7 +59,7 @@ func main() {
 		os.Exit(1)
 	}
 	if err := kube.Setup(mgr, store, kube.Options{
-		StatsAddr: *statsAddr, SystemNamespace: *namespace, ActivatorServiceAccount: *statsSA,
+		StatsAddr: *statsAddr, SystemNamespace: *namespace, ActivatorServiceAccount: *statsSA, Stats: stats,
 	}); err != nil {
 		log.Error(err, "set up autoscaler")
 		os.Exit(1)

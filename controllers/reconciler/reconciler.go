@@ -4,8 +4,8 @@
 // ReconcileKind (its phases), sets observedGeneration, writes the status
 // only when it changed, and records events. A kind's package holds only
 // what is its own: a Reconciler struct that embeds Deps and whose Reconcile is one call to
-// Reconcile here, ReconcileKind, an optional RecordChanges, and
-// SetupWithManager. Its table tests run on reconcilertest's harness.
+// Reconcile here, ReconcileKind, an optional RecordChanges, an optional
+// ResyncPeriod, and SetupWithManager. Its table tests run on reconcilertest's harness.
 //
 // controllers/route is the example to copy for a new kind: its
 // reconciler.go shows the whole shape in one short file, and its events.go
@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -67,6 +68,16 @@ type ChangeRecorder[P client.Object] interface {
 	RecordChanges(ctx context.Context, before, after P)
 }
 
+// Resyncer is implemented by a Kind whose status shows what no watch
+// reports, such as use measured by another component: each of its objects
+// is reconciled again ResyncPeriod after a reconcile that succeeded (an
+// error is retried with the usual backoff instead).
+type Resyncer interface {
+	// ResyncPeriod is how long after a successful reconcile the object is
+	// reconciled again.
+	ResyncPeriod() time.Duration
+}
+
 // Reconcile reconciles the object req names with kind's phases:
 //
 //  1. get it: NotFound is done, another error is returned;
@@ -81,7 +92,8 @@ type ChangeRecorder[P client.Object] interface {
 //     ReasonReconcileFailed.
 //
 // It returns ReconcileKind's error joined with the status write's, so the
-// object is retried with a backoff.
+// object is retried with a backoff; without an error, a kind that is a
+// Resyncer has the object requeued after its ResyncPeriod.
 func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec events.EventRecorder, req ctrl.Request, kind Kind[P]) (ctrl.Result, error) {
 	var orig P = new(T)
 	if err := c.Get(ctx, req.NamespacedName, orig); err != nil {
@@ -106,7 +118,13 @@ func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec eve
 	if err != nil {
 		rec.Eventf(obj, nil, corev1.EventTypeWarning, ReasonReconcileFailed, "Reconcile", "%v", err)
 	}
-	return ctrl.Result{}, errors.Join(err, uerr)
+	if err := errors.Join(err, uerr); err != nil {
+		return ctrl.Result{}, err
+	}
+	if rs, ok := kind.(Resyncer); ok {
+		return ctrl.Result{RequeueAfter: rs.ResyncPeriod()}, nil
+	}
+	return ctrl.Result{}, nil
 }
 
 // updateStatus writes after's status subresource when after differs from

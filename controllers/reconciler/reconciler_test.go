@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -157,5 +158,38 @@ func TestReconcileWritesOnlyChanges(t *testing.T) {
 	}
 	if writes != 1 || k.changes != 1 {
 		t.Errorf("status written %d times and changes recorded %d times, want once each", writes, k.changes)
+	}
+}
+
+// resyncKind is a kind that asks to be reconciled again every period.
+type resyncKind struct{ kind }
+
+func (*resyncKind) ResyncPeriod() time.Duration { return 7 * time.Second }
+
+func TestReconcileResync(t *testing.T) {
+	route := &servingv1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Generation: 1}}
+	tests := []struct {
+		name     string
+		obj      *servingv1alpha1.Route
+		kind     Kind[*servingv1alpha1.Route]
+		phaseErr error
+		want     time.Duration
+	}{
+		{name: "a resyncing kind is requeued after its period", obj: route, kind: &resyncKind{}, want: 7 * time.Second},
+		{name: "a kind that does not resync is not requeued", obj: route, kind: &kind{}},
+		{name: "an error is retried with the backoff, not the period", obj: route, kind: &resyncKind{kind{err: errors.New("boom")}}},
+		{name: "a missing object is not requeued", kind: &resyncKind{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := fake.NewClientBuilder().WithScheme(scheme.New()).WithStatusSubresource(&servingv1alpha1.Route{})
+			if tt.obj != nil {
+				b = b.WithObjects(tt.obj.DeepCopy())
+			}
+			res, _ := Reconcile[servingv1alpha1.Route](context.Background(), b.Build(), events.NewFakeRecorder(10), ctrl.Request{NamespacedName: key}, tt.kind)
+			if res.RequeueAfter != tt.want {
+				t.Errorf("RequeueAfter = %v, want %v", res.RequeueAfter, tt.want)
+			}
+		})
 	}
 }

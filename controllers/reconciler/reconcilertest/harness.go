@@ -95,7 +95,7 @@ func New[R reconcile.Reconciler](t testing.TB, s Setup, newR NewReconciler[R], o
 	b := fake.NewClientBuilder().
 		WithScheme(scheme.New()).
 		WithObjects(objs...).
-		WithStatusSubresource(&servingv1alpha1.Function{}, &servingv1alpha1.Revision{}, &servingv1alpha1.Route{}, &servingv1alpha1.DomainGrant{}, &appsv1.Deployment{}).
+		WithStatusSubresource(&servingv1alpha1.Function{}, &servingv1alpha1.Revision{}, &servingv1alpha1.Route{}, &servingv1alpha1.DomainGrant{}, &servingv1alpha1.TenantPolicy{}, &appsv1.Deployment{}).
 		WithInterceptorFuncs(funcs)
 	for _, ix := range s.Indexes {
 		b = b.WithIndex(ix.Object, ix.Field, ix.Extract)

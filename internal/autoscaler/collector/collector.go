@@ -161,8 +161,29 @@ func (c *Collector) store(key types.NamespacedName, src *source, prevGen uint64,
 func (c *Collector) Concurrency(key types.NamespacedName, now time.Time) float64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return c.sum(c.revs[key], now)
+}
+
+// NamespaceConcurrency returns the summed concurrency of all of
+// namespace's revisions at now: the requests in flight to the namespace
+// (queued or proxied) over all activators, as last reported. It walks every
+// revision held, which is cheap next to the period it is asked at.
+func (c *Collector) NamespaceConcurrency(namespace string, now time.Time) float64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	sum := 0.0
-	for _, ct := range c.revs[key] {
+	for key, cs := range c.revs {
+		if key.Namespace == namespace {
+			sum += c.sum(cs, now)
+		}
+	}
+	return sum
+}
+
+// sum adds up the current, fresh contributions cs at now.
+func (c *Collector) sum(cs []contribution, now time.Time) float64 {
+	sum := 0.0
+	for _, ct := range cs {
 		if ct.gen == ct.src.gen && c.fresh(ct.src, now) {
 			sum += ct.conc
 		}

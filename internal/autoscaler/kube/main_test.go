@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/autoscaler/collector"
 	wakeconfig "github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/names"
 	"github.com/wakefn/wake/internal/statwire"
@@ -130,6 +131,8 @@ type stackOptions struct {
 	tickInterval time.Duration
 	// leaseID, when set, turns leader election on with this Lease.
 	leaseID string
+	// stats, when set, is Options.Stats.
+	stats *collector.Collector
 }
 
 // startStack starts a manager with Setup, watching one namespace, plus a
@@ -175,7 +178,7 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	s := &stack{mgr: mgr, reg: prometheus.NewRegistry(), addr: ln.Addr().String(), store: wakeconfig.NewStore(), ns: o.namespace}
 	// The test namespace stands in for wake-system: its wake-activator
 	// ServiceAccount is the one whose tokens may report.
-	if err := Setup(mgr, s.store, Options{StatsListener: ln, Registerer: s.reg, TickInterval: o.tickInterval, SystemNamespace: o.namespace}); err != nil {
+	if err := Setup(mgr, s.store, Options{StatsListener: ln, Registerer: s.reg, TickInterval: o.tickInterval, SystemNamespace: o.namespace, Stats: o.stats}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ctrl.NewControllerManagedBy(mgr).

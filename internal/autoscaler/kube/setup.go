@@ -52,6 +52,9 @@ type Options struct {
 	// ActivatorServiceAccount is the ServiceAccount whose pod-bound tokens
 	// may report stats; "" means DefaultActivatorServiceAccount.
 	ActivatorServiceAccount string
+	// Stats, when set, is the collector the stat server fills, so that
+	// others can read it too (collector.Usage); nil means a new one.
+	Stats *collector.Collector
 }
 
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch
@@ -85,7 +88,10 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 		addr = DefaultStatsAddr
 	}
 
-	stats := collector.New(0)
+	stats := opts.Stats
+	if stats == nil {
+		stats = collector.New(0)
+	}
 	sc, err := scaler.New(scaler.Options{
 		Client:       mgr.GetClient(),
 		Targets:      &Targets{Reader: mgr.GetCache(), Config: store},

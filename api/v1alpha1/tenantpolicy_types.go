@@ -126,7 +126,8 @@ type TenantNamespaceStatus struct {
 	// Name is the namespace's name.
 	Name string `json:"name"`
 
-	// InFlight is the requests being served, summed over all activators,
+	// InFlight is the requests in the activators for the namespace's
+	// revisions, held waiting or being served, summed over all activators,
 	// as last reported to the autoscaler.
 	// +optional
 	InFlight int32 `json:"inFlight"`

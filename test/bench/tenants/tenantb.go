@@ -43,25 +43,32 @@ type warmResult struct {
 	P99ms    float64 `json:"p99_ms"`
 }
 
-// warmLoad sends rate requests per second to B's warm function for d
-// (open loop: on schedule whatever the answers' latency).
-func warmLoad(addr string, rate int, d time.Duration) warmResult {
+// warmLoad sends rate requests per second to B's warm function on each
+// of addrs for d, the same moment to each (open loop: on schedule whatever
+// the answers' latency), and returns one result per address.
+func warmLoad(addrs []string, rate int, d time.Duration) []warmResult {
 	const workers = 64
-	c := newClient(workers)
-	defer c.CloseIdleConnections()
 	n := int(float64(rate) * d.Seconds())
-	lat := make([]time.Duration, n)
-	codes := make([]int, n)
-	jobs := make(chan int, n)
+	type lane struct {
+		c     *http.Client
+		lat   []time.Duration
+		codes []int
+		jobs  chan int
+	}
+	lanes := make([]*lane, len(addrs))
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				lat[i], codes[i] = get(c, addr, host(keyBWarm))
-			}
-		}()
+	for li, addr := range addrs {
+		l := &lane{c: newClient(workers), lat: make([]time.Duration, n), codes: make([]int, n), jobs: make(chan int, n)}
+		lanes[li] = l
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range l.jobs {
+					l.lat[i], l.codes[i] = get(l.c, addr, host(keyBWarm))
+				}
+			}()
+		}
 	}
 	interval := time.Second / time.Duration(rate)
 	start := time.Now()
@@ -69,21 +76,31 @@ func warmLoad(addr string, rate int, d time.Duration) warmResult {
 		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
 			time.Sleep(wait)
 		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	r := warmResult{Requests: n}
-	var good []time.Duration
-	for i, l := range lat {
-		if codes[i] == http.StatusOK {
-			good = append(good, l)
-		} else {
-			r.Errors++
+		// Alternate which lane is sent to first.
+		for k := range lanes {
+			lanes[(i+k)%len(lanes)].jobs <- i
 		}
 	}
-	r.P50ms, r.P90ms, r.P99ms = pct(good, .50), pct(good, .90), pct(good, .99)
-	return r
+	out := make([]warmResult, len(lanes))
+	for _, l := range lanes {
+		close(l.jobs)
+	}
+	wg.Wait()
+	for li, l := range lanes {
+		l.c.CloseIdleConnections()
+		r := warmResult{Requests: n}
+		var good []time.Duration
+		for i, d := range l.lat {
+			if l.codes[i] == http.StatusOK {
+				good = append(good, d)
+			} else {
+				r.Errors++
+			}
+		}
+		r.P50ms, r.P90ms, r.P99ms = pct(good, .50), pct(good, .90), pct(good, .99)
+		out[li] = r
+	}
+	return out
 }
 
 // pct returns the p-th quantile of ds in milliseconds (ds is sorted).
@@ -107,25 +124,25 @@ type coldResult struct {
 	AddedMs float64 `json:"added_ms"`
 }
 
-// coldStarts runs cold starts of B's cold function back to back for d:
-// scale to zero, pause, one request, which waits for the pod to boot.
-func (s *setup) coldStarts(d, boot, pause time.Duration) []coldResult {
+// coldStarts runs cold starts of B's cold function on n back to back for
+// d: scale to zero, pause, one request, which waits for the pod to boot.
+func coldStarts(n *node, d, boot, pause time.Duration) []coldResult {
 	c := newClient(1)
 	defer c.CloseIdleConnections()
 	var out []coldResult
 	end := time.Now().Add(d)
 	for time.Until(end) > boot+pause {
-		s.bCold.scaleToZero()
+		n.zero()
 		time.Sleep(pause)
 		start := time.Now()
-		lat, code := get(c, s.addr, host(keyBCold))
+		lat, code := get(c, n.addr, host(keyBCold))
 		out = append(out, coldResult{
 			Status:    code,
 			LatencyMs: ms(lat),
-			PokeMs:    ms(s.bCold.pokedAt().Sub(start)),
+			PokeMs:    ms(n.pokedAt().Sub(start)),
 			AddedMs:   ms(lat - boot),
 		})
 	}
-	s.bCold.scaleToZero()
+	n.zero()
 	return out
 }

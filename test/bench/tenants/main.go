@@ -100,11 +100,14 @@ type report struct {
 	Params  params    `json:"params"`
 	Windows []window  `json:"windows"`
 	Summary []summary `json:"summary"`
-	// WarmP99Ratio is B's warm p99 with A flooding over without, medians
-	// over rounds (target ≤ 1.1); WarmP99PairedRatio the median of the
-	// rounds' own ratios.
-	WarmP99Ratio       float64 `json:"b_warm_p99_ratio"`
+	// WarmP99PairedRatio is the headline (target ≤ 1.1): the median over
+	// rounds of each round's B warm p99 with A flooding over B's alone.
+	// Both lanes of a round are measured at the same moments, so the
+	// ratio cancels that round's machine noise, and the median discards
+	// a round where a stall hit one lane only. WarmP99Ratio is the ratio
+	// of the lanes' medians over rounds instead, which does not pair them.
 	WarmP99PairedRatio float64 `json:"b_warm_p99_paired_ratio"`
+	WarmP99Ratio       float64 `json:"b_warm_p99_ratio_of_medians"`
 	// ColdAddedDeltaMs is B's cold start with A flooding minus without,
 	// in ms (target ≤ +50).
 	ColdAddedDeltaMs float64 `json:"b_cold_start_delta_ms"`
@@ -247,7 +250,8 @@ func measure(p params, flooded, alone *node) (window, error) {
 
 func summarize(name string, ws []window, withA bool) summary {
 	s := summary{Lane: name}
-	var p50, p99, added, poke []float64
+	p50, p99 := make([]float64, 0, len(ws)), make([]float64, 0, len(ws))
+	var added, poke []float64
 	for _, w := range ws {
 		l := w.Alone
 		if withA {
@@ -309,7 +313,7 @@ func printTable(rep report) {
 		fmt.Printf("CPU in the %.1f s window: A's generator %.2f s, node with A %.2f s, node without %.2f s\n",
 			w.DurationS, w.ACPU, w.WithA.CPU, w.Alone.CPU)
 	}
-	fmt.Printf("\nB warm p99 with A / alone: %.2f (median of rounds' ratios %.2f; target ≤ 1.10)\n", rep.WarmP99Ratio, rep.WarmP99PairedRatio)
+	fmt.Printf("\nB warm p99 with A / alone: %.2f, median of the rounds' ratios (ratio of the medians %.2f); target ≤ 1.10\n", rep.WarmP99PairedRatio, rep.WarmP99Ratio)
 	fmt.Printf("B cold start with A − alone: %+.1f ms (target ≤ +50 ms)\n", rep.ColdAddedDeltaMs)
 }
 

@@ -84,9 +84,13 @@ type window struct {
 
 // summary is one lane's medians over rounds.
 type summary struct {
-	Lane        string  `json:"lane"`
-	WarmP50ms   float64 `json:"b_warm_p50_ms"`
-	WarmP99ms   float64 `json:"b_warm_p99_ms"`
+	Lane      string  `json:"lane"`
+	WarmP50ms float64 `json:"b_warm_p50_ms"`
+	WarmP99ms float64 `json:"b_warm_p99_ms"`
+	// PooledP50ms and PooledP99ms are over every warm request of the
+	// lane in the run rather than medians of the rounds'.
+	PooledP50ms float64 `json:"b_warm_pooled_p50_ms"`
+	PooledP99ms float64 `json:"b_warm_pooled_p99_ms"`
 	WarmErrors  int     `json:"b_warm_errors"`
 	ColdAddedMs float64 `json:"b_cold_added_ms"` // median over every cold start of the lane
 	ColdPokeMs  float64 `json:"b_cold_poke_ms"`
@@ -100,14 +104,13 @@ type report struct {
 	Params  params    `json:"params"`
 	Windows []window  `json:"windows"`
 	Summary []summary `json:"summary"`
-	// WarmP99PairedRatio is the headline (target ≤ 1.1): the median over
-	// rounds of each round's B warm p99 with A flooding over B's alone.
-	// Both lanes of a round are measured at the same moments, so the
-	// ratio cancels that round's machine noise, and the median discards
-	// a round where a stall hit one lane only. WarmP99Ratio is the ratio
-	// of the lanes' medians over rounds instead, which does not pair them.
+	// WarmP99Ratio is the headline (target ≤ 1.1): B's warm p99 over
+	// every request of the run with A flooding, over B's alone. The two
+	// lanes are measured at the same moments, so the machine's stalls
+	// reach both alike. WarmP99PairedRatio is the median over rounds of
+	// each round's own ratio, for comparison.
+	WarmP99Ratio       float64 `json:"b_warm_p99_ratio"`
 	WarmP99PairedRatio float64 `json:"b_warm_p99_paired_ratio"`
-	WarmP99Ratio       float64 `json:"b_warm_p99_ratio_of_medians"`
 	// ColdAddedDeltaMs is B's cold start with A flooding minus without,
 	// in ms (target ≤ +50).
 	ColdAddedDeltaMs float64 `json:"b_cold_start_delta_ms"`
@@ -192,8 +195,8 @@ func run(p params) (report, error) {
 			w.Alone.GCCycles, w.WithA.GCCycles)
 	}
 	rep.Summary = []summary{summarize("alone", rep.Windows, false), summarize("with A", rep.Windows, true)}
-	if a := rep.Summary[0]; a.WarmP99ms > 0 {
-		rep.WarmP99Ratio = rep.Summary[1].WarmP99ms / a.WarmP99ms
+	if a := rep.Summary[0]; a.PooledP99ms > 0 {
+		rep.WarmP99Ratio = rep.Summary[1].PooledP99ms / a.PooledP99ms
 	}
 	var ratios []float64
 	for _, w := range rep.Windows {
@@ -252,12 +255,14 @@ func summarize(name string, ws []window, withA bool) summary {
 	s := summary{Lane: name}
 	p50, p99 := make([]float64, 0, len(ws)), make([]float64, 0, len(ws))
 	var added, poke []float64
+	var pooled []time.Duration
 	for _, w := range ws {
 		l := w.Alone
 		if withA {
 			l = w.WithA
 		}
 		p50, p99 = append(p50, l.Warm.P50ms), append(p99, l.Warm.P99ms)
+		pooled = append(pooled, l.Warm.good...)
 		s.WarmErrors += l.Warm.Errors
 		s.GCCycles += l.GCCycles
 		for _, c := range l.Cold {
@@ -269,6 +274,7 @@ func summarize(name string, ws []window, withA bool) summary {
 		}
 	}
 	s.WarmP50ms, s.WarmP99ms = median(p50), median(p99)
+	s.PooledP50ms, s.PooledP99ms = pct(pooled, .50), pct(pooled, .99)
 	s.ColdAddedMs, s.ColdPokeMs, s.ColdN = median(added), median(poke), len(added)
 	return s
 }
@@ -301,11 +307,12 @@ func printTable(rep report) {
 	fmt.Printf("A floods one of them: %d requests at its cold function over %d connections, %d clients on its cc=1 function (%v per request)\n",
 		p.ColdRequests, p.ColdConns, p.BusyConns, p.AWork)
 	fmt.Printf("medians over %d rounds of %v windows (A floods the nodes in turn)\n\n", p.Rounds, p.Window)
-	fmt.Printf("%-10s %10s %10s %12s %11s %7s %7s %5s\n", "B", "warm p50", "warm p99", "cold added", "cold poke", "colds", "errors", "GCs")
+	fmt.Printf("%-8s %10s %10s %14s %12s %11s %6s %6s %4s\n", "B", "warm p50", "warm p99", "p99 of rounds", "cold added", "cold poke", "colds", "errors", "GCs")
 	for _, s := range rep.Summary {
-		fmt.Printf("%-10s %7.3f ms %7.3f ms %9.1f ms %8.1f ms %7d %7d %5d\n",
-			s.Lane, s.WarmP50ms, s.WarmP99ms, s.ColdAddedMs, s.ColdPokeMs, s.ColdN, s.WarmErrors+s.ColdErrors, s.GCCycles)
+		fmt.Printf("%-8s %7.3f ms %7.3f ms %11.3f ms %9.1f ms %8.1f ms %6d %6d %4d\n",
+			s.Lane, s.PooledP50ms, s.PooledP99ms, s.WarmP99ms, s.ColdAddedMs, s.ColdPokeMs, s.ColdN, s.WarmErrors+s.ColdErrors, s.GCCycles)
 	}
+	fmt.Println("(warm p50/p99 over every request of the run; p99 of rounds: median of the rounds' p99; cold: median of all cold starts)")
 	if len(rep.Windows) > 0 {
 		w := rep.Windows[0]
 		fmt.Printf("\nA per flood (round 1): cold sent %d, refused %d; cc=1 served %d, refused %d; held by the activator %d;\n",
@@ -313,7 +320,7 @@ func printTable(rep report) {
 		fmt.Printf("CPU in the %.1f s window: A's generator %.2f s, node with A %.2f s, node without %.2f s\n",
 			w.DurationS, w.ACPU, w.WithA.CPU, w.Alone.CPU)
 	}
-	fmt.Printf("\nB warm p99 with A / alone: %.2f, median of the rounds' ratios (ratio of the medians %.2f); target ≤ 1.10\n", rep.WarmP99PairedRatio, rep.WarmP99Ratio)
+	fmt.Printf("\nB warm p99 with A / alone: %.2f (median of the rounds' own ratios %.2f); target ≤ 1.10\n", rep.WarmP99Ratio, rep.WarmP99PairedRatio)
 	fmt.Printf("B cold start with A − alone: %+.1f ms (target ≤ +50 ms)\n", rep.ColdAddedDeltaMs)
 }
 

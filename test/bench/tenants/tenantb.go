@@ -41,6 +41,9 @@ type warmResult struct {
 	P50ms    float64 `json:"p50_ms"`
 	P90ms    float64 `json:"p90_ms"`
 	P99ms    float64 `json:"p99_ms"`
+	// good holds the latencies of the 200 answers, for percentiles pooled
+	// over windows.
+	good []time.Duration
 }
 
 // warmLoad sends rate requests per second to B's warm function on each
@@ -98,6 +101,7 @@ func warmLoad(addrs []string, rate int, d time.Duration) []warmResult {
 			}
 		}
 		r.P50ms, r.P90ms, r.P99ms = pct(good, .50), pct(good, .90), pct(good, .99)
+		r.good = good
 		out[li] = r
 	}
 	return out

@@ -23,14 +23,16 @@
 // cold starts back to back. The node A floods is "B with A", the other
 // "B alone": the two lanes share the machine's noise (this machine's other
 // work stalls both alike), so their ratio isolates what A's flood does
-// inside an activator. What it does to the CPU is shared by both lanes;
+// inside an activator. The headline is the median over rounds of each
+// round's p99 ratio (see report.WarmP99Ratio); B's cold start is what the
+// activator adds beyond the pod's boot, median over all cold starts. What it does to the CPU is shared by both lanes;
 // the generator's CPU is bounded by design and reported: A's requests are
 // mostly held waiting (costing memory, not CPU), refused ones are not
 // retried at once (a busy client honours Retry-After; a cold request is
 // sent once), and the cc=1 function serves 1/a-work requests per second.
 //
-//	go run ./test/bench/tenants           # 6 rounds of 5 s windows
-//	go run ./test/bench/tenants -quick    # 2 rounds of 3 s windows
+//	go run ./test/bench/tenants           # 10 rounds of 4 s windows, about 2 minutes
+//	go run ./test/bench/tenants -quick    # 2 rounds of 3 s windows, about 30 s
 //
 // It prints a table and writes the raw numbers as JSON.
 package main
@@ -104,13 +106,15 @@ type report struct {
 	Params  params    `json:"params"`
 	Windows []window  `json:"windows"`
 	Summary []summary `json:"summary"`
-	// WarmP99Ratio is the headline (target ≤ 1.1): B's warm p99 over
-	// every request of the run with A flooding, over B's alone. The two
-	// lanes are measured at the same moments, so the machine's stalls
-	// reach both alike. WarmP99PairedRatio is the median over rounds of
-	// each round's own ratio, for comparison.
+	// WarmP99Ratio is the headline (target ≤ 1.1): the median over rounds
+	// of each round's B warm p99 with A flooding over B's alone. The two
+	// lanes of a round are measured at the same moments, so the ratio
+	// cancels the machine's noise common to both, and the median discards
+	// the rounds where a stall (tens of ms on a loaded machine) hit one
+	// lane only. WarmP99PooledRatio is the ratio of the p99s over every
+	// request of the run instead, which such a stall dominates.
 	WarmP99Ratio       float64 `json:"b_warm_p99_ratio"`
-	WarmP99PairedRatio float64 `json:"b_warm_p99_paired_ratio"`
+	WarmP99PooledRatio float64 `json:"b_warm_p99_pooled_ratio"`
 	// ColdAddedDeltaMs is B's cold start with A flooding minus without,
 	// in ms (target ≤ +50).
 	ColdAddedDeltaMs float64 `json:"b_cold_start_delta_ms"`
@@ -128,8 +132,8 @@ func main() {
 		addr    = flag.String("addr", "", "internal: the activator's address (with -flood-child)")
 		timeout = flag.Duration("timeout", 3*time.Minute, "give up after this long")
 	)
-	flag.IntVar(&p.Rounds, "rounds", 6, "rounds; A floods the two nodes in turn")
-	flag.DurationVar(&p.Window, "window", 5*time.Second, "measurement window per round")
+	flag.IntVar(&p.Rounds, "rounds", 10, "rounds; A floods the two nodes in turn")
+	flag.DurationVar(&p.Window, "window", 4*time.Second, "measurement window per round")
 	flag.IntVar(&p.Rate, "rate", 250, "B's warm requests per second to each node (open loop)")
 	flag.DurationVar(&p.BBoot, "b-boot", 200*time.Millisecond, "boot delay of B's cold pod, from the activator's poke")
 	flag.DurationVar(&p.Pause, "pause", 100*time.Millisecond, "pause at zero before each of B's cold starts")
@@ -196,7 +200,7 @@ func run(p params) (report, error) {
 	}
 	rep.Summary = []summary{summarize("alone", rep.Windows, false), summarize("with A", rep.Windows, true)}
 	if a := rep.Summary[0]; a.PooledP99ms > 0 {
-		rep.WarmP99Ratio = rep.Summary[1].PooledP99ms / a.PooledP99ms
+		rep.WarmP99PooledRatio = rep.Summary[1].PooledP99ms / a.PooledP99ms
 	}
 	var ratios []float64
 	for _, w := range rep.Windows {
@@ -204,7 +208,7 @@ func run(p params) (report, error) {
 			ratios = append(ratios, w.WithA.Warm.P99ms/w.Alone.Warm.P99ms)
 		}
 	}
-	rep.WarmP99PairedRatio = median(ratios)
+	rep.WarmP99Ratio = median(ratios)
 	rep.ColdAddedDeltaMs = rep.Summary[1].ColdAddedMs - rep.Summary[0].ColdAddedMs
 	return rep, nil
 }
@@ -307,12 +311,12 @@ func printTable(rep report) {
 	fmt.Printf("A floods one of them: %d requests at its cold function over %d connections, %d clients on its cc=1 function (%v per request)\n",
 		p.ColdRequests, p.ColdConns, p.BusyConns, p.AWork)
 	fmt.Printf("medians over %d rounds of %v windows (A floods the nodes in turn)\n\n", p.Rounds, p.Window)
-	fmt.Printf("%-8s %10s %10s %14s %12s %11s %6s %6s %4s\n", "B", "warm p50", "warm p99", "p99 of rounds", "cold added", "cold poke", "colds", "errors", "GCs")
+	fmt.Printf("%-8s %10s %10s %14s %12s %11s %6s %6s %4s\n", "B", "warm p50", "warm p99", "p99 all reqs", "cold added", "cold poke", "colds", "errors", "GCs")
 	for _, s := range rep.Summary {
 		fmt.Printf("%-8s %7.3f ms %7.3f ms %11.3f ms %9.1f ms %8.1f ms %6d %6d %4d\n",
-			s.Lane, s.PooledP50ms, s.PooledP99ms, s.WarmP99ms, s.ColdAddedMs, s.ColdPokeMs, s.ColdN, s.WarmErrors+s.ColdErrors, s.GCCycles)
+			s.Lane, s.WarmP50ms, s.WarmP99ms, s.PooledP99ms, s.ColdAddedMs, s.ColdPokeMs, s.ColdN, s.WarmErrors+s.ColdErrors, s.GCCycles)
 	}
-	fmt.Println("(warm p50/p99 over every request of the run; p99 of rounds: median of the rounds' p99; cold: median of all cold starts)")
+	fmt.Println("(warm: medians of the rounds' p50 and p99, and the p99 over every request; cold: median of all cold starts, beyond the boot)")
 	if len(rep.Windows) > 0 {
 		w := rep.Windows[0]
 		fmt.Printf("\nA per flood (round 1): cold sent %d, refused %d; cc=1 served %d, refused %d; held by the activator %d;\n",
@@ -320,7 +324,7 @@ func printTable(rep report) {
 		fmt.Printf("CPU in the %.1f s window: A's generator %.2f s, node with A %.2f s, node without %.2f s\n",
 			w.DurationS, w.ACPU, w.WithA.CPU, w.Alone.CPU)
 	}
-	fmt.Printf("\nB warm p99 with A / alone: %.2f (median of the rounds' own ratios %.2f); target ≤ 1.10\n", rep.WarmP99Ratio, rep.WarmP99PairedRatio)
+	fmt.Printf("\nB warm p99 with A / alone: %.2f, median of the rounds' ratios (over all requests: %.2f); target ≤ 1.10\n", rep.WarmP99Ratio, rep.WarmP99PooledRatio)
 	fmt.Printf("B cold start with A − alone: %+.1f ms (target ≤ +50 ms)\n", rep.ColdAddedDeltaMs)
 }
 

@@ -74,6 +74,10 @@ build: ## Build the controller and activator binaries into bin/.
 bench-activator: ## Benchmark the activator's request path against direct and a bare proxy (BENCH_ARGS=-quick for a short run).
 	go run ./test/bench/activator $(BENCH_ARGS)
 
+.PHONY: bench-tenants
+bench-tenants: ## One tenant's flood vs another tenant's warm latency and cold starts, two activators measured at once (BENCH_ARGS=-quick for a short run).
+	go run ./test/bench/tenants $(BENCH_ARGS)
+
 .PHONY: bench-coldstart
 bench-coldstart: ## Cold start on the local cluster (make dev first): plain Deployment 0→1 vs a Wake Function at zero, alternating (BENCH_ARGS=-runs N).
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/coldstart $(BENCH_ARGS)

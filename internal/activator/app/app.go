@@ -152,7 +152,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("data plane: %w", err)
 	}
 	defer func() { _ = dp.Close() }()
-	sys.BindActivators(dp.Throttler.SetActivators)
+	sys.BindActivators(dp.SetActivators)
 	sliceRefused, err := feed.NewRefusedSlicesCounter(reg)
 	if err != nil {
 		return err

@@ -8,6 +8,11 @@
 // requests held waiting, is counted by the throttler, which asks HeldShare
 // for this activator's share of it.
 //
+// A share may be 0 (a limit below the number of activators): that
+// activator refuses every request under the limit. The one exception is
+// the burst: an activator with a share of the rate holds at least one
+// token, or it could never admit anything.
+//
 // State is kept per namespace only for namespaces that have a limit and
 // recent traffic: a namespace's state is forgotten once it has no request
 // in flight and a full bucket (Options.IdleAfter), so a namespace costs

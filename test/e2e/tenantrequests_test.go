@@ -63,24 +63,28 @@ func TestTenantRequestLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := "/?ms=" + strconv.Itoa(int(slow.Milliseconds()))
+	// In force on both activators: 6 requests at once, spread over them,
+	// three times in a row, are served 2 at most.
 	testutil.Eventually(t, time.Minute, "the limits in force", func(context.Context) error {
-		rs := make([]response, 6)
-		var wg sync.WaitGroup
-		for i := range rs {
-			wg.Go(func() { rs[i] = getVia(freshConnClient(), 10*time.Second, host, "/?ms=300") })
-		}
-		wg.Wait()
-		served, limited := 0, 0
-		for _, r := range rs {
-			switch {
-			case r.err == nil && r.code == http.StatusOK:
-				served++
-			case r.err == nil && r.code == http.StatusTooManyRequests:
-				limited++
+		for range 3 {
+			rs := make([]response, 6)
+			var wg sync.WaitGroup
+			for i := range rs {
+				wg.Go(func() { rs[i] = getVia(freshConnClient(), 10*time.Second, host, "/?ms=300") })
 			}
-		}
-		if served > 2 || limited == 0 {
-			return fmt.Errorf("%d served at once, %d refused (%v)", served, limited, rs)
+			wg.Wait()
+			served, limited := 0, 0
+			for _, r := range rs {
+				switch {
+				case r.err == nil && r.code == http.StatusOK:
+					served++
+				case r.err == nil && r.code == http.StatusTooManyRequests:
+					limited++
+				}
+			}
+			if served > 2 || limited == 0 {
+				return fmt.Errorf("%d served at once, %d refused (%v)", served, limited, rs)
+			}
 		}
 		return nil
 	})

@@ -152,21 +152,25 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("data plane: %w", err)
 	}
 	defer func() { _ = dp.Close() }()
-	sys.BindActivators(dp.Throttler.SetActivators)
+	sys.BindActivators(dp.SetActivators)
 	sliceRefused, err := feed.NewRefusedSlicesCounter(reg)
 	if err != nil {
 		return err
 	}
 	watcher := &feed.Watcher{Cache: apiCache, Table: dp.Table, Throttler: dp.Throttler, Config: store, Log: o.Log.WithName("watcher"),
 		OnRevisionDeleted: dp.Metrics.DeleteRevision, OnSliceRefused: sliceRefused}
+	tenants := &feed.TenantWatcher{Cache: apiCache, Config: store, Limits: dp.Tenants, Log: o.Log.WithName("tenants")}
 
 	g.Go(func() error { return apiCache.Start(gctx) })
 	g.Go(func() error { return watcher.Start(gctx) })
+	g.Go(func() error { return tenants.Start(gctx) })
 	g.Go(func() error { dp.Stats.Run(gctx); return nil })
 	g.Go(func() error {
 		return server.Run(gctx, dp.ServerOptions(server.Options{
 			Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
-			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), Ready: dp.Table.Loaded,
+			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+			// Ready once requests are routed and the tenant limits known.
+			Ready:      func() bool { return dp.Table.Loaded() && tenants.Loaded() },
 			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),
 			MaxConnections: cfg.MaxConnections,
 		}))

@@ -27,6 +27,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	Stats stats.Options
 	// Proxy tunes the proxy to pods.
 	Proxy proxy.Options
+	// Tenants tunes the enforcement of the namespaces' tenant limits (its
+	// clock). The caller feeds it (DataPlane.Tenants.SetLimits).
+	Tenants tenant.Options
 	// TrustProxy reports whether a client address (RemoteAddr) is one of
 	// the proxies in front of the activators, whose X-Forwarded-* headers
 	// are kept; nil trusts none. Peers are trusted as well.
@@ -70,6 +74,9 @@ type DataPlane struct {
 	Stats *stats.Reporter
 	// Metrics are the activator's Prometheus metrics.
 	Metrics *metrics.Metrics
+	// Tenants enforces the namespaces' tenant limits: the handler asks it
+	// on every request, the throttler for the limit on held requests.
+	Tenants *tenant.Limiter
 	// Handler is the data-plane http.Handler.
 	Handler *handler.Handler
 
@@ -92,15 +99,19 @@ func New(o Options) (*DataPlane, error) {
 	}
 	d.gone = gone
 
+	d.Tenants = tenant.New(o.Tenants)
 	to := o.Throttler
 	to.OnWait, to.OnColdStart, to.Logger = gone.Hold, d.Stats.Poke, log.WithName("throttler")
+	to.TenantHeld = d.Tenants.HeldShare
 	d.Throttler = throttler.New(to)
 
 	reg := o.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	d.Metrics, err = metrics.New(reg, metrics.Options{Depth: throttlerDepth(d.Throttler), StatsDropped: d.Stats.Dropped, ClientsGone: gone.Gone})
+	d.Metrics, err = metrics.New(reg, metrics.Options{
+		Depth: throttlerDepth(d.Throttler), StatsDropped: d.Stats.Dropped, ClientsGone: gone.Gone, TenantInFlight: d.Tenants.RangeInFlight,
+	})
 	if err != nil {
 		d.Throttler.Close()
 		return nil, errors.Join(fmt.Errorf("metrics: %w", err), gone.Close())
@@ -111,9 +122,17 @@ func New(o Options) (*DataPlane, error) {
 	d.proxy = proxy.New(po)
 	d.Handler = handler.New(handler.Options{
 		Table: d.Table, Throttler: d.Throttler, Proxy: d.proxy, Stats: d.Stats, Metrics: d.Metrics,
-		Peers: o.Peers, Logger: log.WithName("handler"),
+		Tenants: d.Tenants, Peers: o.Peers, Logger: log.WithName("handler"),
 	})
 	return d, nil
+}
+
+// SetActivators tells the parts that split their limits among the
+// activators (the throttler: each pod's containerConcurrency; the tenant
+// limits) that there are count activators and this one has index.
+func (d *DataPlane) SetActivators(count, index int) {
+	d.Throttler.SetActivators(count, index)
+	d.Tenants.SetActivators(count, index)
 }
 
 // ServerOptions returns o with the data plane's part of the activator's

@@ -17,9 +17,11 @@ import (
 	"github.com/wakefn/wake/internal/config"
 )
 
-// NewCache returns the cache for the Watcher: every Function, Revision and
-// Route, and only the Services, EndpointSlices and pods labelled with a
-// revision (pods stripped to their IPs).
+// NewCache returns the cache for the Watcher and the TenantWatcher: every
+// Function, Revision and Route, and only the Services, EndpointSlices and
+// pods labelled with a revision (pods stripped to their IPs); every
+// TenantPolicy (stripped to its spec) and every namespace's metadata
+// (stripped to its name and labels).
 func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 	hasRevision, err := labels.NewRequirement(servingv1alpha1.RevisionLabelKey, selection.Exists, nil)
 	if err != nil {
@@ -28,9 +30,11 @@ func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 	return cache.New(cfg, cache.Options{
 		Scheme: scheme,
 		ByObject: map[client.Object]cache.ByObject{
-			&discoveryv1.EndpointSlice{}: {Label: labels.NewSelector().Add(*hasRevision)},
-			&corev1.Service{}:            {Label: labels.NewSelector().Add(*hasRevision)},
-			&corev1.Pod{}:                {Label: labels.NewSelector().Add(*hasRevision), Transform: stripPod},
+			&discoveryv1.EndpointSlice{}:    {Label: labels.NewSelector().Add(*hasRevision)},
+			&corev1.Service{}:               {Label: labels.NewSelector().Add(*hasRevision)},
+			&corev1.Pod{}:                   {Label: labels.NewSelector().Add(*hasRevision), Transform: stripPod},
+			&servingv1alpha1.TenantPolicy{}: {Transform: stripTenantPolicy},
+			namespaceMeta():                 {Transform: stripNamespace},
 		},
 	})
 }

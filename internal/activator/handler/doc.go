@@ -35,6 +35,20 @@
 //	                         together, activator-max-held-requests-per-
 //	                         namespace); with Retry-After and
 //	                         "Wake-Limit: namespace-held-requests"
+//	429 Too Many Requests    a tenant limit of the revision's namespace,
+//	                         this activator's share of it (package
+//	                         tenant): requests in flight ("Wake-Limit:
+//	                         tenant-in-flight", asked when a pod is given
+//	                         to the request, so a request waiting is not
+//	                         in flight), requests held ("tenant-held-
+//	                         requests", counted by the throttler with the
+//	                         namespace's cap above) or the rate
+//	                         ("tenant-rate", asked on arrival, Retry-After
+//	                         the seconds until a token); with Retry-After.
+//	                         A request a tenant limit refused is never
+//	                         forwarded; a forwarded one counts against the
+//	                         rate where it arrived and in flight where it
+//	                         is served
 //	503 Service Unavailable  the revision's queue is full, the activator
 //	                         already holds its cap of waiting requests
 //	                         (all revisions together), or the revision

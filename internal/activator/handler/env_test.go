@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 
 	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/handler"
@@ -20,6 +21,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/testutil"
 )
@@ -63,6 +65,8 @@ type envOptions struct {
 	// maxHeldPerNamespace is the throttler's Options.MaxHeldPerNamespace.
 	maxHeldPerNamespace int
 	maxConnections      int // the server's Options.MaxConnections
+	// clock is the tenant limits' clock (tenant.Options.Clock).
+	clock clock.PassiveClock
 }
 
 // newEnvWith is newEnv tuned by o.
@@ -73,6 +77,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Throttler: throttler.Options{MaxHeld: o.maxHeld, MaxHeldPerNamespace: o.maxHeldPerNamespace},
 		Stats:     stats.Options{Source: "test"},
 		Proxy:     proxy.Options{BodyIdleTimeout: 300 * time.Millisecond},
+		Tenants:   tenant.Options{Clock: o.clock},
 		Peers:     o.peers,
 		Registry:  e.reg,
 	})
@@ -117,8 +122,8 @@ func (e *env) revision(name string, cc, depth int, timeoutSeconds int64, pods ..
 	return e.register(routing.RevisionInput{Key: types.NamespacedName{Namespace: "ns", Name: name}, TimeoutSeconds: timeoutSeconds}, cc, depth, pods...)
 }
 
-// register is revision for any routing settings; in.Key's namespace must
-// be "ns".
+// register is revision for any routing settings, in any namespace; host
+// "{in.Key.Name}.test" goes to it, so names must differ across namespaces.
 func (e *env) register(in routing.RevisionInput, cc, depth int, pods ...string) types.NamespacedName {
 	e.th.UpsertRevision(in.Key, throttler.RevisionConfig{ContainerConcurrency: cc, QueueDepth: depth})
 	var eps []throttler.Endpoint
@@ -158,7 +163,7 @@ func (e *env) rebuildLocked() {
 	in := routing.Input{Revisions: e.revs, Routes: slices.Clone(e.routes)}
 	for _, r := range e.revs {
 		in.Routes = append(in.Routes, routing.RouteInput{
-			Namespace: "ns", Name: r.Key.Name, Hosts: []string{r.Key.Name + ".test"},
+			Namespace: r.Key.Namespace, Name: r.Key.Name, Hosts: []string{r.Key.Name + ".test"},
 			Rules: []routing.RuleInput{
 				{Match: routing.MatchInput{Path: "/"}, Traffic: []routing.TrafficInput{{Revision: r.Key, Percent: 100}}},
 				{Match: routing.MatchInput{Path: "/ro", Methods: []string{"GET"}}, Traffic: []routing.TrafficInput{{Revision: r.Key, Percent: 100}}},

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
@@ -18,6 +21,10 @@ const limitHeader = "Wake-Limit"
 // namespaceHeldLimit is limitHeader's value when the namespace already
 // holds its cap of waiting requests.
 var namespaceHeldLimit = []string{"namespace-held-requests"}
+
+// tenantHeldLimit is limitHeader's value when the namespace holds its
+// share of its TenantPolicy's limit on waiting requests.
+var tenantHeldLimit = []string{tenant.LimitHeld}
 
 // finish answers a failed request if nothing was written yet, and returns
 // the status for metrics and whether the response must be aborted.
@@ -50,7 +57,20 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 		h.fail(w, code, http.StatusText(code))
 		return code, false
 	}
+	var te *tenant.Error
 	switch {
+	case errors.As(err, &te):
+		// A tenant limit on in flight or rate: never forwarded, never
+		// counted in flight.
+		code = http.StatusTooManyRequests
+		w.Header()["Retry-After"] = []string{retryAfterSeconds(te.RetryAfter)}
+		w.Header()[limitHeader] = []string{te.Limit}
+		h.countRefused(err)
+	case errors.Is(err, throttler.ErrTenantHeldLimit):
+		code = http.StatusTooManyRequests
+		w.Header()["Retry-After"] = h.retryAfter
+		w.Header()[limitHeader] = tenantHeldLimit
+		h.countRefused(err)
 	case errors.Is(err, throttler.ErrNamespaceHeldLimit):
 		// The tenant's limit, not the activator's overload.
 		code = http.StatusTooManyRequests
@@ -85,4 +105,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, a *attempt, err
 func (h *Handler) fail(w http.ResponseWriter, code int, msg string) {
 	clearColdStartHeaders(w.Header())
 	http.Error(w, msg, code)
+}
+
+// retryAfterSeconds formats d as Retry-After's whole seconds, rounded up,
+// at least one.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }

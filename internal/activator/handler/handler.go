@@ -15,6 +15,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/stats"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
@@ -35,6 +36,11 @@ type Options struct {
 	Stats *stats.Reporter
 	// Metrics records Prometheus metrics; nil disables.
 	Metrics *metrics.Metrics
+	// Tenants enforces the namespaces' tenant limits on the rate of
+	// requests (when they arrive) and on requests in flight (while a pod
+	// serves them); nil enforces none. A request forwarded by a peer
+	// activator was counted against the rate there.
+	Tenants *tenant.Limiter
 	// Peers returns the data-plane addresses (ip:port) of the ready
 	// activators by index, as the throttler's SetActivators counts them.
 	// A request this activator has no share for goes to the owner's
@@ -114,21 +120,29 @@ type attempt struct {
 	ctx    context.Context
 	proto  proxy.Protocol
 	pr     proxy.Request
-	called bool // fn was called: pr is prepared
+	ns     string // the revision's namespace, for the tenant limits
+	called bool   // fn was called: pr is prepared
 }
 
 // forwardedValue is the value of proxy.ForwardedHeader; shared, read-only.
 var forwardedValue = []string{"1"}
 
-// run proxies to dest. o is the throttler's outcome so far: a request it
+// run proxies to dest, counted in flight in its namespace until the
+// response ends; over the namespace's tenant limit it returns a
+// *tenant.Error instead. o is the throttler's outcome so far: a request it
 // held for a cold start reports its wait (both attempts' on a retry).
 func (a *attempt) run(dest string, o throttler.Outcome) error {
+	slot, err := a.h.cfg.Tenants.Begin(a.ns)
+	if err != nil {
+		return err
+	}
+	defer slot.Done()
 	if !a.called {
 		a.h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, a.proto)
 		a.called = true
 	}
 	setColdStartHeaders(a.w.Header(), o)
-	err := a.h.cfg.Proxy.Serve(&a.pr, dest)
+	err = a.h.cfg.Proxy.Serve(&a.pr, dest)
 	var pe *proxy.Error
 	if err != nil && errors.As(err, &pe) {
 		switch pe.Kind {
@@ -145,26 +159,38 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	key := rev.Key
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
-	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol)}
+	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol), ns: key.Namespace}
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
+	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr)
 	mode := throttler.Forward
-	if h.cfg.Peers == nil || len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr) {
+	if h.cfg.Peers == nil || forwarded {
 		mode = throttler.Queue
 	}
 
-	var sh stats.Handle
-	if h.cfg.Stats != nil {
-		sh = h.cfg.Stats.Begin(key)
+	var (
+		out throttler.Outcome
+		err error
+		sh  stats.Handle
+	)
+	if !forwarded {
+		// The rate is counted where the request arrives: the peer it may
+		// be forwarded to does not count it again.
+		err = h.cfg.Tenants.Allow(key.Namespace)
 	}
-	// Released even if the request path panics (else the revision would
-	// count as busy forever and never scale to zero).
-	defer endStats(&sh)
-	out, err := h.cfg.Throttler.Try(ctx, key, mode, a.run)
-	endStats(&sh) // a forwarded request is counted by the activator it goes to
-	if err != nil {
-		if owner, ok := noShareOwner(err); ok {
-			err = h.forward(a, key, owner, out)
+	if err == nil {
+		if h.cfg.Stats != nil {
+			sh = h.cfg.Stats.Begin(key)
+		}
+		// Released even if the request path panics (else the revision
+		// would count as busy forever and never scale to zero).
+		defer endStats(&sh)
+		out, err = h.cfg.Throttler.Try(ctx, key, mode, a.run)
+		endStats(&sh) // a forwarded request is counted by the activator it goes to
+		if err != nil {
+			if owner, ok := noShareOwner(err); ok {
+				err = h.forward(a, key, owner, out)
+			}
 		}
 	}
 

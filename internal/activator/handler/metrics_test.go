@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/tenancy"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -27,6 +29,7 @@ var activatorMetrics = map[string]testutil.Metric{
 	"wake_activator_refused_total":                {Type: "counter", Labels: []string{"reason"}},
 	"wake_activator_clients_gone_total":           {Type: "counter"},
 	"wake_activator_endpointslices_refused_total": {Type: "counter", Labels: []string{"reason"}},
+	"wake_activator_tenant_requests_in_flight":    {Type: "gauge", Labels: []string{"namespace"}},
 }
 
 // TestDocumentedMetrics drives an activator through a request held at its
@@ -59,7 +62,9 @@ func TestDocumentedMetrics(t *testing.T) {
 		return v
 	}
 
-	// A request held at its pod counts as in flight until it is answered.
+	// A request held at its pod counts as in flight until it is answered,
+	// against its namespace's tenant limit too.
+	e.dp.Tenants.SetLimits(&tenancy.Result{Limits: map[string]servingv1alpha1.TenantLimitsInForce{"ns": {MaxInFlight: 10}}})
 	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
@@ -75,6 +80,9 @@ func TestDocumentedMetrics(t *testing.T) {
 	<-arrived
 	if v := value("wake_activator_requests_in_flight", rev("held")); v != 1 {
 		t.Errorf("in flight while the pod holds the request = %v, want 1", v)
+	}
+	if v := value("wake_activator_tenant_requests_in_flight", map[string]string{"namespace": "ns"}); v != 1 {
+		t.Errorf("in flight against the tenant limit while the pod holds the request = %v, want 1", v)
 	}
 	unblock()
 	if c := <-codes; c != 200 {
@@ -118,6 +126,8 @@ func TestDocumentedMetrics(t *testing.T) {
 		// The cold start's poke: the reporter has no stat server to send it to.
 		{"wake_activator_stats_frames_dropped_total", nil, 1},
 		{"wake_activator_refused_total", map[string]string{"reason": "queue_full"}, 0},
+		{"wake_activator_refused_total", map[string]string{"reason": "tenant_in_flight"}, 0},
+		{"wake_activator_tenant_requests_in_flight", map[string]string{"namespace": "ns"}, 0},
 		{"wake_activator_clients_gone_total", nil, 0},
 		{"wake_activator_endpointslices_refused_total", map[string]string{"reason": feed.RefusedServiceName}, 1},
 	}

@@ -18,6 +18,17 @@ const (
 	// its namespace's revisions already held the namespace's cap of
 	// waiting requests (429).
 	RefusedNamespaceHeldRequests = "namespace_held_requests"
+	// RefusedTenantInFlight: a request that a pod would have served while
+	// its namespace had this activator's share of its TenantPolicy's
+	// maxInFlight in flight already (429).
+	RefusedTenantInFlight = "tenant_in_flight"
+	// RefusedTenantHeldRequests: a request that would have waited while
+	// its namespace held this activator's share of its TenantPolicy's
+	// maxHeldRequests already (429).
+	RefusedTenantHeldRequests = "tenant_held_requests"
+	// RefusedTenantRate: a request over this activator's share of its
+	// namespace's TenantPolicy's requestsPerSecond and burst (429).
+	RefusedTenantRate = "tenant_rate"
 )
 
 // limits are the activator-wide series of what its limits refused.
@@ -42,7 +53,8 @@ func newLimits(clientsGone func() uint64) *limits {
 		}, func() float64 { return float64(clientsGone()) }),
 		refusedBy: map[string]prometheus.Counter{},
 	}
-	for _, r := range []string{RefusedConnections, RefusedHeldRequests, RefusedQueueFull, RefusedNamespaceHeldRequests} {
+	for _, r := range []string{RefusedConnections, RefusedHeldRequests, RefusedQueueFull, RefusedNamespaceHeldRequests,
+		RefusedTenantInFlight, RefusedTenantHeldRequests, RefusedTenantRate} {
 		l.refusedBy[r] = l.refused.WithLabelValues(r)
 	}
 	return l

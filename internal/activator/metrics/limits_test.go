@@ -28,6 +28,9 @@ wake_activator_refused_total{reason="connections"} 2
 wake_activator_refused_total{reason="held_requests"} 1
 wake_activator_refused_total{reason="namespace_held_requests"} 0
 wake_activator_refused_total{reason="queue_full"} 0
+wake_activator_refused_total{reason="tenant_held_requests"} 0
+wake_activator_refused_total{reason="tenant_in_flight"} 0
+wake_activator_refused_total{reason="tenant_rate"} 0
 # HELP wake_activator_clients_gone_total Queued requests that left the queue because their client closed or reset its connection.
 # TYPE wake_activator_clients_gone_total counter
 wake_activator_clients_gone_total 3

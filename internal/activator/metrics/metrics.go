@@ -13,6 +13,7 @@
 //	wake_activator_stats_frames_dropped_total                 counter (stats frames lost)
 //	wake_activator_refused_total{reason}                      counter (refused by a limit, see limits.go)
 //	wake_activator_clients_gone_total                         counter (queued requests whose client left)
+//	wake_activator_tenant_requests_in_flight{namespace}       gauge (counted against the tenant limit, read at scrape)
 //
 // code is the HTTP status sent, or 499 when the client left first.
 package metrics
@@ -65,6 +66,9 @@ type Options struct {
 	// ClientsGone returns the number of queued requests whose client left
 	// so far (clientgone.Watcher.Gone); nil reads 0.
 	ClientsGone func() uint64
+	// TenantInFlight reports the requests in flight counted against each
+	// namespace's tenant limit; nil exports no such series.
+	TenantInFlight TenantInFlightFunc
 }
 
 // New registers the metrics on reg.
@@ -94,6 +98,9 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	cs = append(cs, m.limits.collectors()...)
 	if opts.Depth != nil {
 		cs = append(cs, depthCollector(opts.Depth))
+	}
+	if opts.TenantInFlight != nil {
+		cs = append(cs, newTenantInFlight(opts.TenantInFlight))
 	}
 	if opts.StatsDropped != nil {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{

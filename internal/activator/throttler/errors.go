@@ -21,6 +21,12 @@ var ErrHeldLimit = errors.New("throttler: too many requests held")
 // tenant's, not the activator's.
 var ErrNamespaceHeldLimit = errors.New("throttler: too many requests held for the namespace")
 
+// ErrTenantHeldLimit is returned by Try at once when the requests waiting
+// in the queues of the revision's namespace already number this
+// activator's share of the namespace's tenant limit (Options.TenantHeld).
+// The handler answers 429.
+var ErrTenantHeldLimit = errors.New("throttler: tenant limit on held requests reached")
+
 // ErrClientGone is returned by Try when Options.OnWait said the client of a
 // waiting request has gone (closed or reset its connection). The handler
 // answers nothing and closes the connection.

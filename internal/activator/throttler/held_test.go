@@ -152,3 +152,50 @@ func TestMaxHeldPerNamespace(t *testing.T) {
 		t.Errorf("after team-a's last revision: team-a kept %v, %d namespaces counted; want team-a forgotten, 1", kept, n)
 	}
 }
+
+// TestTenantHeld: Options.TenantHeld is a second bound on the count
+// MaxHeldPerNamespace bounds: the namespace's revisions together, each
+// namespace on its own, a namespace without a limit unbounded by it, a
+// share of 0 refusing every wait, and a share that changes applying to the
+// next request.
+func TestTenantHeld(t *testing.T) {
+	var share atomic.Int64
+	share.Store(2)
+	th := newTestThrottler(t, Options{MaxHeld: 100, MaxHeldPerNamespace: 50, TenantHeld: func(ns string) (int64, bool) {
+		if ns != "team-a" {
+			return 0, false
+		}
+		return share.Load(), true
+	}})
+	a1, a2 := RevisionKey{Namespace: "team-a", Name: "one"}, RevisionKey{Namespace: "team-a", Name: "two"}
+	b := RevisionKey{Namespace: "team-b", Name: "one"}
+	for _, k := range []RevisionKey{a1, a2, b} {
+		th.UpsertRevision(k, RevisionConfig{})
+	}
+	noop := func(string, Outcome) error { return nil }
+	atOnce := func(key RevisionKey) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, err := th.Try(ctx, key, Queue, noop)
+		return err
+	}
+
+	startHeld(context.Background(), th, a1)
+	waitQueued(t, th, a1, 1)
+	startHeld(context.Background(), th, a2)
+	waitQueued(t, th, a2, 1)
+	if err := atOnce(a1); !errors.Is(err, ErrTenantHeldLimit) || errors.Is(err, ErrNamespaceHeldLimit) {
+		t.Errorf("third held request of team-a: %v, want ErrTenantHeldLimit", err)
+	}
+	for i := range 5 {
+		startHeld(context.Background(), th, b)
+		waitQueued(t, th, b, i+1)
+	}
+	share.Store(3)
+	startHeld(context.Background(), th, a1)
+	waitQueued(t, th, a1, 2)
+	share.Store(0)
+	if err := atOnce(a2); !errors.Is(err, ErrTenantHeldLimit) {
+		t.Errorf("share 0: %v, want ErrTenantHeldLimit", err)
+	}
+}

@@ -45,6 +45,13 @@ type Options struct {
 	// of MaxHeld; beyond it Try fails with ErrNamespaceHeldLimit. 0 means
 	// defaults.MaxHeldRequestsPerNamespace.
 	MaxHeldPerNamespace int
+	// TenantHeld, if set, returns this activator's share of the tenant
+	// limit on the requests held for namespace ns (its TenantPolicy's
+	// maxHeldRequests), and false when ns has none. It is a second bound
+	// on the count MaxHeldPerNamespace bounds; beyond it Try fails with
+	// ErrTenantHeldLimit. It is called with a revision's lock held, only
+	// for a request about to wait, and must be quick.
+	TenantHeld func(ns string) (share int64, limited bool)
 	// OnWait, if set, is called when a request starts waiting in a queue
 	// (never for one that gets a slot at once), with its context. If the
 	// channel it returns is closed, the request leaves the queue and Try

@@ -60,8 +60,10 @@ const (
 //
 // Errors: ErrRevisionNotFound for an unknown revision; ErrQueueFull when the
 // queue is full, ErrNamespaceHeldLimit when the queues of the revision's
-// namespace hold Options.MaxHeldPerNamespace requests and ErrHeldLimit when
-// all queues together hold Options.MaxHeld (all three returned at once);
+// namespace hold Options.MaxHeldPerNamespace requests, ErrTenantHeldLimit
+// when they hold the namespace's share of Options.TenantHeld, and
+// ErrHeldLimit when all queues together hold Options.MaxHeld (all four
+// returned at once);
 // ErrTimeout wrapped with
 // context.DeadlineExceeded when ctx's deadline passed while waiting;
 // context.Canceled (wrapped) when the client left; ErrClientGone when
@@ -142,10 +144,9 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 	// Released by wait. A retry was admitted already: it is not refused.
 	// The namespace's cap comes first: over it, the tenant is refused
 	// (429) even when the activator is full too.
-	if held := r.ns.held.Add(1); excl == nil && held > int64(r.t.cfg.MaxHeldPerNamespace) {
-		r.ns.held.Add(-1)
+	if err := r.holdInNamespace(excl == nil); err != nil {
 		r.mu.Unlock()
-		return nil, fmt.Errorf("revision %s: %w (%d in namespace %s)", r.key, ErrNamespaceHeldLimit, r.t.cfg.MaxHeldPerNamespace, r.key.Namespace)
+		return nil, err
 	}
 	if held := r.t.held.Add(1); excl == nil && held > int64(r.t.cfg.MaxHeld) {
 		r.t.held.Add(-1)
@@ -174,6 +175,28 @@ func (r *revision) acquire(ctx context.Context, excl *pod, forward bool, out *Ou
 		go r.t.cfg.OnColdStart(r.key)
 	}
 	return r.wait(ctx, w, out)
+}
+
+// holdInNamespace counts one more request held in r's namespace, or, for
+// a first attempt (bounded), refuses it over Options.MaxHeldPerNamespace
+// (ErrNamespaceHeldLimit) or over the namespace's share of its tenant
+// limit (Options.TenantHeld, ErrTenantHeldLimit). The caller holds r.mu.
+func (r *revision) holdInNamespace(bounded bool) error {
+	held := r.ns.held.Add(1)
+	if !bounded {
+		return nil
+	}
+	if held > int64(r.t.cfg.MaxHeldPerNamespace) {
+		r.ns.held.Add(-1)
+		return fmt.Errorf("revision %s: %w (%d in namespace %s)", r.key, ErrNamespaceHeldLimit, r.t.cfg.MaxHeldPerNamespace, r.key.Namespace)
+	}
+	if f := r.t.cfg.TenantHeld; f != nil {
+		if share, limited := f(r.key.Namespace); limited && held > share {
+			r.ns.held.Add(-1)
+			return fmt.Errorf("revision %s: %w (share %d in namespace %s)", r.key, ErrTenantHeldLimit, share, r.key.Namespace)
+		}
+	}
+	return nil
 }
 
 // wait blocks until w is given a pod or an error, or ctx is done, or the

@@ -1,0 +1,188 @@
+package feed
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync/atomic"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/tenancy"
+)
+
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=tenantpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+
+// TenantLimits receives every namespace's tenant limits
+// (tenant.Limiter.SetLimits).
+type TenantLimits interface {
+	SetLimits(r *tenancy.Result)
+}
+
+// TenantWatcher keeps the namespaces' tenant limits in step with the
+// TenantPolicies, the namespaces' labels and wake-config's tenant-*
+// defaults: on any change it resolves them all again (tenancy.Resolve) and
+// hands the result to Limits in one piece, so that a request sees the old
+// limits or the new ones, never a mix.
+type TenantWatcher struct {
+	// Cache holds the TenantPolicies and the namespaces' metadata, as
+	// NewCache keeps them (stripped to what Resolve reads).
+	Cache cache.Cache
+	// Config supplies the tenant-* defaults.
+	Config *config.Store
+	// Limits receives each resolution.
+	Limits TenantLimits
+	// Log records resolutions and policies whose selector is invalid.
+	Log logr.Logger
+
+	kick   chan struct{}
+	loaded atomic.Bool
+}
+
+// namespaceMeta is the metadata-only object under which the cache keeps
+// namespaces.
+func namespaceMeta() *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	return m
+}
+
+// Start registers the event handlers and resolves the limits on every
+// change until ctx ends. The Cache must be started separately.
+func (w *TenantWatcher) Start(ctx context.Context) error {
+	w.kick = make(chan struct{}, 1)
+	kick := func(any) { w.Resolve() }
+	pinf, err := w.Cache.GetInformer(ctx, &servingv1alpha1.TenantPolicy{})
+	if err != nil {
+		return fmt.Errorf("tenantpolicy informer: %w", err)
+	}
+	if _, err := pinf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc: kick, DeleteFunc: kick,
+		UpdateFunc: func(old, cur any) {
+			if policyChanged(old, cur) {
+				w.Resolve()
+			}
+		},
+	}); err != nil {
+		return fmt.Errorf("tenantpolicy handler: %w", err)
+	}
+	ninf, err := w.Cache.GetInformer(ctx, namespaceMeta())
+	if err != nil {
+		return fmt.Errorf("namespace informer: %w", err)
+	}
+	if _, err := ninf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc: kick, DeleteFunc: kick,
+		UpdateFunc: func(old, cur any) {
+			if labelsChanged(old, cur) {
+				w.Resolve()
+			}
+		},
+	}); err != nil {
+		return fmt.Errorf("namespace handler: %w", err)
+	}
+	if !w.Cache.WaitForCacheSync(ctx) {
+		return fmt.Errorf("tenant cache did not sync")
+	}
+	w.Config.Subscribe(func(*config.Config) { w.Resolve() })
+	for {
+		if err := w.resolve(ctx); err != nil {
+			w.Log.Error(err, "resolve tenant limits")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.kick:
+		}
+	}
+}
+
+// Resolve asks for the limits to be resolved again; calls coalesce.
+func (w *TenantWatcher) Resolve() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Loaded reports whether the limits were resolved once: until then the
+// activator enforces none.
+func (w *TenantWatcher) Loaded() bool { return w.loaded.Load() }
+
+// resolve lists the policies and namespaces from the cache and hands their
+// resolution to Limits.
+func (w *TenantWatcher) resolve(ctx context.Context) error {
+	var policies servingv1alpha1.TenantPolicyList
+	if err := w.Cache.List(ctx, &policies); err != nil {
+		return fmt.Errorf("list tenantpolicies: %w", err)
+	}
+	nsList := &metav1.PartialObjectMetadataList{}
+	nsList.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
+	if err := w.Cache.List(ctx, nsList); err != nil {
+		return fmt.Errorf("list namespaces: %w", err)
+	}
+	nss := make([]tenancy.Namespace, len(nsList.Items))
+	for i := range nsList.Items {
+		nss[i] = tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels}
+	}
+	r := tenancy.Resolve(policies.Items, nss, w.Config.Load().Tenant)
+	w.Limits.SetLimits(r)
+	w.loaded.Store(true)
+	for name, err := range r.Invalid {
+		w.Log.V(1).Info("tenant policy selects nothing", "policy", name, "error", err.Error())
+	}
+	w.Log.V(1).Info("tenant limits resolved", "policies", len(policies.Items), "namespaces", len(nss), "governed", len(r.Limits))
+	return nil
+}
+
+// stripTenantPolicy keeps of a TenantPolicy what tenancy.Resolve reads: its
+// name, age and spec. Its status (up to MaxTenantNamespacesInStatus
+// namespaces) and annotations would only cost memory.
+func stripTenantPolicy(o any) (any, error) {
+	p, ok := o.(*servingv1alpha1.TenantPolicy)
+	if !ok {
+		return o, nil
+	}
+	return &servingv1alpha1.TenantPolicy{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: p.Name, UID: p.UID, ResourceVersion: p.ResourceVersion, Generation: p.Generation,
+			CreationTimestamp: p.CreationTimestamp,
+		},
+		Spec: p.Spec,
+	}, nil
+}
+
+// stripNamespace keeps of a namespace's metadata its name and labels.
+func stripNamespace(o any) (any, error) {
+	m, ok := o.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return o, nil
+	}
+	return &metav1.PartialObjectMetadata{
+		TypeMeta: m.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion, Labels: m.Labels,
+		},
+	}, nil
+}
+
+// policyChanged reports whether a TenantPolicy update may change the
+// limits: its spec did (its generation), not only its status.
+func policyChanged(old, cur any) bool {
+	o, ok1 := old.(*servingv1alpha1.TenantPolicy)
+	c, ok2 := cur.(*servingv1alpha1.TenantPolicy)
+	return !ok1 || !ok2 || o.Generation != c.Generation || o.Generation == 0
+}
+
+// labelsChanged reports whether a namespace update changed its labels.
+func labelsChanged(old, cur any) bool {
+	o, ok1 := old.(*metav1.PartialObjectMetadata)
+	c, ok2 := cur.(*metav1.PartialObjectMetadata)
+	return !ok1 || !ok2 || !maps.Equal(o.Labels, c.Labels)
+}

@@ -60,12 +60,12 @@ func addRevision(t *testing.T, e *env, key types.NamespacedName, spec decider.Sp
 	}
 }
 
-// depKey names key's Deployment: depName for rev, else its own name.
+// depKeyOf names key's Deployment: depName for rev, else its own name.
 func depKeyOf(key types.NamespacedName) client.ObjectKey {
 	if key == rev {
 		return client.ObjectKey{Namespace: rev.Namespace, Name: depName}
 	}
-	return client.ObjectKey{Namespace: key.Namespace, Name: key.Name}
+	return key
 }
 
 // scaleOf returns the replicas of key's Deployment.

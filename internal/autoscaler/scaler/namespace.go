@@ -118,10 +118,10 @@ func (s *Scaler) decideNamespace(changes []change, ns string, list []*entry, lim
 		case !ok:
 		case only == nil || only[e.key]:
 			props[i], deciding[i] = proposal{e: e, in: in, dec: e.decider.Decide(now, in)}, true
-			claims[i] = claim{current: in.CurrentScale, ready: in.ReadyPods, want: props[i].dec.DesiredReplicas}
+			claims[i] = claim{current: in.CurrentScale, ready: in.ReadyPods, want: props[i].dec.DesiredReplicas, prev: e.granted}
 		default:
 			use := max(in.CurrentScale, e.granted)
-			claims[i] = claim{current: use, ready: in.ReadyPods, want: use}
+			claims[i] = claim{current: use, ready: in.ReadyPods, want: use, prev: use}
 		}
 		e.mu.Unlock()
 	}

@@ -32,6 +32,7 @@ type claim struct {
 	current int32 // its scale now: the pods it has or is getting
 	ready   int32 // its ready pods
 	want    int32 // what its decider decided
+	prev    int32 // what the scaler granted it last; -1 before its first decision
 }
 
 // allocate grants each claim its replicas so that their sum stays within
@@ -40,7 +41,10 @@ type claim struct {
 // in a fixed order (the scaler sorts them by revision name), which breaks
 // ties. In order:
 //
-//  1. every revision keeps its ready pods, up to what it wants;
+//  1. every revision keeps its ready pods, up to what it wants: first
+//     those the scaler granted it before, then any others (a new
+//     revision's Deployment is made at its initial scale before the
+//     scaler sees it: those pods go first when there is no room);
 //  2. then its other pods (scaled but not ready), up to what it wants;
 //  3. a revision at zero that wants pods gets its first one (a cold start
 //     does not starve behind another revision's scale-out);
@@ -60,6 +64,10 @@ func allocate(claims []claim, maxPods, addBudget int32) []int32 {
 	}
 	grant := make([]int32, len(claims))
 	limit := make([]int32, len(claims))
+	for i, c := range claims {
+		limit[i] = max(0, min(c.want, c.current, c.ready, c.prev))
+	}
+	room -= fill(grant, limit, room)
 	for i, c := range claims {
 		limit[i] = max(0, min(c.want, c.current, c.ready))
 	}

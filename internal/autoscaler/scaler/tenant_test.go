@@ -7,7 +7,11 @@ import (
 )
 
 func TestAllocate(t *testing.T) {
-	c := func(current, ready, want int32) claim { return claim{current: current, ready: ready, want: want} }
+	// c is a claim the scaler granted its current scale before.
+	c := func(current, ready, want int32) claim { return claim{current: current, ready: ready, want: want, prev: current} }
+	// fresh is a claim without a previous grant: a new revision, or any
+	// after the controller restarted.
+	fresh := func(current, ready, want int32) claim { return claim{current: current, ready: ready, want: want, prev: -1} }
 	tests := []struct {
 		name    string
 		claims  []claim
@@ -57,6 +61,16 @@ func TestAllocate(t *testing.T) {
 			name:    "cap lowered below use: the largest give pods back first",
 			claims:  []claim{c(6, 6, 6), c(2, 2, 2), c(1, 1, 1)},
 			maxPods: 5, budget: -1, want: []int32{2, 2, 1},
+		},
+		{
+			name:    "over the cap, a new revision's ready initial pods go before pods granted before",
+			claims:  []claim{fresh(1, 1, 1), c(1, 1, 1)},
+			maxPods: 1, budget: -1, want: []int32{0, 1},
+		},
+		{
+			name:    "without previous grants, ready pods are kept max-min fairly",
+			claims:  []claim{fresh(3, 3, 3), fresh(1, 1, 1)},
+			maxPods: 2, budget: -1, want: []int32{1, 1},
 		},
 		{
 			name:    "over the cap, pods not ready go before ready ones",

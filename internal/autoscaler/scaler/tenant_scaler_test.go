@@ -212,3 +212,25 @@ func TestTenantScaleUpPerMinute(t *testing.T) {
 		t.Errorf("reason = %q, want %q", got, decider.ReasonTenantQuotaExceeded)
 	}
 }
+
+// TestTenantNewRevisionOverCap: a new revision's Deployment, made at its
+// initial scale with its pod ready before the scaler saw it, puts the
+// namespace over maxPods: the new revision's pod goes, never the one the
+// serving revision was granted, whatever their names' order.
+func TestTenantNewRevisionOverCap(t *testing.T) {
+	e, _ := tenantEnv(t, perPod, 1, 1, PodLimits{MaxPods: 1})
+	e.stats.set(rev, 1)
+	e.run(4 * time.Second)
+	newRev := types.NamespacedName{Namespace: rev.Namespace, Name: "a-new-00001"} // sorts first
+	addRevision(t, e, newRev, perPod, 1, 1)
+	e.run(2 * time.Second)
+	if got := e.scaleOf(rev); got != 1 {
+		t.Errorf("the serving revision has %d pods, want its 1", got)
+	}
+	if got := e.scaleOf(newRev); got != 0 {
+		t.Errorf("the new revision has %d pods, want 0 (maxPods 1)", got)
+	}
+	if got := e.lastReason(newRev); got != decider.ReasonTenantQuotaExceeded {
+		t.Errorf("the new revision's reason = %q, want %q", got, decider.ReasonTenantQuotaExceeded)
+	}
+}

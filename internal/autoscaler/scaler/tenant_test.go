@@ -8,10 +8,14 @@ import (
 
 func TestAllocate(t *testing.T) {
 	// c is a claim the scaler granted its current scale before.
-	c := func(current, ready, want int32) claim { return claim{current: current, ready: ready, want: want, prev: current} }
+	c := func(current, ready, want int32) claim {
+		return claim{current: current, ready: ready, want: want, prev: current}
+	}
 	// fresh is a claim without a previous grant: a new revision, or any
 	// after the controller restarted.
-	fresh := func(current, ready, want int32) claim { return claim{current: current, ready: ready, want: want, prev: -1} }
+	fresh := func(current, ready, want int32) claim {
+		return claim{current: current, ready: ready, want: want, prev: -1}
+	}
 	tests := []struct {
 		name    string
 		claims  []claim

@@ -80,3 +80,44 @@ func TestTenantPolicyCapsPods(t *testing.T) {
 		return scaledTo(t, c, second, 1)(ctx)
 	})
 }
+
+// TestTenantHandlers: only what changes a resolution signals: a policy's
+// spec (its generation), a namespace's labels, additions and deletions.
+func TestTenantHandlers(t *testing.T) {
+	policy := func(gen int64, status int32) *servingv1alpha1.TenantPolicy {
+		return &servingv1alpha1.TenantPolicy{
+			ObjectMeta: metav1.ObjectMeta{Name: "p", Generation: gen},
+			Status:     servingv1alpha1.TenantPolicyStatus{NamespaceCount: status},
+		}
+	}
+	ns := func(labels map[string]string, rv string) *corev1.Namespace {
+		return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "n", Labels: labels, ResourceVersion: rv}}
+	}
+	tests := []struct {
+		name     string
+		fire     func(changed func())
+		signaled bool
+	}{
+		{"policy added", func(c func()) { policyHandler{c}.OnAdd(policy(1, 0), false) }, true},
+		{"policy spec changed", func(c func()) { policyHandler{c}.OnUpdate(policy(1, 0), policy(2, 0)) }, true},
+		{"policy status changed", func(c func()) { policyHandler{c}.OnUpdate(policy(1, 0), policy(1, 3)) }, false},
+		{"policy deleted", func(c func()) { policyHandler{c}.OnDelete(policy(1, 0)) }, true},
+		{"namespace added", func(c func()) { namespaceHandler{c}.OnAdd(ns(nil, "1"), false) }, true},
+		{"namespace labels changed", func(c func()) {
+			namespaceHandler{c}.OnUpdate(ns(nil, "1"), ns(map[string]string{"tier": "free"}, "2"))
+		}, true},
+		{"namespace changed otherwise", func(c func()) {
+			namespaceHandler{c}.OnUpdate(ns(map[string]string{"tier": "free"}, "1"), ns(map[string]string{"tier": "free"}, "2"))
+		}, false},
+		{"namespace deleted", func(c func()) { namespaceHandler{c}.OnDelete(ns(nil, "1")) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			signaled := false
+			tt.fire(func() { signaled = true })
+			if signaled != tt.signaled {
+				t.Errorf("signaled = %v, want %v", signaled, tt.signaled)
+			}
+		})
+	}
+}

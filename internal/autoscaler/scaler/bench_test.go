@@ -119,12 +119,13 @@ func trackFleet(b *testing.B, m *mapCluster, tg *targets, st *fixedStats, clk cl
 func BenchmarkTick(b *testing.B) { benchmarkTick(b) }
 
 // BenchmarkTickTenantLimits is BenchmarkTick with every one of the 100
-// namespaces under pod limits that bind (maxPods 2,000 for 100 revisions
-// wanting up to 99 pods each, and maxScaleUpPerMinute 100).
+// namespaces under pod limits: maxPods 150 and maxScaleUpPerMinute 100 for
+// 100 revisions wanting 0 to 2 pods each, which binds in the busiest
+// namespaces.
 func BenchmarkTickTenantLimits(b *testing.B) {
 	lim := &podLimits{}
 	for i := range 100 {
-		lim.set(fmt.Sprintf("ns-%d", i), PodLimits{MaxPods: 2000, MaxScaleUpPerMinute: 100})
+		lim.set(fmt.Sprintf("ns-%d", i), PodLimits{MaxPods: 150, MaxScaleUpPerMinute: 100})
 	}
 	benchmarkTick(b, lim)
 }

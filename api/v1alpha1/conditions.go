@@ -23,8 +23,11 @@ const (
 	// the revision serves but its Deployment cannot create all the pods the
 	// autoscaler asks for, for instance because a pod ResourceQuota is
 	// full; reason and message are the Deployment's (FailedCreate and the
-	// API server's refusal). It is absent otherwise. Informational: the
-	// revision keeps serving on the pods it has, so Ready is not affected.
+	// API server's refusal), or because the autoscaler denies it pods for
+	// its namespace's tenant limits (TenantQuotaExceeded; then also while a
+	// revision that has served waits at zero for its pod). It is absent
+	// otherwise. Informational: the revision keeps serving on the pods it
+	// has, so Ready is not affected.
 	RevisionConditionPodsCreated apis.ConditionType = "PodsCreated"
 
 	// RouteConditionAllTrafficAssigned is True when every traffic target
@@ -83,7 +86,8 @@ const (
 	ReasonInvalidSelector = "InvalidSelector"
 	// ReasonTenantQuotaExceeded means the autoscaler gave a revision fewer
 	// pods than it wants because its namespace is at its TenantPolicy's
-	// maxPods.
+	// maxPods or maxScaleUpPerMinute: PodsCreated=False on a revision that
+	// has served, ResourcesAvailable=False on one denied its first pod.
 	ReasonTenantQuotaExceeded = "TenantQuotaExceeded"
 	// ReasonRevisionFailed means the latest created revision failed.
 	ReasonRevisionFailed = "RevisionFailed"

@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -314,5 +315,44 @@ func TestEnvQuotaRefusal(t *testing.T) {
 	getDeployment(t, key)
 	testutil.Eventually(t, testenv.Timeout, "the revision deploys", func(ctx context.Context) error {
 		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionResourcesAvailable, corev1.ConditionUnknown, servingv1alpha1.ReasonDeploying)
+	})
+}
+
+// TestEnvTenantQuota: the autoscaler's merge patch of status.autoscaler
+// with reason TenantQuotaExceeded (as kube.StatusRecorder writes it) makes
+// a serving revision show PodsCreated=False and stay Ready, and a later
+// decision clears it.
+func TestEnvTenantQuota(t *testing.T) {
+	ns := newNamespace(t)
+	rev := createRevision(t, ns)
+	key := client.ObjectKeyFromObject(rev)
+	setDeploymentStatus(t, key, 1, 1)
+	testutil.Eventually(t, testenv.Timeout, "the revision is ready", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, apis.ConditionReady, corev1.ConditionTrue, "")
+	})
+	patchReason := func(reason string) {
+		t.Helper()
+		patch := fmt.Sprintf(`{"status":{"desiredReplicas":1,"autoscaler":{"reason":%q}}}`, reason)
+		if err := k8s.Status().Patch(context.Background(), rev.DeepCopy(), client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	patchReason(servingv1alpha1.ReasonTenantQuotaExceeded)
+	testutil.Eventually(t, testenv.Timeout, "the revision says it is denied pods", func(ctx context.Context) error {
+		return revisionCondition(ctx, key, servingv1alpha1.RevisionConditionPodsCreated, corev1.ConditionFalse, servingv1alpha1.ReasonTenantQuotaExceeded)
+	})
+	if err := revisionCondition(context.Background(), key, apis.ConditionReady, corev1.ConditionTrue, ""); err != nil {
+		t.Errorf("while denied more pods: %v", err)
+	}
+	patchReason("Stable")
+	testutil.Eventually(t, testenv.Timeout, "the denial is cleared", func(ctx context.Context) error {
+		got := &servingv1alpha1.Revision{}
+		if err := k8s.Get(ctx, key, got); err != nil {
+			return err
+		}
+		if c := got.Status.GetCondition(servingv1alpha1.RevisionConditionPodsCreated); c != nil {
+			return fmt.Errorf("PodsCreated = %+v, want none", c)
+		}
+		return nil
 	})
 }

@@ -55,20 +55,36 @@ func (r *Reconciler) reconcileStatus(ctx context.Context, rev *servingv1alpha1.R
 		s.MarkContainerUnhealthy(pods.failure.reason, pods.failure.message)
 	}
 	if svcOwned {
-		markResources(s, dep, pods, want, resources.InitialScale(rev, cfg))
+		markResources(s, dep, pods, want, resources.InitialScale(rev, cfg), tenantCapped(rev))
 	}
 	return nil
 }
 
-// markResources sets ResourcesAvailable from the Deployment, the pods and
-// what the revision has shown before (see reconcileStatus).
-func markResources(s *servingv1alpha1.RevisionStatus, dep *appsv1.Deployment, pods podReport, want, initialScale int32) {
+// markResources sets ResourcesAvailable and PodsCreated from the
+// Deployment, the pods, what the revision has shown before (see
+// reconcileStatus) and whether the autoscaler denies it pods it wants for
+// its namespace's tenant limits (tenantCapped).
+//
+// A revision denied pods keeps ResourcesAvailable, hence Ready, once it
+// has shown that it can serve, at zero as with pods: it is as able to
+// serve as before, and a Ready False would move its Function's
+// latestReadyRevisionName back to an older revision of the same namespace,
+// under the same limit, so traffic would swing between the two as their
+// denials come and go. PodsCreated=False (Warning, TenantQuotaExceeded)
+// says it. Only a revision that has never served and is denied its first
+// pod is ResourcesAvailable=False (TenantQuotaExceeded): it cannot become
+// ready, and its Function's traffic stays on the last ready revision until
+// it gets its pod.
+func markResources(s *servingv1alpha1.RevisionStatus, dep *appsv1.Deployment, pods podReport, want, initialScale int32, tenantCapped bool) {
 	if dep.Status.ReadyReplicas > 0 || pods.ready {
 		s.MarkResourcesAvailable()
-		if failure := replicaFailure(dep); failure != nil {
+		switch failure := replicaFailure(dep); {
+		case failure != nil:
 			// Serving, but a scale-up is refused (a pod quota, say).
 			s.MarkPodsNotCreated(failure.reason, failure.message)
-		} else {
+		case tenantCapped:
+			s.MarkPodsNotCreated(servingv1alpha1.ReasonTenantQuotaExceeded, tenantCappedMessage)
+		default:
 			s.MarkPodsCreated()
 		}
 		return
@@ -83,6 +99,11 @@ func markResources(s *servingv1alpha1.RevisionStatus, dep *appsv1.Deployment, po
 	case health.IsTrue():
 		// It has served before: it is scaled to zero, or waking up.
 		s.MarkResourcesAvailable()
+		if tenantCapped {
+			s.MarkPodsNotCreated(servingv1alpha1.ReasonTenantQuotaExceeded, tenantCappedMessage)
+		}
+	case tenantCapped && !health.IsFalse():
+		s.MarkResourcesUnavailable(servingv1alpha1.ReasonTenantQuotaExceeded, tenantDeniedMessage)
 	case want > 0 && pods.unschedulable != nil:
 		s.MarkDeploying(pods.unschedulable.reason, pods.unschedulable.message)
 	case want > 0:
@@ -99,6 +120,21 @@ func markResources(s *servingv1alpha1.RevisionStatus, dep *appsv1.Deployment, po
 			"The revision was scaled to zero before any of its pods became ready.")
 	}
 }
+
+// tenantCapped reports whether the autoscaler's last decision for rev was
+// cut by its namespace's tenant pod limits.
+func tenantCapped(rev *servingv1alpha1.Revision) bool {
+	a := rev.Status.Autoscaler
+	return a != nil && a.Reason == servingv1alpha1.ReasonTenantQuotaExceeded
+}
+
+// Messages of the TenantQuotaExceeded conditions.
+const (
+	tenantCappedMessage = "The namespace is at its tenant pod limit (TenantPolicy maxPods or maxScaleUpPerMinute): " +
+		"the autoscaler gives the revision fewer pods than it wants."
+	tenantDeniedMessage = "The namespace is at its tenant pod limit (TenantPolicy maxPods or maxScaleUpPerMinute): " +
+		"the revision waits for its first pod."
+)
 
 // deploymentFailure returns why the Deployment cannot make its pods: a
 // ReplicaFailure (such as an exceeded quota) or a rollout past its progress

@@ -152,11 +152,12 @@ func (d *Decider) noteStart(now time.Time, ready, current int32) {
 }
 
 // settleZero settles a decision of zero: a starting revision is held (by
-// activate), one with pods keeps one through the grace period, and the
-// others go to zero.
+// activate), even if its scale was cut to zero meanwhile (a tenant's
+// maxPods: it waits for a pod rather than give up its initial scale), one
+// with pods keeps one through the grace period, and the others go to zero.
 func (d *Decider) settleZero(dec *Decision, current int32, now time.Time) {
 	switch {
-	case current > 0 && d.starting:
+	case d.starting:
 	case current > 0 && !d.zeroLongEnough(now):
 		dec.DesiredReplicas, dec.Reason = 1, ReasonAwaitingScaleToZero
 	default:

@@ -190,6 +190,22 @@ func TestDecideEdgeCases(t *testing.T) {
 			wantReason: ReasonActivating,
 		},
 		{
+			// The scaler cut it to zero (its namespace is at its maxPods):
+			// it waits for its pods rather than fail to start.
+			name: "a new revision cut to zero still asks for its initial scale",
+			mutate: func(s *Spec) {
+				s.StableWindow = 6 * time.Second
+				s.ScaleToZeroGracePeriod = 0
+			},
+			run: func(dr *driver) Decision {
+				dr.decide(0, 1)
+				dr.feed(60, 0)
+				return dr.decide(0, 0)
+			},
+			want:       1,
+			wantReason: ReasonActivating,
+		},
+		{
 			name: "a new revision scales to zero as usual once its initial scale was ready",
 			mutate: func(s *Spec) {
 				s.StableWindow = 6 * time.Second

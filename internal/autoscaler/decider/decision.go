@@ -47,6 +47,11 @@ const (
 	ReasonMaxScale Reason = "MaxScale"
 	// ReasonNoData: no recent samples; the current scale is kept.
 	ReasonNoData Reason = "NoData"
+	// ReasonTenantQuotaExceeded: the decider wanted more, and the scaler
+	// cut the decision to what the namespace's tenant pod limits
+	// (TenantPolicy maxPods, maxScaleUpPerMinute) allow. The decider never
+	// gives it; it is the API's reason of the same name.
+	ReasonTenantQuotaExceeded Reason = "TenantQuotaExceeded"
 )
 
 // Decision is the outcome of one Decide call.

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -62,6 +64,8 @@ type Options struct {
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=list;watch
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions/status,verbs=patch
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=serving.wake.dev,resources=tenantpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Setup adds the autoscaler to mgr: a stat server and a scaler, both on
 // every replica. The stat server collects the activators' stats so that a
@@ -69,7 +73,9 @@ type Options struct {
 // but decides, writes Deployment scales and patches Revision status only
 // once mgr.Elected() is closed. Deployment and Revision informers on mgr's
 // cache feed the scaler, and store's updates make it re-derive every
-// revision's settings. Call it before mgr.Start.
+// revision's settings. TenantPolicy and Namespace informers feed the
+// namespaces' pod limits (TenantLimits), which the scaler enforces. Call
+// it before mgr.Start.
 func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if store == nil {
 		return errors.New("set up autoscaler: no config store")
@@ -92,11 +98,13 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if stats == nil {
 		stats = collector.New(0)
 	}
+	limits := NewTenantLimits(mgr.GetCache(), store, log.WithName("tenants"))
 	sc, err := scaler.New(scaler.Options{
 		Client:       mgr.GetClient(),
 		Targets:      &Targets{Reader: mgr.GetCache(), Config: store},
 		Stats:        stats,
 		Status:       &StatusRecorder{Client: mgr.GetClient(), Clock: clk},
+		Limits:       limits,
 		Elected:      mgr.Elected(),
 		Clock:        clk,
 		Log:          log.WithName("scaler"),
@@ -123,12 +131,12 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
-	regs, err := watch(mgr, sc)
+	regs, err := watch(mgr, sc, limits)
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
-	store.Subscribe(func(*config.Config) { sc.TargetsChanged() })
-	if err := mgr.Add(scalerRunnable{sc: sc, regs: regs}); err != nil {
+	store.Subscribe(func(*config.Config) { sc.TargetsChanged(); limits.Changed() })
+	if err := mgr.Add(scalerRunnable{sc: sc, limits: limits, regs: regs}); err != nil {
 		return fmt.Errorf("set up autoscaler: add scaler: %w", err)
 	}
 	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
@@ -140,7 +148,7 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 // watch registers the event handlers that feed sc on mgr's cache and
 // returns their registrations. Before the manager starts, getting an
 // informer only registers it.
-func watch(mgr ctrl.Manager, sc *scaler.Scaler) ([]toolscache.ResourceEventHandlerRegistration, error) {
+func watch(mgr ctrl.Manager, sc *scaler.Scaler, limits *TenantLimits) ([]toolscache.ResourceEventHandlerRegistration, error) {
 	ctx := context.Background()
 	deps, err := mgr.GetCache().GetInformer(ctx, &appsv1.Deployment{})
 	if err != nil {
@@ -158,19 +166,38 @@ func watch(mgr ctrl.Manager, sc *scaler.Scaler) ([]toolscache.ResourceEventHandl
 	if err != nil {
 		return nil, fmt.Errorf("watch revisions: %w", err)
 	}
-	return []toolscache.ResourceEventHandlerRegistration{depReg, revReg}, nil
+	policies, err := mgr.GetCache().GetInformer(ctx, &servingv1alpha1.TenantPolicy{})
+	if err != nil {
+		return nil, fmt.Errorf("get tenant policy informer: %w", err)
+	}
+	policyReg, err := policies.AddEventHandler(policyHandler{changed: limits.Changed})
+	if err != nil {
+		return nil, fmt.Errorf("watch tenant policies: %w", err)
+	}
+	nss, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{})
+	if err != nil {
+		return nil, fmt.Errorf("get namespace informer: %w", err)
+	}
+	nsReg, err := nss.AddEventHandler(namespaceHandler{changed: limits.Changed})
+	if err != nil {
+		return nil, fmt.Errorf("watch namespaces: %w", err)
+	}
+	return []toolscache.ResourceEventHandlerRegistration{depReg, revReg, policyReg, nsReg}, nil
 }
 
 // scalerRunnable starts the scaler, on every replica, once the event
 // handlers have been handed every object of the informers' initial
-// listing: an informer can report synced before its handlers have run, and
-// a poke served before the Deployment is observed would be dropped.
+// listing (an informer can report synced before its handlers have run, and
+// a poke served before the Deployment is observed would be dropped) and
+// the tenant limits are resolved.
 type scalerRunnable struct {
-	sc   *scaler.Scaler
-	regs []toolscache.ResourceEventHandlerRegistration
+	sc     *scaler.Scaler
+	limits *TenantLimits
+	regs   []toolscache.ResourceEventHandlerRegistration
 }
 
-// Start waits for the handlers, then runs the scaler until ctx is done.
+// Start waits for the handlers and resolves the tenant limits, then runs
+// the scaler and keeps the limits current until ctx is done.
 func (r scalerRunnable) Start(ctx context.Context) error {
 	synced := make([]toolscache.InformerSynced, len(r.regs))
 	for i, reg := range r.regs {
@@ -179,6 +206,14 @@ func (r scalerRunnable) Start(ctx context.Context) error {
 	if !toolscache.WaitForCacheSync(ctx.Done(), synced...) {
 		return nil // ctx is done
 	}
+	if err := r.limits.Resolve(ctx); err != nil {
+		// wake-config's defaults hold meanwhile; Run tries again.
+		r.limits.log.Error(err, "Resolve tenant limits")
+		r.limits.Changed()
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { r.limits.Run(ctx) })
 	return r.sc.Start(ctx)
 }
 

@@ -95,9 +95,13 @@ func fleet(n int) (*mapCluster, *targets, *fixedStats) {
 
 // trackFleet returns a Scaler on clk (nil: the real clock) that tracks the
 // fleet of m, tg and st: every Deployment observed, the targets synced.
-func trackFleet(b *testing.B, m *mapCluster, tg *targets, st *fixedStats, clk clock.WithTicker) *Scaler {
+func trackFleet(b *testing.B, m *mapCluster, tg *targets, st *fixedStats, clk clock.WithTicker, limits ...TenantLimits) *Scaler {
 	b.Helper()
-	s, err := New(Options{Client: m, Targets: tg, Stats: st, Clock: clk, Log: logr.Discard()})
+	o := Options{Client: m, Targets: tg, Stats: st, Clock: clk, Log: logr.Discard()}
+	if len(limits) > 0 {
+		o.Limits = limits[0]
+	}
+	s, err := New(o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -112,11 +116,25 @@ func trackFleet(b *testing.B, m *mapCluster, tg *targets, st *fixedStats, clk cl
 // state (decisions and metrics; no writes left to do). Deployments reach
 // the scaler through ObserveDeployment and targets through Sync, neither on
 // the tick path: see BenchmarkSync. Sampling is timed separately.
-func BenchmarkTick(b *testing.B) {
+func BenchmarkTick(b *testing.B) { benchmarkTick(b) }
+
+// BenchmarkTickTenantLimits is BenchmarkTick with every one of the 100
+// namespaces under pod limits: maxPods 150 and maxScaleUpPerMinute 100 for
+// 100 revisions wanting 0 to 2 pods each, which binds in the busiest
+// namespaces.
+func BenchmarkTickTenantLimits(b *testing.B) {
+	lim := &podLimits{}
+	for i := range 100 {
+		lim.set(fmt.Sprintf("ns-%d", i), PodLimits{MaxPods: 150, MaxScaleUpPerMinute: 100})
+	}
+	benchmarkTick(b, lim)
+}
+
+func benchmarkTick(b *testing.B, limits ...TenantLimits) {
 	const n = 10_000
 	m, tg, st := fleet(n)
 	clock := clocktesting.NewFakeClock(time.Unix(1_764_000_000, 0))
-	s := trackFleet(b, m, tg, st, clock)
+	s := trackFleet(b, m, tg, st, clock, limits...)
 	ctx := context.Background()
 	step := func() time.Duration {
 		clock.Step(time.Second)

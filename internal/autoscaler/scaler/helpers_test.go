@@ -54,15 +54,30 @@ func (t *targets) set(list []Target, err error) {
 
 // statusLog is a StatusRecorder that remembers every call.
 type statusLog struct {
-	mu  sync.Mutex
-	got []decider.Decision
+	mu   sync.Mutex
+	got  []decider.Decision
+	revs []types.NamespacedName // the revision of each of got
 }
 
-func (s *statusLog) RecordDecision(_ context.Context, _ types.NamespacedName, d decider.Decision) error {
+func (s *statusLog) RecordDecision(_ context.Context, rev types.NamespacedName, d decider.Decision) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.got = append(s.got, d)
+	s.revs = append(s.revs, rev)
 	return nil
+}
+
+// of returns the decisions recorded for rev.
+func (s *statusLog) of(rev types.NamespacedName) []decider.Decision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []decider.Decision
+	for i, r := range s.revs {
+		if r == rev {
+			out = append(out, s.got[i])
+		}
+	}
+	return out
 }
 
 func (s *statusLog) all() []decider.Decision {

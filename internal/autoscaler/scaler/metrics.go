@@ -16,6 +16,7 @@ type metrics struct {
 	stable      *prometheus.GaugeVec
 	panicConc   *prometheus.GaugeVec
 	revisions   prometheus.Gauge
+	capped      *prometheus.GaugeVec
 	writes      prometheus.Counter
 	writeErrors prometheus.Counter
 	tick        prometheus.Histogram
@@ -47,6 +48,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wake_autoscaler_panic_concurrency",
 			Help: "Average concurrency over a revision's panic window.",
 		}, revLabels),
+		capped: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wake_autoscaler_tenant_capped_revisions",
+			Help: "Revisions of a namespace given fewer replicas than they want by the namespace's tenant pod limits (maxPods, maxScaleUpPerMinute).",
+		}, []string{"namespace"}),
 		revisions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wake_autoscaler_revisions",
 			Help: "Revisions tracked by the autoscaler.",
@@ -68,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.desired, m.panicMode, m.stable, m.panicConc, m.revisions, m.writes, m.writeErrors, m.tick} {
+	for _, c := range []prometheus.Collector{m.desired, m.panicMode, m.stable, m.panicConc, m.capped, m.revisions, m.writes, m.writeErrors, m.tick} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register scaler metrics: %w", err)
 		}

@@ -13,12 +13,13 @@ import (
 // scalerMetrics are the autoscaler metrics README.md documents that the
 // scaler registers, with the type and labels dashboards and alerts rely on.
 var scalerMetrics = map[string]testutil.Metric{
-	"wake_autoscaler_desired_replicas":   {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_panic_mode":         {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_stable_concurrency": {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_panic_concurrency":  {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_scale_writes_total": {Type: "counter"},
-	"wake_autoscaler_tick_seconds":       {Type: "histogram"},
+	"wake_autoscaler_desired_replicas":        {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_panic_mode":              {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_stable_concurrency":      {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_panic_concurrency":       {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_scale_writes_total":      {Type: "counter"},
+	"wake_autoscaler_tick_seconds":            {Type: "histogram"},
+	"wake_autoscaler_tenant_capped_revisions": {Type: "gauge", Labels: []string{"namespace"}},
 }
 
 // statServerMetrics are the documented autoscaler metrics that the stat
@@ -34,8 +35,12 @@ var statServerMetrics = []string{
 // decision.
 func TestDocumentedMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
+	// A namespace limit that never binds, so that the capped gauge has a
+	// series.
+	lim := &podLimits{}
+	lim.set(rev.Namespace, PodLimits{MaxPods: 1000})
 	e := newEnv(t, specWith(func(s *decider.Spec) { s.Target = 10 }), deployment(depName, 1, 1),
-		func(o *Options) { o.Registerer = reg })
+		func(o *Options) { o.Registerer = reg; o.Limits = lim })
 	start := e.clock.Now()
 	revLabels := map[string]string{"namespace": rev.Namespace, "revision": rev.Name}
 	check := func(phase string, dec decider.Decision, writes int) {
@@ -57,6 +62,7 @@ func TestDocumentedMetrics(t *testing.T) {
 			{"wake_autoscaler_panic_concurrency", revLabels, dec.PanicConcurrency},
 			{"wake_autoscaler_scale_writes_total", nil, float64(writes)},
 			{"wake_autoscaler_tick_seconds", nil, ticks},
+			{"wake_autoscaler_tenant_capped_revisions", map[string]string{"namespace": rev.Namespace}, 0},
 		}
 		for _, tc := range tests {
 			got, ok := testutil.MetricValue(t, reg, tc.name, tc.labels)

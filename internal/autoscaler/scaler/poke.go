@@ -44,7 +44,7 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 		return
 	}
 	now := s.opts.Clock.Now()
-	var changes []change
+	byNS := map[string][]*entry{}
 	for _, k := range keys {
 		e := s.reg.get(k)
 		if e == nil {
@@ -59,12 +59,13 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 			e.lastSample = max(e.lastSample, now.Unix())
 		}
 		e.mu.Unlock()
-		if !atZero {
-			continue
+		if atZero {
+			byNS[k.Namespace] = append(byNS[k.Namespace], e)
 		}
-		if ch, ok := s.decide(e, now); ok {
-			changes = append(changes, ch)
-		}
+	}
+	var changes []change
+	for ns, poked := range byNS {
+		changes = s.decidePoked(changes, ns, poked, now)
 	}
 	s.apply(ctx, changes)
 }

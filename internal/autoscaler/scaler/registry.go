@@ -1,6 +1,8 @@
 package scaler
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,8 @@ type entry struct {
 	recorded   *decider.Decision // last decision shown on the status
 	observed   *decider.Decision // last decision exported as metrics
 	syncGen    uint64            // last Sync that listed this revision
+	granted    int32             // replicas of the last decision, tenant limits applied; -1 before it
+	capped     bool              // the last decision was cut by the namespace's tenant limits
 
 	// unreachable, guarded by mu, says that no traffic can reach the
 	// revision (see Target).
@@ -51,6 +55,9 @@ type registry struct {
 	byKey map[types.NamespacedName]*entry // by Revision
 	byDep map[types.NamespacedName]*entry // by Deployment
 	list  []*entry
+	// byNS groups list by namespace, each group sorted by revision name,
+	// for the tenant limits; rebuilt with list.
+	byNS map[string][]*entry
 	// deps holds every observed Deployment, tracked or not yet: a
 	// Deployment is often seen before its Revision is listed.
 	deps map[types.NamespacedName]DeploymentState
@@ -74,6 +81,34 @@ func (r *registry) all() []*entry {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.list
+}
+
+// namespace returns the tracked revisions of ns, sorted by name. The slice
+// is never mutated.
+func (r *registry) namespace(ns string) []*entry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.byNS[ns]
+}
+
+// namespaces returns the tracked revisions grouped by namespace. The map
+// is never mutated.
+func (r *registry) namespaces() map[string][]*entry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.byNS
+}
+
+// groupByNamespace groups list by namespace, each group sorted by name.
+func groupByNamespace(list []*entry) map[string][]*entry {
+	out := map[string][]*entry{}
+	for _, e := range list {
+		out[e.key.Namespace] = append(out[e.key.Namespace], e)
+	}
+	for _, g := range out {
+		slices.SortFunc(g, func(a, b *entry) int { return strings.Compare(a.key.Name, b.key.Name) })
+	}
+	return out
 }
 
 // linkLocked indexes e under its Deployment and gives it that Deployment's

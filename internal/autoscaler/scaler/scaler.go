@@ -59,6 +59,10 @@ type Options struct {
 	Stats Stats
 	// Status records decisions on the Revisions; nil records none.
 	Status StatusRecorder
+	// Limits gives each namespace's tenant pod limits; nil limits none.
+	// The revisions of a limited namespace are decided together, on
+	// ticks and pokes alike, and capped (see decideNamespace).
+	Limits TenantLimits
 	// Elected is closed once this replica leads; nil means it always leads.
 	// controller-runtime's manager.Elected() fits.
 	Elected <-chan struct{}
@@ -82,6 +86,7 @@ type Scaler struct {
 	opts    Options
 	metrics *metrics
 	reg     registry
+	tenants tenants
 	syncMu  sync.Mutex
 	gen     uint64 // Sync generation, guarded by syncMu
 

@@ -73,7 +73,7 @@ func (s *Scaler) Sync(ctx context.Context) error {
 			continue
 		}
 		added = append(added, &entry{key: t.Revision, gauges: s.metrics.forRevision(t.Revision),
-			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, syncGen: s.gen})
+			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, granted: -1, syncGen: s.gen})
 	}
 	s.commit(added, renamed, newNames)
 	// A revision at zero that traffic can reach again gets its minScale
@@ -128,6 +128,7 @@ func (s *Scaler) commit(added, renamed []*entry, newNames []string) {
 		list = append(list, e)
 	}
 	s.reg.list = list
+	s.reg.byNS = groupByNamespace(list)
 	s.metrics.revisions.Set(float64(len(list)))
 }
 

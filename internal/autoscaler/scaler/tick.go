@@ -37,7 +37,8 @@ func (s *Scaler) Sample(now time.Time) {
 // Tick decides, when leading, for every revision and applies the changes.
 // It reads only the scaler's own state: Deployments come through
 // ObserveDeployment and targets through Sync. It also asks for a Sync when
-// the last listing failed.
+// the last listing failed. The revisions of a namespace with pod limits
+// are decided together (see decideNamespace).
 func (s *Scaler) Tick(ctx context.Context) {
 	if s.relist.Swap(false) {
 		s.TargetsChanged()
@@ -48,10 +49,14 @@ func (s *Scaler) Tick(ctx context.Context) {
 	start := time.Now()
 	now := s.opts.Clock.Now()
 	var changes []change
-	for _, e := range s.reg.all() {
-		if ch, ok := s.decide(e, now); ok {
-			changes = append(changes, ch)
+	if s.opts.Limits == nil {
+		for _, e := range s.reg.all() {
+			if ch, ok := s.decide(e, now); ok {
+				changes = append(changes, ch)
+			}
 		}
+	} else {
+		changes = s.decideAll(now)
 	}
 	s.metrics.tick.Observe(time.Since(start).Seconds())
 	s.apply(ctx, changes)
@@ -73,21 +78,55 @@ type change struct {
 func (s *Scaler) decide(e *entry, now time.Time) (change, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.hasDep {
+	p, ok := s.proposeLocked(e, now)
+	if !ok {
 		return change{}, false
+	}
+	return s.settleLocked(p, false)
+}
+
+// proposal is a revision's decision before its namespace's limits.
+type proposal struct {
+	e   *entry
+	in  decider.Input
+	dec decider.Decision
+}
+
+// inputLocked is what a decision at now starts from; false when the
+// Deployment has not been observed. The caller holds e.mu.
+func (s *Scaler) inputLocked(e *entry, now time.Time) (decider.Input, bool) {
+	if !e.hasDep {
+		return decider.Input{}, false
 	}
 	in := decider.Input{ReadyPods: e.dep.ReadyReplicas, CurrentScale: e.dep.Replicas, Unreachable: e.unreachable}
 	// Trust our own recent write over a cache that has not caught up.
 	if !e.writtenAt.IsZero() && now.Sub(e.writtenAt) < s.opts.CacheLag {
 		in.CurrentScale = e.written
 	}
-	dec := e.decider.Decide(now, in)
+	return in, true
+}
+
+// proposeLocked runs the revision's decider at now. The caller holds e.mu.
+func (s *Scaler) proposeLocked(e *entry, now time.Time) (proposal, bool) {
+	in, ok := s.inputLocked(e, now)
+	if !ok {
+		return proposal{}, false
+	}
+	return proposal{e: e, in: in, dec: e.decider.Decide(now, in)}, true
+}
+
+// settleLocked makes p.dec the revision's decision, capped says the
+// namespace's limits cut it, and says what must change. The caller holds
+// p.e.mu.
+func (s *Scaler) settleLocked(p proposal, capped bool) (change, bool) {
+	e, in, dec := p.e, p.in, p.dec
 	if e.observed == nil || *e.observed != dec {
 		e.gauges.observe(dec)
 		e.observed = &dec
 	}
 	e.seq++
 	e.scale = in.CurrentScale
+	e.granted, e.capped = dec.DesiredReplicas, capped
 	ch := change{e: e, deployment: e.deployment, from: in.CurrentScale, seq: e.seq, dec: dec}
 	ch.write = dec.DesiredReplicas != in.CurrentScale
 	rec := e.recorded

@@ -25,6 +25,7 @@ var scalerMetrics = []string{
 	"wake_autoscaler_panic_concurrency",
 	"wake_autoscaler_scale_writes_total",
 	"wake_autoscaler_tick_seconds",
+	"wake_autoscaler_tenant_capped_revisions",
 }
 
 // TestDocumentedMetrics sends a stat server a bad line, a frame naming

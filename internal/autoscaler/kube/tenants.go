@@ -1,0 +1,138 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync/atomic"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/autoscaler/scaler"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/tenancy"
+)
+
+// TenantLimits gives each namespace's pod limits (maxPods,
+// maxScaleUpPerMinute) as package tenancy resolves them from the
+// TenantPolicies and Namespaces in the manager's cache and wake-config's
+// tenant-* defaults; it implements scaler.TenantLimits. It resolves again
+// after Changed, off the scaler's tick path (Run), and answers from the
+// last resolution meanwhile.
+type TenantLimits struct {
+	reader client.Reader
+	config *config.Store
+	log    logr.Logger
+	result atomic.Pointer[tenancy.Result]
+	sig    chan struct{}
+}
+
+var _ scaler.TenantLimits = (*TenantLimits)(nil)
+
+// NewTenantLimits returns a TenantLimits that lists from reader (the
+// manager's cache) and takes the defaults from store. Until its first
+// Resolve it gives every namespace wake-config's defaults.
+func NewTenantLimits(reader client.Reader, store *config.Store, log logr.Logger) *TenantLimits {
+	return &TenantLimits{reader: reader, config: store, log: log, sig: make(chan struct{}, 1)}
+}
+
+// PodLimits returns the pod limits in force in namespace ns.
+func (t *TenantLimits) PodLimits(ns string) scaler.PodLimits {
+	var in servingv1alpha1.TenantLimitsInForce
+	if r := t.result.Load(); r != nil {
+		in = r.For(ns)
+	} else {
+		in = tenancy.InForce(servingv1alpha1.TenantLimits{}, t.config.Load().Tenant)
+	}
+	return scaler.PodLimits{MaxPods: in.MaxPods, MaxScaleUpPerMinute: in.MaxScaleUpPerMinute}
+}
+
+// Changed says that a TenantPolicy, a Namespace's labels or wake-config
+// changed: Run resolves again soon. It never blocks.
+func (t *TenantLimits) Changed() {
+	select {
+	case t.sig <- struct{}{}:
+	default:
+	}
+}
+
+// Resolve lists the TenantPolicies and Namespaces and resolves every
+// namespace's limits now.
+func (t *TenantLimits) Resolve(ctx context.Context) error {
+	var policies servingv1alpha1.TenantPolicyList
+	if err := t.reader.List(ctx, &policies); err != nil {
+		return fmt.Errorf("list tenant policies: %w", err)
+	}
+	var nsList corev1.NamespaceList
+	if err := t.reader.List(ctx, &nsList, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("list namespaces: %w", err)
+	}
+	nss := make([]tenancy.Namespace, 0, len(nsList.Items))
+	for i := range nsList.Items {
+		nss = append(nss, tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels})
+	}
+	t.result.Store(tenancy.Resolve(policies.Items, nss, t.config.Load().Tenant))
+	return nil
+}
+
+// Run resolves after each Changed until ctx is done. A failed resolution
+// keeps the last one and is retried on the next change.
+func (t *TenantLimits) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.sig:
+		}
+		if err := t.Resolve(ctx); err != nil {
+			t.log.Error(err, "Resolve tenant limits")
+		}
+	}
+}
+
+// policyHandler calls changed when a TenantPolicy is added or deleted or
+// its spec changes.
+type policyHandler struct{ changed func() }
+
+var _ toolscache.ResourceEventHandler = policyHandler{}
+
+// OnAdd signals a new TenantPolicy.
+func (h policyHandler) OnAdd(any, bool) { h.changed() }
+
+// OnUpdate signals a TenantPolicy whose spec changed; its status does not
+// count.
+func (h policyHandler) OnUpdate(oldObj, newObj any) {
+	o, ok1 := oldObj.(*servingv1alpha1.TenantPolicy)
+	n, ok2 := newObj.(*servingv1alpha1.TenantPolicy)
+	if !ok1 || !ok2 || o.Generation != n.Generation {
+		h.changed()
+	}
+}
+
+// OnDelete signals a deleted TenantPolicy.
+func (h policyHandler) OnDelete(any) { h.changed() }
+
+// namespaceHandler calls changed when a Namespace is added or deleted or
+// its labels change.
+type namespaceHandler struct{ changed func() }
+
+var _ toolscache.ResourceEventHandler = namespaceHandler{}
+
+// OnAdd signals a new Namespace.
+func (h namespaceHandler) OnAdd(any, bool) { h.changed() }
+
+// OnUpdate signals a Namespace whose labels changed.
+func (h namespaceHandler) OnUpdate(oldObj, newObj any) {
+	o, ok1 := oldObj.(*corev1.Namespace)
+	n, ok2 := newObj.(*corev1.Namespace)
+	if !ok1 || !ok2 || !maps.Equal(o.Labels, n.Labels) {
+		h.changed()
+	}
+}
+
+// OnDelete signals a deleted Namespace.
+func (h namespaceHandler) OnDelete(any) { h.changed() }

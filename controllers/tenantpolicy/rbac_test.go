@@ -1,15 +1,8 @@
 package tenantpolicy
 
 import (
-	"os"
-	"regexp"
-	"strings"
 	"testing"
 
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,56 +13,13 @@ import (
 	"github.com/wakefn/wake/internal/testenv"
 )
 
-// rbacMarker matches the RBAC markers of reconciler.go.
-var rbacMarker = regexp.MustCompile(`(?m)^// \+kubebuilder:rbac:groups=([^,]*),resources=([^,]*),verbs=(\S+)$`)
-
-// markerRules returns the rules the RBAC markers of reconciler.go grant.
-func markerRules(t *testing.T) []rbacv1.PolicyRule {
-	t.Helper()
-	src, err := os.ReadFile("reconciler.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []rbacv1.PolicyRule
-	for _, m := range rbacMarker.FindAllStringSubmatch(string(src), -1) {
-		rules = append(rules, rbacv1.PolicyRule{
-			APIGroups: strings.Split(strings.Trim(m[1], `"`), ";"),
-			Resources: strings.Split(m[2], ";"),
-			Verbs:     strings.Split(m[3], ";"),
-		})
-	}
-	if len(rules) == 0 {
-		t.Fatal("no RBAC markers in reconciler.go")
-	}
-	return rules
-}
-
 // TestEnvRBACMarkersAreEnough reconciles a policy, with a Revision to
 // count, as a user that holds only what the RBAC markers grant: every read
 // and the status write must be allowed.
 func TestEnvRBACMarkersAreEnough(t *testing.T) {
 	ctx := t.Context()
-	s := runtime.NewScheme()
-	if err := rbacv1.AddToScheme(s); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := client.New(env.Config, client.Options{Scheme: s})
-	if err != nil {
-		t.Fatal(err)
-	}
 	user := "wake-tenantpolicy-rbac"
-	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: user}, Rules: markerRules(t)}
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: user},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
-	}
-	for _, o := range []client.Object{role, binding} {
-		if err := admin.Create(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = admin.Delete(ctx, o) })
-	}
+	cfg := testenv.As(t, env.Config, user, testenv.MarkerRules(t, "reconciler.go"))
 	ns := testenv.Namespace(t, k8s, "tp")
 	setLabels(t, ns, map[string]string{"env.wake.dev/rbac": "yes"})
 	if err := k8s.Create(ctx, fixture.Revision(ns, "api-00001")); err != nil {
@@ -77,8 +27,6 @@ func TestEnvRBACMarkersAreEnough(t *testing.T) {
 	}
 	createPolicy(t, fixture.TenantPolicy("env-rbac", fixture.WithNamespaceLabel("env.wake.dev/rbac", "yes")))
 
-	cfg := rest.CopyConfig(env.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
 	direct, err := client.New(cfg, client.Options{Scheme: env.Scheme})
 	if err != nil {
 		t.Fatal(err)

@@ -3,21 +3,17 @@ package feed
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	kscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/yaml"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
@@ -167,32 +163,5 @@ func TestTenantWatcher(t *testing.T) {
 // from this package's RBAC markers) grants it.
 func asActivator(t *testing.T, cfg *rest.Config) *rest.Config {
 	t.Helper()
-	c, err := client.New(cfg, client.Options{Scheme: kscheme.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile("../../../config/rbac/activator/role.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	role := &rbacv1.ClusterRole{}
-	if err := yaml.Unmarshal(b, role); err != nil {
-		t.Fatal(err)
-	}
-	const user = "wake-activator-rbac-test"
-	role.ObjectMeta = metav1.ObjectMeta{Name: user}
-	binding := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: user},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: user},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
-	}
-	for _, o := range []client.Object{role, binding} {
-		if err := c.Create(context.Background(), o); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Delete(context.Background(), o) })
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
-	return cfg
+	return testenv.As(t, cfg, "wake-activator-rbac-test", testenv.RoleRules(t, "config/rbac/activator/role.yaml"))
 }

@@ -27,8 +27,9 @@ func MarkerRules(t testing.TB, path string) []rbacv1.PolicyRule {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rules []rbacv1.PolicyRule
-	for _, m := range rbacMarker.FindAllStringSubmatch(string(src), -1) {
+	markers := rbacMarker.FindAllStringSubmatch(string(src), -1)
+	rules := make([]rbacv1.PolicyRule, 0, len(markers))
+	for _, m := range markers {
 		rules = append(rules, rbacv1.PolicyRule{
 			APIGroups: strings.Split(strings.Trim(m[1], `"`), ";"),
 			Resources: strings.Split(m[2], ";"),

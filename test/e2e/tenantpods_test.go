@@ -10,9 +10,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,27 +27,7 @@ import (
 func TestTenantMaxPods(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, "tenantpods")
-	nsObj := &corev1.Namespace{}
-	if err := suite.client.Get(ctx, client.ObjectKey{Name: ns}, nsObj); err != nil {
-		t.Fatal(err)
-	}
-	nsObj.Labels = map[string]string{"e2e-tenant-pods": ns}
-	if err := suite.client.Update(ctx, nsObj); err != nil {
-		t.Fatal(err)
-	}
-	policy := &servingv1alpha1.TenantPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: ns},
-		Spec: servingv1alpha1.TenantPolicySpec{
-			NamespaceSelector: metav1.LabelSelector{MatchLabels: map[string]string{"e2e-tenant-pods": ns}},
-			Limits:            servingv1alpha1.TenantLimits{MaxPods: ptr.To[int32](1)},
-		},
-	}
-	create(t, policy)
-	t.Cleanup(func() {
-		if err := suite.client.Delete(ctx, policy); err != nil && !apierrors.IsNotFound(err) {
-			t.Errorf("delete tenant policy %s: %v", policy.Name, err)
-		}
-	})
+	policy := governNamespace(t, ns, servingv1alpha1.TenantLimits{MaxPods: ptr.To[int32](1)})
 	const timeout = 8 // seconds a held request waits for the denied revision
 	atZero := func(fn *servingv1alpha1.Function) { scaling(fn).InitialScale = ptr.To[int32](0) }
 	create(t, newFunction(ns, "first", "hello", withGreeting("first"), atZero))

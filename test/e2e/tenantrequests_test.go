@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/testutil"
@@ -39,29 +36,8 @@ func TestTenantRequestLimits(t *testing.T) {
 	host := functionHost(ns, "slow")
 	waitServing(t, host, nil)
 
-	// Select the namespace by a label of its own, after the warm-up.
-	label := "e2e.wake.dev/tenant-requests"
-	tp := &servingv1alpha1.TenantPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "e2e-" + ns},
-		Spec: servingv1alpha1.TenantPolicySpec{
-			NamespaceSelector: metav1.LabelSelector{MatchLabels: map[string]string{label: ns}},
-			Limits:            servingv1alpha1.TenantLimits{MaxInFlight: ptr.To[int32](2), RequestsPerSecond: ptr.To[int32](4)},
-		},
-	}
-	create(t, tp)
-	t.Cleanup(func() { _ = suite.client.Delete(context.Background(), tp) }) // cluster-scoped: not deleted with the namespace
-	nsObj := &corev1.Namespace{}
-	if err := suite.client.Get(context.Background(), client.ObjectKey{Name: ns}, nsObj); err != nil {
-		t.Fatal(err)
-	}
-	patch := client.MergeFrom(nsObj.DeepCopy())
-	if nsObj.Labels == nil {
-		nsObj.Labels = map[string]string{}
-	}
-	nsObj.Labels[label] = ns
-	if err := suite.client.Patch(context.Background(), nsObj, patch); err != nil {
-		t.Fatal(err)
-	}
+	// The limits after the warm-up.
+	governNamespace(t, ns, servingv1alpha1.TenantLimits{MaxInFlight: ptr.To[int32](2), RequestsPerSecond: ptr.To[int32](4)})
 	path := "/?ms=" + strconv.Itoa(int(slow.Milliseconds()))
 	// In force on both activators: 6 requests at once, spread over them,
 	// three times in a row, are served 2 at most.

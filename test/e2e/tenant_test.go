@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // governNamespace labels namespace ns with a label of its own and creates
@@ -96,5 +98,47 @@ func TestTenantHeldRequests(t *testing.T) {
 	t.Logf("8 requests at a function at zero: %d held and served, %d refused", served, refused)
 	if served < 1 || served > 2 {
 		t.Errorf("%d requests held and served, want 1 or 2 (one per activator at most)", served)
+	}
+}
+
+// TestTenantScaleUpPerMinute: a TenantPolicy with maxScaleUpPerMinute 1
+// lets the autoscaler add one pod to the namespace in any minute. Of two
+// functions at zero, the first wakes at once; the second's request is held
+// while its Revision shows TenantQuotaExceeded, and is served once a
+// minute has passed since the first pod was added, not before.
+func TestTenantScaleUpPerMinute(t *testing.T) {
+	ns := newNamespace(t, "tenantscaleup")
+	governNamespace(t, ns, servingv1alpha1.TenantLimits{MaxScaleUpPerMinute: ptr.To[int32](1)})
+	atZero := func(fn *servingv1alpha1.Function) { scaling(fn).InitialScale = ptr.To[int32](0) }
+	create(t, newFunction(ns, "first", "hello", withGreeting("first"), atZero))
+	create(t, newFunction(ns, "second", "hello", withGreeting("second"), atZero, withTimeout(120)))
+	waitFunctionReady(t, ns, "first", time.Minute)
+	waitFunctionReady(t, ns, "second", time.Minute)
+
+	firstAdded := time.Now() // the first request asks for the namespace's pod of this minute
+	if r := get(functionHost(ns, "first"), "/"); r.err != nil || r.code != http.StatusOK || r.body != "first\n" {
+		t.Fatalf("first function: %s, want 200 %q", r, "first")
+	}
+	held := make(chan response, 1)
+	go func() { held <- getVia(freshConnClient(), 2*time.Minute, functionHost(ns, "second"), "/") }()
+	key := client.ObjectKey{Namespace: ns, Name: "second-00001"}
+	testutil.Eventually(t, 30*time.Second, "the second revision shows it waits for the namespace's scale-up budget", func(ctx context.Context) error {
+		rev := &servingv1alpha1.Revision{}
+		if err := suite.client.Get(ctx, key, rev); err != nil {
+			return err
+		}
+		if a := rev.Status.Autoscaler; a == nil || a.Reason != servingv1alpha1.ReasonTenantQuotaExceeded {
+			return fmt.Errorf("status.autoscaler %+v", a)
+		}
+		return nil
+	})
+	r := <-held
+	after := r.done.Sub(firstAdded)
+	t.Logf("the second function answered %d, %v after the first pod was asked for", r.code, after.Round(100*time.Millisecond))
+	if r.err != nil || r.code != http.StatusOK || r.body != "second\n" {
+		t.Fatalf("second function: %s, want 200 %q once the minute passed", r, "second")
+	}
+	if after < 55*time.Second {
+		t.Errorf("the second pod came %v after the first, want a minute", after)
 	}
 }

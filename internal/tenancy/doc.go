@@ -4,7 +4,4 @@
 // tenant-* defaults for a namespace that none selects and for each limit a
 // policy leaves unset. The activators, the autoscaler and the TenantPolicy
 // reconciler all read the answer from here, so that they cannot disagree.
-//
-// It also splits a limit summed over all activators into each activator's
-// share (Share).
 package tenancy

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/tenancy"
 )
@@ -23,7 +24,7 @@ import (
 // TenantLimits receives every namespace's tenant limits
 // (tenant.Limiter.SetLimits).
 type TenantLimits interface {
-	SetLimits(r *tenancy.Result)
+	SetLimits(t *tenant.Table)
 }
 
 // TenantWatcher keeps the namespaces' tenant limits in step with the
@@ -132,7 +133,7 @@ func (w *TenantWatcher) resolve(ctx context.Context) error {
 		nss[i] = tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels}
 	}
 	r := tenancy.Resolve(policies.Items, nss, w.Config.Load().Tenant)
-	w.Limits.SetLimits(r)
+	w.Limits.SetLimits(TenantTable(r))
 	w.loaded.Store(true)
 	for name, err := range r.Invalid {
 		w.Log.V(1).Info("tenant policy selects nothing", "policy", name, "error", err.Error())
@@ -185,4 +186,18 @@ func labelsChanged(old, cur any) bool {
 	o, ok1 := old.(*metav1.PartialObjectMetadata)
 	c, ok2 := cur.(*metav1.PartialObjectMetadata)
 	return !ok1 || !ok2 || !maps.Equal(o.Labels, c.Labels)
+}
+
+// TenantTable returns the request limits of r, as the data plane's
+// tenant.Limiter takes them.
+func TenantTable(r *tenancy.Result) *tenant.Table {
+	t := &tenant.Table{Default: requestLimits(r.Defaults), Namespaces: make(map[string]tenant.Limits, len(r.Limits))}
+	for ns, l := range r.Limits {
+		t.Namespaces[ns] = requestLimits(l)
+	}
+	return t
+}
+
+func requestLimits(l servingv1alpha1.TenantLimitsInForce) tenant.Limits {
+	return tenant.Limits{MaxInFlight: l.MaxInFlight, MaxHeldRequests: l.MaxHeldRequests, RequestsPerSecond: l.RequestsPerSecond, Burst: l.Burst}
 }

@@ -16,8 +16,8 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/tenancy"
 	"github.com/wakefn/wake/internal/testenv"
 	"github.com/wakefn/wake/internal/testutil"
 )
@@ -25,10 +25,10 @@ import (
 // recordingLimits keeps the last resolution it was given.
 type recordingLimits struct {
 	mu   sync.Mutex
-	last *tenancy.Result
+	last *tenant.Table
 }
 
-func (r *recordingLimits) SetLimits(res *tenancy.Result) {
+func (r *recordingLimits) SetLimits(res *tenant.Table) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.last = res

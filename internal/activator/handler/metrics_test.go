@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/feed"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
-	"github.com/wakefn/wake/internal/tenancy"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -64,7 +63,7 @@ func TestDocumentedMetrics(t *testing.T) {
 
 	// A request held at its pod counts as in flight until it is answered,
 	// against its namespace's tenant limit too.
-	e.dp.Tenants.SetLimits(&tenancy.Result{Limits: map[string]servingv1alpha1.TenantLimitsInForce{"ns": {MaxInFlight: 10}}})
+	e.dp.Tenants.SetLimits(&tenant.Table{Namespaces: map[string]tenant.Limits{"ns": {MaxInFlight: 10}}})
 	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}

@@ -13,9 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
-	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/routing"
-	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -49,14 +48,14 @@ func newGatePod(t *testing.T) *gatePod {
 func (p *gatePod) open() { p.once.Do(func() { close(p.gate) }) }
 
 // tenantLimits resolves to limits for the namespaces named, none elsewhere.
-func tenantLimits(l map[string]servingv1alpha1.TenantLimitsInForce) *tenancy.Result {
-	return &tenancy.Result{Limits: l}
+func tenantLimits(l map[string]tenant.Limits) *tenant.Table {
+	return &tenant.Table{Namespaces: l}
 }
 
 // activatorPair starts two activators on 127.0.0.1, each the other's peer,
 // as indexes 0 and 1 of 2 for the throttler and the tenant limits alike,
 // both with limits.
-func activatorPair(t *testing.T, o envOptions, limits *tenancy.Result) (a, b *env) {
+func activatorPair(t *testing.T, o envOptions, limits *tenant.Table) (a, b *env) {
 	var addrs atomic.Pointer[[]string]
 	o.peers = func() []string { return *addrs.Load() }
 	a, b = newEnvWith(t, o), newEnvWith(t, o)
@@ -90,7 +89,7 @@ func send(t *testing.T, e *env, host string) result {
 // Wake-Limit: tenant-in-flight and Retry-After: 1 at once; meanwhile a
 // namespace without limits, and another with its own limit, are served.
 func TestTenantInFlightOverTwoActivators(t *testing.T) {
-	limits := tenantLimits(map[string]servingv1alpha1.TenantLimitsInForce{
+	limits := tenantLimits(map[string]tenant.Limits{
 		"limited": {MaxInFlight: 4},
 		"other":   {MaxInFlight: 2},
 	})
@@ -151,7 +150,7 @@ func TestTenantInFlightOverTwoActivators(t *testing.T) {
 // as the buckets refill; a namespace without limits is not limited.
 func TestTenantRateOverTwoActivators(t *testing.T) {
 	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	limits := tenantLimits(map[string]servingv1alpha1.TenantLimitsInForce{"limited": {RequestsPerSecond: 4, Burst: 4}})
+	limits := tenantLimits(map[string]tenant.Limits{"limited": {RequestsPerSecond: 4, Burst: 4}})
 	a, b := activatorPair(t, envOptions{clock: clk}, limits)
 	ok := okBackend(t)
 	for _, e := range []*env{a, b} {
@@ -194,7 +193,7 @@ func TestTenantRateOverTwoActivators(t *testing.T) {
 // is never forwarded.
 func TestTenantLimitsForwarded(t *testing.T) {
 	clk := clocktesting.NewFakePassiveClock(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	limits := tenantLimits(map[string]servingv1alpha1.TenantLimitsInForce{
+	limits := tenantLimits(map[string]tenant.Limits{
 		"limited": {MaxInFlight: 2, RequestsPerSecond: 2, Burst: 2}, // 1 of each per activator
 	})
 	a, b := activatorPair(t, envOptions{clock: clk}, limits)
@@ -249,7 +248,7 @@ func TestTenantLimitsForwarded(t *testing.T) {
 // tenant-held-requests, while another namespace still waits.
 func TestTenantHeld(t *testing.T) {
 	e := newEnv(t)
-	e.dp.Tenants.SetLimits(tenantLimits(map[string]servingv1alpha1.TenantLimitsInForce{"limited": {MaxHeldRequests: 2}}))
+	e.dp.Tenants.SetLimits(tenantLimits(map[string]tenant.Limits{"limited": {MaxHeldRequests: 2}}))
 	cold := e.register(routing.RevisionInput{Key: types.NamespacedName{Namespace: "limited", Name: "cold"}, TimeoutSeconds: 30}, 0, 100)
 	freeCold := e.register(routing.RevisionInput{Key: types.NamespacedName{Namespace: "free", Name: "fcold"}, TimeoutSeconds: 30}, 0, 100)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -2,16 +2,14 @@ package tenant
 
 import (
 	"testing"
-
-	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 )
 
 // BenchmarkAdmit is one request's cost of the tenant limits: the rate on
 // arrival, then in flight, in a namespace with both limits (the costly
 // case) and in one without.
 func BenchmarkAdmit(b *testing.B) {
-	l, _ := newLimiter(table(servingv1alpha1.TenantLimitsInForce{MaxInFlight: 1 << 30, RequestsPerSecond: 1 << 30, Burst: 1 << 30},
-		servingv1alpha1.TenantLimitsInForce{}), 2, 0)
+	l, _ := newLimiter(table(Limits{MaxInFlight: 1 << 30, RequestsPerSecond: 1 << 30, Burst: 1 << 30},
+		Limits{}), 2, 0)
 	for _, ns := range []string{"limited", "free"} {
 		b.Run(ns, func(b *testing.B) {
 			b.ReportAllocs()

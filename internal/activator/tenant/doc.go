@@ -1,9 +1,10 @@
 // Package tenant enforces each namespace's tenant limits on requests in the
 // activator: requests in flight (sent to a pod and not yet answered) and
 // the rate of requests admitted (a token bucket). The limits come from the
-// TenantPolicies as package tenancy resolves them (SetLimits), and each is
-// summed over all activators: this activator enforces its share,
-// tenancy.Share of the limit for the activator count and index that
+// TenantPolicies as package tenancy resolves them, in a Table of this
+// package's own (SetLimits), and each is summed over all activators: this
+// activator enforces its share, Share of the limit for the activator count
+// and index that
 // SetActivators gives (the same the throttler gets). The third limit,
 // requests held waiting, is counted by the throttler, which asks HeldShare
 // for this activator's share of it.

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"k8s.io/utils/clock"
-
-	"github.com/wakefn/wake/internal/tenancy"
 )
 
 // DefaultSweepPeriod is how often a Limiter forgets the state of idle
@@ -30,7 +28,7 @@ type Options struct {
 type Limiter struct {
 	clock       clock.PassiveClock
 	sweepPeriod time.Duration
-	limits      atomic.Pointer[tenancy.Result] // nil: no limits known yet
+	limits      atomic.Pointer[Table] // nil: no limits known yet
 	acts        atomic.Pointer[activators]
 	nextSweep   atomic.Int64 // unix nanoseconds
 
@@ -63,18 +61,17 @@ func New(o Options) *Limiter {
 	return l
 }
 
-// SetLimits replaces every namespace's limits with those r resolved
-// (tenancy.Resolve). Requests see the old limits or the new ones, never a
-// mix. Counts carry over: requests in flight stay counted, buckets keep
+// SetLimits replaces every namespace's limits with t's. Requests see the
+// old limits or the new ones, never a mix. Counts carry over: requests in flight stay counted, buckets keep
 // their tokens (capped at the new size).
-func (l *Limiter) SetLimits(r *tenancy.Result) {
-	l.limits.Store(r)
+func (l *Limiter) SetLimits(t *Table) {
+	l.limits.Store(t)
 	l.sweep(l.clock.Now())
 }
 
 // SetActivators tells the Limiter there are count activators and this one
 // has index (see throttler.Throttler.SetActivators): each limit is split
-// among them with tenancy.Share.
+// among them with Share.
 func (l *Limiter) SetActivators(count, index int) {
 	l.acts.Store(&activators{count: count, index: index})
 }
@@ -101,14 +98,14 @@ func (l *Limiter) sharesOf(ns string) shares {
 	}
 	a := l.acts.Load()
 	var sh shares
-	sh.inFlight, sh.inFlightLimited = tenancy.Share(lim.MaxInFlight, a.count, a.index)
-	sh.heldShare, sh.heldLimited = tenancy.Share(lim.MaxHeldRequests, a.count, a.index)
-	rate, limited := tenancy.Share(lim.RequestsPerSecond, a.count, a.index)
+	sh.inFlight, sh.inFlightLimited = Share(lim.MaxInFlight, a.count, a.index)
+	sh.heldShare, sh.heldLimited = Share(lim.MaxHeldRequests, a.count, a.index)
+	rate, limited := Share(lim.RequestsPerSecond, a.count, a.index)
 	if limited {
 		sh.rateLimited, sh.rate = true, float64(rate)
 		if rate > 0 {
 			// A bucket of no token would never admit at a rate above 0.
-			burst, _ := tenancy.Share(lim.Burst, a.count, a.index)
+			burst, _ := Share(lim.Burst, a.count, a.index)
 			sh.size = float64(max(burst, 1))
 		}
 	}

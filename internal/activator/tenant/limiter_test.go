@@ -8,22 +8,19 @@ import (
 
 	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
-
-	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/internal/tenancy"
 )
 
 var t0 = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
 // table returns limits: ns "limited" gets l, every other namespace the
 // defaults d.
-func table(l, d servingv1alpha1.TenantLimitsInForce) *tenancy.Result {
-	return &tenancy.Result{Defaults: d, Limits: map[string]servingv1alpha1.TenantLimitsInForce{"limited": l}}
+func table(l, d Limits) *Table {
+	return &Table{Default: d, Namespaces: map[string]Limits{"limited": l}}
 }
 
 // newLimiter returns a Limiter on a fake clock at t0 with limits r, for
 // activator index of count.
-func newLimiter(r *tenancy.Result, count, index int) (*Limiter, *clocktesting.FakePassiveClock) {
+func newLimiter(r *Table, count, index int) (*Limiter, *clocktesting.FakePassiveClock) {
 	c := clocktesting.NewFakePassiveClock(t0)
 	l := New(Options{Clock: c, SweepPeriod: 10 * time.Second})
 	l.SetLimits(r)
@@ -58,10 +55,10 @@ func admitted(t *testing.T, l *Limiter, ns, limit string) int {
 // of all activators adding up to the limit; a namespace without limits is
 // not limited; a share below one admits nothing.
 func TestShares(t *testing.T) {
-	l7 := servingv1alpha1.TenantLimitsInForce{MaxInFlight: 7, MaxHeldRequests: 3, RequestsPerSecond: 5, Burst: 9}
+	l7 := Limits{MaxInFlight: 7, MaxHeldRequests: 3, RequestsPerSecond: 5, Burst: 9}
 	tests := []struct {
 		name                  string
-		limits                servingv1alpha1.TenantLimitsInForce
+		limits                Limits
 		count, index          int
 		inFlight, held, burst int
 		heldLimited           bool
@@ -69,13 +66,13 @@ func TestShares(t *testing.T) {
 		{"one activator", l7, 1, 0, 7, 3, 9, true},
 		{"two activators, first", l7, 2, 0, 4, 2, 5, true},
 		{"two activators, second", l7, 2, 1, 3, 1, 4, true},
-		{"no limits", servingv1alpha1.TenantLimitsInForce{MaxPods: 3}, 2, 0, 100, 0, 100, false},
-		{"shares below one", servingv1alpha1.TenantLimitsInForce{MaxInFlight: 1, MaxHeldRequests: 1, RequestsPerSecond: 1, Burst: 1}, 2, 1, 0, 0, 0, true},
-		{"burst below the count: a token at least", servingv1alpha1.TenantLimitsInForce{RequestsPerSecond: 4, Burst: 1}, 2, 1, 100, 0, 1, false},
+		{"no limits", Limits{}, 2, 0, 100, 0, 100, false},
+		{"shares below one", Limits{MaxInFlight: 1, MaxHeldRequests: 1, RequestsPerSecond: 1, Burst: 1}, 2, 1, 0, 0, 0, true},
+		{"burst below the count: a token at least", Limits{RequestsPerSecond: 4, Burst: 1}, 2, 1, 100, 0, 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, _ := newLimiter(table(tt.limits, servingv1alpha1.TenantLimitsInForce{}), tt.count, tt.index)
+			l, _ := newLimiter(table(tt.limits, Limits{}), tt.count, tt.index)
 			if got := admitted(t, l, "limited", LimitInFlight); got != tt.inFlight {
 				t.Errorf("in flight: %d admitted, want %d", got, tt.inFlight)
 			}
@@ -96,7 +93,7 @@ func TestShares(t *testing.T) {
 // before any limits are known, nothing is limited, and a nil Limiter
 // limits nothing.
 func TestDefaults(t *testing.T) {
-	l, _ := newLimiter(table(servingv1alpha1.TenantLimitsInForce{}, servingv1alpha1.TenantLimitsInForce{MaxInFlight: 2}), 1, 0)
+	l, _ := newLimiter(table(Limits{}, Limits{MaxInFlight: 2}), 1, 0)
 	if got := admitted(t, l, "any", LimitInFlight); got != 2 {
 		t.Errorf("defaults: %d admitted in flight, want 2", got)
 	}
@@ -115,7 +112,7 @@ func TestDefaults(t *testing.T) {
 // TestInFlightDone: a slot ended frees its place; ending the zero Slot
 // does nothing.
 func TestInFlightDone(t *testing.T) {
-	l, _ := newLimiter(table(servingv1alpha1.TenantLimitsInForce{MaxInFlight: 2}, servingv1alpha1.TenantLimitsInForce{}), 1, 0)
+	l, _ := newLimiter(table(Limits{MaxInFlight: 2}, Limits{}), 1, 0)
 	a, _ := l.Begin("limited")
 	if _, err := l.Begin("limited"); err != nil {
 		t.Fatal(err)
@@ -161,7 +158,7 @@ func TestBucket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, c := newLimiter(table(servingv1alpha1.TenantLimitsInForce{RequestsPerSecond: tt.rps, Burst: tt.burst}, servingv1alpha1.TenantLimitsInForce{}), tt.count, tt.index)
+			l, c := newLimiter(table(Limits{RequestsPerSecond: tt.rps, Burst: tt.burst}, Limits{}), tt.count, tt.index)
 			for i, s := range tt.steps {
 				c.SetTime(c.Now().Add(s.advance))
 				n := 0
@@ -198,8 +195,8 @@ func TestRetryAfterRounds(t *testing.T) {
 // has neither; a namespace without limits never has state; a namespace
 // whose limits go away is forgotten at once when idle.
 func TestForgetIdle(t *testing.T) {
-	limits := servingv1alpha1.TenantLimitsInForce{MaxInFlight: 5, RequestsPerSecond: 1, Burst: 1}
-	r := &tenancy.Result{Limits: map[string]servingv1alpha1.TenantLimitsInForce{"busy": limits, "rated": limits, "quiet": limits}}
+	limits := Limits{MaxInFlight: 5, RequestsPerSecond: 1, Burst: 1}
+	r := &Table{Namespaces: map[string]Limits{"busy": limits, "rated": limits, "quiet": limits}}
 	l, c := newLimiter(r, 1, 0)
 	slot, _ := l.Begin("busy")
 	_ = l.Allow("rated") // the bucket is empty for a second
@@ -217,7 +214,7 @@ func TestForgetIdle(t *testing.T) {
 	if got := l.names(); len(got) != 3 {
 		t.Fatalf("after a sweep with all busy: %v", got)
 	}
-	l.SetLimits(&tenancy.Result{Limits: map[string]servingv1alpha1.TenantLimitsInForce{"busy": limits, "rated": limits}})
+	l.SetLimits(&Table{Namespaces: map[string]Limits{"busy": limits, "rated": limits}})
 	if got := l.names(); len(got) != 3 {
 		t.Fatalf("quiet's in-flight request is still counted: %v", got)
 	}
@@ -244,7 +241,7 @@ func TestForgetIdle(t *testing.T) {
 // TestConcurrent: under -race, concurrent requests never exceed the share
 // in flight while sweeps forget states.
 func TestConcurrent(t *testing.T) {
-	r := table(servingv1alpha1.TenantLimitsInForce{MaxInFlight: 3}, servingv1alpha1.TenantLimitsInForce{})
+	r := table(Limits{MaxInFlight: 3}, Limits{})
 	l := New(Options{Clock: clock.RealClock{}, SweepPeriod: time.Nanosecond})
 	l.SetLimits(r)
 	var (

@@ -1,4 +1,4 @@
-package tenancy
+package tenant
 
 // Share returns activator index's share of limit, a limit summed over
 // count activators: limit/count, the remainder going to the lowest indexes,

@@ -13,13 +13,15 @@ import (
 // scalerMetrics are the autoscaler metrics README.md documents that the
 // scaler registers, with the type and labels dashboards and alerts rely on.
 var scalerMetrics = map[string]testutil.Metric{
-	"wake_autoscaler_desired_replicas":        {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_panic_mode":              {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_stable_concurrency":      {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_panic_concurrency":       {Type: "gauge", Labels: []string{"namespace", "revision"}},
-	"wake_autoscaler_scale_writes_total":      {Type: "counter"},
-	"wake_autoscaler_tick_seconds":            {Type: "histogram"},
-	"wake_autoscaler_tenant_capped_revisions": {Type: "gauge", Labels: []string{"namespace"}},
+	"wake_autoscaler_desired_replicas":         {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_panic_mode":               {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_stable_concurrency":       {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_panic_concurrency":        {Type: "gauge", Labels: []string{"namespace", "revision"}},
+	"wake_autoscaler_scale_writes_total":       {Type: "counter"},
+	"wake_autoscaler_tick_seconds":             {Type: "histogram"},
+	"wake_autoscaler_tenant_capped_revisions":  {Type: "gauge", Labels: []string{"namespace"}},
+	"wake_autoscaler_revisions":                {Type: "gauge"},
+	"wake_autoscaler_scale_write_errors_total": {Type: "counter"},
 }
 
 // statServerMetrics are the documented autoscaler metrics that the stat
@@ -27,6 +29,10 @@ var scalerMetrics = map[string]testutil.Metric{
 var statServerMetrics = []string{
 	"wake_autoscaler_stats_dropped_total",
 	"wake_autoscaler_stats_connections_refused_total",
+	"wake_autoscaler_stat_frames_total",
+	"wake_autoscaler_stat_entries_total",
+	"wake_autoscaler_stat_pokes_total",
+	"wake_autoscaler_stat_connections",
 }
 
 // TestDocumentedMetrics drives a scaler through calm and a burst, and
@@ -63,6 +69,8 @@ func TestDocumentedMetrics(t *testing.T) {
 			{"wake_autoscaler_scale_writes_total", nil, float64(writes)},
 			{"wake_autoscaler_tick_seconds", nil, ticks},
 			{"wake_autoscaler_tenant_capped_revisions", map[string]string{"namespace": rev.Namespace}, 0},
+			{"wake_autoscaler_revisions", nil, 1},
+			{"wake_autoscaler_scale_write_errors_total", nil, 0},
 		}
 		for _, tc := range tests {
 			got, ok := testutil.MetricValue(t, reg, tc.name, tc.labels)

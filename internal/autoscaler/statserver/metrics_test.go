@@ -14,6 +14,10 @@ import (
 var statServerMetrics = map[string]testutil.Metric{
 	"wake_autoscaler_stats_dropped_total":             {Type: "counter", Labels: []string{"reason"}},
 	"wake_autoscaler_stats_connections_refused_total": {Type: "counter", Labels: []string{"reason"}},
+	"wake_autoscaler_stat_frames_total":               {Type: "counter"},
+	"wake_autoscaler_stat_entries_total":              {Type: "counter"},
+	"wake_autoscaler_stat_pokes_total":                {Type: "counter"},
+	"wake_autoscaler_stat_connections":                {Type: "gauge"},
 }
 
 // scalerMetrics are the documented autoscaler metrics that the scaler
@@ -26,6 +30,8 @@ var scalerMetrics = []string{
 	"wake_autoscaler_scale_writes_total",
 	"wake_autoscaler_tick_seconds",
 	"wake_autoscaler_tenant_capped_revisions",
+	"wake_autoscaler_revisions",
+	"wake_autoscaler_scale_write_errors_total",
 }
 
 // TestDocumentedMetrics sends a stat server a bad line, a frame naming

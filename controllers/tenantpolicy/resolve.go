@@ -51,11 +51,7 @@ func (r *Reconciler) resolve(ctx context.Context) (*tenancy.Result, error) {
 	if r.last.res != nil && r.last.key == key {
 		return r.last.res, nil
 	}
-	namespaces := make([]tenancy.Namespace, len(nsList.Items))
-	for i := range nsList.Items {
-		namespaces[i] = tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels}
-	}
-	r.last.key, r.last.res = key, tenancy.Resolve(policies.Items, namespaces, defaults)
+	r.last.key, r.last.res = key, tenancy.Resolve(policies.Items, tenancy.NamespacesOf(nsList.Items), defaults)
 	return r.last.res, nil
 }
 

@@ -3,7 +3,6 @@ package feed
 import (
 	"context"
 	"fmt"
-	"maps"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
@@ -67,7 +66,7 @@ func (w *TenantWatcher) Start(ctx context.Context) error {
 	if _, err := pinf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc: kick, DeleteFunc: kick,
 		UpdateFunc: func(old, cur any) {
-			if policyChanged(old, cur) {
+			if tenancy.SpecChanged(old, cur) {
 				w.Resolve()
 			}
 		},
@@ -81,7 +80,7 @@ func (w *TenantWatcher) Start(ctx context.Context) error {
 	if _, err := ninf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc: kick, DeleteFunc: kick,
 		UpdateFunc: func(old, cur any) {
-			if labelsChanged(old, cur) {
+			if tenancy.LabelsChanged(old, cur) {
 				w.Resolve()
 			}
 		},
@@ -128,10 +127,7 @@ func (w *TenantWatcher) resolve(ctx context.Context) error {
 	if err := w.Cache.List(ctx, nsList); err != nil {
 		return fmt.Errorf("list namespaces: %w", err)
 	}
-	nss := make([]tenancy.Namespace, len(nsList.Items))
-	for i := range nsList.Items {
-		nss[i] = tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels}
-	}
+	nss := tenancy.NamespacesOf(nsList.Items)
 	r := tenancy.Resolve(policies.Items, nss, w.Config.Load().Tenant)
 	w.Limits.SetLimits(TenantTable(r))
 	w.loaded.Store(true)
@@ -171,21 +167,6 @@ func stripNamespace(o any) (any, error) {
 			Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion, Labels: m.Labels,
 		},
 	}, nil
-}
-
-// policyChanged reports whether a TenantPolicy update may change the
-// limits: its spec did (its generation), not only its status.
-func policyChanged(old, cur any) bool {
-	o, ok1 := old.(*servingv1alpha1.TenantPolicy)
-	c, ok2 := cur.(*servingv1alpha1.TenantPolicy)
-	return !ok1 || !ok2 || o.Generation != c.Generation || o.Generation == 0
-}
-
-// labelsChanged reports whether a namespace update changed its labels.
-func labelsChanged(old, cur any) bool {
-	o, ok1 := old.(*metav1.PartialObjectMetadata)
-	c, ok2 := cur.(*metav1.PartialObjectMetadata)
-	return !ok1 || !ok2 || !maps.Equal(o.Labels, c.Labels)
 }
 
 // TenantTable returns the request limits of r, as the data plane's

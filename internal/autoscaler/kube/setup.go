@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -174,7 +175,12 @@ func watch(mgr ctrl.Manager, sc *scaler.Scaler, limits *TenantLimits) ([]toolsca
 	if err != nil {
 		return nil, fmt.Errorf("watch tenant policies: %w", err)
 	}
-	nss, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{})
+	// Namespaces as metadata only, the informer the TenantPolicy
+	// reconciler in the same manager shares: names and labels are all the
+	// tenant rules read.
+	nsMeta := &metav1.PartialObjectMetadata{}
+	nsMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	nss, err := mgr.GetCache().GetInformer(ctx, nsMeta)
 	if err != nil {
 		return nil, fmt.Errorf("get namespace informer: %w", err)
 	}

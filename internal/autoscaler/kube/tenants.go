@@ -3,11 +3,11 @@ package kube
 import (
 	"context"
 	"fmt"
-	"maps"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -67,15 +67,12 @@ func (t *TenantLimits) Resolve(ctx context.Context) error {
 	if err := t.reader.List(ctx, &policies); err != nil {
 		return fmt.Errorf("list tenant policies: %w", err)
 	}
-	var nsList corev1.NamespaceList
-	if err := t.reader.List(ctx, &nsList, client.UnsafeDisableDeepCopy); err != nil {
+	nsList := &metav1.PartialObjectMetadataList{}
+	nsList.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
+	if err := t.reader.List(ctx, nsList, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("list namespaces: %w", err)
 	}
-	nss := make([]tenancy.Namespace, 0, len(nsList.Items))
-	for i := range nsList.Items {
-		nss = append(nss, tenancy.Namespace{Name: nsList.Items[i].Name, Labels: nsList.Items[i].Labels})
-	}
-	t.result.Store(tenancy.Resolve(policies.Items, nss, t.config.Load().Tenant))
+	t.result.Store(tenancy.Resolve(policies.Items, tenancy.NamespacesOf(nsList.Items), t.config.Load().Tenant))
 	return nil
 }
 
@@ -106,9 +103,7 @@ func (h policyHandler) OnAdd(any, bool) { h.changed() }
 // OnUpdate signals a TenantPolicy whose spec changed; its status does not
 // count.
 func (h policyHandler) OnUpdate(oldObj, newObj any) {
-	o, ok1 := oldObj.(*servingv1alpha1.TenantPolicy)
-	n, ok2 := newObj.(*servingv1alpha1.TenantPolicy)
-	if !ok1 || !ok2 || o.Generation != n.Generation {
+	if tenancy.SpecChanged(oldObj, newObj) {
 		h.changed()
 	}
 }
@@ -127,9 +122,7 @@ func (h namespaceHandler) OnAdd(any, bool) { h.changed() }
 
 // OnUpdate signals a Namespace whose labels changed.
 func (h namespaceHandler) OnUpdate(oldObj, newObj any) {
-	o, ok1 := oldObj.(*corev1.Namespace)
-	n, ok2 := newObj.(*corev1.Namespace)
-	if !ok1 || !ok2 || !maps.Equal(o.Labels, n.Labels) {
+	if tenancy.LabelsChanged(oldObj, newObj) {
 		h.changed()
 	}
 }

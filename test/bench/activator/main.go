@@ -12,12 +12,12 @@
 package main
 
 import (
+	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"time"
@@ -131,7 +131,7 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 		rep.Memory = &m
 	}
 	printTable(rep)
-	return writeJSON(out, rep)
+	return rawnumbers.Write(out, rep)
 }
 
 func median(xs []float64) float64 {
@@ -190,19 +190,4 @@ func printTable(rep report) {
 		fmt.Printf("\nmemory: %d revisions, %d requests held (%s): VmHWM %.0f MB (baseline %.0f MB), VmRSS %.0f MB\n",
 			m.Revisions, m.Queued, m.Protocol, m.HeldHWMMB, m.BaselineHWMMB, m.HeldRSSMB)
 	}
-}
-
-func writeJSON(path string, rep report) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	fmt.Printf("\nraw numbers: %s\n", path)
-	return nil
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,42 +98,22 @@ func floodChild(addr string, coldRequests, coldConns, busyConns int) {
 }
 
 // flood is a running tenant A load generator.
-type flood struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *bufio.Reader
-}
+type flood struct{ *child }
 
 // startFlood starts tenant A's load generator in a child process (its
 // goroutines and heap are not the activator's; it still shares the CPUs)
 // and returns once every cold request is taken by a client.
 func startFlood(addr string, coldRequests, coldConns, busyConns int) (*flood, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find own executable: %w", err)
-	}
-	cmd := exec.Command(self, "-flood-child", "-addr", addr,
+	c, line, err := startChild("flood", "-flood-child", "-addr", addr,
 		"-cold-requests", strconv.Itoa(coldRequests), "-cold-conns", strconv.Itoa(coldConns), "-busy-conns", strconv.Itoa(busyConns))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
+	if line != "sent" {
+		c.kill()
+		return nil, fmt.Errorf("flood did not start: %q", line)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start flood: %w", err)
-	}
-	f := &flood{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
-	line, err := f.out.ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "sent" {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("flood did not start: %q %v", line, err)
-	}
-	return f, nil
+	return &flood{c}, nil
 }
 
 // cpu returns the generator's CPU time so far in seconds.

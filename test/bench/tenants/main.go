@@ -38,11 +38,11 @@
 package main
 
 import (
-	"encoding/json"
+	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -163,7 +163,7 @@ func main() {
 		os.Exit(1)
 	}
 	printTable(rep)
-	if err := writeJSON(*out, rep); err != nil {
+	if err := rawnumbers.Write(*out, rep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-tenants:", err)
 		os.Exit(1)
 	}
@@ -326,21 +326,6 @@ func printTable(rep report) {
 	}
 	fmt.Printf("\nB warm p99 with A / alone: %.2f, median of the rounds' ratios (over all requests: %.2f); target ≤ 1.10\n", rep.WarmP99Ratio, rep.WarmP99PooledRatio)
 	fmt.Printf("B cold start with A − alone: %+.1f ms (target ≤ +50 ms)\n", rep.ColdAddedDeltaMs)
-}
-
-func writeJSON(path string, rep report) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
-	}
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	fmt.Printf("\nraw numbers: %s\n", path)
-	return nil
 }
 
 // gcStats is a process's garbage collector work so far.

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -43,41 +41,21 @@ func runNode(p params) {
 
 // node is a running activator node, seen from the parent.
 type node struct {
-	name  string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	addr  string // the activator's data port
-	ctl   string
-	c     *http.Client
+	*child
+	name string
+	addr string // the activator's data port
+	ctl  string
+	c    *http.Client
 }
 
 // startNode starts an activator node in a child process.
 func startNode(name string, p params) (*node, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find own executable: %w", err)
-	}
-	cmd := exec.Command(self, "-node", "-a-work", p.AWork.String(), "-b-boot", p.BBoot.String())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	c, line, err := startChild("node "+name, "-node", "-a-work", p.AWork.String(), "-b-boot", p.BBoot.String())
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start node %s: %w", name, err)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("node %s did not start: %w", name, err)
-	}
-	addr, ctl, _ := strings.Cut(strings.TrimSpace(line), " ")
-	return &node{name: name, cmd: cmd, stdin: stdin, addr: addr, ctl: ctl, c: newClient(4)}, nil
+	addr, ctl, _ := strings.Cut(line, " ")
+	return &node{child: c, name: name, addr: addr, ctl: ctl, c: newClient(4)}, nil
 }
 
 // stop ends the node's process.

@@ -1,5 +1,7 @@
 // Command activator runs Wake's activator: the one proxy hop between clients
 // and function pods, which buffers requests while a function wakes.
+// "activator keep-listeners" runs the listener keeper beside it instead
+// (package keeper).
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -15,6 +18,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == keepListenersCommand {
+		os.Exit(keepListeners(os.Args[2:]))
+	}
 	var o app.Options
 	flag.StringVar(&o.Addr, "addr", ":8080", "address for function traffic")
 	flag.IntVar(&o.PeerPort, "peer-port", 0, "data-plane port of the other activators, for forwarding (default: the port of --addr)")
@@ -25,19 +31,13 @@ func main() {
 	flag.StringVar(&o.ActivatorService, "activator-service", "wake-activator", "the activators' Service")
 	flag.StringVar(&o.PodName, "pod-name", envOr("POD_NAME", "activator"), "this pod's name")
 	flag.StringVar(&o.PodIP, "pod-ip", os.Getenv("POD_IP"), "this pod's IP")
+	flag.StringVar(&o.KeeperSocket, "keeper-socket", os.Getenv("KEEPER_SOCKET"), "unix socket of the listener keeper (activator "+keepListenersCommand+") to take the --addr listener from; empty listens itself")
+	flag.DurationVar(&o.KeeperWait, "keeper-wait", 30*time.Second, "how long to wait for the listener keeper to come up before failing")
 	flag.DurationVar(&o.DrainGrace, "drain-grace", 5*time.Second, "keep accepting this long after turning unready on SIGTERM")
 	dev := flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 	flag.Parse()
 
-	zcfg := zap.NewProductionConfig()
-	if *dev {
-		zcfg = zap.NewDevelopmentConfig()
-	}
-	z, err := zcfg.Build()
-	if err != nil {
-		panic(err)
-	}
-	o.Log = zapr.NewLogger(z)
+	o.Log = newLogger(*dev)
 	ctrl.SetLogger(o.Log)
 	o.Kube = ctrl.GetConfigOrDie()
 
@@ -45,6 +45,19 @@ func main() {
 		o.Log.Error(err, "activator stopped")
 		os.Exit(1)
 	}
+}
+
+// newLogger returns JSON logs, or human-readable ones if dev.
+func newLogger(dev bool) logr.Logger {
+	zcfg := zap.NewProductionConfig()
+	if dev {
+		zcfg = zap.NewDevelopmentConfig()
+	}
+	z, err := zcfg.Build()
+	if err != nil {
+		panic(err)
+	}
+	return zapr.NewLogger(z)
 }
 
 func envOr(key, def string) string {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
@@ -32,11 +33,25 @@ import (
 // returns its data-plane address.
 func startActivator(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	data, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	stop := runActivator(t, app.Options{Listener: data})
+	t.Cleanup(func() {
+		if err := stop(); err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("activator: %v", err)
+		}
+	})
+	return data.Addr().String()
+}
+
+// runActivator runs a real activator with o (its data listener set by the
+// caller) against the envtest API server, waits until it is ready, and
+// returns what stops it and returns Run's result.
+func runActivator(t *testing.T, o app.Options) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	admin, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -45,21 +60,22 @@ func startActivator(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.Kube, o.AdminListener, o.AutoscalerAddress = restCfg, admin, stats.Addr().String()
+	o.SystemNamespace, o.ActivatorService = "wake-system", "wake-activator"
+	o.PodName, o.PodIP, o.Log, o.Dial = "activator-test", "127.0.0.1", logr.Discard(), dialPods
 	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, app.Options{
-			Kube: restCfg, Listener: data, AdminListener: admin, AutoscalerAddress: stats.Addr().String(),
-			SystemNamespace: "wake-system", ActivatorService: "wake-activator",
-			PodName: "activator-test", PodIP: "127.0.0.1", Log: logr.Discard(), Dial: dialPods,
+	go func() { done <- app.Run(ctx, o) }()
+	var once sync.Once
+	var result error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			result = <-done
+			_ = stats.Close()
 		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("activator: %v", err)
-		}
-		_ = stats.Close()
-	})
+		return result
+	}
+	t.Cleanup(func() { _ = stop() })
 	testutil.Eventually(t, waitTimeout, "activator ready", func(context.Context) error {
 		resp, err := http.Get("http://" + admin.Addr().String() + "/readyz")
 		if err != nil {
@@ -71,7 +87,7 @@ func startActivator(t *testing.T) string {
 		}
 		return nil
 	})
-	return data.Addr().String()
+	return stop
 }
 
 // podNet stands in for the pod network: EndpointSlices refuse loopback

@@ -48,6 +48,12 @@ type Options struct {
 	// Listener and AdminListener, if set, replace Addr and AdminAddr
 	// (tests listen on port 0).
 	Listener, AdminListener net.Listener
+	// KeeperSocket, if set and Listener is not, is the unix socket of the
+	// listener keeper (package keeper) from which the data-plane listener
+	// is taken instead of listening on Addr.
+	KeeperSocket string
+	// KeeperWait bounds waiting for the keeper to come up.
+	KeeperWait time.Duration
 	// AutoscalerAddress is the autoscaler's stat server, host:port.
 	AutoscalerAddress string
 	// StatsTokenFile is the projected ServiceAccount token presented to the
@@ -116,6 +122,15 @@ func trustedProxies(store *config.Store) *ingress.TrustedProxies {
 
 // Run runs the activator until ctx ends, then drains.
 func Run(ctx context.Context, o Options) error {
+	kept := o.KeeperSocket != "" && o.Listener == nil
+	if kept {
+		ln, lease, err := keptListener(ctx, o)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = lease.Close() }()
+		o.Listener = ln
+	}
 	store := config.NewStore()
 	sch := scheme.New()
 	sysCache, err := feed.NewSystemCache(o.Kube, sch, o.SystemNamespace, o.ActivatorService)
@@ -160,6 +175,11 @@ func Run(ctx context.Context, o Options) error {
 	watcher := &feed.Watcher{Cache: apiCache, Table: dp.Table, Throttler: dp.Throttler, Config: store, Log: o.Log.WithName("watcher"),
 		OnRevisionDeleted: dp.Metrics.DeleteRevision, OnSliceRefused: sliceRefused}
 	tenants := &feed.TenantWatcher{Cache: apiCache, Config: store, Limits: dp.Tenants, Log: o.Log.WithName("tenants")}
+	// Ready once requests are routed and the tenant limits known.
+	loaded := func() bool { return dp.Table.Loaded() && tenants.Loaded() }
+	if kept {
+		o.Listener = whenReady(o.Listener, loaded)
+	}
 
 	g.Go(func() error { return apiCache.Start(gctx) })
 	g.Go(func() error { return watcher.Start(gctx) })
@@ -168,9 +188,8 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error {
 		return server.Run(gctx, dp.ServerOptions(server.Options{
 			Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
-			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-			// Ready once requests are routed and the tenant limits known.
-			Ready:      func() bool { return dp.Table.Loaded() && tenants.Loaded() },
+			Metrics:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+			Ready:      loaded,
 			DrainGrace: o.DrainGrace, DrainTimeout: store.Load().Activator.DrainTimeout, Logger: o.Log.WithName("server"),
 			MaxConnections: cfg.MaxConnections,
 		}))

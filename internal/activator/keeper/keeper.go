@@ -36,8 +36,8 @@ type Keeper struct {
 	unix *net.UnixListener
 
 	mu      sync.Mutex
-	addrs   []string   // what Addrs resolved to when first opened
-	fds     []int      // the sockets; nil once released
+	addrs   []string // what Addrs resolved to when first opened
+	fds     []int    // the sockets; nil once released
 	conns   map[*net.UnixConn]bool
 	leases  int
 	changed chan struct{} // signalled when leases or fds change

@@ -51,7 +51,12 @@ func TestActivatorTakesKeptListener(t *testing.T) {
 	kctx, stopKeeper := context.WithCancel(ctx)
 	kdone := make(chan error, 1)
 	go func() { kdone <- k.Run(kctx) }()
-	defer func() { stopKeeper(); <-kdone }()
+	defer func() {
+		stopKeeper()
+		if err := <-kdone; err != nil {
+			t.Errorf("keeper: %v", err)
+		}
+	}()
 	addr := k.Addrs()[0]
 
 	queued, err := net.Dial("tcp", addr)

@@ -89,7 +89,12 @@ func TestKeptListener(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- k.Run(ctx) }()
-	defer func() { stop(); <-done }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("keeper: %v", err)
+		}
+	}()
 	_, port, _ := net.SplitHostPort(k.Addrs()[0])
 
 	o.Addr = ":1"

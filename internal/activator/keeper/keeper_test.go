@@ -47,7 +47,10 @@ func startKeeper(t *testing.T, termWait time.Duration, tweak func(*Keeper)) *kee
 	t.Cleanup(func() {
 		stop()
 		select {
-		case <-kt.done:
+		case err := <-kt.done:
+			if err != nil {
+				t.Errorf("keeper: %v", err)
+			}
 		case <-time.After(2 * termWait):
 			t.Error("keeper did not stop")
 		}

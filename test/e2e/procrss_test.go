@@ -18,6 +18,14 @@ import (
 // activatorCmd is argv[0] of the activator's process in its image.
 const activatorCmd = "/ko-app/activator"
 
+// isActivator reports whether a process's /proc cmdline is an activator's
+// (and not its pod's listener keeper, the same binary run as
+// "activator keep-listeners").
+func isActivator(cmdline []byte) bool {
+	argv := bytes.Split(cmdline, []byte{0})
+	return string(argv[0]) == activatorCmd && (len(argv) < 2 || string(argv[1]) != "keep-listeners")
+}
+
 // procPeak is what rssSampler saw of one activator process.
 type procPeak struct {
 	// podUID is the UID of the pod whose cgroup holds the process.
@@ -83,7 +91,7 @@ func (s *rssSampler) sample() {
 		}
 		dir := filepath.Join("/proc", e.Name())
 		cmd, err := os.ReadFile(filepath.Join(dir, "cmdline"))
-		if err != nil || string(bytes.SplitN(cmd, []byte{0}, 2)[0]) != activatorCmd {
+		if err != nil || !isActivator(cmd) {
 			continue
 		}
 		hwm, ok := statusKiB(dir, "VmHWM:")

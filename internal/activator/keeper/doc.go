@@ -30,6 +30,10 @@
 // stay open for the activator that kubelet starts next. Anything else on
 // the socket ends the connection.
 //
+// A keeper that itself restarts while the activator holds the sockets
+// cannot open them again and exits until the activator is gone; the
+// activator serves on meanwhile, without the guarantee.
+//
 // On SIGTERM (its context ending) a keeper closes its sockets once no
 // lease is held or they were released, or after Options.TermWait. As a
 // Kubernetes sidecar (an init container with restartPolicy Always) it is

@@ -73,6 +73,7 @@ func (l *Lease) Release() error {
 	return l.releaseErr
 }
 
+// release is Release's one exchange.
 func (l *Lease) release() error {
 	_ = l.conn.SetDeadline(time.Now().Add(exchangeTimeout))
 	defer func() { _ = l.conn.SetDeadline(time.Time{}) }()

@@ -41,6 +41,7 @@ type Keeper struct {
 	conns   map[*net.UnixConn]bool
 	leases  int
 	changed chan struct{} // signalled when leases or fds change
+	stopped bool          // Run is closing everything: no more takes
 }
 
 // New opens the TCP sockets, then the unix socket (replacing a stale
@@ -109,6 +110,7 @@ func (k *Keeper) Run(ctx context.Context) error {
 		<-stopped
 	}
 	k.mu.Lock()
+	k.stopped = true
 	closeFDs(k.fds)
 	k.fds = nil
 	for c := range k.conns {
@@ -123,6 +125,7 @@ func (k *Keeper) Run(ctx context.Context) error {
 // awaitIdle waits until no lease is held or the sockets are released,
 // at most wait.
 func (k *Keeper) awaitIdle(wait time.Duration) {
+	k.opts.Log.Info("stopping once the activator has exited", "atMost", wait.String())
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
@@ -132,7 +135,6 @@ func (k *Keeper) awaitIdle(wait time.Duration) {
 		if idle {
 			return
 		}
-		k.opts.Log.Info("stopping: waiting for the activator to exit", "wait", wait.String())
 		select {
 		case <-k.changed:
 		case <-t.C:
@@ -194,6 +196,9 @@ func (k *Keeper) serve(c *net.UnixConn) {
 func (k *Keeper) take(c *net.UnixConn) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.stopped {
+		return errors.New("keeper stopping")
+	}
 	if k.fds == nil {
 		fds, _, err := listenAll(k.addrs)
 		if err != nil {

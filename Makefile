@@ -82,6 +82,13 @@ bench-tenants: ## One tenant's flood vs another tenant's warm latency and cold s
 bench-coldstart: ## Cold start on the local cluster (make dev first): plain Deployment 0→1 vs a Wake Function at zero, alternating (BENCH_ARGS=-runs N).
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/coldstart $(BENCH_ARGS)
 
+# N is how many Functions bench-scale creates.
+N ?= 1000
+
+.PHONY: bench-scale
+bench-scale: ## N Functions at zero on the local cluster (make dev first): time to all Ready, memory, API objects, one cold start, 50 woken vs 50 Deployments (BENCH_ARGS=-cleanup removes a run's leftovers).
+	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/scale -n $(N) $(BENCH_ARGS)
+
 .PHONY: deploy
 deploy: ## Install Wake into kubectl's current cluster with images $(IMG)/controller:$(TAG) and $(IMG)/activator:$(TAG).
 	mkdir -p $(BIN)/deploy

@@ -88,6 +88,7 @@ func (b *bench) run(ctx context.Context) error {
 	wg.Go(func() { b.series.run(sampling, b.cfg.interval) })
 
 	fmt.Fprintf(os.Stderr, "run %s: creating %d Functions in %d namespaces with %d writers\n", b.id, b.cfg.n, rep.Namespaces, b.cfg.writers)
+	before := b.series.scraper.scrape(ctx)
 	cr, err := createFunctions(ctx, b.c, b.layout, b.cfg.writers)
 	rep.CreateSeconds, rep.CreateRetries = cr.took.Seconds(), cr.retries
 	if err != nil {
@@ -97,6 +98,7 @@ func (b *bench) run(ctx context.Context) error {
 	b.series.setPhase("ready")
 	lastReady, err := b.waitReady(ctx)
 	rep.finishReady(b, cr, lastReady)
+	rep.PerFunction = perFunction(before, b.series.scraper.scrape(ctx), b.cfg.n)
 	if err != nil {
 		b.finish(rep, stopSampling, &wg)
 		return err

@@ -29,7 +29,7 @@ const (
 )
 
 // quiesceTimeout bounds the wait for every bench pod to be gone.
-const quiesceTimeout = 3 * time.Minute
+const quiesceTimeout = 5 * time.Minute
 
 // request is one request to a Function.
 type request struct {

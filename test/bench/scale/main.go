@@ -67,7 +67,7 @@ func parseFlags() config {
 	flag.DurationVar(&c.interval, "interval", 10*time.Second, "time-series interval")
 	flag.IntVar(&c.wake, "wake", 50, "Functions woken together, and plain Deployments scaled together, per lane")
 	flag.IntVar(&c.rounds, "rounds", 2, "rounds of the two lanes (their order alternates)")
-	flag.DurationVar(&c.wakeTimeout, "wake-timeout", 2*time.Minute, "how long one woken request or Deployment may take")
+	flag.DurationVar(&c.wakeTimeout, "wake-timeout", 5*time.Minute, "how long one woken request or Deployment may take")
 	flag.StringVar(&c.out, "out", filepath.Join("bin", "bench", "scale.json"), "where to write the raw numbers")
 	flag.StringVar(&c.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "admin kubeconfig (default $KUBECONFIG, else bin/kubeconfig)")
 	flag.StringVar(&c.clusterRoot, "cluster-root", "/var/lib/wake-cluster", "the local cluster's root, for its PID files")

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wakefn/wake/test/bench/internal/proc"
+	"github.com/wakefn/wake/test/bench/internal/promtext"
 	"github.com/wakefn/wake/test/bench/internal/summary"
 )
 
@@ -36,6 +38,10 @@ type report struct {
 	// CreateToReadyMs is, per Function, from its create's return to the
 	// watch event that showed it Ready.
 	CreateToReadyMs summary.Summary `json:"createToReadyMs"`
+
+	// PerFunction is the API requests per Function from the first create
+	// until all were Ready (or the wait ended).
+	PerFunction perFunctionRequests `json:"perFunction"`
 
 	Processes            map[string]proc.Total `json:"processes"`
 	APIObjectsPeak       map[string]float64    `json:"apiObjectsPeak"`
@@ -139,6 +145,9 @@ func (r *report) print(w io.Writer) {
 	}
 	c := r.CreateToReadyMs
 	p("| create → Ready per Function, p50 / p99 / max | %.0f / %.0f / %.0f ms |", c.Median, c.P99, c.Max)
+	pf := r.PerFunction
+	p("| API requests per Function, first create → all Ready | wake-controller %s; kube-controller-manager %s; API server writes from all clients %s |",
+		methods(pf.Controller), methods(pf.KCM), num(pf.APIServerWrites, 1))
 	for _, role := range roles {
 		t, ok := r.Processes[role]
 		if !ok {
@@ -233,4 +242,54 @@ func laneSize(lanes []laneRun) int {
 		n = max(n, len(l.Ms)+len(l.Failures))
 	}
 	return n
+}
+
+// perFunctionRequests divides API requests by the Functions created.
+type perFunctionRequests struct {
+	// Controller and KCM are the clients' requests (rest_client_requests_total)
+	// per HTTP method; nil when a page was missing.
+	Controller map[string]float64 `json:"controller"`
+	KCM        map[string]float64 `json:"kcm"`
+	// APIServerWrites counts writing requests the API server served.
+	APIServerWrites float64 `json:"apiServerWrites"`
+}
+
+func perFunction(before, after scrape, n int) perFunctionRequests {
+	out := perFunctionRequests{APIServerWrites: unknown}
+	byMethod := func(a, b []promtext.Sample) map[string]float64 {
+		if a == nil || b == nil {
+			return nil
+		}
+		m := promtext.By(b, "rest_client_requests_total", "method")
+		for k, v := range promtext.By(a, "rest_client_requests_total", "method") {
+			m[k] -= v
+		}
+		for k, v := range m {
+			m[k] = max(0, v) / float64(n)
+		}
+		return m
+	}
+	out.Controller, out.KCM = byMethod(before.ctrl, after.ctrl), byMethod(before.kcm, after.kcm)
+	if before.api != nil && after.api != nil {
+		out.APIServerWrites = max(0, apiWrites(after.api)-apiWrites(before.api)) / float64(n)
+	}
+	return out
+}
+
+// methods formats requests per method, largest first.
+func methods(m map[string]float64) string {
+	if m == nil {
+		return "-"
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	parts := make([]string, 0, len(keys))
+	total := 0.0
+	for _, k := range keys {
+		total += m[k]
+		if m[k] >= 0.05 {
+			parts = append(parts, fmt.Sprintf("%s %.1f", k, m[k]))
+		}
+	}
+	return fmt.Sprintf("%.1f (%s)", total, strings.Join(parts, ", "))
 }

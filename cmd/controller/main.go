@@ -51,6 +51,9 @@ func main() {
 		LeaderElection:          *leaderElect,
 		LeaderElectionID:        "wake-controller",
 		LeaderElectionNamespace: *namespace,
+		// A replica that stops (an upgrade, a drain) hands the lease over
+		// at once instead of leaving it to run out; main exits right after.
+		LeaderElectionReleaseOnCancel: true,
 		Cache:                   controllers.CacheOptions(opts),
 	})
 	if err != nil {

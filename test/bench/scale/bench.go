@@ -91,6 +91,7 @@ func (b *bench) run(ctx context.Context) error {
 	before := b.series.scraper.scrape(ctx)
 	cr, err := createFunctions(ctx, b.c, b.layout, b.cfg.writers)
 	rep.CreateSeconds, rep.CreateRetries = cr.took.Seconds(), cr.retries
+	rep.CreateServerMs = meanPostMs(before, b.series.scraper.scrape(ctx), "functions")
 	if err != nil {
 		return err
 	}

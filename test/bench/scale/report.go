@@ -30,6 +30,9 @@ type report struct {
 
 	CreateSeconds float64 `json:"createSeconds"`
 	CreateRetries int64   `json:"createRetries"`
+	// CreateServerMs is the API server's mean time to serve one Function
+	// create (apiserver_request_duration_seconds) while they were created.
+	CreateServerMs float64 `json:"createServerMs"`
 	// ReadyCount is how many Functions were seen Ready; AllReadySeconds is
 	// from the first create sent until the last of them was (0 if not all
 	// were).
@@ -138,6 +141,8 @@ func (r *report) print(w io.Writer) {
 	p("| Functions (initialScale 0) | %d in %d namespaces |", r.N, r.Namespaces)
 	p("| create all (%d writers, client QPS %.0f, burst %d) | %.1f s (%.0f/s, %d retries) |", r.Writers, r.QPS, r.Burst,
 		r.CreateSeconds, float64(r.N)/max(r.CreateSeconds, 1e-9), r.CreateRetries)
+	p("| one create: seen by the client (mean) / served by the API server (mean) | %.0f ms / %s ms |",
+		r.CreateSeconds*1000*float64(r.Writers)/float64(max(r.N, 1)), num(r.CreateServerMs, 0))
 	if r.AllReadySeconds > 0 {
 		p("| all Ready, from the first create | %.1f s (%.0f/s) |", r.AllReadySeconds, float64(r.N)/r.AllReadySeconds)
 	} else {
@@ -292,4 +297,22 @@ func methods(m map[string]float64) string {
 		}
 	}
 	return fmt.Sprintf("%.1f (%s)", total, strings.Join(parts, ", "))
+}
+
+// meanPostMs is the API server's mean duration of the creates of resource
+// between two pages, in milliseconds, or unknown.
+func meanPostMs(before, after scrape, resource string) float64 {
+	if before.api == nil || after.api == nil {
+		return unknown
+	}
+	match := map[string]string{"verb": "POST", "resource": resource}
+	sum := func(p []promtext.Sample, name string) float64 {
+		v, _ := promtext.Sum(p, name, match)
+		return v
+	}
+	n := sum(after.api, "apiserver_request_duration_seconds_count") - sum(before.api, "apiserver_request_duration_seconds_count")
+	if n <= 0 {
+		return unknown
+	}
+	return 1000 * (sum(after.api, "apiserver_request_duration_seconds_sum") - sum(before.api, "apiserver_request_duration_seconds_sum")) / n
 }

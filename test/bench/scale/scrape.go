@@ -31,6 +31,7 @@ var (
 	apiMetrics = promtext.Names(
 		"apiserver_resource_objects", "apiserver_storage_objects", "apiserver_request_total",
 		"apiserver_flowcontrol_current_inqueue_requests",
+		"apiserver_request_duration_seconds_sum", "apiserver_request_duration_seconds_count",
 	)
 	controllerMetrics = promtext.Names("workqueue_depth", "controller_runtime_reconcile_total", "rest_client_requests_total")
 	kcmMetricNames    = promtext.Names("workqueue_depth", "rest_client_rate_limiter_duration_seconds_sum", "rest_client_requests_total")

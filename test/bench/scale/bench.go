@@ -169,7 +169,7 @@ func (b *bench) waitReady(ctx context.Context) (time.Time, error) {
 	defer deadline.Stop()
 	var last time.Time
 	for {
-		ready, _, _ := b.state.counts()
+		ready := b.state.readyCount()
 		if ready >= b.cfg.n {
 			for i := range b.cfg.n {
 				if t, ok := b.state.ready(b.layout.key(i)); ok && t.After(last) {

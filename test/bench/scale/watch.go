@@ -56,6 +56,13 @@ func (s *state) counts() (ready, deployments, lagging int) {
 	return len(s.readyAt), len(s.lagging), lagging
 }
 
+// readyCount returns how many Functions have been seen Ready.
+func (s *state) readyCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.readyAt)
+}
+
 // ready returns when the Function was first seen Ready.
 func (s *state) ready(key string) (time.Time, bool) {
 	s.mu.Lock()

@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/names"
 	"github.com/wakefn/wake/internal/poll"
 	"github.com/wakefn/wake/test/bench/internal/coldlane"
 )
@@ -55,6 +57,9 @@ type laneRun struct {
 	// Requests holds the wake lane's responses.
 	Requests []request `json:"requests,omitempty"`
 	Failures []string  `json:"failures,omitempty"`
+	// PodPhasesMs is, per pod phase, each member's time from its start
+	// to its first pod reaching that phase, in milliseconds.
+	PodPhasesMs map[string][]float64 `json:"podPhasesMs"`
 }
 
 // wakeOne sends one request to Function i and times it.
@@ -80,11 +85,25 @@ func (b *bench) wakeOne(ctx context.Context, i int) request {
 // wakeLane wakes the Functions idx all at once.
 func (b *bench) wakeLane(ctx context.Context, idx []int) laneRun {
 	out := laneRun{Lane: laneWake, Requests: make([]request, len(idx))}
+	watching, stop := context.WithCancel(ctx)
+	defer stop()
+	pods := watchPods(watching, b.c, b.layout.namespaces(), func(p *corev1.Pod) string {
+		return p.Namespace + "/" + p.Labels[servingv1alpha1.RevisionLabelKey]
+	})
+	var mu sync.Mutex
+	started := make(map[string]time.Time, len(idx))
 	var wg sync.WaitGroup
 	for k, i := range idx {
-		wg.Go(func() { out.Requests[k] = b.wakeOne(ctx, i) })
+		ns, name := b.layout.fn(i)
+		wg.Go(func() {
+			mu.Lock()
+			started[ns+"/"+names.Revision(name, 1)] = time.Now()
+			mu.Unlock()
+			out.Requests[k] = b.wakeOne(ctx, i)
+		})
 	}
 	wg.Wait()
+	out.PodPhasesMs = pods.since(started)
 	for _, r := range out.Requests {
 		if r.Error != "" {
 			out.Failures = append(out.Failures, r.Function+": "+r.Error)
@@ -129,6 +148,9 @@ func (b *bench) deploymentLane(ctx context.Context, n int) laneRun {
 	}
 	defer w.Stop()
 
+	watching, stop := context.WithCancel(ctx)
+	defer stop()
+	pods := watchPods(watching, b.c, []string{b.layout.plainNamespace()}, func(p *corev1.Pod) string { return p.Labels[coldlane.AppLabel] })
 	p := &plainLane{started: make([]time.Time, n), answered: make([]time.Time, n), failed: make([]string, n), results: make(chan struct{}, 2*n)}
 	var wg sync.WaitGroup
 	for i := range n {
@@ -145,6 +167,11 @@ func (b *bench) deploymentLane(ctx context.Context, n int) laneRun {
 	p.follow(ctx, w.ResultChan(), n, b.cfg.wakeTimeout)
 	cancel()
 	wg.Wait()
+	started := make(map[string]time.Time, n)
+	for i, t := range p.started {
+		started[plainName(i)] = t
+	}
+	out.PodPhasesMs = pods.since(started)
 	for i := range n {
 		switch {
 		case p.failed[i] != "":

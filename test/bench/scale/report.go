@@ -177,19 +177,28 @@ func (r *report) print(w io.Writer) {
 	}
 
 	p("\n### %d Functions woken together vs %d plain Deployments scaled 0→1 together (time to first 200, ms)\n", laneSize(r.Lanes), laneSize(r.Lanes))
-	p("| round | lane | went | answered | failed | median | p90 | max |")
-	p("|---:|---|---|---:|---:|---:|---:|---:|")
+	p("| round | lane | went | answered | failed | median | p90 | max | pod created | scheduled | has IP | Ready |")
+	p("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	all := map[string]map[string][]float64{}
 	for _, l := range r.Lanes {
 		s := summary.Of(l.Ms)
-		p("| %d | %s | %s | %d | %d | %.0f | %.0f | %.0f |", l.Round, l.Lane, []string{"first", "second"}[l.Position], len(l.Ms), len(l.Failures), s.Median, s.P90, s.Max)
+		p("| %d | %s | %s | %d | %d | %.0f | %.0f | %.0f | %s |", l.Round, l.Lane, []string{"first", "second"}[l.Position],
+			len(l.Ms), len(l.Failures), s.Median, s.P90, s.Max, podColumns(l.PodPhasesMs))
+		if all[l.Lane] == nil {
+			all[l.Lane] = map[string][]float64{}
+		}
+		for k, v := range l.PodPhasesMs {
+			all[l.Lane][k] = append(all[l.Lane][k], v...)
+		}
 	}
 	for _, lane := range []string{laneDeployment, laneWake} {
 		s := r.LaneSummary[lane]
-		p("| all | %s | | %d | | %.0f | %.0f | %.0f |", lane, s.N, s.Median, s.P90, s.Max)
+		p("| all | %s | | %d | | %.0f | %.0f | %.0f | %s |", lane, s.N, s.Median, s.P90, s.Max, podColumns(all[lane]))
 	}
 	if len(r.Ratio) > 0 {
-		p("| | **wake ÷ deployment** | | | | **%.2f** | | **%.2f** |", r.Ratio["median"], r.Ratio["max"])
+		p("| | **wake ÷ deployment** | | | | **%.2f** | | **%.2f** | | | | |", r.Ratio["median"], r.Ratio["max"])
 	}
+	p("\n(pod columns: median ms from the member's start until this client saw its first pod created, scheduled, with an IP, Ready)")
 	if len(r.WakePhasesMs) > 0 {
 		p("\nwake lane, activator's phases (median / max ms): %s", phaseLine(r.WakePhasesMs))
 	}
@@ -315,4 +324,17 @@ func meanPostMs(before, after scrape, resource string) float64 {
 		return unknown
 	}
 	return 1000 * (sum(after.api, "apiserver_request_duration_seconds_sum") - sum(before.api, "apiserver_request_duration_seconds_sum")) / n
+}
+
+// podColumns formats the medians of the pod phases as table cells.
+func podColumns(phases map[string][]float64) string {
+	cells := make([]string, 0, len(podPhases))
+	for _, ph := range podPhases {
+		if v := phases[ph]; len(v) > 0 {
+			cells = append(cells, fmt.Sprintf("%.0f", summary.Of(v).Median))
+		} else {
+			cells = append(cells, "-")
+		}
+	}
+	return strings.Join(cells, " | ")
 }

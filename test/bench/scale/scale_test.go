@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/wakefn/wake/test/bench/internal/promtext"
 )
 
@@ -97,5 +100,31 @@ apiserver_request_total{verb="PATCH",code="200"} 30
 	}
 	if gauge(nil, "x", nil) != unknown || gauge(prev, "absent", nil) != 0 {
 		t.Error("gauge of a missing page is not unknown, or of a missing metric not 0")
+	}
+}
+
+func TestPodMarks(t *testing.T) {
+	m := &podMarks{keyOf: func(p *corev1.Pod) string { return p.Labels["app"] }, marks: map[string]map[string]time.Time{}}
+	t0 := time.Unix(100, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "a"}}}
+	m.see(pod, at(10))
+	pod.Spec.NodeName = "node"
+	m.see(pod, at(20))
+	pod.Status.PodIP = "10.0.0.1"
+	m.see(pod, at(500))
+	m.see(pod, at(600)) // no change: marks stay
+	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	m.see(pod, at(900))
+	m.see(&corev1.Pod{}, at(5)) // no member
+	deleting := pod.DeepCopy()
+	deleting.Labels["app"] = "b"
+	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	m.see(deleting, at(1)) // a pod going away marks nothing
+
+	got := m.since(map[string]time.Time{"a": t0, "b": t0})
+	want := map[string][]float64{"pod-created": {10}, "pod-scheduled": {20}, "pod-ip": {500}, "pod-ready": {900}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("since = %v, want %v", got, want)
 	}
 }

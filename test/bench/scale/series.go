@@ -100,6 +100,9 @@ func (s *series) run(ctx context.Context, interval time.Duration) {
 // sample reads every source and appends a row.
 func (s *series) sample(ctx context.Context) {
 	cur := s.scraper.scrape(ctx)
+	if ctx.Err() != nil {
+		return // stopped while reading: the pages are partial
+	}
 	ready, deployments, lagging := s.state.counts()
 	now := s.procs.Now()
 

@@ -119,6 +119,10 @@ func (b *bench) run(ctx context.Context) error {
 		fmt.Fprintf(os.Stderr, "single %s: %.0f ms %d %s\n", r.Function, r.Ms, r.Code, r.Error)
 	}
 
+	if ctx.Err() != nil {
+		b.finish(rep, stopSampling, &wg)
+		return fmt.Errorf("interrupted before the lanes: %w", ctx.Err())
+	}
 	b.series.setPhase("lanes")
 	for round := range b.cfg.rounds {
 		order := []string{laneDeployment, laneWake}

@@ -47,7 +47,12 @@ func main() {
 		LeaderElection:          *leaderElect,
 		LeaderElectionID:        "wake-controller",
 		LeaderElectionNamespace: *namespace,
-		Cache:                   controllers.CacheOptions(opts),
+		// A leader stopped gracefully (rollout, drain) gives its lease up,
+		// so the standby takes over within its retry period instead of
+		// waiting for the lease to expire. Safe: the process exits as soon
+		// as the manager returns.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controllers.CacheOptions(opts),
 	})
 	if err != nil {
 		log.Error(err, "create manager")

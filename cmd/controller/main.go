@@ -30,6 +30,8 @@ func main() {
 		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 		statsAddr   = flag.String("stats-bind-address", kube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
 		statsSA     = flag.String("stats-activator-service-account", kube.DefaultActivatorServiceAccount, "ServiceAccount, in --system-namespace, whose pod-bound tokens may report stats")
+		apiQPS      = flag.Float64("kube-api-qps", defaultAPIQPS, "steady rate of requests to the API server, per client: the reconcilers share one client, the autoscaler's scale writes have their own")
+		apiBurst    = flag.Int("kube-api-burst", defaultAPIBurst, "requests to the API server a client may send at once above --kube-api-qps")
 	)
 	flag.Parse()
 
@@ -40,19 +42,19 @@ func main() {
 	// namespace's requests in flight.
 	stats := collector.New(0)
 	opts := controllers.Options{SystemNamespace: *namespace, TenantUsage: collector.Usage{Collector: stats, Clock: clock.RealClock{}}}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	cfg.QPS, cfg.Burst = float32(*apiQPS), *apiBurst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
 		Metrics:                 metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:  *probeAddr,
 		LeaderElection:          *leaderElect,
 		LeaderElectionID:        "wake-controller",
 		LeaderElectionNamespace: *namespace,
-		// A leader stopped gracefully (rollout, drain) gives its lease up,
-		// so the standby takes over within its retry period instead of
-		// waiting for the lease to expire. Safe: the process exits as soon
-		// as the manager returns.
+		// A replica that stops (an upgrade, a drain) hands the lease over
+		// at once instead of leaving it to run out; main exits right after.
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controllers.CacheOptions(opts),
+		Cache:                   controllers.CacheOptions(opts),
 	})
 	if err != nil {
 		log.Error(err, "create manager")
@@ -83,6 +85,17 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// Defaults of --kube-api-qps and --kube-api-burst. client-go's own, 5 and
+// 10 (controller-runtime raises them to 20 and 30), cap how fast a burst of
+// new Functions becomes Ready, since each takes several writes (Revision,
+// Deployment, Service, Route and their status): at 20 a second about 130
+// Functions a minute became Ready. The API server's priority and fairness
+// still protects it from a controller that asks for too much.
+const (
+	defaultAPIQPS   = 200
+	defaultAPIBurst = 400
+)
 
 func newLogger(development bool) logr.Logger {
 	cfg := zap.NewProductionConfig()

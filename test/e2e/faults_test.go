@@ -187,3 +187,8 @@ func listPods(ctx context.Context, labels client.MatchingLabels) ([]corev1.Pod, 
 	}
 	return pods.Items, nil
 }
+
+// failureLines is failuresByTime, one failure per line, for logs.
+func failureLines(rs []loadResult, ok func(response) bool, limit int) string {
+	return "\n\t" + strings.Join(failuresByTime(rs, ok, limit), "\n\t")
+}

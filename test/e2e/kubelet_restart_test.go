@@ -49,7 +49,7 @@ func TestKubeletRestarted(t *testing.T) {
 
 	var (
 		restartTook time.Duration
-		notReady    = map[string]time.Duration{} // pod name → when first seen not Ready, from the restart
+		notReady    = map[string]*notReadySpan{} // by pod name, from the restart
 		mu          sync.Mutex
 	)
 	rs := loadUntil(freshConnClient(), host, rate, limit, func(ctx context.Context) {
@@ -76,8 +76,8 @@ func TestKubeletRestarted(t *testing.T) {
 		restartTook.Round(100*time.Millisecond), rate, served, len(rs), pct, failureKinds(rs, ok), notReady)
 	mu.Unlock()
 	if served != len(rs) {
-		t.Errorf("%d of %d requests failed across the kubelet restart; first failures (send time: outcome): %v",
-			len(rs)-served, len(rs), failuresByTime(rs, ok, 20))
+		t.Errorf("%d of %d requests failed across the kubelet restart; first failures (send time: outcome):%s",
+			len(rs)-served, len(rs), failureLines(rs, ok, 20))
 	}
 	now := readyRevisionPods(t, ns, rev, 2)
 	for name, p := range before {
@@ -162,19 +162,37 @@ func podNames(pods map[string]*corev1.Pod) []string {
 	return out
 }
 
+// notReadySpan is when a pod was first seen not Ready and when Ready again
+// after that (0 if not seen), as offsets from a fault.
+type notReadySpan struct{ from, to time.Duration }
+
+// String describes the span for logs.
+func (s *notReadySpan) String() string {
+	if s.to == 0 {
+		return fmt.Sprintf("not Ready from %s on", s.from)
+	}
+	return fmt.Sprintf("not Ready from %s to %s", s.from, s.to)
+}
+
 // sampleNotReady records, every 100 ms until ctx ends, when each pod of the
-// revision was first seen not Ready, as an offset from start.
-func sampleNotReady(ctx context.Context, ns, rev string, start time.Time, mu *sync.Mutex, seen map[string]time.Duration) {
+// revision was first seen not Ready and then Ready again, as offsets from
+// start.
+func sampleNotReady(ctx context.Context, ns, rev string, start time.Time, mu *sync.Mutex, seen map[string]*notReadySpan) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		pods := &corev1.PodList{}
 		if err := suite.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{servingv1alpha1.RevisionLabelKey: rev}); err == nil {
+			now := time.Since(start).Round(10 * time.Millisecond)
 			mu.Lock()
 			for i := range pods.Items {
 				p := &pods.Items[i]
-				if _, already := seen[p.Name]; !already && !podReady(p) {
-					seen[p.Name] = time.Since(start).Round(10 * time.Millisecond)
+				span, already := seen[p.Name]
+				switch ready := podReady(p); {
+				case !already && !ready:
+					seen[p.Name] = &notReadySpan{from: now}
+				case already && ready && span.to == 0:
+					span.to = now
 				}
 			}
 			mu.Unlock()

@@ -101,8 +101,8 @@ func TestControllerLeaderKilled(t *testing.T) {
 	t.Logf("cold start with the leader alive: %s (%s %s); wake sent right after the kill answered after %s (%s %s); new leader %s; killed pod: %s",
 		refTook.Round(time.Millisecond), ref, ref.header.Get(coldStartHeader), took.Round(time.Millisecond), wake, wake.header.Get(coldStartHeader), newLeader, tl)
 	if served != len(rs) {
-		t.Errorf("%d of %d requests to the warm function failed while the leader was killed; first failures (send time: outcome): %v",
-			len(rs)-served, len(rs), failuresByTime(rs, ok, 10))
+		t.Errorf("%d of %d requests to the warm function failed while the leader was killed; first failures (send time: outcome):%s",
+			len(rs)-served, len(rs), failureLines(rs, ok, 10))
 	}
 	if !ok(ref) {
 		t.Errorf("reference cold start: got %s, want 200 %q", ref, greeting)

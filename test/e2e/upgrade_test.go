@@ -91,8 +91,8 @@ func TestUpgradeInPlace(t *testing.T) {
 	t.Logf("controller and activator upgraded (images retagged %s) under %d req/s on new connections, rolled out at %s: %d of %d served (%.2f%%); failures: %s",
 		upgradeTag, rate, rolled.Round(100*time.Millisecond), served, len(rs), pct, failureKinds(rs, ok))
 	if served != len(rs) {
-		t.Errorf("%d of %d requests failed during the upgrade; first failures (send time: outcome): %v",
-			len(rs)-served, len(rs), failuresByTime(rs, ok, 20))
+		t.Errorf("%d of %d requests failed during the upgrade; first failures (send time: outcome):%s",
+			len(rs)-served, len(rs), failureLines(rs, ok, 20))
 	}
 }
 

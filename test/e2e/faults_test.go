@@ -122,24 +122,35 @@ func restartCount(p *corev1.Pod) int32 {
 	return p.Status.ContainerStatuses[0].RestartCount
 }
 
-// failureKinds counts the failed requests by cause: a refused connection
-// (nothing listened at the address the Service chose), a reset or a closed
-// connection (a listener or a request in flight lost), a timeout, or an
-// HTTP status.
+// failureKinds counts the failed requests by cause, with the send times of
+// the first and the last of each: a refused connection (nothing listened
+// at the address the Service chose), a reset or a closed connection (a
+// listener or a request in flight lost), a timeout, or an HTTP status.
 func failureKinds(rs []loadResult, ok func(response) bool) string {
-	counts := map[string]int{}
+	type span struct {
+		n           int
+		first, last time.Duration
+	}
+	kinds := map[string]*span{}
 	for _, r := range rs {
 		if ok(r.response) {
 			continue
 		}
-		counts[failureKind(r.response)]++
+		k := failureKind(r.response)
+		s := kinds[k]
+		if s == nil {
+			s = &span{first: r.sent}
+			kinds[k] = s
+		}
+		s.n++
+		s.last = r.sent
 	}
-	if len(counts) == 0 {
+	if len(kinds) == 0 {
 		return "none"
 	}
 	var parts []string
-	for k, n := range counts {
-		parts = append(parts, fmt.Sprintf("%s %d", k, n))
+	for k, s := range kinds {
+		parts = append(parts, fmt.Sprintf("%s %d (sent %s to %s)", k, s.n, s.first.Round(time.Millisecond), s.last.Round(time.Millisecond)))
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")

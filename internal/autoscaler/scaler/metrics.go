@@ -75,6 +75,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
+	for _, result := range []string{"scaled", "skipped", "failed"} {
+		m.rsWakes.WithLabelValues(result) // every result shows, from 0
+	}
 	if reg == nil {
 		return m, nil
 	}

@@ -68,6 +68,9 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 	}
 	var changes []change
 	for ns, poked := range byNS {
+		if !leading && s.limited(ns) {
+			continue // see standby.go
+		}
 		changes = s.decidePoked(changes, ns, poked, now)
 	}
 	if !leading {

@@ -21,7 +21,10 @@ import (
 // with that read's resourceVersion). While the leader lives, it has woken
 // the revision by then and the standby's read finds it so; two standbys
 // that both find zero cannot both write. A standby never scales down and
-// never writes a Revision's status.
+// never writes a Revision's status. Nor does it wake a revision of a
+// namespace with tenant pod limits: only the leader knows the pods that
+// namespace was given in the last minute, and a revision it holds at zero
+// under those limits must stay there.
 
 // standbyWait waits StandbyWakeDelay, the leader's head start on a poke;
 // false when ctx ended first.
@@ -71,4 +74,9 @@ func (s *Scaler) writeScaleFromZero(ctx context.Context, namespace, name string,
 		return false, fmt.Errorf("update scale of deployment %s/%s from 0 to %d: %w", namespace, name, replicas, err)
 	}
 	return true, nil
+}
+
+// limited reports whether namespace ns has tenant pod limits.
+func (s *Scaler) limited(ns string) bool {
+	return s.opts.Limits != nil && !s.opts.Limits.PodLimits(ns).None()
 }

@@ -14,22 +14,30 @@ import (
 // TestStandbyWakes: a standby wakes a poked revision at zero after
 // StandbyWakeDelay, unless the scale has left zero meanwhile (the leader
 // woke it, and the standby's cache has not seen it yet); it never writes
-// the status, and never writes for a revision that has pods.
+// the status, never writes for a revision that has pods, and leaves a
+// namespace with tenant pod limits to the leader.
 func TestStandbyWakes(t *testing.T) {
 	tests := []struct {
 		name       string
 		observed   int32 // the Deployment's replicas in the standby's cache
 		stored     int32 // and in the API server when the standby reads it
+		limits     PodLimits
 		wantWrites []int32
 	}{
 		{name: "no leader woke it", observed: 0, stored: 0, wantWrites: []int32{1}},
 		{name: "the leader woke it, not yet in the cache", observed: 0, stored: 2},
 		{name: "a revision with pods", observed: 3, stored: 3},
+		{name: "a namespace with tenant pod limits", observed: 0, stored: 0, limits: PodLimits{MaxPods: 10}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, decider.Defaults(), deployment(depName, tc.observed, tc.observed),
-				func(o *Options) { o.Elected = make(chan struct{}) })
+				func(o *Options) {
+					o.Elected = make(chan struct{})
+					lim := &podLimits{}
+					lim.set(rev.Namespace, tc.limits)
+					o.Limits = lim
+				})
 			if tc.stored != tc.observed {
 				d := deployment(depName, 0, 0)
 				if err := e.client.Get(e.ctx, client.ObjectKeyFromObject(d), d); err != nil {

@@ -7,7 +7,8 @@
 #   - images wake-bench/knative-<cmd>:<version>, packed by wake-images, never
 #     pulled (imagePullPolicy Never);
 #   - small CPU and memory requests and no CPU limits (a 2-core node; Wake's
-#     own pods have no CPU limits either); no HPAs or PDBs;
+#     own pods have no CPU limits either); no HPAs or PDBs; 10 s to stop, so
+#     the uninstall after the bench does not wait the activator's 600 s;
 #   - no ingress, no net-* and no KCert: requests go straight to the
 #     activator with Knative-Serving-Namespace/-Revision headers;
 #   - tag resolution skipped for docker.io names (nothing can be pulled);
@@ -61,6 +62,9 @@ patches:
     - op: add
       path: /spec/template/spec/containers/0/imagePullPolicy
       value: Never
+    - op: add
+      path: /spec/template/spec/terminationGracePeriodSeconds
+      value: 10
     - op: replace
       path: /spec/template/spec/containers/0/resources
       value:

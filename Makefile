@@ -93,7 +93,7 @@ KNATIVE_BINS := $(KNATIVE_CMDS:%=$(KNATIVE_DIR)/bin/%)
 .PHONY: bench-knative
 bench-knative: $(KNATIVE_BINS) ## Knative Serving side by side with Wake on the local cluster (make dev first): installs Knative, benchmarks, removes it (BENCH_ARGS for test/bench/knative).
 	go build -C hack/images -o $(WAKE_IMAGES) .
-	$(WAKE_IMAGES) -out $(KNATIVE_DIR)/images -prefix wake-bench/knative- -tag $(KNATIVE_VERSION) \
+	$(WAKE_IMAGES) -out $(KNATIVE_DIR)/images -prefix wake-bench/knative- -tag $(KNATIVE_VERSION) -user 65532 \
 	  -containerd $(CLUSTER_SOCKET) $(foreach c,$(KNATIVE_CMDS),$(c)=$(KNATIVE_DIR)/bin/$(c))
 	hack/knative/render.sh $(KNATIVE_DIR) $(KUBECTL)
 	go build -tags e2e -o $(KNATIVE_DIR)/knative-bench ./test/bench/knative

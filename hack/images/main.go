@@ -13,7 +13,7 @@
 // value is a main package built in the Go module at DIR; without, value is a
 // prebuilt static binary. make bench-knative packs Knative Serving this way:
 //
-//	wake-images -prefix wake-bench/knative- -tag v0.42.2 -out bin/knative/images queue=bin/knative/bin/queue
+//	wake-images -prefix wake-bench/knative- -tag v0.42.2 -user 65532 -out bin/knative/images queue=bin/knative/bin/queue
 package main
 
 import (
@@ -34,16 +34,17 @@ func main() {
 	tag := flag.String("tag", "dev", "image tag")
 	address := flag.String("containerd", "", "containerd socket to import into (empty: only write tarballs)")
 	module := flag.String("module", "", "with name=package arguments: the Go module to build them in")
+	user := flag.String("user", "", "the images' user, like 65532 (empty: root)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("wake-images: ")
 
-	if err := run(*repo, *out, *prefix, *tag, *address, *module, flag.Args()); err != nil {
+	if err := run(*repo, *out, *prefix, *tag, *address, *module, *user, flag.Args()); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(repo, out, prefix, tag, address, module string, only []string) error {
+func run(repo, out, prefix, tag, address, module, user string, only []string) error {
 	repo, err := filepath.Abs(repo)
 	if err != nil {
 		return fmt.Errorf("resolve repository root: %w", err)
@@ -55,6 +56,9 @@ func run(repo, out, prefix, tag, address, module string, only []string) error {
 	sources, err := pickSources(repo, module, only)
 	if err != nil {
 		return err
+	}
+	for i := range sources {
+		sources[i].User = user
 	}
 	if err := os.MkdirAll(filepath.Join(out, "bin"), 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
@@ -110,7 +114,7 @@ func makeImage(src source, out, ref, address string) error {
 		}
 	}
 	tarball := filepath.Join(out, src.Name+".tar")
-	if err := writeImage(binary, ref, tarball); err != nil {
+	if err := writeImage(binary, ref, src.User, tarball); err != nil {
 		return err
 	}
 	if address != "" {

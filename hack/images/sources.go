@@ -21,6 +21,9 @@ type source struct {
 	// Binary, when set, is a prebuilt static binary packed instead of
 	// building Package.
 	Binary string
+	// User, when set, is the image's user (Knative's manifests require
+	// runAsNonRoot and leave the user to the image, as ko sets it).
+	User string
 }
 
 // discover lists the main packages under cmd/ and test/images/ of the

@@ -64,7 +64,7 @@ func TestMakeImagePacksPrebuiltBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	const ref = "wake-bench/knative-queue:v0.42.2"
-	if err := makeImage(source{Name: "queue", Binary: bin}, dir, ref, ""); err != nil {
+	if err := makeImage(source{Name: "queue", Binary: bin, User: "65532"}, dir, ref, ""); err != nil {
 		t.Fatal(err)
 	}
 	tag, err := name.NewTag(ref)
@@ -81,6 +81,9 @@ func TestMakeImagePacksPrebuiltBinary(t *testing.T) {
 	}
 	if got := strings.Join(cfg.Config.Entrypoint, " "); got != "/ko-app/queue" {
 		t.Fatalf("entrypoint %q, want /ko-app/queue", got)
+	}
+	if cfg.Config.User != "65532" {
+		t.Fatalf("user %q, want 65532", cfg.Config.User)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bin", "queue")); !os.IsNotExist(err) {
 		t.Fatalf("a binary was built for a prebuilt source (stat: %v)", err)

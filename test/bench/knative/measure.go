@@ -25,6 +25,8 @@ func (b *bench) warmLanes(o options) []load.Result {
 	var out []load.Result
 	for round := 1; round <= o.rounds; round++ {
 		for _, name := range warmOrder {
+			// Wake connections (and a pod, should one have gone) first.
+			load.Closed(b.warm[name].Target, 4, 300*time.Millisecond)
 			r := load.Open(b.warm[name].Target, o.rate, o.openDur)
 			r.Lane, r.Round = name, round
 			fmt.Fprintf(os.Stderr, "open   round %d %-8s p50 %.3f ms p99 %.3f ms errors %d late %d\n", round, name, r.P50ms, r.P99ms, r.Errors, r.Late)
@@ -33,6 +35,7 @@ func (b *bench) warmLanes(o options) []load.Result {
 	}
 	for round := 1; round <= o.rounds; round++ {
 		for _, name := range warmOrder {
+			load.Closed(b.warm[name].Target, o.conns, 300*time.Millisecond)
 			r := load.Closed(b.warm[name].Target, o.conns, o.closedDur)
 			r.Lane, r.Round = name, round
 			fmt.Fprintf(os.Stderr, "closed round %d %-8s %.0f req/s errors %d\n", round, name, r.Throughput, r.Errors)

@@ -129,8 +129,10 @@ func (b *bench) setup(ctx context.Context) error {
 	return nil
 }
 
-// teardown deletes the namespace and waits (bounded) until it is gone, so
-// that Knative's finalizers run while Knative is still installed.
+// teardown deletes the namespace and waits (bounded) until no Knative
+// object is left in it, so that Knative's controllers finish with them
+// before make bench-knative removes Knative. The namespace's other objects
+// go on being deleted afterwards.
 func (b *bench) teardown() {
 	if b.ns == "" {
 		return
@@ -143,18 +145,29 @@ func (b *bench) teardown() {
 		return
 	}
 	if _, err := poll.Until(ctx, 500*time.Millisecond, func(ctx context.Context) error {
-		err := b.c.Get(ctx, client.ObjectKey{Name: b.ns}, &corev1.Namespace{})
-		if apierrors.IsNotFound(err) {
-			return nil
+		for _, kind := range knativeKinds {
+			list := &unstructured.UnstructuredList{}
+			list.SetAPIVersion("serving.knative.dev/v1")
+			list.SetKind(kind + "List")
+			err := b.c.List(ctx, list, client.InNamespace(b.ns))
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if len(list.Items) > 0 {
+				return fmt.Errorf("%d %s left", len(list.Items), kind)
+			}
 		}
-		if err != nil {
-			return poll.Stop(err)
-		}
-		return errors.New("namespace still there")
+		return nil
 	}); err != nil {
-		fmt.Fprintf(os.Stderr, "namespace %s not gone: %v\n", b.ns, err)
+		fmt.Fprintf(os.Stderr, "Knative objects in %s not gone: %v\n", b.ns, err)
 	}
 }
+
+// knativeKinds are the Knative objects a Knative Service makes.
+var knativeKinds = []string{"Service", "Configuration", "Route", "Revision"}
 
 // serviceAddr returns host:80 of a Service's cluster IP.
 func (b *bench) serviceAddr(ctx context.Context, ns, name string) (string, error) {

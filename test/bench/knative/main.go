@@ -56,10 +56,10 @@ type options struct {
 func main() {
 	var o options
 	flag.IntVar(&o.rate, "rate", 1000, "open-loop requests per second")
-	flag.DurationVar(&o.openDur, "duration", 10*time.Second, "open-loop time per lane and round")
-	flag.DurationVar(&o.closedDur, "closed-duration", 5*time.Second, "closed-loop time per lane and round")
+	flag.DurationVar(&o.openDur, "duration", 7*time.Second, "open-loop time per lane and round")
+	flag.DurationVar(&o.closedDur, "closed-duration", 4*time.Second, "closed-loop time per lane and round")
 	flag.IntVar(&o.conns, "conns", 32, "closed-loop connections")
-	flag.IntVar(&o.rounds, "rounds", 2, "rounds of interleaved lanes (open and closed loop)")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of interleaved lanes (open and closed loop)")
 	flag.IntVar(&o.coldRuns, "cold-runs", 7, "cold starts per lane")
 	flag.IntVar(&o.burst, "burst", 200, "concurrent requests sent to a function at zero")
 	flag.StringVar(&o.out, "out", filepath.Join("bin", "bench", "knative.json"), "where to write the raw numbers")
@@ -84,8 +84,11 @@ type report struct {
 	Conns     int           `json:"closedLoopConns"`
 	Results   []load.Result `json:"results"`
 	Lanes     []laneSummary `json:"lanes"`
-	Cold      []coldRun     `json:"coldRuns"`
-	Bursts    []burstResult `json:"bursts"`
+	// WarmPods is how many pods each warm function had after the warm
+	// lanes (both may scale up under load).
+	WarmPods map[string]int32 `json:"warmPodsAfterLoad,omitempty"`
+	Cold     []coldRun        `json:"coldRuns"`
+	Bursts   []burstResult    `json:"bursts"`
 }
 
 func run(o options) error {
@@ -111,6 +114,7 @@ func run(o options) error {
 	rep := report{StartedAt: time.Now().UTC(), Rate: o.rate, Conns: o.conns}
 	if !o.skipWarm {
 		rep.Results = b.warmLanes(o)
+		rep.WarmPods = b.warmPods(ctx)
 	}
 	if !o.skipCold {
 		cold, err := b.coldStarts(ctx, o.coldRuns)

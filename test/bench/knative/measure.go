@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	"github.com/wakefn/wake/test/bench/internal/load"
 )
 
@@ -42,6 +45,21 @@ func (b *bench) warmLanes(o options) []load.Result {
 			out = append(out, r)
 		}
 	}
+	return out
+}
+
+// warmPods returns the replicas of the warm Knative and Wake functions'
+// Deployments (−1 where it cannot be read).
+func (b *bench) warmPods(ctx context.Context) map[string]int32 {
+	out := map[string]int32{}
+	for _, name := range []string{laneKnative, laneWake} {
+		d := &appsv1.Deployment{}
+		out[name] = -1
+		if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: b.warm[name].Deployment}, d); err == nil {
+			out[name] = d.Status.Replicas
+		}
+	}
+	fmt.Fprintf(os.Stderr, "warm pods after load: %v\n", out)
 	return out
 }
 

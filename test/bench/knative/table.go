@@ -109,6 +109,7 @@ func printTable(w io.Writer, rep report) {
 	p("| errors, open loop | %d | %d | %d |\n", d.OpenErrors, k.OpenErrors, wk.OpenErrors)
 	p("| closed loop, %d connections (req/s) | %.0f | %.0f | %.0f |\n", rep.Conns, d.ClosedRPS, k.ClosedRPS, wk.ClosedRPS)
 	p("| closed loop, share of direct | 100%% | %.0f%% | %.0f%% |\n", k.ThroughputPct, wk.ThroughputPct)
+	p("| warm pods after the load | 1 | %d | %d |\n", rep.WarmPods[laneKnative], rep.WarmPods[laneWake])
 	p("| cold start median (min–max, n) (ms) | – | %.0f (%.0f–%.0f, %d) | %.0f (%.0f–%.0f, %d) |\n",
 		k.Cold.Median, k.Cold.Min, k.Cold.Max, k.Cold.N, wk.Cold.Median, wk.Cold.Min, wk.Cold.Max, wk.Cold.N)
 	kb, wb := bursts[laneKnative], bursts[laneWake]

@@ -82,6 +82,36 @@ bench-tenants: ## One tenant's flood vs another tenant's warm latency and cold s
 bench-coldstart: ## Cold start on the local cluster (make dev first): plain Deployment 0→1 vs a Wake Function at zero, alternating (BENCH_ARGS=-runs N).
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/coldstart $(BENCH_ARGS)
 
+# N is how many Functions bench-scale creates.
+N ?= 1000
+
+.PHONY: bench-scale
+bench-scale: ## N Functions at zero on the local cluster (make dev first): time to all Ready, memory, API objects, one cold start, 50 woken vs 50 Deployments (BENCH_ARGS=-cleanup removes a run's leftovers).
+	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/scale -n $(N) $(BENCH_ARGS)
+
+# Knative Serving, built from hack/knative's module and installed next to
+# Wake only for the length of bench-knative (make cluster-down removes it
+# too: it deletes every pod and the cluster's etcd and images).
+KNATIVE_VERSION := v0.42.2
+KNATIVE_CMDS := activator autoscaler controller queue webhook
+KNATIVE_DIR := $(BIN)/knative
+KNATIVE_BINS := $(KNATIVE_CMDS:%=$(KNATIVE_DIR)/bin/%)
+
+.PHONY: bench-knative
+bench-knative: $(KNATIVE_BINS) ## Knative Serving side by side with Wake on the local cluster (make dev first): installs Knative, benchmarks, removes it (BENCH_ARGS for test/bench/knative).
+	go build -C hack/images -o $(WAKE_IMAGES) .
+	$(WAKE_IMAGES) -out $(KNATIVE_DIR)/images -prefix wake-bench/knative- -tag $(KNATIVE_VERSION) -user 65532 \
+	  -containerd $(CLUSTER_SOCKET) $(foreach c,$(KNATIVE_CMDS),$(c)=$(KNATIVE_DIR)/bin/$(c))
+	hack/knative/render.sh $(KNATIVE_DIR) $(KUBECTL)
+	go build -tags e2e -o $(KNATIVE_DIR)/knative-bench ./test/bench/knative
+	trap '$(KUBECTL_LOCAL) delete --ignore-not-found --timeout=120s -f $(KNATIVE_DIR)/serving.yaml' EXIT; \
+	  $(KUBECTL_LOCAL) apply --server-side -f $(KNATIVE_DIR)/serving.yaml; \
+	  $(KUBECTL_LOCAL) -n knative-serving wait --for=condition=Available deployment --all --timeout=300s; \
+	  KUBECONFIG=$(CLUSTER_KUBECONFIG) $(KNATIVE_DIR)/knative-bench $(BENCH_ARGS)
+
+$(KNATIVE_DIR)/bin/%: hack/knative/go.mod
+	CGO_ENABLED=0 go build -C hack/knative -trimpath -ldflags "-s -w" -o $@ knative.dev/serving/cmd/$*
+
 .PHONY: deploy
 deploy: ## Install Wake into kubectl's current cluster with images $(IMG)/controller:$(TAG) and $(IMG)/activator:$(TAG).
 	mkdir -p $(BIN)/deploy

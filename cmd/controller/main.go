@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -30,6 +31,9 @@ func main() {
 		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 		statsAddr   = flag.String("stats-bind-address", kube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
 		statsSA     = flag.String("stats-activator-service-account", kube.DefaultActivatorServiceAccount, "ServiceAccount, in --system-namespace, whose pod-bound tokens may report stats")
+		apiQPS      = flag.Float64("kube-api-qps", defaultAPIQPS, "steady rate of requests to the API server, per client: the reconcilers share one client, the autoscaler's scale writes have their own")
+		apiBurst    = flag.Int("kube-api-burst", defaultAPIBurst, "requests to the API server a client may send at once above --kube-api-qps")
+		workers     = flag.Int("concurrent-reconciles", defaultWorkers, "objects of one kind reconciled at once (never the same object twice)")
 	)
 	flag.Parse()
 
@@ -40,14 +44,20 @@ func main() {
 	// namespace's requests in flight.
 	stats := collector.New(0)
 	opts := controllers.Options{SystemNamespace: *namespace, TenantUsage: collector.Usage{Collector: stats, Clock: clock.RealClock{}}}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	cfg := ctrl.GetConfigOrDie()
+	cfg.QPS, cfg.Burst = float32(*apiQPS), *apiBurst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme.New(),
 		Metrics:                 metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:  *probeAddr,
 		LeaderElection:          *leaderElect,
 		LeaderElectionID:        "wake-controller",
 		LeaderElectionNamespace: *namespace,
-		Cache:                   controllers.CacheOptions(opts),
+		// A replica that stops (an upgrade, a drain) hands the lease over
+		// at once instead of leaving it to run out; main exits right after.
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         controllers.CacheOptions(opts),
+		Controller:                    ctrlconfig.Controller{MaxConcurrentReconciles: *workers},
 	})
 	if err != nil {
 		log.Error(err, "create manager")
@@ -78,6 +88,22 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// Defaults of --kube-api-qps and --kube-api-burst. client-go's own, 5 and
+// 10 (controller-runtime raises them to 20 and 30), cap how fast a burst of
+// new Functions becomes Ready, since each takes several writes (Revision,
+// Deployment, Service, Route and their status): at 20 a second about 130
+// Functions a minute became Ready. The API server's priority and fairness
+// still protects it from a controller that asks for too much.
+const (
+	defaultAPIQPS   = 200
+	defaultAPIBurst = 400
+)
+
+// defaultWorkers is the default of --concurrent-reconciles.
+// controller-runtime's one worker per kind waits out each reconcile's API
+// round trips one after another: about 25 reconciles a second here.
+const defaultWorkers = 4
 
 func newLogger(development bool) logr.Logger {
 	cfg := zap.NewProductionConfig()

@@ -7,6 +7,9 @@
 //	wake-cluster down   delete pods, stop what "up" started, remove its traces
 //	wake-cluster status list the components and whether they run; exit
 //	                    status 0 when all run, 3 when any is stopped
+//	wake-cluster restart COMPONENT
+//	                    stop one running component and start it again
+//	                    (e.g. kubelet, for fault tests)
 //
 // Every piece of state lives under -root (see config.go for the layout). It
 // must run as root. `make cluster-up` and `make cluster-down` call it.
@@ -48,15 +51,19 @@ func run(args []string) error {
 	fs.StringVar(&cfg.PauseImage, "pause-image-name", cfg.PauseImage, "name of the pause image inside that tarball")
 	fs.BoolVar(&cfg.SkipInstall, "skip-install", false, "do not install missing Debian packages")
 	fs.Usage = func() {
-		_, _ = fmt.Fprintf(fs.Output(), "usage: wake-cluster [flags] up|down|status\n")
+		_, _ = fmt.Fprintf(fs.Output(), "usage: wake-cluster [flags] up|down|status|restart COMPONENT\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	want := 1
+	if fs.Arg(0) == "restart" {
+		want = 2
+	}
+	if fs.NArg() != want {
 		fs.Usage()
-		return fmt.Errorf("want exactly one command, got %d", fs.NArg())
+		return fmt.Errorf("want %d arguments, got %d", want, fs.NArg())
 	}
 	if err := cfg.Resolve(); err != nil {
 		return err
@@ -76,6 +83,9 @@ func run(args []string) error {
 		return Down(ctx, cfg)
 	case "status":
 		return Status(cfg)
+	case "restart":
+		requireRoot()
+		return Restart(ctx, cfg, fs.Arg(1))
 	default:
 		fs.Usage()
 		return fmt.Errorf("unknown command %q", fs.Arg(0))

@@ -21,8 +21,9 @@ import (
 const entrypointDir = "/ko-app"
 
 // writeImage packs the binary into a one-layer image tagged ref, whose
-// entrypoint is the binary, and writes it as a docker-archive tarball.
-func writeImage(binary, ref, out string) error {
+// entrypoint is the binary and whose user is user (empty: the runtime's
+// default, root), and writes it as a docker-archive tarball.
+func writeImage(binary, ref, user, out string) error {
 	tag, err := name.NewTag(ref)
 	if err != nil {
 		return fmt.Errorf("parse image name %s: %w", ref, err)
@@ -45,6 +46,7 @@ func writeImage(binary, ref, out string) error {
 	cfg.Config.Entrypoint = []string{path.Join(entrypointDir, path.Base(binary))}
 	cfg.Config.Env = []string{"PATH=" + entrypointDir + ":/usr/local/bin:/usr/bin:/bin"}
 	cfg.Config.WorkingDir = "/"
+	cfg.Config.User = user
 	cfg.Config.Labels = map[string]string{"dev.wake.image": path.Base(binary)}
 	img, err = mutate.ConfigFile(img, cfg)
 	if err != nil {

@@ -8,7 +8,12 @@
 //
 //	wake-images -repo . -out bin/images -containerd /var/lib/wake-cluster/containerd/containerd.sock [name...]
 //
-// With names, only those images are built (for example "pause").
+// With names, only those images are built (for example "pause"). With
+// name=value arguments it packs other programs instead: with -module DIR,
+// value is a main package built in the Go module at DIR; without, value is a
+// prebuilt static binary. make bench-knative packs Knative Serving this way:
+//
+//	wake-images -prefix wake-bench/knative- -tag v0.42.2 -user 65532 -out bin/knative/images queue=bin/knative/bin/queue
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -27,16 +33,18 @@ func main() {
 	prefix := flag.String("prefix", "wake/", "image repository prefix")
 	tag := flag.String("tag", "dev", "image tag")
 	address := flag.String("containerd", "", "containerd socket to import into (empty: only write tarballs)")
+	module := flag.String("module", "", "with name=package arguments: the Go module to build them in")
+	user := flag.String("user", "", "the images' user, like 65532 (empty: root)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("wake-images: ")
 
-	if err := run(*repo, *out, *prefix, *tag, *address, flag.Args()); err != nil {
+	if err := run(*repo, *out, *prefix, *tag, *address, *module, *user, flag.Args()); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(repo, out, prefix, tag, address string, only []string) error {
+func run(repo, out, prefix, tag, address, module, user string, only []string) error {
 	repo, err := filepath.Abs(repo)
 	if err != nil {
 		return fmt.Errorf("resolve repository root: %w", err)
@@ -45,13 +53,12 @@ func run(repo, out, prefix, tag, address string, only []string) error {
 	if err != nil {
 		return fmt.Errorf("resolve output folder: %w", err)
 	}
-	sources, err := discover(repo)
+	sources, err := pickSources(repo, module, only)
 	if err != nil {
 		return err
 	}
-	sources, err = selectSources(sources, only)
-	if err != nil {
-		return err
+	for i := range sources {
+		sources[i].User = user
 	}
 	if err := os.MkdirAll(filepath.Join(out, "bin"), 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
@@ -71,16 +78,43 @@ func run(repo, out, prefix, tag, address string, only []string) error {
 	return nil
 }
 
-// makeImage builds one binary, packs it as ref into <out>/<name>.tar, and
+// pickSources returns the sources that args name: name=value arguments
+// (see explicitSources), or else the repository's images, all or only
+// those named.
+func pickSources(repo, module string, args []string) ([]source, error) {
+	if len(args) > 0 && strings.Contains(args[0], "=") {
+		if module != "" {
+			abs, err := filepath.Abs(module)
+			if err != nil {
+				return nil, fmt.Errorf("resolve module folder: %w", err)
+			}
+			module = abs
+		}
+		return explicitSources(args, module)
+	}
+	if module != "" {
+		return nil, errors.New("-module needs name=package arguments")
+	}
+	sources, err := discover(repo)
+	if err != nil {
+		return nil, err
+	}
+	return selectSources(sources, args)
+}
+
+// makeImage builds one binary (or takes the prebuilt one), packs it as ref into <out>/<name>.tar, and
 // imports it when address is set.
 func makeImage(src source, out, ref, address string) error {
 	start := time.Now()
-	binary := filepath.Join(out, "bin", src.Name)
-	if err := buildStatic(src, binary); err != nil {
-		return err
+	binary := src.Binary
+	if binary == "" {
+		binary = filepath.Join(out, "bin", src.Name)
+		if err := buildStatic(src, binary); err != nil {
+			return err
+		}
 	}
 	tarball := filepath.Join(out, src.Name+".tar")
-	if err := writeImage(binary, ref, tarball); err != nil {
+	if err := writeImage(binary, ref, src.User, tarball); err != nil {
 		return err
 	}
 	if address != "" {

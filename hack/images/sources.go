@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strings"
 )
 
 // source is one main package to turn into an image.
@@ -13,8 +15,15 @@ type source struct {
 	Name string
 	// Module is the folder of the Go module to build in.
 	Module string
-	// Package is the package path relative to Module, like "./cmd/controller".
+	// Package is the package path relative to Module, like "./cmd/controller",
+	// or an import path the module requires.
 	Package string
+	// Binary, when set, is a prebuilt static binary packed instead of
+	// building Package.
+	Binary string
+	// User, when set, is the image's user (Knative's manifests require
+	// runAsNonRoot and leave the user to the image, as ko sets it).
+	User string
 }
 
 // discover lists the main packages under cmd/ and test/images/ of the
@@ -67,4 +76,39 @@ func selectSources(all []source, only []string) ([]source, error) {
 		picked = append(picked, s)
 	}
 	return picked, nil
+}
+
+// imageName is what an explicit source may be called: a lowercase image
+// path component.
+var imageName = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+
+// explicitSources turns name=value arguments into sources. With module set,
+// value is a main package (an import path or a path relative to module)
+// built in module; without, value is a prebuilt binary, which must exist.
+func explicitSources(args []string, module string) ([]source, error) {
+	sources := make([]source, 0, len(args))
+	seen := map[string]bool{}
+	for _, arg := range args {
+		name, value, ok := strings.Cut(arg, "=")
+		if !ok || value == "" || !imageName.MatchString(name) {
+			return nil, fmt.Errorf("argument %q: want name=package (with -module) or name=binary, name lowercase [a-z0-9._-]", arg)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("two images named %q", name)
+		}
+		seen[name] = true
+		if module != "" {
+			sources = append(sources, source{Name: name, Module: module, Package: value})
+			continue
+		}
+		st, err := os.Stat(value)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %w", name, err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("image %s: %s is not a regular file", name, value)
+		}
+		sources = append(sources, source{Name: name, Binary: value})
+	}
+	return sources, nil
 }

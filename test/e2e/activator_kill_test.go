@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -110,22 +109,29 @@ func getAllVia(c *http.Client, host string, n int) []response {
 // activatorReplicas is the activator Deployment's size in config/activator.
 const activatorReplicas int32 = 2
 
+// controllerReplicas is the controller Deployment's size in config/manager:
+// a leader and a standby.
+const controllerReplicas int32 = 2
+
 // waitActivatorsReady waits, up to 3 minutes (a restart after an OOM kill
 // included), until the activator Deployment has all its activatorReplicas
 // updated and ready, and no others.
 func waitActivatorsReady(t *testing.T) {
 	t.Helper()
-	want, timeout := activatorReplicas, 3*time.Minute
-	testutil.Eventually(t, timeout, fmt.Sprintf("%d ready activators", want), func(ctx context.Context) error {
-		d := &appsv1.Deployment{}
-		if err := suite.client.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-activator"}, d); err != nil {
-			return err
-		}
-		s := d.Status
-		if s.ObservedGeneration != d.Generation || s.Replicas != want || s.ReadyReplicas != want || s.UpdatedReplicas != want {
-			return fmt.Errorf("generation %d, observed %d, replicas=%d ready=%d updated=%d",
-				d.Generation, s.ObservedGeneration, s.Replicas, s.ReadyReplicas, s.UpdatedReplicas)
-		}
-		return nil
+	waitDeploymentReady(t, "wake-activator", activatorReplicas)
+}
+
+// waitControllersReady is waitActivatorsReady for the controller.
+func waitControllersReady(t *testing.T) {
+	t.Helper()
+	waitDeploymentReady(t, "wake-controller", controllerReplicas)
+}
+
+// waitDeploymentReady waits, up to 3 minutes, until the Deployment name in
+// wake-system has want replicas, all updated and ready, and no others.
+func waitDeploymentReady(t *testing.T, name string, want int32) {
+	t.Helper()
+	testutil.Eventually(t, 3*time.Minute, fmt.Sprintf("%d ready %s", want, name), func(ctx context.Context) error {
+		return rolledOut(ctx, name, want)
 	})
 }

@@ -12,9 +12,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -61,7 +63,7 @@ type Options struct {
 }
 
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch
-// +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=deployments/scale,verbs=get;update
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions,verbs=list;watch
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=revisions/status,verbs=patch
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
@@ -100,8 +102,15 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 		stats = collector.New(0)
 	}
 	limits := NewTenantLimits(mgr.GetCache(), store, log.WithName("tenants"))
+	// Scale writes get a client, and a client-side rate limit, of their
+	// own: a wake must not queue behind the reconcilers' writes.
+	writer, err := client.New(rest.CopyConfig(mgr.GetConfig()), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return fmt.Errorf("set up autoscaler: scale client: %w", err)
+	}
 	sc, err := scaler.New(scaler.Options{
-		Client:       mgr.GetClient(),
+		Client:       writer,
+		ReplicaSets:  &ReplicaSets{Deployments: mgr.GetCache(), Lister: mgr.GetAPIReader(), Writer: writer},
 		Targets:      &Targets{Reader: mgr.GetCache(), Config: store},
 		Stats:        stats,
 		Status:       &StatusRecorder{Client: mgr.GetClient(), Clock: clk},

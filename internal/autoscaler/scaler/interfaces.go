@@ -55,3 +55,16 @@ type Stats interface {
 	// Forget drops the state of a revision that is no longer tracked.
 	Forget(rev types.NamespacedName)
 }
+
+// ReplicaSets lets a wake skip the Deployment controller's queue; package
+// kube implements it. Behind thousands of other Deployments' changes, that
+// controller can take minutes to act on a new scale, while starting the
+// pods needs only the Deployment's current ReplicaSet scaled to match.
+type ReplicaSets interface {
+	// Wake scales the current ReplicaSet of the Deployment namespace/name
+	// up to replicas, once the Deployment's own scale says so. It reports
+	// whether it wrote: nothing when it cannot tell the current ReplicaSet
+	// for sure (none yet, a rollout under way) or that one already has the
+	// replicas.
+	Wake(ctx context.Context, namespace, name string, replicas int32) (bool, error)
+}

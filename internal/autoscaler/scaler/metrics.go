@@ -19,6 +19,7 @@ type metrics struct {
 	capped      *prometheus.GaugeVec
 	writes      prometheus.Counter
 	writeErrors prometheus.Counter
+	rsWakes     *prometheus.CounterVec
 	tick        prometheus.Histogram
 }
 
@@ -64,16 +65,23 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wake_autoscaler_scale_write_errors_total",
 			Help: "Failed writes of a Deployment's scale subresource.",
 		}),
+		rsWakes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wake_autoscaler_replicaset_wakes_total",
+			Help: "Wakes from zero by result: scaled (the revision's ReplicaSet scaled at once too), skipped (left to the Deployment's controller) or failed.",
+		}, []string{"result"}),
 		tick: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "wake_autoscaler_tick_seconds",
 			Help:    "Time to decide for all revisions in one tick, writes excluded.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
+	for _, result := range []string{"scaled", "skipped", "failed"} {
+		m.rsWakes.WithLabelValues(result) // every result shows, from 0
+	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.desired, m.panicMode, m.stable, m.panicConc, m.capped, m.revisions, m.writes, m.writeErrors, m.tick} {
+	for _, c := range []prometheus.Collector{m.desired, m.panicMode, m.stable, m.panicConc, m.capped, m.revisions, m.writes, m.writeErrors, m.rsWakes, m.tick} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register scaler metrics: %w", err)
 		}

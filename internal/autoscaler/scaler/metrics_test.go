@@ -22,6 +22,7 @@ var scalerMetrics = map[string]testutil.Metric{
 	"wake_autoscaler_tenant_capped_revisions":  {Type: "gauge", Labels: []string{"namespace"}},
 	"wake_autoscaler_revisions":                {Type: "gauge"},
 	"wake_autoscaler_scale_write_errors_total": {Type: "counter"},
+	"wake_autoscaler_replicaset_wakes_total":   {Type: "counter", Labels: []string{"result"}},
 }
 
 // statServerMetrics are the documented autoscaler metrics that the stat
@@ -71,6 +72,7 @@ func TestDocumentedMetrics(t *testing.T) {
 			{"wake_autoscaler_tenant_capped_revisions", map[string]string{"namespace": rev.Namespace}, 0},
 			{"wake_autoscaler_revisions", nil, 1},
 			{"wake_autoscaler_scale_write_errors_total", nil, 0},
+			{"wake_autoscaler_replicaset_wakes_total", map[string]string{"result": "scaled"}, 0}, // no wake from zero here
 		}
 		for _, tc := range tests {
 			got, ok := testutil.MetricValue(t, reg, tc.name, tc.labels)

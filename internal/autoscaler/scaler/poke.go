@@ -20,13 +20,18 @@ func (s *Scaler) Poke(rev types.NamespacedName) {
 	}
 }
 
-// servePokes decides at once for poked revisions that are at zero.
+// servePokes decides at once for poked revisions that are at zero; a
+// standby first gives the leader StandbyWakeDelay to do it (see
+// standbyWake).
 func (s *Scaler) servePokes(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.pokeSig:
+		}
+		if !s.Leading() && !s.standbyWait(ctx) {
+			return
 		}
 		s.pokeMu.Lock()
 		keys := make([]types.NamespacedName, 0, len(s.pokes))
@@ -40,9 +45,7 @@ func (s *Scaler) servePokes(ctx context.Context) {
 }
 
 func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
-	if !s.Leading() {
-		return
-	}
+	leading := s.Leading()
 	now := s.opts.Clock.Now()
 	byNS := map[string][]*entry{}
 	for _, k := range keys {
@@ -65,7 +68,13 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 	}
 	var changes []change
 	for ns, poked := range byNS {
+		if !leading && s.limited(ns) {
+			continue // see standby.go
+		}
 		changes = s.decidePoked(changes, ns, poked, now)
+	}
+	if !leading {
+		changes = standbyWakes(changes)
 	}
 	s.apply(ctx, changes)
 }

@@ -71,6 +71,9 @@ type change struct {
 	dec        decider.Decision
 	write      bool // the scale differs
 	record     bool // the status differs
+	// onlyFromZero makes the write conditional on the scale still being
+	// zero: a standby's wake (see standbyWakes).
+	onlyFromZero bool
 }
 
 // decide takes one revision's decision at now and says what must change.

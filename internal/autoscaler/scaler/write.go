@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,7 +47,12 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 			e.writeMu.Unlock()
 			return
 		}
-		err := s.writeScale(ctx, e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas)
+		wrote, err := s.write(ctx, e.key.Namespace, ch)
+		if err == nil && !wrote {
+			// A standby found the revision woken already.
+			e.writeMu.Unlock()
+			return
+		}
 		if err == nil {
 			e.mu.Lock()
 			e.written, e.writtenAt, e.scale = ch.dec.DesiredReplicas, s.opts.Clock.Now(), ch.dec.DesiredReplicas
@@ -60,9 +66,12 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 		}
 		s.metrics.writes.Inc()
 		log.Info("Scaled revision",
-			"from", ch.from, "to", ch.dec.DesiredReplicas,
+			"from", ch.from, "to", ch.dec.DesiredReplicas, "standby", ch.onlyFromZero,
 			"reason", string(ch.dec.Reason), "panic", ch.dec.Panic,
 			"stableConcurrency", ch.dec.StableConcurrency, "panicConcurrency", ch.dec.PanicConcurrency)
+		if ch.from == 0 && ch.dec.DesiredReplicas > 0 {
+			s.wakeReplicaSet(ctx, e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas, log)
+		}
 	}
 	if !ch.record {
 		return
@@ -77,6 +86,15 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 	e.mu.Unlock()
 }
 
+// write writes ch's scale and reports whether it did: a standby's wake
+// writes only if the scale is still zero.
+func (s *Scaler) write(ctx context.Context, namespace string, ch change) (bool, error) {
+	if ch.onlyFromZero {
+		return s.writeScaleFromZero(ctx, namespace, ch.deployment, ch.dec.DesiredReplicas)
+	}
+	return true, s.writeScale(ctx, namespace, ch.deployment, ch.dec.DesiredReplicas)
+}
+
 // writeScale sets a Deployment's replicas through its scale subresource
 // (verb update on deployments/scale; no read).
 func (s *Scaler) writeScale(ctx context.Context, namespace, name string, replicas int32) error {
@@ -88,4 +106,23 @@ func (s *Scaler) writeScale(ctx context.Context, namespace, name string, replica
 		return fmt.Errorf("update scale of deployment %s/%s to %d: %w", namespace, name, replicas, err)
 	}
 	return nil
+}
+
+// wakeReplicaSet scales the woken revision's ReplicaSet too, when
+// Options.ReplicaSets is set. A failure only costs time: the Deployment's
+// controller still scales it.
+func (s *Scaler) wakeReplicaSet(ctx context.Context, namespace, deployment string, replicas int32, log logr.Logger) {
+	if s.opts.ReplicaSets == nil {
+		return
+	}
+	scaled, err := s.opts.ReplicaSets.Wake(ctx, namespace, deployment, replicas)
+	switch {
+	case err != nil:
+		s.metrics.rsWakes.WithLabelValues("failed").Inc()
+		log.Error(err, "Scale the woken revision's ReplicaSet")
+	case scaled:
+		s.metrics.rsWakes.WithLabelValues("scaled").Inc()
+	default:
+		s.metrics.rsWakes.WithLabelValues("skipped").Inc()
+	}
 }

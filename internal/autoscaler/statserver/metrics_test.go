@@ -32,6 +32,7 @@ var scalerMetrics = []string{
 	"wake_autoscaler_tenant_capped_revisions",
 	"wake_autoscaler_revisions",
 	"wake_autoscaler_scale_write_errors_total",
+	"wake_autoscaler_replicaset_wakes_total",
 }
 
 // TestDocumentedMetrics sends a stat server a bad line, a frame naming

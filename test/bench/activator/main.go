@@ -12,6 +12,7 @@
 package main
 
 import (
+	"github.com/wakefn/wake/test/bench/internal/load"
 	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
 
 	"context"
@@ -24,13 +25,13 @@ import (
 )
 
 type report struct {
-	Started   time.Time  `json:"started"`
-	Rate      int        `json:"rate_rps"`
-	Conns     int        `json:"closed_loop_conns"`
-	Results   []result   `json:"results"`
-	Summary   []summary  `json:"summary"`
-	Memory    *memResult `json:"memory,omitempty"`
-	GoVersion string     `json:"go_version"`
+	Started   time.Time     `json:"started"`
+	Rate      int           `json:"rate_rps"`
+	Conns     int           `json:"closed_loop_conns"`
+	Results   []load.Result `json:"results"`
+	Summary   []summary     `json:"summary"`
+	Memory    *memResult    `json:"memory,omitempty"`
+	GoVersion string        `json:"go_version"`
 }
 
 // summary is a lane's medians over rounds, and its cost over direct.
@@ -93,11 +94,11 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	rep := report{Started: time.Now().UTC(), Rate: rate, Conns: conns, GoVersion: goVersion()}
 	// Warm up every lane's connections and code paths.
 	for _, l := range lanes {
-		closedLoop("http://"+l.addr+"/", benchHost, conns, 300*time.Millisecond)
+		load.Closed(load.Target{URL: "http://" + l.addr + "/", Host: benchHost}, conns, 300*time.Millisecond)
 	}
 	for round := 1; round <= rounds; round++ {
 		for _, l := range lanes {
-			r := openLoop("http://"+l.addr+"/", benchHost, rate, duration)
+			r := load.Open(load.Target{URL: "http://" + l.addr + "/", Host: benchHost}, rate, duration)
 			r.Lane, r.Round = l.name, round
 			fmt.Fprintf(os.Stderr, "open   round %d %-10s p50 %.3f ms p99 %.3f ms errors %d\n", round, l.name, r.P50ms, r.P99ms, r.Errors)
 			rep.Results = append(rep.Results, r)
@@ -115,7 +116,7 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	}
 	for round := 1; round <= rounds; round++ {
 		for _, l := range lanes {
-			r := closedLoop("http://"+l.addr+"/", benchHost, conns, closedDur)
+			r := load.Closed(load.Target{URL: "http://" + l.addr + "/", Host: benchHost}, conns, closedDur)
 			r.Lane, r.Round = l.name, round
 			fmt.Fprintf(os.Stderr, "closed round %d %-10s %.0f req/s errors %d\n", round, l.name, r.Throughput, r.Errors)
 			rep.Results = append(rep.Results, r)
@@ -146,7 +147,7 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func summarizeLanes(results []result, lanes []string) []summary {
+func summarizeLanes(results []load.Result, lanes []string) []summary {
 	sums := make([]summary, 0, len(lanes))
 	for _, lane := range lanes {
 		var p50, p90, p99, rps []float64

@@ -21,18 +21,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -40,7 +34,6 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
@@ -50,15 +43,17 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/poll"
 	wakescheme "github.com/wakefn/wake/internal/scheme"
+	"github.com/wakefn/wake/test/bench/internal/coldlane"
+	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+	"github.com/wakefn/wake/test/bench/internal/summary"
 )
 
 const (
 	systemNamespace = "wake-system"
-	image           = "wake/hello:dev"
 	greeting        = "cold"
 	plainName       = "plain"
 	fnName          = "cold"
-	revName         = fnName + "-00001"
+	revName         = fnName + "-00001" // names.Revision(fnName, 1)
 	// runTimeout bounds one measured run; waitTimeout bounds reaching zero.
 	runTimeout  = 2 * time.Minute
 	waitTimeout = 3 * time.Minute
@@ -102,21 +97,12 @@ type run struct {
 	PhasesMs map[string]float64 `json:"phasesMs,omitempty"`
 }
 
-// summary holds one lane's statistics in milliseconds.
-type summary struct {
-	N      int     `json:"n"`
-	Median float64 `json:"median"`
-	P90    float64 `json:"p90"`
-	Min    float64 `json:"min"`
-	Max    float64 `json:"max"`
-}
-
 // report is the JSON written to bin/bench/coldstart.json.
 type report struct {
-	StartedAt  time.Time          `json:"startedAt"`
-	RunsPerArm int                `json:"runsPerLane"`
-	Runs       []run              `json:"runs"`
-	Summary    map[string]summary `json:"summary"`
+	StartedAt  time.Time                  `json:"startedAt"`
+	RunsPerArm int                        `json:"runsPerLane"`
+	Runs       []run                      `json:"runs"`
+	Summary    map[string]summary.Summary `json:"summary"`
 	// Difference is wake − deployment, for the median and the p90.
 	Difference map[string]float64 `json:"differenceMs"`
 }
@@ -124,9 +110,8 @@ type report struct {
 type bench struct {
 	c         client.WithWatch
 	ns        string
-	activator string
+	activator *coldlane.Activator
 	host      string
-	http      *http.Client
 }
 
 func main() {
@@ -160,7 +145,7 @@ func mainErr(kubeconfig string, runs int, out string) error {
 	}
 	defer b.teardown()
 
-	rep := report{StartedAt: time.Now().UTC(), RunsPerArm: runs, Summary: map[string]summary{}, Difference: map[string]float64{}}
+	rep := report{StartedAt: time.Now().UTC(), RunsPerArm: runs, Summary: map[string]summary.Summary{}, Difference: map[string]float64{}}
 	for i := range runs {
 		for _, lane := range []string{laneDeployment, laneWake} {
 			if err := b.quiesce(ctx); err != nil {
@@ -198,7 +183,7 @@ func mainErr(kubeconfig string, runs int, out string) error {
 		}
 	}
 	for key, v := range series {
-		rep.Summary[key] = summarize(v)
+		rep.Summary[key] = summary.Of(v)
 	}
 	d, w := rep.Summary[laneDeployment], rep.Summary[laneWake]
 	rep.Difference["median"] = w.Median - d.Median
@@ -220,91 +205,26 @@ func mainErr(kubeconfig string, runs int, out string) error {
 	}
 	fmt.Printf("%-60s %8.0f %8.0f\n", "difference wake − deployment", rep.Difference["median"], rep.Difference["p90"])
 
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	raw, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, append(raw, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("raw numbers: %s\n", out)
-	return nil
+	return rawnumbers.Write(out, rep)
 }
 
 // setup creates the namespace, the plain Deployment and its Service, and the
 // Function, and waits until the Function has served once.
 func (b *bench) setup(ctx context.Context) error {
-	svc := &corev1.Service{}
-	if err := b.c.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-activator"}, svc); err != nil {
-		return fmt.Errorf("get activator service: %w", err)
+	a, err := coldlane.FindActivator(ctx, b.c)
+	if err != nil {
+		return err
 	}
-	b.activator = net.JoinHostPort(svc.Spec.ClusterIP, "80")
-	cm := &corev1.ConfigMap{}
-	if err := b.c.Get(ctx, client.ObjectKey{Namespace: systemNamespace, Name: "wake-config"}, cm); err != nil {
-		return fmt.Errorf("get wake-config: %w", err)
-	}
+	b.activator = a
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)
 	b.ns = "bench-coldstart-" + hex.EncodeToString(suffix)
-	b.host = fnName + "." + b.ns + "." + cm.Data["domain"]
-	b.http = &http.Client{Transport: &http.Transport{
-		DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, b.activator)
-		},
-	}}
-
-	labels := map[string]string{"app": plainName}
+	b.host = a.Host(b.ns, fnName)
 	objs := []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.ns}},
-		&appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](0),
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{{
-						Name:            "hello",
-						Image:           image,
-						ImagePullPolicy: corev1.PullNever,
-						Env:             []corev1.EnvVar{{Name: "GREETING", Value: greeting}},
-						Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
-						ReadinessProbe: &corev1.Probe{
-							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(8080)}},
-							PeriodSeconds: 1,
-						},
-					}}},
-				},
-			},
-		},
-		&corev1.Service{
-			ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName},
-			Spec: corev1.ServiceSpec{
-				Selector: labels,
-				Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}},
-			},
-		},
-		&servingv1alpha1.Function{
-			ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: fnName},
-			Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
-				Spec: servingv1alpha1.RevisionSpec{
-					Containers: []servingv1alpha1.Container{{
-						Image:           image,
-						ImagePullPolicy: corev1.PullNever,
-						Env:             []servingv1alpha1.EnvVar{{Name: "GREETING", Value: greeting}},
-					}},
-					Scaling: &servingv1alpha1.Scaling{
-						StableWindow:           &metav1.Duration{Duration: 6 * time.Second},
-						ScaleToZeroGracePeriod: &metav1.Duration{Duration: 0},
-					},
-				},
-			}},
-		},
+		coldlane.PlainDeployment(b.ns, plainName, greeting),
+		coldlane.PlainService(b.ns, plainName),
+		coldlane.Function(b.ns, fnName, greeting, nil),
 	}
 	for _, o := range objs {
 		if err := b.c.Create(ctx, o); err != nil {
@@ -348,19 +268,8 @@ func (b *bench) teardown() {
 
 // get sends one GET through the activator to the Function's host.
 func (b *bench) get(ctx context.Context) (int, string, http.Header, error) {
-	ctx, cancel := context.WithTimeout(ctx, runTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+b.host+"/", nil)
-	if err != nil {
-		return 0, "", nil, err
-	}
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return 0, "", nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, string(body), resp.Header, err
+	r, err := b.activator.Get(ctx, b.host, runTimeout)
+	return r.Code, r.Body, r.Header, err
 }
 
 // quiesce scales the plain Deployment to 0 and waits until it and the
@@ -445,10 +354,8 @@ func (b *bench) plainRun(ctx context.Context) (run, error) {
 			if !isES {
 				continue
 			}
-			for _, e := range es.Endpoints {
-				if ptr.Deref(e.Conditions.Ready, false) {
-					return run{StartedAt: start.UTC(), Ms: ms(time.Since(start))}, nil
-				}
+			if _, ready := coldlane.ReadyAddress(es); ready {
+				return run{StartedAt: start.UTC(), Ms: ms(time.Since(start))}, nil
 			}
 		}
 	}
@@ -473,13 +380,13 @@ func (b *bench) wakeRun(ctx context.Context) (run, error) {
 		return run{}, fmt.Errorf("got %d %q, want 200 %q", code, body, greeting)
 	}
 	r := run{StartedAt: start.UTC(), Ms: ms(took)}
-	held, err := strconv.Atoi(h.Get("Wake-Cold-Start"))
-	if err != nil {
+	held, ok := coldlane.ColdStartMs(h)
+	if !ok {
 		fmt.Fprintf(os.Stderr, "warning: Wake-Cold-Start header %q on a request at zero\n", h.Get("Wake-Cold-Start"))
 		return r, nil
 	}
 	r.ColdStartHeaderMs = &held
-	r.PhasesMs = serverTiming(h.Values("Server-Timing"))
+	r.PhasesMs = coldlane.ServerTiming(h.Values("Server-Timing"))
 	m := <-marks
 	scaled, created, addressed := ms(m.scaled.Sub(start)), ms(m.created.Sub(start)), ms(m.addressed.Sub(start))
 	r.PhasesMs["scale-decision"] = scaled
@@ -544,44 +451,4 @@ func (b *bench) watchScaleUp(ctx context.Context) (<-chan scaleUp, error) {
 	return out, nil
 }
 
-// serverTiming returns the durations of the wake-* metrics in Server-Timing
-// header values ("name;dur=12.5, other;dur=3").
-func serverTiming(values []string) map[string]float64 {
-	out := map[string]float64{}
-	for _, v := range values {
-		for metric := range strings.SplitSeq(v, ",") {
-			name, params, _ := strings.Cut(strings.TrimSpace(metric), ";")
-			if !strings.HasPrefix(name, "wake-") {
-				continue
-			}
-			for param := range strings.SplitSeq(params, ";") {
-				if d, ok := strings.CutPrefix(strings.TrimSpace(param), "dur="); ok {
-					if f, err := strconv.ParseFloat(d, 64); err == nil {
-						out[name] = f
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// summarize computes nearest-rank statistics.
-func summarize(v []float64) summary {
-	if len(v) == 0 {
-		return summary{}
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	rank := func(p float64) float64 {
-		i := int(p*float64(len(s))+0.999999) - 1
-		return s[max(0, min(i, len(s)-1))]
-	}
-	med := s[len(s)/2]
-	if len(s)%2 == 0 {
-		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	return summary{N: len(s), Median: med, P90: rank(0.9), Min: s[0], Max: s[len(s)-1]}
-}
+func ms(d time.Duration) float64 { return coldlane.Ms(d) }

@@ -1,4 +1,7 @@
-package main
+// Package load sends the HTTP load of the benchmarks under test/bench, the
+// same way for every one of them: an open loop at a fixed rate, timed from
+// each request's scheduled send, and a closed loop of back-to-back clients.
+package load
 
 import (
 	"context"
@@ -10,19 +13,39 @@ import (
 	"time"
 )
 
-// result is one lane's measurement.
-type result struct {
-	Lane       string  `json:"lane"`
-	Round      int     `json:"round"`
-	Mode       string  `json:"mode"` // "open" or "closed"
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	DurationS  float64 `json:"duration_s"`
+// Target is where requests go.
+type Target struct {
+	// URL is the address requests are sent to.
+	URL string
+	// Host, when set, is the Host header.
+	Host string
+	// Header is added to every request.
+	Header http.Header
+}
+
+// Result is one lane's measurement.
+type Result struct {
+	// Lane names what was measured.
+	Lane string `json:"lane"`
+	// Round counts rounds of lanes from 1.
+	Round int `json:"round"`
+	// Mode is "open" or "closed".
+	Mode string `json:"mode"`
+	// Requests is the number of requests sent.
+	Requests int `json:"requests"`
+	// Errors counts requests without a whole 200 answer.
+	Errors int `json:"errors"`
+	// DurationS is the time from the first send to the last answer.
+	DurationS float64 `json:"duration_s"`
+	// Throughput is the successful requests per second.
 	Throughput float64 `json:"throughput_rps"`
-	P50ms      float64 `json:"p50_ms"`
-	P90ms      float64 `json:"p90_ms"`
-	P99ms      float64 `json:"p99_ms"`
-	Late       int     `json:"late_sends,omitempty"` // open loop: sends more than 1 ms behind schedule
+	// P50ms, P90ms and P99ms are latency percentiles of the successful
+	// requests in milliseconds.
+	P50ms float64 `json:"p50_ms"`
+	P90ms float64 `json:"p90_ms"`
+	P99ms float64 `json:"p99_ms"`
+	// Late counts open-loop sends more than 1 ms behind schedule.
+	Late int `json:"late_sends,omitempty"`
 }
 
 func newClient(conns int) *http.Client {
@@ -33,9 +56,15 @@ func newClient(conns int) *http.Client {
 }
 
 // do sends one GET and reads the whole answer.
-func do(c *http.Client, url, host string) (time.Duration, bool) {
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Host = host
+func do(c *http.Client, t Target) (time.Duration, bool) {
+	req, err := http.NewRequest(http.MethodGet, t.URL, nil)
+	if err != nil {
+		return 0, false
+	}
+	req.Host = t.Host
+	for k, v := range t.Header {
+		req.Header[k] = v
+	}
 	start := time.Now()
 	res, err := c.Do(req)
 	if err != nil {
@@ -43,13 +72,13 @@ func do(c *http.Client, url, host string) (time.Duration, bool) {
 	}
 	_, err = io.Copy(io.Discard, res.Body)
 	_ = res.Body.Close()
-	return time.Since(start), err == nil && res.StatusCode == 200
+	return time.Since(start), err == nil && res.StatusCode == http.StatusOK
 }
 
-// openLoop sends rate requests per second for d, whatever the answers'
-// latency (up to workers concurrent requests), and times each from its
-// send.
-func openLoop(url, host string, rate int, d time.Duration) result {
+// Open sends rate requests per second for d, whatever the answers'
+// latency (up to 256 concurrent requests), and times each from its
+// scheduled send.
+func Open(t Target, rate int, d time.Duration) Result {
 	const workers = 256
 	c := newClient(workers)
 	defer c.CloseIdleConnections()
@@ -59,13 +88,11 @@ func openLoop(url, host string, rate int, d time.Duration) result {
 	jobs := make(chan int, n)
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range jobs {
-				lat[i], ok[i] = do(c, url, host)
+				lat[i], ok[i] = do(c, t)
 			}
-		}()
+		})
 	}
 	interval := time.Second / time.Duration(rate)
 	start := time.Now()
@@ -87,8 +114,8 @@ func openLoop(url, host string, rate int, d time.Duration) result {
 	return r
 }
 
-// closedLoop runs conns clients back to back for d.
-func closedLoop(url, host string, conns int, d time.Duration) result {
+// Closed runs conns clients back to back for d.
+func Closed(t Target, conns int, d time.Duration) Result {
 	c := newClient(conns)
 	defer c.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -101,13 +128,11 @@ func closedLoop(url, host string, conns int, d time.Duration) result {
 	go func() { <-ctx.Done(); stop.Store(true) }()
 	start := time.Now()
 	for range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var l []time.Duration
 			var o []bool
 			for !stop.Load() {
-				d, ok := do(c, url, host)
+				d, ok := do(c, t)
 				l = append(l, d)
 				o = append(o, ok)
 			}
@@ -115,7 +140,7 @@ func closedLoop(url, host string, conns int, d time.Duration) result {
 			lat = append(lat, l...)
 			oks = append(oks, o...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	r := summarize(lat, oks, time.Since(start))
@@ -123,8 +148,8 @@ func closedLoop(url, host string, conns int, d time.Duration) result {
 	return r
 }
 
-func summarize(lat []time.Duration, ok []bool, el time.Duration) result {
-	r := result{Requests: len(lat), DurationS: el.Seconds()}
+func summarize(lat []time.Duration, ok []bool, el time.Duration) Result {
+	r := Result{Requests: len(lat), DurationS: el.Seconds()}
 	var good []time.Duration
 	for i, l := range lat {
 		if ok[i] {

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,7 +39,7 @@ func podProcess(podUID, cmd string) (int, error) {
 		}
 		dir := filepath.Join("/proc", e.Name())
 		argv, err := os.ReadFile(filepath.Join(dir, "cmdline"))
-		if err != nil || string(bytes.SplitN(argv, []byte{0}, 2)[0]) != cmd || podUIDOf(dir) != podUID {
+		if err != nil || !isCommand(argv, cmd) || podUIDOf(dir) != podUID {
 			continue
 		}
 		found = append(found, pid)

@@ -18,12 +18,12 @@ import (
 // activatorCmd is argv[0] of the activator's process in its image.
 const activatorCmd = "/ko-app/activator"
 
-// isActivator reports whether a process's /proc cmdline is an activator's
-// (and not its pod's listener keeper, the same binary run as
-// "activator keep-listeners").
-func isActivator(cmdline []byte) bool {
+// isCommand reports whether a process's /proc cmdline runs cmd, the
+// activator's listener keeper (the activator's binary run as
+// "activator keep-listeners", in the same pod) excepted.
+func isCommand(cmdline []byte, cmd string) bool {
 	argv := bytes.Split(cmdline, []byte{0})
-	return string(argv[0]) == activatorCmd && (len(argv) < 2 || string(argv[1]) != "keep-listeners")
+	return string(argv[0]) == cmd && (len(argv) < 2 || string(argv[1]) != "keep-listeners")
 }
 
 // procPeak is what rssSampler saw of one activator process.
@@ -91,7 +91,7 @@ func (s *rssSampler) sample() {
 		}
 		dir := filepath.Join("/proc", e.Name())
 		cmd, err := os.ReadFile(filepath.Join(dir, "cmdline"))
-		if err != nil || !isActivator(cmd) {
+		if err != nil || !isCommand(cmd, activatorCmd) {
 			continue
 		}
 		hwm, ok := statusKiB(dir, "VmHWM:")

@@ -25,7 +25,8 @@ const controllerCmd = "/ko-app/controller"
 
 // podProcess finds, in the host's /proc (the local cluster runs its
 // containers on this host, and the e2e suite runs as root), the process
-// whose argv[0] is cmd and whose cgroup is the pod's with that UID.
+// whose argv[0] is cmd (the activator's listener keeper excepted, see
+// isCommand) and whose cgroup is the pod's with that UID.
 func podProcess(podUID, cmd string) (int, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {

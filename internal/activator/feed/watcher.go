@@ -61,6 +61,7 @@ type Watcher struct {
 	kick    chan struct{}
 	syncMu  sync.Mutex // serialises endpoint syncs, so the last one wins
 	refused refusedSlices
+	synced  []toolscache.InformerSynced // each handler has seen its informer's first listing
 }
 
 // Start registers the event handlers and rebuilds the table on every change
@@ -111,6 +112,14 @@ func (w *Watcher) Start(ctx context.Context) error {
 	if !w.Cache.WaitForCacheSync(ctx) {
 		return fmt.Errorf("activator cache did not sync")
 	}
+	// An informer reports synced before its handlers have seen every object
+	// of its first listing; the table is published (and the activator
+	// ready) only once the throttler knows every revision and endpoint, or
+	// a request let in at once (one a listener keeper queued meanwhile)
+	// would find its revision unknown.
+	if !toolscache.WaitForCacheSync(ctx.Done(), w.synced...) {
+		return nil // ctx is done
+	}
 	w.Config.Subscribe(func(*config.Config) { w.Rebuild() })
 	for {
 		if err := w.rebuild(ctx); err != nil {
@@ -137,9 +146,11 @@ func (w *Watcher) handle(ctx context.Context, obj client.Object, h toolscache.Re
 	if err != nil {
 		return fmt.Errorf("informer for %T: %w", obj, err)
 	}
-	if _, err := inf.AddEventHandler(h); err != nil {
+	reg, err := inf.AddEventHandler(h)
+	if err != nil {
 		return fmt.Errorf("event handler for %T: %w", obj, err)
 	}
+	w.synced = append(w.synced, reg.HasSynced)
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wakefn/wake/test/bench/internal/summary"
+
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -151,7 +153,7 @@ func (b *bench) burstRun(ctx context.Context, l lane, n int) (burstResult, error
 		}
 		times = append(times, ms(a.at.Sub(start)))
 	}
-	s := summarize(times)
+	s := summary.Of(times)
 	r.FirstMs, r.MedianMs, r.LastMs = s.Min, s.Median, s.Max
 	fmt.Fprintf(os.Stderr, "burst  %-8s %d of %d served, last answer %.0f ms, codes %v\n", l.Name, r.Served, n, r.LastMs, r.Codes)
 	return r, nil

@@ -5,49 +5,23 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/wakefn/wake/test/bench/internal/load"
+	"github.com/wakefn/wake/test/bench/internal/summary"
 )
-
-// stats are nearest-rank statistics in milliseconds.
-type stats struct {
-	N      int     `json:"n"`
-	Median float64 `json:"median"`
-	P90    float64 `json:"p90"`
-	Min    float64 `json:"min"`
-	Max    float64 `json:"max"`
-}
-
-func summarize(v []float64) stats {
-	if len(v) == 0 {
-		return stats{}
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	rank := func(p float64) float64 {
-		i := int(p*float64(len(s))+0.999999) - 1
-		return s[max(0, min(i, len(s)-1))]
-	}
-	med := s[len(s)/2]
-	if len(s)%2 == 0 {
-		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	return stats{N: len(s), Median: med, P90: rank(0.9), Min: s[0], Max: s[len(s)-1]}
-}
 
 // laneSummary is one lane's medians over rounds and its cost over direct.
 type laneSummary struct {
-	Lane          string  `json:"lane"`
-	P50ms         float64 `json:"p50Ms"`
-	P99ms         float64 `json:"p99Ms"`
-	AddedP50ms    float64 `json:"addedP50Ms"`
-	AddedP99ms    float64 `json:"addedP99Ms"`
-	OpenErrors    int     `json:"openLoopErrors"`
-	ClosedRPS     float64 `json:"closedLoopRps"`
-	ClosedErrors  int     `json:"closedLoopErrors"`
-	ThroughputPct float64 `json:"throughputVsDirectPct"`
-	Cold          stats   `json:"coldStartMs"`
+	Lane          string          `json:"lane"`
+	P50ms         float64         `json:"p50Ms"`
+	P99ms         float64         `json:"p99Ms"`
+	AddedP50ms    float64         `json:"addedP50Ms"`
+	AddedP99ms    float64         `json:"addedP99Ms"`
+	OpenErrors    int             `json:"openLoopErrors"`
+	ClosedRPS     float64         `json:"closedLoopRps"`
+	ClosedErrors  int             `json:"closedLoopErrors"`
+	ThroughputPct float64         `json:"throughputVsDirectPct"`
+	Cold          summary.Summary `json:"coldStartMs"`
 }
 
 // summarizeLanes takes each lane's medians over rounds, and the cold
@@ -69,14 +43,14 @@ func summarizeLanes(results []load.Result, cold []coldRun) []laneSummary {
 				s.ClosedErrors += r.Errors
 			}
 		}
-		s.P50ms, s.P99ms, s.ClosedRPS = summarize(p50).Median, summarize(p99).Median, summarize(rps).Median
+		s.P50ms, s.P99ms, s.ClosedRPS = summary.Of(p50).Median, summary.Of(p99).Median, summary.Of(rps).Median
 		var c []float64
 		for _, r := range cold {
 			if r.Lane == name {
 				c = append(c, r.Ms)
 			}
 		}
-		s.Cold = summarize(c)
+		s.Cold = summary.Of(c)
 		out = append(out, s)
 	}
 	direct := out[0]

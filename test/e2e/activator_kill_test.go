@@ -32,13 +32,7 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 		duration = 15 * time.Second
 		deleteAt = 3 * time.Second
 	)
-	create(t, newFunction(ns, "steady", "hello", withGreeting(greeting), withScaleBounds(1, 3)))
-	waitFunctionReady(t, ns, "steady", 2*time.Minute)
-	host := functionHost(ns, "steady")
-	waitServing(t, host, bodyIs(greeting))
-	// Both activators must know the route before the load starts: with new
-	// connections kube-proxy picks one at random each time.
-	requireAll(t, "warm-up over both activators", getAllVia(freshConnClient(), host, 40), http.StatusOK, bodyIs(greeting))
+	host := steadyFunction(t, ns, "steady", greeting)
 
 	var (
 		victim  string
@@ -83,6 +77,21 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 	}
 	// Leave two ready activators for the tests that follow.
 	waitActivatorsReady(t)
+}
+
+// steadyFunction creates Function name in ns, kept between 1 and 3 pods
+// and answering greeting, waits until it is Ready and served, and warms
+// both activators with it (with new connections kube-proxy picks one at
+// random each time, so both must know the route before a load starts). It
+// returns the Function's host.
+func steadyFunction(t *testing.T, ns, name, greeting string) string {
+	t.Helper()
+	create(t, newFunction(ns, name, "hello", withGreeting(greeting), withScaleBounds(1, 3)))
+	waitFunctionReady(t, ns, name, 2*time.Minute)
+	host := functionHost(ns, name)
+	waitServing(t, host, bodyIs(greeting))
+	requireAll(t, "warm-up over both activators", getAllVia(freshConnClient(), host, 40), http.StatusOK, bodyIs(greeting))
+	return host
 }
 
 // freshConnClient sends every request on a new connection to the activator

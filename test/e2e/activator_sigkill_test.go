@@ -31,11 +31,7 @@ func TestActivatorKilled(t *testing.T) {
 		duration = 15 * time.Second
 		killAt   = 3 * time.Second
 	)
-	create(t, newFunction(ns, "steady", "hello", withGreeting(greeting), withScaleBounds(1, 3)))
-	waitFunctionReady(t, ns, "steady", 2*time.Minute)
-	host := functionHost(ns, "steady")
-	waitServing(t, host, bodyIs(greeting))
-	requireAll(t, "warm-up over both activators", getAllVia(freshConnClient(), host, 40), http.StatusOK, bodyIs(greeting))
+	host := steadyFunction(t, ns, "steady", greeting)
 
 	var (
 		victim   string

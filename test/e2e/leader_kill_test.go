@@ -44,15 +44,12 @@ func TestControllerLeaderKilled(t *testing.T) {
 		timeout  = 30 // the functions at zero's timeoutSeconds
 	)
 	atZero := func(fn *servingv1alpha1.Function) { scaling(fn).InitialScale = ptr.To[int32](0) }
-	create(t, newFunction(ns, "warm", "hello", withGreeting(greeting), withScaleBounds(1, 3)))
 	create(t, newFunction(ns, "ref", "hello", withGreeting(greeting), atZero, withTimeout(timeout)))
 	create(t, newFunction(ns, "failover", "hello", withGreeting(greeting), atZero, withTimeout(timeout)))
-	for _, name := range []string{"warm", "ref", "failover"} {
+	warm := steadyFunction(t, ns, "warm", greeting)
+	for _, name := range []string{"ref", "failover"} {
 		waitFunctionReady(t, ns, name, 2*time.Minute)
 	}
-	warm := functionHost(ns, "warm")
-	waitServing(t, warm, bodyIs(greeting))
-	requireAll(t, "warm-up over both activators", getAllVia(freshConnClient(), warm, 40), http.StatusOK, bodyIs(greeting))
 
 	holder, leader := controllerLeader(t)
 	var (

@@ -39,11 +39,7 @@ func TestUpgradeInPlace(t *testing.T) {
 		rate     = 100
 		limit    = 80 * time.Second
 	)
-	create(t, newFunction(ns, "steady", "hello", withGreeting(greeting), withScaleBounds(1, 3)))
-	waitFunctionReady(t, ns, "steady", 2*time.Minute)
-	host := functionHost(ns, "steady")
-	waitServing(t, host, bodyIs(greeting))
-	requireAll(t, "warm-up over both activators", getAllVia(freshConnClient(), host, 40), http.StatusOK, bodyIs(greeting))
+	host := steadyFunction(t, ns, "steady", greeting)
 
 	deployments := map[string]int32{"wake-controller": controllerReplicas, "wake-activator": activatorReplicas}
 	originals := map[string]string{}

@@ -11,6 +11,7 @@
 package feed
 
 import (
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -25,21 +26,10 @@ import (
 func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1alpha1.Revision, routes []servingv1alpha1.Route) routing.Input {
 	in := routing.Input{Domain: domain}
 	for i := range revs {
-		r := &revs[i]
-		ri := routing.RevisionInput{
-			Key:            types.NamespacedName{Namespace: r.Namespace, Name: r.Name},
-			TimeoutSeconds: int64(r.Spec.Timeout()),
-		}
-		if c := r.Spec.ServingContainer(); c != nil {
-			ri.Protocol = routing.Protocol(c.ServingProtocol())
-		}
-		in.Revisions = append(in.Revisions, ri)
+		in.Revisions = append(in.Revisions, revisionInput(&revs[i]))
 	}
 	for i := range fns {
-		f := &fns[i]
-		in.Functions = append(in.Functions, routing.FunctionInput{
-			Namespace: f.Namespace, Name: f.Name, LatestReadyRevision: f.Status.LatestReadyRevisionName,
-		})
+		in.Functions = append(in.Functions, functionInput(&fns[i]))
 	}
 	for i := range routes {
 		if ri, ok := routeInput(&routes[i]); ok {
@@ -47,6 +37,45 @@ func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1a
 		}
 	}
 	return in
+}
+
+// RoutingChanged tells whether an update from old to new can change the
+// routing table: most updates (status conditions, observed generations,
+// labels) cannot, and rebuilding the table for them would cost a core at
+// scale. Objects of other kinds, or of two kinds, count as changed.
+func RoutingChanged(old, new any) bool {
+	switch o := old.(type) {
+	case *servingv1alpha1.Function:
+		n, ok := new.(*servingv1alpha1.Function)
+		return !ok || functionInput(o) != functionInput(n)
+	case *servingv1alpha1.Revision:
+		n, ok := new.(*servingv1alpha1.Revision)
+		return !ok || revisionInput(o) != revisionInput(n)
+	case *servingv1alpha1.Route:
+		n, ok := new.(*servingv1alpha1.Route)
+		if !ok {
+			return true
+		}
+		oi, oOK := routeInput(o)
+		ni, nOK := routeInput(n)
+		return oOK != nOK || !equality.Semantic.DeepEqual(oi, ni)
+	}
+	return true
+}
+
+func revisionInput(r *servingv1alpha1.Revision) routing.RevisionInput {
+	ri := routing.RevisionInput{
+		Key:            types.NamespacedName{Namespace: r.Namespace, Name: r.Name},
+		TimeoutSeconds: int64(r.Spec.Timeout()),
+	}
+	if c := r.Spec.ServingContainer(); c != nil {
+		ri.Protocol = routing.Protocol(c.ServingProtocol())
+	}
+	return ri
+}
+
+func functionInput(f *servingv1alpha1.Function) routing.FunctionInput {
+	return routing.FunctionInput{Namespace: f.Namespace, Name: f.Name, LatestReadyRevision: f.Status.LatestReadyRevisionName}
 }
 
 // routeInput converts one Route; ok is false when it must not be served.

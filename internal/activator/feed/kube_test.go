@@ -171,3 +171,49 @@ func TestActivatorPeers(t *testing.T) {
 		}
 	}
 }
+
+func TestRoutingChanged(t *testing.T) {
+	fn := func(latestReady string, gen int64) *servingv1alpha1.Function {
+		f := &servingv1alpha1.Function{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a"}}
+		f.Status.LatestReadyRevisionName, f.Status.ObservedGeneration = latestReady, gen
+		return f
+	}
+	rev := func(timeout int32, labels map[string]string) *servingv1alpha1.Revision {
+		return &servingv1alpha1.Revision{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a-00001", Labels: labels},
+			Spec:       servingv1alpha1.RevisionSpec{TimeoutSeconds: timeout, Containers: []servingv1alpha1.Container{{Image: "x"}}},
+		}
+	}
+	resolved := func(rev string) servingv1alpha1.RuleStatus {
+		return servingv1alpha1.RuleStatus{Traffic: []servingv1alpha1.ResolvedTarget{{FunctionName: "a", RevisionName: rev, Percent: 100}}}
+	}
+	withGeneration := func(rt servingv1alpha1.Route, gen int64) *servingv1alpha1.Route {
+		rt.Status.ObservedGeneration = gen
+		return &rt
+	}
+	r1, r2 := route(true, resolved("a-00001")), route(true, resolved("a-00002"))
+	unclaimed := route(false, resolved("a-00001"))
+
+	for _, tc := range []struct {
+		name     string
+		old, new any
+		want     bool
+	}{
+		{"function status without a new ready revision", fn("a-00001", 1), fn("a-00001", 2), false},
+		{"function with a new ready revision", fn("a-00001", 1), fn("a-00002", 2), true},
+		{"function that became ready", fn("", 1), fn("a-00001", 1), true},
+		{"revision labels", rev(30, nil), rev(30, map[string]string{"x": "y"}), false},
+		{"revision timeout", rev(30, nil), rev(60, nil), true},
+		{"route status without new traffic", withGeneration(r1, 1), withGeneration(r1, 2), false},
+		{"route traffic", &r1, &r2, true},
+		{"route lost its hosts", &r1, &unclaimed, true},
+		{"kinds differ", fn("a-00001", 1), rev(30, nil), true},
+		{"unknown kind", &discoveryv1.EndpointSlice{}, &discoveryv1.EndpointSlice{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RoutingChanged(tc.old, tc.new); got != tc.want {
+				t.Errorf("RoutingChanged = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,8 +32,9 @@ type Throttler interface {
 // +kubebuilder:rbac:groups="",resources=services;pods,verbs=get;list;watch
 
 // Watcher keeps the routing table and the throttler in step with the API: it
-// rebuilds the table whenever a Function, Revision or Route changes (a
-// request sees the old table or the new one, never a mix) and passes each
+// rebuilds the table whenever a Function, Revision or Route changes in a way
+// that matters to routing (a request sees the old table or the new one,
+// never a mix; under churn rebuilds are paced, see rebuildGap) and passes each
 // revision's settings and endpoints to the throttler. It passes on only the
 // endpoints of slices that belong to the Service Wake made for the revision
 // (see SliceRefusal), and of those only the addresses that a running pod of
@@ -70,16 +72,25 @@ func (w *Watcher) Start(ctx context.Context) error {
 	w.kick = make(chan struct{}, 1)
 	for _, obj := range []client.Object{&servingv1alpha1.Function{}, &servingv1alpha1.Route{}} {
 		if err := w.handle(ctx, obj, toolscache.ResourceEventHandlerFuncs{
-			AddFunc:    func(any) { w.Rebuild() },
-			UpdateFunc: func(any, any) { w.Rebuild() },
+			AddFunc: func(any) { w.Rebuild() },
+			UpdateFunc: func(old, o any) {
+				if RoutingChanged(old, o) {
+					w.Rebuild()
+				}
+			},
 			DeleteFunc: func(any) { w.Rebuild() },
 		}); err != nil {
 			return err
 		}
 	}
 	if err := w.handle(ctx, &servingv1alpha1.Revision{}, toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { w.upsertRevision(o); w.revisionAdded(ctx, o) },
-		UpdateFunc: func(_, o any) { w.upsertRevision(o) },
+		AddFunc: func(o any) { w.upsertRevision(o); w.Rebuild(); w.revisionAdded(ctx, o) },
+		UpdateFunc: func(old, o any) {
+			w.upsertRevision(o)
+			if RoutingChanged(old, o) {
+				w.Rebuild()
+			}
+		},
 		DeleteFunc: func(o any) { w.deleteRevision(o) },
 	}); err != nil {
 		return err
@@ -121,16 +132,12 @@ func (w *Watcher) Start(ctx context.Context) error {
 		return nil // ctx is done
 	}
 	w.Config.Subscribe(func(*config.Config) { w.Rebuild() })
-	for {
+	pacedLoop(ctx, clock.RealClock{}, w.kick, func(ctx context.Context) {
 		if err := w.rebuild(ctx); err != nil {
 			w.Log.Error(err, "rebuild routing table")
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.kick:
-		}
-	}
+	})
+	return nil
 }
 
 // Rebuild asks for the routing table to be rebuilt; calls coalesce.
@@ -154,7 +161,9 @@ func (w *Watcher) handle(ctx context.Context, obj client.Object, h toolscache.Re
 	return nil
 }
 
-// rebuild builds a new table from the cache and publishes it.
+// rebuild builds a new table from the cache and publishes it. It reads the
+// cache's objects in place (no copies: at 10,000 Functions copying them took
+// longer than building the table) and must not change them.
 func (w *Watcher) rebuild(ctx context.Context) error {
 	var (
 		fns    servingv1alpha1.FunctionList
@@ -162,7 +171,7 @@ func (w *Watcher) rebuild(ctx context.Context) error {
 		routes servingv1alpha1.RouteList
 	)
 	for _, l := range []client.ObjectList{&fns, &revs, &routes} {
-		if err := w.Cache.List(ctx, l); err != nil {
+		if err := w.Cache.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
 			return fmt.Errorf("list %T: %w", l, err)
 		}
 	}
@@ -181,7 +190,6 @@ func (w *Watcher) upsertRevision(o any) {
 		return
 	}
 	w.Throttler.UpsertRevision(types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name}, RevisionConfig(rev))
-	w.Rebuild()
 }
 
 func (w *Watcher) deleteRevision(o any) {

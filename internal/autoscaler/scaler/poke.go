@@ -22,7 +22,9 @@ func (s *Scaler) Poke(rev types.NamespacedName) {
 
 // servePokes decides at once for poked revisions that are at zero; a
 // standby first gives the leader StandbyWakeDelay to do it (see
-// standbyWake).
+// standbyWake). It decides batch after batch, but writes each batch
+// without waiting for the last one's writes: under load a wake's API calls
+// take a second or more, and a wake must not queue behind another's.
 func (s *Scaler) servePokes(ctx context.Context) {
 	for {
 		select {
@@ -40,11 +42,27 @@ func (s *Scaler) servePokes(ctx context.Context) {
 		}
 		clear(s.pokes)
 		s.pokeMu.Unlock()
-		s.servePoked(ctx, keys)
+		changes := s.decidePokes(keys)
+		if len(changes) == 0 {
+			continue
+		}
+		setWaking(changes, true)
+		s.wakeWrites.Go(func() {
+			s.apply(ctx, changes, s.wakeSlots)
+			setWaking(changes, false)
+		})
 	}
 }
 
+// servePoked decides for poked revisions and writes the changes, through
+// the wake slots, before it returns.
 func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
+	s.apply(ctx, s.decidePokes(keys), s.wakeSlots)
+}
+
+// decidePokes decides for those of the poked revisions that are at zero
+// and have no wake being written.
+func (s *Scaler) decidePokes(keys []types.NamespacedName) []change {
 	leading := s.Leading()
 	now := s.opts.Clock.Now()
 	byNS := map[string][]*entry{}
@@ -54,7 +72,7 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 			continue
 		}
 		e.mu.Lock()
-		atZero := e.scale <= 0 // 0, or not read yet
+		atZero := e.scale <= 0 && !e.waking // 0, or not read yet
 		if atZero {
 			// The poke's demand is in the collector now; do not wait for
 			// the next sample.
@@ -76,5 +94,14 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 	if !leading {
 		changes = standbyWakes(changes)
 	}
-	s.apply(ctx, changes)
+	return changes
+}
+
+// setWaking marks the changes' revisions as being woken, or no longer.
+func setWaking(changes []change, waking bool) {
+	for _, ch := range changes {
+		ch.e.mu.Lock()
+		ch.e.waking = waking
+		ch.e.mu.Unlock()
+	}
 }

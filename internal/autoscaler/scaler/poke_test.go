@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,11 +104,11 @@ func TestPokeAboveZeroWaitsForTick(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The stat server handles one connection's frames in order, and the
-	// poke loop serves one batch of pokes at a time, writes included. So
-	// warmRev's poke is served with rev's or after it, and warmRev2's,
-	// sent once warmRev's write is seen, in a later batch: once its write
-	// is seen, any write that rev's poke caused has been seen too. No
-	// waiting for a time that a busy machine could overrun.
+	// poke loop decides one batch of pokes at a time. So warmRev's poke is
+	// decided with rev's or after it, and warmRev2's, sent once warmRev's
+	// write is seen, in a later batch. A write that rev's poke caused would
+	// be written beside warmRev's, microseconds on the fake API server, and
+	// seen by the time warmRev2's is, or else by the tick's check below.
 	_, before1 := pokeAndWait(t, e, conn, warmRev)
 	_, before2 := pokeAndWait(t, e, conn, warmRev2)
 	if w := writesTo(slices.Concat(before1, before2, e.drain()), depName); len(w) != 0 {
@@ -118,6 +119,48 @@ func TestPokeAboveZeroWaitsForTick(t *testing.T) {
 	if w := writesTo(e.drain(), depName); len(w) != 1 || w[0].replicas <= 2 {
 		t.Fatalf("tick writes = %+v, want one scale-up", w)
 	}
+}
+
+// TestWakeDoesNotWaitForAnother hangs the first wake's status record, as an
+// API server under load would delay it, and checks that a poke for another
+// revision is still written at once.
+func TestWakeDoesNotWaitForAnother(t *testing.T) {
+	coll := collector.New(0)
+	status := &hangingStatus{rev: warmRev, entered: make(chan struct{}), release: make(chan struct{})}
+	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
+		o.Stats, o.Status = coll, status
+	})
+	addTarget(t, e, warmRev, decider.Defaults())
+	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
+	t.Cleanup(func() { close(status.release) }) // runs before startStack's
+
+	pokeAndWait(t, e, conn, warmRev)
+	select {
+	case <-status.entered:
+	case <-time.After(noWrite):
+		t.Fatal("the first wake never recorded its decision")
+	}
+	pokeAndWait(t, e, conn, rev) // fails if rev's wake waits for warmRev's
+}
+
+// hangingStatus is a StatusRecorder whose records of rev hang until
+// release is closed or the context ends.
+type hangingStatus struct {
+	rev              types.NamespacedName
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (h *hangingStatus) RecordDecision(ctx context.Context, rev types.NamespacedName, _ decider.Decision) error {
+	if rev != h.rev {
+		return nil
+	}
+	h.once.Do(func() { close(h.entered) })
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+	}
+	return nil
 }
 
 // writesTo keeps the writes to the Deployment named dep.

@@ -35,6 +35,10 @@ type entry struct {
 	// unreachable, guarded by mu, says that no traffic can reach the
 	// revision (see Target).
 	unreachable bool
+	// waking, guarded by mu, says that a poke's wake of the revision is
+	// being written: a second poke meanwhile (each activator pokes once)
+	// needs no second write.
+	waking bool
 
 	// writeMu orders this revision's writes, so an older decision never
 	// lands after a newer one.

@@ -12,19 +12,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// apply writes the changes, at most Options.Writers at a time, and returns
+// apply writes the changes, as many at a time as slots holds, and returns
 // when all are done.
-func (s *Scaler) apply(ctx context.Context, changes []change) {
-	if len(changes) == 1 {
-		s.applyOne(ctx, changes[0])
-		return
-	}
-	sem := make(chan struct{}, s.opts.Writers)
+func (s *Scaler) apply(ctx context.Context, changes []change, slots chan struct{}) {
 	var wg sync.WaitGroup
 	for _, ch := range changes {
-		sem <- struct{}{}
+		slots <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-sem }()
+			defer func() { <-slots }()
 			s.applyOne(ctx, ch)
 		})
 	}

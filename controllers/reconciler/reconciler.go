@@ -31,6 +31,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/wakefn/wake/internal/kerrors"
 )
@@ -89,7 +90,8 @@ type Resyncer interface {
 //     updateStatus); after a write, call kind.RecordChanges if the kind
 //     has one;
 //  6. on an error from ReconcileKind, record one Warning event,
-//     ReasonReconcileFailed.
+//     ReasonReconcileFailed; an error that only says the namespace is
+//     being deleted is dropped (the deletion removes the object).
 //
 // It returns ReconcileKind's error joined with the status write's, so the
 // object is retried with a backoff; without an error, a kind that is a
@@ -114,6 +116,13 @@ func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec eve
 	written, uerr := updateStatus(ctx, c, orig, obj)
 	if cr, ok := kind.(ChangeRecorder[P]); ok && written {
 		cr.RecordChanges(ctx, orig, obj)
+	}
+	if err != nil && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+		// The namespace's deletion removes the object too: a retry or a
+		// warning only adds noise (thousands of stack traces when a
+		// namespace of many Functions is deleted).
+		log.FromContext(ctx).V(1).Info("Namespace is being deleted", "error", err.Error())
+		err = nil
 	}
 	if err != nil {
 		rec.Eventf(obj, nil, corev1.EventTypeWarning, ReasonReconcileFailed, "Reconcile", "%v", err)

@@ -3,11 +3,13 @@ package reconciler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -49,6 +51,10 @@ func TestReconcile(t *testing.T) {
 	deleting := route.DeepCopy()
 	deleting.DeletionTimestamp = &metav1.Time{Time: metav1.Now().Time}
 	deleting.Finalizers = []string{"example.com/hold"}
+	terminating := &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: 403, Reason: metav1.StatusReasonForbidden,
+		Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: corev1.NamespaceTerminatingCause}}},
+	}}
 	conflict := apierrors.NewConflict(schema.GroupResource{Resource: "routes"}, key.Name, errors.New("modified"))
 	statusFails := func(err error) interceptor.Funcs {
 		return interceptor.Funcs{SubResourceUpdate: func(context.Context, client.Client, string, client.Object, ...client.SubResourceUpdateOption) error {
@@ -89,6 +95,12 @@ func TestReconcile(t *testing.T) {
 		wantWritten: true,
 		wantChanges: 1,
 		wantEvents:  []string{"Warning ReconcileFailed boom"},
+	}, {
+		name:        "a phase error that only says the namespace is being deleted is dropped",
+		obj:         route,
+		phaseErr:    fmt.Errorf("create revision: %w", terminating),
+		wantWritten: true,
+		wantChanges: 1,
 	}, {
 		name:  "a status conflict is no error, and records no change",
 		obj:   route,

@@ -25,8 +25,8 @@ import (
 type ReplicaSets struct {
 	// Deployments reads the Deployment: the manager's cache.
 	Deployments client.Reader
-	// Lister lists the Deployment's ReplicaSets from the API server, so
-	// that no ReplicaSet is cached for this rare write.
+	// Lister lists the Deployment's ReplicaSets from the API server's
+	// cache, so that no ReplicaSet is cached here for this rare write.
 	Lister client.Reader
 	// Writer writes the ReplicaSet's scale subresource.
 	Writer client.Client
@@ -54,8 +54,14 @@ func (r *ReplicaSets) Wake(ctx context.Context, namespace, name string, replicas
 	if err != nil {
 		return false, nil //nolint:nilerr // the Deployment controller cannot use it either
 	}
+	// Listed from the API server's cache (resourceVersion 0): a quorum read
+	// took 625 ms on average while 50 revisions woke beside 1,000 others
+	// (bench-scale). The ReplicaSet exists long before a wake, and one
+	// listed stale is either not taken (see currentReplicaSet) or makes the
+	// write below conflict.
 	list := &appsv1.ReplicaSetList{}
-	if err := r.Lister.List(ctx, list, client.InNamespace(namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+	fromCache := &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}}
+	if err := r.Lister.List(ctx, list, fromCache, client.InNamespace(namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
 		return false, fmt.Errorf("list replica sets of deployment %s/%s: %w", namespace, name, err)
 	}
 	rs := currentReplicaSet(d, list.Items)

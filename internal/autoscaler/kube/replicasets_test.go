@@ -1,6 +1,8 @@
 package kube
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -8,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestReplicaSetsWake: a wake scales the Deployment's current ReplicaSet,
@@ -61,6 +65,18 @@ func TestReplicaSetsWake(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Wake lists from the API server's cache, which has seen a
+			// revision's ReplicaSet long before its first wake.
+			testutil.Eventually(t, wait, "the API server's cache holds the replica sets", func(ctx context.Context) error {
+				list := &appsv1.ReplicaSetList{}
+				if err := c.List(ctx, list, client.InNamespace(ns), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}}); err != nil {
+					return err
+				}
+				if len(list.Items) != len(tc.sets) {
+					return fmt.Errorf("%d of %d listed", len(list.Items), len(tc.sets))
+				}
+				return nil
+			})
 			r := &ReplicaSets{Deployments: c, Lister: c, Writer: c}
 			scaled, err := r.Wake(t.Context(), ns, d.Name, 2)
 			if err != nil {

@@ -6,8 +6,6 @@ package revision
 const (
 	// ReasonRevisionReady: the revision became ready.
 	ReasonRevisionReady = "RevisionReady"
-	// ReasonCreated: a child (Deployment or Service) was created.
-	ReasonCreated = "Created"
 	// ReasonCreationFailed: creating a child failed.
 	ReasonCreationFailed = "CreationFailed"
 	// ReasonUpdated: a child was updated.

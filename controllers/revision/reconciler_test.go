@@ -29,10 +29,6 @@ func TestReconcileChildren(t *testing.T) {
 		wantConditions: cond("Unknown/Deploying", "Unknown/Deploying", "Unknown", "True"),
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents: []string{
-			`Normal Created Created Deployment "hello-00001"`,
-			`Normal Created Created Service "hello-00001"`,
-		},
 		check: func(t *testing.T, c client.Client) {
 			svc := &corev1.Service{}
 			if err := c.Get(context.Background(), testKey, svc); err != nil {
@@ -49,10 +45,6 @@ func TestReconcileChildren(t *testing.T) {
 		wantConditions: cond("Unknown/Deploying", "Unknown/Deploying", "Unknown", "True"),
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](3),
-		wantEvents: []string{
-			`Normal Created Created Deployment "hello-00001"`,
-			`Normal Created Created Service "hello-00001"`,
-		},
 	}, {
 		name:           "new revision with initial scale 0 is ready without pods",
 		rev:            newRevision(fixture.WithInitialScale(0)),
@@ -60,8 +52,6 @@ func TestReconcileChildren(t *testing.T) {
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](0),
 		wantEvents: []string{
-			`Normal Created Created Deployment "hello-00001"`,
-			`Normal Created Created Service "hello-00001"`,
 			`Normal RevisionReady Revision is ready`,
 		},
 	}, {
@@ -380,10 +370,6 @@ func TestReconcileRefusals(t *testing.T) {
 		wantConditions: cond("Unknown/Deploying", "Unknown/Deploying", "Unknown", "True"),
 		wantActual:     ptr.To[int32](0),
 		wantReplicas:   ptr.To[int32](1),
-		wantEvents: []string{
-			`Normal Created Created Deployment "hello-00001"`,
-			`Normal Created Created Service "hello-00001"`,
-		},
 	}, {
 		name:           "a refused revision whose Service is now admitted is ready",
 		rev:            newRevision(withConditions("ResourcesAvailable=False/ServiceRefused")),
@@ -392,7 +378,6 @@ func TestReconcileRefusals(t *testing.T) {
 		wantActual:     ptr.To[int32](1),
 		wantReplicas:   ptr.To[int32](1),
 		wantEvents: []string{
-			`Normal Created Created Service "hello-00001"`,
 			`Normal RevisionReady Revision is ready`,
 		},
 	}})

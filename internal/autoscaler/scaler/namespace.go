@@ -103,7 +103,8 @@ func (s *Scaler) decidePoked(changes []change, ns string, poked []*entry, now ti
 // decider decides, then allocate caps the decisions so that the namespace
 // stays within lim, and a decision it cuts gets the reason
 // ReasonTenantQuotaExceeded. With only set (a poke), only those revisions
-// decide; the others hold what they have or were last granted.
+// decide; the others, and those whose wake is being written, hold what
+// they have or were last granted.
 func (s *Scaler) decideNamespace(changes []change, ns string, list []*entry, lim PodLimits, now time.Time, only map[types.NamespacedName]bool) []change {
 	tn := s.tenants.get(ns)
 	tn.mu.Lock()
@@ -116,7 +117,7 @@ func (s *Scaler) decideNamespace(changes []change, ns string, list []*entry, lim
 		in, ok := s.inputLocked(e, now)
 		switch {
 		case !ok:
-		case only == nil || only[e.key]:
+		case (only == nil || only[e.key]) && !e.waking:
 			props[i], deciding[i] = proposal{e: e, in: in, dec: e.decider.Decide(now, in)}, true
 			claims[i] = claim{current: in.CurrentScale, ready: in.ReadyPods, want: props[i].dec.DesiredReplicas, prev: e.granted}
 		default:

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
@@ -141,6 +142,56 @@ func TestWakeDoesNotWaitForAnother(t *testing.T) {
 		t.Fatal("the first wake never recorded its decision")
 	}
 	pokeAndWait(t, e, conn, rev) // fails if rev's wake waits for warmRev's
+}
+
+// TestTickLeavesAWakeInFlight hangs a poke's scale write and checks that a
+// tick meanwhile neither decides that revision again nor writes its wake a
+// second time.
+func TestTickLeavesAWakeInFlight(t *testing.T) {
+	coll := collector.New(0)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
+		o.Stats = coll
+		o.Client = interceptor.NewClient(o.Client.(client.WithWatch), interceptor.Funcs{
+			SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+				if obj.GetName() == warmRev.Name {
+					once.Do(func() { close(entered) })
+					select {
+					case <-release:
+					case <-ctx.Done():
+					}
+				}
+				return c.SubResource(sub).Update(ctx, obj, opts...)
+			},
+		})
+	})
+	addTarget(t, e, warmRev, decider.Defaults())
+	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
+	released := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(released) // runs before startStack's
+
+	if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
+		Namespace: warmRev.Namespace, Revision: warmRev.Name, RequestCount: 1, Poke: true,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered:
+	case <-time.After(noWrite):
+		t.Fatal("the poke's wake was never written")
+	}
+	ticked := make(chan struct{})
+	go func() { e.s.Tick(e.ctx); close(ticked) }()
+	select {
+	case <-ticked:
+	case <-time.After(noWrite):
+		t.Fatal("the tick decided the revision again and waited for the wake's write")
+	}
+	released()
+	if w := writesTo(append([]write{<-e.writes}, e.drain()...), warmRev.Name); len(w) != 1 {
+		t.Errorf("writes to the woken revision = %+v, want one", w)
+	}
 }
 
 // hangingStatus is a StatusRecorder whose records of rev hang until

@@ -77,10 +77,16 @@ type change struct {
 }
 
 // decide takes one revision's decision at now and says what must change.
-// A revision whose Deployment has not been observed is skipped.
+// A revision whose Deployment has not been observed, or whose wake is being
+// written, is skipped.
 func (s *Scaler) decide(e *entry, now time.Time) (change, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.waking {
+		// A poke's wake is being written: deciding again before it lands
+		// would write the same wake twice.
+		return change{}, false
+	}
 	p, ok := s.proposeLocked(e, now)
 	if !ok {
 		return change{}, false

@@ -46,6 +46,13 @@ func (s *Scaler) servePokes(ctx context.Context) {
 		if len(changes) == 0 {
 			continue
 		}
+		for i := range changes {
+			// A wake's status is left to the next tick: its API calls go
+			// to the scale, which its pods wait for. A decision that
+			// writes no scale (one the tenant limits hold at zero) is
+			// recorded now.
+			changes[i].record = changes[i].record && !changes[i].write
+		}
 		setWaking(changes, true)
 		s.wakeWrites.Go(func() {
 			s.apply(ctx, changes, s.wakeSlots)
@@ -61,7 +68,7 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 }
 
 // decidePokes decides for those of the poked revisions that are at zero
-// and have no wake being written.
+// and have no wake being written, and says what must change.
 func (s *Scaler) decidePokes(keys []types.NamespacedName) []change {
 	leading := s.Leading()
 	now := s.opts.Clock.Now()

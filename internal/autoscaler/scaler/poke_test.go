@@ -122,26 +122,32 @@ func TestPokeAboveZeroWaitsForTick(t *testing.T) {
 	}
 }
 
-// TestWakeDoesNotWaitForAnother hangs the first wake's status record, as an
+// TestWakeDoesNotWaitForAnother hangs the first wake's scale write, as an
 // API server under load would delay it, and checks that a poke for another
-// revision is still written at once.
+// revision is still written at once, and that a wake leaves its status to
+// the next tick.
 func TestWakeDoesNotWaitForAnother(t *testing.T) {
 	coll := collector.New(0)
-	status := &hangingStatus{rev: warmRev, entered: make(chan struct{}), release: make(chan struct{})}
-	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
-		o.Stats, o.Status = coll, status
-	})
+	hang, entered, _ := hangScaleWrite(warmRev.Name)
+	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) { o.Stats = coll }, hang)
 	addTarget(t, e, warmRev, decider.Defaults())
 	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
-	t.Cleanup(func() { close(status.release) }) // runs before startStack's
 
-	pokeAndWait(t, e, conn, warmRev)
-	select {
-	case <-status.entered:
-	case <-time.After(noWrite):
-		t.Fatal("the first wake never recorded its decision")
-	}
+	poke(t, conn, warmRev)
+	waitFor(t, entered, "the first wake's write")
 	pokeAndWait(t, e, conn, rev) // fails if rev's wake waits for warmRev's
+	if got := e.status.of(rev); len(got) != 0 {
+		t.Errorf("the wake recorded %+v on the status; the tick should", got)
+	}
+	// The first tick after the wake has landed records it; one that comes
+	// earlier leaves the revision alone (see TestTickLeavesAWakeInFlight).
+	for deadline := time.Now().Add(noWrite); len(e.status.of(rev)) == 0 && time.Now().Before(deadline); {
+		e.s.Tick(e.ctx)
+		time.Sleep(time.Millisecond)
+	}
+	if got := e.status.of(rev); len(got) != 1 || got[0].DesiredReplicas != 1 {
+		t.Errorf("status after the wake and a tick = %+v, want one decision of 1", got)
+	}
 }
 
 // TestTickLeavesAWakeInFlight hangs a poke's scale write and checks that a
@@ -149,69 +155,63 @@ func TestWakeDoesNotWaitForAnother(t *testing.T) {
 // second time.
 func TestTickLeavesAWakeInFlight(t *testing.T) {
 	coll := collector.New(0)
-	entered, release := make(chan struct{}), make(chan struct{})
+	hang, entered, release := hangScaleWrite(warmRev.Name)
+	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) { o.Stats = coll }, hang)
+	addTarget(t, e, warmRev, decider.Defaults())
+	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
+
+	poke(t, conn, warmRev)
+	waitFor(t, entered, "the poke's write")
+	ticked := make(chan struct{})
+	go func() { e.s.Tick(e.ctx); close(ticked) }()
+	waitFor(t, ticked, "a tick that leaves the revision alone (it decided again and waited for the wake's write)")
+	release()
+	if w := writesTo(append([]write{<-e.writes}, e.drain()...), warmRev.Name); len(w) != 1 {
+		t.Errorf("writes to the woken revision = %+v, want one", w)
+	}
+}
+
+// hangScaleWrite returns an env option whose client holds every scale
+// write to Deployment name until release is called or the write's context
+// ends (startStack's, when the test ends), and a channel closed when the
+// first one arrives.
+func hangScaleWrite(name string) (opt envOption, entered <-chan struct{}, release func()) {
+	in, released := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
-		o.Stats = coll
+	return func(o *Options) {
 		o.Client = interceptor.NewClient(o.Client.(client.WithWatch), interceptor.Funcs{
 			SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-				if obj.GetName() == warmRev.Name {
-					once.Do(func() { close(entered) })
+				if obj.GetName() == name {
+					once.Do(func() { close(in) })
 					select {
-					case <-release:
+					case <-released:
 					case <-ctx.Done():
 					}
 				}
 				return c.SubResource(sub).Update(ctx, obj, opts...)
 			},
 		})
-	})
-	addTarget(t, e, warmRev, decider.Defaults())
-	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
-	released := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(released) // runs before startStack's
+	}, in, sync.OnceFunc(func() { close(released) })
+}
 
+// poke sends a poke for key.
+func poke(t *testing.T, conn net.Conn, key types.NamespacedName) {
+	t.Helper()
 	if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
-		Namespace: warmRev.Namespace, Revision: warmRev.Name, RequestCount: 1, Poke: true,
+		Namespace: key.Namespace, Revision: key.Name, RequestCount: 1, Poke: true,
 	}}}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-entered:
-	case <-time.After(noWrite):
-		t.Fatal("the poke's wake was never written")
-	}
-	ticked := make(chan struct{})
-	go func() { e.s.Tick(e.ctx); close(ticked) }()
-	select {
-	case <-ticked:
-	case <-time.After(noWrite):
-		t.Fatal("the tick decided the revision again and waited for the wake's write")
-	}
-	released()
-	if w := writesTo(append([]write{<-e.writes}, e.drain()...), warmRev.Name); len(w) != 1 {
-		t.Errorf("writes to the woken revision = %+v, want one", w)
-	}
 }
 
-// hangingStatus is a StatusRecorder whose records of rev hang until
-// release is closed or the context ends.
-type hangingStatus struct {
-	rev              types.NamespacedName
-	entered, release chan struct{}
-	once             sync.Once
-}
-
-func (h *hangingStatus) RecordDecision(ctx context.Context, rev types.NamespacedName, _ decider.Decision) error {
-	if rev != h.rev {
-		return nil
-	}
-	h.once.Do(func() { close(h.entered) })
+// waitFor fails the test when ch is not closed within noWrite.
+func waitFor(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
 	select {
-	case <-h.release:
-	case <-ctx.Done():
+	case <-ch:
+	case <-time.After(noWrite):
+		t.Fatalf("no %s within %v", what, noWrite)
 	}
-	return nil
 }
 
 // writesTo keeps the writes to the Deployment named dep.
@@ -307,11 +307,7 @@ func addTarget(t *testing.T, e *env, key types.NamespacedName, spec decider.Spec
 // write. It returns that write and any write that came before it.
 func pokeAndWait(t *testing.T, e *env, conn net.Conn, key types.NamespacedName) (write, []write) {
 	t.Helper()
-	if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
-		Namespace: key.Namespace, Revision: key.Name, RequestCount: 1, Poke: true,
-	}}}); err != nil {
-		t.Fatal(err)
-	}
+	poke(t, conn, key)
 	dep := key.Name
 	if key == rev {
 		dep = depName

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -70,10 +71,11 @@ func (r *Reconciler) listRevisions(ctx context.Context, fn *servingv1alpha1.Func
 }
 
 // SetupWithManager registers the reconciler; Functions are reconciled again
-// when their revisions change and when wake-config changes.
+// when their revisions change and when wake-config changes, but not for
+// their own status writes (see reconciler.OwnStatusFilter).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&servingv1alpha1.Function{}).
+		For(&servingv1alpha1.Function{}, builder.WithPredicates(reconciler.OwnStatusFilter)).
 		Owns(&servingv1alpha1.Revision{}).
 		WatchesRawSource(configSource(mgr.GetClient(), r.Config)).
 		Complete(r)

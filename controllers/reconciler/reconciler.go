@@ -32,9 +32,21 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-
-	"github.com/wakefn/wake/internal/kerrors"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 )
+
+// ConflictRetry is how soon an object whose status write conflicted is
+// reconciled again, by then from a cache that holds the newer version.
+const ConflictRetry = 500 * time.Millisecond
+
+// OwnStatusFilter passes the update events of a kind that only its own
+// reconciler's status writes change in no other way than its status: spec
+// (generation), label and annotation changes. Its own status writes would
+// only bring the object back for a reconcile that finds nothing to do, or,
+// from a cache that has not seen the children it just created yet, one
+// that creates them again. Creations and deletions pass.
+var OwnStatusFilter = predicate.Or(predicate.GenerationChangedPredicate{},
+	predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{})
 
 // ReasonReconcileFailed is the reason of the one Warning event recorded on
 // an object whose ReconcileKind returned an error. Every kind uses it.
@@ -88,7 +100,7 @@ type Resyncer interface {
 //  4. run kind.ReconcileKind;
 //  5. set observedGeneration and write the status if it changed (see
 //     updateStatus); after a write, call kind.RecordChanges if the kind
-//     has one;
+//     has one; a write that conflicts is tried again after ConflictRetry;
 //  6. on an error from ReconcileKind, record one Warning event,
 //     ReasonReconcileFailed; an error that only says the namespace is
 //     being deleted is dropped (the deletion removes the object).
@@ -114,6 +126,12 @@ func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec eve
 	obj.GetStatus().ObservedGeneration = obj.GetGeneration()
 
 	written, uerr := updateStatus(ctx, c, orig, obj)
+	conflict := apierrors.IsConflict(uerr)
+	if conflict {
+		// The object changed since it was read; its update event brings it
+		// back, unless that event is filtered out (see OwnStatusFilter).
+		uerr = nil
+	}
 	if cr, ok := kind.(ChangeRecorder[P]); ok && written {
 		cr.RecordChanges(ctx, orig, obj)
 	}
@@ -130,6 +148,9 @@ func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec eve
 	if err := errors.Join(err, uerr); err != nil {
 		return ctrl.Result{}, err
 	}
+	if conflict {
+		return ctrl.Result{RequeueAfter: ConflictRetry}, nil
+	}
 	if rs, ok := kind.(Resyncer); ok {
 		return ctrl.Result{RequeueAfter: rs.ResyncPeriod()}, nil
 	}
@@ -139,20 +160,15 @@ func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec eve
 // updateStatus writes after's status subresource when after differs from
 // before, the object as it was read (ReconcileKind changes only the status,
 // so the objects differ only when the statuses do), and reports whether it
-// wrote. A conflict is no error (see kerrors.IgnoreConflict); another
-// failure is returned naming the kind and the object.
+// wrote. A failure is returned naming the kind and the object.
 func updateStatus(ctx context.Context, c client.Client, before, after shaped) (bool, error) {
 	if equality.Semantic.DeepEqual(before, after) {
 		return false, nil
 	}
-	err := c.Status().Update(ctx, after)
-	if err == nil {
-		return true, nil
+	if err := c.Status().Update(ctx, after); err != nil {
+		return false, fmt.Errorf("update status of %s %s: %w", kindName(after), client.ObjectKeyFromObject(after), err)
 	}
-	if kerrors.IgnoreConflict(err) == nil {
-		return false, nil
-	}
-	return false, fmt.Errorf("update status of %s %s: %w", kindName(after), client.ObjectKeyFromObject(after), err)
+	return true, nil
 }
 
 // shaped is an object with a kind, as updateStatus takes it.

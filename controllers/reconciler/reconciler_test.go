@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/scheme"
@@ -70,6 +71,7 @@ func TestReconcile(t *testing.T) {
 		wantWritten bool
 		wantChanges int
 		wantEvents  []string
+		wantRequeue time.Duration
 	}{{
 		name: "missing object: nothing to do",
 	}, {
@@ -102,9 +104,10 @@ func TestReconcile(t *testing.T) {
 		wantWritten: true,
 		wantChanges: 1,
 	}, {
-		name:  "a status conflict is no error, and records no change",
-		obj:   route,
-		funcs: statusFails(conflict),
+		name:        "a status conflict is no error, records no change and is tried again",
+		obj:         route,
+		funcs:       statusFails(conflict),
+		wantRequeue: ConflictRetry,
 	}, {
 		name:     "a failed status write is returned and records no change",
 		obj:      route,
@@ -125,9 +128,12 @@ func TestReconcile(t *testing.T) {
 			rec := events.NewFakeRecorder(10)
 			k := &kind{err: tt.phaseErr}
 
-			_, err := Reconcile[servingv1alpha1.Route](context.Background(), c, rec, ctrl.Request{NamespacedName: key}, k)
+			res, err := Reconcile[servingv1alpha1.Route](context.Background(), c, rec, ctrl.Request{NamespacedName: key}, k)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Reconcile error = %v, want %q", err, tt.wantErr)
+			}
+			if res.RequeueAfter != tt.wantRequeue {
+				t.Errorf("RequeueAfter = %v, want %v", res.RequeueAfter, tt.wantRequeue)
 			}
 			if k.changes != tt.wantChanges {
 				t.Errorf("RecordChanges called %d times, want %d", k.changes, tt.wantChanges)
@@ -203,5 +209,37 @@ func TestReconcileResync(t *testing.T) {
 				t.Errorf("RequeueAfter = %v, want %v", res.RequeueAfter, tt.want)
 			}
 		})
+	}
+}
+
+func TestOwnStatusFilter(t *testing.T) {
+	base := &servingv1alpha1.Function{ObjectMeta: metav1.ObjectMeta{
+		Namespace: "team-a", Name: "hello", Generation: 1, ResourceVersion: "1",
+		Labels: map[string]string{"team": "a"}, Annotations: map[string]string{"note": "x"},
+	}}
+	changed := func(mut func(*servingv1alpha1.Function)) *servingv1alpha1.Function {
+		f := base.DeepCopy()
+		f.ResourceVersion = "2"
+		mut(f)
+		return f
+	}
+	for _, tc := range []struct {
+		name string
+		new  *servingv1alpha1.Function
+		want bool
+	}{
+		{"status only", changed(func(f *servingv1alpha1.Function) { f.Status.LatestCreatedRevisionName = "hello-00001" }), false},
+		{"spec (generation)", changed(func(f *servingv1alpha1.Function) { f.Generation = 2 }), true},
+		{"labels", changed(func(f *servingv1alpha1.Function) { f.Labels["team"] = "b" }), true},
+		{"annotations", changed(func(f *servingv1alpha1.Function) { f.Annotations["note"] = "y" }), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := OwnStatusFilter.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: tc.new}); got != tc.want {
+				t.Errorf("update passes = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if !OwnStatusFilter.Create(event.CreateEvent{Object: base}) || !OwnStatusFilter.Delete(event.DeleteEvent{Object: base}) {
+		t.Error("creations and deletions must pass")
 	}
 }

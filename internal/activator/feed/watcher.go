@@ -18,6 +18,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/pace"
 )
 
 // Throttler is what the Watcher tells the throttler.
@@ -34,7 +35,7 @@ type Throttler interface {
 // Watcher keeps the routing table and the throttler in step with the API: it
 // rebuilds the table whenever a Function, Revision or Route changes in a way
 // that matters to routing (a request sees the old table or the new one,
-// never a mix; under churn rebuilds are paced, see rebuildGap) and passes each
+// never a mix; under churn rebuilds are paced, see package pace) and passes each
 // revision's settings and endpoints to the throttler. It passes on only the
 // endpoints of slices that belong to the Service Wake made for the revision
 // (see SliceRefusal), and of those only the addresses that a running pod of
@@ -132,11 +133,13 @@ func (w *Watcher) Start(ctx context.Context) error {
 		return nil // ctx is done
 	}
 	w.Config.Subscribe(func(*config.Config) { w.Rebuild() })
-	pacedLoop(ctx, clock.RealClock{}, w.kick, func(ctx context.Context) {
+	rebuild := func(ctx context.Context) {
 		if err := w.rebuild(ctx); err != nil {
 			w.Log.Error(err, "rebuild routing table")
 		}
-	})
+	}
+	rebuild(ctx)
+	pace.Loop(ctx, clock.RealClock{}, w.kick, rebuild)
 	return nil
 }
 

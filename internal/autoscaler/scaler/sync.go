@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/autoscaler/decider"
+	"github.com/wakefn/wake/internal/pace"
 )
 
 // TargetsChanged tells the scaler that the targets changed (a revision was
@@ -20,18 +21,15 @@ func (s *Scaler) TargetsChanged() {
 	}
 }
 
-// serveSyncs runs Sync after each TargetsChanged until ctx is done.
+// serveSyncs runs Sync after each TargetsChanged until ctx is done, paced
+// (see package pace): a Sync lists every revision, and while thousands are
+// created they change faster than it takes.
 func (s *Scaler) serveSyncs(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.syncSig:
-		}
+	pace.Loop(ctx, s.opts.Clock, s.syncSig, func(ctx context.Context) {
 		if err := s.Sync(ctx); err != nil {
 			s.opts.Log.Error(err, "Sync scaling targets")
 		}
-	}
+	})
 }
 
 // Sync reads the targets and starts or stops tracking revisions. A target

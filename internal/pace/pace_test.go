@@ -1,4 +1,4 @@
-package feed
+package pace
 
 import (
 	"context"
@@ -8,34 +8,34 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 )
 
-func TestRebuildGap(t *testing.T) {
+func TestGap(t *testing.T) {
 	for _, tc := range []struct {
 		took, want time.Duration
 	}{
 		{0, 0},
-		{50 * time.Microsecond, 450 * time.Microsecond},
-		{20 * time.Millisecond, 180 * time.Millisecond},
-		{200 * time.Millisecond, time.Second},
+		{50 * time.Microsecond, 950 * time.Microsecond},
+		{20 * time.Millisecond, 380 * time.Millisecond},
+		{100 * time.Millisecond, time.Second},
 		{time.Minute, time.Second},
 	} {
-		if got := rebuildGap(tc.took); got != tc.want {
-			t.Errorf("rebuildGap(%v) = %v, want %v", tc.took, got, tc.want)
+		if got := Gap(tc.took); got != tc.want {
+			t.Errorf("Gap(%v) = %v, want %v", tc.took, got, tc.want)
 		}
 	}
 }
 
-// TestPacedLoop runs the loop on a fake clock with rebuilds that take took
-// each, and checks that a kick during the gap is served only once the gap
-// has passed.
-func TestPacedLoop(t *testing.T) {
+// TestLoop runs the loop on a fake clock with calls that take took each,
+// and checks that a kick during the gap is served only once the gap has
+// passed.
+func TestLoop(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		took time.Duration
 		gap  time.Duration
 	}{
-		{"instant rebuilds wait for nothing", 0, 0},
-		{"slow rebuilds wait nine times as long", 100 * time.Millisecond, 900 * time.Millisecond},
-		{"very slow rebuilds wait at most a second", 3 * time.Second, time.Second},
+		{"instant work waits for nothing", 0, 0},
+		{"slow work waits nineteen times as long", 10 * time.Millisecond, 190 * time.Millisecond},
+		{"very slow work waits at most a second", 3 * time.Second, time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := clocktesting.NewFakeClock(time.Unix(0, 0))
@@ -45,13 +45,19 @@ func TestPacedLoop(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				pacedLoop(ctx, clk, kick, func(context.Context) {
+				Loop(ctx, clk, kick, func(context.Context) {
 					calls <- clk.Now()
 					clk.Step(tc.took)
 				})
 			}()
 			t.Cleanup(func() { cancel(); <-done })
 
+			select {
+			case <-calls:
+				t.Fatal("called before a kick")
+			default:
+			}
+			kick <- struct{}{}
 			first := next(t, calls)
 			kick <- struct{}{}
 			if tc.gap > 0 {
@@ -62,13 +68,13 @@ func TestPacedLoop(t *testing.T) {
 				}
 				select {
 				case <-calls:
-					t.Fatal("rebuilt during the gap")
+					t.Fatal("called during the gap")
 				default:
 				}
 				clk.Step(time.Nanosecond)
 			}
 			if got, want := next(t, calls).Sub(first), tc.took+tc.gap; got != want {
-				t.Errorf("second rebuild started %v after the first, want %v", got, want)
+				t.Errorf("second call started %v after the first, want %v", got, want)
 			}
 		})
 	}
@@ -80,7 +86,7 @@ func next(t *testing.T, calls <-chan time.Time) time.Time {
 	case at := <-calls:
 		return at
 	case <-time.After(10 * time.Second):
-		t.Fatal("no rebuild")
+		t.Fatal("no call")
 		return time.Time{}
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -134,6 +135,15 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	if cfg.cleanupOnly {
 		return cleanup(c, runLabel, "", cfg.cleanupTimeout)
+	}
+	// An earlier run's Functions would be counted in every number here.
+	left := &corev1.NamespaceList{}
+	if err := c.List(ctx, left, client.HasLabels{runLabel}); err != nil {
+		return fmt.Errorf("list bench namespaces: %w", err)
+	}
+	if len(left.Items) > 0 {
+		return fmt.Errorf("%d namespaces of an earlier run are still there (%s, ...): "+
+			"remove them with BENCH_ARGS=-cleanup, or make cluster-down", len(left.Items), left.Items[0].Name)
 	}
 	b, err := newBench(ctx, cfg, restCfg, c)
 	if err != nil {

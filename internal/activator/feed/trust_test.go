@@ -132,6 +132,14 @@ func TestSliceRefusal(t *testing.T) {
 			if got := SliceRefusal(s, svc, rev); got != tt.want {
 				t.Errorf("SliceRefusal = %q, want %q", got, tt.want)
 			}
+			// The activator's cache holds them stripped (strip.go).
+			var strippedSvc *corev1.Service
+			if svc != nil {
+				strippedSvc = stripped(t, stripService, svc)
+			}
+			if got := SliceRefusal(s, strippedSvc, stripped(t, stripRevision, rev)); got != tt.want {
+				t.Errorf("SliceRefusal of the stripped objects = %q, want %q", got, tt.want)
+			}
 		})
 	}
 }

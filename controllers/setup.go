@@ -55,11 +55,13 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 
 // CacheOptions limits what the manager caches to what the reconcilers read:
 // ConfigMaps only in the system namespace, pods only when they belong to a
-// revision.
+// revision, and no object's managed fields (writes never send them back, so
+// the API server keeps them; at 10,000 Functions they were much of the
+// controller's memory).
 func CacheOptions(opts Options) cache.Options {
 	byObject := map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{opts.SystemNamespace: {}}},
 	}
 	maps.Copy(byObject, revision.CacheByObject())
-	return cache.Options{ByObject: byObject}
+	return cache.Options{ByObject: byObject, DefaultTransform: cache.TransformStripManagedFields()}
 }

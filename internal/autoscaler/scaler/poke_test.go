@@ -127,14 +127,7 @@ func TestPokeAboveZeroWaitsForTick(t *testing.T) {
 // revision is still written at once, and that a wake leaves its status to
 // the next tick.
 func TestWakeDoesNotWaitForAnother(t *testing.T) {
-	coll := collector.New(0)
-	hang, entered, _ := hangScaleWrite(warmRev.Name)
-	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) { o.Stats = coll }, hang)
-	addTarget(t, e, warmRev, decider.Defaults())
-	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
-
-	poke(t, conn, warmRev)
-	waitFor(t, entered, "the first wake's write")
+	e, conn, _ := wakeInFlight(t)
 	pokeAndWait(t, e, conn, rev) // fails if rev's wake waits for warmRev's
 	if got := e.status.of(rev); len(got) != 0 {
 		t.Errorf("the wake recorded %+v on the status; the tick should", got)
@@ -154,14 +147,7 @@ func TestWakeDoesNotWaitForAnother(t *testing.T) {
 // tick meanwhile neither decides that revision again nor writes its wake a
 // second time.
 func TestTickLeavesAWakeInFlight(t *testing.T) {
-	coll := collector.New(0)
-	hang, entered, release := hangScaleWrite(warmRev.Name)
-	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) { o.Stats = coll }, hang)
-	addTarget(t, e, warmRev, decider.Defaults())
-	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
-
-	poke(t, conn, warmRev)
-	waitFor(t, entered, "the poke's write")
+	e, _, release := wakeInFlight(t)
 	ticked := make(chan struct{})
 	go func() { e.s.Tick(e.ctx); close(ticked) }()
 	waitFor(t, ticked, "a tick that leaves the revision alone (it decided again and waited for the wake's write)")
@@ -169,6 +155,21 @@ func TestTickLeavesAWakeInFlight(t *testing.T) {
 	if w := writesTo(append([]write{<-e.writes}, e.drain()...), warmRev.Name); len(w) != 1 {
 		t.Errorf("writes to the woken revision = %+v, want one", w)
 	}
+}
+
+// wakeInFlight runs a Scaler whose scale writes to warmRev's Deployment
+// hang, pokes warmRev and returns once its wake's write has begun, with
+// the stat connection and the function that lets the write through.
+func wakeInFlight(t *testing.T) (*env, net.Conn, func()) {
+	t.Helper()
+	coll := collector.New(0)
+	hang, entered, release := hangScaleWrite(warmRev.Name)
+	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) { o.Stats = coll }, hang)
+	addTarget(t, e, warmRev, decider.Defaults())
+	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
+	poke(t, conn, warmRev)
+	waitFor(t, entered, "warmRev's wake write")
+	return e, conn, release
 }
 
 // hangScaleWrite returns an env option whose client holds every scale

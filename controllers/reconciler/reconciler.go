@@ -39,12 +39,12 @@ import (
 // reconciled again, by then from a cache that holds the newer version.
 const ConflictRetry = 500 * time.Millisecond
 
-// OwnStatusFilter passes the update events of a kind that only its own
-// reconciler's status writes change in no other way than its status: spec
-// (generation), label and annotation changes. Its own status writes would
-// only bring the object back for a reconcile that finds nothing to do, or,
-// from a cache that has not seen the children it just created yet, one
-// that creates them again. Creations and deletions pass.
+// OwnStatusFilter is for a kind whose status only its own reconciler
+// writes: it passes the updates that change more than the status (the spec,
+// so the generation, the labels or the annotations), creations and
+// deletions. The reconciler's own status writes would only bring the object
+// back for a reconcile that finds nothing to do or, from a cache that has
+// not yet seen the children it just created, one that creates them again.
 var OwnStatusFilter = predicate.Or(predicate.GenerationChangedPredicate{},
 	predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{})
 

@@ -46,13 +46,6 @@ func (s *Scaler) servePokes(ctx context.Context) {
 		if len(changes) == 0 {
 			continue
 		}
-		for i := range changes {
-			// A wake's status is left to the next tick: its API calls go
-			// to the scale, which its pods wait for. A decision that
-			// writes no scale (one the tenant limits hold at zero) is
-			// recorded now.
-			changes[i].record = changes[i].record && !changes[i].write
-		}
 		setWaking(changes, true)
 		s.wakeWrites.Go(func() {
 			s.apply(ctx, changes, s.wakeSlots)

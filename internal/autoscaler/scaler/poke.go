@@ -60,8 +60,9 @@ func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
 	s.apply(ctx, s.decidePokes(keys), s.wakeSlots)
 }
 
-// decidePokes decides for those of the poked revisions that are at zero
-// and have no wake being written, and says what must change.
+// decidePokes decides for those of the poked revisions that are at zero,
+// and says what must change; one whose wake is being written is left
+// alone (see decide).
 func (s *Scaler) decidePokes(keys []types.NamespacedName) []change {
 	leading := s.Leading()
 	now := s.opts.Clock.Now()
@@ -72,7 +73,7 @@ func (s *Scaler) decidePokes(keys []types.NamespacedName) []change {
 			continue
 		}
 		e.mu.Lock()
-		atZero := e.scale <= 0 && !e.waking // 0, or not read yet
+		atZero := e.scale <= 0 // 0, or not read yet
 		if atZero {
 			// The poke's demand is in the collector now; do not wait for
 			// the next sample.

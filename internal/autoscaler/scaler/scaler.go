@@ -111,6 +111,7 @@ type Scaler struct {
 	pokeMu     sync.Mutex
 	pokes      map[types.NamespacedName]struct{}
 	pokeSig    chan struct{}
+	tickSlots  chan struct{}  // the ticks' writers; capacity Options.Writers
 	wakeSlots  chan struct{}  // the wakes' writers; capacity Options.Writers
 	wakeWrites sync.WaitGroup // poke batches being written
 
@@ -158,6 +159,7 @@ func New(o Options) (*Scaler, error) {
 		pokeSig: make(chan struct{}, 1),
 		syncSig: make(chan struct{}, 1),
 
+		tickSlots: make(chan struct{}, o.Writers),
 		wakeSlots: make(chan struct{}, o.Writers),
 	}, nil
 }

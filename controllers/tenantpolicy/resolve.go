@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"sync"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
@@ -34,24 +31,19 @@ type memo struct {
 // from the metadata cache) and resolves them with the current wake-config,
 // reusing the last resolution when the inputs are the same.
 func (r *Reconciler) resolve(ctx context.Context) (*tenancy.Result, error) {
-	policies := &servingv1alpha1.TenantPolicyList{}
-	if err := r.Client.List(ctx, policies, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list tenant policies: %w", err)
-	}
-	nsList := &metav1.PartialObjectMetadataList{}
-	nsList.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
-	if err := r.Client.List(ctx, nsList, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
+	in, err := tenancy.List(ctx, r.Client)
+	if err != nil {
+		return nil, err
 	}
 	defaults := r.Config.Load().Tenant
-	key := Fingerprint(policies.Items, nsList.Items, defaults)
+	key := Fingerprint(in.Policies, in.Namespaces, defaults)
 
 	r.last.mu.Lock()
 	defer r.last.mu.Unlock()
 	if r.last.res != nil && r.last.key == key {
 		return r.last.res, nil
 	}
-	r.last.key, r.last.res = key, tenancy.Resolve(policies.Items, tenancy.NamespacesOf(nsList.Items), defaults)
+	r.last.key, r.last.res = key, in.Resolve(defaults)
 	return r.last.res, nil
 }
 

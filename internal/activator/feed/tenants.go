@@ -6,9 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -46,46 +44,12 @@ type TenantWatcher struct {
 	loaded atomic.Bool
 }
 
-// namespaceMeta is the metadata-only object under which the cache keeps
-// namespaces.
-func namespaceMeta() *metav1.PartialObjectMetadata {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	return m
-}
-
 // Start registers the event handlers and resolves the limits on every
 // change until ctx ends. The Cache must be started separately.
 func (w *TenantWatcher) Start(ctx context.Context) error {
 	w.kick = make(chan struct{}, 1)
-	kick := func(any) { w.Resolve() }
-	pinf, err := w.Cache.GetInformer(ctx, &servingv1alpha1.TenantPolicy{})
-	if err != nil {
-		return fmt.Errorf("tenantpolicy informer: %w", err)
-	}
-	if _, err := pinf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc: kick, DeleteFunc: kick,
-		UpdateFunc: func(old, cur any) {
-			if tenancy.SpecChanged(old, cur) {
-				w.Resolve()
-			}
-		},
-	}); err != nil {
-		return fmt.Errorf("tenantpolicy handler: %w", err)
-	}
-	ninf, err := w.Cache.GetInformer(ctx, namespaceMeta())
-	if err != nil {
-		return fmt.Errorf("namespace informer: %w", err)
-	}
-	if _, err := ninf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc: kick, DeleteFunc: kick,
-		UpdateFunc: func(old, cur any) {
-			if tenancy.LabelsChanged(old, cur) {
-				w.Resolve()
-			}
-		},
-	}); err != nil {
-		return fmt.Errorf("namespace handler: %w", err)
+	if _, err := tenancy.Watch(ctx, w.Cache, w.Resolve); err != nil {
+		return err
 	}
 	if !w.Cache.WaitForCacheSync(ctx) {
 		return fmt.Errorf("tenant cache did not sync")
@@ -118,23 +82,17 @@ func (w *TenantWatcher) Loaded() bool { return w.loaded.Load() }
 // resolve lists the policies and namespaces from the cache and hands their
 // resolution to Limits.
 func (w *TenantWatcher) resolve(ctx context.Context) error {
-	var policies servingv1alpha1.TenantPolicyList
-	if err := w.Cache.List(ctx, &policies); err != nil {
-		return fmt.Errorf("list tenantpolicies: %w", err)
+	in, err := tenancy.List(ctx, w.Cache)
+	if err != nil {
+		return err
 	}
-	nsList := &metav1.PartialObjectMetadataList{}
-	nsList.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
-	if err := w.Cache.List(ctx, nsList); err != nil {
-		return fmt.Errorf("list namespaces: %w", err)
-	}
-	nss := tenancy.NamespacesOf(nsList.Items)
-	r := tenancy.Resolve(policies.Items, nss, w.Config.Load().Tenant)
+	r := in.Resolve(w.Config.Load().Tenant)
 	w.Limits.SetLimits(TenantTable(r))
 	w.loaded.Store(true)
 	for name, err := range r.Invalid {
 		w.Log.V(1).Info("tenant policy selects nothing", "policy", name, "error", err.Error())
 	}
-	w.Log.V(1).Info("tenant limits resolved", "policies", len(policies.Items), "namespaces", len(nss), "governed", len(r.Limits))
+	w.Log.V(1).Info("tenant limits resolved", "policies", len(in.Policies), "namespaces", len(in.Namespaces), "governed", len(r.Limits))
 	return nil
 }
 

@@ -10,8 +10,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
@@ -24,6 +22,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/tenancy"
 )
 
 // DefaultStatsAddr is where the stat server listens for the activators.
@@ -176,28 +175,11 @@ func watch(mgr ctrl.Manager, sc *scaler.Scaler, limits *TenantLimits) ([]toolsca
 	if err != nil {
 		return nil, fmt.Errorf("watch revisions: %w", err)
 	}
-	policies, err := mgr.GetCache().GetInformer(ctx, &servingv1alpha1.TenantPolicy{})
+	tenantRegs, err := tenancy.Watch(ctx, mgr.GetCache(), limits.Changed)
 	if err != nil {
-		return nil, fmt.Errorf("get tenant policy informer: %w", err)
+		return nil, err
 	}
-	policyReg, err := policies.AddEventHandler(policyHandler{changed: limits.Changed})
-	if err != nil {
-		return nil, fmt.Errorf("watch tenant policies: %w", err)
-	}
-	// Namespaces as metadata only, the informer the TenantPolicy
-	// reconciler in the same manager shares: names and labels are all the
-	// tenant rules read.
-	nsMeta := &metav1.PartialObjectMetadata{}
-	nsMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	nss, err := mgr.GetCache().GetInformer(ctx, nsMeta)
-	if err != nil {
-		return nil, fmt.Errorf("get namespace informer: %w", err)
-	}
-	nsReg, err := nss.AddEventHandler(namespaceHandler{changed: limits.Changed})
-	if err != nil {
-		return nil, fmt.Errorf("watch namespaces: %w", err)
-	}
-	return []toolscache.ResourceEventHandlerRegistration{depReg, revReg, policyReg, nsReg}, nil
+	return append([]toolscache.ResourceEventHandlerRegistration{depReg, revReg}, tenantRegs...), nil
 }
 
 // scalerRunnable starts the scaler, on every replica, once the event

@@ -2,13 +2,9 @@ package kube
 
 import (
 	"context"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
@@ -63,16 +59,11 @@ func (t *TenantLimits) Changed() {
 // Resolve lists the TenantPolicies and Namespaces and resolves every
 // namespace's limits now.
 func (t *TenantLimits) Resolve(ctx context.Context) error {
-	var policies servingv1alpha1.TenantPolicyList
-	if err := t.reader.List(ctx, &policies); err != nil {
-		return fmt.Errorf("list tenant policies: %w", err)
+	in, err := tenancy.List(ctx, t.reader)
+	if err != nil {
+		return err
 	}
-	nsList := &metav1.PartialObjectMetadataList{}
-	nsList.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NamespaceList"))
-	if err := t.reader.List(ctx, nsList, client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("list namespaces: %w", err)
-	}
-	t.result.Store(tenancy.Resolve(policies.Items, tenancy.NamespacesOf(nsList.Items), t.config.Load().Tenant))
+	t.result.Store(in.Resolve(t.config.Load().Tenant))
 	return nil
 }
 
@@ -90,42 +81,3 @@ func (t *TenantLimits) Run(ctx context.Context) {
 		}
 	}
 }
-
-// policyHandler calls changed when a TenantPolicy is added or deleted or
-// its spec changes.
-type policyHandler struct{ changed func() }
-
-var _ toolscache.ResourceEventHandler = policyHandler{}
-
-// OnAdd signals a new TenantPolicy.
-func (h policyHandler) OnAdd(any, bool) { h.changed() }
-
-// OnUpdate signals a TenantPolicy whose spec changed; its status does not
-// count.
-func (h policyHandler) OnUpdate(oldObj, newObj any) {
-	if tenancy.SpecChanged(oldObj, newObj) {
-		h.changed()
-	}
-}
-
-// OnDelete signals a deleted TenantPolicy.
-func (h policyHandler) OnDelete(any) { h.changed() }
-
-// namespaceHandler calls changed when a Namespace is added or deleted or
-// its labels change.
-type namespaceHandler struct{ changed func() }
-
-var _ toolscache.ResourceEventHandler = namespaceHandler{}
-
-// OnAdd signals a new Namespace.
-func (h namespaceHandler) OnAdd(any, bool) { h.changed() }
-
-// OnUpdate signals a Namespace whose labels changed.
-func (h namespaceHandler) OnUpdate(oldObj, newObj any) {
-	if tenancy.LabelsChanged(oldObj, newObj) {
-		h.changed()
-	}
-}
-
-// OnDelete signals a deleted Namespace.
-func (h namespaceHandler) OnDelete(any) { h.changed() }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wakefn/wake/internal/activator/keeper"
+	"github.com/wakefn/wake/internal/cmdutil"
 )
 
 // keepListenersCommand runs the listener keeper.
@@ -25,7 +26,7 @@ func keepListeners(args []string) int {
 	dev := fs.Bool("dev-logs", false, "human-readable logs instead of JSON")
 	_ = fs.Parse(args)
 	o.Addrs = []string{*addr}
-	o.Log = newLogger(*dev).WithName("keeper")
+	o.Log = cmdutil.NewLogger(*dev).WithName("keeper")
 
 	k, err := keeper.New(o)
 	if err != nil {

@@ -9,12 +9,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/go-logr/logr"
-	"github.com/go-logr/zapr"
-	"go.uber.org/zap"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/wakefn/wake/internal/activator/app"
+	"github.com/wakefn/wake/internal/cmdutil"
 )
 
 func main() {
@@ -26,10 +24,10 @@ func main() {
 	flag.IntVar(&o.PeerPort, "peer-port", 0, "data-plane port of the other activators, for forwarding (default: the port of --addr)")
 	flag.StringVar(&o.AdminAddr, "admin-addr", ":9090", "address of /healthz, /readyz and /metrics")
 	flag.StringVar(&o.AutoscalerAddress, "autoscaler", "wake-autoscaler.wake-system.svc:8090", "the autoscaler's stat server")
-	flag.StringVar(&o.StatsTokenFile, "stats-token-file", envOr("STATS_TOKEN_FILE", "/var/run/secrets/wake.dev/stats/token"), "projected ServiceAccount token (audience wake-autoscaler) presented to the stat server")
-	flag.StringVar(&o.SystemNamespace, "system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "Wake's namespace")
+	flag.StringVar(&o.StatsTokenFile, "stats-token-file", cmdutil.EnvOr("STATS_TOKEN_FILE", "/var/run/secrets/wake.dev/stats/token"), "projected ServiceAccount token (audience wake-autoscaler) presented to the stat server")
+	flag.StringVar(&o.SystemNamespace, "system-namespace", cmdutil.EnvOr("SYSTEM_NAMESPACE", "wake-system"), "Wake's namespace")
 	flag.StringVar(&o.ActivatorService, "activator-service", "wake-activator", "the activators' Service")
-	flag.StringVar(&o.PodName, "pod-name", envOr("POD_NAME", "activator"), "this pod's name")
+	flag.StringVar(&o.PodName, "pod-name", cmdutil.EnvOr("POD_NAME", "activator"), "this pod's name")
 	flag.StringVar(&o.PodIP, "pod-ip", os.Getenv("POD_IP"), "this pod's IP")
 	flag.StringVar(&o.KeeperSocket, "keeper-socket", os.Getenv("KEEPER_SOCKET"), "unix socket of the listener keeper (activator "+keepListenersCommand+") to take the --addr listener from; empty listens itself")
 	flag.DurationVar(&o.KeeperWait, "keeper-wait", 30*time.Second, "how long to wait for the listener keeper to come up before failing")
@@ -37,7 +35,7 @@ func main() {
 	dev := flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 	flag.Parse()
 
-	o.Log = newLogger(*dev)
+	o.Log = cmdutil.NewLogger(*dev)
 	ctrl.SetLogger(o.Log)
 	o.Kube = ctrl.GetConfigOrDie()
 
@@ -45,24 +43,4 @@ func main() {
 		o.Log.Error(err, "activator stopped")
 		os.Exit(1)
 	}
-}
-
-// newLogger returns JSON logs, or human-readable ones if dev.
-func newLogger(dev bool) logr.Logger {
-	zcfg := zap.NewProductionConfig()
-	if dev {
-		zcfg = zap.NewDevelopmentConfig()
-	}
-	z, err := zcfg.Build()
-	if err != nil {
-		panic(err)
-	}
-	return zapr.NewLogger(z)
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }

@@ -6,10 +6,6 @@ import (
 	"flag"
 	"os"
 
-	"github.com/go-logr/logr"
-	"github.com/go-logr/zapr"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
@@ -19,6 +15,7 @@ import (
 	"github.com/wakefn/wake/controllers"
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/kube"
+	"github.com/wakefn/wake/internal/cmdutil"
 	"github.com/wakefn/wake/internal/scheme"
 )
 
@@ -27,7 +24,7 @@ func main() {
 		metricsAddr = flag.String("metrics-bind-address", ":9090", "address of the Prometheus metrics endpoint")
 		probeAddr   = flag.String("health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 		leaderElect = flag.Bool("leader-elect", true, "elect a leader so that only one replica reconciles")
-		namespace   = flag.String("system-namespace", envOr("SYSTEM_NAMESPACE", "wake-system"), "namespace of wake-config and the leader lease")
+		namespace   = flag.String("system-namespace", cmdutil.EnvOr("SYSTEM_NAMESPACE", "wake-system"), "namespace of wake-config and the leader lease")
 		development = flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 		statsAddr   = flag.String("stats-bind-address", kube.DefaultStatsAddr, "address of the autoscaler's stat server, which activators push to")
 		statsSA     = flag.String("stats-activator-service-account", kube.DefaultActivatorServiceAccount, "ServiceAccount, in --system-namespace, whose pod-bound tokens may report stats")
@@ -37,7 +34,7 @@ func main() {
 	)
 	flag.Parse()
 
-	log := newLogger(*development)
+	log := cmdutil.NewLogger(*development)
 	ctrl.SetLogger(log)
 
 	// The autoscaler's stat collector also tells TenantPolicy status each
@@ -108,23 +105,3 @@ const (
 // second per kind. The client's rate limit and the API server's priority
 // and fairness still bound what they ask for.
 const defaultWorkers = 16
-
-func newLogger(development bool) logr.Logger {
-	cfg := zap.NewProductionConfig()
-	if development {
-		cfg = zap.NewDevelopmentConfig()
-	}
-	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	z, err := cfg.Build()
-	if err != nil {
-		panic(err)
-	}
-	return zapr.NewLogger(z)
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}

@@ -54,3 +54,16 @@ func Until(ctx context.Context, interval time.Duration, check func(context.Conte
 		}
 	}
 }
+
+// Sleep waits d or until ctx ends, and reports whether d passed with ctx
+// still live.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -74,3 +74,18 @@ func TestStopNil(t *testing.T) {
 		t.Fatalf("Stop(nil) = %v, want nil", err)
 	}
 }
+
+func TestSleep(t *testing.T) {
+	if !Sleep(context.Background(), time.Millisecond) {
+		t.Error("Sleep on a live context = false, want true")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if Sleep(ctx, time.Hour) {
+		t.Error("Sleep on an ended context = true, want false")
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("Sleep on an ended context took %v", d)
+	}
+}

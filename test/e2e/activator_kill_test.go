@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -40,7 +42,7 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 	)
 	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
 		start := time.Now()
-		if !pause(ctx, deleteAt) {
+		if !poll.Sleep(ctx, deleteAt) {
 			return
 		}
 		pods := &corev1.PodList{}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // activatorKillTarget is the share of requests that must succeed while one
@@ -40,7 +42,7 @@ func TestActivatorKilled(t *testing.T) {
 	)
 	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
 		start := time.Now()
-		if !pause(ctx, killAt) {
+		if !poll.Sleep(ctx, killAt) {
 			return
 		}
 		pods, err := listPods(ctx, activatorLabels)

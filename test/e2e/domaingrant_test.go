@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
@@ -72,7 +74,7 @@ func TestDomainGrantDeletedStopsServing(t *testing.T) {
 
 	var deleted time.Time
 	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
-		if !pause(ctx, deleteAt) {
+		if !poll.Sleep(ctx, deleteAt) {
 			return
 		}
 		deleted = time.Now()

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -53,7 +55,7 @@ func TestKubeletRestarted(t *testing.T) {
 		mu          sync.Mutex
 	)
 	rs := steadyLoad(freshConnClient(), host, rate, duration, func(ctx context.Context) {
-		if !pause(ctx, 2*time.Second) {
+		if !poll.Sleep(ctx, 2*time.Second) {
 			return
 		}
 		start := time.Now()

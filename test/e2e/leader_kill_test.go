@@ -62,13 +62,13 @@ func TestControllerLeaderKilled(t *testing.T) {
 	wakeWithin := time.Duration(timeout)*time.Second + 5*time.Second
 	rs := steadyLoad(freshConnClient(), warm, rate, duration, func(ctx context.Context) {
 		start := time.Now()
-		if !pause(ctx, time.Second) {
+		if !poll.Sleep(ctx, time.Second) {
 			return
 		}
 		sent := time.Now()
 		ref = getVia(freshConnClient(), wakeWithin, functionHost(ns, "ref"), "/")
 		refTook = time.Since(sent)
-		if !pause(ctx, killAt-time.Since(start)) {
+		if !poll.Sleep(ctx, killAt-time.Since(start)) {
 			t.Errorf("the reference cold start took %s, past the kill's time", refTook)
 			return
 		}

@@ -104,14 +104,3 @@ func failuresByTime(rs []loadResult, ok func(response) bool, limit int) []string
 	}
 	return out
 }
-
-// pause waits for d, or until ctx is done; it reports whether d passed
-// with ctx still live.
-func pause(ctx context.Context, d time.Duration) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
-	}
-}

@@ -144,7 +144,7 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 	watch3 := func() { w = watchRevision(ns, rev(3), reachGrace+zeroSlack+time.Minute) }
 	loadStart := time.Now()
 	rs := loadUntil(httpClient, host, rate, limit, func(ctx context.Context) {
-		if !pause(ctx, changeAt) {
+		if !poll.Sleep(ctx, changeAt) {
 			return
 		}
 		if duringErr = updateGreeting(ctx, ns, name, greeting(4)); duringErr != nil {
@@ -165,12 +165,12 @@ func TestUnreachableRevisionsCostNothing(t *testing.T) {
 				watch3()
 				break
 			}
-			pause(ctx, pollInterval)
+			poll.Sleep(ctx, pollInterval)
 		}
 		for ctx.Err() == nil && !isGreeting(4)(get(host, "/").body) {
-			pause(ctx, pollInterval)
+			poll.Sleep(ctx, pollInterval)
 		}
-		pause(ctx, rolloutTail)
+		poll.Sleep(ctx, rolloutTail)
 	})
 	if duringErr != nil {
 		t.Fatalf("change the greeting during the load: %v", duringErr)

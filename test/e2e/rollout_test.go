@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -43,7 +45,7 @@ func TestRolloutUnderLoad(t *testing.T) {
 	var changed, oldGone time.Duration = 0, -1
 	rs := loadUntil(httpClient, host, rate, limit, func(ctx context.Context) {
 		start := time.Now()
-		if !pause(ctx, changeAt) {
+		if !poll.Sleep(ctx, changeAt) {
 			return
 		}
 		fn := &servingv1alpha1.Function{}
@@ -67,9 +69,9 @@ func TestRolloutUnderLoad(t *testing.T) {
 				oldGone = time.Since(start)
 				break
 			}
-			pause(ctx, pollInterval)
+			poll.Sleep(ctx, pollInterval)
 		}
-		pause(ctx, rolloutTail)
+		poll.Sleep(ctx, rolloutTail)
 	})
 	if t.Failed() {
 		t.FailNow()

@@ -62,7 +62,7 @@ func TestUpgradeInPlace(t *testing.T) {
 	var rolled time.Duration
 	rs := loadUntil(freshConnClient(), host, rate, limit, func(ctx context.Context) {
 		start := time.Now()
-		if !pause(ctx, 2*time.Second) {
+		if !poll.Sleep(ctx, 2*time.Second) {
 			return
 		}
 		for name, image := range originals {

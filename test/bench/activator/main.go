@@ -14,13 +14,13 @@ package main
 import (
 	"github.com/wakefn/wake/test/bench/internal/load"
 	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+	"github.com/wakefn/wake/test/bench/internal/summary"
 
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
-	"slices"
 	"time"
 )
 
@@ -29,13 +29,13 @@ type report struct {
 	Rate      int           `json:"rate_rps"`
 	Conns     int           `json:"closed_loop_conns"`
 	Results   []load.Result `json:"results"`
-	Summary   []summary     `json:"summary"`
+	Summary   []laneSummary `json:"summary"`
 	Memory    *memResult    `json:"memory,omitempty"`
 	GoVersion string        `json:"go_version"`
 }
 
-// summary is a lane's medians over rounds, and its cost over direct.
-type summary struct {
+// laneSummary is a lane's medians over rounds, and its cost over direct.
+type laneSummary struct {
 	Lane          string  `json:"lane"`
 	P50ms         float64 `json:"p50_ms"`
 	P90ms         float64 `json:"p90_ms"`
@@ -135,23 +135,11 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	return rawnumbers.Write(out, rep)
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func summarizeLanes(results []load.Result, lanes []string) []summary {
-	sums := make([]summary, 0, len(lanes))
+func summarizeLanes(results []load.Result, lanes []string) []laneSummary {
+	sums := make([]laneSummary, 0, len(lanes))
 	for _, lane := range lanes {
 		var p50, p90, p99, rps []float64
-		s := summary{Lane: lane}
+		s := laneSummary{Lane: lane}
 		for _, r := range results {
 			if r.Lane != lane {
 				continue
@@ -163,7 +151,7 @@ func summarizeLanes(results []load.Result, lanes []string) []summary {
 				rps = append(rps, r.Throughput)
 			}
 		}
-		s.P50ms, s.P90ms, s.P99ms, s.MaxRPS = median(p50), median(p90), median(p99), median(rps)
+		s.P50ms, s.P90ms, s.P99ms, s.MaxRPS = summary.Median(p50), summary.Median(p90), summary.Median(p99), summary.Median(rps)
 		sums = append(sums, s)
 	}
 	for i := range sums {

@@ -280,39 +280,13 @@ func (b *bench) quiesce(ctx context.Context) error {
 	}
 	for _, name := range []string{plainName, revName} {
 		wait, cancel := context.WithTimeout(ctx, waitTimeout)
-		_, err := poll.Until(wait, pollInterval, b.atZero(name))
+		_, err := poll.Until(wait, pollInterval, coldlane.AtZero(b.c, b.ns, name, coldlane.AnyPod))
 		cancel()
 		if err != nil {
 			return fmt.Errorf("%s at zero: %w", name, err)
 		}
 	}
 	return nil
-}
-
-// atZero returns a check that Deployment name wants and has no replicas
-// and none of its pods is left. An API error ends the wait.
-func (b *bench) atZero(name string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		d := &appsv1.Deployment{}
-		if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: name}, d); err != nil {
-			return poll.Stop(err)
-		}
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 || d.Status.Replicas != 0 {
-			return fmt.Errorf("replicas spec=%v status=%d", ptr.Deref(d.Spec.Replicas, -1), d.Status.Replicas)
-		}
-		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-		if err != nil {
-			return poll.Stop(err)
-		}
-		pods := &corev1.PodList{}
-		if err := b.c.List(ctx, pods, client.InNamespace(b.ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
-			return poll.Stop(err)
-		}
-		if len(pods.Items) > 0 {
-			return fmt.Errorf("%d pods left", len(pods.Items))
-		}
-		return nil
-	}
 }
 
 func (b *bench) scalePlain(ctx context.Context, n int32) error {

@@ -25,6 +25,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/poll"
+	"github.com/wakefn/wake/test/bench/internal/coldlane"
 	"github.com/wakefn/wake/test/bench/internal/load"
 )
 
@@ -238,40 +239,11 @@ func get(ctx context.Context, hc *http.Client, t load.Target) (int, string, erro
 	return resp.StatusCode, string(body), err
 }
 
-// atZero returns a check that Deployment name wants and has no replicas and
-// has no pod left that is not terminating (a terminating pod serves
-// nothing; Knative's queue-proxy keeps one for 30 s after SIGTERM).
-func (b *bench) atZero(name string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		d := &appsv1.Deployment{}
-		if err := b.c.Get(ctx, client.ObjectKey{Namespace: b.ns, Name: name}, d); err != nil {
-			return poll.Stop(err)
-		}
-		if d.Spec.Replicas == nil || *d.Spec.Replicas != 0 || d.Status.Replicas != 0 {
-			return fmt.Errorf("replicas spec=%v status=%d", ptr.Deref(d.Spec.Replicas, -1), d.Status.Replicas)
-		}
-		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-		if err != nil {
-			return poll.Stop(err)
-		}
-		pods := &corev1.PodList{}
-		if err := b.c.List(ctx, pods, client.InNamespace(b.ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
-			return poll.Stop(err)
-		}
-		for _, p := range pods.Items {
-			if p.DeletionTimestamp == nil {
-				return fmt.Errorf("pod %s left", p.Name)
-			}
-		}
-		return nil
-	}
-}
-
 // waitZero waits until both cold lanes' Deployments are at zero.
 func (b *bench) waitZero(ctx context.Context) error {
 	for _, l := range []lane{b.cold[laneKnative], b.cold[laneWake]} {
 		wait, cancel := context.WithTimeout(ctx, readyTimeout)
-		_, err := poll.Until(wait, pollInterval, b.atZero(l.Deployment))
+		_, err := poll.Until(wait, pollInterval, coldlane.AtZero(b.c, b.ns, l.Deployment, coldlane.LivePods))
 		cancel()
 		if err != nil {
 			return fmt.Errorf("%s at zero: %w", l.Deployment, err)

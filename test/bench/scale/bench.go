@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -107,7 +109,7 @@ func (b *bench) run(ctx context.Context) error {
 
 	b.series.setPhase("settle")
 	fmt.Fprintf(os.Stderr, "all %d Ready after %.1f s; waking one Function in %v\n", b.cfg.n, rep.AllReadySeconds, b.cfg.settle)
-	pause(ctx, b.cfg.settle)
+	poll.Sleep(ctx, b.cfg.settle)
 	picks := rand.Perm(b.cfg.n)[:b.cfg.wake*b.cfg.rounds+1]
 	b.series.setPhase("single")
 	for range 3 {

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -149,7 +151,7 @@ func createOne(ctx context.Context, c client.Client, o client.Object) (int, erro
 		if ctx.Err() != nil || attempt+1 == createAttempts {
 			return attempt, err
 		}
-		pause(ctx, backoff)
+		poll.Sleep(ctx, backoff)
 		backoff = min(2*backoff, 5*time.Second)
 	}
 }

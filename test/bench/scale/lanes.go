@@ -257,7 +257,7 @@ func askUntil200(ctx context.Context, ip string) bool {
 				return true
 			}
 		}
-		pause(ctx, 20*time.Millisecond)
+		poll.Sleep(ctx, 20*time.Millisecond)
 	}
 	return false
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -119,7 +121,7 @@ func follow[T client.Object](ctx context.Context, c client.WithWatch, ns string,
 			var err error
 			if rv, err = listAll(ctx, c, ns, newList, handle); err != nil {
 				warn(ctx, "list %T in %s: %v", newList(), ns, err)
-				pause(ctx, time.Second)
+				poll.Sleep(ctx, time.Second)
 				continue
 			}
 		}
@@ -131,7 +133,7 @@ func follow[T client.Object](ctx context.Context, c client.WithWatch, ns string,
 				rv = ""
 			}
 			warn(ctx, "watch %T in %s: %v", newList(), ns, err)
-			pause(ctx, time.Second)
+			poll.Sleep(ctx, time.Second)
 			continue
 		}
 		rv = drain(w, rv, handle)
@@ -185,16 +187,6 @@ func listAll[T client.Object](ctx context.Context, c client.WithWatch, ns string
 		if cont = list.GetContinue(); cont == "" {
 			return list.GetResourceVersion(), nil
 		}
-	}
-}
-
-// pause waits d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 

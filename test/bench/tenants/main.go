@@ -39,13 +39,13 @@ package main
 
 import (
 	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+	"github.com/wakefn/wake/test/bench/internal/summary"
 
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/metrics"
-	"slices"
 	"sync"
 	"time"
 )
@@ -84,8 +84,8 @@ type window struct {
 	DurationS float64      `json:"duration_s"`
 }
 
-// summary is one lane's medians over rounds.
-type summary struct {
+// laneSummary is one lane's medians over rounds.
+type laneSummary struct {
 	Lane      string  `json:"lane"`
 	WarmP50ms float64 `json:"b_warm_p50_ms"`
 	WarmP99ms float64 `json:"b_warm_p99_ms"`
@@ -102,10 +102,10 @@ type summary struct {
 }
 
 type report struct {
-	Started time.Time `json:"started"`
-	Params  params    `json:"params"`
-	Windows []window  `json:"windows"`
-	Summary []summary `json:"summary"`
+	Started time.Time     `json:"started"`
+	Params  params        `json:"params"`
+	Windows []window      `json:"windows"`
+	Summary []laneSummary `json:"summary"`
 	// WarmP99Ratio is the headline (target ≤ 1.1): the median over rounds
 	// of each round's B warm p99 with A flooding over B's alone. The two
 	// lanes of a round are measured at the same moments, so the ratio
@@ -198,7 +198,7 @@ func run(p params) (report, error) {
 			w.WithA.Node, w.WithA.Warm.P50ms, w.WithA.Warm.P99ms, medianCold(w.WithA.Cold), w.WithA.AHeld, w.ACPU,
 			w.Alone.GCCycles, w.WithA.GCCycles)
 	}
-	rep.Summary = []summary{summarize("alone", rep.Windows, false), summarize("with A", rep.Windows, true)}
+	rep.Summary = []laneSummary{summarize("alone", rep.Windows, false), summarize("with A", rep.Windows, true)}
 	if a := rep.Summary[0]; a.PooledP99ms > 0 {
 		rep.WarmP99PooledRatio = rep.Summary[1].PooledP99ms / a.PooledP99ms
 	}
@@ -208,7 +208,7 @@ func run(p params) (report, error) {
 			ratios = append(ratios, w.WithA.Warm.P99ms/w.Alone.Warm.P99ms)
 		}
 	}
-	rep.WarmP99Ratio = median(ratios)
+	rep.WarmP99Ratio = summary.Median(ratios)
 	rep.ColdAddedDeltaMs = rep.Summary[1].ColdAddedMs - rep.Summary[0].ColdAddedMs
 	return rep, nil
 }
@@ -255,8 +255,8 @@ func measure(p params, flooded, alone *node) (window, error) {
 	return w, flooded.drained("tenant-a")
 }
 
-func summarize(name string, ws []window, withA bool) summary {
-	s := summary{Lane: name}
+func summarize(name string, ws []window, withA bool) laneSummary {
+	s := laneSummary{Lane: name}
 	p50, p99 := make([]float64, 0, len(ws)), make([]float64, 0, len(ws))
 	var added, poke []float64
 	var pooled []time.Duration
@@ -277,9 +277,9 @@ func summarize(name string, ws []window, withA bool) summary {
 			added, poke = append(added, c.AddedMs), append(poke, c.PokeMs)
 		}
 	}
-	s.WarmP50ms, s.WarmP99ms = median(p50), median(p99)
+	s.WarmP50ms, s.WarmP99ms = summary.Median(p50), summary.Median(p99)
 	s.PooledP50ms, s.PooledP99ms = pct(pooled, .50), pct(pooled, .99)
-	s.ColdAddedMs, s.ColdPokeMs, s.ColdN = median(added), median(poke), len(added)
+	s.ColdAddedMs, s.ColdPokeMs, s.ColdN = summary.Median(added), summary.Median(poke), len(added)
 	return s
 }
 
@@ -290,19 +290,7 @@ func medianCold(cs []coldResult) float64 {
 			xs = append(xs, c.AddedMs)
 		}
 	}
-	return median(xs)
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return summary.Median(xs)
 }
 
 func printTable(rep report) {

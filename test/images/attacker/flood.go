@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // floodPlan is the endless-headers attack.
@@ -47,7 +49,7 @@ func floodHeaders(ctx context.Context, activator string, plan floodPlan, c *floo
 			defer wg.Done()
 			for ctx.Err() == nil {
 				if !floodOnce(ctx, client, plan, c) {
-					pause(ctx, 100*time.Millisecond)
+					poll.Sleep(ctx, 100*time.Millisecond)
 				}
 			}
 		}()

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // holdPlan is the never-read attack.
@@ -52,7 +54,7 @@ func holdUnread(ctx context.Context, activator string, plan holdPlan, ramp time.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pause(ctx, rampDelay(i, plan.conns, ramp))
+			poll.Sleep(ctx, rampDelay(i, plan.conns, ramp))
 			conn, err := d.DialContext(ctx, "tcp", activator)
 			if err != nil {
 				c.DialFails.add(errKind(err))

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wakefn/wake/internal/poll"
+
 	"github.com/wakefn/wake/internal/statwire"
 )
 
@@ -82,14 +84,14 @@ func forgeOn(ctx context.Context, addr string, id int, plan statsPlan, c *statsC
 			if ctx.Err() == nil {
 				c.DialFails.add(errKind(err))
 			}
-			pause(ctx, 200*time.Millisecond)
+			poll.Sleep(ctx, 200*time.Millisecond)
 			continue
 		}
 		err = forgeFrames(ctx, conn, id%2 == 1, src, plan, c)
 		_ = conn.Close()
 		if err != nil && ctx.Err() == nil {
 			c.Cut.add(errKind(err))
-			pause(ctx, 200*time.Millisecond)
+			poll.Sleep(ctx, 200*time.Millisecond)
 		}
 	}
 }
@@ -128,15 +130,5 @@ func forgeFrames(ctx context.Context, conn net.Conn, forgeToken bool, src string
 			return nil
 		case <-tick.C:
 		}
-	}
-}
-
-// pause waits for d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // uploadPlan is the abandoned-uploads attack.
@@ -69,7 +71,7 @@ func abandonUploads(ctx context.Context, activator string, plan uploadPlan, ramp
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				pause(ctx, rampDelay(i, plan.perWave, ramp))
+				poll.Sleep(ctx, rampDelay(i, plan.perWave, ramp))
 				upload(ctx, activator, head, i%2 == 1, plan.linger, c)
 			}()
 		}
@@ -104,7 +106,7 @@ func upload(ctx context.Context, activator string, head []byte, midBody bool, li
 			return
 		}
 	}
-	pause(ctx, linger)
+	poll.Sleep(ctx, linger)
 	if peek(conn) == "answered" {
 		c.Answered.Add(1)
 	}
@@ -138,14 +140,14 @@ func occupy(ctx context.Context, activator string, plan uploadPlan, c *uploadCou
 				return
 			}
 			c.Occupiers.add(errKind(err))
-			pause(ctx, 100*time.Millisecond)
+			poll.Sleep(ctx, 100*time.Millisecond)
 			continue
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		_ = resp.Body.Close()
 		c.Occupiers.add(strconv.Itoa(resp.StatusCode))
 		if resp.StatusCode != http.StatusOK {
-			pause(ctx, 100*time.Millisecond)
+			poll.Sleep(ctx, 100*time.Millisecond)
 		}
 	}
 }

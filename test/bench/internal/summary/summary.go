@@ -23,15 +23,31 @@ func Of(v []float64) Summary {
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)
-	med := s[len(s)/2]
-	if len(s)%2 == 0 {
-		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
 	return Summary{
-		N: len(s), Median: med,
+		N: len(s), Median: median(s),
 		P90: Rank(s, 0.90), P99: Rank(s, 0.99),
 		Min: s[0], Max: s[len(s)-1],
 	}
+}
+
+// Median returns the median of v without changing it: the middle sample,
+// or the mean of the middle two of an even count; 0 for an empty v.
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return median(s)
+}
+
+// median is the median of sorted, which is not empty.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
 // Rank returns the nearest-rank p-quantile (0 < p ≤ 1) of sorted, the

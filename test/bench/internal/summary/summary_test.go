@@ -50,3 +50,26 @@ func TestRank(t *testing.T) {
 		t.Errorf("Rank(nil) = %v, want 0", got)
 	}
 }
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		v    []float64
+		want float64
+	}{
+		{"empty", nil, 0},
+		{"one", []float64{3}, 3},
+		{"odd, unsorted", []float64{5, 1, 3}, 3},
+		{"even: mean of the middle two", []float64{4, 1, 3, 2}, 2.5},
+	}
+	for _, tt := range tests {
+		if got := Median(tt.v); got != tt.want {
+			t.Errorf("%s: Median = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	v := []float64{2, 1}
+	Median(v)
+	if v[0] != 2 {
+		t.Errorf("Median sorted its argument: %v", v)
+	}
+}

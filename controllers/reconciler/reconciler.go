@@ -139,7 +139,7 @@ func Reconcile[T any, P Object[T]](ctx context.Context, c client.Client, rec eve
 		// The namespace's deletion removes the object too: a retry or a
 		// warning only adds noise (thousands of stack traces when a
 		// namespace of many Functions is deleted).
-		log.FromContext(ctx).V(1).Info("Namespace is being deleted", "error", err.Error())
+		log.FromContext(ctx).V(1).Info("namespace is being deleted", "error", err.Error())
 		err = nil
 	}
 	if err != nil {

@@ -69,7 +69,7 @@ func (t *Throttler) probeUntilReady(ctx context.Context, target probeTarget) boo
 		if err == nil {
 			return ctx.Err() == nil
 		}
-		t.cfg.Logger.V(2).Info("Probe failed", "address", target.addr, "error", err.Error())
+		t.cfg.Logger.V(2).Info("probe failed", "address", target.addr, "error", err.Error())
 		timer := t.cfg.Clock.NewTimer(t.cfg.ProbePeriod)
 		select {
 		case <-ctx.Done():

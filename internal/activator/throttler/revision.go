@@ -174,7 +174,7 @@ func (r *revision) markProbed(p *pod, gen uint64) {
 		return
 	}
 	p.probed = true
-	r.t.cfg.Logger.V(1).Info("Pod accepted a probe before it was ready", "revision", r.key, "address", p.addr)
+	r.t.cfg.Logger.V(1).Info("pod accepted a probe before it was ready", "revision", r.key, "address", p.addr)
 	r.rebuild(r.t.cfg.Clock.Now())
 }
 
@@ -207,7 +207,7 @@ func (r *revision) eject(p *pod) {
 	}
 	p.strikes++
 	p.ejected = true
-	r.t.cfg.Logger.Info("Pod ejected after an answer out of bounds", "revision", r.key, "address", p.addr, "for", d.String(), "strikes", p.strikes)
+	r.t.cfg.Logger.Info("pod ejected after an answer out of bounds", "revision", r.key, "address", p.addr, "for", d.String(), "strikes", p.strikes)
 	r.rebuild(cfg.Clock.Now())
 	// On a goroutine of its own: a fake clock runs the callback while
 	// holding its lock, and readmitting reads the clock.

@@ -26,7 +26,7 @@ func newAuthenticator(mgr ctrl.Manager, opts Options, clk clock.PassiveClock, lo
 	if err != nil {
 		return nil, fmt.Errorf("TokenReview client: %w", err)
 	}
-	a, err := statauth.New(statauth.Config{
+	a, err := statauth.New(statauth.Options{
 		Reviews:  c.TokenReviews(),
 		Username: "system:serviceaccount:" + ns + ":" + sa,
 		Clock:    clk,

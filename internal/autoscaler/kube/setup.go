@@ -205,7 +205,7 @@ func (r scalerRunnable) Start(ctx context.Context) error {
 	}
 	if err := r.limits.Resolve(ctx); err != nil {
 		// wake-config's defaults hold meanwhile; Run tries again.
-		r.limits.log.Error(err, "Resolve tenant limits")
+		r.limits.log.Error(err, "resolve tenant limits")
 		r.limits.Changed()
 	}
 	var wg sync.WaitGroup

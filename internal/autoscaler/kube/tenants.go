@@ -77,7 +77,7 @@ func (t *TenantLimits) Run(ctx context.Context) {
 		case <-t.sig:
 		}
 		if err := t.Resolve(ctx); err != nil {
-			t.log.Error(err, "Resolve tenant limits")
+			t.log.Error(err, "resolve tenant limits")
 		}
 	}
 }

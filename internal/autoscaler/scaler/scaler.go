@@ -191,7 +191,7 @@ func (s *Scaler) Start(ctx context.Context) error {
 	default:
 	}
 	if err := s.Sync(ctx); err != nil {
-		s.opts.Log.Error(err, "Initial sync of scaling targets")
+		s.opts.Log.Error(err, "initial sync of scaling targets")
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.every(ctx, s.opts.SampleInterval, func() { s.Sample(s.opts.Clock.Now()) }) })

@@ -27,7 +27,7 @@ func (s *Scaler) TargetsChanged() {
 func (s *Scaler) serveSyncs(ctx context.Context) {
 	pace.Loop(ctx, s.opts.Clock, s.syncSig, func(ctx context.Context) {
 		if err := s.Sync(ctx); err != nil {
-			s.opts.Log.Error(err, "Sync scaling targets")
+			s.opts.Log.Error(err, "sync scaling targets")
 		}
 	})
 }

@@ -56,11 +56,11 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 		e.writeMu.Unlock()
 		if err != nil {
 			s.metrics.writeErrors.Inc()
-			log.Error(err, "Scale revision")
+			log.Error(err, "scale revision")
 			return
 		}
 		s.metrics.writes.Inc()
-		log.Info("Scaled revision",
+		log.Info("scaled revision",
 			"from", ch.from, "to", ch.dec.DesiredReplicas, "standby", ch.onlyFromZero,
 			"reason", string(ch.dec.Reason), "panic", ch.dec.Panic,
 			"stableConcurrency", ch.dec.StableConcurrency, "panicConcurrency", ch.dec.PanicConcurrency)
@@ -72,7 +72,7 @@ func (s *Scaler) applyOne(ctx context.Context, ch change) {
 		return
 	}
 	if err := s.opts.Status.RecordDecision(ctx, e.key, ch.dec); err != nil {
-		log.Error(err, "Record scaling decision on the revision")
+		log.Error(err, "record scaling decision on the revision")
 		return
 	}
 	e.mu.Lock()
@@ -114,7 +114,7 @@ func (s *Scaler) wakeReplicaSet(ctx context.Context, namespace, deployment strin
 	switch {
 	case err != nil:
 		s.metrics.rsWakes.WithLabelValues("failed").Inc()
-		log.Error(err, "Scale the woken revision's ReplicaSet")
+		log.Error(err, "scale the woken revision's ReplicaSet")
 	case scaled:
 		s.metrics.rsWakes.WithLabelValues("scaled").Inc()
 	default:

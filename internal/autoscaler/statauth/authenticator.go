@@ -34,8 +34,8 @@ const (
 	DefaultMaxCacheTTL   = 10 * time.Minute
 )
 
-// Config configures an Authenticator.
-type Config struct {
+// Options configures an Authenticator.
+type Options struct {
 	// Reviews creates TokenReviews. Required.
 	Reviews authenticationv1client.TokenReviewInterface
 	// Username is the identity required of a token,
@@ -79,7 +79,7 @@ type Identity struct {
 
 // Authenticator checks activator tokens. It is safe for concurrent use.
 type Authenticator struct {
-	cfg    Config
+	opts   Options
 	flight singleflight.Group
 
 	mu      sync.Mutex
@@ -96,50 +96,50 @@ type cached struct {
 }
 
 // New returns an Authenticator.
-func New(cfg Config) (*Authenticator, error) {
-	if cfg.Reviews == nil {
+func New(opts Options) (*Authenticator, error) {
+	if opts.Reviews == nil {
 		return nil, errors.New("statauth: Config.Reviews is required")
 	}
-	if cfg.Username == "" {
+	if opts.Username == "" {
 		return nil, errors.New("statauth: Config.Username is required")
 	}
-	if cfg.Audience == "" {
-		cfg.Audience = statwire.Audience
+	if opts.Audience == "" {
+		opts.Audience = statwire.Audience
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = clock.RealClock{}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
 	}
-	if cfg.CacheSize <= 0 {
-		cfg.CacheSize = DefaultCacheSize
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultCacheSize
 	}
-	if cfg.MaxCacheTTL <= 0 {
-		cfg.MaxCacheTTL = DefaultMaxCacheTTL
+	if opts.MaxCacheTTL <= 0 {
+		opts.MaxCacheTTL = DefaultMaxCacheTTL
 	}
-	if cfg.ReviewRate <= 0 {
-		cfg.ReviewRate = DefaultReviewRate
+	if opts.ReviewRate <= 0 {
+		opts.ReviewRate = DefaultReviewRate
 	}
-	if cfg.ReviewBurst <= 0 {
-		cfg.ReviewBurst = DefaultReviewBurst
+	if opts.ReviewBurst <= 0 {
+		opts.ReviewBurst = DefaultReviewBurst
 	}
-	if cfg.MinBackoff <= 0 {
-		cfg.MinBackoff = DefaultMinBackoff
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = DefaultMinBackoff
 	}
-	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = max(DefaultMaxBackoff, cfg.MinBackoff)
+	if opts.MaxBackoff < opts.MinBackoff {
+		opts.MaxBackoff = max(DefaultMaxBackoff, opts.MinBackoff)
 	}
-	if cfg.ReviewTimeout <= 0 {
-		cfg.ReviewTimeout = DefaultReviewTimeout
+	if opts.ReviewTimeout <= 0 {
+		opts.ReviewTimeout = DefaultReviewTimeout
 	}
 	return &Authenticator{
-		cfg:     cfg,
+		opts:     opts,
 		cache:   make(map[[sha256.Size]byte]cached),
-		limiter: rate.NewLimiter(rate.Limit(cfg.ReviewRate), cfg.ReviewBurst),
+		limiter: rate.NewLimiter(rate.Limit(opts.ReviewRate), opts.ReviewBurst),
 	}, nil
 }
 
 // Authenticate returns the identity token proves, or an *Error.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identity, error) {
-	now := a.cfg.Clock.Now()
+	now := a.opts.Clock.Now()
 	c, err := parseClaims(token)
 	if err != nil {
 		return Identity{}, refuse(ReasonInvalid, "%w", err)
@@ -153,7 +153,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	}
 	// Connections that present one token at once share one review.
 	v, err, _ := a.flight.Do(string(key[:]), func() (any, error) {
-		if id, ok := a.lookup(key, a.cfg.Clock.Now()); ok {
+		if id, ok := a.lookup(key, a.opts.Clock.Now()); ok {
 			return id, nil
 		}
 		id, err := a.review(ctx, token, c)
@@ -178,11 +178,11 @@ func (a *Authenticator) precheck(c claims, now time.Time) error {
 	if !now.Before(exp) {
 		return refuse(ReasonExpired, "token expired at %s", exp.UTC().Format(time.RFC3339))
 	}
-	if !c.Audience.has(a.cfg.Audience) {
-		return refuse(ReasonInvalid, "token is not for audience %q", a.cfg.Audience)
+	if !c.Audience.has(a.opts.Audience) {
+		return refuse(ReasonInvalid, "token is not for audience %q", a.opts.Audience)
 	}
-	if c.Subject != a.cfg.Username {
-		return refuse(ReasonForbidden, "token is for %q, not %q", c.Subject, a.cfg.Username)
+	if c.Subject != a.opts.Username {
+		return refuse(ReasonForbidden, "token is for %q, not %q", c.Subject, a.opts.Username)
 	}
 	return nil
 }
@@ -192,14 +192,14 @@ func (a *Authenticator) review(ctx context.Context, token string, c claims) (Ide
 	if err := a.admit(); err != nil {
 		return Identity{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.ReviewTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.opts.ReviewTimeout)
 	defer cancel()
-	tr, err := a.cfg.Reviews.Create(ctx, &authenticationv1.TokenReview{
-		Spec: authenticationv1.TokenReviewSpec{Token: token, Audiences: []string{a.cfg.Audience}},
+	tr, err := a.opts.Reviews.Create(ctx, &authenticationv1.TokenReview{
+		Spec: authenticationv1.TokenReviewSpec{Token: token, Audiences: []string{a.opts.Audience}},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		pause := a.failed()
-		a.cfg.Log.Info("TokenReview failed; refusing activator tokens that are not cached", "error", err.Error(), "pause", pause.String())
+		a.opts.Log.Info("TokenReview failed; refusing activator tokens that are not cached", "error", err.Error(), "pause", pause.String())
 		return Identity{}, &Error{Reason: ReasonUnavailable, Err: fmt.Errorf("create TokenReview: %w", err)}
 	}
 	a.succeeded()
@@ -218,11 +218,11 @@ func (a *Authenticator) check(tr *authenticationv1.TokenReview, c claims) (Ident
 	}
 	// An audience-unaware authenticator leaves status.audiences empty: it
 	// has not checked the audience, so the token is refused.
-	if !audience(st.Audiences).has(a.cfg.Audience) {
-		return Identity{}, refuse(ReasonInvalid, "TokenReview did not confirm audience %q (got %q)", a.cfg.Audience, st.Audiences)
+	if !audience(st.Audiences).has(a.opts.Audience) {
+		return Identity{}, refuse(ReasonInvalid, "TokenReview did not confirm audience %q (got %q)", a.opts.Audience, st.Audiences)
 	}
-	if st.User.Username != a.cfg.Username {
-		return Identity{}, refuse(ReasonForbidden, "token is for %q, not %q", st.User.Username, a.cfg.Username)
+	if st.User.Username != a.opts.Username {
+		return Identity{}, refuse(ReasonForbidden, "token is for %q, not %q", st.User.Username, a.opts.Username)
 	}
 	pods := st.User.Extra[PodNameExtra]
 	if len(pods) != 1 || pods[0] == "" {
@@ -232,7 +232,7 @@ func (a *Authenticator) check(tr *authenticationv1.TokenReview, c claims) (Ident
 	if err != nil {
 		return Identity{}, refuse(ReasonExpired, "%w", err)
 	}
-	if !a.cfg.Clock.Now().Before(exp) {
+	if !a.opts.Clock.Now().Before(exp) {
 		return Identity{}, refuse(ReasonExpired, "token expired at %s", exp.UTC().Format(time.RFC3339))
 	}
 	return Identity{Username: st.User.Username, Pod: pods[0], Expiry: exp}, nil
@@ -240,24 +240,24 @@ func (a *Authenticator) check(tr *authenticationv1.TokenReview, c claims) (Ident
 
 // admit takes a review from the rate, unless reviews are backing off.
 func (a *Authenticator) admit() error {
-	now := a.cfg.Clock.Now()
+	now := a.opts.Clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if now.Before(a.retryAt) {
 		return refuse(ReasonUnavailable, "reviews paused until %s after a failure", a.retryAt.UTC().Format(time.RFC3339Nano))
 	}
 	if !a.limiter.AllowN(now, 1) {
-		return refuse(ReasonUnavailable, "over %v reviews a second", a.cfg.ReviewRate)
+		return refuse(ReasonUnavailable, "over %v reviews a second", a.opts.ReviewRate)
 	}
 	return nil
 }
 
 // failed starts or doubles the pause in reviews, and returns it.
 func (a *Authenticator) failed() time.Duration {
-	now := a.cfg.Clock.Now()
+	now := a.opts.Clock.Now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.backoff = min(max(2*a.backoff, a.cfg.MinBackoff), a.cfg.MaxBackoff)
+	a.backoff = min(max(2*a.backoff, a.opts.MinBackoff), a.opts.MaxBackoff)
 	a.retryAt = now.Add(a.backoff)
 	return a.backoff
 }
@@ -288,14 +288,14 @@ func (a *Authenticator) lookup(key [sha256.Size]byte, now time.Time) (Identity, 
 // MaxCacheTTL if that is sooner. When the cache is full it drops the
 // entries past their use, then the one whose use ends first.
 func (a *Authenticator) store(key [sha256.Size]byte, id Identity) {
-	now := a.cfg.Clock.Now()
+	now := a.opts.Clock.Now()
 	until := id.Expiry
-	if limit := now.Add(a.cfg.MaxCacheTTL); limit.Before(until) {
+	if limit := now.Add(a.opts.MaxCacheTTL); limit.Before(until) {
 		until = limit
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.cache[key]; !ok && len(a.cache) >= a.cfg.CacheSize {
+	if _, ok := a.cache[key]; !ok && len(a.cache) >= a.opts.CacheSize {
 		var first [sha256.Size]byte
 		var firstUntil time.Time
 		for k, v := range a.cache {
@@ -307,7 +307,7 @@ func (a *Authenticator) store(key [sha256.Size]byte, id Identity) {
 				first, firstUntil = k, v.until
 			}
 		}
-		if len(a.cache) >= a.cfg.CacheSize {
+		if len(a.cache) >= a.opts.CacheSize {
 			delete(a.cache, first)
 		}
 	}

@@ -83,10 +83,10 @@ func accept() func(string) authenticationv1.TokenReviewStatus {
 	}
 }
 
-func newAuth(t *testing.T, f *fakeReviews, tune func(*Config)) (*Authenticator, *clocktesting.FakeClock) {
+func newAuth(t *testing.T, f *fakeReviews, tune func(*Options)) (*Authenticator, *clocktesting.FakeClock) {
 	t.Helper()
 	clk := clocktesting.NewFakeClock(now)
-	cfg := Config{Reviews: f, Username: user, Clock: clk}
+	cfg := Options{Reviews: f, Username: user, Clock: clk}
 	if tune != nil {
 		tune(&cfg)
 	}
@@ -181,7 +181,7 @@ func TestAuthenticate(t *testing.T) {
 // CacheSize entries.
 func TestCacheUntilExpiryAndBounded(t *testing.T) {
 	f := &fakeReviews{status: accept()}
-	a, clk := newAuth(t, f, func(c *Config) { c.CacheSize = 3; c.ReviewRate = 1000; c.ReviewBurst = 1000 })
+	a, clk := newAuth(t, f, func(c *Options) { c.CacheSize = 3; c.ReviewRate = 1000; c.ReviewBurst = 1000 })
 	tok := jwt(t, goodClaims())
 	for range 3 {
 		if _, err := a.Authenticate(context.Background(), tok); err != nil {
@@ -257,10 +257,10 @@ func TestConcurrentConnectionsShareOneReview(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	if _, err := New(Config{Username: user}); err == nil {
+	if _, err := New(Options{Username: user}); err == nil {
 		t.Error("no Reviews: want an error")
 	}
-	if _, err := New(Config{Reviews: &fakeReviews{}}); err == nil {
+	if _, err := New(Options{Reviews: &fakeReviews{}}); err == nil {
 		t.Error("no Username: want an error")
 	}
 }
@@ -270,7 +270,7 @@ func TestNewValidates(t *testing.T) {
 // life.
 func TestCacheTTLBoundsLongTokens(t *testing.T) {
 	f := &fakeReviews{status: accept()}
-	a, clk := newAuth(t, f, func(c *Config) { c.MaxCacheTTL = 10 * time.Minute })
+	a, clk := newAuth(t, f, func(c *Options) { c.MaxCacheTTL = 10 * time.Minute })
 	tok := jwt(t, goodClaims("exp", now.Add(24*time.Hour).Unix()))
 	for _, step := range []time.Duration{0, 9 * time.Minute, 2 * time.Minute} {
 		clk.Step(step)

@@ -29,11 +29,11 @@ type authStack struct {
 // startAuth starts a stat server with a real statauth.Authenticator for
 // kube's activator ServiceAccount, on a fake clock set to now. tune may
 // change the server's and the authenticator's options.
-func startAuth(t *testing.T, kube *cluster, tune func(*Options, *statauth.Config)) *authStack {
+func startAuth(t *testing.T, kube *cluster, tune func(*Options, *statauth.Options)) *authStack {
 	t.Helper()
 	clk := clocktesting.NewFakeClock(time.Now())
 	reviews := &countingReviews{TokenReviewInterface: kube.reviews}
-	acfg := statauth.Config{Reviews: reviews, Username: kube.activatorUser(), Clock: clk}
+	acfg := statauth.Options{Reviews: reviews, Username: kube.activatorUser(), Clock: clk}
 	o := Options{AuthTimeout: 500 * time.Millisecond}
 	if tune != nil {
 		tune(&o, &acfg)
@@ -351,7 +351,7 @@ func TestConnectionCaps(t *testing.T) {
 	tok1, tok2 := kube.activatorToken(t, act1), kube.activatorToken(t, act2)
 
 	t.Run("connections", func(t *testing.T) {
-		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.MaxConnections = 2 })
+		s := startAuth(t, kube, func(o *Options, _ *statauth.Options) { o.MaxConnections = 2 })
 		a := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
 		b := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
 		testutil.Eventually(s.t, waitTimeout, "two connections in", func() bool { return s.frames() == 2 })
@@ -366,7 +366,7 @@ func TestConnectionCaps(t *testing.T) {
 		testutil.Eventually(s.t, waitTimeout, "third connection in", func() bool { return s.frames() == 3 })
 	})
 	t.Run("unauthenticated", func(t *testing.T) {
-		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) {
+		s := startAuth(t, kube, func(o *Options, _ *statauth.Options) {
 			o.MaxUnauthenticated = 2
 			o.AuthTimeout = time.Minute
 		})
@@ -387,13 +387,13 @@ func TestConnectionCaps(t *testing.T) {
 		assertOpen(t, d)
 	})
 	t.Run("auth timeout", func(t *testing.T) {
-		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.AuthTimeout = 200 * time.Millisecond })
+		s := startAuth(t, kube, func(o *Options, _ *statauth.Options) { o.AuthTimeout = 200 * time.Millisecond })
 		c := s.connect(`{"token":"`) // a slow start that never ends
 		waitClosed(t, c)
 		testutil.Eventually(s.t, waitTimeout, "timeout counted", func() bool { return s.refused(RefuseAuthTimeout) == 1 })
 	})
 	t.Run("sources", func(t *testing.T) {
-		s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.MaxSources = 1 })
+		s := startAuth(t, kube, func(o *Options, _ *statauth.Options) { o.MaxSources = 1 })
 		a := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false))
 		testutil.Eventually(s.t, waitTimeout, "act-1 in", func() bool { return s.frames() == 1 })
 		b := s.connect(authLine(t, tok1), frameLine(t, "act-1", 1, false)) // same source: fine
@@ -415,7 +415,7 @@ func TestConnectionCaps(t *testing.T) {
 func TestFrameRateCap(t *testing.T) {
 	kube := apiServer(t)
 	act := kube.pod(t, kube.ns, "act-1", "wake-activator")
-	s := startAuth(t, kube, func(o *Options, _ *statauth.Config) { o.FrameRate, o.FrameBurst = 2, 3 })
+	s := startAuth(t, kube, func(o *Options, _ *statauth.Options) { o.FrameRate, o.FrameBurst = 2, 3 })
 	lines := []string{authLine(t, kube.activatorToken(t, act))}
 	for range 10 {
 		lines = append(lines, frameLine(t, "act-1", 0, true))
@@ -446,7 +446,7 @@ func TestReviewFailsClosed(t *testing.T) {
 	kube := apiServer(t)
 	act := kube.pod(t, kube.ns, "act-1", "wake-activator")
 	cached, fresh := kube.activatorToken(t, act), kube.activatorToken(t, act)
-	s := startAuth(t, kube, func(_ *Options, a *statauth.Config) {
+	s := startAuth(t, kube, func(_ *Options, a *statauth.Options) {
 		a.MinBackoff, a.MaxBackoff = time.Second, 4*time.Second
 		a.ReviewRate, a.ReviewBurst = 1, 3
 	})

@@ -29,14 +29,14 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 		return
 	}
 	log = log.WithValues("source", id.Pod)
-	log.V(1).Info("Activator connected")
+	log.V(1).Info("activator connected")
 	r.SetLimit(statwire.MaxFrameBytes)
 	limit := rate.NewLimiter(rate.Limit(s.opts.FrameRate), s.opts.FrameBurst)
 	for {
 		// Deadlines are wall-clock by nature; the idle timeout only reaps
 		// dead peers, the collector's expiry is what the decisions see.
 		if err := conn.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout)); err != nil {
-			log.V(1).Info("Activator connection closed", "error", err.Error())
+			log.V(1).Info("activator connection closed", "error", err.Error())
 			return
 		}
 		f, err := r.Next()
@@ -48,13 +48,13 @@ func (s *Server) handle(ctx context.Context, log logr.Logger, conn net.Conn) {
 			}
 		case errors.Is(err, statwire.ErrFrameTooLong):
 			s.metrics.dropped.WithLabelValues(DropFrameTooLong).Inc()
-			log.Info("Closing an activator connection that sent a frame over the limit", "limit", statwire.MaxFrameBytes)
+			log.Info("closing an activator connection that sent a frame over the limit", "limit", statwire.MaxFrameBytes)
 			return
 		case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-			log.V(1).Info("Activator disconnected")
+			log.V(1).Info("activator disconnected")
 			return
 		default:
-			log.Info("Closing an activator connection", "error", err.Error())
+			log.Info("closing an activator connection", "error", err.Error())
 			return
 		}
 	}
@@ -76,14 +76,14 @@ func (s *Server) line(ctx context.Context, log logr.Logger, id *statauth.Identit
 	switch {
 	case err != nil:
 		s.metrics.dropped.WithLabelValues(DropBadFrame).Inc()
-		log.V(1).Info("Dropped a stat frame that does not parse", "error", err.Error())
+		log.V(1).Info("dropped a stat frame that does not parse", "error", err.Error())
 	case f.IsAuth():
 		var ok bool
 		*id, ok = s.refresh(ctx, log, *id, f.Token)
 		return ok
 	case f.Source != "" && f.Source != id.Pod:
 		s.metrics.dropped.WithLabelValues(DropWrongSource).Inc()
-		log.V(1).Info("Dropped a stat frame from another source than the token's pod", "src", f.Source)
+		log.V(1).Info("dropped a stat frame from another source than the token's pod", "src", f.Source)
 	default:
 		s.apply(log, f)
 	}
@@ -127,7 +127,7 @@ func (s *Server) refresh(ctx context.Context, log logr.Logger, id statauth.Ident
 	next, err := s.opts.Authenticator.Authenticate(ctx, token)
 	switch reason := refusalReason(err); {
 	case reason == statauth.ReasonUnavailable:
-		log.V(1).Info("Could not review a fresh token; keeping the current one", "error", err.Error())
+		log.V(1).Info("could not review a fresh token; keeping the current one", "error", err.Error())
 		return id, true
 	case err != nil:
 		s.refuse(log, reason, err)
@@ -164,7 +164,7 @@ func (s *Server) refuse(log logr.Logger, reason string, err error) {
 	}
 	// At V(1): anyone who reaches the port can cause these; the counter is
 	// what operators watch.
-	log.V(1).Info("Refused a stat connection", "reason", reason, "error", msg)
+	log.V(1).Info("refused a stat connection", "reason", reason, "error", msg)
 }
 
 // apply hands a frame to the collector and counts what it dropped.
@@ -172,18 +172,18 @@ func (s *Server) apply(log logr.Logger, f statwire.Frame) {
 	res, err := s.opts.Collector.Apply(s.opts.Clock.Now(), f, s.opts.Known)
 	if errors.Is(err, collector.ErrNoSource) {
 		s.metrics.dropped.WithLabelValues(DropNoSource).Inc()
-		log.V(1).Info("Dropped a stat frame without a source")
+		log.V(1).Info("dropped a stat frame without a source")
 		return
 	}
 	s.metrics.frames.Inc()
 	s.metrics.entries.Add(float64(res.Accepted))
 	if res.Invalid > 0 {
 		s.metrics.dropped.WithLabelValues(DropInvalidStat).Add(float64(res.Invalid))
-		log.V(1).Info("Dropped invalid stat entries", "count", res.Invalid)
+		log.V(1).Info("dropped invalid stat entries", "count", res.Invalid)
 	}
 	if res.Unknown > 0 {
 		s.metrics.dropped.WithLabelValues(DropUnknownRevision).Add(float64(res.Unknown))
-		log.V(1).Info("Dropped stat entries for unknown revisions", "count", res.Unknown)
+		log.V(1).Info("dropped stat entries for unknown revisions", "count", res.Unknown)
 	}
 	for _, key := range res.Pokes {
 		s.metrics.pokes.Inc()

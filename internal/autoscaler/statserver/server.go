@@ -191,7 +191,7 @@ func (s *Server) Start(ctx context.Context) error {
 // is done.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	log := s.opts.Log.WithValues("addr", ln.Addr().String())
-	log.Info("Serving activator stats")
+	log.Info("serving activator stats")
 	// Closes here only unblock Accept and the handlers' reads during
 	// shutdown; their errors carry no information.
 	stop := context.AfterFunc(ctx, func() {
@@ -224,7 +224,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		default:
 			_ = conn.Close()
 			s.metrics.refused.WithLabelValues(reason).Inc()
-			log.V(1).Info("Refused a stat connection", "remote", conn.RemoteAddr().String(), "reason", reason)
+			log.V(1).Info("refused a stat connection", "remote", conn.RemoteAddr().String(), "reason", reason)
 			continue
 		}
 		s.wg.Go(func() {

@@ -61,7 +61,7 @@ func RunSuite(m *testing.M, s Suite) int {
 			fmt.Fprintln(os.Stderr, "manager:", err)
 		}
 	}()
-	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
+	c, err := env.Client()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"testing"
 
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/wakefn/wake/internal/scheme"
@@ -62,3 +64,25 @@ func Start() (*Env, error) {
 
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error { return e.env.Stop() }
+
+// Client returns a client that talks to the API server directly, without
+// a cache, as an administrator.
+func (e *Env) Client() (client.Client, error) {
+	return client.New(e.Config, client.Options{Scheme: e.Scheme})
+}
+
+// StartT starts an API server for t alone, stops it when t ends, and
+// returns it with a direct client (Client).
+func StartT(t testing.TB) (*Env, client.Client) {
+	t.Helper()
+	env, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := env.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, c
+}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
+	c, err := env.Client()
 	if err != nil {
 		panic(err)
 	}

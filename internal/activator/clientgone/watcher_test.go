@@ -6,28 +6,9 @@ import (
 	"net"
 	"testing"
 	"time"
-)
 
-// pair returns both ends of a loopback TCP connection: the client's and
-// the server's (as an http.Server would have accepted it).
-func pair(t *testing.T) (client, server *net.TCPConn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(); _ = s.Close() })
-	return c.(*net.TCPConn), s.(*net.TCPConn)
-}
+	"github.com/wakefn/wake/internal/testutil"
+)
 
 func newWatcher(t *testing.T) *Watcher {
 	t.Helper()
@@ -82,7 +63,7 @@ func TestHoldEndsWhenClientLeaves(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWatcher(t)
-			c, s := pair(t)
+			c, s := testutil.TCPPair(t)
 			var conn net.Conn = s
 			if tc.wrap {
 				conn = wrapped{Conn: s, inner: s}
@@ -122,7 +103,7 @@ func TestHoldEndsWhenClientLeaves(t *testing.T) {
 // hold cancels at once.
 func TestHoldSharedAndReused(t *testing.T) {
 	w := newWatcher(t)
-	c, s := pair(t)
+	c, s := testutil.TCPPair(t)
 	base := WithConn(context.Background(), s)
 
 	gone1, done1 := w.Hold(base)
@@ -153,7 +134,7 @@ func TestHoldSharedAndReused(t *testing.T) {
 		t.Errorf("Gone() = %d, want 2", n)
 	}
 
-	_, s2 := pair(t)
+	_, s2 := testutil.TCPPair(t)
 	_ = s2.Close()
 	gone5, done5 := w.Hold(WithConn(context.Background(), s2))
 	defer done5()
@@ -170,7 +151,7 @@ func TestHoldWithoutSocket(t *testing.T) {
 	bg := context.Background()
 	p1, p2 := net.Pipe()
 	defer func() { _ = p1.Close(); _ = p2.Close() }()
-	_, s := pair(t)
+	_, s := testutil.TCPPair(t)
 	var nilW *Watcher
 	check := func(what string, w *Watcher, ctx context.Context) {
 		t.Helper()

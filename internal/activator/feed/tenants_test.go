@@ -52,15 +52,7 @@ func (r *recordingLimits) maxInFlight(ns string) (int32, error) {
 // the activator's generated RBAC role is enough.
 func TestTenantWatcher(t *testing.T) {
 	logf.SetLogger(logr.Discard())
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, c := testenv.StartT(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The activator's cache runs as a user holding only the activator's

@@ -138,15 +138,7 @@ func createPod(t *testing.T, c client.Client, rev *servingv1alpha1.Revision, ip 
 // of the Service that Wake made for the revision, and only pod addresses.
 func TestWatcherTrustsOnlyWakeSlices(t *testing.T) {
 	logf.SetLogger(logr.Discard()) // the cache's own logs
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, c := testenv.StartT(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	apiCache, err := NewCache(env.Config, env.Scheme)

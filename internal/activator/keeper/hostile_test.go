@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // TestKeeperRefusesHostilePeers: a peer of another uid, or one that does
@@ -245,18 +247,13 @@ func fileFD(t *testing.T) int {
 	return fd
 }
 
+// connectedFD returns a duplicate of a connected TCP socket's descriptor;
+// the connection's own descriptors are closed before it returns, so that
+// the test's count of open descriptors sees only the duplicate.
 func connectedFD(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Close() }()
-	return rawFD(t, c.(*net.TCPConn))
+	c, s := testutil.TCPPair(t)
+	defer func() { _ = c.Close(); _ = s.Close() }()
+	return rawFD(t, c)
 }
 
 func udpFD(t *testing.T) int {

@@ -4,6 +4,8 @@ import (
 	"net"
 	"syscall"
 	"testing"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // wrapped is a connection wrapper that exposes what it wraps, as the
@@ -16,20 +18,11 @@ func (w wrapped) NetConn() net.Conn { return w.Conn }
 // socket through connection wrappers, as the data server hands it the
 // outermost one.
 func TestLimitUnsentThroughWrappers(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Close() }()
+	c, _ := testutil.TCPPair(t)
 
 	LimitUnsent(wrapped{wrapped{c}})
 
-	raw, err := c.(*net.TCPConn).SyscallConn()
+	raw, err := c.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}

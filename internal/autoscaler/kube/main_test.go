@@ -62,7 +62,7 @@ const wait = 30 * time.Second
 // apiClient returns a client that reads the API server, not a cache.
 func apiClient(t *testing.T) client.Client {
 	t.Helper()
-	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
+	c, err := env.Client()
 	if err != nil {
 		t.Fatal(err)
 	}

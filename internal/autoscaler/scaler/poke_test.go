@@ -60,7 +60,7 @@ func TestPokeAtZeroScalesAtOnce(t *testing.T) {
 			spec := specWith(func(s *decider.Spec) { s.InitialScale, s.MaxScale = tc.initial, tc.max })
 			coll := collector.New(0)
 			e := newEnv(t, spec, deployment(depName, 0, 0), func(o *Options) { o.Stats = coll })
-			addTarget(t, e, warmRev, spec)
+			addRevision(t, e, warmRev, spec, 0, 0)
 			conn := startStack(t, e.s, e.clock, coll, testr.New(t))
 
 			// One poke through the whole path first, so that the measured
@@ -95,8 +95,8 @@ func TestPokeAtZeroScalesAtOnce(t *testing.T) {
 func TestPokeAboveZeroWaitsForTick(t *testing.T) {
 	coll := collector.New(0)
 	e := newEnv(t, decider.Defaults(), deployment(depName, 2, 2), func(o *Options) { o.Stats = coll })
-	addTarget(t, e, warmRev, decider.Defaults())
-	addTarget(t, e, warmRev2, decider.Defaults())
+	addRevision(t, e, warmRev, decider.Defaults(), 0, 0)
+	addRevision(t, e, warmRev2, decider.Defaults(), 0, 0)
 	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
 	e.s.Tick(e.ctx) // learn the scale
 	if err := statwire.Write(conn, statwire.Frame{Source: "act-1", Stats: []statwire.Stat{{
@@ -152,7 +152,7 @@ func wakeInFlight(t *testing.T) (*env, net.Conn, func()) {
 	coll := collector.New(0)
 	hang, entered, release := hangScaleWrite(warmRev.Name)
 	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) { o.Stats = coll }, hang)
-	addTarget(t, e, warmRev, decider.Defaults())
+	addRevision(t, e, warmRev, decider.Defaults(), 0, 0)
 	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
 	poke(t, conn, warmRev)
 	waitFor(t, entered, "warmRev's wake write")
@@ -273,22 +273,6 @@ var (
 	warmRev  = types.NamespacedName{Namespace: rev.Namespace, Name: "warm-00001"}
 	warmRev2 = types.NamespacedName{Namespace: rev.Namespace, Name: "warm-00002"}
 )
-
-// addTarget tracks one more revision, with a Deployment at zero named after
-// it.
-func addTarget(t *testing.T, e *env, key types.NamespacedName, spec decider.Spec) {
-	t.Helper()
-	dep := deployment(key.Name, 0, 0)
-	if err := e.client.Create(e.ctx, dep); err != nil {
-		t.Fatal(err)
-	}
-	e.observe(client.ObjectKeyFromObject(dep))
-	list, _ := e.targets.ListTargets(e.ctx)
-	e.targets.set(append(list, Target{Revision: key, Deployment: key.Name, Spec: spec}), nil)
-	if err := e.s.Sync(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // pokeAndWait sends a poke for key, a revision at zero whose Deployment is
 // named after it or is depName, and waits for that Deployment's scale

@@ -49,3 +49,17 @@ func TestEventually(t *testing.T) {
 		}
 	})
 }
+
+func TestTCPPair(t *testing.T) {
+	c, s := TCPPair(t)
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1)
+	if _, err := s.Read(buf); err != nil || buf[0] != 'x' {
+		t.Fatalf("server read %q, %v; want \"x\"", buf, err)
+	}
+	if c.RemoteAddr().String() != s.LocalAddr().String() {
+		t.Errorf("client's peer %v is not the server's end %v", c.RemoteAddr(), s.LocalAddr())
+	}
+}

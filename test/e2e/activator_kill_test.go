@@ -12,7 +12,6 @@ import (
 
 	"github.com/wakefn/wake/internal/poll"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wakefn/wake/internal/testutil"
@@ -45,16 +44,12 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 		if !poll.Sleep(ctx, deleteAt) {
 			return
 		}
-		pods := &corev1.PodList{}
-		if err := suite.client.List(ctx, pods, client.InNamespace(systemNamespace), activatorLabels); err != nil {
-			t.Errorf("list activator pods: %v", err)
+		pods, err := listPods(ctx, activatorLabels)
+		if err != nil || len(pods) == 0 {
+			t.Errorf("activator pods: %d, %v", len(pods), err)
 			return
 		}
-		if len(pods.Items) == 0 {
-			t.Errorf("no activator pods")
-			return
-		}
-		p := pods.Items[0]
+		p := pods[0]
 		if err := suite.client.Delete(ctx, &p); err != nil {
 			t.Errorf("delete activator pod %s: %v", p.Name, err)
 			return
@@ -65,12 +60,8 @@ func TestActivatorPodDeletedUnderLoad(t *testing.T) {
 		t.FailNow()
 	}
 	ok := func(r response) bool { return r.err == nil && r.code == http.StatusOK && r.body == greeting+"\n" }
-	failed := 0
-	for _, r := range rs {
-		if !ok(r.response) {
-			failed++
-		}
-	}
+	served, _ := successRate(rs, ok)
+	failed := len(rs) - served
 	t.Logf("%d requests at %d/s for %s on new connections, activator pod %s deleted at %s: %d failed",
 		len(rs), rate, duration, victim, deleted.Round(time.Millisecond), failed)
 	if failed > 0 {

@@ -12,6 +12,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
 // memo holds the latest resolution and the fingerprint of its inputs.
@@ -31,7 +32,7 @@ type memo struct {
 // from the metadata cache) and resolves them with the current wake-config,
 // reusing the last resolution when the inputs are the same.
 func (r *Reconciler) resolve(ctx context.Context) (*tenancy.Result, error) {
-	in, err := tenancy.List(ctx, r.Client)
+	in, err := inputs.List(ctx, r.Client)
 	if err != nil {
 		return nil, err
 	}

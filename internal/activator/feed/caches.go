@@ -15,7 +15,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
 // NewCache returns the cache for the Watcher and the TenantWatcher: every
@@ -41,7 +41,7 @@ func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 			&servingv1alpha1.Revision{}:     {Transform: stripRevision},
 			&corev1.Pod{}:                   {Label: labels.NewSelector().Add(*hasRevision), Transform: stripPod},
 			&servingv1alpha1.TenantPolicy{}: {Transform: stripTenantPolicy},
-			tenancy.NamespaceMeta():         {Transform: stripNamespace},
+			inputs.NamespaceMeta():          {Transform: stripNamespace},
 		},
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
 // +kubebuilder:rbac:groups=serving.wake.dev,resources=tenantpolicies,verbs=get;list;watch
@@ -48,7 +49,7 @@ type TenantWatcher struct {
 // change until ctx ends. The Cache must be started separately.
 func (w *TenantWatcher) Start(ctx context.Context) error {
 	w.kick = make(chan struct{}, 1)
-	if _, err := tenancy.Watch(ctx, w.Cache, w.Resolve); err != nil {
+	if _, err := inputs.Watch(ctx, w.Cache, w.Resolve); err != nil {
 		return err
 	}
 	if !w.Cache.WaitForCacheSync(ctx) {
@@ -82,7 +83,7 @@ func (w *TenantWatcher) Loaded() bool { return w.loaded.Load() }
 // resolve lists the policies and namespaces from the cache and hands their
 // resolution to Limits.
 func (w *TenantWatcher) resolve(ctx context.Context) error {
-	in, err := tenancy.List(ctx, w.Cache)
+	in, err := inputs.List(ctx, w.Cache)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/tenancy/inputs"
 	"github.com/wakefn/wake/internal/testenv"
 	"github.com/wakefn/wake/internal/testutil"
 )
@@ -129,7 +129,7 @@ func TestTenantWatcher(t *testing.T) {
 	if len(cached.Annotations) != 0 || len(cached.ManagedFields) != 0 || cached.Spec.Limits.MaxInFlight == nil {
 		t.Errorf("cached policy not stripped to its spec: %+v", cached.ObjectMeta)
 	}
-	nsMeta := tenancy.NamespaceMeta()
+	nsMeta := inputs.NamespaceMeta()
 	if err := apiCache.Get(ctx, client.ObjectKey{Name: ns}, nsMeta); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
 // DefaultStatsAddr is where the stat server listens for the activators.
@@ -175,7 +175,7 @@ func watch(mgr ctrl.Manager, sc *scaler.Scaler, limits *TenantLimits) ([]toolsca
 	if err != nil {
 		return nil, fmt.Errorf("watch revisions: %w", err)
 	}
-	tenantRegs, err := tenancy.Watch(ctx, mgr.GetCache(), limits.Changed)
+	tenantRegs, err := inputs.Watch(ctx, mgr.GetCache(), limits.Changed)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/tenancy"
+	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
 // TenantLimits gives each namespace's pod limits (maxPods,
@@ -59,7 +60,7 @@ func (t *TenantLimits) Changed() {
 // Resolve lists the TenantPolicies and Namespaces and resolves every
 // namespace's limits now.
 func (t *TenantLimits) Resolve(ctx context.Context) error {
-	in, err := tenancy.List(ctx, t.reader)
+	in, err := inputs.List(ctx, t.reader)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func New(opts Options) (*Authenticator, error) {
 		opts.ReviewTimeout = DefaultReviewTimeout
 	}
 	return &Authenticator{
-		opts:     opts,
+		opts:    opts,
 		cache:   make(map[[sha256.Size]byte]cached),
 		limiter: rate.NewLimiter(rate.Limit(opts.ReviewRate), opts.ReviewBurst),
 	}, nil

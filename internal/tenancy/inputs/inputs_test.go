@@ -1,4 +1,4 @@
-package tenancy
+package inputs
 
 import (
 	"testing"
@@ -49,13 +49,6 @@ func TestLabelsChanged(t *testing.T) {
 		if got := labelsChanged(tt.old, tt.cur); got != tt.want {
 			t.Errorf("%s: labelsChanged = %v, want %v", tt.name, got, tt.want)
 		}
-	}
-}
-
-func TestNamespacesOf(t *testing.T) {
-	got := namespacesOf([]metav1.PartialObjectMetadata{{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"t": "1"}}}})
-	if len(got) != 1 || got[0].Name != "a" || got[0].Labels["t"] != "1" {
-		t.Errorf("namespacesOf = %+v", got)
 	}
 }
 

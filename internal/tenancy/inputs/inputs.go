@@ -1,4 +1,12 @@
-package tenancy
+// Package inputs reads what package tenancy resolves from the cluster:
+// it lists every TenantPolicy and every namespace's metadata from a cache
+// (List) and tells when they changed in a way that can change the limits
+// (Watch). The activators' feed, the autoscaler and the TenantPolicy
+// reconciler all read them through here.
+//
+// What belongs here: the client and cache side of the tenant rules; the
+// rules themselves stay pure in package tenancy.
+package inputs
 
 import (
 	"context"
@@ -13,29 +21,30 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/tenancy"
 )
 
 // NamespaceMeta returns the metadata-only object under which every reader
-// of the tenant rules caches namespaces: names and labels are all Resolve
-// reads.
+// of the tenant rules caches namespaces: names and labels are all
+// tenancy.Resolve reads.
 func NamespaceMeta() *metav1.PartialObjectMetadata {
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
 	return m
 }
 
-// Inputs is everything Resolve reads from the cluster: every TenantPolicy
+// Set is everything tenancy.Resolve reads from the cluster: every TenantPolicy
 // and every namespace's metadata.
-type Inputs struct {
+type Set struct {
 	// Policies are the TenantPolicies.
 	Policies []servingv1alpha1.TenantPolicy
 	// Namespaces are the namespaces' metadata.
 	Namespaces []metav1.PartialObjectMetadata
 }
 
-// List reads the Inputs from r, a cache, without copying its objects: the
+// List reads the Set from r, a cache, without copying its objects: the
 // caller must not change them.
-func List(ctx context.Context, r client.Reader) (*Inputs, error) {
+func List(ctx context.Context, r client.Reader) (*Set, error) {
 	policies := &servingv1alpha1.TenantPolicyList{}
 	if err := r.List(ctx, policies, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list tenant policies: %w", err)
@@ -45,12 +54,12 @@ func List(ctx context.Context, r client.Reader) (*Inputs, error) {
 	if err := r.List(ctx, nss, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("list namespaces: %w", err)
 	}
-	return &Inputs{Policies: policies.Items, Namespaces: nss.Items}, nil
+	return &Set{Policies: policies.Items, Namespaces: nss.Items}, nil
 }
 
-// Resolve resolves the inputs with wake-config's tenant-* defaults.
-func (in *Inputs) Resolve(defaults config.Tenant) *Result {
-	return Resolve(in.Policies, namespacesOf(in.Namespaces), defaults)
+// Resolve resolves the set with wake-config's tenant-* defaults.
+func (in *Set) Resolve(defaults config.Tenant) *tenancy.Result {
+	return tenancy.Resolve(in.Policies, tenancy.NamespacesOf(in.Namespaces), defaults)
 }
 
 // Watch registers with c's TenantPolicy and namespace informers a handler
@@ -93,16 +102,6 @@ func handlerOf(changed func(), updated func(old, cur any) bool) toolscache.Resou
 			}
 		},
 	}
-}
-
-// namespacesOf returns the names and labels of namespaces listed as
-// metadata only, as every reader of the tenant rules caches them.
-func namespacesOf(items []metav1.PartialObjectMetadata) []Namespace {
-	out := make([]Namespace, len(items))
-	for i := range items {
-		out[i] = Namespace{Name: items[i].Name, Labels: items[i].Labels}
-	}
-	return out
 }
 
 // specChanged reports whether an informer's update of a TenantPolicy may

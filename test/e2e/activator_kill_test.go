@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wakefn/wake/internal/poll"
-
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wakefn/wake/internal/poll"
 	"github.com/wakefn/wake/internal/testutil"
 )
 

@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wakefn/wake/internal/poll"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/poll"
 	"github.com/wakefn/wake/internal/testutil"
 )
 

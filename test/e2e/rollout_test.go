@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wakefn/wake/internal/poll"
-
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // TestRolloutUnderLoad changes a Function's GREETING while 100 req/s flow to

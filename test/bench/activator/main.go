@@ -12,16 +12,16 @@
 package main
 
 import (
-	"github.com/wakefn/wake/test/bench/internal/load"
-	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
-	"github.com/wakefn/wake/test/bench/internal/summary"
-
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
 	"time"
+
+	"github.com/wakefn/wake/test/bench/internal/load"
+	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+	"github.com/wakefn/wake/test/bench/internal/summary"
 )
 
 type report struct {

@@ -13,11 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wakefn/wake/internal/poll"
-
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wakefn/wake/internal/poll"
 	"github.com/wakefn/wake/test/bench/internal/coldlane"
 	"github.com/wakefn/wake/test/bench/internal/proc"
 	"github.com/wakefn/wake/test/bench/internal/rawnumbers"

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wakefn/wake/internal/poll"
-
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // listPage is how many objects one list request returns at most.

@@ -38,9 +38,6 @@
 package main
 
 import (
-	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
-	"github.com/wakefn/wake/test/bench/internal/summary"
-
 	"flag"
 	"fmt"
 	"os"
@@ -48,6 +45,9 @@ import (
 	"runtime/metrics"
 	"sync"
 	"time"
+
+	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
+	"github.com/wakefn/wake/test/bench/internal/summary"
 )
 
 // params are the benchmark's settings.

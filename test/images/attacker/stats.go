@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/wakefn/wake/internal/poll"
-
 	"github.com/wakefn/wake/internal/statwire"
 )
 

@@ -90,6 +90,14 @@ func controllerManagerProcess(cfg *Config, p *PKI) *Process {
 			// raise them too.
 			"--kube-api-qps=100",
 			"--kube-api-burst=200",
+			// Five workers each (the default) for Deployments and
+			// ReplicaSets: with 10,000 new Deployments (make bench-scale
+			// N=10000) the Deployment queue peaked at 6,820, each worker
+			// mostly waiting on the API server. Raised as clusters with
+			// thousands of workloads raise them.
+			"--concurrent-deployment-syncs=20",
+			"--concurrent-replicaset-syncs=20",
+			"--concurrent-service-endpoint-syncs=20",
 			logLevel,
 		},
 	}

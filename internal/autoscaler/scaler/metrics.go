@@ -21,6 +21,7 @@ type metrics struct {
 	writeErrors prometheus.Counter
 	rsWakes     *prometheus.CounterVec
 	tick        prometheus.Histogram
+	wake        prometheus.Histogram
 }
 
 // gauges are one revision's children of the per-revision vectors, looked up
@@ -75,13 +76,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
 	}
+	m.wake = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "wake_autoscaler_wake_seconds",
+		Help:    "Time from a poke for a revision at zero to its pods asked for: its Deployment's scale written and, when enabled, its ReplicaSet's.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+	})
 	for _, result := range []string{"scaled", "skipped", "failed"} {
 		m.rsWakes.WithLabelValues(result) // every result shows, from 0
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.desired, m.panicMode, m.stable, m.panicConc, m.capped, m.revisions, m.writes, m.writeErrors, m.rsWakes, m.tick} {
+	for _, c := range []prometheus.Collector{m.desired, m.panicMode, m.stable, m.panicConc, m.capped, m.revisions, m.writes, m.writeErrors, m.rsWakes, m.tick, m.wake} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register scaler metrics: %w", err)
 		}

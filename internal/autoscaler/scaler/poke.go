@@ -2,6 +2,7 @@ package scaler
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -11,8 +12,11 @@ import (
 // arrive before the first is served collapse into one. The stat server's
 // OnPoke fits.
 func (s *Scaler) Poke(rev types.NamespacedName) {
+	now := s.opts.Clock.Now()
 	s.pokeMu.Lock()
-	s.pokes[rev] = struct{}{}
+	if _, ok := s.pokes[rev]; !ok {
+		s.pokes[rev] = now
+	}
 	s.pokeMu.Unlock()
 	select {
 	case s.pokeSig <- struct{}{}:
@@ -36,19 +40,23 @@ func (s *Scaler) servePokes(ctx context.Context) {
 			return
 		}
 		s.pokeMu.Lock()
-		keys := make([]types.NamespacedName, 0, len(s.pokes))
-		for k := range s.pokes {
+		poked := s.pokes
+		s.pokes = make(map[types.NamespacedName]time.Time, len(poked))
+		s.pokeMu.Unlock()
+		keys := make([]types.NamespacedName, 0, len(poked))
+		for k := range poked {
 			keys = append(keys, k)
 		}
-		clear(s.pokes)
-		s.pokeMu.Unlock()
 		changes := s.decidePokes(keys)
 		if len(changes) == 0 {
 			continue
 		}
+		for i := range changes {
+			changes[i].pokedAt = poked[changes[i].e.key]
+		}
 		setWaking(changes, true)
 		s.wakeWrites.Go(func() {
-			s.apply(ctx, changes, s.wakeSlots)
+			s.apply(ctx, changes, s.wakeSlots, s.wakeRecordSlots)
 			setWaking(changes, false)
 		})
 	}
@@ -57,7 +65,7 @@ func (s *Scaler) servePokes(ctx context.Context) {
 // servePoked decides for poked revisions and writes the changes, through
 // the wake slots, before it returns.
 func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
-	s.apply(ctx, s.decidePokes(keys), s.wakeSlots)
+	s.apply(ctx, s.decidePokes(keys), s.wakeSlots, s.wakeRecordSlots)
 }
 
 // decidePokes decides for those of the poked revisions that are at zero,

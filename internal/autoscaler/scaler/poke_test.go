@@ -129,6 +129,41 @@ func TestWakeDoesNotWaitForAnother(t *testing.T) {
 	pokeAndWait(t, e, conn, rev) // fails if rev's wake waits for warmRev's
 }
 
+// TestWakeDoesNotWaitForAnotherStatus hangs the first wake's status
+// record, with one writer slot, and checks that a poke for another
+// revision still has its scale written: a wake hands its scale slot back
+// before it records its status.
+func TestWakeDoesNotWaitForAnotherStatus(t *testing.T) {
+	coll := collector.New(0)
+	rec := &hangingRecorder{statusLog: &statusLog{}, revision: warmRev, entered: make(chan struct{})}
+	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
+		o.Stats, o.Status, o.Writers = coll, rec, 1
+	})
+	addRevision(t, e, warmRev, decider.Defaults(), 0, 0)
+	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
+	poke(t, conn, warmRev)
+	waitFor(t, rec.entered, "warmRev's status record")
+	pokeAndWait(t, e, conn, rev) // fails if rev's scale waits for warmRev's status
+}
+
+// hangingRecorder holds the first status record of revision until its
+// context ends (startStack's, when the test ends); others go to statusLog.
+type hangingRecorder struct {
+	*statusLog
+	revision types.NamespacedName
+	entered  chan struct{}
+	once     sync.Once
+}
+
+func (h *hangingRecorder) RecordDecision(ctx context.Context, rev types.NamespacedName, d decider.Decision) error {
+	if rev == h.revision {
+		h.once.Do(func() { close(h.entered) })
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return h.statusLog.RecordDecision(ctx, rev, d)
+}
+
 // TestTickLeavesAWakeInFlight hangs a poke's scale write and checks that a
 // tick meanwhile neither decides that revision again nor writes its wake a
 // second time.

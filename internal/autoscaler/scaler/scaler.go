@@ -108,12 +108,14 @@ type Scaler struct {
 	syncMu  sync.Mutex
 	gen     uint64 // Sync generation, guarded by syncMu
 
-	pokeMu     sync.Mutex
-	pokes      map[types.NamespacedName]struct{}
-	pokeSig    chan struct{}
-	tickSlots  chan struct{}  // the ticks' writers; capacity Options.Writers
-	wakeSlots  chan struct{}  // the wakes' writers; capacity Options.Writers
-	wakeWrites sync.WaitGroup // poke batches being written
+	pokeMu  sync.Mutex
+	pokes   map[types.NamespacedName]time.Time // the first poke of each, since the last batch
+	pokeSig chan struct{}
+	// Writer slots, each Options.Writers of them: the ticks' (scales and
+	// statuses), the wakes' scales, and the wakes' statuses, taken once
+	// the scale's slot is handed back.
+	tickSlots, wakeSlots, wakeRecordSlots chan struct{}
+	wakeWrites                            sync.WaitGroup // poke batches being written
 
 	syncSig chan struct{} // TargetsChanged; capacity 1
 	relist  atomic.Bool   // the last listing failed: retry on the next tick
@@ -155,12 +157,13 @@ func New(o Options) (*Scaler, error) {
 		opts:    o,
 		metrics: m,
 		reg:     newRegistry(),
-		pokes:   map[types.NamespacedName]struct{}{},
+		pokes:   map[types.NamespacedName]time.Time{},
 		pokeSig: make(chan struct{}, 1),
 		syncSig: make(chan struct{}, 1),
 
-		tickSlots: make(chan struct{}, o.Writers),
-		wakeSlots: make(chan struct{}, o.Writers),
+		tickSlots:       make(chan struct{}, o.Writers),
+		wakeSlots:       make(chan struct{}, o.Writers),
+		wakeRecordSlots: make(chan struct{}, o.Writers),
 	}, nil
 }
 

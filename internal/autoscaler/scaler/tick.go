@@ -59,7 +59,7 @@ func (s *Scaler) Tick(ctx context.Context) {
 		changes = s.decideAll(now)
 	}
 	s.metrics.tick.Observe(time.Since(start).Seconds())
-	s.apply(ctx, changes, s.tickSlots)
+	s.apply(ctx, changes, s.tickSlots, s.tickSlots)
 }
 
 // change is a decision that needs a scale write, a status record or both.
@@ -74,6 +74,9 @@ type change struct {
 	// onlyFromZero makes the write conditional on the scale still being
 	// zero: a standby's wake (see standbyWakes).
 	onlyFromZero bool
+	// pokedAt is when the revision's first poke arrived, for a wake that a
+	// poke asked for; zero otherwise.
+	pokedAt time.Time
 }
 
 // decide takes one revision's decision at now and says what must change.

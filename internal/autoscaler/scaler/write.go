@@ -12,67 +12,93 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// apply writes the changes, as many at a time as slots holds, and returns
-// when all are done.
-func (s *Scaler) apply(ctx context.Context, changes []change, slots chan struct{}) {
+// apply writes the changes, as many scales at a time as scales holds, and
+// returns when all are done. Each change's status is recorded after its
+// scale, holding a slot of records: when that is another pool than scales
+// (a wake's), the scale's slot is first handed back, so that a wake's pods
+// never wait for other wakes' status writes.
+func (s *Scaler) apply(ctx context.Context, changes []change, scales, records chan struct{}) {
 	var wg sync.WaitGroup
 	for _, ch := range changes {
-		slots <- struct{}{}
+		scales <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-slots }()
-			s.applyOne(ctx, ch)
+			if !s.writeChange(ctx, ch) || !ch.record {
+				<-scales
+				return
+			}
+			if records != scales {
+				<-scales
+				records <- struct{}{}
+			}
+			defer func() { <-records }()
+			s.recordChange(ctx, ch)
 		})
 	}
 	wg.Wait()
 }
 
-// applyOne writes one revision's scale, if still current, and then its
-// status. A failed write leaves the status alone, so both are retried on
-// the next tick.
-func (s *Scaler) applyOne(ctx context.Context, ch change) {
+// writeChange writes one revision's scale, if the change has one and it is
+// still current, and reports whether its status should be recorded next:
+// not after a failed write (both are retried on the next tick), a stale
+// decision, or a standby that found the revision woken already.
+func (s *Scaler) writeChange(ctx context.Context, ch change) bool {
+	if !ch.write {
+		return true
+	}
 	e := ch.e
-	log := s.opts.Log.WithValues("revision", e.key.String(), "deployment", ch.deployment)
-	if ch.write {
-		e.writeMu.Lock()
-		e.mu.Lock()
-		stale := ch.seq != e.seq
-		e.mu.Unlock()
-		if stale {
-			// A newer decision is on its way; writing this one could undo it.
-			e.writeMu.Unlock()
-			return
-		}
-		wrote, err := s.write(ctx, e.key.Namespace, ch)
-		if err == nil && !wrote {
-			// A standby found the revision woken already.
-			e.writeMu.Unlock()
-			return
-		}
-		if err == nil {
-			e.mu.Lock()
-			e.written, e.writtenAt, e.scale = ch.dec.DesiredReplicas, s.opts.Clock.Now(), ch.dec.DesiredReplicas
-			e.mu.Unlock()
-		}
+	e.writeMu.Lock()
+	e.mu.Lock()
+	stale := ch.seq != e.seq
+	e.mu.Unlock()
+	if stale {
+		// A newer decision is on its way; writing this one could undo it.
 		e.writeMu.Unlock()
-		if err != nil {
-			s.metrics.writeErrors.Inc()
-			log.Error(err, "scale revision")
-			return
-		}
-		s.metrics.writes.Inc()
-		log.Info("scaled revision",
-			"from", ch.from, "to", ch.dec.DesiredReplicas, "standby", ch.onlyFromZero,
-			"reason", string(ch.dec.Reason), "panic", ch.dec.Panic,
-			"stableConcurrency", ch.dec.StableConcurrency, "panicConcurrency", ch.dec.PanicConcurrency)
-		if ch.from == 0 && ch.dec.DesiredReplicas > 0 {
-			s.wakeReplicaSet(ctx, e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas, log)
+		return false
+	}
+	started := s.opts.Clock.Now()
+	wrote, err := s.write(ctx, e.key.Namespace, ch)
+	written := s.opts.Clock.Now()
+	if err == nil && wrote {
+		e.mu.Lock()
+		e.written, e.writtenAt, e.scale = ch.dec.DesiredReplicas, written, ch.dec.DesiredReplicas
+		e.mu.Unlock()
+	}
+	e.writeMu.Unlock()
+	log := s.opts.Log.WithValues("revision", e.key.String(), "deployment", ch.deployment)
+	switch {
+	case err != nil:
+		s.metrics.writeErrors.Inc()
+		log.Error(err, "scale revision")
+		return false
+	case !wrote:
+		return false
+	}
+	s.metrics.writes.Inc()
+	kv := []any{
+		"from", ch.from, "to", ch.dec.DesiredReplicas, "standby", ch.onlyFromZero,
+		"reason", string(ch.dec.Reason), "panic", ch.dec.Panic,
+		"stableConcurrency", ch.dec.StableConcurrency, "panicConcurrency", ch.dec.PanicConcurrency,
+		"writeMs", written.Sub(started).Milliseconds(),
+	}
+	if ch.from == 0 && ch.dec.DesiredReplicas > 0 {
+		s.wakeReplicaSet(ctx, e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas, log)
+		kv = append(kv, "replicaSetMs", s.opts.Clock.Since(written).Milliseconds())
+		if !ch.pokedAt.IsZero() {
+			// From the poke to the pods asked for: the wait for a writer
+			// slot, then the writes.
+			kv = append(kv, "sincePokeMs", started.Sub(ch.pokedAt).Milliseconds())
+			s.metrics.wake.Observe(s.opts.Clock.Since(ch.pokedAt).Seconds())
 		}
 	}
-	if !ch.record {
-		return
-	}
+	log.Info("scaled revision", kv...)
+	return true
+}
+
+// recordChange records one revision's decision on its status.
+func (s *Scaler) recordChange(ctx context.Context, ch change) {
+	e := ch.e
 	if err := s.opts.Status.RecordDecision(ctx, e.key, ch.dec); err != nil {
-		log.Error(err, "record scaling decision on the revision")
+		s.opts.Log.Error(err, "record scaling decision on the revision", "revision", e.key.String())
 		return
 	}
 	e.mu.Lock()

@@ -78,7 +78,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	m.wake = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "wake_autoscaler_wake_seconds",
-		Help:    "Time from a poke for a revision at zero to its pods asked for: its Deployment's scale written and, when enabled, its ReplicaSet's.",
+		Help:    "Time from the first poke for a revision at zero to its Deployment's scale written: the wait for a writer, then the write.",
 		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 	})
 	for _, result := range []string{"scaled", "skipped", "failed"} {

@@ -56,7 +56,7 @@ func (s *Scaler) servePokes(ctx context.Context) {
 		}
 		setWaking(changes, true)
 		s.wakeWrites.Go(func() {
-			s.apply(ctx, changes, s.wakeSlots, s.wakeRecordSlots)
+			s.apply(ctx, changes, s.wakeSlots)
 			setWaking(changes, false)
 		})
 	}
@@ -65,7 +65,7 @@ func (s *Scaler) servePokes(ctx context.Context) {
 // servePoked decides for poked revisions and writes the changes, through
 // the wake slots, before it returns.
 func (s *Scaler) servePoked(ctx context.Context, keys []types.NamespacedName) {
-	s.apply(ctx, s.decidePokes(keys), s.wakeSlots, s.wakeRecordSlots)
+	s.apply(ctx, s.decidePokes(keys), s.wakeSlots)
 }
 
 // decidePokes decides for those of the poked revisions that are at zero,

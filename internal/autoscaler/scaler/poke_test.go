@@ -129,39 +129,58 @@ func TestWakeDoesNotWaitForAnother(t *testing.T) {
 	pokeAndWait(t, e, conn, rev) // fails if rev's wake waits for warmRev's
 }
 
-// TestWakeDoesNotWaitForAnotherStatus hangs the first wake's status
-// record, with one writer slot, and checks that a poke for another
+// TestWakeDoesNotWaitForAnotherStage hangs a later stage of the first
+// wake, with one writer slot per stage, and checks that a poke for another
 // revision still has its scale written: a wake hands its scale slot back
-// before it records its status.
-func TestWakeDoesNotWaitForAnotherStatus(t *testing.T) {
-	coll := collector.New(0)
-	rec := &hangingRecorder{statusLog: &statusLog{}, revision: warmRev, entered: make(chan struct{})}
-	e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
-		o.Stats, o.Status, o.Writers = coll, rec, 1
-	})
-	addRevision(t, e, warmRev, decider.Defaults(), 0, 0)
-	conn := startStack(t, e.s, e.clock, coll, testr.New(t))
-	poke(t, conn, warmRev)
-	waitFor(t, rec.entered, "warmRev's status record")
-	pokeAndWait(t, e, conn, rev) // fails if rev's scale waits for warmRev's status
+// before its ReplicaSet and status writes.
+func TestWakeDoesNotWaitForAnotherStage(t *testing.T) {
+	for _, stage := range []string{"replicaSet", "record"} {
+		t.Run(stage, func(t *testing.T) {
+			coll := collector.New(0)
+			h := &hangingStages{statusLog: &statusLog{}, revision: warmRev, stage: stage, entered: make(chan struct{})}
+			e := newEnv(t, decider.Defaults(), deployment(depName, 0, 0), func(o *Options) {
+				o.Stats, o.Status, o.ReplicaSets, o.Writers = coll, h, h, 1
+			})
+			addRevision(t, e, warmRev, decider.Defaults(), 0, 0)
+			conn := startStack(t, e.s, e.clock, coll, testr.New(t))
+			poke(t, conn, warmRev)
+			waitFor(t, h.entered, "warmRev's "+stage+" stage")
+			pokeAndWait(t, e, conn, rev) // fails if rev's scale waits for warmRev's stage
+		})
+	}
 }
 
-// hangingRecorder holds the first status record of revision until its
-// context ends (startStack's, when the test ends); others go to statusLog.
-type hangingRecorder struct {
+// hangingStages is a StatusRecorder and ReplicaSets that holds revision's
+// first call of stage ("replicaSet" or "record") until its context ends
+// (startStack's, when the test ends). Other records go to statusLog; other
+// ReplicaSet wakes do nothing.
+type hangingStages struct {
 	*statusLog
 	revision types.NamespacedName
+	stage    string
 	entered  chan struct{}
 	once     sync.Once
 }
 
-func (h *hangingRecorder) RecordDecision(ctx context.Context, rev types.NamespacedName, d decider.Decision) error {
-	if rev == h.revision {
-		h.once.Do(func() { close(h.entered) })
-		<-ctx.Done()
-		return ctx.Err()
+func (h *hangingStages) hang(ctx context.Context, stage string, rev types.NamespacedName) error {
+	if stage != h.stage || rev != h.revision {
+		return nil
+	}
+	h.once.Do(func() { close(h.entered) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (h *hangingStages) RecordDecision(ctx context.Context, rev types.NamespacedName, d decider.Decision) error {
+	if err := h.hang(ctx, "record", rev); err != nil {
+		return err
 	}
 	return h.statusLog.RecordDecision(ctx, rev, d)
+}
+
+func (h *hangingStages) Wake(ctx context.Context, namespace, deployment string, _ int32) (bool, error) {
+	// addRevision names a revision's Deployment after it.
+	return false, h.hang(ctx, "replicaSet", types.NamespacedName{Namespace: namespace, Name: deployment})
 }
 
 // TestTickLeavesAWakeInFlight hangs a poke's scale write and checks that a

@@ -108,14 +108,14 @@ type Scaler struct {
 	syncMu  sync.Mutex
 	gen     uint64 // Sync generation, guarded by syncMu
 
-	pokeMu  sync.Mutex
-	pokes   map[types.NamespacedName]time.Time // the first poke of each, since the last batch
-	pokeSig chan struct{}
-	// Writer slots, each Options.Writers of them: the ticks' (scales and
-	// statuses), the wakes' scales, and the wakes' statuses, taken once
-	// the scale's slot is handed back.
-	tickSlots, wakeSlots, wakeRecordSlots chan struct{}
-	wakeWrites                            sync.WaitGroup // poke batches being written
+	pokeMu    sync.Mutex
+	pokes     map[types.NamespacedName]time.Time // the first poke of each, since the last batch
+	pokeSig   chan struct{}
+	tickSlots slots // the ticks' writers: one pool of Options.Writers
+	// wakeSlots are the wakes' writers: a pool of Options.Writers for each
+	// stage.
+	wakeSlots  slots
+	wakeWrites sync.WaitGroup // poke batches being written
 
 	syncSig chan struct{} // TargetsChanged; capacity 1
 	relist  atomic.Bool   // the last listing failed: retry on the next tick
@@ -161,9 +161,12 @@ func New(o Options) (*Scaler, error) {
 		pokeSig: make(chan struct{}, 1),
 		syncSig: make(chan struct{}, 1),
 
-		tickSlots:       make(chan struct{}, o.Writers),
-		wakeSlots:       make(chan struct{}, o.Writers),
-		wakeRecordSlots: make(chan struct{}, o.Writers),
+		tickSlots: onePool(make(chan struct{}, o.Writers)),
+		wakeSlots: slots{
+			scale:      make(chan struct{}, o.Writers),
+			replicaSet: make(chan struct{}, o.Writers),
+			record:     make(chan struct{}, o.Writers),
+		},
 	}, nil
 }
 

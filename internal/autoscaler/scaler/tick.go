@@ -59,7 +59,7 @@ func (s *Scaler) Tick(ctx context.Context) {
 		changes = s.decideAll(now)
 	}
 	s.metrics.tick.Observe(time.Since(start).Seconds())
-	s.apply(ctx, changes, s.tickSlots, s.tickSlots)
+	s.apply(ctx, changes, s.tickSlots)
 }
 
 // change is a decision that needs a scale write, a status record or both.

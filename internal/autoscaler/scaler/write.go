@@ -12,38 +12,60 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// apply writes the changes, as many scales at a time as scales holds, and
-// returns when all are done. Each change's status is recorded after its
-// scale, holding a slot of records: when that is another pool than scales
-// (a wake's), the scale's slot is first handed back, so that a wake's pods
-// never wait for other wakes' status writes.
-func (s *Scaler) apply(ctx context.Context, changes []change, scales, records chan struct{}) {
+// slots are the writer slots a batch of changes goes through, stage by
+// stage: a change's scale, then a woken revision's ReplicaSet, then the
+// status. A change holds one slot at a time; where the next stage has
+// another pool, it hands its slot back first, so that no wake's scale
+// waits for another wake's ReplicaSet or status writes. A tick's stages
+// share one pool, and a change keeps its slot through them.
+type slots struct{ scale, replicaSet, record chan struct{} }
+
+// onePool is slots whose stages share pool.
+func onePool(pool chan struct{}) slots { return slots{pool, pool, pool} }
+
+// apply writes the changes through sl and returns when all are done. Only
+// the scale stage bounds the goroutines it starts; a change waiting for a
+// later stage's slot has one, and each revision has at most one change
+// in flight.
+func (s *Scaler) apply(ctx context.Context, changes []change, sl slots) {
 	var wg sync.WaitGroup
 	for _, ch := range changes {
-		scales <- struct{}{}
+		sl.scale <- struct{}{}
 		wg.Go(func() {
-			if !s.writeChange(ctx, ch) || !ch.record {
-				<-scales
+			held := sl.scale
+			defer func() { <-held }()
+			next := func(pool chan struct{}) {
+				if pool != held {
+					<-held
+					pool <- struct{}{}
+					held = pool
+				}
+			}
+			wrote, ok := s.writeChange(ctx, ch)
+			if !ok {
 				return
 			}
-			if records != scales {
-				<-scales
-				records <- struct{}{}
+			if wrote && ch.from == 0 && ch.dec.DesiredReplicas > 0 {
+				next(sl.replicaSet)
+				s.wakeReplicaSet(ctx, ch)
 			}
-			defer func() { <-records }()
-			s.recordChange(ctx, ch)
+			if ch.record {
+				next(sl.record)
+				s.recordChange(ctx, ch)
+			}
 		})
 	}
 	wg.Wait()
 }
 
 // writeChange writes one revision's scale, if the change has one and it is
-// still current, and reports whether its status should be recorded next:
-// not after a failed write (both are retried on the next tick), a stale
-// decision, or a standby that found the revision woken already.
-func (s *Scaler) writeChange(ctx context.Context, ch change) bool {
+// still current. It reports whether it wrote, and whether the change goes
+// on to its later stages: not after a failed write (the scale and the
+// status are retried on the next tick), a stale decision, or a standby
+// that found the revision woken already.
+func (s *Scaler) writeChange(ctx context.Context, ch change) (wrote, ok bool) {
 	if !ch.write {
-		return true
+		return false, true
 	}
 	e := ch.e
 	e.writeMu.Lock()
@@ -53,7 +75,7 @@ func (s *Scaler) writeChange(ctx context.Context, ch change) bool {
 	if stale {
 		// A newer decision is on its way; writing this one could undo it.
 		e.writeMu.Unlock()
-		return false
+		return false, false
 	}
 	started := s.opts.Clock.Now()
 	wrote, err := s.write(ctx, e.key.Namespace, ch)
@@ -64,14 +86,14 @@ func (s *Scaler) writeChange(ctx context.Context, ch change) bool {
 		e.mu.Unlock()
 	}
 	e.writeMu.Unlock()
-	log := s.opts.Log.WithValues("revision", e.key.String(), "deployment", ch.deployment)
+	log := s.log(ch)
 	switch {
 	case err != nil:
 		s.metrics.writeErrors.Inc()
 		log.Error(err, "scale revision")
-		return false
+		return false, false
 	case !wrote:
-		return false
+		return false, false
 	}
 	s.metrics.writes.Inc()
 	kv := []any{
@@ -80,25 +102,26 @@ func (s *Scaler) writeChange(ctx context.Context, ch change) bool {
 		"stableConcurrency", ch.dec.StableConcurrency, "panicConcurrency", ch.dec.PanicConcurrency,
 		"writeMs", written.Sub(started).Milliseconds(),
 	}
-	if ch.from == 0 && ch.dec.DesiredReplicas > 0 {
-		s.wakeReplicaSet(ctx, e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas, log)
-		kv = append(kv, "replicaSetMs", s.opts.Clock.Since(written).Milliseconds())
-		if !ch.pokedAt.IsZero() {
-			// From the poke to the pods asked for: the wait for a writer
-			// slot, then the writes.
-			kv = append(kv, "sincePokeMs", started.Sub(ch.pokedAt).Milliseconds())
-			s.metrics.wake.Observe(s.opts.Clock.Since(ch.pokedAt).Seconds())
-		}
+	if !ch.pokedAt.IsZero() {
+		// From the poke to the scale written: the wait for a writer slot,
+		// then the write.
+		kv = append(kv, "sincePokeMs", written.Sub(ch.pokedAt).Milliseconds())
+		s.metrics.wake.Observe(written.Sub(ch.pokedAt).Seconds())
 	}
 	log.Info("scaled revision", kv...)
-	return true
+	return true, true
+}
+
+// log is the scaler's logger with ch's revision and Deployment.
+func (s *Scaler) log(ch change) logr.Logger {
+	return s.opts.Log.WithValues("revision", ch.e.key.String(), "deployment", ch.deployment)
 }
 
 // recordChange records one revision's decision on its status.
 func (s *Scaler) recordChange(ctx context.Context, ch change) {
 	e := ch.e
 	if err := s.opts.Status.RecordDecision(ctx, e.key, ch.dec); err != nil {
-		s.opts.Log.Error(err, "record scaling decision on the revision", "revision", e.key.String())
+		s.log(ch).Error(err, "record scaling decision on the revision")
 		return
 	}
 	e.mu.Lock()
@@ -132,17 +155,20 @@ func (s *Scaler) writeScale(ctx context.Context, namespace, name string, replica
 // wakeReplicaSet scales the woken revision's ReplicaSet too, when
 // Options.ReplicaSets is set. A failure only costs time: the Deployment's
 // controller still scales it.
-func (s *Scaler) wakeReplicaSet(ctx context.Context, namespace, deployment string, replicas int32, log logr.Logger) {
+func (s *Scaler) wakeReplicaSet(ctx context.Context, ch change) {
 	if s.opts.ReplicaSets == nil {
 		return
 	}
-	scaled, err := s.opts.ReplicaSets.Wake(ctx, namespace, deployment, replicas)
+	started := s.opts.Clock.Now()
+	scaled, err := s.opts.ReplicaSets.Wake(ctx, ch.e.key.Namespace, ch.deployment, ch.dec.DesiredReplicas)
+	log := s.log(ch).WithValues("ms", s.opts.Clock.Since(started).Milliseconds())
 	switch {
 	case err != nil:
 		s.metrics.rsWakes.WithLabelValues("failed").Inc()
 		log.Error(err, "scale the woken revision's ReplicaSet")
 	case scaled:
 		s.metrics.rsWakes.WithLabelValues("scaled").Inc()
+		log.V(1).Info("scaled the woken revision's ReplicaSet")
 	default:
 		s.metrics.rsWakes.WithLabelValues("skipped").Inc()
 	}

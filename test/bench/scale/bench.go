@@ -56,7 +56,10 @@ func newBench(ctx context.Context, cfg config, restCfg *rest.Config, c client.Wi
 			proc.Role{Name: roleActivator, Argv0: "/ko-app/activator"},
 			proc.Role{Name: roleAPIServer, PIDFile: filepath.Join(run, "kube-apiserver.pid")},
 			proc.Role{Name: roleEtcd, PIDFile: filepath.Join(run, "etcd.pid")},
-			proc.Role{Name: roleKCM, PIDFile: filepath.Join(run, "kube-controller-manager.pid")}),
+			proc.Role{Name: roleKCM, PIDFile: filepath.Join(run, "kube-controller-manager.pid")},
+			proc.Role{Name: roleKubelet, PIDFile: filepath.Join(run, "kubelet.pid")},
+			proc.Role{Name: roleContainerd, PIDFile: filepath.Join(run, "containerd.pid")},
+			proc.Role{Name: roleContainerd, Argv0: "/usr/bin/containerd-shim-runc-v2"}),
 	}
 	scr, err := newScraper(c, restCfg)
 	if err != nil {
@@ -136,10 +139,15 @@ func (b *bench) run(ctx context.Context) error {
 				return fmt.Errorf("before round %d %s: %w", round, lane, err)
 			}
 			var lr laneRun
+			cpu := b.cpuSeconds()
 			if lane == laneWake {
 				lr = b.wakeLane(ctx, picks[1+round*b.cfg.wake:1+(round+1)*b.cfg.wake])
 			} else {
 				lr = b.deploymentLane(ctx, b.cfg.wake)
+			}
+			lr.CPUSeconds = b.cpuSeconds()
+			for role, s := range cpu {
+				lr.CPUSeconds[role] -= s
 			}
 			lr.Round, lr.Position = round, pos
 			rep.Lanes = append(rep.Lanes, lr)
@@ -191,6 +199,17 @@ func (b *bench) waitReady(ctx context.Context) (time.Time, error) {
 		case <-b.state.changed:
 		}
 	}
+}
+
+// cpuSeconds samples the processes and returns each role's CPU seconds
+// since sampling began.
+func (b *bench) cpuSeconds() map[string]float64 {
+	b.procs.Sample()
+	out := map[string]float64{}
+	for role, t := range b.procs.Totals() {
+		out[role] = t.CPUSeconds
+	}
+	return out
 }
 
 // sampleProcs reads the processes every procInterval until ctx ends.

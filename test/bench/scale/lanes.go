@@ -60,6 +60,9 @@ type laneRun struct {
 	// PodPhasesMs is, per pod phase, each member's time from its start
 	// to its first pod reaching that phase, in milliseconds.
 	PodPhasesMs map[string][]float64 `json:"podPhasesMs"`
+	// CPUSeconds is each sampled role's CPU time during the lane; a pod's
+	// shim that ended between two samples is missed.
+	CPUSeconds map[string]float64 `json:"cpuSeconds"`
 }
 
 // wakeOne sends one request to Function i and times it.

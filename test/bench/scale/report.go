@@ -199,6 +199,7 @@ func (r *report) print(w io.Writer) {
 		p("| | **wake ÷ deployment** | | | | **%.2f** | | **%.2f** | | | | |", r.Ratio["median"], r.Ratio["max"])
 	}
 	p("\n(pod columns: median ms from the member's start until this client saw its first pod created, scheduled, with an IP, Ready)")
+	p("\nCPU seconds during each lane (rounds in order): %s", laneCPU(r.Lanes))
 	if len(r.WakePhasesMs) > 0 {
 		p("\nwake lane, activator's phases (median / max ms): %s", phaseLine(r.WakePhasesMs))
 	}
@@ -324,6 +325,23 @@ func meanPostMs(before, after scrape, resource string) float64 {
 		return unknown
 	}
 	return 1000 * (sum(after.api, "apiserver_request_duration_seconds_sum") - sum(before.api, "apiserver_request_duration_seconds_sum")) / n
+}
+
+// laneCPU formats, per lane and role, the CPU seconds of each round.
+func laneCPU(lanes []laneRun) string {
+	var parts []string
+	for _, lane := range []string{laneDeployment, laneWake} {
+		for _, role := range roles {
+			var secs []string
+			for _, l := range lanes {
+				if l.Lane == lane {
+					secs = append(secs, fmt.Sprintf("%.1f", l.CPUSeconds[role]))
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%s %s %s", lane, role, strings.Join(secs, "/")))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // podColumns formats the medians of the pod phases as table cells.

@@ -48,7 +48,7 @@ type row struct {
 }
 
 // roles are the processes sampled, in the order the tables show them.
-var roles = []string{roleController, roleActivator, roleAPIServer, roleEtcd, roleKCM}
+var roles = []string{roleController, roleActivator, roleAPIServer, roleEtcd, roleKCM, roleKubelet, roleContainerd}
 
 const (
 	roleController = "controller"
@@ -56,6 +56,10 @@ const (
 	roleAPIServer  = "kube-apiserver"
 	roleEtcd       = "etcd"
 	roleKCM        = "kube-controller-manager"
+	// roleKubelet and roleContainerd start the pods; roleContainerd counts
+	// the pods' shims too.
+	roleKubelet    = "kubelet"
+	roleContainerd = "containerd"
 )
 
 // series samples every interval and keeps the rows, the largest object

@@ -71,12 +71,13 @@ func (r *Reconciler) listRevisions(ctx context.Context, fn *servingv1alpha1.Func
 }
 
 // SetupWithManager registers the reconciler; Functions are reconciled again
-// when their revisions change and when wake-config changes, but not for
-// their own status writes (see reconciler.OwnStatusFilter).
+// when their revisions change (see revisionChanged) and when wake-config
+// changes, but not for their own status writes (see
+// reconciler.OwnStatusFilter).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&servingv1alpha1.Function{}, builder.WithPredicates(reconciler.OwnStatusFilter)).
-		Owns(&servingv1alpha1.Revision{}).
+		Owns(&servingv1alpha1.Revision{}, builder.WithPredicates(reconciler.ChildFilter(revisionChanged))).
 		WatchesRawSource(configSource(mgr.GetClient(), r.Config)).
 		Complete(r)
 }
@@ -87,4 +88,21 @@ func ignoreAlreadyExists(err error) error {
 		return nil
 	}
 	return err
+}
+
+// revisionChanged reports whether a Revision's status changed in what a
+// Function reads: its Ready condition. Its reachability, scale and the
+// autoscaler's decisions change far more often and never change the
+// Function.
+func revisionChanged(old, cur *servingv1alpha1.Revision) bool {
+	return !sameCondition(old.Status.GetCondition(apis.ConditionReady), cur.Status.GetCondition(apis.ConditionReady))
+}
+
+// sameCondition reports whether two conditions say the same: status,
+// reason and message.
+func sameCondition(a, b *apis.Condition) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Status == b.Status && a.Reason == b.Reason && a.Message == b.Message
 }

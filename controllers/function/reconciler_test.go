@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -295,5 +296,32 @@ func checkEvents(t *testing.T, got, want []string) {
 		if !strings.Contains(got[i], want[i]) {
 			t.Errorf("event %d = %q, want it to contain %q", i, got[i], want[i])
 		}
+	}
+}
+
+func TestRevisionChanged(t *testing.T) {
+	ready := func(status corev1.ConditionStatus, reason string) *servingv1alpha1.Revision {
+		r := &servingv1alpha1.Revision{}
+		r.Status.SetConditions(apis.Conditions{{Type: apis.ConditionReady, Status: status, Reason: reason}})
+		return r
+	}
+	scaled := ready(corev1.ConditionTrue, "")
+	scaled.Status.ActualReplicas, scaled.Status.Reachability = ptr.To[int32](3), servingv1alpha1.ReachabilityReachable
+	tests := []struct {
+		name     string
+		old, cur *servingv1alpha1.Revision
+		want     bool
+	}{
+		{name: "scale and reachability", old: ready(corev1.ConditionTrue, ""), cur: scaled, want: false},
+		{name: "became ready", old: ready(corev1.ConditionUnknown, "Deploying"), cur: ready(corev1.ConditionTrue, ""), want: true},
+		{name: "another reason", old: ready(corev1.ConditionFalse, "A"), cur: ready(corev1.ConditionFalse, "B"), want: true},
+		{name: "first conditions", old: &servingv1alpha1.Revision{}, cur: ready(corev1.ConditionUnknown, ""), want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := revisionChanged(tc.old, tc.cur); got != tc.want {
+				t.Errorf("revisionChanged = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/reconciler"
 )
 
 // ControllerName names the controller in logs and metrics.
@@ -54,7 +56,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named(ControllerName).
 		WithOptions(controller.Options{RateLimiter: rateLimiter()}).
 		For(&servingv1alpha1.Revision{}).
-		Owns(&appsv1.Deployment{}).
+		Owns(&appsv1.Deployment{}, builder.WithPredicates(reconciler.ChildFilter(deploymentReadChanged))).
 		Owns(&corev1.Service{}).
 		Watches(&corev1.Pod{},
 			handler.EnqueueRequestsFromMapFunc(podToRevision),
@@ -89,6 +91,16 @@ func CacheByObject() map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&corev1.Pod{}: {Label: labels.NewSelector().Add(*hasRevision)},
 	}
+}
+
+// deploymentReadChanged reports whether a Deployment's status changed in
+// what reconcileStatus reads: its ready replicas or a failure it reports
+// (see deploymentFailure). Its controller's other status writes (observed
+// generation, updated and available replicas, the Progressing condition's
+// routine reasons) do not change the revision.
+func deploymentReadChanged(old, cur *appsv1.Deployment) bool {
+	return old.Status.ReadyReplicas != cur.Status.ReadyReplicas ||
+		ptr.Deref(deploymentFailure(old), problem{}) != ptr.Deref(deploymentFailure(cur), problem{})
 }
 
 // hasRevisionLabel reports whether obj belongs to a revision.

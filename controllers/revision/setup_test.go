@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -106,5 +107,38 @@ func TestRetryDelayIsCapped(t *testing.T) {
 	}
 	if last != MaxRetryDelay {
 		t.Errorf("retry after 40 failures comes after %v, want the cap %v", last, MaxRetryDelay)
+	}
+}
+
+func TestDeploymentReadChanged(t *testing.T) {
+	cond := func(typ appsv1.DeploymentConditionType, status corev1.ConditionStatus, reason string) appsv1.DeploymentCondition {
+		return appsv1.DeploymentCondition{Type: typ, Status: status, Reason: reason, Message: reason}
+	}
+	tests := []struct {
+		name   string
+		change func(s *appsv1.DeploymentStatus)
+		want   bool
+	}{
+		{name: "routine writes of the Deployment's controller", change: func(s *appsv1.DeploymentStatus) {
+			s.ObservedGeneration, s.Replicas, s.UpdatedReplicas, s.AvailableReplicas = 2, 1, 1, 1
+			s.Conditions = []appsv1.DeploymentCondition{cond(appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetAvailable")}
+		}, want: false},
+		{name: "a pod ready", change: func(s *appsv1.DeploymentStatus) { s.ReadyReplicas = 1 }, want: true},
+		{name: "pods refused", change: func(s *appsv1.DeploymentStatus) {
+			s.Conditions = []appsv1.DeploymentCondition{cond(appsv1.DeploymentReplicaFailure, corev1.ConditionTrue, "FailedCreate")}
+		}, want: true},
+		{name: "the progress deadline passed", change: func(s *appsv1.DeploymentStatus) {
+			s.Conditions = []appsv1.DeploymentCondition{cond(appsv1.DeploymentProgressing, corev1.ConditionFalse, progressDeadlineExceeded)}
+		}, want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			old := &appsv1.Deployment{}
+			cur := old.DeepCopy()
+			tc.change(&cur.Status)
+			if got := deploymentReadChanged(old, cur); got != tc.want {
+				t.Errorf("deploymentReadChanged = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -329,7 +329,7 @@ func meanPostMs(before, after scrape, resource string) float64 {
 
 // laneCPU formats, per lane and role, the CPU seconds of each round.
 func laneCPU(lanes []laneRun) string {
-	var parts []string
+	parts := make([]string, 0, 2*len(roles))
 	for _, lane := range []string{laneDeployment, laneWake} {
 		for _, role := range roles {
 			var secs []string

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/autoscaler/decider"
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/config"
 )
@@ -34,6 +35,8 @@ func TestListTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := store.Load().Autoscaler
+	// atZero is what a status that shows no decision reads as.
+	atZero := decider.Decision{Reason: decider.ReasonScaledToZero}
 	a, b := revision("team-a", "api-00001", 10, false), revision("team-b", "web-00002", 0, false)
 	// reaching returns a revision with status.reachability r and the
 	// target wanted for it.
@@ -45,12 +48,16 @@ func TestListTargets(t *testing.T) {
 			Deployment:  name,
 			Spec:        DeciderSpec(rev, cfg),
 			Unreachable: unreachable,
+			Shown:       atZero,
 		}
 	}
 	reachable, reachableT := reaching("fn-00001", servingv1alpha1.ReachabilityReachable, false)
 	pending, pendingT := reaching("fn-00002", servingv1alpha1.ReachabilityPending, false)
 	unknown, unknownT := reaching("fn-00003", "", false)
 	unreachable, unreachableT := reaching("fn-00004", servingv1alpha1.ReachabilityUnreachable, true)
+	decided := revision("team-a", "api-00003", 0, false)
+	decided.Status.DesiredReplicas = ptr.To[int32](3)
+	decided.Status.Autoscaler = &servingv1alpha1.AutoscalerStatus{PanicMode: true, Reason: string(decider.ReasonPanic)}
 	tests := []struct {
 		name    string
 		objs    []client.Object
@@ -63,21 +70,29 @@ func TestListTargets(t *testing.T) {
 			name: "every revision, cluster defaults applied",
 			objs: []client.Object{a, b},
 			want: []scaler.Target{
-				{Revision: types.NamespacedName{Namespace: "team-a", Name: "api-00001"}, Deployment: "api-00001", Spec: DeciderSpec(a, cfg)},
-				{Revision: types.NamespacedName{Namespace: "team-b", Name: "web-00002"}, Deployment: "web-00002", Spec: DeciderSpec(b, cfg)},
+				{Revision: types.NamespacedName{Namespace: "team-a", Name: "api-00001"}, Deployment: "api-00001", Spec: DeciderSpec(a, cfg), Shown: atZero},
+				{Revision: types.NamespacedName{Namespace: "team-b", Name: "web-00002"}, Deployment: "web-00002", Spec: DeciderSpec(b, cfg), Shown: atZero},
 			},
 		},
 		{
 			name: "a revision being deleted is left out",
 			objs: []client.Object{a, revision("team-a", "api-00002", 0, true)},
 			want: []scaler.Target{
-				{Revision: types.NamespacedName{Namespace: "team-a", Name: "api-00001"}, Deployment: "api-00001", Spec: DeciderSpec(a, cfg)},
+				{Revision: types.NamespacedName{Namespace: "team-a", Name: "api-00001"}, Deployment: "api-00001", Spec: DeciderSpec(a, cfg), Shown: atZero},
 			},
 		},
 		{
 			name: "only Unreachable is unreachable: Reachable, Pending and unset are not",
 			objs: []client.Object{reachable, pending, unknown, unreachable},
 			want: []scaler.Target{reachableT, pendingT, unknownT, unreachableT},
+		},
+		{
+			name: "the decision the status shows",
+			objs: []client.Object{decided},
+			want: []scaler.Target{{
+				Revision: types.NamespacedName{Namespace: "team-a", Name: "api-00003"}, Deployment: "api-00003", Spec: DeciderSpec(decided, cfg),
+				Shown: decider.Decision{DesiredReplicas: 3, Panic: true, Reason: decider.ReasonPanic},
+			}},
 		},
 		{name: "a list error", listErr: errors.New("cache not started"), wantErr: true},
 	}

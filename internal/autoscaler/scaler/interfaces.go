@@ -23,6 +23,11 @@ type Target struct {
 	// period whatever its MinScale. False for reachable, pending and
 	// unknown.
 	Unreachable bool
+	// Shown is the decision the Revision's status shows (its desired
+	// replicas, panic mode and reason), so that a decision already shown
+	// is not written again, as after a restart or a change of leader. The
+	// zero value matches no decision.
+	Shown decider.Decision
 }
 
 // Targets says which revisions exist; package kube implements it from the

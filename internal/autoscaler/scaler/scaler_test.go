@@ -60,6 +60,37 @@ func TestTickWritesOnlyOnChange(t *testing.T) {
 	}
 }
 
+// TestShownDecisionIsNotRecordedAgain: a decision the Revision's status
+// already shows (Target.Shown) is not written again, as after a restart,
+// and one that differs is.
+func TestShownDecisionIsNotRecordedAgain(t *testing.T) {
+	atZero := decider.Decision{Reason: decider.ReasonScaledToZero}
+	tests := []struct {
+		name  string
+		shown decider.Decision
+		want  int
+	}{
+		{name: "shown already", shown: atZero, want: 0},
+		{name: "shown nothing", want: 1},
+		{name: "shown another", shown: decider.Decision{DesiredReplicas: 2, Reason: decider.ReasonStable}, want: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := specWith(func(s *decider.Spec) { s.InitialScale = 0 })
+			e := newEnv(t, spec, deployment(depName, 0, 0), func(o *Options) {
+				o.Targets = &targets{list: []Target{{Revision: rev, Deployment: depName, Spec: spec, Shown: tc.shown}}}
+			})
+			e.run(10 * time.Second)
+			if w := e.drain(); len(w) != 0 {
+				t.Errorf("scale writes %+v, want none", w)
+			}
+			if got := e.status.of(rev); len(got) != tc.want {
+				t.Errorf("status records %+v, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestStandbySamplesAndNewLeaderHoldsScale(t *testing.T) {
 	elected := make(chan struct{})
 	e := newEnv(t, decider.Defaults(), deployment(depName, 5, 5), func(o *Options) { o.Elected = elected })

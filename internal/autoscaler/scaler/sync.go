@@ -65,13 +65,15 @@ func (s *Scaler) Sync(ctx context.Context) error {
 			}
 			continue
 		}
+		shown := t.Shown
 		d, err := decider.New(t.Spec)
 		if err != nil {
 			invalid = append(invalid, fmt.Errorf("revision %s: %w", t.Revision, err))
 			continue
 		}
 		added = append(added, &entry{key: t.Revision, gauges: s.metrics.forRevision(t.Revision),
-			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, granted: -1, syncGen: s.gen})
+			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, granted: -1, syncGen: s.gen,
+			recorded: &shown})
 	}
 	s.commit(added, renamed, newNames)
 	// A revision at zero that traffic can reach again gets its minScale

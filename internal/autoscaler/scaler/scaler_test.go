@@ -91,6 +91,21 @@ func TestShownDecisionIsNotRecordedAgain(t *testing.T) {
 	}
 }
 
+// TestNewRevisionDecidesWithData: a revision added while stats are fresh
+// is sampled at once, so a tick before the next Sample decides with data
+// (scaled to zero, as its status shows) instead of writing NoData.
+func TestNewRevisionDecidesWithData(t *testing.T) {
+	spec := specWith(func(s *decider.Spec) { s.InitialScale = 0 })
+	e := newEnv(t, spec, deployment(depName, 0, 0), func(o *Options) {
+		o.Targets = &targets{list: []Target{{Revision: rev, Deployment: depName, Spec: spec,
+			Shown: decider.Decision{Reason: decider.ReasonScaledToZero}}}}
+	})
+	e.s.Tick(e.ctx)
+	if got := e.status.of(rev); len(got) != 0 {
+		t.Errorf("status records %+v, want none", got)
+	}
+}
+
 func TestStandbySamplesAndNewLeaderHoldsScale(t *testing.T) {
 	elected := make(chan struct{})
 	e := newEnv(t, decider.Defaults(), deployment(depName, 5, 5), func(o *Options) { o.Elected = elected })
@@ -127,8 +142,9 @@ func TestStandbySamplesAndNewLeaderHoldsScale(t *testing.T) {
 }
 
 func TestNoStatsHoldsScale(t *testing.T) {
-	e := newEnv(t, decider.Defaults(), deployment(depName, 3, 3))
-	e.stats.stale = true
+	// Stale from the start: a revision added while fresh stats flow gets
+	// its first sample at once (see Sync).
+	e := newEnv(t, decider.Defaults(), deployment(depName, 3, 3), func(o *Options) { o.Stats = &fixedStats{stale: true} })
 	e.run(5 * time.Minute)
 	if w := e.drain(); len(w) != 0 {
 		t.Fatalf("writes without any activator reporting: %+v", w)

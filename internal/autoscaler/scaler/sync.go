@@ -51,6 +51,8 @@ func (s *Scaler) Sync(ctx context.Context) error {
 	var added, renamed []*entry
 	var newNames []string
 	var reachable []types.NamespacedName
+	now := s.opts.Clock.Now()
+	fresh := s.opts.Stats.Fresh(now)
 	for _, t := range targets {
 		if e := s.reg.get(t.Revision); e != nil {
 			changedName, reachableAgain, err := e.update(t, s.gen)
@@ -71,9 +73,17 @@ func (s *Scaler) Sync(ctx context.Context) error {
 			invalid = append(invalid, fmt.Errorf("revision %s: %w", t.Revision, err))
 			continue
 		}
-		added = append(added, &entry{key: t.Revision, gauges: s.metrics.forRevision(t.Revision),
+		e := &entry{key: t.Revision, gauges: s.metrics.forRevision(t.Revision),
 			deployment: t.Deployment, decider: d, unreachable: t.Unreachable, scale: -1, granted: -1, syncGen: s.gen,
-			recorded: &shown})
+			recorded: &shown}
+		if fresh {
+			// Sampled at once, so that its first decision has data: one
+			// made before the next Sample would be NoData, and its record
+			// a status write in vain.
+			d.Record(now, s.opts.Stats.Concurrency(t.Revision, now))
+			e.lastSample = now.Unix()
+		}
+		added = append(added, e)
 	}
 	s.commit(added, renamed, newNames)
 	// A revision at zero that traffic can reach again gets its minScale

@@ -49,7 +49,8 @@ type RevisionStatus struct {
 	// +optional
 	Reachability Reachability `json:"reachability,omitempty"`
 
-	// DesiredReplicas is the autoscaler's latest decision.
+	// DesiredReplicas is the autoscaler's latest decision. A revision
+	// created at zero has none until its first wake.
 	// +optional
 	DesiredReplicas *int32 `json:"desiredReplicas,omitempty"`
 

@@ -37,6 +37,7 @@ func main() {
 
 	o.Log = cmdutil.NewLogger(*dev)
 	ctrl.SetLogger(o.Log)
+	cmdutil.SetMemoryLimit(o.Log)
 	o.Kube = ctrl.GetConfigOrDie()
 
 	if err := app.Run(ctrl.SetupSignalHandler(), o); err != nil {

@@ -36,6 +36,7 @@ func main() {
 
 	log := cmdutil.NewLogger(*development)
 	ctrl.SetLogger(log)
+	cmdutil.SetMemoryLimit(log)
 
 	// The autoscaler's stat collector also tells TenantPolicy status each
 	// namespace's requests in flight.

@@ -26,3 +26,26 @@ func TestNewLogger(t *testing.T) {
 		}
 	}
 }
+
+func TestSoftLimit(t *testing.T) {
+	tests := []struct {
+		name, gomemlimit, container string
+		want                        int64
+		wantOK                      bool
+	}{
+		{name: "512 MiB", container: "536870912", want: 536870912 / 100 * 85, wantOK: true},
+		{name: "GOMEMLIMIT wins", gomemlimit: "400MiB", container: "536870912"},
+		{name: "no container limit", container: ""},
+		{name: "garbage", container: "512Mi"},
+		{name: "zero", container: "0"},
+		{name: "negative", container: "-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := softLimit(tt.gomemlimit, tt.container)
+			if ok != tt.wantOK || got != tt.want {
+				t.Errorf("softLimit(%q, %q) = %d, %v; want %d, %v", tt.gomemlimit, tt.container, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}

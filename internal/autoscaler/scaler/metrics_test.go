@@ -19,6 +19,7 @@ var scalerMetrics = map[string]testutil.Metric{
 	"wake_autoscaler_panic_concurrency":        {Type: "gauge", Labels: []string{"namespace", "revision"}},
 	"wake_autoscaler_scale_writes_total":       {Type: "counter"},
 	"wake_autoscaler_tick_seconds":             {Type: "histogram"},
+	"wake_autoscaler_wake_seconds":             {Type: "histogram"},
 	"wake_autoscaler_tenant_capped_revisions":  {Type: "gauge", Labels: []string{"namespace"}},
 	"wake_autoscaler_revisions":                {Type: "gauge"},
 	"wake_autoscaler_scale_write_errors_total": {Type: "counter"},
@@ -73,6 +74,7 @@ func TestDocumentedMetrics(t *testing.T) {
 			{"wake_autoscaler_revisions", nil, 1},
 			{"wake_autoscaler_scale_write_errors_total", nil, 0},
 			{"wake_autoscaler_replicaset_wakes_total", map[string]string{"result": "scaled"}, 0}, // no wake from zero here
+			{"wake_autoscaler_wake_seconds", nil, 0},                                             // nor a poke
 		}
 		for _, tc := range tests {
 			got, ok := testutil.MetricValue(t, reg, tc.name, tc.labels)

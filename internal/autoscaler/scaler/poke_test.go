@@ -22,6 +22,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/statwire"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // pokeBound is how long after the activator's poke the scale write may
@@ -58,7 +59,8 @@ func TestPokeAtZeroScalesAtOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := specWith(func(s *decider.Spec) { s.InitialScale, s.MaxScale = tc.initial, tc.max })
 			coll := collector.New(0)
-			e := newEnv(t, spec, deployment(depName, 0, 0), func(o *Options) { o.Stats = coll })
+			reg := prometheus.NewRegistry()
+			e := newEnv(t, spec, deployment(depName, 0, 0), func(o *Options) { o.Stats, o.Registerer = coll, reg })
 			addRevision(t, e, warmRev, spec, 0, 0)
 			conn := startStack(t, e.s, e.clock, coll, testr.New(t))
 
@@ -85,6 +87,11 @@ func TestPokeAtZeroScalesAtOnce(t *testing.T) {
 			if took > pokeBound {
 				t.Errorf("the scale write came %v after the poke, want within %v: the poke path waits for something", took, pokeBound)
 			}
+			// Both wakes are timed, once each written.
+			testutil.Eventually(t, noWrite, "two wakes timed", func() bool {
+				n, _ := testutil.MetricValue(t, reg, "wake_autoscaler_wake_seconds", nil)
+				return n == 2
+			})
 		})
 	}
 }

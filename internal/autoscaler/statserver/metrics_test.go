@@ -29,6 +29,7 @@ var scalerMetrics = []string{
 	"wake_autoscaler_panic_concurrency",
 	"wake_autoscaler_scale_writes_total",
 	"wake_autoscaler_tick_seconds",
+	"wake_autoscaler_wake_seconds",
 	"wake_autoscaler_tenant_capped_revisions",
 	"wake_autoscaler_revisions",
 	"wake_autoscaler_scale_write_errors_total",

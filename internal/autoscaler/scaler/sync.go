@@ -80,8 +80,7 @@ func (s *Scaler) Sync(ctx context.Context) error {
 			// Sampled at once, so that its first decision has data: one
 			// made before the next Sample would be NoData, and its record
 			// a status write in vain.
-			d.Record(now, s.opts.Stats.Concurrency(t.Revision, now))
-			e.lastSample = now.Unix()
+			e.sampleLocked(now, s.opts.Stats.Concurrency(t.Revision, now))
 		}
 		added = append(added, e)
 	}

@@ -18,20 +18,27 @@ func (s *Scaler) Sample(now time.Time) {
 	if !s.opts.Stats.Fresh(now) {
 		return
 	}
-	sec := now.Unix()
 	for _, e := range s.reg.all() {
 		v := s.opts.Stats.Concurrency(e.key, now)
 		e.mu.Lock()
-		from := sec
-		if e.lastSample > 0 && sec-e.lastSample <= maxFill {
-			from = e.lastSample + 1
-		}
-		for t := from; t <= sec; t++ {
-			e.decider.Record(time.Unix(t, 0), v)
-		}
-		e.lastSample = max(e.lastSample, sec)
+		e.sampleLocked(now, v)
 		e.mu.Unlock()
 	}
+}
+
+// sampleLocked records concurrency v at now, and in every second since the
+// last sample if that was at most maxFill seconds ago. The caller holds
+// e.mu, or e is not yet registered.
+func (e *entry) sampleLocked(now time.Time, v float64) {
+	sec := now.Unix()
+	from := sec
+	if e.lastSample > 0 && sec-e.lastSample <= maxFill {
+		from = e.lastSample + 1
+	}
+	for t := from; t <= sec; t++ {
+		e.decider.Record(time.Unix(t, 0), v)
+	}
+	e.lastSample = max(e.lastSample, sec)
 }
 
 // Tick decides, when leading, for every revision and applies the changes.

@@ -224,7 +224,7 @@ func (b *bench) setup(ctx context.Context) error {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.ns}},
 		coldlane.PlainDeployment(b.ns, plainName, greeting),
 		coldlane.PlainService(b.ns, plainName),
-		coldlane.Function(b.ns, fnName, greeting, nil),
+		coldlane.Function(b.ns, fnName, greeting, nil, coldlane.MinStableWindow),
 	}
 	for _, o := range objs {
 		if err := b.c.Create(ctx, o); err != nil {

@@ -93,7 +93,7 @@ func (b *bench) run(ctx context.Context) error {
 
 	fmt.Fprintf(os.Stderr, "run %s: creating %d Functions in %d namespaces with %d writers\n", b.id, b.cfg.n, rep.Namespaces, b.cfg.writers)
 	before := b.series.scraper.scrape(ctx)
-	cr, err := createFunctions(ctx, b.c, b.layout, b.cfg.writers)
+	cr, err := createFunctions(ctx, b.c, b.layout, b.cfg.writers, b.cfg.stableWindow)
 	rep.CreateSeconds, rep.CreateRetries = cr.took.Seconds(), cr.retries
 	rep.CreateServerMs = meanPostMs(before, b.series.scraper.scrape(ctx), "functions")
 	if err != nil {

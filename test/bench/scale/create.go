@@ -94,10 +94,10 @@ type creation struct {
 // reads it while createFunctions runs.
 var created atomic.Int64
 
-// createFunctions creates the layout's Functions at zero with writers
-// concurrent creates. A create that fails is retried with backoff; one
+// createFunctions creates the layout's Functions at zero, with the given
+// stable window, with writers concurrent creates. A create that fails is retried with backoff; one
 // that still fails ends the run.
-func createFunctions(ctx context.Context, c client.Client, l layout, writers int) (creation, error) {
+func createFunctions(ctx context.Context, c client.Client, l layout, writers int, stableWindow time.Duration) (creation, error) {
 	out := creation{createdAt: make([]time.Time, l.n)}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -109,7 +109,7 @@ func createFunctions(ctx context.Context, c client.Client, l layout, writers int
 		wg.Go(func() {
 			for i := range next {
 				ns, name := l.fn(i)
-				n, err := createOne(ctx, c, coldlane.Function(ns, name, greeting, ptr.To[int32](0)))
+				n, err := createOne(ctx, c, coldlane.Function(ns, name, greeting, ptr.To[int32](0), stableWindow))
 				retries.Add(int64(n))
 				if err != nil {
 					cancel(fmt.Errorf("create function %s/%s: %w", ns, name, err))

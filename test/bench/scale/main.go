@@ -51,6 +51,7 @@ type config struct {
 	burst                                  int
 	readyTimeout, cleanupTimeout           time.Duration
 	settle, interval, wakeTimeout          time.Duration
+	stableWindow                           time.Duration
 	out, kubeconfig, clusterRoot           string
 	cleanupOnly                            bool
 }
@@ -69,6 +70,7 @@ func parseFlags() config {
 	flag.IntVar(&c.wake, "wake", 50, "Functions woken together, and plain Deployments scaled together, per lane")
 	flag.IntVar(&c.rounds, "rounds", 2, "rounds of the two lanes (their order alternates)")
 	flag.DurationVar(&c.wakeTimeout, "wake-timeout", 5*time.Minute, "how long one woken request or Deployment may take")
+	flag.DurationVar(&c.stableWindow, "stable-window", 2*time.Minute, "the Functions' stable window: a woken one keeps its pod this long after its answer, as the plain Deployments keep theirs until the lane ends (a shorter one tears pods down while the rest of its lane starts)")
 	flag.StringVar(&c.out, "out", filepath.Join("bin", "bench", "scale.json"), "where to write the raw numbers")
 	flag.StringVar(&c.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "admin kubeconfig (default $KUBECONFIG, else bin/kubeconfig)")
 	flag.StringVar(&c.clusterRoot, "cluster-root", "/var/lib/wake-cluster", "the local cluster's root, for its PID files")

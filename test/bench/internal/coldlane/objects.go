@@ -71,10 +71,14 @@ func PlainService(ns, name string) *corev1.Service {
 	}
 }
 
+// MinStableWindow is the shortest stable window Wake accepts: a Function
+// with it scales back to zero 6 s after its last request.
+const MinStableWindow = 6 * time.Second
+
 // Function is the Wake lane: hello as a Function that scales back to zero
-// 6 s after its last request. initialScale nil keeps Wake's default (one
-// pod at creation); 0 creates it at zero.
-func Function(ns, name, greeting string, initialScale *int32) *servingv1alpha1.Function {
+// stableWindow after its last request. initialScale nil keeps Wake's default
+// (one pod at creation); 0 creates it at zero.
+func Function(ns, name, greeting string, initialScale *int32, stableWindow time.Duration) *servingv1alpha1.Function {
 	return &servingv1alpha1.Function{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: servingv1alpha1.FunctionSpec{Template: servingv1alpha1.RevisionTemplate{
@@ -86,7 +90,7 @@ func Function(ns, name, greeting string, initialScale *int32) *servingv1alpha1.F
 				}},
 				Scaling: &servingv1alpha1.Scaling{
 					InitialScale:           initialScale,
-					StableWindow:           &metav1.Duration{Duration: 6 * time.Second},
+					StableWindow:           &metav1.Duration{Duration: stableWindow},
 					ScaleToZeroGracePeriod: &metav1.Duration{Duration: 0},
 				},
 			},

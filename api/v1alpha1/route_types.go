@@ -58,6 +58,11 @@ type RouteSpec struct {
 	// +listType=atomic
 	// +kubebuilder:validation:XValidation:rule="[self.map(r, has(r.match) && has(r.match.path) ? r.match.path.type + ' ' + (r.match.path.type == 'Exact' ? r.match.path.value : r.match.path.value.find('(?s)^.*[^/]')) : 'Prefix ')].all(k, [self.map(r, r.?match.?methods.orValue([]))].all(ms, !k.exists(i, a, k.exists(j, b, j < i && a == b && (ms[j].size() == 0 || ms[i].size() > 0 && ms[i].all(m, m in ms[j] || m == 'HEAD' && 'GET' in ms[j]))))))",messageExpression="[self.map(r, has(r.match) && has(r.match.path) ? r.match.path.type + ' ' + (r.match.path.type == 'Exact' ? r.match.path.value : r.match.path.value.find('(?s)^.*[^/]')) : 'Prefix ')].map(k, [self.map(r, r.?match.?methods.orValue([]))].map(ms, [self.map(r, (has(r.match) && has(r.match.path) ? r.match.path.type + ' ' + r.match.path.value : 'Prefix /') + (has(r.match) && has(r.match.methods) && r.match.methods.size() > 0 ? ' ' + r.match.methods.join(',') : ''))].map(d, k.transformList(i, a, k.transformList(j, b, j < i && a == b && (ms[j].size() == 0 || ms[i].size() > 0 && ms[i].all(m, m in ms[j] || m == 'HEAD' && 'GET' in ms[j])), j)).transformList(i, js, js.size() > 0, 'the rule (' + d[i] + ') can never match: the earlier rule (' + d[js[0]] + ') has the same path and allows every method it allows')[0])[0])[0])[0]",message="a rule can never match: an earlier rule has the same path and allows every method it allows"
 	Rules []RouteRule `json:"rules"`
+
+	// Policies apply to every rule; a rule may replace each of them with
+	// its own.
+	// +optional
+	Policies *RoutePolicies `json:"policies,omitempty"`
 }
 
 // Hostname is a DNS name, optionally starting with the wildcard "*.": labels
@@ -82,6 +87,11 @@ type RouteRule struct {
 	// +kubebuilder:validation:XValidation:rule="self.map(t, t.percent).sum() == 100",message="traffic percents must add up to 100"
 	// +kubebuilder:validation:XValidation:rule="self.all(t, !has(t.tag) || self.exists_one(u, has(u.tag) && u.tag == t.tag))",message="each tag may appear only once in a rule's traffic"
 	Traffic []TrafficTarget `json:"traffic"`
+
+	// Policies replace, for this rule, the Route's policies of the kinds
+	// set here.
+	// +optional
+	Policies *RoutePolicies `json:"policies,omitempty"`
 }
 
 // RouteMatch selects requests.

@@ -57,11 +57,20 @@ func getWithin(timeout time.Duration, host, pathAndQuery string) response {
 
 // getVia is getWithin through client c.
 func getVia(c *http.Client, timeout time.Duration, host, pathAndQuery string) response {
+	return doVia(c, timeout, http.MethodGet, host, pathAndQuery)
+}
+
+// doVia sends a bodiless request through client c with the headers hdr
+// (name, value, ...), giving up after timeout.
+func doVia(c *http.Client, timeout time.Duration, method, host, pathAndQuery string, hdr ...string) response {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+pathAndQuery, nil)
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+host+pathAndQuery, nil)
 	if err != nil {
 		return response{err: err}
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/routing"
 )
 
@@ -89,7 +90,7 @@ func routeInput(rt *servingv1alpha1.Route) (routing.RouteInput, bool) {
 		ri.Hosts = append(ri.Hosts, string(h))
 	}
 	for i, rule := range rt.Spec.Rules {
-		in := routing.RuleInput{Match: matchInput(rule.Match)}
+		in := routing.RuleInput{Match: matchInput(rule.Match), CORS: corsConfig(rt.Spec.RulePolicies(i).CORS)}
 		for _, t := range rt.Status.Rules[i].Traffic {
 			if t.RevisionName == "" {
 				// A target that never resolved: serving the rest of the
@@ -107,6 +108,30 @@ func routeInput(rt *servingv1alpha1.Route) (routing.RouteInput, bool) {
 	return ri, len(ri.Rules) > 0
 }
 
+// corsConfig converts a rule's CORS policy; nil has none.
+func corsConfig(p *servingv1alpha1.CORSPolicy) *cors.Config {
+	if p == nil {
+		return nil
+	}
+	return &cors.Config{
+		AllowOrigins:     strs(p.AllowOrigins),
+		AllowMethods:     strs(p.AllowMethods),
+		AllowHeaders:     strs(p.AllowHeaders),
+		ExposeHeaders:    strs(p.ExposeHeaders),
+		MaxAgeSeconds:    p.MaxAge,
+		AllowCredentials: p.AllowCredentials,
+	}
+}
+
+// strs converts a list of a string type to []string.
+func strs[S ~string](in []S) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
+}
+
 func matchInput(m servingv1alpha1.RouteMatch) routing.MatchInput {
 	var mi routing.MatchInput
 	if m.Path != nil {
@@ -116,8 +141,8 @@ func matchInput(m servingv1alpha1.RouteMatch) routing.MatchInput {
 			mi.Type = routing.PathExact
 		}
 	}
-	for _, meth := range m.Methods {
-		mi.Methods = append(mi.Methods, string(meth))
+	if len(m.Methods) > 0 {
+		mi.Methods = strs(m.Methods)
 	}
 	return mi
 }

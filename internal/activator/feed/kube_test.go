@@ -193,6 +193,10 @@ func TestRoutingChanged(t *testing.T) {
 	}
 	r1, r2 := route(true, resolved("a-00001")), route(true, resolved("a-00002"))
 	unclaimed := route(false, resolved("a-00001"))
+	withCORS := func(rt servingv1alpha1.Route, origin servingv1alpha1.CORSOrigin) *servingv1alpha1.Route {
+		rt.Spec.Policies = &servingv1alpha1.RoutePolicies{CORS: &servingv1alpha1.CORSPolicy{AllowOrigins: []servingv1alpha1.CORSOrigin{origin}}}
+		return &rt
+	}
 
 	for _, tc := range []struct {
 		name     string
@@ -207,6 +211,9 @@ func TestRoutingChanged(t *testing.T) {
 		{"route status without new traffic", withGeneration(r1, 1), withGeneration(r1, 2), false},
 		{"route traffic", &r1, &r2, true},
 		{"route lost its hosts", &r1, &unclaimed, true},
+		{"route got a CORS policy", &r1, withCORS(r1, "*"), true},
+		{"route's CORS origins", withCORS(r1, "*"), withCORS(r1, "https://a.test"), true},
+		{"route's CORS policy unchanged", withCORS(r1, "https://a.test"), withCORS(r1, "https://a.test"), false},
 		{"kinds differ", fn("a-00001", 1), rev(30, nil), true},
 		{"unknown kind", &discoveryv1.EndpointSlice{}, &discoveryv1.EndpointSlice{}, true},
 	} {
@@ -215,5 +222,33 @@ func TestRoutingChanged(t *testing.T) {
 				t.Errorf("RoutingChanged = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRulesGetTheirCORSPolicy: each rule is served with its own CORS policy,
+// else the Route's, else none.
+func TestRulesGetTheirCORSPolicy(t *testing.T) {
+	rt := route(true)
+	rt.Spec.Rules = append(rt.Spec.Rules, rt.Spec.Rules[0], rt.Spec.Rules[0])
+	rt.Spec.Rules[1].Match.Path = &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchExact, Value: "/v2"}
+	rt.Spec.Rules[2].Match.Path = &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchExact, Value: "/v3"}
+	for range rt.Spec.Rules {
+		rt.Status.Rules = append(rt.Status.Rules, servingv1alpha1.RuleStatus{Traffic: []servingv1alpha1.ResolvedTarget{{RevisionName: "a-00001", Percent: 100}}})
+	}
+	rt.Spec.Policies = &servingv1alpha1.RoutePolicies{CORS: &servingv1alpha1.CORSPolicy{AllowOrigins: []servingv1alpha1.CORSOrigin{"https://route.test"}}}
+	rt.Spec.Rules[1].Policies = &servingv1alpha1.RoutePolicies{CORS: &servingv1alpha1.CORSPolicy{AllowOrigins: []servingv1alpha1.CORSOrigin{"https://rule.test"}}}
+	in := BuildInput("example.com", nil, nil, []servingv1alpha1.Route{rt})
+	if len(in.Routes) != 1 || len(in.Routes[0].Rules) != 3 {
+		t.Fatalf("got %+v, want one route with 3 rules", in.Routes)
+	}
+	for i, want := range []string{"https://route.test", "https://rule.test", "https://route.test"} {
+		c := in.Routes[0].Rules[i].CORS
+		if c == nil || !slices.Equal(c.AllowOrigins, []string{want}) {
+			t.Errorf("rule %d: CORS policy %+v, want one allowing %s alone", i, c, want)
+		}
+	}
+	rt.Spec.Policies = nil
+	if p := BuildInput("example.com", nil, nil, []servingv1alpha1.Route{rt}).Routes[0].Rules[0].CORS; p != nil {
+		t.Errorf("rule without a policy on a Route without one: %+v, want nil", p)
 	}
 }

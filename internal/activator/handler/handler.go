@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
@@ -71,37 +72,51 @@ func New(cfg Options) *Handler {
 // ServeHTTP routes, throttles and proxies one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if rev := h.route(w, r, start); rev != nil {
-		h.serve(w, r, rev, start)
+	if rev, policy := h.route(w, r, start); rev != nil {
+		h.serve(w, r, rev, policy, start)
 	}
 }
 
-// route returns the revision for r, or answers r itself (400, 404, 405)
-// and returns nil. It is a separate call so that the lookup's locals are
-// off the stack while a request waits in the throttler.
-func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time) *routing.Revision {
+// route returns the revision for r and its rule's CORS policy, or answers
+// r itself (400, 404, 405, or a CORS preflight) and returns nil. It is a
+// separate call so that the lookup's locals are off the stack while a
+// request waits in the throttler.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time) (*routing.Revision, *cors.Policy) {
 	if r.Host == "" {
 		h.reject(w, http.StatusBadRequest, "missing Host header", start)
-		return nil
+		return nil, nil
 	}
 	if code, msg := ingress.CheckRequest(r); code != 0 {
 		h.reject(w, code, msg, start)
-		return nil
+		return nil, nil
 	}
-	res := h.cfg.Table.Load().Lookup(r.Host, r.URL.Path, r.Method, nil)
+	table := h.cfg.Table.Load()
+	if cors.IsPreflight(r) {
+		// A preflight is for the rule of the method it asks about; one to
+		// a rule without a CORS policy is an ordinary OPTIONS request.
+		pre := table.Lookup(r.Host, r.URL.Path, r.Header.Get(cors.HeaderRequestMethod), nil)
+		if pre.Kind == routing.Found && pre.CORS != nil {
+			code := pre.CORS.Preflight(w, r)
+			if h.cfg.Metrics != nil {
+				h.cfg.Metrics.For(pre.Revision.Key).Done(code, time.Since(start))
+			}
+			return nil, nil
+		}
+	}
+	res := table.Lookup(r.Host, r.URL.Path, r.Method, nil)
 	switch res.Kind {
 	case routing.MissHost:
 		h.reject(w, http.StatusNotFound, "no route for host", start)
-		return nil
+		return nil, nil
 	case routing.MissPath:
 		h.reject(w, http.StatusNotFound, "no route for path", start)
-		return nil
+		return nil, nil
 	case routing.MissMethod:
 		w.Header().Set("Allow", res.Allow())
 		h.reject(w, http.StatusMethodNotAllowed, "method not allowed", start)
-		return nil
+		return nil, nil
 	}
-	return res.Revision
+	return res.Revision, res.CORS
 }
 
 // reject answers a request that matched no revision.
@@ -122,6 +137,16 @@ type attempt struct {
 	pr     proxy.Request
 	ns     string // the revision's namespace, for the tenant limits
 	called bool   // fn was called: pr is prepared
+	// owned are the response headers the activator set (its rule's CORS
+	// headers): the pod's are dropped.
+	owned []string
+}
+
+// prepare readies a.pr to be sent with proto.
+func (a *attempt) prepare(proto proxy.Protocol) {
+	a.h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, proto)
+	a.pr.OwnResponseHeaders(a.owned)
+	a.called = true
 }
 
 // forwardedValue is the value of proxy.ForwardedHeader; shared, read-only.
@@ -138,8 +163,7 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 	}
 	defer slot.Done()
 	if !a.called {
-		a.h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, a.proto)
-		a.called = true
+		a.prepare(a.proto)
 	}
 	setColdStartHeaders(a.w.Header(), o)
 	err = a.h.cfg.Proxy.Serve(&a.pr, dest)
@@ -155,11 +179,16 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 	return err
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Revision, start time.Time) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Revision, policy *cors.Policy, start time.Time) {
 	key := rev.Key
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
 	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol), ns: key.Namespace}
+	if policy != nil {
+		// Set first, so that the activator's own errors carry them too.
+		policy.Respond(w.Header(), r.Header.Get(cors.HeaderOrigin))
+		a.owned = cors.Owned()
+	}
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
 	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr)
@@ -221,8 +250,7 @@ func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out 
 		h.log.V(1).Info("no address for the activator owning the capacity; waiting here", "revision", key, "owner", owner)
 		return h.waitHere(a, key)
 	}
-	h.cfg.Proxy.PrepareInto(&a.pr, a.ctx, a.w, a.r, proxy.HTTP1)
-	a.called = true
+	a.prepare(proxy.HTTP1)
 	a.r.Header[proxy.ForwardedHeader] = forwardedValue // the header the peer sends
 	setColdStartHeaders(a.w.Header(), out)
 	err := h.cfg.Proxy.Serve(&a.pr, peers[owner])

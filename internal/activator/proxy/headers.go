@@ -236,10 +236,14 @@ func dropForwarding(h http.Header, trusted bool) {
 }
 
 // moveResponseHeaders puts the pod's headers into dst, without the
-// hop-by-hop and internal ones. The value slices are moved, not copied;
-// values the activator set in dst before (Server-Timing) come first.
-func moveResponseHeaders(dst, src http.Header) {
+// hop-by-hop and internal ones, nor those the activator owns. The value
+// slices are moved, not copied; values the activator set in dst before
+// (Server-Timing) come first.
+func moveResponseHeaders(dst, src http.Header, owned []string) {
 	removeHopHeaders(src)
+	for _, k := range owned {
+		delete(src, k)
+	}
 	if len(dst) == 0 { // the usual case: nothing to keep
 		maps.Copy(dst, src)
 		return

@@ -137,7 +137,13 @@ type Request struct {
 	proto    Protocol
 	attempts int
 	status   int
+	owned    []string
 }
+
+// OwnResponseHeaders drops the pod's values of the headers names (in
+// canonical form) from its response: the activator sets them itself (for
+// example a route's CORS headers). names is kept, not copied.
+func (r *Request) OwnResponseHeaders(names []string) { r.owned = names }
 
 // Prepare readies r for forwarding to a pod that serves proto, with ctx
 // (which carries the request's deadline) as the pod request's context. It
@@ -243,7 +249,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 		return &Error{Kind: KindBadAnswer, Dest: dest, Err: fmt.Errorf("%w: invalid status %d", errBadAnswer, res.StatusCode)}
 	}
 	h := pr.w.Header()
-	moveResponseHeaders(h, res.Header)
+	moveResponseHeaders(h, res.Header, pr.owned)
 	pr.status = res.StatusCode
 	limit, _ := out.Context().Deadline()
 	pr.wd.start(&pr.rc, p.cfg.WriteGrace, p.cfg.MinWriteRate, limit)

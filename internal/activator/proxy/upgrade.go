@@ -50,7 +50,7 @@ func (p *Proxy) serveUpgrade(pr *Request, res *http.Response, dest string) error
 	pr.status = http.StatusSwitchingProtocols
 
 	h := pr.w.Header()
-	moveResponseHeaders(h, res.Header)
+	moveResponseHeaders(h, res.Header, pr.owned)
 	h["Connection"] = connUpgrade
 	h["Upgrade"] = []string{resUp}
 	res.Header = h

@@ -38,6 +38,10 @@
 // HEAD. Matching is on the request's path as received (URL.Path), case
 // sensitive.
 //
+// A rule may carry a CORS policy (package cors); a lookup that finds the
+// rule returns it with the revision, and tag hosts keep it. The handler
+// looks a preflight up by the method it asks for.
+//
 // # Misses
 //
 //   - MissHost: no host matched (the handler answers 404).

@@ -1,6 +1,10 @@
 package routing
 
-import "k8s.io/apimachinery/pkg/types"
+import (
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/cors"
+)
 
 // DefaultTimeoutSeconds is the request timeout of a revision that sets none.
 const DefaultTimeoutSeconds = 300
@@ -80,6 +84,8 @@ type RuleInput struct {
 	Match MatchInput
 	// Traffic splits the matched requests across revisions.
 	Traffic []TrafficInput
+	// CORS is the rule's CORS policy; nil has none.
+	CORS *cors.Config
 }
 
 // MatchInput selects requests by path and method.

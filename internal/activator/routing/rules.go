@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/wakefn/wake/internal/activator/cors"
 )
 
 // parsedRule is a valid rule before ordering.
@@ -15,10 +17,14 @@ type parsedRule struct {
 	revs    []*Revision
 	percent []int
 	tags    []string
+	cors    *cors.Policy
 }
 
 func (b *builder) parseRule(ri RuleInput) (parsedRule, error) {
 	pr := parsedRule{}
+	if ri.CORS != nil {
+		pr.cors = cors.New(*ri.CORS)
+	}
 	switch ri.Match.Type {
 	case PathExact:
 		pr.exact = true
@@ -65,7 +71,7 @@ func (b *builder) parseRule(ri RuleInput) (parsedRule, error) {
 func orderRules(prs []parsedRule, tag string) []*rule {
 	var out []*rule
 	for _, pr := range prs {
-		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods}
+		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors}
 		if tag == "" {
 			for j, rev := range pr.revs {
 				if pr.percent[j] == 0 {

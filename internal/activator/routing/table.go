@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/hosts"
 )
 
@@ -58,6 +59,9 @@ type Result struct {
 	Kind Kind
 	// Revision is set when Kind is Found.
 	Revision *Revision
+	// CORS is the matched rule's CORS policy when Kind is Found; nil when
+	// it has none.
+	CORS *cors.Policy
 	// allow is the union of the methods of the rules whose path matched,
 	// kept for Allow on MissMethod.
 	allow methodSet
@@ -95,6 +99,7 @@ type rule struct {
 	path    string // for prefixes: without trailing "/" ("" for "/")
 	methods methodSet
 	split   split
+	cors    *cors.Policy
 }
 
 // Lookup resolves a request. hostport is the Host header as received (port,
@@ -112,7 +117,7 @@ func (t *Table) Lookup(hostport, path, method string, src rand.Source) Result {
 			continue
 		}
 		if ru.methods.allows(method) {
-			return Result{Kind: Found, Revision: ru.split.pick(src)}
+			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors}
 		}
 		res.Kind = MissMethod
 		if ru.methods.other == nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/activator/cors"
 )
 
 func nn(ns, name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
@@ -300,5 +302,36 @@ func BenchmarkLookup(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		tbl.Lookup("fnab.nsb.example.com", "/hello", "GET", nil)
+	}
+}
+
+// TestLookupReturnsTheRulesCORSPolicy: a lookup returns the matched rule's
+// policy, on the Route's host and on its tag host alike, and nil for a rule
+// without one.
+func TestLookupReturnsTheRulesCORSPolicy(t *testing.T) {
+	policy := &cors.Config{AllowOrigins: []string{"https://app.test"}}
+	tbl, problems := Build(Input{Routes: []RouteInput{{
+		Namespace: "team", Name: "api", Hosts: []string{"api.shop.io"},
+		Rules: []RuleInput{
+			{Match: MatchInput{Path: "/web"}, Traffic: []TrafficInput{{Revision: nn("team", "web"), Percent: 100, Tag: "canary"}}, CORS: policy},
+			{Match: MatchInput{Path: "/"}, Traffic: to("team", "root", 100)},
+		},
+	}}})
+	if len(problems) != 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	tests := []struct {
+		host, path string
+		policy     bool
+	}{
+		{"api.shop.io", "/web/x", true},
+		{"canary-api.shop.io", "/web/x", true},
+		{"api.shop.io", "/other", false},
+	}
+	for _, tc := range tests {
+		res := tbl.Lookup(tc.host, tc.path, "GET", nil)
+		if res.Kind != Found || (res.CORS != nil) != tc.policy || tc.policy && !res.CORS.Allows("https://app.test") {
+			t.Errorf("%s%s: %v CORS %+v, want Found with a policy: %v", tc.host, tc.path, res.Kind, res.CORS, tc.policy)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
@@ -20,7 +21,13 @@ import (
 	"github.com/wakefn/wake/internal/activator/throttler"
 )
 
-const benchHost = "hello.bench.example.com"
+const (
+	benchHost = "hello.bench.example.com"
+	// gatewayHost is a Route to the bench function with a CORS policy
+	// for benchOrigin.
+	gatewayHost = "gateway.bench.example.com"
+	benchOrigin = "https://app.bench.example.com"
+)
 
 var benchKey = types.NamespacedName{Namespace: "bench", Name: "hello-00001"}
 
@@ -84,6 +91,17 @@ func routingInput(n int) routing.Input {
 		in.Revisions = append(in.Revisions, routing.RevisionInput{Key: types.NamespacedName{Namespace: ns, Name: rev}})
 	}
 	in.Functions = append(in.Functions, routing.FunctionInput{Namespace: benchKey.Namespace, Name: "hello", LatestReadyRevision: benchKey.Name})
+	in.Routes = append(in.Routes, routing.RouteInput{
+		Namespace: benchKey.Namespace, Name: "gateway", Hosts: []string{gatewayHost},
+		Rules: []routing.RuleInput{{
+			Traffic: []routing.TrafficInput{{Revision: benchKey, Percent: 100}},
+			CORS: &cors.Config{
+				AllowOrigins: []string{"https://www.bench.example.com", benchOrigin, "https://*.apps.bench.example.com"},
+				AllowMethods: []string{"GET", "PUT", "DELETE"}, AllowHeaders: []string{"Content-Type", "X-Api-Key"},
+				ExposeHeaders: []string{"X-Total"}, AllowCredentials: true,
+			},
+		}},
+	})
 	return in
 }
 

@@ -2,8 +2,11 @@
 // two references in the same run (see /work/shared/design/BENCHMARKS.md):
 // direct to a loopback backend, a bare httputil.ReverseProxy, and Wake's
 // activator handler (routing table with 1,000 functions, real throttler,
-// stats reporter and metrics on). Lanes alternate A B C A B C, at a fixed
-// open-loop rate and then closed-loop with a fixed number of connections.
+// stats reporter and metrics on); then the activator through a Route with
+// gateway policies (CORS, from an allowed origin), and that Route's CORS
+// preflights, which the activator answers itself. Lanes alternate
+// A B C D E A B C D E, at a fixed open-loop rate and then closed-loop with
+// a fixed number of connections.
 // It prints a table and writes the raw numbers as JSON; it also measures
 // the RSS of an activator process holding queued requests.
 //
@@ -15,6 +18,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -51,7 +55,7 @@ func main() {
 	var (
 		duration  = flag.Duration("duration", 20*time.Second, "open-loop duration per lane and round")
 		closedDur = flag.Duration("closed-duration", 5*time.Second, "closed-loop duration per lane and round")
-		rounds    = flag.Int("rounds", 2, "rounds of A B C")
+		rounds    = flag.Int("rounds", 2, "rounds of every lane")
 		rate      = flag.Int("rate", 1000, "open-loop requests per second")
 		conns     = flag.Int("conns", 64, "closed-loop connections")
 		revisions = flag.Int("revisions", 1000, "functions in the routing table")
@@ -90,15 +94,29 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	actAddr, stopAct := startActivator(act)
 	defer stopAct()
 
-	lanes := []struct{ name, addr string }{{"direct", backend}, {"bare-proxy", bare}, {"activator", actAddr}}
+	target := func(addr string) load.Target { return load.Target{URL: "http://" + addr + "/", Host: benchHost} }
+	origin := http.Header{"Origin": {benchOrigin}}
+	lanes := []struct {
+		name   string
+		target load.Target
+	}{
+		{"direct", target(backend)},
+		{"bare-proxy", target(bare)},
+		{"activator", target(actAddr)},
+		// A Route with a CORS policy, requests from an allowed origin.
+		{"gateway", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Header: origin}},
+		// Its preflights, answered by the activator itself.
+		{"preflight", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Method: http.MethodOptions, Status: http.StatusNoContent,
+			Header: http.Header{"Origin": {benchOrigin}, "Access-Control-Request-Method": {"PUT"}}}},
+	}
 	rep := report{Started: time.Now().UTC(), Rate: rate, Conns: conns, GoVersion: goVersion()}
 	// Warm up every lane's connections and code paths.
 	for _, l := range lanes {
-		load.Closed(load.Target{URL: "http://" + l.addr + "/", Host: benchHost}, conns, 300*time.Millisecond)
+		load.Closed(l.target, conns, 300*time.Millisecond)
 	}
 	for round := 1; round <= rounds; round++ {
 		for _, l := range lanes {
-			r := load.Open(load.Target{URL: "http://" + l.addr + "/", Host: benchHost}, rate, duration)
+			r := load.Open(l.target, rate, duration)
 			r.Lane, r.Round = l.name, round
 			fmt.Fprintf(os.Stderr, "open   round %d %-10s p50 %.3f ms p99 %.3f ms errors %d\n", round, l.name, r.P50ms, r.P99ms, r.Errors)
 			rep.Results = append(rep.Results, r)
@@ -116,14 +134,18 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	}
 	for round := 1; round <= rounds; round++ {
 		for _, l := range lanes {
-			r := load.Closed(load.Target{URL: "http://" + l.addr + "/", Host: benchHost}, conns, closedDur)
+			r := load.Closed(l.target, conns, closedDur)
 			r.Lane, r.Round = l.name, round
 			fmt.Fprintf(os.Stderr, "closed round %d %-10s %.0f req/s errors %d\n", round, l.name, r.Throughput, r.Errors)
 			rep.Results = append(rep.Results, r)
 		}
 	}
 	pprof.StopCPUProfile()
-	rep.Summary = summarizeLanes(rep.Results, []string{"direct", "bare-proxy", "activator"})
+	names := make([]string, len(lanes))
+	for i, l := range lanes {
+		names[i] = l.name
+	}
+	rep.Summary = summarizeLanes(rep.Results, names)
 	if queued > 0 {
 		m, err := measureMemory(revisions, queued)
 		if err != nil {
@@ -171,7 +193,7 @@ func printTable(rep report) {
 		fmt.Printf("%-11s %8.3f %8.3f %8.3f %10.3f %10.3f %11.0f %8.0f%% %7d\n",
 			s.Lane, s.P50ms, s.P90ms, s.P99ms, s.AddedP50ms, s.AddedP99ms, s.MaxRPS, s.ThroughputPct, s.Errors)
 	}
-	if len(rep.Summary) == 3 && rep.Summary[1].AddedP50ms > 0 {
+	if len(rep.Summary) >= 3 && rep.Summary[1].AddedP50ms > 0 {
 		fmt.Printf("\nactivator added / bare proxy added: p50 %.2f, p99 %.2f\n",
 			rep.Summary[2].AddedP50ms/rep.Summary[1].AddedP50ms, rep.Summary[2].AddedP99ms/rep.Summary[1].AddedP99ms)
 	}

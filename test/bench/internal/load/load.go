@@ -21,6 +21,10 @@ type Target struct {
 	Host string
 	// Header is added to every request.
 	Header http.Header
+	// Method is the request method; empty sends GET.
+	Method string
+	// Status is the answer that counts as a success; 0 means 200.
+	Status int
 }
 
 // Result is one lane's measurement.
@@ -33,7 +37,7 @@ type Result struct {
 	Mode string `json:"mode"`
 	// Requests is the number of requests sent.
 	Requests int `json:"requests"`
-	// Errors counts requests without a whole 200 answer.
+	// Errors counts requests without a whole answer of the Target's status.
 	Errors int `json:"errors"`
 	// DurationS is the time from the first send to the last answer.
 	DurationS float64 `json:"duration_s"`
@@ -55,9 +59,16 @@ func newClient(conns int) *http.Client {
 	}}
 }
 
-// do sends one GET and reads the whole answer.
+// do sends one bodiless request and reads the whole answer.
 func do(c *http.Client, t Target) (time.Duration, bool) {
-	req, err := http.NewRequest(http.MethodGet, t.URL, nil)
+	method, status := t.Method, t.Status
+	if method == "" {
+		method = http.MethodGet
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	req, err := http.NewRequest(method, t.URL, nil)
 	if err != nil {
 		return 0, false
 	}
@@ -72,7 +83,7 @@ func do(c *http.Client, t Target) (time.Duration, bool) {
 	}
 	_, err = io.Copy(io.Discard, res.Body)
 	_ = res.Body.Close()
-	return time.Since(start), err == nil && res.StatusCode == http.StatusOK
+	return time.Since(start), err == nil && res.StatusCode == status
 }
 
 // Open sends rate requests per second for d, whatever the answers'

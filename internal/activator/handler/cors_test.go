@@ -1,0 +1,122 @@
+package handler_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wakefn/wake/internal/activator/cors"
+	"github.com/wakefn/wake/internal/activator/routing"
+)
+
+const appOrigin = "https://app.test"
+
+// corsRoute is host "api.test": "/" with a CORS policy for appOrigin,
+// GET and PUT only, and "/open" without one, every method allowed; both
+// go to rev.
+func corsRoute(rev routing.TrafficInput) routing.RouteInput {
+	policy := &cors.Config{
+		AllowOrigins: []string{appOrigin}, AllowMethods: []string{"GET", "PUT"},
+		AllowHeaders: []string{"X-Key"}, ExposeHeaders: []string{"X-Total"}, AllowCredentials: true,
+	}
+	return routing.RouteInput{Namespace: "ns", Name: "api", Hosts: []string{"api.test"}, Rules: []routing.RuleInput{
+		{Match: routing.MatchInput{Path: "/", Methods: []string{"GET", "PUT"}}, Traffic: []routing.TrafficInput{rev}, CORS: policy},
+		{Match: routing.MatchInput{Path: "/open"}, Traffic: []routing.TrafficInput{rev}},
+	}}
+}
+
+// send sends method path to host with the headers hdr (name, value, ...).
+func (e *env) send(method, host, path string, hdr ...string) (*http.Response, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, "http://"+e.addr+path, nil)
+	req.Host = host
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s%s: %v", method, host, path, err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// TestPreflightAnsweredAtZero: a preflight to a rule with a CORS policy is
+// answered by the activator, allowed or not, without waking the revision
+// (it has no pod) or waiting for it.
+func TestPreflightAnsweredAtZero(t *testing.T) {
+	e := newEnv(t)
+	cold := e.revision("cold", 0, 0, 0)
+	e.addRoute(corsRoute(routing.TrafficInput{Revision: cold, Percent: 100}))
+	tests := []struct {
+		name, origin, asks string
+		code               int
+		allowOrigin        string
+	}{
+		{"allowed origin", appOrigin, "PUT", http.StatusNoContent, appOrigin},
+		{"other origin", "https://evil.test", "PUT", http.StatusForbidden, ""},
+		// The preflight is for the rule of the method it asks about: "/"
+		// allows only GET and PUT, so DELETE finds no rule at all.
+		{"method no rule allows", appOrigin, "DELETE", http.StatusMethodNotAllowed, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _ := e.send(http.MethodOptions, "api.test", "/items", cors.HeaderOrigin, tc.origin, cors.HeaderRequestMethod, tc.asks)
+			if res.StatusCode != tc.code || res.Header.Get(cors.HeaderAllowOrigin) != tc.allowOrigin {
+				t.Fatalf("got %d Allow-Origin %q, want %d %q", res.StatusCode, res.Header.Get(cors.HeaderAllowOrigin), tc.code, tc.allowOrigin)
+			}
+		})
+	}
+	if n := e.coldStarts(); n != 0 {
+		t.Errorf("preflights woke the revision %d times, want 0", n)
+	}
+	if n := e.metric("wake_activator_requests_total", "ns", "cold", "204"); n != 1 {
+		t.Errorf("204 preflights counted %v, want 1", n)
+	}
+}
+
+// TestCORSHeadersOnResponses: a request to a rule with a CORS policy is
+// answered with the policy's headers, which replace the function's own;
+// a request from another origin gets none, the function's dropped too; a
+// preflight to a rule without a policy reaches the function.
+func TestCORSHeadersOnResponses(t *testing.T) {
+	e := newEnv(t)
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(cors.HeaderAllowOrigin, "*")
+		w.Header().Set(cors.HeaderAllowCredentials, "false")
+		w.Header().Set("Vary", "Accept-Encoding")
+		_, _ = io.WriteString(w, r.Method+" "+r.Header.Get(cors.HeaderOrigin))
+	}))
+	defer be.Close()
+	warm := e.revision("warm", 0, 0, 0, hostOf(be))
+	e.addRoute(corsRoute(routing.TrafficInput{Revision: warm, Percent: 100}))
+	tests := []struct {
+		name, method, path, origin string
+		allowOrigin, credentials   string
+		expose, vary               string
+	}{
+		{"allowed origin", http.MethodGet, "/items", appOrigin, appOrigin, "true", "X-Total", "Origin, Accept-Encoding"},
+		{"other origin", http.MethodGet, "/items", "https://evil.test", "", "", "", "Accept-Encoding"},
+		{"no origin", http.MethodPut, "/items", "", "", "", "", "Accept-Encoding"},
+		{"rule without a policy", http.MethodGet, "/open", appOrigin, "*", "false", "", "Accept-Encoding"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := e.send(tc.method, "api.test", tc.path, cors.HeaderOrigin, tc.origin)
+			h := res.Header
+			got := []string{h.Get(cors.HeaderAllowOrigin), strings.Join(h.Values(cors.HeaderAllowCredentials), ","), h.Get(cors.HeaderExposeHeaders), strings.Join(h.Values("Vary"), ", ")}
+			want := []string{tc.allowOrigin, tc.credentials, tc.expose, tc.vary}
+			if res.StatusCode != http.StatusOK || body != tc.method+" "+tc.origin || strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Fatalf("got %d %q, Allow-Origin|Credentials|Expose|Vary %q, want 200 %q %q", res.StatusCode, body, got, tc.method+" "+tc.origin, want)
+			}
+		})
+	}
+	res, body := e.send(http.MethodOptions, "api.test", "/open", cors.HeaderOrigin, appOrigin, cors.HeaderRequestMethod, "PUT")
+	if res.StatusCode != http.StatusOK || body != "OPTIONS "+appOrigin {
+		t.Errorf("preflight to a rule without a policy: %d %q, want the function's 200", res.StatusCode, body)
+	}
+}

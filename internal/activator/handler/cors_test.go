@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -28,21 +29,16 @@ func corsRoute(rev routing.TrafficInput) routing.RouteInput {
 	}}
 }
 
-// send sends method path to host with the headers hdr (name, value, ...).
-func (e *env) send(method, host, path string, hdr ...string) (*http.Response, string) {
+// send is do with a 10 s timeout, failing the test on a transport error.
+func (e *env) send(method, host, path string, hdr ...string) (int, http.Header, string) {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, "http://"+e.addr+path, nil)
-	req.Host = host
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	code, h, body, err := e.do(ctx, method, host, path, hdr...)
 	if err != nil {
 		e.t.Fatalf("%s %s%s: %v", method, host, path, err)
 	}
-	defer func() { _ = res.Body.Close() }()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return code, h, body
 }
 
 // TestPreflightAnsweredAtZero: a preflight to a rule with a CORS policy is
@@ -65,9 +61,9 @@ func TestPreflightAnsweredAtZero(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, _ := e.send(http.MethodOptions, "api.test", "/items", cors.HeaderOrigin, tc.origin, cors.HeaderRequestMethod, tc.asks)
-			if res.StatusCode != tc.code || res.Header.Get(cors.HeaderAllowOrigin) != tc.allowOrigin {
-				t.Fatalf("got %d Allow-Origin %q, want %d %q", res.StatusCode, res.Header.Get(cors.HeaderAllowOrigin), tc.code, tc.allowOrigin)
+			code, h, _ := e.send(http.MethodOptions, "api.test", "/items", cors.HeaderOrigin, tc.origin, cors.HeaderRequestMethod, tc.asks)
+			if code != tc.code || h.Get(cors.HeaderAllowOrigin) != tc.allowOrigin {
+				t.Fatalf("got %d Allow-Origin %q, want %d %q", code, h.Get(cors.HeaderAllowOrigin), tc.code, tc.allowOrigin)
 			}
 		})
 	}
@@ -106,17 +102,16 @@ func TestCORSHeadersOnResponses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, body := e.send(tc.method, "api.test", tc.path, cors.HeaderOrigin, tc.origin)
-			h := res.Header
+			code, h, body := e.send(tc.method, "api.test", tc.path, cors.HeaderOrigin, tc.origin)
 			got := []string{h.Get(cors.HeaderAllowOrigin), strings.Join(h.Values(cors.HeaderAllowCredentials), ","), h.Get(cors.HeaderExposeHeaders), strings.Join(h.Values("Vary"), ", ")}
 			want := []string{tc.allowOrigin, tc.credentials, tc.expose, tc.vary}
-			if res.StatusCode != http.StatusOK || body != tc.method+" "+tc.origin || strings.Join(got, "|") != strings.Join(want, "|") {
-				t.Fatalf("got %d %q, Allow-Origin|Credentials|Expose|Vary %q, want 200 %q %q", res.StatusCode, body, got, tc.method+" "+tc.origin, want)
+			if code != http.StatusOK || body != tc.method+" "+tc.origin || strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Fatalf("got %d %q, Allow-Origin|Credentials|Expose|Vary %q, want 200 %q %q", code, body, got, tc.method+" "+tc.origin, want)
 			}
 		})
 	}
-	res, body := e.send(http.MethodOptions, "api.test", "/open", cors.HeaderOrigin, appOrigin, cors.HeaderRequestMethod, "PUT")
-	if res.StatusCode != http.StatusOK || body != "OPTIONS "+appOrigin {
-		t.Errorf("preflight to a rule without a policy: %d %q, want the function's 200", res.StatusCode, body)
+	code, _, body := e.send(http.MethodOptions, "api.test", "/open", cors.HeaderOrigin, appOrigin, cors.HeaderRequestMethod, "PUT")
+	if code != http.StatusOK || body != "OPTIONS "+appOrigin {
+		t.Errorf("preflight to a rule without a policy: %d %q, want the function's 200", code, body)
 	}
 }

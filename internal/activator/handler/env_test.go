@@ -177,10 +177,14 @@ func (e *env) rebuildLocked() {
 	e.table.Store(tbl)
 }
 
-// do sends one bodiless request for host and returns status, header and body.
-func (e *env) do(ctx context.Context, method, host, path string) (int, http.Header, string, error) {
+// do sends one bodiless request for host, with the headers hdr (name,
+// value, ...), and returns status, header and body.
+func (e *env) do(ctx context.Context, method, host, path string, hdr ...string) (int, http.Header, string, error) {
 	req, _ := http.NewRequestWithContext(ctx, method, "http://"+e.addr+path, nil)
 	req.Host = host
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err

@@ -52,6 +52,8 @@ type Watcher struct {
 	Throttler Throttler
 	// OnRevisionDeleted is called after a revision is removed (metrics).
 	OnRevisionDeleted func(key types.NamespacedName)
+	// OnRouteDeleted is called after a Route is removed (metrics).
+	OnRouteDeleted func(key types.NamespacedName)
 	// Config supplies the domain of Function hosts.
 	Config *config.Store
 	// Log records table rebuilds and refused inputs.
@@ -79,7 +81,7 @@ func (w *Watcher) Start(ctx context.Context) error {
 					w.Rebuild()
 				}
 			},
-			DeleteFunc: func(any) { w.Rebuild() },
+			DeleteFunc: func(o any) { w.Rebuild(); w.routeDeleted(o) },
 		}); err != nil {
 			return err
 		}
@@ -193,6 +195,17 @@ func (w *Watcher) upsertRevision(o any) {
 		return
 	}
 	w.Throttler.UpsertRevision(types.NamespacedName{Namespace: rev.Namespace, Name: rev.Name}, RevisionConfig(rev))
+}
+
+// routeDeleted passes a deleted Route's name to OnRouteDeleted; other
+// objects are ignored.
+func (w *Watcher) routeDeleted(o any) {
+	if t, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+		o = t.Obj
+	}
+	if rt, ok := o.(*servingv1alpha1.Route); ok && w.OnRouteDeleted != nil {
+		w.OnRouteDeleted(types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name})
+	}
 }
 
 func (w *Watcher) deleteRevision(o any) {

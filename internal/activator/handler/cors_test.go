@@ -11,6 +11,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/routing"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 const appOrigin = "https://app.test"
@@ -72,6 +73,14 @@ func TestPreflightAnsweredAtZero(t *testing.T) {
 	}
 	if n := e.metric("wake_activator_requests_total", "ns", "cold", "204"); n != 1 {
 		t.Errorf("204 preflights counted %v, want 1", n)
+	}
+	// Under the rule that answered: rule 0 of Route ns/api; the 405 found
+	// no rule.
+	for class, want := range map[string]float64{"2xx": 1, "4xx": 1} {
+		labels := map[string]string{"namespace": "ns", "route": "api", "rule": "0", "class": class}
+		if n, _ := testutil.MetricValue(t, e.reg, "wake_activator_route_requests_total", labels); n != want {
+			t.Errorf("route requests %v = %v, want %v", labels, n, want)
+		}
 	}
 }
 

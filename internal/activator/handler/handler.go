@@ -72,23 +72,23 @@ func New(cfg Options) *Handler {
 // ServeHTTP routes, throttles and proxies one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if rev, policy := h.route(w, r, start); rev != nil {
-		h.serve(w, r, rev, policy, start)
+	if res, found := h.route(w, r, start); found {
+		h.serve(w, r, res, start)
 	}
 }
 
-// route returns the revision for r and its rule's CORS policy, or answers
-// r itself (400, 404, 405, or a CORS preflight) and returns nil. It is a
-// separate call so that the lookup's locals are off the stack while a
-// request waits in the throttler.
-func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time) (*routing.Revision, *cors.Policy) {
+// route returns the lookup that found r's revision, or answers r itself
+// (400, 404, 405, or a CORS preflight) and returns false. It is a separate
+// call so that the lookup's locals are off the stack while a request waits
+// in the throttler.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time) (routing.Result, bool) {
 	if r.Host == "" {
 		h.reject(w, http.StatusBadRequest, "missing Host header", start)
-		return nil, nil
+		return routing.Result{}, false
 	}
 	if code, msg := ingress.CheckRequest(r); code != 0 {
 		h.reject(w, code, msg, start)
-		return nil, nil
+		return routing.Result{}, false
 	}
 	table := h.cfg.Table.Load()
 	if cors.IsPreflight(r) {
@@ -96,27 +96,36 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time)
 		// a rule without a CORS policy is an ordinary OPTIONS request.
 		pre := table.Lookup(r.Host, r.URL.Path, r.Header.Get(cors.HeaderRequestMethod), nil)
 		if pre.Kind == routing.Found && pre.CORS != nil {
-			code := pre.CORS.Preflight(w, r)
-			if h.cfg.Metrics != nil {
-				h.cfg.Metrics.For(pre.Revision.Key).Done(code, time.Since(start))
-			}
-			return nil, nil
+			h.record(pre, pre.CORS.Preflight(w, r), start)
+			return routing.Result{}, false
 		}
 	}
 	res := table.Lookup(r.Host, r.URL.Path, r.Method, nil)
 	switch res.Kind {
 	case routing.MissHost:
 		h.reject(w, http.StatusNotFound, "no route for host", start)
-		return nil, nil
+		return res, false
 	case routing.MissPath:
 		h.reject(w, http.StatusNotFound, "no route for path", start)
-		return nil, nil
+		return res, false
 	case routing.MissMethod:
 		w.Header().Set("Allow", res.Allow())
 		h.reject(w, http.StatusMethodNotAllowed, "method not allowed", start)
-		return nil, nil
+		return res, false
 	}
-	return res.Revision, res.CORS
+	return res, true
+}
+
+// record counts a request that res found, answered with code: under its
+// revision and under its Route's rule.
+func (h *Handler) record(res routing.Result, code int, start time.Time) {
+	if h.cfg.Metrics == nil {
+		return
+	}
+	h.cfg.Metrics.For(res.Revision.Key).Done(code, time.Since(start))
+	if res.Rule != nil {
+		h.cfg.Metrics.RouteDone(res.Rule.Route, res.Rule.Index, code)
+	}
 }
 
 // reject answers a request that matched no revision.
@@ -179,7 +188,8 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 	return err
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Revision, policy *cors.Policy, start time.Time) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Result, start time.Time) {
+	rev, policy := res.Revision, res.CORS
 	key := rev.Key
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
@@ -224,13 +234,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rev *routing.Rev
 	}
 
 	code, abort := h.finish(w, r, a, err)
-	if h.cfg.Metrics != nil {
-		m := h.cfg.Metrics.For(key)
-		if a.called || out.Wait > 0 {
-			m.Waited(out.Wait, out.ColdStart)
-		}
-		m.Done(code, time.Since(start))
+	if h.cfg.Metrics != nil && (a.called || out.Wait > 0) {
+		h.cfg.Metrics.For(key).Waited(out.Wait, out.ColdStart)
 	}
+	h.record(res, code, start)
 	if abort {
 		// The response has started (only breaking it tells the client), or
 		// the client is gone (nothing must be answered on its connection).

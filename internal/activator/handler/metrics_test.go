@@ -29,6 +29,7 @@ var activatorMetrics = map[string]testutil.Metric{
 	"wake_activator_clients_gone_total":           {Type: "counter"},
 	"wake_activator_endpointslices_refused_total": {Type: "counter", Labels: []string{"reason"}},
 	"wake_activator_tenant_requests_in_flight":    {Type: "gauge", Labels: []string{"namespace"}},
+	"wake_activator_route_requests_total":         {Type: "counter", Labels: []string{"namespace", "route", "rule", "class"}},
 }
 
 // TestDocumentedMetrics drives an activator through a request held at its
@@ -129,6 +130,10 @@ func TestDocumentedMetrics(t *testing.T) {
 		{"wake_activator_tenant_requests_in_flight", map[string]string{"namespace": "ns"}, 0},
 		{"wake_activator_clients_gone_total", nil, 0},
 		{"wake_activator_endpointslices_refused_total", map[string]string{"reason": feed.RefusedServiceName}, 1},
+		// Each env revision has a Route of its name whose rule 0 takes "/".
+		{"wake_activator_route_requests_total", map[string]string{"namespace": "ns", "route": "held", "rule": "0", "class": "2xx"}, 1},
+		{"wake_activator_route_requests_total", map[string]string{"namespace": "ns", "route": "zero", "rule": "0", "class": "2xx"}, 1},
+		{"wake_activator_route_requests_total", map[string]string{"namespace": "ns", "route": "zero", "rule": "0", "class": "5xx"}, 0},
 	}
 	for _, tc := range tests {
 		if got := value(tc.name, tc.labels); got != tc.want {

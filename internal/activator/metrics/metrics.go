@@ -1,7 +1,9 @@
-// Package metrics holds the activator's Prometheus metrics. Every series
-// has the labels namespace and revision (empty for requests that matched
-// no revision), so cardinality grows with the revisions routed, and
-// DeleteRevision removes a revision's series when it goes away.
+// Package metrics holds the activator's Prometheus metrics. Every
+// per-revision series has the labels namespace and revision (empty for
+// requests that matched no revision), so cardinality grows with the
+// revisions routed, and DeleteRevision removes a revision's series when it
+// goes away; the per-rule series grow with the Routes' rules (at most 32 a
+// Route), and DeleteRoute removes a Route's.
 //
 //	wake_activator_requests_total{namespace,revision,code}    counter
 //	wake_activator_request_duration_seconds{namespace,revision} histogram (arrival to last byte)
@@ -14,6 +16,7 @@
 //	wake_activator_refused_total{reason}                      counter (refused by a limit, see limits.go)
 //	wake_activator_clients_gone_total                         counter (queued requests whose client left)
 //	wake_activator_tenant_requests_in_flight{namespace}       gauge (counted against the tenant limit, read at scrape)
+//	wake_activator_route_requests_total{namespace,route,rule,class} counter (requests a Route's rule matched, by status class; see routes.go)
 //
 // code is the HTTP status sent, or 499 when the client left first.
 package metrics
@@ -51,6 +54,7 @@ type Metrics struct {
 	coldStarts *prometheus.CounterVec
 	coldWait   *prometheus.HistogramVec
 	limits     *limits
+	routes     *routes
 
 	mu   sync.RWMutex
 	revs map[types.NamespacedName]*Revision
@@ -93,8 +97,9 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		}, revLabels),
 		revs:   make(map[types.NamespacedName]*Revision),
 		limits: newLimits(opts.ClientsGone),
+		routes: newRoutes(),
 	}
-	cs := []prometheus.Collector{m.requests, m.latency, m.queueWait, m.coldStarts, m.coldWait}
+	cs := []prometheus.Collector{m.requests, m.latency, m.queueWait, m.coldStarts, m.coldWait, m.routes.requests}
 	cs = append(cs, m.limits.collectors()...)
 	if opts.Depth != nil {
 		cs = append(cs, depthCollector(opts.Depth))

@@ -159,7 +159,7 @@ func (b *builder) addRoute(tagClaims []claim, rt RouteInput) []claim {
 	owner := types.NamespacedName{Namespace: rt.Namespace, Name: rt.Name}
 	var rules []parsedRule
 	for i, ri := range rt.Rules {
-		pr, err := b.parseRule(ri)
+		pr, err := b.parseRule(ri, &RuleRef{Route: owner, Index: i})
 		if err != nil {
 			b.problem("Route", owner, "rule %d: %v", i, err)
 			continue

@@ -39,7 +39,8 @@
 // sensitive.
 //
 // A rule may carry a CORS policy (package cors); a lookup that finds the
-// rule returns it with the revision, and tag hosts keep it. The handler
+// rule returns it with the revision and the rule's RuleRef (its Route and
+// index there), and tag hosts keep both. The handler
 // looks a preflight up by the method it asks for.
 //
 // # Misses

@@ -18,10 +18,11 @@ type parsedRule struct {
 	percent []int
 	tags    []string
 	cors    *cors.Policy
+	ref     *RuleRef
 }
 
-func (b *builder) parseRule(ri RuleInput) (parsedRule, error) {
-	pr := parsedRule{}
+func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
+	pr := parsedRule{ref: ref}
 	if ri.CORS != nil {
 		pr.cors = cors.New(*ri.CORS)
 	}
@@ -71,7 +72,7 @@ func (b *builder) parseRule(ri RuleInput) (parsedRule, error) {
 func orderRules(prs []parsedRule, tag string) []*rule {
 	var out []*rule
 	for _, pr := range prs {
-		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors}
+		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, ref: pr.ref}
 		if tag == "" {
 			for j, rev := range pr.revs {
 				if pr.percent[j] == 0 {

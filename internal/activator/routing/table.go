@@ -24,6 +24,14 @@ type Revision struct {
 	Protocol Protocol
 }
 
+// RuleRef names a Route's rule.
+type RuleRef struct {
+	// Route is the Route's namespace and name.
+	Route types.NamespacedName
+	// Index is the rule's position in the Route's rules, from 0.
+	Index int
+}
+
 // Kind says whether a lookup found a revision, and if not, why.
 type Kind uint8
 
@@ -62,6 +70,9 @@ type Result struct {
 	// CORS is the matched rule's CORS policy when Kind is Found; nil when
 	// it has none.
 	CORS *cors.Policy
+	// Rule names the matched Route rule when Kind is Found; nil for a
+	// Function's default host.
+	Rule *RuleRef
 	// allow is the union of the methods of the rules whose path matched,
 	// kept for Allow on MissMethod.
 	allow methodSet
@@ -100,6 +111,7 @@ type rule struct {
 	methods methodSet
 	split   split
 	cors    *cors.Policy
+	ref     *RuleRef // nil for a Function's default host
 }
 
 // Lookup resolves a request. hostport is the Host header as received (port,
@@ -117,7 +129,7 @@ func (t *Table) Lookup(hostport, path, method string, src rand.Source) Result {
 			continue
 		}
 		if ru.methods.allows(method) {
-			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors}
+			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, Rule: ru.ref}
 		}
 		res.Kind = MissMethod
 		if ru.methods.other == nil {

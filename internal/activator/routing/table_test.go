@@ -306,11 +306,11 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 // TestLookupReturnsTheRulesCORSPolicy: a lookup returns the matched rule's
-// policy, on the Route's host and on its tag host alike, and nil for a rule
-// without one.
+// policy and name, on the Route's host and on its tag host alike, and no
+// policy for a rule without one.
 func TestLookupReturnsTheRulesCORSPolicy(t *testing.T) {
 	policy := &cors.Config{AllowOrigins: []string{"https://app.test"}}
-	tbl, problems := Build(Input{Routes: []RouteInput{{
+	tbl, problems := Build(Input{Domain: "example.com", Functions: []FunctionInput{{Namespace: "team", Name: "hello", LatestReadyRevision: "hello-1"}}, Routes: []RouteInput{{
 		Namespace: "team", Name: "api", Hosts: []string{"api.shop.io"},
 		Rules: []RuleInput{
 			{Match: MatchInput{Path: "/web"}, Traffic: []TrafficInput{{Revision: nn("team", "web"), Percent: 100, Tag: "canary"}}, CORS: policy},
@@ -323,15 +323,22 @@ func TestLookupReturnsTheRulesCORSPolicy(t *testing.T) {
 	tests := []struct {
 		host, path string
 		policy     bool
+		rule       int
 	}{
-		{"api.shop.io", "/web/x", true},
-		{"canary-api.shop.io", "/web/x", true},
-		{"api.shop.io", "/other", false},
+		{"api.shop.io", "/web/x", true, 0},
+		{"canary-api.shop.io", "/web/x", true, 0},
+		{"api.shop.io", "/other", false, 1},
 	}
 	for _, tc := range tests {
 		res := tbl.Lookup(tc.host, tc.path, "GET", nil)
 		if res.Kind != Found || (res.CORS != nil) != tc.policy || tc.policy && !res.CORS.Allows("https://app.test") {
 			t.Errorf("%s%s: %v CORS %+v, want Found with a policy: %v", tc.host, tc.path, res.Kind, res.CORS, tc.policy)
 		}
+		if want := (RuleRef{Route: nn("team", "api"), Index: tc.rule}); res.Rule == nil || *res.Rule != want {
+			t.Errorf("%s%s: rule %+v, want %+v", tc.host, tc.path, res.Rule, want)
+		}
+	}
+	if res := tbl.Lookup("hello.team.example.com", "/", "GET", nil); res.Kind != Found || res.Rule != nil || res.CORS != nil {
+		t.Errorf("a Function's default host: %v rule %+v CORS %+v, want Found without either", res.Kind, res.Rule, res.CORS)
 	}
 }

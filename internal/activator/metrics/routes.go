@@ -1,0 +1,87 @@
+package metrics
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Labels of the per-rule series.
+const (
+	labelRoute = "route"
+	labelRule  = "rule"
+	labelClass = "class"
+)
+
+// statusClasses are the values of the class label, by the status's first
+// digit less one.
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// ruleKey names one rule of one Route.
+type ruleKey struct {
+	route types.NamespacedName
+	rule  int
+}
+
+// routes counts the requests each Route rule matched, by status class.
+type routes struct {
+	requests *prometheus.CounterVec
+
+	mu    sync.RWMutex
+	rules map[ruleKey]*[len(statusClasses)]prometheus.Counter
+}
+
+func newRoutes() *routes {
+	return &routes{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: prefix + "route_requests_total",
+			Help: "Requests a Route's rule matched, by status class (1xx to 5xx; a client that left counts as 4xx), CORS preflights the activator answered included.",
+		}, []string{labelNamespace, labelRoute, labelRule, labelClass}),
+		rules: map[ruleKey]*[len(statusClasses)]prometheus.Counter{},
+	}
+}
+
+// RouteDone counts a request that rule (its index in the Route's rules) of
+// route matched, answered with code.
+func (m *Metrics) RouteDone(route types.NamespacedName, rule, code int) {
+	class := code/100 - 1
+	if class < 0 || class >= len(statusClasses) {
+		return
+	}
+	m.routes.counters(ruleKey{route, rule})[class].Inc()
+}
+
+// counters returns key's counters, creating its series on first use.
+func (r *routes) counters(key ruleKey) *[len(statusClasses)]prometheus.Counter {
+	r.mu.RLock()
+	cs := r.rules[key]
+	r.mu.RUnlock()
+	if cs != nil {
+		return cs
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cs = r.rules[key]; cs == nil {
+		cs = new([len(statusClasses)]prometheus.Counter)
+		rule := strconv.Itoa(key.rule)
+		for i, class := range statusClasses {
+			cs[i] = r.requests.WithLabelValues(key.route.Namespace, key.route.Name, rule, class)
+		}
+		r.rules[key] = cs
+	}
+	return cs
+}
+
+// DeleteRoute removes every series of route.
+func (m *Metrics) DeleteRoute(route types.NamespacedName) {
+	m.routes.mu.Lock()
+	for k := range m.routes.rules {
+		if k.route == route {
+			delete(m.routes.rules, k)
+		}
+	}
+	m.routes.mu.Unlock()
+	m.routes.requests.DeletePartialMatch(prometheus.Labels{labelNamespace: route.Namespace, labelRoute: route.Name})
+}

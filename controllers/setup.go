@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/wakefn/wake/controllers/credentials"
 	"github.com/wakefn/wake/controllers/domaingrant"
 	"github.com/wakefn/wake/controllers/function"
 	"github.com/wakefn/wake/controllers/reconciler"
@@ -45,6 +46,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 		&route.Reconciler{Deps: deps},
 		&domaingrant.Reconciler{Deps: deps},
 		&tenantpolicy.Reconciler{Deps: deps, Usage: opts.TenantUsage},
+		&credentials.Reconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), SystemNamespace: opts.SystemNamespace},
 	} {
 		if err := r.SetupWithManager(mgr); err != nil {
 			return nil, err
@@ -63,5 +65,6 @@ func CacheOptions(opts Options) cache.Options {
 		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{opts.SystemNamespace: {}}},
 	}
 	maps.Copy(byObject, revision.CacheByObject())
+	maps.Copy(byObject, credentials.CacheByObject(opts.SystemNamespace))
 	return cache.Options{ByObject: byObject, DefaultTransform: cache.TransformStripManagedFields()}
 }

@@ -30,5 +30,20 @@ const (
 	LegacyTemplateHashAnnotationKey = GroupName + "/templateHash"
 )
 
+// The marks of a credentials mirror: a Secret in Wake's namespace holding,
+// for one Secret an apiKeys policy names, each client ID and the SHA-256
+// of its secret. The controller writes mirrors; the activators read only
+// them.
+const (
+	// CredentialsMirrorLabelKey is CredentialsMirrorLabelValue on every
+	// mirror.
+	CredentialsMirrorLabelKey   = GroupName + "/credentials"
+	CredentialsMirrorLabelValue = "mirror"
+	// CredentialsNamespaceAnnotationKey and CredentialsNameAnnotationKey
+	// name the mirrored Secret.
+	CredentialsNamespaceAnnotationKey = GroupName + "/credentials-namespace"
+	CredentialsNameAnnotationKey      = GroupName + "/credentials-name"
+)
+
 // GroupName is the API group.
 const GroupName = "serving.wake.dev"

@@ -14,7 +14,86 @@ type RoutePolicies struct {
 	// HTTPCORSFilter, so its manifests port.
 	// +optional
 	CORS *CORSPolicy `json:"cors,omitempty"`
+
+	// APIKeys requires a client credential on every request: 401 without
+	// one or with a wrong one, 403 for a client not allowed on the rule,
+	// both answered by the activator without waking the function. The
+	// credential is removed before the request reaches the function, which
+	// gets the client's ID in a header instead. The fields follow Envoy
+	// Gateway's APIKeyAuth.
+	// +optional
+	APIKeys *APIKeyPolicy `json:"apiKeys,omitempty"`
 }
+
+// APIKeyPolicy is the client credential a rule requires.
+// +kubebuilder:validation:XValidation:rule="(has(self.extractFrom) && self.extractFrom.exists(e, has(e.headers) || has(e.params))) || (has(self.basic) && self.basic)",message="say where the credential comes from: extractFrom headers or params, or basic",fieldPath=".extractFrom"
+type APIKeyPolicy struct {
+	// CredentialRefs are Secrets in the Route's namespace holding the
+	// clients: each key of a Secret's data is a client ID, its value that
+	// client's secret. Wake reads them, and the activators hold only the
+	// secrets' SHA-256; a change to a Secret takes effect within seconds,
+	// without dropping requests.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	CredentialRefs []SecretRef `json:"credentialRefs"`
+
+	// ExtractFrom lists where a secret may come in: the whole value of a
+	// header (after "Bearer " in Authorization), or a query parameter.
+	// +optional
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=atomic
+	ExtractFrom []APIKeyExtractFrom `json:"extractFrom,omitempty"`
+
+	// Basic accepts HTTP Basic credentials, the client ID as the user
+	// name and its secret as the password.
+	// +optional
+	Basic bool `json:"basic,omitempty"`
+
+	// AllowedClients are the client IDs allowed on the rule; empty allows
+	// every client of the Secrets.
+	// +optional
+	// +kubebuilder:validation:MaxItems=256
+	// +listType=set
+	AllowedClients []ClientID `json:"allowedClients,omitempty"`
+
+	// ForwardClientIDHeader is the header the function gets the client's
+	// ID in (one sent by the client is replaced).
+	// +optional
+	// +kubebuilder:default=Wake-Client-Id
+	ForwardClientIDHeader CORSHeaderName `json:"forwardClientIDHeader,omitempty"`
+}
+
+// SecretRef names a Secret in the referrer's namespace.
+type SecretRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="format.dns1123Subdomain().validate(self).hasValue() == false",message="must be a Secret name: a DNS subdomain"
+	Name string `json:"name"`
+}
+
+// APIKeyExtractFrom is where a secret may come in.
+type APIKeyExtractFrom struct {
+	// Headers are request header names.
+	// +optional
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	Headers []CORSHeaderName `json:"headers,omitempty"`
+	// Params are query parameter names.
+	// +optional
+	// +kubebuilder:validation:MaxItems=4
+	// +listType=set
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=64
+	Params []string `json:"params,omitempty"`
+}
+
+// ClientID is a client's ID: a key of a credential Secret's data.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=253
+// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+type ClientID string
 
 // CORSPolicy is the cross-origin resource sharing a rule allows.
 //
@@ -116,8 +195,12 @@ func (s *RouteSpec) RulePolicies(i int) RoutePolicies {
 	if i < 0 || i >= len(s.Rules) || s.Rules[i].Policies == nil {
 		return out
 	}
-	if p := s.Rules[i].Policies; p.CORS != nil {
+	p := s.Rules[i].Policies
+	if p.CORS != nil {
 		out.CORS = p.CORS
+	}
+	if p.APIKeys != nil {
+		out.APIKeys = p.APIKeys
 	}
 	return out
 }

@@ -6,10 +6,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 
@@ -92,3 +94,111 @@ var freshClient = func() *http.Client {
 	tr.DisableKeepAlives = true
 	return &http.Client{Transport: tr}
 }()
+
+// keyTransport sets X-Api-Key on every request to the key it holds.
+type keyTransport struct {
+	key  atomic.Pointer[string]
+	next http.RoundTripper
+}
+
+func (k *keyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Api-Key", *k.key.Load())
+	return k.next.RoundTrip(r)
+}
+
+// TestAPIKeysRotatedUnderLoad: a Route requiring API keys refuses a
+// request without one (401) while its function is at zero, without waking
+// it; then, under 50 requests/s with alice's key, a second key is added to
+// the Secret, the load switches to it, and the first is removed: every
+// request sent with a valid key is answered 200, and the removed key is
+// refused within seconds.
+func TestAPIKeysRotatedUnderLoad(t *testing.T) {
+	ns := newNamespace(t, "apikeys")
+	ctx := context.Background()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "clients"}, Data: map[string][]byte{"alice": []byte("first-key")}}
+	create(t, secret)
+	create(t, newFunction(ns, "keyed", "hello", withGreeting("keyed"), func(fn *servingv1alpha1.Function) {
+		scaling(fn).InitialScale = ptr.To[int32](0)
+	}))
+	host := "keys." + ns + "." + suite.domain
+	rt := newRoute(ns, "keys", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "keyed", Percent: 100})
+	rt.Spec.Policies = &servingv1alpha1.RoutePolicies{APIKeys: &servingv1alpha1.APIKeyPolicy{
+		CredentialRefs: []servingv1alpha1.SecretRef{{Name: "clients"}},
+		ExtractFrom:    []servingv1alpha1.APIKeyExtractFrom{{Headers: []servingv1alpha1.CORSHeaderName{"X-Api-Key"}}},
+	}}
+	create(t, rt)
+	waitRouteCondition(t, ns, "keys", apis.ConditionReady, corev1.ConditionTrue, 2*time.Minute)
+
+	// answered waits until 20 requests in a row with key (none: "") over
+	// fresh connections get code.
+	answered := func(ctx context.Context, key string, code int) error {
+		var hdr []string
+		if key != "" {
+			hdr = []string{"X-Api-Key", key}
+		}
+		_, err := poll.Until(ctx, pollInterval, func(context.Context) error {
+			for i := range 20 {
+				if r := send(http.MethodGet, host, "/", hdr...); r.code != code {
+					return fmt.Errorf("request %d with key %q: %v, want %d", i, key, r, code)
+				}
+			}
+			return nil
+		})
+		return err
+	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := answered(wait, "", http.StatusUnauthorized); err != nil {
+		t.Fatal(err)
+	}
+	if err := answered(wait, "wrong-key", http.StatusUnauthorized); err != nil {
+		t.Fatal(err)
+	}
+	requireAtZero(t, ns, "keyed-00001")
+	if r := send(http.MethodGet, host, "/", "X-Api-Key", "first-key"); r.code != http.StatusOK || r.body != "keyed\n" {
+		t.Fatalf("with alice's key: %v, want 200 %q", r, "keyed\n")
+	}
+
+	keys := &keyTransport{next: httpClient.Transport}
+	first, second := "first-key", "second-key"
+	keys.key.Store(&first)
+	client := &http.Client{Transport: keys}
+	var rotated error
+	rs := loadUntil(client, host, 50, 3*time.Minute, func(ctx context.Context) {
+		rotated = func() error {
+			secret.Data["alice-next"] = []byte(second)
+			if err := suite.client.Update(ctx, secret); err != nil {
+				return err
+			}
+			if err := answered(ctx, second, http.StatusOK); err != nil {
+				return fmt.Errorf("new key: %w", err)
+			}
+			keys.key.Store(&second)
+			poll.Sleep(ctx, 2*time.Second) // requests sent with the first key are answered
+			delete(secret.Data, "alice")
+			if err := suite.client.Update(ctx, secret); err != nil {
+				return err
+			}
+			if err := answered(ctx, first, http.StatusUnauthorized); err != nil {
+				return fmt.Errorf("removed key: %w", err)
+			}
+			poll.Sleep(ctx, 2*time.Second) // load with the second key alone
+			return nil
+		}()
+	})
+	if rotated != nil {
+		t.Fatalf("rotation: %v", rotated)
+	}
+	ok := func(r response) bool { return r.err == nil && r.code == http.StatusOK }
+	failed := 0
+	for _, r := range rs {
+		if !ok(r.response) {
+			failed++
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d requests with a valid key failed during the rotation, want 0; the first: %v", failed, len(rs), failuresByTime(rs, ok, 10))
+	}
+	t.Logf("rotation under load: %d requests, all answered 200", len(rs))
+}

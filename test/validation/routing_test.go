@@ -63,7 +63,7 @@ func unreachableRules(t *testing.T, rt *servingv1alpha1.Route) []int {
 			Traffic: []servingv1alpha1.ResolvedTarget{{RevisionName: fmt.Sprintf("rule-%d", i), Percent: 100}},
 		})
 	}
-	table, problems := routing.Build(feed.BuildInput("cluster.test", nil, nil, []servingv1alpha1.Route{*rt}))
+	table, problems := routing.Build(feed.BuildInput("cluster.test", nil, nil, []servingv1alpha1.Route{*rt}, nil))
 	if len(problems) > 0 {
 		t.Fatalf("route %s: routing problems: %v", rt.Name, problems)
 	}

@@ -172,7 +172,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	watcher := &feed.Watcher{Cache: apiCache, Table: dp.Table, Throttler: dp.Throttler, Config: store, Log: o.Log.WithName("watcher"),
+	watcher := &feed.Watcher{Cache: apiCache, Mirrors: sysCache, Table: dp.Table, Throttler: dp.Throttler, Config: store, Log: o.Log.WithName("watcher"),
 		OnRevisionDeleted: dp.Metrics.DeleteRevision, OnRouteDeleted: dp.Metrics.DeleteRoute, OnSliceRefused: sliceRefused}
 	tenants := &feed.TenantWatcher{Cache: apiCache, Config: store, Limits: dp.Tenants, Log: o.Log.WithName("tenants")}
 	// Ready once requests are routed and the tenant limits known.

@@ -46,8 +46,9 @@ func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 	})
 }
 
-// NewSystemCache returns the cache for the SystemWatcher: wake-config and
-// the EndpointSlices of the activator Service, in namespace ns.
+// NewSystemCache returns the cache for the SystemWatcher and the Watcher's
+// credentials: wake-config, the EndpointSlices of the activator Service
+// and the credentials mirrors, in namespace ns.
 func NewSystemCache(cfg *rest.Config, scheme *runtime.Scheme, ns, activatorService string) (cache.Cache, error) {
 	return cache.New(cfg, cache.Options{
 		Scheme:            scheme,
@@ -57,6 +58,7 @@ func NewSystemCache(cfg *rest.Config, scheme *runtime.Scheme, ns, activatorServi
 			&discoveryv1.EndpointSlice{}: {Label: labels.SelectorFromSet(labels.Set{
 				discoveryv1.LabelServiceName: activatorService,
 			})},
+			&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{servingv1alpha1.CredentialsMirrorLabelKey: servingv1alpha1.CredentialsMirrorLabelValue})},
 		},
 	})
 }

@@ -23,8 +23,9 @@ import (
 // contribute their default host once they have a ready revision. Routes
 // contribute their hosts only while they hold them (HostsClaimed=True) and
 // every traffic target has resolved to a revision at least once, with the
-// traffic the Route reconciler resolved into their status.
-func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1alpha1.Revision, routes []servingv1alpha1.Route) routing.Input {
+// traffic the Route reconciler resolved into their status, and the clients
+// of the credential Secrets their apiKeys policies name, from creds.
+func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1alpha1.Revision, routes []servingv1alpha1.Route, creds Credentials) routing.Input {
 	in := routing.Input{Domain: domain}
 	for i := range revs {
 		in.Revisions = append(in.Revisions, revisionInput(&revs[i]))
@@ -33,7 +34,7 @@ func BuildInput(domain string, fns []servingv1alpha1.Function, revs []servingv1a
 		in.Functions = append(in.Functions, functionInput(&fns[i]))
 	}
 	for i := range routes {
-		if ri, ok := routeInput(&routes[i]); ok {
+		if ri, ok := routeInput(&routes[i], creds); ok {
 			in.Routes = append(in.Routes, ri)
 		}
 	}
@@ -57,8 +58,8 @@ func RoutingChanged(old, new any) bool {
 		if !ok {
 			return true
 		}
-		oi, oOK := routeInput(o)
-		ni, nOK := routeInput(n)
+		oi, oOK := routeInput(o, nil)
+		ni, nOK := routeInput(n, nil)
 		return oOK != nOK || !equality.Semantic.DeepEqual(oi, ni)
 	}
 	return true
@@ -79,8 +80,9 @@ func functionInput(f *servingv1alpha1.Function) routing.FunctionInput {
 	return routing.FunctionInput{Namespace: f.Namespace, Name: f.Name, LatestReadyRevision: f.Status.LatestReadyRevisionName}
 }
 
-// routeInput converts one Route; ok is false when it must not be served.
-func routeInput(rt *servingv1alpha1.Route) (routing.RouteInput, bool) {
+// routeInput converts one Route, its apiKeys policies with the clients of
+// creds; ok is false when it must not be served.
+func routeInput(rt *servingv1alpha1.Route, creds Credentials) (routing.RouteInput, bool) {
 	if !rt.Status.GetCondition(servingv1alpha1.RouteConditionHostsClaimed).IsTrue() ||
 		len(rt.Status.Rules) != len(rt.Spec.Rules) {
 		return routing.RouteInput{}, false
@@ -90,7 +92,8 @@ func routeInput(rt *servingv1alpha1.Route) (routing.RouteInput, bool) {
 		ri.Hosts = append(ri.Hosts, string(h))
 	}
 	for i, rule := range rt.Spec.Rules {
-		in := routing.RuleInput{Match: matchInput(rule.Match), CORS: corsConfig(rt.Spec.RulePolicies(i).CORS)}
+		policies := rt.Spec.RulePolicies(i)
+		in := routing.RuleInput{Match: matchInput(rule.Match), CORS: corsConfig(policies.CORS), APIKeys: apiKeysConfig(rt.Namespace, policies.APIKeys, creds)}
 		for _, t := range rt.Status.Rules[i].Traffic {
 			if t.RevisionName == "" {
 				// A target that never resolved: serving the rest of the

@@ -80,7 +80,7 @@ func TestBuildInput(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := BuildInput("example.com", fns, revs, tt.routes)
+			got := BuildInput("example.com", fns, revs, tt.routes, nil)
 			want := routing.Input{Domain: "example.com", Revisions: wantRevs, Functions: wantFns, Routes: tt.want}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("BuildInput (-want +got):\n%s", diff)
@@ -237,7 +237,7 @@ func TestRulesGetTheirCORSPolicy(t *testing.T) {
 	}
 	rt.Spec.Policies = &servingv1alpha1.RoutePolicies{CORS: &servingv1alpha1.CORSPolicy{AllowOrigins: []servingv1alpha1.CORSOrigin{"https://route.test"}}}
 	rt.Spec.Rules[1].Policies = &servingv1alpha1.RoutePolicies{CORS: &servingv1alpha1.CORSPolicy{AllowOrigins: []servingv1alpha1.CORSOrigin{"https://rule.test"}}}
-	in := BuildInput("example.com", nil, nil, []servingv1alpha1.Route{rt})
+	in := BuildInput("example.com", nil, nil, []servingv1alpha1.Route{rt}, nil)
 	if len(in.Routes) != 1 || len(in.Routes[0].Rules) != 3 {
 		t.Fatalf("got %+v, want one route with 3 rules", in.Routes)
 	}
@@ -248,7 +248,7 @@ func TestRulesGetTheirCORSPolicy(t *testing.T) {
 		}
 	}
 	rt.Spec.Policies = nil
-	if p := BuildInput("example.com", nil, nil, []servingv1alpha1.Route{rt}).Routes[0].Rules[0].CORS; p != nil {
+	if p := BuildInput("example.com", nil, nil, []servingv1alpha1.Route{rt}, nil).Routes[0].Rules[0].CORS; p != nil {
 		t.Errorf("rule without a policy on a Route without one: %+v, want nil", p)
 	}
 }

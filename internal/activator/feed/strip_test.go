@@ -27,8 +27,8 @@ func TestStrippedObjectsRouteTheSame(t *testing.T) {
 	}}
 
 	sfn, srev := stripped(t, stripFunction, fn), stripped(t, stripRevision, rev)
-	want := BuildInput("example.com", []servingv1alpha1.Function{*fn}, []servingv1alpha1.Revision{*rev}, nil)
-	got := BuildInput("example.com", []servingv1alpha1.Function{*sfn}, []servingv1alpha1.Revision{*srev}, nil)
+	want := BuildInput("example.com", []servingv1alpha1.Function{*fn}, []servingv1alpha1.Revision{*rev}, nil, nil)
+	got := BuildInput("example.com", []servingv1alpha1.Function{*sfn}, []servingv1alpha1.Revision{*srev}, nil, nil)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("BuildInput of the stripped objects (-want +got):\n%s", diff)
 	}

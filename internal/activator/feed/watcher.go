@@ -46,6 +46,10 @@ type Watcher struct {
 	// Cache holds Functions, Revisions, Routes and the revisions' Services,
 	// EndpointSlices and pods (those labelled with serving.wake.dev/revision).
 	Cache cache.Cache
+	// Mirrors holds the credentials mirrors in Wake's namespace (see
+	// NewSystemCache); nil serves apiKeys policies without clients, so
+	// that they refuse every request.
+	Mirrors cache.Cache
 	// Table receives each new routing table.
 	Table *routing.Holder
 	// Throttler receives revision settings and endpoints.
@@ -97,6 +101,21 @@ func (w *Watcher) Start(ctx context.Context) error {
 		DeleteFunc: func(o any) { w.deleteRevision(o) },
 	}); err != nil {
 		return err
+	}
+	if w.Mirrors != nil {
+		inf, err := w.Mirrors.GetInformer(ctx, &corev1.Secret{})
+		if err != nil {
+			return fmt.Errorf("informer for credentials mirrors: %w", err)
+		}
+		reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { w.Rebuild() },
+			UpdateFunc: func(any, any) { w.Rebuild() },
+			DeleteFunc: func(any) { w.Rebuild() },
+		})
+		if err != nil {
+			return fmt.Errorf("event handler for credentials mirrors: %w", err)
+		}
+		w.synced = append(w.synced, reg.HasSynced)
 	}
 	if err := w.handle(ctx, &discoveryv1.EndpointSlice{}, toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { w.sliceChanged(ctx, o, false) },
@@ -180,7 +199,13 @@ func (w *Watcher) rebuild(ctx context.Context) error {
 			return fmt.Errorf("list %T: %w", l, err)
 		}
 	}
-	table, problems := routing.Build(BuildInput(w.Config.Load().Domain, fns.Items, revs.Items, routes.Items))
+	var mirrors corev1.SecretList
+	if w.Mirrors != nil {
+		if err := w.Mirrors.List(ctx, &mirrors, client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("list credentials mirrors: %w", err)
+		}
+	}
+	table, problems := routing.Build(BuildInput(w.Config.Load().Domain, fns.Items, revs.Items, routes.Items, CredentialsOf(mirrors.Items)))
 	for _, p := range problems {
 		w.Log.Info("routing input refused", "kind", p.Kind, "object", p.Object.String(), "problem", p.Message)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/metrics"
@@ -202,6 +203,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
 	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr)
+	if res.APIKeys != nil && !forwarded { // a forwarded request was checked by the peer
+		// Refused here: the function is not woken and no demand counted.
+		if _, o := res.APIKeys.Check(r); o != apikey.Accepted {
+			code := o.Status()
+			if code == http.StatusUnauthorized {
+				w.Header()["Www-Authenticate"] = res.APIKeys.Challenge()
+			}
+			http.Error(w, o.String(), code)
+			h.record(res, code, start)
+			return
+		}
+	}
 	mode := throttler.Forward
 	if h.cfg.Peers == nil || forwarded {
 		mode = throttler.Queue

@@ -3,6 +3,7 @@ package routing
 import (
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 )
 
@@ -86,6 +87,8 @@ type RuleInput struct {
 	Traffic []TrafficInput
 	// CORS is the rule's CORS policy; nil has none.
 	CORS *cors.Config
+	// APIKeys is the rule's credential policy; nil requires none.
+	APIKeys *apikey.Config
 }
 
 // MatchInput selects requests by path and method.

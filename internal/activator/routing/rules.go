@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 )
 
@@ -18,6 +19,7 @@ type parsedRule struct {
 	percent []int
 	tags    []string
 	cors    *cors.Policy
+	apiKeys *apikey.Policy
 	ref     *RuleRef
 }
 
@@ -25,6 +27,12 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 	pr := parsedRule{ref: ref}
 	if ri.CORS != nil {
 		pr.cors = cors.New(*ri.CORS)
+	}
+	if ri.APIKeys != nil {
+		var ambiguous []string
+		if pr.apiKeys, ambiguous = apikey.New(*ri.APIKeys); len(ambiguous) > 0 {
+			b.problem("Route", ref.Route, "rule %d: clients %v share a secret: only Basic credentials name them", ref.Index, ambiguous)
+		}
 	}
 	switch ri.Match.Type {
 	case PathExact:
@@ -72,7 +80,7 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 func orderRules(prs []parsedRule, tag string) []*rule {
 	var out []*rule
 	for _, pr := range prs {
-		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, ref: pr.ref}
+		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, ref: pr.ref}
 		if tag == "" {
 			for j, rev := range pr.revs {
 				if pr.percent[j] == 0 {

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/hosts"
 )
@@ -70,6 +71,9 @@ type Result struct {
 	// CORS is the matched rule's CORS policy when Kind is Found; nil when
 	// it has none.
 	CORS *cors.Policy
+	// APIKeys is the matched rule's credential policy when Kind is Found;
+	// nil when it requires none.
+	APIKeys *apikey.Policy
 	// Rule names the matched Route rule when Kind is Found; nil for a
 	// Function's default host.
 	Rule *RuleRef
@@ -111,6 +115,7 @@ type rule struct {
 	methods methodSet
 	split   split
 	cors    *cors.Policy
+	apiKeys *apikey.Policy
 	ref     *RuleRef // nil for a Function's default host
 }
 
@@ -129,7 +134,7 @@ func (t *Table) Lookup(hostport, path, method string, src rand.Source) Result {
 			continue
 		}
 		if ru.methods.allows(method) {
-			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, Rule: ru.ref}
+			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, Rule: ru.ref}
 		}
 		res.Kind = MissMethod
 		if ru.methods.other == nil {

@@ -1,0 +1,136 @@
+// Package credentials mirrors the credential Secrets that Routes' apiKeys
+// policies name into Wake's namespace, as hashes: for each Secret a Route
+// names, a Secret "credentials-<hash>" in the system namespace maps each
+// client ID to the SHA-256 of its secret. The activators read only those
+// mirrors (a Role in the system namespace), never a tenant's Secret, and
+// hold no secret in the clear.
+//
+// A mirror is keyed by its source Secret (namespace and name): it exists
+// while some Route of that namespace names the Secret and the Secret
+// exists, and follows the Secret's changes within the watch's latency
+// (rotation). The source's name, up to 253 characters, is in annotations;
+// the label LabelMirror marks mirrors for the activators' watch.
+package credentials
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/route/resolve"
+)
+
+// The marks of a mirror (see api/v1alpha1).
+const (
+	LabelMirror         = servingv1alpha1.CredentialsMirrorLabelKey
+	AnnotationNamespace = servingv1alpha1.CredentialsNamespaceAnnotationKey
+	AnnotationName      = servingv1alpha1.CredentialsNameAnnotationKey
+)
+
+// labelsMirror selects the mirrors.
+var labelsMirror = labels.SelectorFromSet(labels.Set{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue})
+
+// IndexSecrets indexes Routes by the credential Secrets they name.
+const IndexSecrets = "route.wake.dev/credential-secrets"
+
+// Reconciler keeps one source Secret's mirror in step.
+type Reconciler struct {
+	// Client reads Routes and mirrors from the cache and writes mirrors.
+	Client client.Client
+	// Reader reads tenants' Secrets from the API server: they are not
+	// cached (only their metadata is watched).
+	Reader client.Reader
+	// SystemNamespace holds the mirrors.
+	SystemNamespace string
+}
+
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;delete
+
+// Reconcile writes or deletes the mirror of the Secret req names.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	mirror := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.SystemNamespace, Name: resolve.MirrorName(req.Namespace, req.Name)}}
+	used, err := r.named(ctx, req.NamespacedName)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	src := &corev1.Secret{}
+	if used {
+		err = r.Reader.Get(ctx, req.NamespacedName, src)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, fmt.Errorf("read credential secret %s: %w", req.NamespacedName, err)
+		}
+	}
+	if !used || err != nil { // no Route names it, or it is gone
+		return ctrl.Result{}, r.remove(ctx, mirror)
+	}
+	clients, empty := resolve.HashedClients(src)
+	if len(empty) > 0 {
+		log.FromContext(ctx).Info("credential secret has clients without a secret; they are left out", "secret", req.NamespacedName, "clients", empty)
+	}
+	return ctrl.Result{}, r.write(ctx, mirror, req.NamespacedName, clients)
+}
+
+// remove deletes mirror if the cache has it.
+func (r *Reconciler) remove(ctx context.Context, mirror *corev1.Secret) error {
+	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(mirror), mirror); apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("read credentials mirror %s: %w", mirror.Name, err)
+	}
+	if err := r.Client.Delete(ctx, mirror); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete credentials mirror %s: %w", mirror.Name, err)
+	}
+	return nil
+}
+
+// named reports whether a Route names the Secret key.
+func (r *Reconciler) named(ctx context.Context, key types.NamespacedName) (bool, error) {
+	routes := &servingv1alpha1.RouteList{}
+	if err := r.Client.List(ctx, routes, client.InNamespace(key.Namespace), client.MatchingFields{IndexSecrets: key.Name}); err != nil {
+		return false, fmt.Errorf("list routes naming secret %s: %w", key, err)
+	}
+	return len(routes.Items) > 0, nil
+}
+
+// write creates mirror with clients, or updates it when they differ.
+func (r *Reconciler) write(ctx context.Context, mirror *corev1.Secret, src types.NamespacedName, clients map[string][]byte) error {
+	want := mirror.DeepCopy()
+	want.Labels = map[string]string{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue}
+	want.Annotations = map[string]string{AnnotationNamespace: src.Namespace, AnnotationName: src.Name}
+	want.Type = corev1.SecretTypeOpaque
+	want.Data = clients
+	err := r.Client.Get(ctx, client.ObjectKeyFromObject(mirror), mirror)
+	switch {
+	case apierrors.IsNotFound(err):
+		if err := r.Client.Create(ctx, want); err != nil {
+			return fmt.Errorf("create credentials mirror %s: %w", want.Name, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("read credentials mirror %s: %w", mirror.Name, err)
+	}
+	if sameData(mirror.Data, clients) && maps.Equal(mirror.Labels, want.Labels) && maps.Equal(mirror.Annotations, want.Annotations) {
+		return nil
+	}
+	mirror.Labels, mirror.Annotations, mirror.Data = want.Labels, want.Annotations, clients
+	if err := r.Client.Update(ctx, mirror); err != nil {
+		return fmt.Errorf("update credentials mirror %s: %w", mirror.Name, err)
+	}
+	return nil
+}
+
+// sameData reports whether two Secrets' data are equal.
+func sameData(a, b map[string][]byte) bool {
+	return maps.EqualFunc(a, b, bytes.Equal)
+}

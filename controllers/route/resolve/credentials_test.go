@@ -1,0 +1,66 @@
+package resolve
+
+import (
+	"crypto/sha256"
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+)
+
+func TestCredentialSecretNames(t *testing.T) {
+	keys := func(names ...string) *servingv1alpha1.RoutePolicies {
+		p := &servingv1alpha1.APIKeyPolicy{Basic: true}
+		for _, n := range names {
+			p.CredentialRefs = append(p.CredentialRefs, servingv1alpha1.SecretRef{Name: n})
+		}
+		return &servingv1alpha1.RoutePolicies{APIKeys: p}
+	}
+	rt := &servingv1alpha1.Route{Spec: servingv1alpha1.RouteSpec{
+		Policies: keys("partners", "internal"),
+		Rules: []servingv1alpha1.RouteRule{
+			{},                           // the route's
+			{Policies: keys("partners")}, // its own, a duplicate
+			{Policies: keys("beta")},
+		},
+	}}
+	if got, want := CredentialSecretNames(rt), []string{"beta", "internal", "partners"}; !slices.Equal(got, want) {
+		t.Errorf("CredentialSecretNames = %v, want %v", got, want)
+	}
+	rt.Spec.Rules = rt.Spec.Rules[1:] // every rule has its own: the route's is unused
+	if got, want := CredentialSecretNames(rt), []string{"beta", "partners"}; !slices.Equal(got, want) {
+		t.Errorf("with every rule's own: %v, want %v", got, want)
+	}
+	if got := CredentialSecretNames(&servingv1alpha1.Route{}); got != nil {
+		t.Errorf("no policies: %v, want none", got)
+	}
+}
+
+func TestMirrorName(t *testing.T) {
+	a, b := MirrorName("team-a", "clients"), MirrorName("team-b", "clients")
+	if a == b || a != MirrorName("team-a", "clients") {
+		t.Errorf("MirrorName must be stable and differ across namespaces: %q %q", a, b)
+	}
+	// "a/b-c" and "a-b/c" must not meet either.
+	if MirrorName("a", "b-c") == MirrorName("a-b", "c") {
+		t.Error("MirrorName confuses namespace and name")
+	}
+	if len(a) > 63 {
+		t.Errorf("%q is longer than a DNS label", a)
+	}
+}
+
+func TestHashedClients(t *testing.T) {
+	clients, empty := HashedClients(&corev1.Secret{Data: map[string][]byte{
+		"alice": []byte("s3cret"), "bob": nil, "carol": []byte(""),
+	}})
+	want := sha256.Sum256([]byte("s3cret"))
+	if len(clients) != 1 || !slices.Equal(clients["alice"], want[:]) {
+		t.Errorf("clients = %x, want alice only, hashed", clients)
+	}
+	if !slices.Equal(empty, []string{"bob", "carol"}) {
+		t.Errorf("empty = %v, want [bob carol]", empty)
+	}
+}

@@ -135,3 +135,70 @@ func secretNames(l *corev1.SecretList) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestMirrorsPerNamespaceAreCapped: a namespace whose Routes name more
+// Secrets than MaxSecretsPerNamespace gets that many mirrors, no more.
+func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
+	ctx := context.Background()
+	namespace(t, systemNamespace)
+	const ns = "tenant-many"
+	namespace(t, ns)
+	refs := func(from, to int) []servingv1alpha1.SecretRef {
+		var out []servingv1alpha1.SecretRef
+		for i := from; i < to; i++ {
+			out = append(out, servingv1alpha1.SecretRef{Name: fmt.Sprintf("s%02d", i)})
+		}
+		return out
+	}
+	for i := range MaxSecretsPerNamespace + 2 {
+		create := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("s%02d", i)}, Data: map[string][]byte{"c": []byte("k")}}
+		if err := k8s.Create(ctx, create); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := func(r []servingv1alpha1.SecretRef) *servingv1alpha1.RoutePolicies {
+		return &servingv1alpha1.RoutePolicies{APIKeys: &servingv1alpha1.APIKeyPolicy{CredentialRefs: r, Basic: true}}
+	}
+	rt := &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "many"},
+		Spec: servingv1alpha1.RouteSpec{
+			Hosts:    []servingv1alpha1.Hostname{"many.example.com"},
+			Policies: keys(refs(0, 16)),
+			Rules: []servingv1alpha1.RouteRule{
+				{Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}},
+				{Match: servingv1alpha1.RouteMatch{Path: &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchExact, Value: "/x"}},
+					Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}, Policies: keys(refs(16, MaxSecretsPerNamespace+2))},
+			},
+		},
+	}
+	if err := k8s.Create(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		mirrors := &corev1.SecretList{}
+		if err := k8s.List(ctx, mirrors, client.InNamespace(systemNamespace)); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range mirrors.Items {
+			if m.Annotations[AnnotationNamespace] == ns {
+				n++
+			}
+		}
+		return n
+	}
+	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := poll.Until(wait, 50*time.Millisecond, func(context.Context) error {
+		if n := count(); n != MaxSecretsPerNamespace {
+			return fmt.Errorf("%d mirrors", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("mirrors of %s: %v, want %d", ns, err, MaxSecretsPerNamespace)
+	}
+	poll.Sleep(ctx, 2*time.Second) // the two left over have been tried
+	if n := count(); n != MaxSecretsPerNamespace {
+		t.Errorf("%d mirrors after the cap was reached, want %d", n, MaxSecretsPerNamespace)
+	}
+}

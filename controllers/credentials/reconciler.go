@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -37,6 +38,20 @@ const (
 	AnnotationNamespace = servingv1alpha1.CredentialsNamespaceAnnotationKey
 	AnnotationName      = servingv1alpha1.CredentialsNameAnnotationKey
 )
+
+// What one namespace can make the activators hold: each mirror is cached
+// by every activator.
+const (
+	// MaxClientsPerSecret is how many clients of one Secret are mirrored:
+	// those whose IDs sort first.
+	MaxClientsPerSecret = 1000
+	// MaxSecretsPerNamespace is how many of a namespace's Secrets are
+	// mirrored at once; one more is mirrored once another's mirror goes.
+	MaxSecretsPerNamespace = 16
+)
+
+// retryFull is when a Secret over MaxSecretsPerNamespace is tried again.
+const retryFull = time.Minute
 
 // labelsMirror selects the mirrors.
 var labelsMirror = labels.SelectorFromSet(labels.Set{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue})
@@ -74,11 +89,46 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !used || err != nil { // no Route names it, or it is gone
 		return ctrl.Result{}, r.remove(ctx, mirror)
 	}
+	if full, err := r.namespaceFull(ctx, mirror, req.Namespace); err != nil || full {
+		if full {
+			log.FromContext(ctx).Info("namespace has as many mirrored credential secrets as allowed; this one is not mirrored yet", "secret", req.NamespacedName, "max", MaxSecretsPerNamespace)
+		}
+		return ctrl.Result{RequeueAfter: retryFull}, err
+	}
 	clients, empty := resolve.HashedClients(src)
 	if len(empty) > 0 {
 		log.FromContext(ctx).Info("credential secret has clients without a secret; they are left out", "secret", req.NamespacedName, "clients", empty)
 	}
+	clients, dropped := resolve.FirstClients(clients, MaxClientsPerSecret)
+	if len(dropped) > 0 {
+		log.FromContext(ctx).Info("credential secret has more clients than are mirrored; the last by ID are left out", "secret", req.NamespacedName, "max", MaxClientsPerSecret, "leftOut", len(dropped))
+	}
 	return ctrl.Result{}, r.write(ctx, mirror, req.NamespacedName, clients)
+}
+
+// namespaceFull reports whether ns has MaxSecretsPerNamespace mirrors and
+// mirror is not one of them. A new mirror is counted against the API
+// server's list, not the cache, which may not show the last one created.
+func (r *Reconciler) namespaceFull(ctx context.Context, mirror *corev1.Secret, ns string) (bool, error) {
+	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(mirror), &corev1.Secret{}); err == nil {
+		return false, nil
+	} else if !apierrors.IsNotFound(err) {
+		return false, fmt.Errorf("read credentials mirror %s: %w", mirror.Name, err)
+	}
+	mirrors := &corev1.SecretList{}
+	if err := r.Reader.List(ctx, mirrors, client.InNamespace(r.SystemNamespace), client.MatchingLabelsSelector{Selector: labelsMirror}); err != nil {
+		return false, fmt.Errorf("list credentials mirrors: %w", err)
+	}
+	n := 0
+	for _, m := range mirrors.Items {
+		if m.Name == mirror.Name {
+			return false, nil
+		}
+		if m.Annotations[AnnotationNamespace] == ns {
+			n++
+		}
+	}
+	return n >= MaxSecretsPerNamespace, nil
 }
 
 // remove deletes mirror if the cache has it.

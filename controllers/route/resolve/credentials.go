@@ -3,6 +3,7 @@ package resolve
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"sort"
 
@@ -53,4 +54,18 @@ func HashedClients(s *corev1.Secret) (clients map[string][]byte, empty []string)
 	}
 	sort.Strings(empty)
 	return clients, empty
+}
+
+// FirstClients returns at most limit of clients, those whose IDs sort
+// first, and the IDs left out, sorted.
+func FirstClients(clients map[string][]byte, limit int) (kept map[string][]byte, dropped []string) {
+	if len(clients) <= limit {
+		return clients, nil
+	}
+	ids := slices.Sorted(maps.Keys(clients))
+	kept = make(map[string][]byte, limit)
+	for _, id := range ids[:limit] {
+		kept[id] = clients[id]
+	}
+	return kept, ids[limit:]
 }

@@ -64,3 +64,14 @@ func TestHashedClients(t *testing.T) {
 		t.Errorf("empty = %v, want [bob carol]", empty)
 	}
 }
+
+func TestFirstClients(t *testing.T) {
+	clients := map[string][]byte{"c": {3}, "a": {1}, "b": {2}, "d": {4}}
+	kept, dropped := FirstClients(clients, 2)
+	if len(kept) != 2 || kept["a"] == nil || kept["b"] == nil || !slices.Equal(dropped, []string{"c", "d"}) {
+		t.Errorf("FirstClients(4, 2) = %v, %v; want a and b kept, c and d dropped", kept, dropped)
+	}
+	if kept, dropped := FirstClients(clients, 4); len(kept) != 4 || dropped != nil {
+		t.Errorf("FirstClients(4, 4) = %v, %v; want all kept", kept, dropped)
+	}
+}

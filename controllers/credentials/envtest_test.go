@@ -1,9 +1,11 @@
 package credentials
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -49,7 +51,7 @@ func mirrorIs(t *testing.T, name string, want map[string][]byte) {
 			return err
 		case want == nil:
 			return fmt.Errorf("mirror still there")
-		case !sameData(m.Data, want):
+		case !maps.EqualFunc(m.Data, want, bytes.Equal):
 			return fmt.Errorf("mirror holds %x", m.Data)
 		case m.Labels[LabelMirror] != servingv1alpha1.CredentialsMirrorLabelValue || m.Annotations[AnnotationNamespace] != ns || m.Annotations[AnnotationName] != name:
 			return fmt.Errorf("mirror labels %v annotations %v", m.Labels, m.Annotations)

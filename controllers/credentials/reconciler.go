@@ -74,26 +74,38 @@ type Reconciler struct {
 
 // Reconcile writes or deletes the mirror of the Secret req names.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	mirror := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.SystemNamespace, Name: resolve.MirrorName(req.Namespace, req.Name)}}
+	key := types.NamespacedName{Namespace: r.SystemNamespace, Name: resolve.MirrorName(req.Namespace, req.Name)}
+	mirror := &corev1.Secret{}
+	exists, err := found(r.Client.Get(ctx, key, mirror))
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("read credentials mirror %s: %w", key.Name, err)
+	}
 	used, err := r.named(ctx, req.NamespacedName)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	src := &corev1.Secret{}
 	if used {
-		err = r.Reader.Get(ctx, req.NamespacedName, src)
-		if err != nil && !apierrors.IsNotFound(err) {
+		if used, err = found(r.Reader.Get(ctx, req.NamespacedName, src)); err != nil {
 			return ctrl.Result{}, fmt.Errorf("read credential secret %s: %w", req.NamespacedName, err)
 		}
 	}
-	if !used || err != nil { // no Route names it, or it is gone
-		return ctrl.Result{}, r.remove(ctx, mirror)
-	}
-	if full, err := r.namespaceFull(ctx, mirror, req.Namespace); err != nil || full {
-		if full {
-			log.FromContext(ctx).Info("namespace has as many mirrored credential secrets as allowed; this one is not mirrored yet", "secret", req.NamespacedName, "max", MaxSecretsPerNamespace)
+	if !used { // no Route names it, or it is gone
+		if !exists {
+			return ctrl.Result{}, nil
 		}
-		return ctrl.Result{RequeueAfter: retryFull}, err
+		if err := r.Client.Delete(ctx, mirror); err != nil && !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, fmt.Errorf("delete credentials mirror %s: %w", key.Name, err)
+		}
+		return ctrl.Result{}, nil
+	}
+	if !exists {
+		if full, err := r.namespaceFull(ctx, key.Name, req.Namespace); err != nil || full {
+			if full {
+				log.FromContext(ctx).Info("namespace has as many mirrored credential secrets as allowed; this one is not mirrored yet", "secret", req.NamespacedName, "max", MaxSecretsPerNamespace)
+			}
+			return ctrl.Result{RequeueAfter: retryFull}, err
+		}
 	}
 	clients, empty := resolve.HashedClients(src)
 	if len(empty) > 0 {
@@ -103,25 +115,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if len(dropped) > 0 {
 		log.FromContext(ctx).Info("credential secret has more clients than are mirrored; the last by ID are left out", "secret", req.NamespacedName, "max", MaxClientsPerSecret, "leftOut", len(dropped))
 	}
-	return ctrl.Result{}, r.write(ctx, mirror, req.NamespacedName, clients)
+	return ctrl.Result{}, r.write(ctx, key, mirror, exists, req.NamespacedName, clients)
 }
 
-// namespaceFull reports whether ns has MaxSecretsPerNamespace mirrors and
-// mirror is not one of them. A new mirror is counted against the API
-// server's list, not the cache, which may not show the last one created.
-func (r *Reconciler) namespaceFull(ctx context.Context, mirror *corev1.Secret, ns string) (bool, error) {
-	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(mirror), &corev1.Secret{}); err == nil {
+// found turns a Get's error into whether the object was found; only an
+// error other than NotFound is returned.
+func found(err error) (bool, error) {
+	if apierrors.IsNotFound(err) {
 		return false, nil
-	} else if !apierrors.IsNotFound(err) {
-		return false, fmt.Errorf("read credentials mirror %s: %w", mirror.Name, err)
 	}
+	return err == nil, err
+}
+
+// namespaceFull reports whether ns has MaxSecretsPerNamespace mirrors other
+// than the one named mirror. The mirrors are counted in the API server's
+// list, not the cache, which may not show the last one created.
+func (r *Reconciler) namespaceFull(ctx context.Context, mirror, ns string) (bool, error) {
 	mirrors := &corev1.SecretList{}
 	if err := r.Reader.List(ctx, mirrors, client.InNamespace(r.SystemNamespace), client.MatchingLabelsSelector{Selector: labelsMirror}); err != nil {
 		return false, fmt.Errorf("list credentials mirrors: %w", err)
 	}
 	n := 0
 	for _, m := range mirrors.Items {
-		if m.Name == mirror.Name {
+		if m.Name == mirror {
 			return false, nil
 		}
 		if m.Annotations[AnnotationNamespace] == ns {
@@ -129,19 +145,6 @@ func (r *Reconciler) namespaceFull(ctx context.Context, mirror *corev1.Secret, n
 		}
 	}
 	return n >= MaxSecretsPerNamespace, nil
-}
-
-// remove deletes mirror if the cache has it.
-func (r *Reconciler) remove(ctx context.Context, mirror *corev1.Secret) error {
-	if err := r.Client.Get(ctx, client.ObjectKeyFromObject(mirror), mirror); apierrors.IsNotFound(err) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("read credentials mirror %s: %w", mirror.Name, err)
-	}
-	if err := r.Client.Delete(ctx, mirror); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete credentials mirror %s: %w", mirror.Name, err)
-	}
-	return nil
 }
 
 // named reports whether a Route names the Secret key.
@@ -153,34 +156,28 @@ func (r *Reconciler) named(ctx context.Context, key types.NamespacedName) (bool,
 	return len(routes.Items) > 0, nil
 }
 
-// write creates mirror with clients, or updates it when they differ.
-func (r *Reconciler) write(ctx context.Context, mirror *corev1.Secret, src types.NamespacedName, clients map[string][]byte) error {
-	want := mirror.DeepCopy()
-	want.Labels = map[string]string{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue}
-	want.Annotations = map[string]string{AnnotationNamespace: src.Namespace, AnnotationName: src.Name}
-	want.Type = corev1.SecretTypeOpaque
-	want.Data = clients
-	err := r.Client.Get(ctx, client.ObjectKeyFromObject(mirror), mirror)
-	switch {
-	case apierrors.IsNotFound(err):
+// write creates the mirror key with clients, or updates current (the
+// mirror as cached, when exists) where it differs.
+func (r *Reconciler) write(ctx context.Context, key types.NamespacedName, current *corev1.Secret, exists bool, src types.NamespacedName, clients map[string][]byte) error {
+	labels := map[string]string{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue}
+	annotations := map[string]string{AnnotationNamespace: src.Namespace, AnnotationName: src.Name}
+	if !exists {
+		want := &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: labels, Annotations: annotations},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       clients,
+		}
 		if err := r.Client.Create(ctx, want); err != nil {
-			return fmt.Errorf("create credentials mirror %s: %w", want.Name, err)
+			return fmt.Errorf("create credentials mirror %s: %w", key.Name, err)
 		}
 		return nil
-	case err != nil:
-		return fmt.Errorf("read credentials mirror %s: %w", mirror.Name, err)
 	}
-	if sameData(mirror.Data, clients) && maps.Equal(mirror.Labels, want.Labels) && maps.Equal(mirror.Annotations, want.Annotations) {
+	if maps.EqualFunc(current.Data, clients, bytes.Equal) && maps.Equal(current.Labels, labels) && maps.Equal(current.Annotations, annotations) {
 		return nil
 	}
-	mirror.Labels, mirror.Annotations, mirror.Data = want.Labels, want.Annotations, clients
-	if err := r.Client.Update(ctx, mirror); err != nil {
-		return fmt.Errorf("update credentials mirror %s: %w", mirror.Name, err)
+	current.Labels, current.Annotations, current.Data = labels, annotations, clients
+	if err := r.Client.Update(ctx, current); err != nil {
+		return fmt.Errorf("update credentials mirror %s: %w", key.Name, err)
 	}
 	return nil
-}
-
-// sameData reports whether two Secrets' data are equal.
-func sameData(a, b map[string][]byte) bool {
-	return maps.EqualFunc(a, b, bytes.Equal)
 }

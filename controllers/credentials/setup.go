@@ -18,9 +18,9 @@ import (
 )
 
 // CacheByObject limits the manager's cached Secrets to the mirrors (the
-// limit holds for its metadata informers of Secrets too): tenants'
-// Secrets are watched by metadata only, through a cache of their own, and
-// read from the API server when a Route names them.
+// limit holds for its metadata informers of Secrets too, which is why
+// tenants' Secrets are watched through a cache of their own, by metadata
+// only); they are read from the API server when a Route names them.
 func CacheByObject(systemNamespace string) map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&corev1.Secret{}: {
@@ -63,7 +63,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("credentials").
 		Watches(&servingv1alpha1.Route{}, handler.EnqueueRequestsFromMapFunc(secretsOf)).
 		WatchesRawSource(source.Kind(secrets, client.Object(meta), handler.EnqueueRequestsFromMapFunc(r.sourceOf))).
-		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.sourceOf)).
+		// The mirrors, from the informer the reconciler reads them from.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.sourceOf)).
 		Complete(r)
 }
 

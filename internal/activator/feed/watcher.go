@@ -103,19 +103,13 @@ func (w *Watcher) Start(ctx context.Context) error {
 		return err
 	}
 	if w.Mirrors != nil {
-		inf, err := w.Mirrors.GetInformer(ctx, &corev1.Secret{})
-		if err != nil {
-			return fmt.Errorf("informer for credentials mirrors: %w", err)
-		}
-		reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		if err := w.handleIn(ctx, w.Mirrors, &corev1.Secret{}, toolscache.ResourceEventHandlerFuncs{
 			AddFunc:    func(any) { w.Rebuild() },
 			UpdateFunc: func(any, any) { w.Rebuild() },
 			DeleteFunc: func(any) { w.Rebuild() },
-		})
-		if err != nil {
-			return fmt.Errorf("event handler for credentials mirrors: %w", err)
+		}); err != nil {
+			return err
 		}
-		w.synced = append(w.synced, reg.HasSynced)
 	}
 	if err := w.handle(ctx, &discoveryv1.EndpointSlice{}, toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { w.sliceChanged(ctx, o, false) },
@@ -173,7 +167,13 @@ func (w *Watcher) Rebuild() {
 }
 
 func (w *Watcher) handle(ctx context.Context, obj client.Object, h toolscache.ResourceEventHandler) error {
-	inf, err := w.Cache.GetInformer(ctx, obj)
+	return w.handleIn(ctx, w.Cache, obj, h)
+}
+
+// handleIn registers h on c's informer for obj; the table waits for it to
+// have seen the informer's first listing.
+func (w *Watcher) handleIn(ctx context.Context, c cache.Cache, obj client.Object, h toolscache.ResourceEventHandler) error {
+	inf, err := c.GetInformer(ctx, obj)
 	if err != nil {
 		return fmt.Errorf("informer for %T: %w", obj, err)
 	}

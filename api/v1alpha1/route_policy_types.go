@@ -23,7 +23,161 @@ type RoutePolicies struct {
 	// Gateway's APIKeyAuth.
 	// +optional
 	APIKeys *APIKeyPolicy `json:"apiKeys,omitempty"`
+
+	// RateLimit limits how many requests the rule admits, together over
+	// every activator: a request over a limit is answered 429 with
+	// Retry-After, RateLimit-Policy and RateLimit by the activator, without
+	// waking the function. The limits follow Envoy Gateway's rate-limit
+	// rules: a token bucket (so many requests per unit, with a burst),
+	// optionally counted per client ID, header value or source address,
+	// and an optional daily or monthly quota.
+	// +optional
+	RateLimit *RateLimitPolicy `json:"rateLimit,omitempty"`
 }
+
+// RateLimitPolicy is the rate limits of a rule. A request must be admitted
+// by every rule of the policy and by its client's plan; one refused by a
+// limit still counts against the others (as in Envoy Gateway).
+// +kubebuilder:validation:XValidation:rule="has(self.rules) || has(self.plans)",message="set rules, plans or both"
+type RateLimitPolicy struct {
+	// Rules are limits on every request of the rule.
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=atomic
+	Rules []RateLimitRule `json:"rules,omitempty"`
+
+	// Plans put the apiKeys policy's clients on named limits, each client
+	// counted on its own: a client listed by a plan (the first, if several
+	// list it) is limited by that plan's limit and quota. A client on no
+	// plan, or a request without a client ID, is limited by the rules
+	// only.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=name
+	Plans []RatePlan `json:"plans,omitempty"`
+
+	// ShadowMode counts what the limits would refuse
+	// (wake_activator_route_rate_limited_total with mode="shadow") and
+	// refuses nothing: to try a policy on live traffic first.
+	// +optional
+	ShadowMode bool `json:"shadowMode,omitempty"`
+}
+
+// RateLimitRule is one limit, counted for all the rule's requests together
+// or separately per key.
+type RateLimitRule struct {
+	// Name names the limit in the RateLimit-Policy and RateLimit headers;
+	// default "rule-<index>".
+	// +optional
+	Name RateLimitName `json:"name,omitempty"`
+	// Key counts requests separately by a value of theirs; unset counts
+	// them all together.
+	// +optional
+	Key *RateLimitKey `json:"key,omitempty"`
+	// Limit is the rate.
+	Limit RateLimitValue `json:"limit"`
+	// Quota bounds the requests per day or month on top of the rate.
+	// +optional
+	Quota *RateLimitQuota `json:"quota,omitempty"`
+}
+
+// RateLimitKey is the value a limit counts requests by.
+// +kubebuilder:validation:XValidation:rule="(self.type == 'Header') == has(self.header)",message="header is set exactly when type is Header",fieldPath=".header"
+type RateLimitKey struct {
+	// Type is ClientID (the client the apiKeys policy identified; requests
+	// without one share a key), Header (the value of the header named by
+	// header; requests without it share a key) or SourceAddress (the
+	// client's IP: the last X-Forwarded-For entry when the connection
+	// comes from a trusted proxy, else the connection's address).
+	// +kubebuilder:validation:Enum=ClientID;Header;SourceAddress
+	Type RateLimitKeyType `json:"type"`
+	// Header names the header whose value is the key.
+	// +optional
+	Header CORSHeaderName `json:"header,omitempty"`
+}
+
+// RateLimitKeyType is what a limit counts requests by.
+type RateLimitKeyType string
+
+// The values of RateLimitKeyType.
+const (
+	RateLimitKeyClientID      RateLimitKeyType = "ClientID"
+	RateLimitKeyHeader        RateLimitKeyType = "Header"
+	RateLimitKeySourceAddress RateLimitKeyType = "SourceAddress"
+)
+
+// RateLimitValue is a token bucket: requests per unit on average, and up
+// to burst at once.
+type RateLimitValue struct {
+	// Requests admitted per unit.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000000
+	Requests int64 `json:"requests"`
+	// Unit is Second, Minute, Hour or Day.
+	// +kubebuilder:validation:Enum=Second;Minute;Hour;Day
+	Unit RateLimitUnit `json:"unit"`
+	// Burst is how many requests may come at once (the bucket's size);
+	// default requests.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000000
+	Burst *int64 `json:"burst,omitempty"`
+}
+
+// RateLimitUnit is the unit of a rate.
+type RateLimitUnit string
+
+// The values of RateLimitUnit.
+const (
+	RateLimitSecond RateLimitUnit = "Second"
+	RateLimitMinute RateLimitUnit = "Minute"
+	RateLimitHour   RateLimitUnit = "Hour"
+	RateLimitDay    RateLimitUnit = "Day"
+)
+
+// RateLimitQuota bounds the requests of a calendar day or month (UTC).
+type RateLimitQuota struct {
+	// Requests admitted per period.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000000000
+	Requests int64 `json:"requests"`
+	// Period is Day or Month, starting at 00:00 UTC.
+	// +kubebuilder:validation:Enum=Day;Month
+	Period RateLimitPeriod `json:"period"`
+}
+
+// RateLimitPeriod is the period of a quota.
+type RateLimitPeriod string
+
+// The values of RateLimitPeriod.
+const (
+	RateLimitPeriodDay   RateLimitPeriod = "Day"
+	RateLimitPeriodMonth RateLimitPeriod = "Month"
+)
+
+// RatePlan is a named limit that clients are put on, each counted on its
+// own.
+type RatePlan struct {
+	// Name of the plan, in the RateLimit-Policy and RateLimit headers.
+	Name RateLimitName `json:"name"`
+	// Clients are the client IDs on the plan.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=1000
+	// +listType=set
+	Clients []ClientID `json:"clients"`
+	// Limit is each client's rate.
+	Limit RateLimitValue `json:"limit"`
+	// Quota bounds each client's requests per day or month.
+	// +optional
+	Quota *RateLimitQuota `json:"quota,omitempty"`
+}
+
+// RateLimitName names a limit or plan: a DNS label.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+type RateLimitName string
 
 // APIKeyPolicy is the client credential a rule requires.
 // +kubebuilder:validation:XValidation:rule="(has(self.extractFrom) && self.extractFrom.exists(e, has(e.headers) || has(e.params))) || (has(self.basic) && self.basic)",message="say where the credential comes from: extractFrom headers or params, or basic",fieldPath=".extractFrom"
@@ -201,6 +355,9 @@ func (s *RouteSpec) RulePolicies(i int) RoutePolicies {
 	}
 	if p.APIKeys != nil {
 		out.APIKeys = p.APIKeys
+	}
+	if p.RateLimit != nil {
+		out.RateLimit = p.RateLimit
 	}
 	return out
 }

@@ -22,6 +22,7 @@ func main() {
 	var o app.Options
 	flag.StringVar(&o.Addr, "addr", ":8080", "address for function traffic")
 	flag.IntVar(&o.PeerPort, "peer-port", 0, "data-plane port of the other activators, for forwarding (default: the port of --addr)")
+	flag.StringVar(&o.RateLimitAddr, "rate-limit-addr", ":8081", "address where the other activators ask this one for rate-limit tokens (the same port on every activator)")
 	flag.StringVar(&o.AdminAddr, "admin-addr", ":9090", "address of /healthz, /readyz and /metrics")
 	flag.StringVar(&o.AutoscalerAddress, "autoscaler", "wake-autoscaler.wake-system.svc:8090", "the autoscaler's stat server")
 	flag.StringVar(&o.StatsTokenFile, "stats-token-file", cmdutil.EnvOr("STATS_TOKEN_FILE", "/var/run/secrets/wake.dev/stats/token"), "projected ServiceAccount token (audience wake-autoscaler) presented to the stat server")

@@ -26,6 +26,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/throttler"
@@ -43,6 +44,13 @@ type Options struct {
 	// request this one has no share of capacity for is forwarded. 0 means
 	// the port of Addr, or 8080 if Addr has none.
 	PeerPort int
+	// RateLimitAddr is where the other activators ask this one for tokens
+	// of the rate-limit keys it owns; every activator listens on the same
+	// port. "" (and no RateLimitListener) serves none and keeps every
+	// count here, as for a single activator.
+	RateLimitAddr string
+	// RateLimitListener, if set, replaces RateLimitAddr.
+	RateLimitListener net.Listener
 	// AdminAddr serves /healthz, /readyz and /metrics.
 	AdminAddr string
 	// Listener and AdminListener, if set, replace Addr and AdminAddr
@@ -81,10 +89,7 @@ func (o Options) peerPort() string {
 	if o.PeerPort > 0 {
 		return strconv.Itoa(o.PeerPort)
 	}
-	if _, port, err := net.SplitHostPort(o.Addr); err == nil && port != "" && port != "0" {
-		return port
-	}
-	return "8080"
+	return portOf(o.Addr, "8080")
 }
 
 // peerAddrs returns the handler's Peers: the activators' IPs from sys with
@@ -152,14 +157,16 @@ func Run(ctx context.Context, o Options) error {
 		return errors.Join(err, g.Wait())
 	}
 	cfg := store.Load().Activator
+	peers := peerAddrs(sys, o.peerPort())
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	dp, err := dataplane.New(dataplane.Options{
 		Throttler:  throttler.Options{QueueDepth: cfg.QueueDepth, MaxHeld: cfg.MaxHeldRequests, MaxHeldPerNamespace: cfg.MaxHeldRequestsPerNamespace, ProbePeriod: cfg.ProbePeriod, Dial: o.Dial},
 		Stats:      stats.Options{Source: o.PodName, Address: o.AutoscalerAddress, TokenFile: o.StatsTokenFile},
 		Proxy:      proxy.Options{Dial: o.Dial},
+		RateLimit:  ratelimit.Options{Peers: o.rateLimitPeers(sys)},
 		TrustProxy: trustedProxies(store).Contains,
-		Peers:      peerAddrs(sys, o.peerPort()),
+		Peers:      peers,
 		Registry:   reg,
 		Logger:     o.Log,
 	})
@@ -185,6 +192,8 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error { return watcher.Start(gctx) })
 	g.Go(func() error { return tenants.Start(gctx) })
 	g.Go(func() error { dp.Stats.Run(gctx); return nil })
+	g.Go(func() error { dp.RateLimits.Run(gctx); return nil })
+	g.Go(func() error { return servePeers(gctx, o, dp.RateLimits, peers) })
 	g.Go(func() error {
 		return server.Run(gctx, dp.ServerOptions(server.Options{
 			Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,

@@ -24,6 +24,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/handler"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
@@ -47,6 +48,10 @@ type Options struct {
 	// Tenants tunes the enforcement of the namespaces' tenant limits (its
 	// clock). The caller feeds it (DataPlane.Tenants.SetLimits).
 	Tenants tenant.Options
+	// RateLimit tunes the counting of the Routes' rate limits: the peers'
+	// rate-limit addresses, the clock. Its TrustProxy and Logger are New's
+	// to set.
+	RateLimit ratelimit.Options
 	// TrustProxy reports whether a client address (RemoteAddr) is one of
 	// the proxies in front of the activators, whose X-Forwarded-* headers
 	// are kept; nil trusts none. Peers are trusted as well.
@@ -77,6 +82,9 @@ type DataPlane struct {
 	// Tenants enforces the namespaces' tenant limits: the handler asks it
 	// on every request, the throttler for the limit on held requests.
 	Tenants *tenant.Limiter
+	// RateLimits counts the Routes' rate limits; its peers ask it through
+	// RateLimits.PeerHandler, which the caller serves.
+	RateLimits *ratelimit.Limiter
 	// Handler is the data-plane http.Handler.
 	Handler *handler.Handler
 
@@ -117,22 +125,28 @@ func New(o Options) (*DataPlane, error) {
 		return nil, errors.Join(fmt.Errorf("metrics: %w", err), gone.Close())
 	}
 
+	ro := o.RateLimit
+	ro.TrustProxy, ro.Logger = o.TrustProxy, log.WithName("ratelimit")
+	d.RateLimits = ratelimit.New(ro)
+
 	po := o.Proxy
 	po.TrustProxy, po.Logger = trustProxy(o.TrustProxy, o.Peers), log.WithName("proxy")
 	d.proxy = proxy.New(po)
 	d.Handler = handler.New(handler.Options{
 		Table: d.Table, Throttler: d.Throttler, Proxy: d.proxy, Stats: d.Stats, Metrics: d.Metrics,
-		Tenants: d.Tenants, Peers: o.Peers, Logger: log.WithName("handler"),
+		Tenants: d.Tenants, RateLimits: d.RateLimits, Peers: o.Peers, Logger: log.WithName("handler"),
 	})
 	return d, nil
 }
 
 // SetActivators tells the parts that split their limits among the
 // activators (the throttler: each pod's containerConcurrency; the tenant
-// limits) that there are count activators and this one has index.
+// limits; the rate limits' owners) that there are count activators and
+// this one has index.
 func (d *DataPlane) SetActivators(count, index int) {
 	d.Throttler.SetActivators(count, index)
 	d.Tenants.SetActivators(count, index)
+	d.RateLimits.SetActivators(count, index)
 }
 
 // ServerOptions returns o with the data plane's part of the activator's

@@ -15,6 +15,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/ingress"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/tenant"
@@ -43,6 +44,10 @@ type Options struct {
 	// serves them); nil enforces none. A request forwarded by a peer
 	// activator was counted against the rate there.
 	Tenants *tenant.Limiter
+	// RateLimits counts the requests of the Routes' rate-limit policies,
+	// together with the other activators; nil enforces none. A request
+	// forwarded by a peer activator was counted there.
+	RateLimits *ratelimit.Limiter
 	// Peers returns the data-plane addresses (ip:port) of the ready
 	// activators by index, as the throttler's SetActivators counts them.
 	// A request this activator has no share for goes to the owner's
@@ -203,17 +208,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
 	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr)
-	if res.APIKeys != nil && !forwarded { // a forwarded request was checked by the peer
-		// Refused here: the function is not woken and no demand counted.
-		if _, o := res.APIKeys.Check(r); o != apikey.Accepted {
-			code := o.Status()
-			if code == http.StatusUnauthorized {
-				w.Header()["Www-Authenticate"] = res.APIKeys.Challenge()
-			}
-			http.Error(w, o.String(), code)
-			h.record(res, code, start)
-			return
-		}
+	if !forwarded && !h.admit(w, r, res, start) { // a forwarded request was checked by the peer
+		return
 	}
 	mode := throttler.Forward
 	if h.cfg.Peers == nil || forwarded {
@@ -256,6 +252,42 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 		// the client is gone (nothing must be answered on its connection).
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// admit applies res's credential and rate-limit policies to r. A request
+// they refuse is answered here, without waking the function or counting
+// as demand, and admit returns false.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Result, start time.Time) bool {
+	var client string
+	if res.APIKeys != nil {
+		var o apikey.Outcome
+		if client, o = res.APIKeys.Check(r); o != apikey.Accepted {
+			code := o.Status()
+			if code == http.StatusUnauthorized {
+				w.Header()["Www-Authenticate"] = res.APIKeys.Challenge()
+			}
+			http.Error(w, o.String(), code)
+			h.record(res, code, start)
+			return false
+		}
+	}
+	if res.RateLimit == nil || h.cfg.RateLimits == nil {
+		return true
+	}
+	d := h.cfg.RateLimits.Admit(r.Context(), res.RateLimit, r, client)
+	if (d.Refused || d.Shadowed) && h.cfg.Metrics != nil && res.Rule != nil {
+		h.cfg.Metrics.RouteLimited(res.Rule.Route, res.Rule.Index, d.Shadowed)
+	}
+	if !d.Refused {
+		return true
+	}
+	hdr := w.Header()
+	hdr["Retry-After"] = []string{d.Headers.RetryAfter}
+	hdr["Ratelimit-Policy"] = []string{d.Headers.Policy}
+	hdr["Ratelimit"] = []string{d.Headers.State}
+	http.Error(w, "rate limit exceeded", http.StatusTooManyRequests)
+	h.record(res, http.StatusTooManyRequests, start)
+	return false
 }
 
 // forward sends a request this activator has no share of capacity for to

@@ -13,6 +13,7 @@ const (
 	labelRoute = "route"
 	labelRule  = "rule"
 	labelClass = "class"
+	labelMode  = "mode"
 )
 
 // statusClasses are the values of the class label, by the status's first
@@ -28,6 +29,9 @@ type ruleKey struct {
 // routes counts the requests each Route rule matched, by status class.
 type routes struct {
 	requests *prometheus.CounterVec
+	// limited counts the requests a rule's rate limits refused, or would
+	// have in shadow mode.
+	limited *prometheus.CounterVec
 
 	mu    sync.RWMutex
 	rules map[ruleKey]*[len(statusClasses)]prometheus.Counter
@@ -39,6 +43,10 @@ func newRoutes() *routes {
 			Name: prefix + "route_requests_total",
 			Help: "Requests a Route's rule matched, by status class (1xx to 5xx; a client that left counts as 4xx), CORS preflights the activator answered included.",
 		}, []string{labelNamespace, labelRoute, labelRule, labelClass}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: prefix + "route_rate_limited_total",
+			Help: "Requests a Route rule's rate limits refused (mode=\"refused\"), or would have refused in shadow mode (mode=\"shadow\").",
+		}, []string{labelNamespace, labelRoute, labelRule, labelMode}),
 		rules: map[ruleKey]*[len(statusClasses)]prometheus.Counter{},
 	}
 }
@@ -51,6 +59,16 @@ func (m *Metrics) RouteDone(route types.NamespacedName, rule, code int) {
 		return
 	}
 	m.routes.counters(ruleKey{route, rule})[class].Inc()
+}
+
+// RouteLimited counts a request that the rate limits of rule of route
+// refused, or would have refused in shadow mode.
+func (m *Metrics) RouteLimited(route types.NamespacedName, rule int, shadow bool) {
+	mode := "refused"
+	if shadow {
+		mode = "shadow"
+	}
+	m.routes.limited.WithLabelValues(route.Namespace, route.Name, strconv.Itoa(rule), mode).Inc()
 }
 
 // counters returns key's counters, creating its series on first use.
@@ -83,5 +101,7 @@ func (m *Metrics) DeleteRoute(route types.NamespacedName) {
 		}
 	}
 	m.routes.mu.Unlock()
-	m.routes.requests.DeletePartialMatch(prometheus.Labels{labelNamespace: route.Namespace, labelRoute: route.Name})
+	labels := prometheus.Labels{labelNamespace: route.Namespace, labelRoute: route.Name}
+	m.routes.requests.DeletePartialMatch(labels)
+	m.routes.limited.DeletePartialMatch(labels)
 }

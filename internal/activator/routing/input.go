@@ -5,6 +5,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 )
 
 // DefaultTimeoutSeconds is the request timeout of a revision that sets none.
@@ -89,6 +90,8 @@ type RuleInput struct {
 	CORS *cors.Config
 	// APIKeys is the rule's credential policy; nil requires none.
 	APIKeys *apikey.Config
+	// RateLimit is the rule's rate-limit policy; nil limits nothing.
+	RateLimit *ratelimit.Config
 }
 
 // MatchInput selects requests by path and method.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 )
 
 // parsedRule is a valid rule before ordering.
@@ -20,6 +21,7 @@ type parsedRule struct {
 	tags    []string
 	cors    *cors.Policy
 	apiKeys *apikey.Policy
+	limits  *ratelimit.Policy
 	ref     *RuleRef
 }
 
@@ -33,6 +35,9 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 		if pr.apiKeys, ambiguous = apikey.New(*ri.APIKeys); len(ambiguous) > 0 {
 			b.problem("Route", ref.Route, "rule %d: clients %v share a secret: only Basic credentials name them", ref.Index, ambiguous)
 		}
+	}
+	if ri.RateLimit != nil {
+		pr.limits = ratelimit.NewPolicy(*ri.RateLimit)
 	}
 	switch ri.Match.Type {
 	case PathExact:
@@ -80,7 +85,7 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 func orderRules(prs []parsedRule, tag string) []*rule {
 	var out []*rule
 	for _, pr := range prs {
-		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, ref: pr.ref}
+		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, limits: pr.limits, ref: pr.ref}
 		if tag == "" {
 			for j, rev := range pr.revs {
 				if pr.percent[j] == 0 {

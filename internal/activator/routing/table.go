@@ -9,6 +9,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/hosts"
 )
 
@@ -74,6 +75,9 @@ type Result struct {
 	// APIKeys is the matched rule's credential policy when Kind is Found;
 	// nil when it requires none.
 	APIKeys *apikey.Policy
+	// RateLimit is the matched rule's rate-limit policy when Kind is
+	// Found; nil when it limits nothing.
+	RateLimit *ratelimit.Policy
 	// Rule names the matched Route rule when Kind is Found; nil for a
 	// Function's default host.
 	Rule *RuleRef
@@ -116,6 +120,7 @@ type rule struct {
 	split   split
 	cors    *cors.Policy
 	apiKeys *apikey.Policy
+	limits  *ratelimit.Policy
 	ref     *RuleRef // nil for a Function's default host
 }
 
@@ -134,7 +139,7 @@ func (t *Table) Lookup(hostport, path, method string, src rand.Source) Result {
 			continue
 		}
 		if ru.methods.allows(method) {
-			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, Rule: ru.ref}
+			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, RateLimit: ru.limits, Rule: ru.ref}
 		}
 		res.Kind = MissMethod
 		if ru.methods.other == nil {

@@ -193,6 +193,12 @@ func TestRoutingChanged(t *testing.T) {
 	}
 	r1, r2 := route(true, resolved("a-00001")), route(true, resolved("a-00002"))
 	unclaimed := route(false, resolved("a-00001"))
+	withLimit := func(rt servingv1alpha1.Route, n int64) *servingv1alpha1.Route {
+		rt.Spec.Policies = &servingv1alpha1.RoutePolicies{RateLimit: &servingv1alpha1.RateLimitPolicy{
+			Rules: []servingv1alpha1.RateLimitRule{{Limit: servingv1alpha1.RateLimitValue{Requests: n, Unit: servingv1alpha1.RateLimitSecond}}},
+		}}
+		return &rt
+	}
 	withCORS := func(rt servingv1alpha1.Route, origin servingv1alpha1.CORSOrigin) *servingv1alpha1.Route {
 		rt.Spec.Policies = &servingv1alpha1.RoutePolicies{CORS: &servingv1alpha1.CORSPolicy{AllowOrigins: []servingv1alpha1.CORSOrigin{origin}}}
 		return &rt
@@ -214,6 +220,9 @@ func TestRoutingChanged(t *testing.T) {
 		{"route got a CORS policy", &r1, withCORS(r1, "*"), true},
 		{"route's CORS origins", withCORS(r1, "*"), withCORS(r1, "https://a.test"), true},
 		{"route's CORS policy unchanged", withCORS(r1, "https://a.test"), withCORS(r1, "https://a.test"), false},
+		{"route got a rate limit", &r1, withLimit(r1, 5), true},
+		{"route's rate limit", withLimit(r1, 5), withLimit(r1, 6), true},
+		{"route's rate limit unchanged", withLimit(r1, 5), withLimit(r1, 5), false},
 		{"kinds differ", fn("a-00001", 1), rev(30, nil), true},
 		{"unknown kind", &discoveryv1.EndpointSlice{}, &discoveryv1.EndpointSlice{}, true},
 	} {

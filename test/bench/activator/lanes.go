@@ -10,11 +10,14 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"runtime/pprof"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/dataplane"
+	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
@@ -23,10 +26,16 @@ import (
 
 const (
 	benchHost = "hello.bench.example.com"
-	// gatewayHost is a Route to the bench function with a CORS policy
-	// for benchOrigin.
+	// gatewayHost is a Route to the bench function with every gateway
+	// policy: CORS for benchOrigin, an API key (benchKeyHeader:
+	// benchSecret) and a rate limit per client that the lanes never reach.
 	gatewayHost = "gateway.bench.example.com"
-	benchOrigin = "https://app.bench.example.com"
+	// limitedHost is gatewayHost's policies with a limit of one request a
+	// day: every request but the first is refused 429.
+	limitedHost    = "limited.bench.example.com"
+	benchOrigin    = "https://app.bench.example.com"
+	benchKeyHeader = "X-Api-Key"
+	benchSecret    = "bench-secret"
 )
 
 var benchKey = types.NamespacedName{Namespace: "bench", Name: "hello-00001"}
@@ -91,18 +100,35 @@ func routingInput(n int) routing.Input {
 		in.Revisions = append(in.Revisions, routing.RevisionInput{Key: types.NamespacedName{Namespace: ns, Name: rev}})
 	}
 	in.Functions = append(in.Functions, routing.FunctionInput{Namespace: benchKey.Namespace, Name: "hello", LatestReadyRevision: benchKey.Name})
-	in.Routes = append(in.Routes, routing.RouteInput{
-		Namespace: benchKey.Namespace, Name: "gateway", Hosts: []string{gatewayHost},
+	in.Routes = append(in.Routes, gatewayRoute("gateway", gatewayHost, 1_000_000_000), gatewayRoute("limited", limitedHost, 0))
+	return in
+}
+
+// gatewayRoute is a Route to the bench function with CORS, an API key and
+// a rate limit per client of perSecond requests a second, or of one a day
+// with perSecond 0.
+func gatewayRoute(name, host string, perSecond int64) routing.RouteInput {
+	limit := ratelimit.Limit{Name: "per-client", Key: ratelimit.KeyClientID, Requests: perSecond, Per: time.Second}
+	if perSecond == 0 {
+		limit.Requests, limit.Per = 1, 24*time.Hour
+	}
+	clients := map[string]apikey.Hash{"bench": apikey.HashOf([]byte(benchSecret))}
+	for i := range 99 {
+		clients[fmt.Sprintf("client-%02d", i)] = apikey.HashOf([]byte(fmt.Sprintf("secret-%02d", i)))
+	}
+	return routing.RouteInput{
+		Namespace: benchKey.Namespace, Name: name, Hosts: []string{host},
 		Rules: []routing.RuleInput{{
 			Traffic: []routing.TrafficInput{{Revision: benchKey, Percent: 100}},
 			CORS: &cors.Config{
 				AllowOrigins: []string{"https://www.bench.example.com", benchOrigin, "https://*.apps.bench.example.com"},
-				AllowMethods: []string{"GET", "PUT", "DELETE"}, AllowHeaders: []string{"Content-Type", "X-Api-Key"},
+				AllowMethods: []string{"GET", "PUT", "DELETE"}, AllowHeaders: []string{"Content-Type", benchKeyHeader},
 				ExposeHeaders: []string{"X-Total"}, AllowCredentials: true,
 			},
+			APIKeys:   &apikey.Config{Clients: clients, Headers: []string{benchKeyHeader}, ClientHeader: "Wake-Client-Id"},
+			RateLimit: &ratelimit.Config{Namespace: benchKey.Namespace, Scope: benchKey.Namespace + "/" + name + "/0", Limits: []ratelimit.Limit{limit}},
 		}},
-	})
-	return in
+	}
 }
 
 // newActivator is Wake's request path with everything on, as the

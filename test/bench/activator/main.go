@@ -3,10 +3,11 @@
 // direct to a loopback backend, a bare httputil.ReverseProxy, and Wake's
 // activator handler (routing table with 1,000 functions, real throttler,
 // stats reporter and metrics on); then the activator through a Route with
-// gateway policies (CORS, from an allowed origin), and that Route's CORS
-// preflights, which the activator answers itself. Lanes alternate
-// A B C D E A B C D E, at a fixed open-loop rate and then closed-loop with
-// a fixed number of connections.
+// every gateway policy (CORS from an allowed origin, an API key, a rate
+// limit per client), that Route's CORS preflights, and the refusals the
+// activator answers itself: no API key (401), over the limit (429). Lanes
+// alternate A B C ... A B C ..., at a fixed open-loop rate and then
+// closed-loop with a fixed number of connections.
 // It prints a table and writes the raw numbers as JSON; it also measures
 // the RSS of an activator process holding queued requests.
 //
@@ -95,7 +96,7 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	defer stopAct()
 
 	target := func(addr string) load.Target { return load.Target{URL: "http://" + addr + "/", Host: benchHost} }
-	origin := http.Header{"Origin": {benchOrigin}}
+	origin := http.Header{"Origin": {benchOrigin}, benchKeyHeader: {benchSecret}}
 	lanes := []struct {
 		name   string
 		target load.Target
@@ -103,8 +104,13 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 		{"direct", target(backend)},
 		{"bare-proxy", target(bare)},
 		{"activator", target(actAddr)},
-		// A Route with a CORS policy, requests from an allowed origin.
+		// A Route with CORS, an API key and a rate limit, requests from an
+		// allowed origin with a valid key, under the limit.
 		{"gateway", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Header: origin}},
+		// Refused: no key; over the limit.
+		{"refused-401", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Status: http.StatusUnauthorized,
+			Header: http.Header{"Origin": {benchOrigin}}}},
+		{"refused-429", load.Target{URL: "http://" + actAddr + "/", Host: limitedHost, Status: http.StatusTooManyRequests, Header: origin}},
 		// Its preflights, answered by the activator itself.
 		{"preflight", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Method: http.MethodOptions, Status: http.StatusNoContent,
 			Header: http.Header{"Origin": {benchOrigin}, "Access-Control-Request-Method": {"PUT"}}}},

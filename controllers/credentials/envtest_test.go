@@ -139,7 +139,7 @@ func secretNames(l *corev1.SecretList) []string {
 }
 
 // TestMirrorsPerNamespaceAreCapped: a namespace whose Routes name more
-// Secrets than MaxSecretsPerNamespace gets that many mirrors, no more.
+// Secrets than resolve.MaxSecretsPerNamespace gets that many mirrors, no more.
 func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 	ctx := context.Background()
 	namespace(t, systemNamespace)
@@ -152,7 +152,7 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 		}
 		return out
 	}
-	for i := range MaxSecretsPerNamespace + 2 {
+	for i := range resolve.MaxSecretsPerNamespace + 2 {
 		create := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("s%02d", i)}, Data: map[string][]byte{"c": []byte("k")}}
 		if err := k8s.Create(ctx, create); err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 			Rules: []servingv1alpha1.RouteRule{
 				{Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}},
 				{Match: servingv1alpha1.RouteMatch{Path: &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchExact, Value: "/x"}},
-					Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}, Policies: keys(refs(16, MaxSecretsPerNamespace+2))},
+					Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}, Policies: keys(refs(16, resolve.MaxSecretsPerNamespace+2))},
 			},
 		},
 	}
@@ -192,15 +192,15 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if _, err := poll.Until(wait, 50*time.Millisecond, func(context.Context) error {
-		if n := count(); n != MaxSecretsPerNamespace {
+		if n := count(); n != resolve.MaxSecretsPerNamespace {
 			return fmt.Errorf("%d mirrors", n)
 		}
 		return nil
 	}); err != nil {
-		t.Fatalf("mirrors of %s: %v, want %d", ns, err, MaxSecretsPerNamespace)
+		t.Fatalf("mirrors of %s: %v, want %d", ns, err, resolve.MaxSecretsPerNamespace)
 	}
 	poll.Sleep(ctx, 2*time.Second) // the two left over have been tried
-	if n := count(); n != MaxSecretsPerNamespace {
-		t.Errorf("%d mirrors after the cap was reached, want %d", n, MaxSecretsPerNamespace)
+	if n := count(); n != resolve.MaxSecretsPerNamespace {
+		t.Errorf("%d mirrors after the cap was reached, want %d", n, resolve.MaxSecretsPerNamespace)
 	}
 }

@@ -204,3 +204,65 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 		t.Errorf("%d mirrors after the cap was reached, want %d", n, resolve.MaxSecretsPerNamespace)
 	}
 }
+
+// TestMirrorSaysHowManyClientsItLeavesOut: a Secret with more clients than
+// resolve.MaxClientsPerSecret is mirrored with the first of them, and the
+// mirror's annotation says how many are left out, until they fit again.
+func TestMirrorSaysHowManyClientsItLeavesOut(t *testing.T) {
+	ctx := context.Background()
+	namespace(t, systemNamespace)
+	const ns = "tenant-big"
+	namespace(t, ns)
+	src := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "big"}, Data: map[string][]byte{}}
+	for i := range resolve.MaxClientsPerSecret + 2 {
+		src.Data[fmt.Sprintf("c%04d", i)] = []byte("k")
+	}
+	if err := k8s.Create(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	rt := &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "big"},
+		Spec: servingv1alpha1.RouteSpec{
+			Hosts: []servingv1alpha1.Hostname{"big.example.com"},
+			Rules: []servingv1alpha1.RouteRule{{Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}}},
+			Policies: &servingv1alpha1.RoutePolicies{APIKeys: &servingv1alpha1.APIKeyPolicy{
+				CredentialRefs: []servingv1alpha1.SecretRef{{Name: "big"}}, Basic: true,
+			}},
+		},
+	}
+	if err := k8s.Create(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	dropped := func(want string) {
+		t.Helper()
+		wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		key := client.ObjectKey{Namespace: systemNamespace, Name: resolve.MirrorName(ns, "big")}
+		if _, err := poll.Until(wait, 50*time.Millisecond, func(ctx context.Context) error {
+			m := &corev1.Secret{}
+			if err := k8s.Get(ctx, key, m); err != nil {
+				return err
+			}
+			got, ok := m.Annotations[servingv1alpha1.CredentialsClientsDroppedAnnotationKey]
+			switch {
+			case len(m.Data) != min(len(src.Data), resolve.MaxClientsPerSecret):
+				return fmt.Errorf("mirror holds %d clients", len(m.Data))
+			case want == "" && ok:
+				return fmt.Errorf("clients-dropped %q, want none", got)
+			case got != want:
+				return fmt.Errorf("clients-dropped %q, want %q", got, want)
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("mirror of %s/big: %v", ns, err)
+		}
+	}
+	dropped("2")
+
+	delete(src.Data, "c0000")
+	delete(src.Data, "c0001")
+	if err := k8s.Update(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	dropped("")
+}

@@ -115,9 +115,10 @@ func found(err error) (bool, error) {
 	return err == nil, err
 }
 
-// namespaceFull reports whether ns has resolve.MaxSecretsPerNamespace mirrors other
-// than the one named mirror. The mirrors are counted in the API server's
-// list, not the cache, which may not show the last one created.
+// namespaceFull reports whether ns has resolve.MaxSecretsPerNamespace
+// mirrors other than the one named mirror. The mirrors are counted in the
+// API server's list, not the cache, which may not show the last one
+// created.
 func (r *Reconciler) namespaceFull(ctx context.Context, mirror, ns string) (bool, error) {
 	mirrors := &corev1.SecretList{}
 	if err := r.Reader.List(ctx, mirrors, client.InNamespace(r.SystemNamespace), client.MatchingLabelsSelector{Selector: labelsMirror}); err != nil {

@@ -27,8 +27,8 @@ const (
 
 // RecordChanges logs and records events for what a reconcile changed, once
 // its status is written: hosts refused or won, traffic not assigned,
-// traffic moved, credentials not resolved. Unchanged conditions record nothing, so a Route that stays
-// refused does not fill the event log.
+// traffic moved, credentials not resolved. Unchanged conditions record
+// nothing, so a Route that stays refused does not fill the event log.
 func (r *Reconciler) RecordChanges(ctx context.Context, orig, rt *servingv1alpha1.Route) {
 	logger := log.FromContext(ctx)
 	before, after := orig.Status.GetCondition, rt.Status.GetCondition

@@ -24,7 +24,8 @@ import (
 
 // Options configures Setup.
 type Options struct {
-	// SystemNamespace is where wake-config lives.
+	// SystemNamespace is where wake-config and the credentials mirrors
+	// live.
 	SystemNamespace string
 	// TenantUsage reports the requests in flight per namespace, shown on
 	// TenantPolicy status; nil shows 0.
@@ -43,7 +44,7 @@ func Setup(mgr ctrl.Manager, opts Options) (*config.Store, error) {
 	for _, r := range []interface{ SetupWithManager(ctrl.Manager) error }{
 		&function.Reconciler{Deps: deps},
 		&revision.Reconciler{Deps: deps},
-		&route.Reconciler{Deps: deps},
+		&route.Reconciler{Deps: deps, Reader: mgr.GetAPIReader(), SystemNamespace: opts.SystemNamespace},
 		&domaingrant.Reconciler{Deps: deps},
 		&tenantpolicy.Reconciler{Deps: deps, Usage: opts.TenantUsage},
 		&credentials.Reconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), SystemNamespace: opts.SystemNamespace},

@@ -38,6 +38,17 @@ const (
 	// under the domain policy "claims" a DomainGrant covers each one outside
 	// the namespace's own.
 	RouteConditionHostsClaimed apis.ConditionType = "HostsClaimed"
+	// RouteConditionCredentialsResolved is True when every Secret the
+	// Route's apiKeys policies name (route-wide and per rule) is mirrored
+	// for the activators with all its clients. It is False, with severity
+	// Warning, when one of them does not exist (SecretMissing), is not
+	// mirrored because its namespace has as many mirrored Secrets as Wake
+	// allows (SecretNotMirrored), or has more clients than Wake mirrors
+	// (TooManyClients): requests with a credential that is not mirrored are
+	// refused (401). It is Unknown while a Secret waits to be mirrored, and
+	// absent when the Route names no credential Secret. Informational:
+	// traffic is routed either way, so Ready is not affected.
+	RouteConditionCredentialsResolved apis.ConditionType = "CredentialsResolved"
 
 	// DomainGrantConditionExclusive is True when no other grant gives one
 	// of the DomainGrant's domains, or an overlapping one, to another
@@ -74,6 +85,18 @@ const (
 	// DomainGrant gives the Route's namespace a requested host (or a
 	// wildcard covering it).
 	ReasonHostNotGranted = "HostNotGranted"
+	// ReasonSecretMissing means a Secret a Route's apiKeys policy names
+	// does not exist in the Route's namespace.
+	ReasonSecretMissing = "SecretMissing"
+	// ReasonSecretNotMirrored means a Secret a Route's apiKeys policy names
+	// exists but has no mirror: not yet (CredentialsResolved Unknown), or
+	// not while its namespace has as many mirrored Secrets as Wake allows
+	// (False).
+	ReasonSecretNotMirrored = "SecretNotMirrored"
+	// ReasonTooManyClients means a Secret a Route's apiKeys policy names has
+	// more clients than Wake mirrors; those whose IDs sort last are left
+	// out.
+	ReasonTooManyClients = "TooManyClients"
 	// ReasonDomainShared means another namespace is granted one of a
 	// DomainGrant's domains, or an overlapping one.
 	ReasonDomainShared = "DomainShared"

@@ -43,6 +43,10 @@ const (
 	// name the mirrored Secret.
 	CredentialsNamespaceAnnotationKey = GroupName + "/credentials-namespace"
 	CredentialsNameAnnotationKey      = GroupName + "/credentials-name"
+	// CredentialsClientsDroppedAnnotationKey holds how many of the
+	// mirrored Secret's clients are left out of the mirror because it has
+	// more than Wake mirrors; absent when none is.
+	CredentialsClientsDroppedAnnotationKey = GroupName + "/clients-dropped"
 )
 
 // GroupName is the API group.

@@ -88,6 +88,13 @@ func TestRouteLifecycle(t *testing.T) {
 		{"host not granted", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, func(s *RouteStatus) { s.MarkHostsNotGranted("a.example.com") }}, corev1.ConditionFalse},
 		{"traffic not ready", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficNotReady("m") }}, corev1.ConditionUnknown},
 		{"traffic missing", []func(*RouteStatus){(*RouteStatus).MarkHostsClaimed, func(s *RouteStatus) { s.MarkTrafficMissing(ReasonRevisionMissing, "m") }}, corev1.ConditionFalse},
+		{"credentials not resolved does not affect ready", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, (*RouteStatus).MarkHostsClaimed,
+			func(s *RouteStatus) { s.MarkCredentialsNotResolved(ReasonSecretMissing, "m") }}, corev1.ConditionTrue},
+		{"credentials pending does not affect ready", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned, (*RouteStatus).MarkHostsClaimed,
+			func(s *RouteStatus) { s.MarkCredentialsPending("m") }}, corev1.ConditionTrue},
+		{"credentials resolved does not make ready", []func(*RouteStatus){(*RouteStatus).MarkCredentialsResolved, (*RouteStatus).MarkHostsClaimed}, corev1.ConditionUnknown},
+		{"credentials not resolved then hosts claimed", []func(*RouteStatus){(*RouteStatus).MarkTrafficAssigned,
+			func(s *RouteStatus) { s.MarkCredentialsNotResolved(ReasonSecretMissing, "m") }, (*RouteStatus).MarkHostsClaimed}, corev1.ConditionTrue},
 	}
 	for _, tt := range tests {
 		s := &RouteStatus{}
@@ -100,6 +107,32 @@ func TestRouteLifecycle(t *testing.T) {
 		}
 		if s.IsReady() != (tt.want == corev1.ConditionTrue) {
 			t.Errorf("%s: IsReady = %v", tt.name, s.IsReady())
+		}
+	}
+}
+
+func TestRouteCredentialsCondition(t *testing.T) {
+	tests := []struct {
+		name         string
+		mark         func(*RouteStatus)
+		want         corev1.ConditionStatus
+		wantSeverity apis.ConditionSeverity
+	}{
+		{"resolved", (*RouteStatus).MarkCredentialsResolved, corev1.ConditionTrue, apis.ConditionSeverityInfo},
+		{"not resolved", func(s *RouteStatus) { s.MarkCredentialsNotResolved(ReasonSecretMissing, "m") }, corev1.ConditionFalse, apis.ConditionSeverityWarning},
+		{"pending", func(s *RouteStatus) { s.MarkCredentialsPending("m") }, corev1.ConditionUnknown, apis.ConditionSeverityInfo},
+		{"cleared", func(s *RouteStatus) { s.MarkCredentialsResolved(); s.ClearCredentials() }, "", ""},
+	}
+	for _, tt := range tests {
+		s := &RouteStatus{}
+		s.InitializeConditions()
+		if c := s.GetCondition(RouteConditionCredentialsResolved); c != nil {
+			t.Fatalf("InitializeConditions set %+v", c)
+		}
+		tt.mark(s)
+		c := s.GetCondition(RouteConditionCredentialsResolved)
+		if cond(c) != tt.want || c != nil && c.Severity != tt.wantSeverity {
+			t.Errorf("%s: CredentialsResolved = %+v, want %s with severity %q", tt.name, c, tt.want, tt.wantSeverity)
 		}
 	}
 }

@@ -1,11 +1,15 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
+// routeCondSet's dependents decide Ready. CredentialsResolved is not one
+// of them: it is set with severity Info or Warning, so that it never
+// decides Ready, and cleared when the Route names no credential Secret.
 var routeCondSet = apis.NewLivingConditionSet(
 	RouteConditionAllTrafficAssigned,
 	RouteConditionHostsClaimed,
@@ -60,4 +64,39 @@ func (s *RouteStatus) MarkHostsTaken(message string) {
 // namespace.
 func (s *RouteStatus) MarkHostsNotGranted(message string) {
 	routeCondSet.Manage(s).MarkFalse(RouteConditionHostsClaimed, ReasonHostNotGranted, "%s", message)
+}
+
+// MarkCredentialsResolved records that every credential Secret the Route
+// names is mirrored with all its clients (see
+// RouteConditionCredentialsResolved).
+func (s *RouteStatus) MarkCredentialsResolved() {
+	routeCondSet.Manage(s).SetCondition(apis.Condition{
+		Type: RouteConditionCredentialsResolved, Status: corev1.ConditionTrue, Severity: apis.ConditionSeverityInfo,
+	})
+}
+
+// MarkCredentialsNotResolved records why requests with some of the Route's
+// credentials are refused: reason is ReasonSecretMissing,
+// ReasonSecretNotMirrored or ReasonTooManyClients.
+func (s *RouteStatus) MarkCredentialsNotResolved(reason, message string) {
+	routeCondSet.Manage(s).SetCondition(apis.Condition{
+		Type: RouteConditionCredentialsResolved, Status: corev1.ConditionFalse, Severity: apis.ConditionSeverityWarning,
+		Reason: reason, Message: message,
+	})
+}
+
+// MarkCredentialsPending records which credential Secrets exist but are
+// not mirrored yet.
+func (s *RouteStatus) MarkCredentialsPending(message string) {
+	routeCondSet.Manage(s).SetCondition(apis.Condition{
+		Type: RouteConditionCredentialsResolved, Status: corev1.ConditionUnknown, Severity: apis.ConditionSeverityInfo,
+		Reason: ReasonSecretNotMirrored, Message: message,
+	})
+}
+
+// ClearCredentials removes RouteConditionCredentialsResolved: the Route
+// names no credential Secret.
+func (s *RouteStatus) ClearCredentials() {
+	// ClearCondition fails only for Ready and its dependents.
+	_ = routeCondSet.Manage(s).ClearCondition(RouteConditionCredentialsResolved)
 }

@@ -139,7 +139,7 @@ func secretNames(l *corev1.SecretList) []string {
 }
 
 // TestMirrorsPerNamespaceAreCapped: a namespace whose Routes name more
-// Secrets than MaxSecretsPerNamespace gets that many mirrors, no more.
+// Secrets than resolve.MaxSecretsPerNamespace gets that many mirrors, no more.
 func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 	ctx := context.Background()
 	namespace(t, systemNamespace)
@@ -152,7 +152,7 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 		}
 		return out
 	}
-	for i := range MaxSecretsPerNamespace + 2 {
+	for i := range resolve.MaxSecretsPerNamespace + 2 {
 		create := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("s%02d", i)}, Data: map[string][]byte{"c": []byte("k")}}
 		if err := k8s.Create(ctx, create); err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 			Rules: []servingv1alpha1.RouteRule{
 				{Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}},
 				{Match: servingv1alpha1.RouteMatch{Path: &servingv1alpha1.PathMatch{Type: servingv1alpha1.PathMatchExact, Value: "/x"}},
-					Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}, Policies: keys(refs(16, MaxSecretsPerNamespace+2))},
+					Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}, Policies: keys(refs(16, resolve.MaxSecretsPerNamespace+2))},
 			},
 		},
 	}
@@ -192,15 +192,77 @@ func TestMirrorsPerNamespaceAreCapped(t *testing.T) {
 	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if _, err := poll.Until(wait, 50*time.Millisecond, func(context.Context) error {
-		if n := count(); n != MaxSecretsPerNamespace {
+		if n := count(); n != resolve.MaxSecretsPerNamespace {
 			return fmt.Errorf("%d mirrors", n)
 		}
 		return nil
 	}); err != nil {
-		t.Fatalf("mirrors of %s: %v, want %d", ns, err, MaxSecretsPerNamespace)
+		t.Fatalf("mirrors of %s: %v, want %d", ns, err, resolve.MaxSecretsPerNamespace)
 	}
 	poll.Sleep(ctx, 2*time.Second) // the two left over have been tried
-	if n := count(); n != MaxSecretsPerNamespace {
-		t.Errorf("%d mirrors after the cap was reached, want %d", n, MaxSecretsPerNamespace)
+	if n := count(); n != resolve.MaxSecretsPerNamespace {
+		t.Errorf("%d mirrors after the cap was reached, want %d", n, resolve.MaxSecretsPerNamespace)
 	}
+}
+
+// TestMirrorSaysHowManyClientsItLeavesOut: a Secret with more clients than
+// resolve.MaxClientsPerSecret is mirrored with the first of them, and the
+// mirror's annotation says how many are left out, until they fit again.
+func TestMirrorSaysHowManyClientsItLeavesOut(t *testing.T) {
+	ctx := context.Background()
+	namespace(t, systemNamespace)
+	const ns = "tenant-big"
+	namespace(t, ns)
+	src := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "big"}, Data: map[string][]byte{}}
+	for i := range resolve.MaxClientsPerSecret + 2 {
+		src.Data[fmt.Sprintf("c%04d", i)] = []byte("k")
+	}
+	if err := k8s.Create(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	rt := &servingv1alpha1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "big"},
+		Spec: servingv1alpha1.RouteSpec{
+			Hosts: []servingv1alpha1.Hostname{"big.example.com"},
+			Rules: []servingv1alpha1.RouteRule{{Traffic: []servingv1alpha1.TrafficTarget{{FunctionName: "f", Percent: 100}}}},
+			Policies: &servingv1alpha1.RoutePolicies{APIKeys: &servingv1alpha1.APIKeyPolicy{
+				CredentialRefs: []servingv1alpha1.SecretRef{{Name: "big"}}, Basic: true,
+			}},
+		},
+	}
+	if err := k8s.Create(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	dropped := func(want string) {
+		t.Helper()
+		wait, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		key := client.ObjectKey{Namespace: systemNamespace, Name: resolve.MirrorName(ns, "big")}
+		if _, err := poll.Until(wait, 50*time.Millisecond, func(ctx context.Context) error {
+			m := &corev1.Secret{}
+			if err := k8s.Get(ctx, key, m); err != nil {
+				return err
+			}
+			got, ok := m.Annotations[servingv1alpha1.CredentialsClientsDroppedAnnotationKey]
+			switch {
+			case len(m.Data) != min(len(src.Data), resolve.MaxClientsPerSecret):
+				return fmt.Errorf("mirror holds %d clients", len(m.Data))
+			case want == "" && ok:
+				return fmt.Errorf("clients-dropped %q, want none", got)
+			case got != want:
+				return fmt.Errorf("clients-dropped %q, want %q", got, want)
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("mirror of %s/big: %v", ns, err)
+		}
+	}
+	dropped("2")
+
+	delete(src.Data, "c0000")
+	delete(src.Data, "c0001")
+	if err := k8s.Update(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	dropped("")
 }

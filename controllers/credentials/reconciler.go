@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -39,25 +40,12 @@ const (
 	AnnotationName      = servingv1alpha1.CredentialsNameAnnotationKey
 )
 
-// What one namespace can make the activators hold: each mirror is cached
-// by every activator.
-const (
-	// MaxClientsPerSecret is how many clients of one Secret are mirrored:
-	// those whose IDs sort first.
-	MaxClientsPerSecret = 1000
-	// MaxSecretsPerNamespace is how many of a namespace's Secrets are
-	// mirrored at once; one more is mirrored once another's mirror goes.
-	MaxSecretsPerNamespace = 16
-)
-
-// retryFull is when a Secret over MaxSecretsPerNamespace is tried again.
+// retryFull is when a Secret over resolve.MaxSecretsPerNamespace is tried
+// again.
 const retryFull = time.Minute
 
 // labelsMirror selects the mirrors.
 var labelsMirror = labels.SelectorFromSet(labels.Set{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue})
-
-// IndexSecrets indexes Routes by the credential Secrets they name.
-const IndexSecrets = "route.wake.dev/credential-secrets"
 
 // Reconciler keeps one source Secret's mirror in step.
 type Reconciler struct {
@@ -102,7 +90,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !exists {
 		if full, err := r.namespaceFull(ctx, key.Name, req.Namespace); err != nil || full {
 			if full {
-				log.FromContext(ctx).Info("namespace has as many mirrored credential secrets as allowed; this one is not mirrored yet", "secret", req.NamespacedName, "max", MaxSecretsPerNamespace)
+				log.FromContext(ctx).Info("namespace has as many mirrored credential secrets as allowed; this one is not mirrored yet", "secret", req.NamespacedName, "max", resolve.MaxSecretsPerNamespace)
 			}
 			return ctrl.Result{RequeueAfter: retryFull}, err
 		}
@@ -111,11 +99,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if len(empty) > 0 {
 		log.FromContext(ctx).Info("credential secret has clients without a secret; they are left out", "secret", req.NamespacedName, "clients", empty)
 	}
-	clients, dropped := resolve.FirstClients(clients, MaxClientsPerSecret)
+	clients, dropped := resolve.FirstClients(clients, resolve.MaxClientsPerSecret)
 	if len(dropped) > 0 {
-		log.FromContext(ctx).Info("credential secret has more clients than are mirrored; the last by ID are left out", "secret", req.NamespacedName, "max", MaxClientsPerSecret, "leftOut", len(dropped))
+		log.FromContext(ctx).Info("credential secret has more clients than are mirrored; the last by ID are left out", "secret", req.NamespacedName, "max", resolve.MaxClientsPerSecret, "leftOut", len(dropped))
 	}
-	return ctrl.Result{}, r.write(ctx, key, mirror, exists, req.NamespacedName, clients)
+	return ctrl.Result{}, r.write(ctx, key, mirror, exists, req.NamespacedName, clients, len(dropped))
 }
 
 // found turns a Get's error into whether the object was found; only an
@@ -127,9 +115,10 @@ func found(err error) (bool, error) {
 	return err == nil, err
 }
 
-// namespaceFull reports whether ns has MaxSecretsPerNamespace mirrors other
-// than the one named mirror. The mirrors are counted in the API server's
-// list, not the cache, which may not show the last one created.
+// namespaceFull reports whether ns has resolve.MaxSecretsPerNamespace
+// mirrors other than the one named mirror. The mirrors are counted in the
+// API server's list, not the cache, which may not show the last one
+// created.
 func (r *Reconciler) namespaceFull(ctx context.Context, mirror, ns string) (bool, error) {
 	mirrors := &corev1.SecretList{}
 	if err := r.Reader.List(ctx, mirrors, client.InNamespace(r.SystemNamespace), client.MatchingLabelsSelector{Selector: labelsMirror}); err != nil {
@@ -144,23 +133,28 @@ func (r *Reconciler) namespaceFull(ctx context.Context, mirror, ns string) (bool
 			n++
 		}
 	}
-	return n >= MaxSecretsPerNamespace, nil
+	return n >= resolve.MaxSecretsPerNamespace, nil
 }
 
 // named reports whether a Route names the Secret key.
 func (r *Reconciler) named(ctx context.Context, key types.NamespacedName) (bool, error) {
 	routes := &servingv1alpha1.RouteList{}
-	if err := r.Client.List(ctx, routes, client.InNamespace(key.Namespace), client.MatchingFields{IndexSecrets: key.Name}); err != nil {
+	if err := r.Client.List(ctx, routes, client.InNamespace(key.Namespace), client.MatchingFields{resolve.IndexCredentialSecrets: key.Name}); err != nil {
 		return false, fmt.Errorf("list routes naming secret %s: %w", key, err)
 	}
 	return len(routes.Items) > 0, nil
 }
 
 // write creates the mirror key with clients, or updates current (the
-// mirror as cached, when exists) where it differs.
-func (r *Reconciler) write(ctx context.Context, key types.NamespacedName, current *corev1.Secret, exists bool, src types.NamespacedName, clients map[string][]byte) error {
+// mirror as cached, when exists) where it differs. A mirror that leaves
+// dropped clients out says how many in an annotation, for the Route
+// reconciler to report.
+func (r *Reconciler) write(ctx context.Context, key types.NamespacedName, current *corev1.Secret, exists bool, src types.NamespacedName, clients map[string][]byte, dropped int) error {
 	labels := map[string]string{LabelMirror: servingv1alpha1.CredentialsMirrorLabelValue}
 	annotations := map[string]string{AnnotationNamespace: src.Namespace, AnnotationName: src.Name}
+	if dropped > 0 {
+		annotations[servingv1alpha1.CredentialsClientsDroppedAnnotationKey] = strconv.Itoa(dropped)
+	}
 	if !exists {
 		want := &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: labels, Annotations: annotations},

@@ -37,7 +37,7 @@ func CacheByObject(systemNamespace string) map[client.Object]cache.ByObject {
 //   - the Secret changes, is created or deleted, while a Route names it;
 //   - the mirror itself changes or is deleted.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	err := mgr.GetFieldIndexer().IndexField(context.Background(), &servingv1alpha1.Route{}, IndexSecrets, func(o client.Object) []string {
+	err := mgr.GetFieldIndexer().IndexField(context.Background(), &servingv1alpha1.Route{}, resolve.IndexCredentialSecrets, func(o client.Object) []string {
 		if rt, ok := o.(*servingv1alpha1.Route); ok {
 			return resolve.CredentialSecretNames(rt)
 		}

@@ -14,8 +14,10 @@ import (
 
 // Event reasons recorded on Routes. Traffic problems are recorded with the
 // AllTrafficAssigned condition's reason (RevisionMissing, RevisionFailed),
-// refused hosts with HostsClaimed's (HostTaken), and a failed reconcile
-// with reconciler.ReasonReconcileFailed.
+// refused hosts with HostsClaimed's (HostTaken), credentials that are not
+// mirrored with CredentialsResolved's (SecretMissing, SecretNotMirrored,
+// TooManyClients), and a failed reconcile with
+// reconciler.ReasonReconcileFailed.
 const (
 	// ReasonHostsClaimed: the Route now holds all its hosts.
 	ReasonHostsClaimed = "HostsClaimed"
@@ -25,8 +27,8 @@ const (
 
 // RecordChanges logs and records events for what a reconcile changed, once
 // its status is written: hosts refused or won, traffic not assigned,
-// traffic moved. Unchanged conditions record nothing, so a Route that stays
-// refused does not fill the event log.
+// traffic moved, credentials not resolved. Unchanged conditions record
+// nothing, so a Route that stays refused does not fill the event log.
 func (r *Reconciler) RecordChanges(ctx context.Context, orig, rt *servingv1alpha1.Route) {
 	logger := log.FromContext(ctx)
 	before, after := orig.Status.GetCondition, rt.Status.GetCondition
@@ -44,6 +46,10 @@ func (r *Reconciler) RecordChanges(ctx context.Context, orig, rt *servingv1alpha
 	if c, changed := conditionChanged(before(servingv1alpha1.RouteConditionAllTrafficAssigned), after(servingv1alpha1.RouteConditionAllTrafficAssigned)); changed && c.IsFalse() {
 		logger.Info("traffic not assigned", "reason", c.Reason, "message", c.Message)
 		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, c.Reason, "ResolveTraffic", "%s", c.Message)
+	}
+	if c, changed := conditionChanged(before(servingv1alpha1.RouteConditionCredentialsResolved), after(servingv1alpha1.RouteConditionCredentialsResolved)); changed && c.IsFalse() {
+		logger.Info("credentials not resolved", "reason", c.Reason, "message", c.Message)
+		r.Recorder.Eventf(rt, nil, corev1.EventTypeWarning, c.Reason, "ResolveCredentials", "%s", c.Message)
 	}
 	if old, now := trafficSummary(orig.Status.Rules), trafficSummary(rt.Status.Rules); old != now && now != "" {
 		logger.Info("traffic updated", "traffic", now)

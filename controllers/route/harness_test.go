@@ -9,6 +9,7 @@ import (
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/controllers/reconciler/reconcilertest"
+	"github.com/wakefn/wake/controllers/route/resolve"
 	"github.com/wakefn/wake/internal/fixture"
 )
 
@@ -40,11 +41,18 @@ func newHarness(t testing.TB, s reconcilertest.Setup, objs ...client.Object) *ha
 	for _, ix := range indexes {
 		s.Indexes = append(s.Indexes, reconcilertest.Index{Object: &servingv1alpha1.Route{}, Field: ix.field, Extract: indexFunc(ix.extract)})
 	}
+	// The credentials reconciler's index, which the mirror watch reads.
+	s.Indexes = append(s.Indexes, reconcilertest.Index{Object: &servingv1alpha1.Route{}, Field: resolve.IndexCredentialSecrets,
+		Extract: indexFunc(resolve.CredentialSecretNames)})
 	return reconcilertest.New(t, s, newReconciler, objs...)
 }
 
+// systemNamespace holds the credentials mirrors in the tests.
+const systemNamespace = "wake-system"
+
 // newReconciler makes the Route reconciler, for the harness and for the
-// envtest manager.
+// envtest manager (which sets Reader to its API reader): it reads tenants'
+// Secrets through d's client.
 func newReconciler(d reconciler.Deps) *Reconciler {
-	return &Reconciler{Deps: d}
+	return &Reconciler{Deps: d, Reader: d.Client, SystemNamespace: systemNamespace}
 }

@@ -14,9 +14,11 @@ import (
 	"k8s.io/client-go/util/retry"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/credentials"
 	"github.com/wakefn/wake/controllers/reconciler"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/fixture"
@@ -31,15 +33,24 @@ var k8s client.Client
 // domain policy first-come, except while a test runs under useClaims.
 var store = config.NewStore()
 
-// TestMain starts an API server and a manager running only the Route
-// reconciler, then the tests; the table tests ignore both.
+// TestMain starts an API server and a manager running the Route reconciler
+// and the credentials reconciler (which writes the mirrors the Route
+// reconciler reads and registers the index its mirror watch uses), with
+// the production cache limits on Secrets, then the tests; the table tests
+// ignore both.
 func TestMain(m *testing.M) {
 	if err := store.Update(map[string]string{config.KeyDomainPolicy: config.DomainPolicyFirstCome}); err != nil {
 		panic(err)
 	}
 	os.Exit(testenv.RunSuite(m, testenv.Suite{
+		Cache: cache.Options{ByObject: credentials.CacheByObject(systemNamespace)},
 		Setup: func(mgr ctrl.Manager) error {
-			return newReconciler(reconciler.NewDeps(mgr, store)).SetupWithManager(mgr)
+			r := newReconciler(reconciler.NewDeps(mgr, store))
+			r.Reader = mgr.GetAPIReader()
+			if err := r.SetupWithManager(mgr); err != nil {
+				return err
+			}
+			return (&credentials.Reconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), SystemNamespace: systemNamespace}).SetupWithManager(mgr)
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },
 	}))

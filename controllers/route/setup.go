@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/util/workqueue"
 	"knative.dev/pkg/apis"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -67,7 +68,14 @@ func indexFunc(extract func(*servingv1alpha1.Route) []string) client.IndexerFunc
 //     namespace it names (before and after a change) and the Routes asking
 //     for a host its domains cover, in any namespace (one may take over a
 //     host that another namespace lost);
-//   - the cluster domain or the domain policy in wake-config changes.
+//   - the cluster domain or the domain policy in wake-config changes;
+//   - a credentials mirror is created, deleted or changes its annotations
+//     (how many clients it leaves out): the Routes in its source Secret's
+//     namespace that name that Secret. The mirrors come from the
+//     manager's informer on Secrets, which credentials.CacheByObject
+//     limits to the mirrors, and the Routes from the index
+//     resolve.IndexCredentialSecrets, which the credentials reconciler
+//     registers: both run in the same manager.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	ctx := context.Background()
 	for _, ix := range indexes {
@@ -84,6 +92,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&servingv1alpha1.Revision{}, handler.EnqueueRequestsFromMapFunc(r.routesForRevision),
 			builder.WithPredicates(revisionChanged())).
 		Watches(&servingv1alpha1.DomainGrant{}, handler.EnqueueRequestsFromMapFunc(r.routesForGrant)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.routesForMirror),
+			builder.WithPredicates(predicate.AnnotationChangedPredicate{})).
 		WatchesRawSource(domainSource(mgr.GetClient(), r.Config)).
 		Complete(r)
 }
@@ -119,6 +129,18 @@ func (r *Reconciler) routesForRevision(ctx context.Context, o client.Object) []r
 			client.MatchingFields{IndexFunctions: fn})...)
 	}
 	return reqs
+}
+
+// routesForMirror maps a credentials mirror to the Routes in its source
+// Secret's namespace that name that Secret; other Secrets map to none.
+func (r *Reconciler) routesForMirror(ctx context.Context, o client.Object) []reconcile.Request {
+	a := o.GetAnnotations()
+	ns, name := a[servingv1alpha1.CredentialsNamespaceAnnotationKey], a[servingv1alpha1.CredentialsNameAnnotationKey]
+	if o.GetNamespace() != r.SystemNamespace || ns == "" || name == "" ||
+		o.GetLabels()[servingv1alpha1.CredentialsMirrorLabelKey] != servingv1alpha1.CredentialsMirrorLabelValue {
+		return nil
+	}
+	return r.routesMatching(ctx, client.InNamespace(ns), client.MatchingFields{resolve.IndexCredentialSecrets: name})
 }
 
 // routesForGrant maps a DomainGrant to the Routes in the namespace it names

@@ -75,3 +75,59 @@ func TestFirstClients(t *testing.T) {
 		t.Errorf("FirstClients(4, 4) = %v, %v; want all kept", kept, dropped)
 	}
 }
+
+func TestMarkCredentials(t *testing.T) {
+	mirror := func(dropped string) *corev1.Secret {
+		s := &corev1.Secret{}
+		if dropped != "" {
+			s.Annotations = map[string]string{servingv1alpha1.CredentialsClientsDroppedAnnotationKey: dropped}
+		}
+		return s
+	}
+	mirrored := CredentialSecret{Name: "ok", Mirror: mirror("")}
+	tests := []struct {
+		name    string
+		secrets []CredentialSecret
+		full    bool
+		status  corev1.ConditionStatus // "": no condition
+		reason  string
+		message string
+	}{
+		{name: "no secrets", status: ""},
+		{name: "all mirrored", secrets: []CredentialSecret{mirrored, {Name: "b", Mirror: mirror("0")}}, status: corev1.ConditionTrue},
+		{name: "a bad annotation counts as none", secrets: []CredentialSecret{{Name: "b", Mirror: mirror("x")}}, status: corev1.ConditionTrue},
+		{name: "missing", secrets: []CredentialSecret{mirrored, {Name: "a"}, {Name: "b"}}, status: corev1.ConditionFalse,
+			reason: servingv1alpha1.ReasonSecretMissing, message: `credential Secrets not found: "a", "b"`},
+		{name: "missing, namespace full", secrets: []CredentialSecret{{Name: "a"}}, full: true, status: corev1.ConditionFalse,
+			reason: servingv1alpha1.ReasonSecretMissing, message: `credential Secrets not found: "a"`},
+		{name: "not mirrored, namespace full", secrets: []CredentialSecret{mirrored, {Name: "a", Exists: true}}, full: true, status: corev1.ConditionFalse,
+			reason:  servingv1alpha1.ReasonSecretNotMirrored,
+			message: `credential Secrets not mirrored, the namespace has 16 mirrored already, the most allowed: "a"`},
+		{name: "not mirrored yet", secrets: []CredentialSecret{mirrored, {Name: "a", Exists: true}}, status: corev1.ConditionUnknown,
+			reason: servingv1alpha1.ReasonSecretNotMirrored, message: `credential Secrets not mirrored yet: "a"`},
+		{name: "truncated", secrets: []CredentialSecret{{Name: "big", Mirror: mirror("5")}}, status: corev1.ConditionFalse,
+			reason:  servingv1alpha1.ReasonTooManyClients,
+			message: `credential Secrets with more than 1000 clients, the clients whose IDs sort last are refused: "big" (5 left out)`},
+		{name: "every problem, missing first", secrets: []CredentialSecret{
+			{Name: "big", Mirror: mirror("5")}, {Name: "new", Exists: true}, {Name: "gone"},
+		}, status: corev1.ConditionFalse, reason: servingv1alpha1.ReasonSecretMissing,
+			message: `credential Secrets not found: "gone"; credential Secrets with more than 1000 clients, the clients whose IDs sort last are refused: "big" (5 left out); credential Secrets not mirrored yet: "new"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &servingv1alpha1.RouteStatus{}
+			s.MarkCredentialsResolved() // cleared when no Secret is named
+			MarkCredentials(s, tt.secrets, tt.full)
+			c := s.GetCondition(servingv1alpha1.RouteConditionCredentialsResolved)
+			if tt.status == "" {
+				if c != nil {
+					t.Fatalf("condition %+v, want none", c)
+				}
+				return
+			}
+			if c == nil || c.Status != tt.status || c.Reason != tt.reason || c.Message != tt.message {
+				t.Errorf("condition %+v, want %s %s %q", c, tt.status, tt.reason, tt.message)
+			}
+		})
+	}
+}

@@ -112,7 +112,7 @@ func gatewayRoute(name, host string, perSecond int64) routing.RouteInput {
 	if perSecond == 0 {
 		limit.Requests, limit.Per = 1, 24*time.Hour
 	}
-	clients := map[string]apikey.Hash{"bench": apikey.HashOf([]byte(benchSecret))}
+	clients := map[string]apikey.Hash{"bench-client": apikey.HashOf([]byte(benchSecret))}
 	for i := range 99 {
 		clients[fmt.Sprintf("client-%02d", i)] = apikey.HashOf([]byte(fmt.Sprintf("secret-%02d", i)))
 	}

@@ -24,6 +24,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/test/bench/internal/load"
 	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
 	"github.com/wakefn/wake/test/bench/internal/summary"
@@ -96,7 +97,7 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	defer stopAct()
 
 	target := func(addr string) load.Target { return load.Target{URL: "http://" + addr + "/", Host: benchHost} }
-	origin := http.Header{"Origin": {benchOrigin}, benchKeyHeader: {benchSecret}}
+	origin := http.Header{cors.HeaderOrigin: {benchOrigin}, benchKeyHeader: {benchSecret}}
 	lanes := []struct {
 		name   string
 		target load.Target
@@ -109,11 +110,11 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 		{"gateway", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Header: origin}},
 		// Refused: no key; over the limit.
 		{"refused-401", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Status: http.StatusUnauthorized,
-			Header: http.Header{"Origin": {benchOrigin}}}},
+			Header: http.Header{cors.HeaderOrigin: {benchOrigin}}}},
 		{"refused-429", load.Target{URL: "http://" + actAddr + "/", Host: limitedHost, Status: http.StatusTooManyRequests, Header: origin}},
 		// Its preflights, answered by the activator itself.
 		{"preflight", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Method: http.MethodOptions, Status: http.StatusNoContent,
-			Header: http.Header{"Origin": {benchOrigin}, "Access-Control-Request-Method": {"PUT"}}}},
+			Header: http.Header{cors.HeaderOrigin: {benchOrigin}, "Access-Control-Request-Method": {"PUT"}}}},
 	}
 	rep := report{Started: time.Now().UTC(), Rate: rate, Conns: conns, GoVersion: goVersion()}
 	// Warm up every lane's connections and code paths.

@@ -33,6 +33,22 @@ type RoutePolicies struct {
 	// and an optional daily or monthly quota.
 	// +optional
 	RateLimit *RateLimitPolicy `json:"rateLimit,omitempty"`
+
+	// Usage says what is counted of the rule's requests beyond its
+	// requests per status class, which are always counted (in the Route's
+	// status.usage and in wake_activator_route_requests_total).
+	// +optional
+	Usage *UsagePolicy `json:"usage,omitempty"`
+}
+
+// UsagePolicy says what is counted of a rule's requests.
+type UsagePolicy struct {
+	// PerClient counts the requests of each client the apiKeys policy
+	// identified: in the Route's status.usage (its MaxUsageClients
+	// busiest clients per rule and day) and, labelled with the client ID,
+	// in wake_activator_route_client_requests_total.
+	// +optional
+	PerClient bool `json:"perClient,omitempty"`
 }
 
 // RateLimitPolicy is the rate limits of a rule. A request must be admitted
@@ -358,6 +374,9 @@ func (s *RouteSpec) RulePolicies(i int) RoutePolicies {
 	}
 	if p.RateLimit != nil {
 		out.RateLimit = p.RateLimit
+	}
+	if p.Usage != nil {
+		out.Usage = p.Usage
 	}
 	return out
 }

@@ -190,6 +190,11 @@ type RouteStatus struct {
 	// +optional
 	// +listType=atomic
 	Rules []RuleStatus `json:"rules,omitempty"`
+
+	// Usage is the requests the Route's rules matched, summed over every
+	// activator, per UTC day; Wake updates it at most every few seconds.
+	// +optional
+	Usage *RouteUsage `json:"usage,omitempty"`
 }
 
 // RuleStatus is one rule's traffic as resolved by Wake.

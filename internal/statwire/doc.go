@@ -24,6 +24,19 @@
 // Activators send a frame every second (Period), and a frame with a single
 // poke entry as soon as a request arrives at zero.
 //
+// A periodic frame may also carry usage: the requests Route rules matched
+// on that activator, per rule (and per client where the Route asks), by
+// answer class, cumulative since the activator's epoch for one UTC day:
+//
+//	"usage":{"epoch":1764090000000,"day":"2026-12-02","entries":[
+//	  {"ns":"team-a","route":"api","rule":0,"n":[0,120,0,7,1],"lim":5},
+//	  {"ns":"team-a","route":"api","rule":0,"client":"alice","n":[0,40,0,0,0]}]}
+//
+// A frame lists the entries that changed since the previous one and a
+// rotating share of the others (at most MaxUsageEntries): being
+// cumulative, a later frame makes up for a lost one. A receiver keeps the
+// latest counts of each source and epoch, and sums them.
+//
 // A periodic frame is a snapshot of its source: a revision it does not list
 // had no traffic from that source, so an activator sends one every Period
 // even when it has nothing to list (an empty stats array). A frame whose

@@ -62,6 +62,9 @@ type Frame struct {
 	Timestamp int64 `json:"ts"`
 	// Stats holds one entry per revision.
 	Stats []Stat `json:"stats"`
+	// Usage is the sender's counts of Route rules' requests; periodic
+	// frames only.
+	Usage *Usage `json:"usage,omitempty"`
 	// Token, when set, makes the line an auth line: it carries the sender's
 	// ServiceAccount token and nothing else (a receiver ignores the other
 	// fields of an auth line).

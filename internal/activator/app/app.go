@@ -180,7 +180,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	watcher := &feed.Watcher{Cache: apiCache, Mirrors: sysCache, Table: dp.Table, Throttler: dp.Throttler, Config: store, Log: o.Log.WithName("watcher"),
-		OnRevisionDeleted: dp.Metrics.DeleteRevision, OnRouteDeleted: dp.Metrics.DeleteRoute, OnSliceRefused: sliceRefused}
+		OnRevisionDeleted: dp.Metrics.DeleteRevision, OnRouteDeleted: dp.RouteDeleted, OnSliceRefused: sliceRefused}
 	tenants := &feed.TenantWatcher{Cache: apiCache, Config: store, Limits: dp.Tenants, Log: o.Log.WithName("tenants")}
 	// Ready once requests are routed and the tenant limits known.
 	loaded := func() bool { return dp.Table.Loaded() && tenants.Loaded() }

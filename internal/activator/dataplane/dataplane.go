@@ -30,6 +30,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/activator/usage"
 )
 
 // Options tunes the parts. The callbacks between parts are New's to set:
@@ -82,6 +83,9 @@ type DataPlane struct {
 	// Tenants enforces the namespaces' tenant limits: the handler asks it
 	// on every request, the throttler for the limit on held requests.
 	Tenants *tenant.Limiter
+	// Usage counts the requests of Route rules; the stats reporter sends
+	// its counts with every periodic frame.
+	Usage *usage.Counter
 	// RateLimits counts the Routes' rate limits; its peers ask it through
 	// RateLimits.PeerHandler, which the caller serves.
 	RateLimits *ratelimit.Limiter
@@ -97,8 +101,9 @@ func New(o Options) (*DataPlane, error) {
 	log := o.Logger
 	d := &DataPlane{Table: &routing.Holder{}}
 
+	d.Usage = usage.New(nil)
 	so := o.Stats
-	so.Logger = log.WithName("stats")
+	so.Logger, so.Usage = log.WithName("stats"), d.Usage.Snapshot
 	d.Stats = stats.New(so)
 
 	gone, err := clientgone.New(clientgone.Options{Logger: log.WithName("clientgone")})
@@ -134,7 +139,7 @@ func New(o Options) (*DataPlane, error) {
 	d.proxy = proxy.New(po)
 	d.Handler = handler.New(handler.Options{
 		Table: d.Table, Throttler: d.Throttler, Proxy: d.proxy, Stats: d.Stats, Metrics: d.Metrics,
-		Tenants: d.Tenants, RateLimits: d.RateLimits, Peers: o.Peers, Logger: log.WithName("handler"),
+		Tenants: d.Tenants, RateLimits: d.RateLimits, Usage: d.Usage, Peers: o.Peers, Logger: log.WithName("handler"),
 	})
 	return d, nil
 }
@@ -147,6 +152,12 @@ func (d *DataPlane) SetActivators(count, index int) {
 	d.Throttler.SetActivators(count, index)
 	d.Tenants.SetActivators(count, index)
 	d.RateLimits.SetActivators(count, index)
+}
+
+// RouteDeleted forgets a deleted Route's metrics and usage counts.
+func (d *DataPlane) RouteDeleted(route types.NamespacedName) {
+	d.Metrics.DeleteRoute(route)
+	d.Usage.Forget(route)
 }
 
 // ServerOptions returns o with the data plane's part of the activator's

@@ -94,7 +94,8 @@ func routeInput(rt *servingv1alpha1.Route, creds Credentials) (routing.RouteInpu
 	for i, rule := range rt.Spec.Rules {
 		policies := rt.Spec.RulePolicies(i)
 		in := routing.RuleInput{Match: matchInput(rule.Match), CORS: corsConfig(policies.CORS), APIKeys: apiKeysConfig(rt.Namespace, policies.APIKeys, creds),
-			RateLimit: rateLimitConfig(rt.Namespace, rt.Name, i, policies.RateLimit)}
+			RateLimit:      rateLimitConfig(rt.Namespace, rt.Name, i, policies.RateLimit),
+			UsagePerClient: policies.Usage != nil && policies.Usage.PerClient}
 		for _, t := range rt.Status.Rules[i].Traffic {
 			if t.RevisionName == "" {
 				// A target that never resolved: serving the rest of the

@@ -20,6 +20,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/activator/usage"
 )
 
 // Throttler is the part of *throttler.Throttler the handler uses.
@@ -48,6 +49,9 @@ type Options struct {
 	// together with the other activators; nil enforces none. A request
 	// forwarded by a peer activator was counted there.
 	RateLimits *ratelimit.Limiter
+	// Usage counts the requests of each Route rule for the Routes'
+	// status.usage; nil counts none.
+	Usage *usage.Counter
 	// Peers returns the data-plane addresses (ip:port) of the ready
 	// activators by index, as the throttler's SetActivators counts them.
 	// A request this activator has no share for goes to the owner's
@@ -102,7 +106,7 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time)
 		// a rule without a CORS policy is an ordinary OPTIONS request.
 		pre := table.Lookup(r.Host, r.URL.Path, r.Header.Get(cors.HeaderRequestMethod), nil)
 		if pre.Kind == routing.Found && pre.CORS != nil {
-			h.record(pre, pre.CORS.Preflight(w, r), start)
+			h.record(pre, pre.CORS.Preflight(w, r), start, "", false)
 			return routing.Result{}, false
 		}
 	}
@@ -123,14 +127,25 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time)
 }
 
 // record counts a request that res found, answered with code: under its
-// revision and under its Route's rule.
-func (h *Handler) record(res routing.Result, code int, start time.Time) {
+// revision, and under its Route's rule in the metrics and the usage
+// (under client too, if the rule counts per client; limited marks a
+// refusal by its rate limits).
+func (h *Handler) record(res routing.Result, code int, start time.Time, client string, limited bool) {
+	if !res.PerClient {
+		client = ""
+	}
+	if res.Rule != nil && h.cfg.Usage != nil {
+		h.cfg.Usage.Done(res.Rule.Route, res.Rule.Index, code, client, limited)
+	}
 	if h.cfg.Metrics == nil {
 		return
 	}
 	h.cfg.Metrics.For(res.Revision.Key).Done(code, time.Since(start))
 	if res.Rule != nil {
 		h.cfg.Metrics.RouteDone(res.Rule.Route, res.Rule.Index, code)
+		if client != "" {
+			h.cfg.Metrics.RouteClientDone(res.Rule.Route, res.Rule.Index, client, code)
+		}
 	}
 }
 
@@ -151,6 +166,7 @@ type attempt struct {
 	proto  proxy.Protocol
 	pr     proxy.Request
 	ns     string // the revision's namespace, for the tenant limits
+	client string // the client the credential named, if any
 	called bool   // fn was called: pr is prepared
 	// owned are the response headers the activator set (its rule's CORS
 	// headers): the pod's are dropped.
@@ -208,8 +224,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	// Forward at most once; read before the proxy strips internal headers,
 	// and only from a peer activator.
 	forwarded := len(r.Header[proxy.ForwardedHeader]) > 0 && FromPeer(h.cfg.Peers, r.RemoteAddr)
-	if !forwarded && !h.admit(w, r, res, start) { // a forwarded request was checked by the peer
-		return
+	if !forwarded { // a forwarded request was checked by the peer
+		var ok bool
+		if a.client, ok = h.admit(w, r, res, start); !ok {
+			return
+		}
 	}
 	mode := throttler.Forward
 	if h.cfg.Peers == nil || forwarded {
@@ -246,7 +265,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	if h.cfg.Metrics != nil && (a.called || out.Wait > 0) {
 		h.cfg.Metrics.For(key).Waited(out.Wait, out.ColdStart)
 	}
-	h.record(res, code, start)
+	h.record(res, code, start, a.client, false)
 	if abort {
 		// The response has started (only breaking it tells the client), or
 		// the client is gone (nothing must be answered on its connection).
@@ -254,11 +273,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	}
 }
 
-// admit applies res's credential and rate-limit policies to r. A request
+// admit applies res's credential and rate-limit policies to r, and
+// returns the client the credential named ("" without one). A request
 // they refuse is answered here, without waking the function or counting
 // as demand, and admit returns false.
-func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Result, start time.Time) bool {
-	var client string
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Result, start time.Time) (client string, ok bool) {
 	if res.APIKeys != nil {
 		var o apikey.Outcome
 		if client, o = res.APIKeys.Check(r); o != apikey.Accepted {
@@ -267,27 +286,27 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 				w.Header()["Www-Authenticate"] = res.APIKeys.Challenge()
 			}
 			http.Error(w, o.String(), code)
-			h.record(res, code, start)
-			return false
+			h.record(res, code, start, "", false)
+			return "", false
 		}
 	}
 	if res.RateLimit == nil || h.cfg.RateLimits == nil {
-		return true
+		return client, true
 	}
 	d := h.cfg.RateLimits.Admit(r.Context(), res.RateLimit, r, client)
 	if (d.Refused || d.Shadowed) && h.cfg.Metrics != nil && res.Rule != nil {
 		h.cfg.Metrics.RouteLimited(res.Rule.Route, res.Rule.Index, d.Shadowed)
 	}
 	if !d.Refused {
-		return true
+		return client, true
 	}
 	hdr := w.Header()
 	hdr["Retry-After"] = []string{d.Headers.RetryAfter}
 	hdr["Ratelimit-Policy"] = []string{d.Headers.Policy}
 	hdr["Ratelimit"] = []string{d.Headers.State}
 	http.Error(w, "rate limit exceeded", http.StatusTooManyRequests)
-	h.record(res, http.StatusTooManyRequests, start)
-	return false
+	h.record(res, http.StatusTooManyRequests, start, client, true)
+	return client, false
 }
 
 // forward sends a request this activator has no share of capacity for to

@@ -99,7 +99,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		limits: newLimits(opts.ClientsGone),
 		routes: newRoutes(),
 	}
-	cs := []prometheus.Collector{m.requests, m.latency, m.queueWait, m.coldStarts, m.coldWait, m.routes.requests, m.routes.limited}
+	cs := []prometheus.Collector{m.requests, m.latency, m.queueWait, m.coldStarts, m.coldWait, m.routes.requests, m.routes.limited, m.routes.clients}
 	cs = append(cs, m.limits.collectors()...)
 	if opts.Depth != nil {
 		cs = append(cs, depthCollector(opts.Depth))

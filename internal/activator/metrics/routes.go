@@ -10,10 +10,11 @@ import (
 
 // Labels of the per-rule series.
 const (
-	labelRoute = "route"
-	labelRule  = "rule"
-	labelClass = "class"
-	labelMode  = "mode"
+	labelRoute  = "route"
+	labelRule   = "rule"
+	labelClass  = "class"
+	labelMode   = "mode"
+	labelClient = "client"
 )
 
 // statusClasses are the values of the class label, by the status's first
@@ -32,6 +33,8 @@ type routes struct {
 	// limited counts the requests a rule's rate limits refused, or would
 	// have in shadow mode.
 	limited *prometheus.CounterVec
+	// clients counts the requests of each client, for the rules that ask.
+	clients *prometheus.CounterVec
 
 	mu    sync.RWMutex
 	rules map[ruleKey]*[len(statusClasses)]prometheus.Counter
@@ -47,6 +50,10 @@ func newRoutes() *routes {
 			Name: prefix + "route_rate_limited_total",
 			Help: "Requests a Route rule's rate limits refused (mode=\"refused\"), or would have refused in shadow mode (mode=\"shadow\").",
 		}, []string{labelNamespace, labelRoute, labelRule, labelMode}),
+		clients: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: prefix + "route_client_requests_total",
+			Help: "Requests of each client a Route rule matched, by status class, for the rules whose Route sets usage.perClient.",
+		}, []string{labelNamespace, labelRoute, labelRule, labelClient, labelClass}),
 		rules: map[ruleKey]*[len(statusClasses)]prometheus.Counter{},
 	}
 }
@@ -69,6 +76,16 @@ func (m *Metrics) RouteLimited(route types.NamespacedName, rule int, shadow bool
 		mode = "shadow"
 	}
 	m.routes.limited.WithLabelValues(route.Namespace, route.Name, strconv.Itoa(rule), mode).Inc()
+}
+
+// RouteClientDone counts a request of client that rule of route matched,
+// answered with code.
+func (m *Metrics) RouteClientDone(route types.NamespacedName, rule int, client string, code int) {
+	class := code/100 - 1
+	if class < 0 || class >= len(statusClasses) {
+		return
+	}
+	m.routes.clients.WithLabelValues(route.Namespace, route.Name, strconv.Itoa(rule), client, statusClasses[class]).Inc()
 }
 
 // counters returns key's counters, creating its series on first use.
@@ -104,4 +121,5 @@ func (m *Metrics) DeleteRoute(route types.NamespacedName) {
 	labels := prometheus.Labels{labelNamespace: route.Namespace, labelRoute: route.Name}
 	m.routes.requests.DeletePartialMatch(labels)
 	m.routes.limited.DeletePartialMatch(labels)
+	m.routes.clients.DeletePartialMatch(labels)
 }

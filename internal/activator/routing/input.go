@@ -92,6 +92,8 @@ type RuleInput struct {
 	APIKeys *apikey.Config
 	// RateLimit is the rule's rate-limit policy; nil limits nothing.
 	RateLimit *ratelimit.Config
+	// UsagePerClient counts the rule's requests per client too.
+	UsagePerClient bool
 }
 
 // MatchInput selects requests by path and method.

@@ -23,10 +23,12 @@ type parsedRule struct {
 	apiKeys *apikey.Policy
 	limits  *ratelimit.Policy
 	ref     *RuleRef
+	// perClient counts the rule's requests per client.
+	perClient bool
 }
 
 func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
-	pr := parsedRule{ref: ref}
+	pr := parsedRule{ref: ref, perClient: ri.UsagePerClient}
 	if ri.CORS != nil {
 		pr.cors = cors.New(*ri.CORS)
 	}
@@ -85,7 +87,7 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 func orderRules(prs []parsedRule, tag string) []*rule {
 	var out []*rule
 	for _, pr := range prs {
-		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, limits: pr.limits, ref: pr.ref}
+		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, limits: pr.limits, ref: pr.ref, perClient: pr.perClient}
 		if tag == "" {
 			for j, rev := range pr.revs {
 				if pr.percent[j] == 0 {

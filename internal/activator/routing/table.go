@@ -78,6 +78,9 @@ type Result struct {
 	// RateLimit is the matched rule's rate-limit policy when Kind is
 	// Found; nil when it limits nothing.
 	RateLimit *ratelimit.Policy
+	// PerClient is set when the matched rule counts its requests per
+	// client too.
+	PerClient bool
 	// Rule names the matched Route rule when Kind is Found; nil for a
 	// Function's default host.
 	Rule *RuleRef
@@ -121,7 +124,9 @@ type rule struct {
 	cors    *cors.Policy
 	apiKeys *apikey.Policy
 	limits  *ratelimit.Policy
-	ref     *RuleRef // nil for a Function's default host
+	ref     *RuleRef
+	// perClient counts the rule's requests per client.
+	perClient bool // nil for a Function's default host
 }
 
 // Lookup resolves a request. hostport is the Host header as received (port,
@@ -139,7 +144,7 @@ func (t *Table) Lookup(hostport, path, method string, src rand.Source) Result {
 			continue
 		}
 		if ru.methods.allows(method) {
-			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, RateLimit: ru.limits, Rule: ru.ref}
+			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, RateLimit: ru.limits, PerClient: ru.perClient, Rule: ru.ref}
 		}
 		res.Kind = MissMethod
 		if ru.methods.other == nil {

@@ -53,6 +53,9 @@ type Options struct {
 	// TokenRefresh is how often TokenFile is re-read and re-sent; default
 	// DefaultTokenRefresh (30s).
 	TokenRefresh time.Duration
+	// Usage, if set, gives the usage counts each periodic frame carries
+	// (usage.Counter.Snapshot); nil or a nil result sends none.
+	Usage func() *statwire.Usage
 	// Logger receives connection changes.
 	Logger logr.Logger
 }
@@ -195,6 +198,9 @@ func (r *Reporter) Report(now time.Time) statwire.Frame {
 			rev.mu.Unlock()
 		}
 		r.mu.Unlock()
+	}
+	if r.cfg.Usage != nil {
+		f.Usage = r.cfg.Usage()
 	}
 	return f
 }

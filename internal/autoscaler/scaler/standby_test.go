@@ -51,6 +51,9 @@ func TestStandbyWakes(t *testing.T) {
 			e.stats.set(rev, 1)
 			done := make(chan struct{})
 			go func() { defer close(done); e.s.servePokes(e.ctx) }()
+			// The wake is written (and logged, to t) after the write the
+			// test sees: wait for it before the test ends.
+			t.Cleanup(func() { <-done; e.s.wakeWrites.Wait() })
 			e.s.Poke(rev)
 
 			// Nothing before the leader's head start is over.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/routing"
@@ -33,6 +34,7 @@ var activatorMetrics = map[string]testutil.Metric{
 	"wake_activator_tenant_requests_in_flight":    {Type: "gauge", Labels: []string{"namespace"}},
 	"wake_activator_route_requests_total":         {Type: "counter", Labels: []string{"namespace", "route", "rule", "class"}},
 	"wake_activator_route_rate_limited_total":     {Type: "counter", Labels: []string{"namespace", "route", "rule", "mode"}},
+	"wake_activator_route_client_requests_total":  {Type: "counter", Labels: []string{"namespace", "route", "rule", "client", "class"}},
 }
 
 // TestDocumentedMetrics drives an activator through a request held at its
@@ -109,14 +111,17 @@ func TestDocumentedMetrics(t *testing.T) {
 		t.Fatalf("cold request: %d, want 200", c)
 	}
 
-	// A rule that admits one request an hour: the second is refused.
+	// A rule that admits one request an hour, counted per client: the
+	// second is refused.
 	limited := routing.TrafficInput{Revision: e.revision("limited", 0, 0, 0, hostOf(okBackend(t))), Percent: 100}
 	e.addRoute(routing.RouteInput{Namespace: "ns", Name: "capped", Hosts: []string{"capped.test"}, Rules: []routing.RuleInput{{
-		Traffic:   []routing.TrafficInput{limited},
-		RateLimit: &ratelimit.Config{Namespace: "ns", Scope: "ns/capped/0", Limits: []ratelimit.Limit{{Name: "hourly", Requests: 1, Per: time.Hour}}},
+		Traffic:        []routing.TrafficInput{limited},
+		RateLimit:      &ratelimit.Config{Namespace: "ns", Scope: "ns/capped/0", Limits: []ratelimit.Limit{{Name: "hourly", Requests: 1, Per: time.Hour}}},
+		APIKeys:        &apikey.Config{Clients: map[string]apikey.Hash{"alice": apikey.HashOf([]byte("secret"))}, Headers: []string{"X-Key"}},
+		UsagePerClient: true,
 	}}})
 	for _, want := range []int{http.StatusOK, http.StatusTooManyRequests} {
-		if code, _, _ := e.send(http.MethodGet, "capped.test", "/"); code != want {
+		if code, _, _ := e.send(http.MethodGet, "capped.test", "/", "X-Key", "secret"); code != want {
 			t.Fatalf("rate-limited rule: %d, want %d", code, want)
 		}
 	}
@@ -150,6 +155,8 @@ func TestDocumentedMetrics(t *testing.T) {
 		{"wake_activator_route_requests_total", map[string]string{"namespace": "ns", "route": "zero", "rule": "0", "class": "2xx"}, 1},
 		{"wake_activator_route_requests_total", map[string]string{"namespace": "ns", "route": "zero", "rule": "0", "class": "5xx"}, 0},
 		{"wake_activator_route_rate_limited_total", map[string]string{"namespace": "ns", "route": "capped", "rule": "0", "mode": "refused"}, 1},
+		{"wake_activator_route_client_requests_total", map[string]string{"namespace": "ns", "route": "capped", "rule": "0", "client": "alice", "class": "4xx"}, 1},
+		{"wake_activator_route_client_requests_total", map[string]string{"namespace": "ns", "route": "capped", "rule": "0", "client": "alice", "class": "2xx"}, 1},
 	}
 	for _, tc := range tests {
 		if got := value(tc.name, tc.labels); got != tc.want {

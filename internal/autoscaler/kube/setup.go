@@ -19,6 +19,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/autoscaler/collector"
+	"github.com/wakefn/wake/internal/autoscaler/routeusage"
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/config"
@@ -127,11 +128,19 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
+	usage := routeusage.New()
+	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wake_autoscaler_usage_entries_dropped_total",
+		Help: "Usage entries from the activators dropped: invalid, or over the bounds of what is kept per activator.",
+	}, func() float64 { return float64(usage.Dropped()) })); err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
+	}
 	srv, err := statserver.New(statserver.Options{
 		Addr:          addr,
 		Collector:     stats,
 		Known:         sc.Tracked,
 		OnPoke:        sc.Poke,
+		OnUsage:       usage.Apply,
 		Clock:         clk,
 		Log:           log.WithName("statserver"),
 		Registerer:    reg,
@@ -147,6 +156,9 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	store.Subscribe(func(*config.Config) { sc.TargetsChanged(); limits.Changed() })
 	if err := mgr.Add(scalerRunnable{sc: sc, limits: limits, regs: regs}); err != nil {
 		return fmt.Errorf("set up autoscaler: add scaler: %w", err)
+	}
+	if err := mgr.Add(&routeusage.Writer{Client: mgr.GetClient(), Aggregator: usage, Clock: clk, Log: log.WithName("usage")}); err != nil {
+		return fmt.Errorf("set up autoscaler: add usage writer: %w", err)
 	}
 	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
 		return fmt.Errorf("set up autoscaler: add stat server: %w", err)

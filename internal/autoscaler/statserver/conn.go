@@ -185,6 +185,9 @@ func (s *Server) apply(log logr.Logger, f statwire.Frame) {
 		s.metrics.dropped.WithLabelValues(DropUnknownRevision).Add(float64(res.Unknown))
 		log.V(1).Info("dropped stat entries for unknown revisions", "count", res.Unknown)
 	}
+	if f.Usage != nil && s.opts.OnUsage != nil {
+		s.opts.OnUsage(f.Source, f.Usage)
+	}
 	for _, key := range res.Pokes {
 		s.metrics.pokes.Inc()
 		if s.opts.OnPoke != nil {

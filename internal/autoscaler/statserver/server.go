@@ -43,6 +43,7 @@ import (
 
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/statauth"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // DefaultIdleTimeout closes a connection that sent nothing for this long;
@@ -85,6 +86,9 @@ type Options struct {
 	Known func(types.NamespacedName) bool
 	// OnPoke is called, without blocking for long, for each accepted poke.
 	OnPoke func(types.NamespacedName)
+	// OnUsage, if set, is given the usage counts of each frame that has
+	// them, with the frame's (authenticated) source.
+	OnUsage func(src string, u *statwire.Usage)
 	// Clock stamps frames and drives the collector's sweeps; nil means the
 	// real clock.
 	Clock clock.WithTicker

@@ -30,7 +30,7 @@ import (
 func TestRateLimitHoldsAcrossActivators(t *testing.T) {
 	ns := newNamespace(t, "ratelimit")
 	create(t, newFunction(ns, "limited", "hello", withGreeting("limited"), withScaleBounds(1, 1)))
-	host := "limited." + ns + "." + suite.domain
+	host := "api." + ns + "." + suite.domain
 	const rate, burst = 20, 20
 	rt := newRoute(ns, "limited", []string{host}, servingv1alpha1.TrafficTarget{FunctionName: "limited", Percent: 100})
 	rt.Spec.Policies = &servingv1alpha1.RoutePolicies{RateLimit: &servingv1alpha1.RateLimitPolicy{

@@ -129,10 +129,7 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
 	usage := routeusage.New()
-	if err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "wake_autoscaler_usage_entries_dropped_total",
-		Help: "Usage entries from the activators dropped: invalid, or over the bounds of what is kept per activator.",
-	}, func() float64 { return float64(usage.Dropped()) })); err != nil {
+	if err := reg.Register(usage.DroppedCounter()); err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
 	srv, err := statserver.New(statserver.Options{

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/statwire"
@@ -209,6 +210,15 @@ func (a *Aggregator) ForgetRoute(route types.NamespacedName) {
 	for _, routes := range a.changed {
 		delete(routes, route)
 	}
+}
+
+// DroppedCounter is wake_autoscaler_usage_entries_dropped_total, which
+// reads Dropped.
+func (a *Aggregator) DroppedCounter() prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wake_autoscaler_usage_entries_dropped_total",
+		Help: "Usage entries from the activators dropped: invalid, or over the bounds of what is kept per activator.",
+	}, func() float64 { return float64(a.Dropped()) })
 }
 
 // Dropped returns how many entries were dropped: invalid, or over the

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/statwire"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 var api = types.NamespacedName{Namespace: "ns", Name: "api"}
@@ -64,6 +66,19 @@ func TestAggregatorBoundsSourceEpochs(t *testing.T) {
 	}
 	if n := a.Dropped(); n != 3 {
 		t.Errorf("dropped %d, want 3", n)
+	}
+}
+
+func TestDocumentedMetrics(t *testing.T) {
+	a := New()
+	a.Apply("act", frame(1, "d", statwire.UsageEntry{}))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(a.DroppedCounter())
+	testutil.CheckDocumentedMetrics(t, reg, "wake_autoscaler_usage_", map[string]testutil.Metric{
+		"wake_autoscaler_usage_entries_dropped_total": {Type: "counter"},
+	})
+	if v, _ := testutil.MetricValue(t, reg, "wake_autoscaler_usage_entries_dropped_total", nil); v != 1 {
+		t.Errorf("dropped = %v, want 1", v)
 	}
 }
 

@@ -34,6 +34,8 @@ var scalerMetrics = []string{
 	"wake_autoscaler_revisions",
 	"wake_autoscaler_scale_write_errors_total",
 	"wake_autoscaler_replicaset_wakes_total",
+	// Registered by routeusage, and checked there.
+	"wake_autoscaler_usage_entries_dropped_total",
 }
 
 // TestDocumentedMetrics sends a stat server a bad line, a frame naming

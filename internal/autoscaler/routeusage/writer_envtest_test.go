@@ -41,11 +41,11 @@ func TestWriterOnAnAPIServer(t *testing.T) {
 	const day = "2026-12-02"
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	key := types.NamespacedName{Namespace: "ns", Name: "api"}
-	entry := func(ok int64) statwireEntry { return statwireEntry{ok: ok} }
+	entry := func(ok int64) *statwire.Usage { return frame(1, day, rule0("", ok, 0)) }
 
 	a := New()
 	w := &Writer{Client: c, Aggregator: a, Log: testr.New(t)}
-	a.Apply("act-a", entry(7).usage(day))
+	a.Apply("act-a", entry(7))
 	w.Flush(ctx, nil, now)
 	if got := successOf(t, admin, key); got != 7 {
 		t.Fatalf("2xx %d, want 7", got)
@@ -54,12 +54,12 @@ func TestWriterOnAnAPIServer(t *testing.T) {
 	// A new leader knows less than the status: the status's count stays.
 	fresh := New()
 	w = &Writer{Client: c, Aggregator: fresh, Log: testr.New(t)}
-	fresh.Apply("act-b", entry(3).usage(day))
+	fresh.Apply("act-b", entry(3))
 	w.Flush(ctx, nil, now)
 	if got := successOf(t, admin, key); got != 7 {
 		t.Fatalf("2xx %d after a new leader's smaller sum, want 7 kept", got)
 	}
-	fresh.Apply("act-b", entry(9).usage(day))
+	fresh.Apply("act-b", entry(9))
 	w.Flush(ctx, nil, now)
 	if got := successOf(t, admin, key); got != 9 {
 		t.Fatalf("2xx %d, want 9", got)
@@ -68,18 +68,11 @@ func TestWriterOnAnAPIServer(t *testing.T) {
 	if err := admin.Delete(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
-	fresh.Apply("act-b", entry(10).usage(day))
+	fresh.Apply("act-b", entry(10))
 	w.Flush(ctx, nil, now)
 	if got := fresh.Route(day, key); len(got) != 0 {
 		t.Errorf("a deleted Route's counts kept: %+v", got)
 	}
-}
-
-// statwireEntry builds a frame of one rule's 2xx count.
-type statwireEntry struct{ ok int64 }
-
-func (e statwireEntry) usage(day string) *statwire.Usage {
-	return frame(1, day, rule0("", e.ok, 0))
 }
 
 // successOf reads the 2xx count of rule 0 on the first day of key's

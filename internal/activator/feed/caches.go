@@ -21,7 +21,8 @@ import (
 // NewCache returns the cache for the Watcher and the TenantWatcher: every
 // Function, Revision and Route, and only the Services, EndpointSlices and
 // pods labelled with a revision (Functions, Revisions and Services
-// stripped to what the activator reads, see strip.go, pods to their IPs); every
+// stripped to what the activator reads, Routes of their usage, see
+// strip.go, pods to their IPs); every
 // TenantPolicy (stripped to its spec) and every namespace's metadata
 // (stripped to its name and labels). Every object is stripped of its
 // managed fields, which the activator never reads: at 10,000 Functions they
@@ -39,6 +40,7 @@ func NewCache(cfg *rest.Config, scheme *runtime.Scheme) (cache.Cache, error) {
 			&corev1.Service{}:               {Label: labels.NewSelector().Add(*hasRevision), Transform: stripService},
 			&servingv1alpha1.Function{}:     {Transform: stripFunction},
 			&servingv1alpha1.Revision{}:     {Transform: stripRevision},
+			&servingv1alpha1.Route{}:        {Transform: stripRoute},
 			&corev1.Pod{}:                   {Label: labels.NewSelector().Add(*hasRevision), Transform: stripPod},
 			&servingv1alpha1.TenantPolicy{}: {Transform: stripTenantPolicy},
 			inputs.NamespaceMeta():          {Transform: stripNamespace},

@@ -46,6 +46,16 @@ func stripRevision(o any) (any, error) {
 	return out, nil
 }
 
+// stripRoute drops a Route's status.usage, which the activator never
+// reads and which may hold a few kilobytes per Route, and its managed
+// fields (a transform of its own replaces the cache's default one).
+func stripRoute(o any) (any, error) {
+	if rt, ok := o.(*servingv1alpha1.Route); ok {
+		rt.Status.Usage, rt.ManagedFields = nil, nil
+	}
+	return o, nil
+}
+
 // stripService keeps a Service's identity, labels and owners.
 func stripService(o any) (any, error) {
 	s, ok := o.(*corev1.Service)

@@ -41,6 +41,11 @@ func TestStrippedObjectsRouteTheSame(t *testing.T) {
 	if sc := srev.Spec.Containers[0]; sc.Image != "" || len(sc.Env) != 0 || len(srev.Status.Conditions) != 0 {
 		t.Errorf("stripped Revision kept its image, environment or conditions: %+v", srev)
 	}
+	rt := fixture.Route("ns", "api")
+	rt.Status.Usage = &servingv1alpha1.RouteUsage{Days: []servingv1alpha1.UsageDay{{Date: "2026-12-02"}}}
+	if srt := stripped(t, stripRoute, rt); srt.Status.Usage != nil {
+		t.Errorf("stripped Route kept its usage: %+v", srt.Status.Usage)
+	}
 	if _, err := stripService(&corev1.Pod{}); err != nil {
 		t.Errorf("stripService of another kind: %v", err)
 	}

@@ -39,7 +39,42 @@ type RoutePolicies struct {
 	// status.usage and in wake_activator_route_requests_total).
 	// +optional
 	Usage *UsagePolicy `json:"usage,omitempty"`
+
+	// Logs records a sample of the rule's requests as JSON lines, which
+	// the Route's owner reads in the ConfigMap "<route>-wake-logs" of the
+	// Route's namespace (LogsConfigMapName).
+	// +optional
+	Logs *LogPolicy `json:"logs,omitempty"`
 }
+
+// LogPolicy says which of a rule's requests are logged, and what a line
+// carries beside the request's route, rule, function, revision, client,
+// method, path (without the query), status, bytes and latencies.
+type LogPolicy struct {
+	// SamplePercent is the share of the rule's requests logged.
+	// +optional
+	// +kubebuilder:default=100
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	SamplePercent int32 `json:"samplePercent,omitempty"`
+	// Headers are request headers whose values a line carries. Those of
+	// credentials (Authorization, Proxy-Authorization, Cookie and the
+	// apiKeys policy's headers) and those in RedactHeaders are written
+	// as "[redacted]".
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	Headers []CORSHeaderName `json:"headers,omitempty"`
+	// RedactHeaders are more headers whose values are never written.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	RedactHeaders []CORSHeaderName `json:"redactHeaders,omitempty"`
+}
+
+// LogsConfigMapName is the ConfigMap, in a Route's namespace, holding its
+// latest request log lines.
+func LogsConfigMapName(route string) string { return route + "-wake-logs" }
 
 // UsagePolicy says what is counted of a rule's requests.
 type UsagePolicy struct {
@@ -377,6 +412,9 @@ func (s *RouteSpec) RulePolicies(i int) RoutePolicies {
 	}
 	if p.Usage != nil {
 		out.Usage = p.Usage
+	}
+	if p.Logs != nil {
+		out.Logs = p.Logs
 	}
 	return out
 }

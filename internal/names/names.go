@@ -27,6 +27,16 @@ func RevisionNumber(function, revision string) int64 {
 	return n
 }
 
+// FunctionOf returns the Function of a revision named by Revision, or ""
+// for another name.
+func FunctionOf(revision string) string {
+	i := strings.LastIndexByte(revision, '-')
+	if i <= 0 || RevisionNumber(revision[:i], revision) == 0 {
+		return ""
+	}
+	return revision[:i]
+}
+
 // Deployment returns the name of a revision's Deployment.
 func Deployment(revision string) string { return revision }
 

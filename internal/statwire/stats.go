@@ -65,6 +65,9 @@ type Frame struct {
 	// Usage is the sender's counts of Route rules' requests; periodic
 	// frames only.
 	Usage *Usage `json:"usage,omitempty"`
+	// Logs are request log lines of Routes that ask for them; periodic
+	// frames only.
+	Logs []LogLine `json:"logs,omitempty"`
 	// Token, when set, makes the line an auth line: it carries the sender's
 	// ServiceAccount token and nothing else (a receiver ignores the other
 	// fields of an auth line).

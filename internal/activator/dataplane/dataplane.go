@@ -25,6 +25,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
+	"github.com/wakefn/wake/internal/activator/reqlog"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
@@ -83,6 +84,9 @@ type DataPlane struct {
 	// Tenants enforces the namespaces' tenant limits: the handler asks it
 	// on every request, the throttler for the limit on held requests.
 	Tenants *tenant.Limiter
+	// Logs holds the request log lines of the rules that log, until the
+	// stats reporter sends them.
+	Logs *reqlog.Buffer
 	// Usage counts the requests of Route rules; the stats reporter sends
 	// its counts with every periodic frame.
 	Usage *usage.Counter
@@ -101,9 +105,9 @@ func New(o Options) (*DataPlane, error) {
 	log := o.Logger
 	d := &DataPlane{Table: &routing.Holder{}}
 
-	d.Usage = usage.New(nil)
+	d.Usage, d.Logs = usage.New(nil), reqlog.NewBuffer(0)
 	so := o.Stats
-	so.Logger, so.Usage = log.WithName("stats"), d.Usage.Snapshot
+	so.Logger, so.Usage, so.Logs = log.WithName("stats"), d.Usage.Snapshot, d.Logs.Take
 	d.Stats = stats.New(so)
 
 	gone, err := clientgone.New(clientgone.Options{Logger: log.WithName("clientgone")})
@@ -123,7 +127,7 @@ func New(o Options) (*DataPlane, error) {
 		reg = prometheus.NewRegistry()
 	}
 	d.Metrics, err = metrics.New(reg, metrics.Options{
-		Depth: throttlerDepth(d.Throttler), StatsDropped: d.Stats.Dropped, ClientsGone: gone.Gone, TenantInFlight: d.Tenants.RangeInFlight,
+		Depth: throttlerDepth(d.Throttler), StatsDropped: d.Stats.Dropped, LogLinesDropped: d.Logs.Dropped, ClientsGone: gone.Gone, TenantInFlight: d.Tenants.RangeInFlight,
 	})
 	if err != nil {
 		d.Throttler.Close()
@@ -139,7 +143,7 @@ func New(o Options) (*DataPlane, error) {
 	d.proxy = proxy.New(po)
 	d.Handler = handler.New(handler.Options{
 		Table: d.Table, Throttler: d.Throttler, Proxy: d.proxy, Stats: d.Stats, Metrics: d.Metrics,
-		Tenants: d.Tenants, RateLimits: d.RateLimits, Usage: d.Usage, Peers: o.Peers, Logger: log.WithName("handler"),
+		Tenants: d.Tenants, RateLimits: d.RateLimits, Usage: d.Usage, Logs: d.Logs, Peers: o.Peers, Logger: log.WithName("handler"),
 	})
 	return d, nil
 }

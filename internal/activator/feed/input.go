@@ -16,6 +16,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/activator/cors"
+	"github.com/wakefn/wake/internal/activator/reqlog"
 	"github.com/wakefn/wake/internal/activator/routing"
 )
 
@@ -95,7 +96,8 @@ func routeInput(rt *servingv1alpha1.Route, creds Credentials) (routing.RouteInpu
 		policies := rt.Spec.RulePolicies(i)
 		in := routing.RuleInput{Match: matchInput(rule.Match), CORS: corsConfig(policies.CORS), APIKeys: apiKeysConfig(rt.Namespace, policies.APIKeys, creds),
 			RateLimit:      rateLimitConfig(rt.Namespace, rt.Name, i, policies.RateLimit),
-			UsagePerClient: policies.Usage != nil && policies.Usage.PerClient}
+			UsagePerClient: policies.Usage != nil && policies.Usage.PerClient,
+			Logs:           logsConfig(policies.Logs, policies.APIKeys)}
 		for _, t := range rt.Status.Rules[i].Traffic {
 			if t.RevisionName == "" {
 				// A target that never resolved: serving the rest of the
@@ -111,6 +113,24 @@ func routeInput(rt *servingv1alpha1.Route, creds Credentials) (routing.RouteInpu
 		ri.Rules = append(ri.Rules, in)
 	}
 	return ri, len(ri.Rules) > 0
+}
+
+// logsConfig converts a rule's log policy, redacting the headers its
+// credentials may come in; nil logs nothing.
+func logsConfig(p *servingv1alpha1.LogPolicy, keys *servingv1alpha1.APIKeyPolicy) *reqlog.Config {
+	if p == nil {
+		return nil
+	}
+	c := &reqlog.Config{SamplePercent: int(p.SamplePercent), Headers: strs(p.Headers), Redact: strs(p.RedactHeaders)}
+	if c.SamplePercent == 0 {
+		c.SamplePercent = 100
+	}
+	if keys != nil {
+		for _, e := range keys.ExtractFrom {
+			c.Redact = append(c.Redact, strs(e.Headers)...)
+		}
+	}
+	return c
 }
 
 // corsConfig converts a rule's CORS policy; nil has none.

@@ -16,11 +16,13 @@ import (
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
+	"github.com/wakefn/wake/internal/activator/reqlog"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/activator/usage"
+	"github.com/wakefn/wake/internal/names"
 )
 
 // Throttler is the part of *throttler.Throttler the handler uses.
@@ -49,6 +51,9 @@ type Options struct {
 	// together with the other activators; nil enforces none. A request
 	// forwarded by a peer activator was counted there.
 	RateLimits *ratelimit.Limiter
+	// Logs receives the request log lines of the rules that log; nil
+	// writes none.
+	Logs *reqlog.Buffer
 	// Usage counts the requests of each Route rule for the Routes'
 	// status.usage; nil counts none.
 	Usage *usage.Counter
@@ -147,6 +152,31 @@ func (h *Handler) record(res routing.Result, code int, start time.Time, client s
 			h.cfg.Metrics.RouteClientDone(res.Rule.Route, res.Rule.Index, client, code)
 		}
 	}
+}
+
+// logRequest writes a log line for a request of a rule that logs, if it
+// is sampled: out is the throttler's outcome (the wait, and whether it
+// was for a cold start), sent the response body's bytes.
+func (h *Handler) logRequest(r *http.Request, res routing.Result, code int, client string, out throttler.Outcome, sent int64, start time.Time) {
+	if res.Logs == nil || res.Rule == nil || h.cfg.Logs == nil || !res.Logs.Sampled() {
+		return
+	}
+	total := time.Since(start)
+	l := reqlog.Line{
+		Time: start.UTC(), Route: res.Rule.Route.Name, Rule: res.Rule.Index, Revision: res.Revision.Key.Name,
+		Function: names.FunctionOf(res.Revision.Key.Name), Client: client, Method: r.Method, Path: r.URL.Path,
+		Status: code, Bytes: sent, LatencyMs: reqlog.Millis(total), UpstreamMs: reqlog.Millis(total - out.Wait),
+		Headers: res.Logs.Headers(r.Header),
+	}
+	if out.ColdStart {
+		l.ColdStartMs = reqlog.Millis(out.Wait)
+	} else {
+		l.QueueMs = reqlog.Millis(out.Wait)
+	}
+	if code >= 400 && out.Wait == 0 && sent == 0 {
+		l.UpstreamMs = 0 // answered by the activator
+	}
+	h.cfg.Logs.Add(res.Rule.Route.Namespace, l)
 }
 
 // reject answers a request that matched no revision.
@@ -266,6 +296,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 		h.cfg.Metrics.For(key).Waited(out.Wait, out.ColdStart)
 	}
 	h.record(res, code, start, a.client, false)
+	h.logRequest(r, res, code, a.client, out, a.pr.BytesSent(), start)
 	if abort {
 		// The response has started (only breaking it tells the client), or
 		// the client is gone (nothing must be answered on its connection).
@@ -287,6 +318,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 			}
 			http.Error(w, o.String(), code)
 			h.record(res, code, start, "", false)
+			h.logRequest(r, res, code, "", throttler.Outcome{}, 0, start)
 			return "", false
 		}
 	}
@@ -306,6 +338,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 	hdr["Ratelimit"] = []string{d.Headers.State}
 	http.Error(w, "rate limit exceeded", http.StatusTooManyRequests)
 	h.record(res, http.StatusTooManyRequests, start, client, true)
+	h.logRequest(r, res, http.StatusTooManyRequests, client, throttler.Outcome{}, 0, start)
 	return client, false
 }
 

@@ -67,6 +67,9 @@ type Options struct {
 	Depth DepthFunc
 	// StatsDropped returns the number of stats frames dropped so far.
 	StatsDropped func() uint64
+	// LogLinesDropped returns the number of request log lines dropped so
+	// far.
+	LogLinesDropped func() uint64
 	// ClientsGone returns the number of queued requests whose client left
 	// so far (clientgone.Watcher.Gone); nil reads 0.
 	ClientsGone func() uint64
@@ -111,6 +114,11 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: prefix + "stats_frames_dropped_total", Help: "Stats frames dropped (buffer full or write failed).",
 		}, func() float64 { return float64(opts.StatsDropped()) }))
+	}
+	if opts.LogLinesDropped != nil {
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: prefix + "route_log_lines_dropped_total", Help: "Request log lines dropped before they were sent: the buffer was full, or a line too long.",
+		}, func() float64 { return float64(opts.LogLinesDropped()) }))
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

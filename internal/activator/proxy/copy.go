@@ -14,10 +14,10 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 var errClientWrite = errors.New("write to client")
 
 // copyResponse streams src to w, flushing after every read when flush is
-// set, each write within the deadline d gives it. It reads with a pooled
-// buffer and never through io.ReaderFrom, so the pool bounds memory per
-// request.
-func copyResponse(w http.ResponseWriter, src io.Reader, flush bool, d *writeDeadline) error {
+// set, each write within the deadline d gives it, and adds the bytes
+// written to *sent. It reads with a pooled buffer and never through
+// io.ReaderFrom, so the pool bounds memory per request.
+func copyResponse(w http.ResponseWriter, src io.Reader, flush bool, d *writeDeadline, sent *int64) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
@@ -33,7 +33,9 @@ func copyResponse(w http.ResponseWriter, src io.Reader, flush bool, d *writeDead
 		n, rerr := src.Read(buf)
 		if n > 0 {
 			d.before(n)
-			if _, werr := w.Write(buf[:n]); werr != nil {
+			wn, werr := w.Write(buf[:n])
+			*sent += int64(wn)
+			if werr != nil {
 				return errors.Join(errClientWrite, werr)
 			}
 			if flusher != nil {

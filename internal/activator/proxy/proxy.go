@@ -137,6 +137,7 @@ type Request struct {
 	proto    Protocol
 	attempts int
 	status   int
+	sent     int64 // response body bytes written to the client
 	owned    []string
 }
 
@@ -217,6 +218,9 @@ func (r *Request) SetProtocol(proto Protocol) {
 // Status returns the status sent to the client, 0 if none yet.
 func (r *Request) Status() int { return r.status }
 
+// BytesSent returns the bytes of the response body written to the client.
+func (r *Request) BytesSent() int64 { return r.sent }
+
 // Serve forwards the request to dest (a pod's ip:port) and streams the
 // answer to the client. It returns nil or a *Error.
 func (p *Proxy) Serve(pr *Request, dest string) error {
@@ -254,7 +258,7 @@ func (p *Proxy) Serve(pr *Request, dest string) error {
 	limit, _ := out.Context().Deadline()
 	pr.wd.start(&pr.rc, p.cfg.WriteGrace, p.cfg.MinWriteRate, limit)
 	pr.w.WriteHeader(res.StatusCode)
-	err = copyResponse(pr.w, res.Body, wantsFlush(res), &pr.wd)
+	err = copyResponse(pr.w, res.Body, wantsFlush(res), &pr.wd, &pr.sent)
 	_ = res.Body.Close() // the copy's outcome is what matters; a close error adds nothing
 	if err != nil {
 		kind := KindBackend

@@ -6,6 +6,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
+	"github.com/wakefn/wake/internal/activator/reqlog"
 )
 
 // DefaultTimeoutSeconds is the request timeout of a revision that sets none.
@@ -94,6 +95,8 @@ type RuleInput struct {
 	RateLimit *ratelimit.Config
 	// UsagePerClient counts the rule's requests per client too.
 	UsagePerClient bool
+	// Logs is the rule's log policy; nil logs nothing.
+	Logs *reqlog.Config
 }
 
 // MatchInput selects requests by path and method.

@@ -9,6 +9,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
+	"github.com/wakefn/wake/internal/activator/reqlog"
 )
 
 // parsedRule is a valid rule before ordering.
@@ -25,6 +26,7 @@ type parsedRule struct {
 	ref     *RuleRef
 	// perClient counts the rule's requests per client.
 	perClient bool
+	logs      *reqlog.Policy
 }
 
 func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
@@ -40,6 +42,9 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 	}
 	if ri.RateLimit != nil {
 		pr.limits = ratelimit.NewPolicy(*ri.RateLimit)
+	}
+	if ri.Logs != nil {
+		pr.logs = reqlog.NewPolicy(*ri.Logs)
 	}
 	switch ri.Match.Type {
 	case PathExact:
@@ -87,7 +92,7 @@ func (b *builder) parseRule(ri RuleInput, ref *RuleRef) (parsedRule, error) {
 func orderRules(prs []parsedRule, tag string) []*rule {
 	var out []*rule
 	for _, pr := range prs {
-		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, limits: pr.limits, ref: pr.ref, perClient: pr.perClient}
+		r := &rule{exact: pr.exact, path: pr.path, methods: pr.methods, cors: pr.cors, apiKeys: pr.apiKeys, limits: pr.limits, ref: pr.ref, perClient: pr.perClient, logs: pr.logs}
 		if tag == "" {
 			for j, rev := range pr.revs {
 				if pr.percent[j] == 0 {

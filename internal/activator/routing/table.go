@@ -10,6 +10,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
+	"github.com/wakefn/wake/internal/activator/reqlog"
 	"github.com/wakefn/wake/internal/hosts"
 )
 
@@ -81,6 +82,8 @@ type Result struct {
 	// PerClient is set when the matched rule counts its requests per
 	// client too.
 	PerClient bool
+	// Logs is the matched rule's log policy; nil logs nothing.
+	Logs *reqlog.Policy
 	// Rule names the matched Route rule when Kind is Found; nil for a
 	// Function's default host.
 	Rule *RuleRef
@@ -126,7 +129,8 @@ type rule struct {
 	limits  *ratelimit.Policy
 	ref     *RuleRef
 	// perClient counts the rule's requests per client.
-	perClient bool // nil for a Function's default host
+	perClient bool
+	logs      *reqlog.Policy // nil for a Function's default host
 }
 
 // Lookup resolves a request. hostport is the Host header as received (port,
@@ -144,7 +148,7 @@ func (t *Table) Lookup(hostport, path, method string, src rand.Source) Result {
 			continue
 		}
 		if ru.methods.allows(method) {
-			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, RateLimit: ru.limits, PerClient: ru.perClient, Rule: ru.ref}
+			return Result{Kind: Found, Revision: ru.split.pick(src), CORS: ru.cors, APIKeys: ru.apiKeys, RateLimit: ru.limits, PerClient: ru.perClient, Logs: ru.logs, Rule: ru.ref}
 		}
 		res.Kind = MissMethod
 		if ru.methods.other == nil {

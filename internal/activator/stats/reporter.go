@@ -56,6 +56,9 @@ type Options struct {
 	// Usage, if set, gives the usage counts each periodic frame carries
 	// (usage.Counter.Snapshot); nil or a nil result sends none.
 	Usage func() *statwire.Usage
+	// Logs, if set, gives the request log lines each periodic frame
+	// carries (reqlog.Buffer.Take).
+	Logs func() []statwire.LogLine
 	// Logger receives connection changes.
 	Logger logr.Logger
 }
@@ -201,6 +204,9 @@ func (r *Reporter) Report(now time.Time) statwire.Frame {
 	}
 	if r.cfg.Usage != nil {
 		f.Usage = r.cfg.Usage()
+	}
+	if r.cfg.Logs != nil {
+		f.Logs = r.cfg.Logs()
 	}
 	return f
 }

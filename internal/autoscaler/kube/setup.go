@@ -19,6 +19,7 @@ import (
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/autoscaler/collector"
+	"github.com/wakefn/wake/internal/autoscaler/routelogs"
 	"github.com/wakefn/wake/internal/autoscaler/routeusage"
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
@@ -128,9 +129,11 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
-	usage := routeusage.New()
-	if err := reg.Register(usage.DroppedCounter()); err != nil {
-		return fmt.Errorf("set up autoscaler: %w", err)
+	usage, logs := routeusage.New(), routelogs.NewStore()
+	for _, c := range []prometheus.Collector{usage.DroppedCounter(), logs.DroppedCounter()} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("set up autoscaler: %w", err)
+		}
 	}
 	srv, err := statserver.New(statserver.Options{
 		Addr:          addr,
@@ -138,6 +141,7 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 		Known:         sc.Tracked,
 		OnPoke:        sc.Poke,
 		OnUsage:       usage.Apply,
+		OnLogs:        logs.Apply,
 		Clock:         clk,
 		Log:           log.WithName("statserver"),
 		Registerer:    reg,
@@ -156,6 +160,9 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	}
 	if err := mgr.Add(&routeusage.Writer{Client: mgr.GetClient(), Aggregator: usage, Clock: clk, Log: log.WithName("usage")}); err != nil {
 		return fmt.Errorf("set up autoscaler: add usage writer: %w", err)
+	}
+	if err := mgr.Add(&routelogs.Writer{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Store: logs, Clock: clk, Log: log.WithName("logs")}); err != nil {
+		return fmt.Errorf("set up autoscaler: add logs writer: %w", err)
 	}
 	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
 		return fmt.Errorf("set up autoscaler: add stat server: %w", err)

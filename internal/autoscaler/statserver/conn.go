@@ -188,6 +188,9 @@ func (s *Server) apply(log logr.Logger, f statwire.Frame) {
 	if f.Usage != nil && s.opts.OnUsage != nil {
 		s.opts.OnUsage(f.Source, f.Usage)
 	}
+	if len(f.Logs) > 0 && s.opts.OnLogs != nil {
+		s.opts.OnLogs(f.Source, f.Logs)
+	}
 	for _, key := range res.Pokes {
 		s.metrics.pokes.Inc()
 		if s.opts.OnPoke != nil {

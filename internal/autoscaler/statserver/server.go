@@ -89,6 +89,9 @@ type Options struct {
 	// OnUsage, if set, is given the usage counts of each frame that has
 	// them, with the frame's (authenticated) source.
 	OnUsage func(src string, u *statwire.Usage)
+	// OnLogs, if set, is given the request log lines of each frame that
+	// has them, with the frame's source.
+	OnLogs func(src string, lines []statwire.LogLine)
 	// Clock stamps frames and drives the collector's sweeps; nil means the
 	// real clock.
 	Clock clock.WithTicker

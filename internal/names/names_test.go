@@ -36,3 +36,13 @@ func TestRevisionNumberRejectsOthers(t *testing.T) {
 		}
 	}
 }
+
+func TestFunctionOf(t *testing.T) {
+	for rev, want := range map[string]string{
+		"hello-00001": "hello", "my-fn-00042": "my-fn", "hello": "", "hello-1": "", "-00001": "", "hello-0000x": "",
+	} {
+		if got := FunctionOf(rev); got != want {
+			t.Errorf("FunctionOf(%q) = %q, want %q", rev, got, want)
+		}
+	}
+}

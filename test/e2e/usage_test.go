@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,12 +19,13 @@ import (
 	"github.com/wakefn/wake/internal/poll"
 )
 
-// TestUsageReadableByTheNamespaceUser: a Route counting per client gets
-// requests with a key and without one through both activators; within
-// seconds its status.usage shows today's requests by class, exactly, and
-// the client's, and a user of the namespace who holds only the built-in
-// view role there reads it with kubectl.
-func TestUsageReadableByTheNamespaceUser(t *testing.T) {
+// TestUsageAndLogsReadableByTheNamespaceUser: a Route counting per client
+// and logging every request gets requests with a key and without one
+// through both activators; within seconds its status.usage shows today's
+// requests by class, exactly, and the client's, and its logs ConfigMap a
+// line per request without the key; a user of the namespace who holds
+// only the built-in view role there reads both with kubectl.
+func TestUsageAndLogsReadableByTheNamespaceUser(t *testing.T) {
 	ns := newNamespace(t, "usage")
 	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "clients"}, Data: map[string][]byte{"alice": []byte("alice-key")}})
 	create(t, newFunction(ns, "counted", "hello", withGreeting("counted"), withScaleBounds(1, 1)))
@@ -35,6 +37,7 @@ func TestUsageReadableByTheNamespaceUser(t *testing.T) {
 			ExtractFrom:    []servingv1alpha1.APIKeyExtractFrom{{Headers: []servingv1alpha1.CORSHeaderName{"X-Api-Key"}}},
 		},
 		Usage: &servingv1alpha1.UsagePolicy{PerClient: true},
+		Logs:  &servingv1alpha1.LogPolicy{SamplePercent: 100, Headers: []servingv1alpha1.CORSHeaderName{"X-Api-Key", "User-Agent"}},
 	}
 	create(t, rt)
 	waitRouteCondition(t, ns, "counted", apis.ConditionReady, corev1.ConditionTrue, 2*time.Minute)
@@ -103,4 +106,36 @@ func TestUsageReadableByTheNamespaceUser(t *testing.T) {
 		t.Fatalf("usage as the namespace's user sees it: %v (last: %s)", err, last)
 	}
 	t.Logf("usage read by %s: %s", user, last)
+
+	// The log lines: one per request, alice's with her ID and never her key.
+	if _, err := poll.Until(ctx, pollInterval, func(context.Context) error {
+		last = kubectl(t, 30*time.Second, "get", "configmap", servingv1alpha1.LogsConfigMapName("counted"), "-n", ns, "--as", user,
+			"-o", "jsonpath={.data.lines}", "--ignore-not-found")
+		lines := strings.Split(strings.TrimSuffix(last, "\n"), "\n")
+		if last == "" || int64(len(lines)) != ok+unauthorized {
+			return fmt.Errorf("%d lines, want %d", len(lines), ok+unauthorized)
+		}
+		var byStatus [6]int64
+		for _, l := range lines {
+			var rec struct {
+				Route, Client, Path string
+				Status              int
+				Headers             map[string]string
+			}
+			if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				return fmt.Errorf("line %q: %w", l, err)
+			}
+			if rec.Route != "counted" || rec.Path != "/" || rec.Status/100 < 1 || rec.Status/100 > 5 ||
+				(rec.Status == http.StatusOK) != (rec.Client == "alice") || strings.Contains(l, "alice-key") {
+				return fmt.Errorf("line %q", l)
+			}
+			byStatus[rec.Status/100]++
+		}
+		if byStatus[2] != ok || byStatus[4] != unauthorized {
+			return fmt.Errorf("lines by class %v, want %d 2xx and %d 4xx", byStatus, ok, unauthorized)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("log lines as the namespace's user sees them: %v (last: %.500s)", err, last)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/time/rate"
 	"k8s.io/utils/clock"
 )
 
@@ -47,6 +48,23 @@ func Loop(ctx context.Context, clk clock.Clock, kick <-chan struct{}, work func(
 				return
 			case <-clk.After(gap):
 			}
+		}
+	}
+}
+
+// Every calls flush every interval on clk until ctx ends, with a limiter
+// of perSecond (burst 1) for flush to wait on before each write: the
+// writes of all its calls together stay under perSecond.
+func Every(ctx context.Context, clk clock.WithTicker, interval time.Duration, perSecond float64, flush func(context.Context, *rate.Limiter)) {
+	limit := rate.NewLimiter(rate.Limit(perSecond), 1)
+	t := clk.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			flush(ctx, limit)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
 	clocktesting "k8s.io/utils/clock/testing"
 )
 
@@ -99,5 +100,37 @@ func waitForWaiter(t *testing.T, clk *clocktesting.FakeClock) {
 			t.Fatal("loop never waited on the clock")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestEvery: flush runs on each tick, with the one limiter, and not after
+// ctx ends.
+func TestEvery(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := make(chan *rate.Limiter, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Every(ctx, clk, time.Second, 5, func(_ context.Context, l *rate.Limiter) { calls <- l })
+	}()
+	var first *rate.Limiter
+	for i := range 2 {
+		for !clk.HasWaiters() {
+			time.Sleep(time.Millisecond)
+		}
+		clk.Step(time.Second)
+		l := <-calls
+		if i == 0 {
+			first = l
+		}
+		if l != first || l.Limit() != 5 {
+			t.Fatalf("call %d: limiter %p of %v, want the same one of 5/s", i, l, l.Limit())
+		}
+	}
+	cancel()
+	<-done
+	if len(calls) != 0 {
+		t.Fatalf("%d more calls", len(calls))
 	}
 }

@@ -14,6 +14,7 @@
 package routelogs
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"strings"
@@ -33,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/pace"
 	"github.com/wakefn/wake/internal/statwire"
 )
 
@@ -136,29 +138,12 @@ func (*Writer) NeedLeaderElection() bool { return true }
 // Start activates the Store and writes until ctx ends.
 func (w *Writer) Start(ctx context.Context) error {
 	w.Store.Activate()
-	clk := w.Clock
-	if clk == nil {
-		clk = clock.RealClock{}
+	var clk clock.WithTicker = clock.RealClock{}
+	if w.Clock != nil {
+		clk = w.Clock
 	}
-	interval := w.Interval
-	if interval <= 0 {
-		interval = DefaultInterval
-	}
-	wps := w.WritesPerSecond
-	if wps <= 0 {
-		wps = DefaultWritesPerSecond
-	}
-	limit := rate.NewLimiter(rate.Limit(wps), 1)
-	t := clk.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C():
-			w.Flush(ctx, limit)
-		}
-	}
+	pace.Every(ctx, clk, cmp.Or(w.Interval, DefaultInterval), cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond), w.Flush)
+	return nil
 }
 
 // Flush writes the pending lines of every Route, waiting on limit (nil:

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/pace"
 	"github.com/wakefn/wake/internal/statwire"
 )
 
@@ -53,22 +54,13 @@ func (*Writer) NeedLeaderElection() bool { return true }
 
 // Start writes until ctx ends.
 func (w *Writer) Start(ctx context.Context) error {
-	clk := w.Clock
-	if clk == nil {
-		clk = clock.RealClock{}
+	var clk clock.WithTicker = clock.RealClock{}
+	if w.Clock != nil {
+		clk = w.Clock
 	}
-	interval := cmp.Or(w.Interval, DefaultInterval)
-	limit := rate.NewLimiter(rate.Limit(cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond)), 1)
-	t := clk.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C():
-			w.Flush(ctx, limit, clk.Now())
-		}
-	}
+	pace.Every(ctx, clk, cmp.Or(w.Interval, DefaultInterval), cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond),
+		func(ctx context.Context, limit *rate.Limiter) { w.Flush(ctx, limit, clk.Now()) })
+	return nil
 }
 
 // Flush writes every Route whose counts changed, waiting on limit (nil:

@@ -125,6 +125,19 @@ func TestForwardToOwner(t *testing.T) {
 	if st, _ := owner.th.Stats(key); st.Requests != 2*perActivator {
 		t.Errorf("the owner took %d requests, want %d", st.Requests, 2*perActivator)
 	}
+	// Each request is in the usage once: where it arrived, not where it
+	// was forwarded to.
+	var counted int64
+	for _, e := range []*env{zero, owner} {
+		if u := e.dp.Usage.Snapshot(); u != nil {
+			for _, en := range u.Entries {
+				counted += en.Classes[1]
+			}
+		}
+	}
+	if counted != 2*perActivator {
+		t.Errorf("usage counts %d requests, want %d", counted, 2*perActivator)
+	}
 }
 
 // TestForwardOnce: a request that arrives forwarded and finds no share

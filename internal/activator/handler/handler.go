@@ -111,7 +111,7 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time)
 		// a rule without a CORS policy is an ordinary OPTIONS request.
 		pre := table.Lookup(r.Host, r.URL.Path, r.Header.Get(cors.HeaderRequestMethod), nil)
 		if pre.Kind == routing.Found && pre.CORS != nil {
-			h.record(pre, pre.CORS.Preflight(w, r), start, "", false)
+			h.record(r, pre, start, outcome{code: pre.CORS.Preflight(w, r)})
 			return routing.Result{}, false
 		}
 	}
@@ -131,52 +131,68 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, start time.Time)
 	return res, true
 }
 
-// record counts a request that res found, answered with code: under its
-// revision, and under its Route's rule in the metrics and the usage
-// (under client too, if the rule counts per client; limited marks a
-// refusal by its rate limits).
-func (h *Handler) record(res routing.Result, code int, start time.Time, client string, limited bool) {
+// outcome is how a request that a rule or default host matched ended.
+type outcome struct {
+	code int
+	// client is the client the credential named ("" for none); limited
+	// marks a refusal by the rule's rate limits.
+	client  string
+	limited bool
+	// forwarded marks a request a peer activator forwarded here: the peer
+	// counts it in the usage and logs it.
+	forwarded bool
+	// wait is the throttler's outcome; sent the response body's bytes.
+	wait throttler.Outcome
+	sent int64
+}
+
+// record counts a request that res found: under its revision and its
+// Route's rule in the metrics (and its client, if the rule counts per
+// client), in the usage, and in a log line if the rule logs and samples
+// it.
+func (h *Handler) record(r *http.Request, res routing.Result, start time.Time, o outcome) {
+	client := o.client
 	if !res.PerClient {
 		client = ""
 	}
-	if res.Rule != nil && h.cfg.Usage != nil {
-		h.cfg.Usage.Done(res.Rule.Route, res.Rule.Index, code, client, limited)
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.For(res.Revision.Key).Done(o.code, time.Since(start))
+		if res.Rule != nil {
+			h.cfg.Metrics.RouteDone(res.Rule.Route, res.Rule.Index, o.code)
+			if client != "" {
+				h.cfg.Metrics.RouteClientDone(res.Rule.Route, res.Rule.Index, client, o.code)
+			}
+		}
 	}
-	if h.cfg.Metrics == nil {
+	if res.Rule == nil || o.forwarded {
 		return
 	}
-	h.cfg.Metrics.For(res.Revision.Key).Done(code, time.Since(start))
-	if res.Rule != nil {
-		h.cfg.Metrics.RouteDone(res.Rule.Route, res.Rule.Index, code)
-		if client != "" {
-			h.cfg.Metrics.RouteClientDone(res.Rule.Route, res.Rule.Index, client, code)
-		}
+	if h.cfg.Usage != nil {
+		h.cfg.Usage.Done(res.Rule.Route, res.Rule.Index, o.code, client, o.limited)
+	}
+	if res.Logs != nil && h.cfg.Logs != nil && res.Logs.Sampled() {
+		h.cfg.Logs.Add(res.Rule.Route.Namespace, logLine(r, res, start, o))
 	}
 }
 
-// logRequest writes a log line for a request of a rule that logs, if it
-// is sampled: out is the throttler's outcome (the wait, and whether it
-// was for a cold start), sent the response body's bytes.
-func (h *Handler) logRequest(r *http.Request, res routing.Result, code int, client string, out throttler.Outcome, sent int64, start time.Time) {
-	if res.Logs == nil || res.Rule == nil || h.cfg.Logs == nil || !res.Logs.Sampled() {
-		return
-	}
+// logLine is the log line of a request.
+func logLine(r *http.Request, res routing.Result, start time.Time, o outcome) reqlog.Line {
 	total := time.Since(start)
 	l := reqlog.Line{
 		Time: start.UTC(), Route: res.Rule.Route.Name, Rule: res.Rule.Index, Revision: res.Revision.Key.Name,
-		Function: names.FunctionOf(res.Revision.Key.Name), Client: client, Method: r.Method, Path: r.URL.Path,
-		Status: code, Bytes: sent, LatencyMs: reqlog.Millis(total), UpstreamMs: reqlog.Millis(total - out.Wait),
+		Function: names.FunctionOf(res.Revision.Key.Name), Client: o.client, Method: r.Method, Path: r.URL.Path,
+		Status: o.code, Bytes: o.sent, LatencyMs: reqlog.Millis(total), UpstreamMs: reqlog.Millis(total - o.wait.Wait),
 		Headers: res.Logs.Headers(r.Header),
 	}
-	if out.ColdStart {
-		l.ColdStartMs = reqlog.Millis(out.Wait)
+	if o.wait.ColdStart {
+		l.ColdStartMs = reqlog.Millis(o.wait.Wait)
 	} else {
-		l.QueueMs = reqlog.Millis(out.Wait)
+		l.QueueMs = reqlog.Millis(o.wait.Wait)
 	}
-	if code >= 400 && out.Wait == 0 && sent == 0 {
+	if o.code >= 400 && o.wait.Wait == 0 && o.sent == 0 {
 		l.UpstreamMs = 0 // answered by the activator
 	}
-	h.cfg.Logs.Add(res.Rule.Route.Namespace, l)
+	return l
 }
 
 // reject answers a request that matched no revision.
@@ -295,8 +311,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	if h.cfg.Metrics != nil && (a.called || out.Wait > 0) {
 		h.cfg.Metrics.For(key).Waited(out.Wait, out.ColdStart)
 	}
-	h.record(res, code, start, a.client, false)
-	h.logRequest(r, res, code, a.client, out, a.pr.BytesSent(), start)
+	h.record(r, res, start, outcome{code: code, client: a.client, forwarded: forwarded, wait: out, sent: a.pr.BytesSent()})
 	if abort {
 		// The response has started (only breaking it tells the client), or
 		// the client is gone (nothing must be answered on its connection).
@@ -317,8 +332,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 				w.Header()["Www-Authenticate"] = res.APIKeys.Challenge()
 			}
 			http.Error(w, o.String(), code)
-			h.record(res, code, start, "", false)
-			h.logRequest(r, res, code, "", throttler.Outcome{}, 0, start)
+			h.record(r, res, start, outcome{code: code})
 			return "", false
 		}
 	}
@@ -337,8 +351,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 	hdr["Ratelimit-Policy"] = []string{d.Headers.Policy}
 	hdr["Ratelimit"] = []string{d.Headers.State}
 	http.Error(w, "rate limit exceeded", http.StatusTooManyRequests)
-	h.record(res, http.StatusTooManyRequests, start, client, true)
-	h.logRequest(r, res, http.StatusTooManyRequests, client, throttler.Outcome{}, 0, start)
+	h.record(r, res, start, outcome{code: http.StatusTooManyRequests, client: client, limited: true})
 	return client, false
 }
 

@@ -156,6 +156,15 @@ func (c *Counter) Snapshot() *statwire.Usage {
 	if d == c.prev {
 		rotate = len(d.order) // the day is over: send all of it, in turn
 	}
+	// The rotation first, then what else changed: each entry once.
+	for i := 0; i < min(rotate, len(d.order)) && len(u.Entries) < statwire.MaxUsageEntries; i++ {
+		d.next %= len(d.order)
+		k := d.order[d.next]
+		d.next++
+		e := d.entries[k]
+		u.Entries = append(u.Entries, entryOf(k, e))
+		e.dirty = false
+	}
 	for _, k := range d.order {
 		if len(u.Entries) == statwire.MaxUsageEntries {
 			break
@@ -164,12 +173,6 @@ func (c *Counter) Snapshot() *statwire.Usage {
 			u.Entries = append(u.Entries, entryOf(k, e))
 			e.dirty = false
 		}
-	}
-	for i := 0; i < rotate && len(u.Entries) < statwire.MaxUsageEntries; i++ {
-		d.next %= len(d.order)
-		k := d.order[d.next]
-		d.next++
-		u.Entries = append(u.Entries, entryOf(k, d.entries[k]))
 	}
 	return u
 }

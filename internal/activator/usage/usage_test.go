@@ -48,6 +48,9 @@ func TestCounterCountsCumulatively(t *testing.T) {
 	if s.Day != "2026-12-02" || s.Epoch != c.now.UnixMilli() {
 		t.Fatalf("day %q epoch %d", s.Day, s.Epoch)
 	}
+	if len(s.Entries) != 3 {
+		t.Errorf("%d entries, want each of the 3 once", len(s.Entries))
+	}
 	got := entries(s)
 	want := map[string]statwire.UsageEntry{
 		"api/0/":      {Namespace: "ns", Route: "api", Rule: 0, Classes: [5]int64{0, 2, 0, 1, 0}, RateLimited: 1},

@@ -26,8 +26,9 @@ var scalerMetrics = map[string]testutil.Metric{
 	"wake_autoscaler_replicaset_wakes_total":   {Type: "counter", Labels: []string{"result"}},
 }
 
-// statServerMetrics are the documented autoscaler metrics that the stat
-// server registers and checks (statserver.TestDocumentedMetrics).
+// statServerMetrics are the documented autoscaler metrics that other
+// packages register and check (statserver.TestDocumentedMetrics,
+// routeusage's and routelogs').
 var statServerMetrics = []string{
 	"wake_autoscaler_stats_dropped_total",
 	"wake_autoscaler_stats_connections_refused_total",
@@ -35,6 +36,9 @@ var statServerMetrics = []string{
 	"wake_autoscaler_stat_entries_total",
 	"wake_autoscaler_stat_pokes_total",
 	"wake_autoscaler_stat_connections",
+	// Registered by routeusage and routelogs, and checked there.
+	"wake_autoscaler_usage_entries_dropped_total",
+	"wake_autoscaler_route_log_lines_dropped_total",
 }
 
 // TestDocumentedMetrics drives a scaler through calm and a burst, and

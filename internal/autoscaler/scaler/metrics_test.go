@@ -26,10 +26,10 @@ var scalerMetrics = map[string]testutil.Metric{
 	"wake_autoscaler_replicaset_wakes_total":   {Type: "counter", Labels: []string{"result"}},
 }
 
-// statServerMetrics are the documented autoscaler metrics that other
+// otherMetrics are the documented autoscaler metrics that other
 // packages register and check (statserver.TestDocumentedMetrics,
 // routeusage's and routelogs').
-var statServerMetrics = []string{
+var otherMetrics = []string{
 	"wake_autoscaler_stats_dropped_total",
 	"wake_autoscaler_stats_connections_refused_total",
 	"wake_autoscaler_stat_frames_total",
@@ -114,5 +114,5 @@ func TestDocumentedMetrics(t *testing.T) {
 		t.Fatalf("replicas = %d, want the decision's %d", got, burst.DesiredReplicas)
 	}
 	check("burst", burst, len(e.drain()))
-	testutil.CheckDocumentedMetrics(t, reg, "wake_autoscaler_", scalerMetrics, statServerMetrics...)
+	testutil.CheckDocumentedMetrics(t, reg, "wake_autoscaler_", scalerMetrics, otherMetrics...)
 }

@@ -52,10 +52,13 @@ func Loop(ctx context.Context, clk clock.Clock, kick <-chan struct{}, work func(
 	}
 }
 
-// Every calls flush every interval on clk until ctx ends, with a limiter
-// of perSecond (burst 1) for flush to wait on before each write: the
-// writes of all its calls together stay under perSecond.
+// Every calls flush every interval on clk (nil: the real clock) until ctx
+// ends, with a limiter of perSecond (burst 1) for flush to wait on before
+// each write: the writes of all its calls together stay under perSecond.
 func Every(ctx context.Context, clk clock.WithTicker, interval time.Duration, perSecond float64, flush func(context.Context, *rate.Limiter)) {
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
 	limit := rate.NewLimiter(rate.Limit(perSecond), 1)
 	t := clk.NewTicker(interval)
 	defer t.Stop()

@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"hash/fnv"
 	"net/http"
 	"sync"
 	"time"
@@ -197,9 +196,7 @@ func (l *Limiter) ownerLocked(key string, now time.Time) (addr string, mine bool
 	if l.o.Peers == nil || l.count <= 1 {
 		return "", true
 	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	i := int(h.Sum32() % uint32(l.count))
+	i := int(fnv32a(key) % uint32(l.count))
 	if i == l.index {
 		return "", true
 	}
@@ -215,6 +212,17 @@ func (l *Limiter) ownerLocked(key string, now time.Time) (addr string, mine bool
 		delete(l.down, addr)
 	}
 	return addr, false
+}
+
+// fnv32a is FNV-1a of s, as hash/fnv computes it, without allocating: the
+// activators must agree on each key's owner.
+func fnv32a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 // takeShareLocked counts a key whose owner cannot be asked here, at this

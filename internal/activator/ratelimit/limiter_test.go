@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -274,6 +275,16 @@ func TestTwoActivatorsConcurrent(t *testing.T) {
 	least := 0.95 * (burst + rate*dur.Seconds())
 	if n := float64(admitted.Load()); n > most || n < least {
 		t.Fatalf("admitted %v in %.2fs, want between %.0f and %.0f", n, elapsed, least, most)
+	}
+}
+
+func TestFNV32aIsHashFNV(t *testing.T) {
+	for _, s := range []string{"", "a", "ns/api/0/all/20/20/0//:\x00key"} {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(s))
+		if got, want := fnv32a(s), h.Sum32(); got != want {
+			t.Errorf("fnv32a(%q) = %x, want %x", s, got, want)
+		}
 	}
 }
 

@@ -48,15 +48,21 @@ type entry struct {
 
 // day is one UTC day's counts.
 type day struct {
-	date    string
-	entries map[key]*entry
-	order   []key // in creation order, for the rotation
-	next    int   // where the rotation goes on
-	clients map[key]int
+	date string
+	// start and end bound the day, so that a request only compares times.
+	start, end time.Time
+	entries    map[key]*entry
+	order      []key // in creation order, for the rotation
+	next       int   // where the rotation goes on
+	clients    map[key]int
 }
 
-func newDay(date string) *day {
-	return &day{date: date, entries: map[key]*entry{}, clients: map[key]int{}}
+// newDay returns the empty counts of the UTC day holding t.
+func newDay(t time.Time) *day {
+	y, m, dd := t.UTC().Date()
+	start := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	return &day{date: start.Format(statwire.UsageDayFormat), start: start, end: start.AddDate(0, 0, 1),
+		entries: map[key]*entry{}, clients: map[key]int{}}
 }
 
 // Counter counts the requests of Route rules. The zero value is not
@@ -75,10 +81,8 @@ func New(now func() time.Time) *Counter {
 		now = time.Now
 	}
 	t := now()
-	return &Counter{now: now, epoch: t.UnixMilli(), cur: newDay(dateOf(t))}
+	return &Counter{now: now, epoch: t.UnixMilli(), cur: newDay(t)}
 }
-
-func dateOf(t time.Time) string { return t.UTC().Format(statwire.UsageDayFormat) }
 
 // Done counts a request that rule of route matched, answered with code
 // (a client that left: 499, counted as 4xx); limited marks a refusal by
@@ -110,8 +114,8 @@ func (c *Counter) Done(route types.NamespacedName, rule int, code int, client st
 
 // dayLocked returns the current day's counts, rolling over at midnight.
 func (c *Counter) dayLocked(now time.Time) *day {
-	if date := dateOf(now); date != c.cur.date {
-		c.prev, c.cur = c.cur, newDay(date)
+	if now.Before(c.cur.start) || !now.Before(c.cur.end) {
+		c.prev, c.cur = c.cur, newDay(now)
 	}
 	return c.cur
 }
@@ -142,7 +146,7 @@ func (c *Counter) Snapshot() *statwire.Usage {
 	c.dayLocked(now)
 	d := c.cur
 	if c.prev != nil {
-		if now.Sub(startOf(c.cur.date)) < flushFor {
+		if now.Sub(c.cur.start) < flushFor {
 			d = c.prev
 		} else {
 			c.prev = nil
@@ -175,12 +179,6 @@ func (c *Counter) Snapshot() *statwire.Usage {
 		}
 	}
 	return u
-}
-
-// startOf returns the start of a UTC day written as statwire.UsageDayFormat.
-func startOf(date string) time.Time {
-	t, _ := time.Parse(statwire.UsageDayFormat, date)
-	return t
 }
 
 func entryOf(k key, e *entry) statwire.UsageEntry {

@@ -138,11 +138,7 @@ func (*Writer) NeedLeaderElection() bool { return true }
 // Start activates the Store and writes until ctx ends.
 func (w *Writer) Start(ctx context.Context) error {
 	w.Store.Activate()
-	var clk clock.WithTicker = clock.RealClock{}
-	if w.Clock != nil {
-		clk = w.Clock
-	}
-	pace.Every(ctx, clk, cmp.Or(w.Interval, DefaultInterval), cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond), w.Flush)
+	pace.Every(ctx, w.Clock, cmp.Or(w.Interval, DefaultInterval), cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond), w.Flush)
 	return nil
 }
 

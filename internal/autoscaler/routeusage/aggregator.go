@@ -67,11 +67,17 @@ type epochKey struct {
 	epoch int64
 }
 
+// sourceCounts are one source epoch's counts of one day.
+type sourceCounts struct {
+	routes map[types.NamespacedName]map[Key]Counts
+	n      int // entries, over all routes
+}
+
 // Aggregator holds the activators' latest usage counts. Create with New.
 type Aggregator struct {
 	mu sync.Mutex
 	// days maps a day to each source epoch's counts of it.
-	days map[string]map[epochKey]map[types.NamespacedName]map[Key]Counts
+	days map[string]map[epochKey]*sourceCounts
 	// changed are the Routes whose counts changed since Changed was
 	// last called, by day.
 	changed map[string]map[types.NamespacedName]bool
@@ -80,7 +86,7 @@ type Aggregator struct {
 
 // New returns an empty Aggregator.
 func New() *Aggregator {
-	return &Aggregator{days: map[string]map[epochKey]map[types.NamespacedName]map[Key]Counts{}, changed: map[string]map[types.NamespacedName]bool{}}
+	return &Aggregator{days: map[string]map[epochKey]*sourceCounts{}, changed: map[string]map[types.NamespacedName]bool{}}
 }
 
 // Apply takes the usage of one frame from src. Entries that are invalid
@@ -93,22 +99,18 @@ func (a *Aggregator) Apply(src string, u *statwire.Usage) {
 	defer a.mu.Unlock()
 	day := a.days[u.Day]
 	if day == nil {
-		day = map[epochKey]map[types.NamespacedName]map[Key]Counts{}
+		day = map[epochKey]*sourceCounts{}
 		a.days[u.Day] = day
 	}
 	ek := epochKey{src, u.Epoch}
-	routes := day[ek]
-	if routes == nil {
+	sc := day[ek]
+	if sc == nil {
 		if len(day) >= MaxSourceEpochs {
 			a.dropped += int64(len(u.Entries))
 			return
 		}
-		routes = map[types.NamespacedName]map[Key]Counts{}
-		day[ek] = routes
-	}
-	n := 0
-	for _, rs := range routes {
-		n += len(rs)
+		sc = &sourceCounts{routes: map[types.NamespacedName]map[Key]Counts{}}
+		day[ek] = sc
 	}
 	changed := a.changed[u.Day]
 	if changed == nil {
@@ -121,16 +123,16 @@ func (a *Aggregator) Apply(src string, u *statwire.Usage) {
 			continue
 		}
 		rk := types.NamespacedName{Namespace: e.Namespace, Name: e.Route}
-		rs := routes[rk]
+		rs := sc.routes[rk]
 		k := Key{Rule: e.Rule, Client: e.Client}
 		old, seen := rs[k]
-		if !seen && n >= MaxEntriesPerSource {
+		if !seen && sc.n >= MaxEntriesPerSource {
 			a.dropped++
 			continue
 		}
 		if rs == nil {
 			rs = map[Key]Counts{}
-			routes[rk] = rs
+			sc.routes[rk] = rs
 		}
 		c := old
 		c.atLeast(Counts{Classes: e.Classes, Limited: e.RateLimited}) // cumulative: never back
@@ -139,7 +141,7 @@ func (a *Aggregator) Apply(src string, u *statwire.Usage) {
 			changed[rk] = true
 		}
 		if !seen {
-			n++
+			sc.n++
 		}
 	}
 }
@@ -176,8 +178,8 @@ func (a *Aggregator) Route(day string, route types.NamespacedName) map[Key]Count
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	out := map[Key]Counts{}
-	for _, routes := range a.days[day] {
-		for k, c := range routes[route] {
+	for _, sc := range a.days[day] {
+		for k, c := range sc.routes[route] {
 			sum := out[k]
 			sum.add(c)
 			out[k] = sum
@@ -203,8 +205,9 @@ func (a *Aggregator) ForgetRoute(route types.NamespacedName) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, day := range a.days {
-		for _, routes := range day {
-			delete(routes, route)
+		for _, sc := range day {
+			sc.n -= len(sc.routes[route])
+			delete(sc.routes, route)
 		}
 	}
 	for _, routes := range a.changed {

@@ -54,13 +54,17 @@ func (*Writer) NeedLeaderElection() bool { return true }
 
 // Start writes until ctx ends.
 func (w *Writer) Start(ctx context.Context) error {
-	var clk clock.WithTicker = clock.RealClock{}
-	if w.Clock != nil {
-		clk = w.Clock
-	}
-	pace.Every(ctx, clk, cmp.Or(w.Interval, DefaultInterval), cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond),
-		func(ctx context.Context, limit *rate.Limiter) { w.Flush(ctx, limit, clk.Now()) })
+	pace.Every(ctx, w.Clock, cmp.Or(w.Interval, DefaultInterval), cmp.Or(w.WritesPerSecond, DefaultWritesPerSecond),
+		func(ctx context.Context, limit *rate.Limiter) { w.Flush(ctx, limit, w.now()) })
 	return nil
+}
+
+// now reads the Writer's clock.
+func (w *Writer) now() time.Time {
+	if w.Clock != nil {
+		return w.Clock.Now()
+	}
+	return time.Now()
 }
 
 // Flush writes every Route whose counts changed, waiting on limit (nil:

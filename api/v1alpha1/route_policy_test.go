@@ -1,6 +1,9 @@
 package v1alpha1
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRulePolicies(t *testing.T) {
 	routeWide := &CORSPolicy{AllowOrigins: []CORSOrigin{"*"}}
@@ -28,5 +31,16 @@ func TestRulePolicies(t *testing.T) {
 	}
 	if got := none.RulePolicies(1).CORS; got != own {
 		t.Errorf("a rule's own policy without a route-wide one: %+v, want %+v", got, own)
+	}
+}
+
+func TestLogsConfigMapName(t *testing.T) {
+	if got := LogsConfigMapName("api"); got != "api-wake-logs" {
+		t.Errorf("LogsConfigMapName(api) = %q", got)
+	}
+	long := strings.Repeat("a", 253)
+	a, b := LogsConfigMapName(long), LogsConfigMapName(long[:252]+"b")
+	if len(a) != 253 || !strings.HasSuffix(a, "-wake-logs") || a == b {
+		t.Errorf("long names: %q (%d), %q: want 253 characters, distinct, ending -wake-logs", a, len(a), b)
 	}
 }

@@ -1,5 +1,10 @@
 package v1alpha1
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
 // RoutePolicies are what the activator applies to a Route's requests before
 // they reach a function. On the Route they apply to every rule; on a rule,
 // each policy set replaces the Route's policy of the same kind for that
@@ -73,8 +78,16 @@ type LogPolicy struct {
 }
 
 // LogsConfigMapName is the ConfigMap, in a Route's namespace, holding its
-// latest request log lines.
-func LogsConfigMapName(route string) string { return route + "-wake-logs" }
+// latest request log lines: "<route>-wake-logs", with a Route name too
+// long for that cut and suffixed with a hash of it.
+func LogsConfigMapName(route string) string {
+	const suffix, maxName = "-wake-logs", 253
+	if len(route)+len(suffix) <= maxName {
+		return route + suffix
+	}
+	sum := sha256.Sum256([]byte(route))
+	return route[:maxName-len(suffix)-9] + "-" + hex.EncodeToString(sum[:4]) + suffix
+}
 
 // UsagePolicy says what is counted of a rule's requests.
 type UsagePolicy struct {

@@ -68,6 +68,8 @@ type Frame struct {
 	// Logs are request log lines of Routes that ask for them; periodic
 	// frames only.
 	Logs []LogLine `json:"logs,omitempty"`
+	// Metering, if set, is what the activator metered (Metering).
+	Metering *Metering `json:"meter,omitempty"`
 	// Token, when set, makes the line an auth line: it carries the sender's
 	// ServiceAccount token and nothing else (a receiver ignores the other
 	// fields of an auth line).

@@ -1,0 +1,245 @@
+// Package meter measures, in the activator, what each revision's requests
+// cost: per fixed window and per revision (and per client, when a Route's
+// credentials named one), the requests that reached the function, their
+// billed 100 ms units (internal/metering), the requests held for a cold
+// start with their hold time, and the requests Wake refused before they
+// reached the function.
+//
+// In ModeRequest a request's units are its time at the function, from
+// forwarding to the last response byte, rounded up. In ModeInstance they
+// are the time each pod had at least one of this activator's requests in
+// flight, rounded up per busy interval, and counted in the window the
+// interval ended in; a request counts in the window it ended in.
+//
+// The stats reporter carries Snapshot in every periodic frame: counts
+// cumulative since this process started (its epoch), so that a lost frame
+// loses nothing once a later one carries the entry again, and Final on
+// shutdown. The autoscalers sum them over the activators into usage
+// records.
+//
+// What one tenant can make an activator hold is bounded: at most
+// MaxClientsPerRevision clients are metered apart per revision and window
+// (the others count under no client), and at most MaxEntries entries are
+// held in all; beyond, an entry is counted in Overflow and not metered.
+package meter
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wakefn/wake/internal/metering"
+)
+
+// Bounds of what a Meter holds.
+const (
+	// MaxClientsPerRevision bounds the clients metered apart per revision
+	// and window.
+	MaxClientsPerRevision = 100
+	// MaxEntries bounds the entries held over all windows.
+	MaxEntries = 100000
+)
+
+// ResendFor is how long after a window closes every frame carries all of
+// it again, so that a stat server that missed a frame (a connection lost
+// and redialled) still gets its last counts.
+const ResendFor = 15 * time.Second
+
+// rotateShare is the share of an open window's unchanged entries a frame
+// carries (one in rotateShare): a stat server that connects late has
+// every entry within rotateShare frames.
+const rotateShare = 10
+
+// Options configure a Meter.
+type Options struct {
+	// Mode is metering.ModeRequest or metering.ModeInstance.
+	Mode string
+	// Window is the length of the windows; the windows start at multiples
+	// of it since the Unix epoch.
+	Window time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// key names one entry within a window.
+type key struct {
+	rev    types.NamespacedName
+	client string
+}
+
+// entry is one key's counts in one window.
+type entry struct {
+	requests, units, micros, cold, coldUnits, refused int64
+	dirty                                             bool
+}
+
+// window is one window's entries.
+type window struct {
+	start, end time.Time
+	entries    map[key]*entry
+	order      []key // in creation order, for the rotation
+	next       int   // where the rotation goes on
+	clients    map[types.NamespacedName]int
+}
+
+// pod is one pod's requests in flight, in ModeInstance.
+type pod struct {
+	rev      types.NamespacedName
+	inflight int
+	since    time.Time
+}
+
+// Meter meters requests. Create one with New; a nil *Meter meters nothing.
+type Meter struct {
+	mode   string
+	window time.Duration
+	now    func() time.Time
+	epoch  int64
+
+	mu       sync.Mutex
+	windows  map[int64]*window // by start, Unix ms
+	entries  int
+	overflow int64
+	pods     map[string]*pod // by address
+}
+
+// New returns a Meter whose epoch is now.
+func New(o Options) *Meter {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Meter{mode: o.Mode, window: o.Window, now: o.Now, epoch: o.Now().UnixMilli(),
+		windows: map[int64]*window{}, pods: map[string]*pod{}}
+}
+
+// Mode returns the Meter's mode.
+func (m *Meter) Mode() string { return m.mode }
+
+// Request meters a request of rev that reached the function: atFunction
+// is its time there (all attempts'), coldStart how long it was held for a
+// pod to start (0: none).
+func (m *Meter) Request(rev types.NamespacedName, client string, atFunction, coldStart time.Duration) {
+	if m == nil {
+		return
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.entryLocked(now, rev, client)
+	if e == nil {
+		return
+	}
+	e.requests++
+	if m.mode == metering.ModeRequest {
+		e.units += metering.Units(atFunction)
+		e.micros += atFunction.Microseconds()
+	}
+	if coldStart > 0 {
+		e.cold++
+		e.coldUnits += metering.Units(coldStart)
+	}
+}
+
+// Refused counts a request of rev that Wake refused before it reached the
+// function.
+func (m *Meter) Refused(rev types.NamespacedName, client string) {
+	if m == nil {
+		return
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.entryLocked(now, rev, client); e != nil {
+		e.refused++
+	}
+}
+
+// PodBegin notes that a request of rev is sent to the pod at addr; in
+// ModeInstance the pod is busy from the first such request until the last
+// one's PodEnd. Outside ModeInstance it does nothing.
+func (m *Meter) PodBegin(rev types.NamespacedName, addr string) {
+	if m == nil || m.mode != metering.ModeInstance {
+		return
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.pods[addr]
+	if p == nil {
+		p = &pod{rev: rev, since: now}
+		m.pods[addr] = p
+	}
+	p.inflight++
+}
+
+// PodEnd notes that a request PodBegin noted ended; the pod's busy
+// interval ends with the last of them.
+func (m *Meter) PodEnd(addr string) {
+	if m == nil || m.mode != metering.ModeInstance {
+		return
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.pods[addr]
+	if p == nil {
+		return
+	}
+	if p.inflight--; p.inflight > 0 {
+		return
+	}
+	delete(m.pods, addr)
+	busy := now.Sub(p.since)
+	if e := m.entryLocked(now, p.rev, ""); e != nil {
+		e.units += metering.Units(busy)
+		e.micros += busy.Microseconds()
+	}
+}
+
+// entryLocked returns the entry of rev and client in the window holding
+// now, creating it within the bounds; nil when none can be held.
+func (m *Meter) entryLocked(now time.Time, rev types.NamespacedName, client string) *entry {
+	w := m.windowLocked(now)
+	k := key{rev: rev, client: client}
+	if e := w.entries[k]; e != nil {
+		e.dirty = true
+		return e
+	}
+	if client != "" && w.clients[rev] >= MaxClientsPerRevision {
+		return m.entryLocked(now, rev, "")
+	}
+	if m.entries >= MaxEntries {
+		m.overflow++
+		return nil
+	}
+	e := &entry{dirty: true}
+	w.entries[k] = e
+	w.order = append(w.order, k)
+	m.entries++
+	if client != "" {
+		w.clients[rev]++
+	}
+	return e
+}
+
+// windowLocked returns the window holding now.
+func (m *Meter) windowLocked(now time.Time) *window {
+	ms := now.UnixMilli()
+	start := ms - ms%m.window.Milliseconds()
+	w := m.windows[start]
+	if w == nil {
+		s := time.UnixMilli(start)
+		w = &window{start: s, end: s.Add(m.window), entries: map[key]*entry{}, clients: map[types.NamespacedName]int{}}
+		m.windows[start] = w
+	}
+	return w
+}
+
+// Overflow returns how many requests were not metered because MaxEntries
+// entries were held.
+func (m *Meter) Overflow() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.overflow
+}

@@ -1,0 +1,62 @@
+package statwire
+
+// MaxMeterEntries bounds the metering entries of one frame; a sender
+// carries the rest over to its next frames.
+const MaxMeterEntries = 2000
+
+// Metering is what one activator metered (internal/activator/meter):
+// counts per window and key, cumulative since Epoch, so that a frame lost
+// on the way loses nothing once a later frame carries the entry again. A
+// frame lists the entries that changed since the last frame, a rotating
+// share of the others, and every entry of a window that closed a short
+// while ago, so that a receiver that missed one converges.
+type Metering struct {
+	// Epoch identifies the counters: the Unix milliseconds when the
+	// activator process started metering.
+	Epoch int64 `json:"epoch"`
+	// Mode is how the units were measured: "request" or "instance".
+	Mode string `json:"mode"`
+	// WindowMillis is the length of the windows, in milliseconds.
+	WindowMillis int64 `json:"window"`
+	// Entries are the counts.
+	Entries []MeterEntry `json:"entries"`
+}
+
+// MeterEntry is the use of one revision (and one client of it, when the
+// gateway named one) in one window.
+type MeterEntry struct {
+	// Namespace and Revision name the revision; Client is the client ID,
+	// "" for none.
+	Namespace string `json:"ns"`
+	Revision  string `json:"rev"`
+	Client    string `json:"client,omitempty"`
+	// Start is the window's start, in Unix milliseconds.
+	Start int64 `json:"start"`
+	// Requests counts the requests that reached the function.
+	Requests int64 `json:"req,omitempty"`
+	// Units are the measured 100 ms units, and Micros the measured time
+	// they round up, in microseconds.
+	Units  int64 `json:"units,omitempty"`
+	Micros int64 `json:"us,omitempty"`
+	// ColdStarts counts the requests held for a cold start, and
+	// ColdStartUnits their hold time in units.
+	ColdStarts     int64 `json:"cold,omitempty"`
+	ColdStartUnits int64 `json:"coldUnits,omitempty"`
+	// Refused counts the requests refused before they reached the
+	// function.
+	Refused int64 `json:"refused,omitempty"`
+}
+
+// Valid reports whether e names a revision and a window and carries
+// non-negative counts.
+func (e MeterEntry) Valid() bool {
+	if e.Namespace == "" || e.Revision == "" || e.Start <= 0 {
+		return false
+	}
+	for _, n := range []int64{e.Requests, e.Units, e.Micros, e.ColdStarts, e.ColdStartUnits, e.Refused} {
+		if n < 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -44,6 +44,34 @@ type Config struct {
 	// Tenant holds the limits of each namespace that no TenantPolicy
 	// selects, and of each limit a TenantPolicy leaves unset.
 	Tenant Tenant
+	// Metering decides how use is metered for billing and where the usage
+	// records go.
+	Metering Metering
+}
+
+// Metering configures metering (internal/metering). The activators read
+// Mode and Window when they start: restart them to change either.
+type Metering struct {
+	// Mode is metering.ModeOff, ModeRequest or ModeInstance.
+	Mode string
+	// Window is the length of a usage record's window; it divides a day.
+	Window time.Duration
+	// ColdStartBillable adds the time requests were held for a cold start
+	// to the billed units.
+	ColdStartBillable bool
+	// DefaultMemoryBytes and DefaultMilliCPU weigh a container that sets
+	// neither a limit nor a request of memory or CPU.
+	DefaultMemoryBytes int64
+	DefaultMilliCPU    int64
+	// JSONLines is the file the leader appends the records to, one JSON
+	// line each; "-" is its standard output, "" writes none.
+	JSONLines string
+	// WebhookURL is where the leader posts the records in signed batches;
+	// "" posts none.
+	WebhookURL string
+	// WebhookSecret names the Secret, in Wake's namespace, whose key
+	// "hmac-key" signs the webhook's batches.
+	WebhookSecret string
 }
 
 // Tenant holds the default limits of one namespace, each summed over its

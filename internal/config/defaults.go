@@ -26,5 +26,12 @@ func Default() *Config {
 			MaxHeldRequests:             defaults.MaxHeldRequests,
 			MaxHeldRequestsPerNamespace: defaults.MaxHeldRequestsPerNamespace,
 		},
+		Metering: Metering{
+			Mode:               defaults.MeteringMode,
+			Window:             defaults.MeteringWindow,
+			DefaultMemoryBytes: defaults.MeteringDefaultMemoryBytes,
+			DefaultMilliCPU:    defaults.MeteringDefaultMilliCPU,
+			WebhookSecret:      defaults.MeteringWebhookSecret,
+		},
 	}
 }

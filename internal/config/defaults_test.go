@@ -50,6 +50,14 @@ var pinnedDefaults = []struct {
 	{KeyTenantBurst, "Tenant.Burst", int32(0)},
 	{KeyTenantMaxPods, "Tenant.MaxPods", int32(0)},
 	{KeyTenantMaxScaleUpPerMinute, "Tenant.MaxScaleUpPerMinute", int32(0)},
+	{KeyMeteringMode, "Metering.Mode", "request"},
+	{KeyMeteringWindow, "Metering.Window", time.Minute},
+	{KeyMeteringColdStartBillable, "Metering.ColdStartBillable", false},
+	{KeyMeteringDefaultMemory, "Metering.DefaultMemoryBytes", int64(128 << 20)},
+	{KeyMeteringDefaultCPU, "Metering.DefaultMilliCPU", int64(100)},
+	{KeyMeteringJSONLines, "Metering.JSONLines", ""},
+	{KeyMeteringWebhookURL, "Metering.WebhookURL", ""},
+	{KeyMeteringWebhookSecret, "Metering.WebhookSecret", "wake-metering-webhook"},
 }
 
 func TestDefaults(t *testing.T) {
@@ -176,6 +184,10 @@ func notDefault() *Config {
 		},
 		Tenant: Tenant{
 			MaxInFlight: 17, MaxHeldRequests: 19, RequestsPerSecond: 23, Burst: 29, MaxPods: 31, MaxScaleUpPerMinute: 37,
+		},
+		Metering: Metering{
+			Mode: "instance", Window: 5 * time.Minute, ColdStartBillable: true, DefaultMemoryBytes: 1 << 30, DefaultMilliCPU: 250,
+			JSONLines: "/var/log/wake/usage.jsonl", WebhookURL: "https://billing.example.org/wake", WebhookSecret: "billing-key",
 		},
 	}
 }

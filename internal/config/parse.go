@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -40,6 +42,14 @@ const (
 	KeyTenantBurst                       = "tenant-burst"
 	KeyTenantMaxPods                     = "tenant-max-pods"
 	KeyTenantMaxScaleUpPerMinute         = "tenant-max-scale-up-per-minute"
+	KeyMeteringMode                      = "metering-mode"
+	KeyMeteringWindow                    = "metering-window"
+	KeyMeteringColdStartBillable         = "metering-cold-start-billable"
+	KeyMeteringDefaultMemory             = "metering-default-memory"
+	KeyMeteringDefaultCPU                = "metering-default-cpu"
+	KeyMeteringJSONLines                 = "metering-json-lines"
+	KeyMeteringWebhookURL                = "metering-webhook-url"
+	KeyMeteringWebhookSecret             = "metering-webhook-secret"
 )
 
 // Parse reads wake-config's data on top of last, the last good
@@ -81,6 +91,19 @@ func Parse(data map[string]string, last *Config) (*Config, error) {
 	p.int32(KeyTenantBurst, &t.Burst, 0, maxCount)
 	p.int32(KeyTenantMaxPods, &t.MaxPods, 0, maxCount)
 	p.int32(KeyTenantMaxScaleUpPerMinute, &t.MaxScaleUpPerMinute, 0, maxCount)
+	m := &c.Metering
+	p.str(KeyMeteringMode, &m.Mode, checkMeteringMode)
+	p.duration(KeyMeteringWindow, &m.Window, 10*time.Second, time.Hour)
+	if m.Window > 0 && (24*time.Hour)%m.Window != 0 {
+		p.fail(KeyMeteringWindow, m.Window.String(), errors.New("must divide a day"))
+		m.Window = last.Metering.Window
+	}
+	p.bool(KeyMeteringColdStartBillable, &m.ColdStartBillable)
+	p.quantity(KeyMeteringDefaultMemory, &m.DefaultMemoryBytes, false)
+	p.quantity(KeyMeteringDefaultCPU, &m.DefaultMilliCPU, true)
+	p.str(KeyMeteringJSONLines, &m.JSONLines, func(string) error { return nil })
+	p.str(KeyMeteringWebhookURL, &m.WebhookURL, checkWebhookURL)
+	p.str(KeyMeteringWebhookSecret, &m.WebhookSecret, checkSecretName)
 	if a.MaxScale > 0 && a.MinScale > a.MaxScale {
 		p.fail(KeyMinScale, strconv.Itoa(int(a.MinScale)), fmt.Errorf("greater than %s %d", KeyMaxScale, a.MaxScale))
 		a.MinScale, a.MaxScale = last.Autoscaler.MinScale, last.Autoscaler.MaxScale
@@ -197,6 +220,41 @@ func (p *parser) prefixes(key string, dst *[]netip.Prefix) {
 	*dst = out
 }
 
+func (p *parser) bool(key string, dst *bool) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail(key, v, errors.New("must be true or false"))
+		return
+	}
+	*dst = b
+}
+
+// quantity reads a positive Kubernetes quantity: its value, or its
+// milli-value when milli is set.
+func (p *parser) quantity(key string, dst *int64, milli bool) {
+	v, ok := p.data[key]
+	if !ok {
+		return
+	}
+	q, err := resource.ParseQuantity(v)
+	if err == nil && q.Sign() <= 0 {
+		err = errors.New("must be positive")
+	}
+	if err != nil {
+		p.fail(key, v, err)
+		return
+	}
+	if milli {
+		*dst = q.MilliValue()
+	} else {
+		*dst = q.Value()
+	}
+}
+
 func inRange(f, lo, hi float64) error {
 	if f != f || f < lo || f > hi { // f != f: NaN
 		return fmt.Errorf("must be between %g and %g", lo, hi)
@@ -207,6 +265,34 @@ func inRange(f, lo, hi float64) error {
 func checkDomainPolicy(v string) error {
 	if v != DomainPolicyClaims && v != DomainPolicyFirstCome {
 		return fmt.Errorf("must be %q or %q", DomainPolicyClaims, DomainPolicyFirstCome)
+	}
+	return nil
+}
+
+func checkMeteringMode(v string) error {
+	if v != "off" && v != "request" && v != "instance" {
+		return errors.New(`must be "off", "request" or "instance"`)
+	}
+	return nil
+}
+
+func checkWebhookURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http or https URL")
+	}
+	return nil
+}
+
+func checkSecretName(v string) error {
+	if errs := validation.IsDNS1123Subdomain(v); len(errs) > 0 {
+		return errors.New(errs[0])
 	}
 	return nil
 }

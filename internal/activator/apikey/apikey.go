@@ -181,6 +181,10 @@ func (p *Policy) Check(r *http.Request) (client string, o Outcome) {
 	return client, Accepted
 }
 
+// ClientOf returns the client ID that Check put on r, as a peer activator
+// that forwarded r checked it there.
+func (p *Policy) ClientOf(r *http.Request) string { return r.Header.Get(p.clientHeader) }
+
 // take removes every credential from r and returns the first found: a
 // secret, with its client ID when it came by Basic.
 func (p *Policy) take(r *http.Request) (secret, id string, found bool) {

@@ -25,12 +25,14 @@ import (
 	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/feed"
 	"github.com/wakefn/wake/internal/activator/ingress"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/server"
 	"github.com/wakefn/wake/internal/activator/stats"
 	"github.com/wakefn/wake/internal/activator/throttler"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/metering"
 	"github.com/wakefn/wake/internal/scheme"
 )
 
@@ -157,6 +159,10 @@ func Run(ctx context.Context, o Options) error {
 		return errors.Join(err, g.Wait())
 	}
 	cfg := store.Load().Activator
+	var mt *meter.Meter
+	if mc := store.Load().Metering; mc.Mode != metering.ModeOff {
+		mt = meter.New(meter.Options{Mode: mc.Mode, Window: mc.Window})
+	}
 	peers := peerAddrs(sys, o.peerPort())
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -167,6 +173,7 @@ func Run(ctx context.Context, o Options) error {
 		RateLimit:  ratelimit.Options{Peers: o.rateLimitPeers(sys)},
 		TrustProxy: trustedProxies(store).Contains,
 		Peers:      peers,
+		Meter:      mt,
 		Registry:   reg,
 		Logger:     o.Log,
 	})
@@ -191,10 +198,16 @@ func Run(ctx context.Context, o Options) error {
 	g.Go(func() error { return apiCache.Start(gctx) })
 	g.Go(func() error { return watcher.Start(gctx) })
 	g.Go(func() error { return tenants.Start(gctx) })
-	g.Go(func() error { dp.Stats.Run(gctx); return nil })
+	// The reporter outlives the server's drain: it sends what the last
+	// requests measured (Flush) before it stops.
+	statsCtx, stopStats := context.WithCancel(context.WithoutCancel(gctx))
+	defer stopStats()
+	g.Go(func() error { dp.Stats.Run(statsCtx); return nil })
 	g.Go(func() error { dp.RateLimits.Run(gctx); return nil })
 	g.Go(func() error { return servePeers(gctx, o, dp.RateLimits, peers) })
 	g.Go(func() error {
+		defer stopStats()
+		defer flushStats(o.Log, dp.Stats)
 		return server.Run(gctx, dp.ServerOptions(server.Options{
 			Addr: o.Addr, AdminAddr: o.AdminAddr, Listener: o.Listener, AdminListener: o.AdminListener,
 			Metrics:    promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
@@ -204,4 +217,19 @@ func Run(ctx context.Context, o Options) error {
 		}))
 	})
 	return g.Wait()
+}
+
+// FlushTimeout bounds how long a stopping activator waits for its last
+// stats and metering frames to be written.
+const FlushTimeout = 5 * time.Second
+
+// flushStats sends the reporter's last frames, within FlushTimeout.
+func flushStats(log logr.Logger, r *stats.Reporter) {
+	ctx, cancel := context.WithTimeout(context.Background(), FlushTimeout)
+	defer cancel()
+	if err := r.Flush(ctx); err != nil {
+		log.Error(err, "last stats and metering frames not all sent")
+		return
+	}
+	log.Info("last stats and metering frames sent")
 }

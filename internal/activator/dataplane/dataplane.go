@@ -22,6 +22,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/clientgone"
 	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
@@ -62,6 +63,9 @@ type Options struct {
 	// activators by index (handler.Options.Peers); nil disables forwarding
 	// to the activator that owns a revision's capacity.
 	Peers func() []string
+	// Meter meters the requests for billing; nil meters none. The stats
+	// reporter carries what it holds.
+	Meter *meter.Meter
 	// Registry receives the metrics; nil means a registry of their own.
 	Registry prometheus.Registerer
 	// Logger receives the parts' logs, each under its own name.
@@ -108,6 +112,9 @@ func New(o Options) (*DataPlane, error) {
 	d.Usage, d.Logs = usage.New(nil), reqlog.NewBuffer(0)
 	so := o.Stats
 	so.Logger, so.Usage, so.Logs = log.WithName("stats"), d.Usage.Snapshot, d.Logs.Take
+	if o.Meter != nil {
+		so.Metering, so.FinalMetering = o.Meter.Snapshot, o.Meter.Final
+	}
 	d.Stats = stats.New(so)
 
 	gone, err := clientgone.New(clientgone.Options{Logger: log.WithName("clientgone")})
@@ -143,7 +150,7 @@ func New(o Options) (*DataPlane, error) {
 	d.proxy = proxy.New(po)
 	d.Handler = handler.New(handler.Options{
 		Table: d.Table, Throttler: d.Throttler, Proxy: d.proxy, Stats: d.Stats, Metrics: d.Metrics,
-		Tenants: d.Tenants, RateLimits: d.RateLimits, Usage: d.Usage, Logs: d.Logs, Peers: o.Peers, Logger: log.WithName("handler"),
+		Tenants: d.Tenants, RateLimits: d.RateLimits, Usage: d.Usage, Logs: d.Logs, Meter: o.Meter, Peers: o.Peers, Logger: log.WithName("handler"),
 	})
 	return d, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/ingress"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
@@ -57,6 +58,10 @@ type Options struct {
 	// Usage counts the requests of each Route rule for the Routes'
 	// status.usage; nil counts none.
 	Usage *usage.Counter
+	// Meter meters the requests that reach a function, and counts those
+	// refused before; nil meters none. A request forwarded to a peer
+	// activator is metered there.
+	Meter *meter.Meter
 	// Peers returns the data-plane addresses (ip:port) of the ready
 	// activators by index, as the throttler's SetActivators counts them.
 	// A request this activator has no share for goes to the owner's
@@ -212,11 +217,18 @@ type attempt struct {
 	proto  proxy.Protocol
 	pr     proxy.Request
 	ns     string // the revision's namespace, for the tenant limits
+	rev    string // the revision's name, for the meter
 	client string // the client the credential named, if any
 	called bool   // fn was called: pr is prepared
 	// owned are the response headers the activator set (its rule's CORS
 	// headers): the pod's are dropped.
 	owned []string
+	// reached marks a request sent to a pod (a dial that failed does not
+	// count), atFunction its time there over all attempts; forwarded one
+	// sent to a peer activator.
+	reached    bool
+	atFunction time.Duration
+	forwarded  bool
 }
 
 // prepare readies a.pr to be sent with proto.
@@ -243,7 +255,7 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 		a.prepare(a.proto)
 	}
 	setColdStartHeaders(a.w.Header(), o)
-	err = a.h.cfg.Proxy.Serve(&a.pr, dest)
+	err = a.serve(dest)
 	var pe *proxy.Error
 	if err != nil && errors.As(err, &pe) {
 		switch pe.Kind {
@@ -256,12 +268,48 @@ func (a *attempt) run(dest string, o throttler.Outcome) error {
 	return err
 }
 
+// serve proxies to the pod at dest, timed for the meter.
+func (a *attempt) serve(dest string) error {
+	m := a.h.cfg.Meter
+	if m == nil {
+		return a.h.cfg.Proxy.Serve(&a.pr, dest)
+	}
+	key := throttler.RevisionKey{Namespace: a.ns, Name: a.rev}
+	m.PodBegin(key, dest)
+	start := time.Now()
+	err := a.h.cfg.Proxy.Serve(&a.pr, dest)
+	a.atFunction += time.Since(start)
+	m.PodEnd(dest)
+	var pe *proxy.Error
+	if err == nil || !errors.As(err, &pe) || pe.Kind != proxy.KindDial {
+		a.reached = true
+	}
+	return err
+}
+
+// meter meters a request that ended with code: one that reached a
+// function, or one Wake refused (a client that left first was not
+// refused). One forwarded to a peer activator is metered there.
+func (h *Handler) meter(a *attempt, key throttler.RevisionKey, code int, out throttler.Outcome) {
+	switch {
+	case h.cfg.Meter == nil || a.forwarded:
+	case a.reached:
+		var cold time.Duration
+		if out.ColdStart {
+			cold = out.Wait
+		}
+		h.cfg.Meter.Request(key, a.client, a.atFunction, cold)
+	case code != statusClientClosed:
+		h.cfg.Meter.Refused(key, a.client)
+	}
+}
+
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Result, start time.Time) {
 	rev, policy := res.Revision, res.CORS
 	key := rev.Key
 	ctx, cancel := context.WithTimeout(r.Context(), rev.Timeout)
 	defer cancel()
-	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol), ns: key.Namespace}
+	a := &attempt{h: h, w: w, r: r, ctx: ctx, proto: backendProtocol(rev.Protocol), ns: key.Namespace, rev: key.Name}
 	if policy != nil {
 		// Set first, so that the activator's own errors carry them too.
 		policy.Respond(w.Header(), r.Header.Get(cors.HeaderOrigin))
@@ -275,6 +323,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 		if a.client, ok = h.admit(w, r, res, start); !ok {
 			return
 		}
+	} else if res.APIKeys != nil {
+		a.client = res.APIKeys.ClientOf(r)
 	}
 	mode := throttler.Forward
 	if h.cfg.Peers == nil || forwarded {
@@ -308,6 +358,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res routing.Resu
 	}
 
 	code, abort := h.finish(w, r, a, err)
+	h.meter(a, key, code, out)
 	if h.cfg.Metrics != nil && (a.called || out.Wait > 0) {
 		h.cfg.Metrics.For(key).Waited(out.Wait, out.ColdStart)
 	}
@@ -332,6 +383,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 				w.Header()["Www-Authenticate"] = res.APIKeys.Challenge()
 			}
 			http.Error(w, o.String(), code)
+			h.cfg.Meter.Refused(res.Revision.Key, client)
 			h.record(r, res, start, outcome{code: code})
 			return "", false
 		}
@@ -351,6 +403,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, res routing.Resu
 	hdr["Ratelimit-Policy"] = []string{d.Headers.Policy}
 	hdr["Ratelimit"] = []string{d.Headers.State}
 	http.Error(w, "rate limit exceeded", http.StatusTooManyRequests)
+	h.cfg.Meter.Refused(res.Revision.Key, client)
 	h.record(r, res, start, outcome{code: http.StatusTooManyRequests, client: client, limited: true})
 	return client, false
 }
@@ -369,6 +422,7 @@ func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out 
 	}
 	a.prepare(proxy.HTTP1)
 	a.r.Header[proxy.ForwardedHeader] = forwardedValue // the header the peer sends
+	a.forwarded = true
 	setColdStartHeaders(a.w.Header(), out)
 	err := h.cfg.Proxy.Serve(&a.pr, peers[owner])
 	var pe *proxy.Error
@@ -376,6 +430,7 @@ func (h *Handler) forward(a *attempt, key throttler.RevisionKey, owner int, out 
 		return err
 	}
 	h.log.V(1).Info("activator owning the capacity unreachable; waiting here", "revision", key, "owner", peers[owner], "error", err.Error())
+	a.forwarded = false
 	delete(a.r.Header, proxy.ForwardedHeader)
 	clearColdStartHeaders(a.w.Header())
 	a.pr.SetProtocol(a.proto)

@@ -56,7 +56,7 @@ type Options struct {
 	// Mode is metering.ModeRequest or metering.ModeInstance.
 	Mode string
 	// Window is the length of the windows; the windows start at multiples
-	// of it since the Unix epoch.
+	// of it since the Unix epoch. Zero or less means a minute.
 	Window time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -108,6 +108,9 @@ type Meter struct {
 func New(o Options) *Meter {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Window <= 0 {
+		o.Window = time.Minute
 	}
 	return &Meter{mode: o.Mode, window: o.Window, now: o.Now, epoch: o.Now().UnixMilli(),
 		windows: map[int64]*window{}, pods: map[string]*pod{}}

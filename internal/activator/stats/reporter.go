@@ -59,6 +59,11 @@ type Options struct {
 	// Logs, if set, gives the request log lines each periodic frame
 	// carries (reqlog.Buffer.Take).
 	Logs func() []statwire.LogLine
+	// Metering, if set, gives what each periodic frame carries of the
+	// meter (meter.Meter.Snapshot), and FinalMetering all of it, in as
+	// many frames as it needs (meter.Meter.Final), which Flush sends.
+	Metering      func() *statwire.Metering
+	FinalMetering func() []*statwire.Metering
 	// Logger receives connection changes.
 	Logger logr.Logger
 }
@@ -79,8 +84,9 @@ type Reporter struct {
 
 	authLine atomic.Pointer[[]byte] // the last token read, as an auth line
 
-	dropped atomic.Uint64
-	sent    atomic.Uint64
+	dropped  atomic.Uint64
+	sent     atomic.Uint64
+	progress chan struct{} // has a token when a queued frame was written or dropped
 }
 
 // New returns a Reporter; it measures at once and sends once Run runs.
@@ -110,11 +116,12 @@ func New(cfg Options) *Reporter {
 		cfg.Dial = (&net.Dialer{}).DialContext
 	}
 	return &Reporter{
-		cfg:     cfg,
-		clock:   cfg.Clock,
-		log:     cfg.Logger,
-		revs:    make(map[types.NamespacedName]*revision),
-		targets: make(map[string]*target),
+		cfg:      cfg,
+		clock:    cfg.Clock,
+		log:      cfg.Logger,
+		revs:     make(map[types.NamespacedName]*revision),
+		targets:  make(map[string]*target),
+		progress: make(chan struct{}, 1),
 	}
 }
 
@@ -207,6 +214,9 @@ func (r *Reporter) Report(now time.Time) statwire.Frame {
 	}
 	if r.cfg.Logs != nil {
 		f.Logs = r.cfg.Logs()
+	}
+	if r.cfg.Metering != nil {
+		f.Metering = r.cfg.Metering()
 	}
 	return f
 }

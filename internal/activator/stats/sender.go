@@ -106,7 +106,10 @@ func (r *Reporter) stream(ctx context.Context, conn net.Conn, t *target) error {
 			if !ok {
 				break
 			}
-			if err := r.write(conn, f); err != nil {
+			err := r.write(conn, f)
+			t.pending.Add(-1)
+			r.progressed()
+			if err != nil {
 				r.dropped.Add(1)
 				return fmt.Errorf("write stats frame: %w", err)
 			}

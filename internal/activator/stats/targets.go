@@ -3,14 +3,17 @@ package stats
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 )
 
 // target is one stat server and the frames waiting to be sent to it.
 type target struct {
 	addr   string
 	buf    *ring
-	reauth chan struct{}      // has a token when the token should be sent again
-	cancel context.CancelFunc // stops its sender
+	reauth chan struct{} // has a token when the token should be sent again
+	// pending counts the frames queued and not yet written or dropped.
+	pending atomic.Int64
+	cancel  context.CancelFunc // stops its sender
 }
 
 // setTargets starts a sender for every new address and stops those of
@@ -57,8 +60,10 @@ func (r *Reporter) broadcast(f []byte) {
 		return
 	}
 	for _, t := range r.targets {
+		t.pending.Add(1)
 		if t.buf.push(f) {
 			r.dropped.Add(1)
+			t.pending.Add(-1)
 		}
 	}
 }

@@ -75,4 +75,19 @@ const (
 	// MaxHeldRequests, so that one tenant's flood leaves the rest to the
 	// others.
 	MaxHeldRequestsPerNamespace = MaxHeldRequests / 4
+
+	// MeteringMode is the default metering-mode: each request's time at
+	// the function is billed.
+	MeteringMode = "request"
+	// MeteringWindow is the default metering-window: the length of a
+	// usage record's window.
+	MeteringWindow = time.Minute
+	// MeteringDefaultMemoryBytes is the default metering-default-memory
+	// (128Mi): the memory a container without a limit or request is
+	// billed for.
+	MeteringDefaultMemoryBytes = 128 << 20
+	// MeteringDefaultMilliCPU is the default metering-default-cpu (100m).
+	MeteringDefaultMilliCPU = 100
+	// MeteringWebhookSecret is the default metering-webhook-secret.
+	MeteringWebhookSecret = "wake-metering-webhook"
 )

@@ -58,6 +58,6 @@ func quantity(r corev1.ResourceRequirements, name corev1.ResourceName) (resource
 // Seconds returns the GB-seconds and vCPU-seconds that units of a container
 // with weights w count as.
 func (w Weights) Seconds(units int64) (gbSeconds, vcpuSeconds float64) {
-	s := float64(units) * Unit.Seconds()
-	return s * w.GB, s * w.VCPU
+	perSecond := float64(time.Second / Unit)
+	return float64(units) * w.GB / perSecond, float64(units) * w.VCPU / perSecond
 }

@@ -1,5 +1,13 @@
 package statwire
 
+import "time"
+
+// MeterResendFor is how long after a window closes every frame carries
+// all of it again, so that a stat server that missed a frame (a
+// connection lost and redialled, a replica that just started) still gets
+// its last counts.
+const MeterResendFor = 15 * time.Second
+
 // MaxMeterEntries bounds the metering entries of one frame; a sender
 // carries the rest over to its next frames.
 const MaxMeterEntries = 2000

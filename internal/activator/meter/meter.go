@@ -30,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/metering"
+	"github.com/wakefn/wake/internal/statwire"
 )
 
 // Bounds of what a Meter holds.
@@ -42,9 +43,8 @@ const (
 )
 
 // ResendFor is how long after a window closes every frame carries all of
-// it again, so that a stat server that missed a frame (a connection lost
-// and redialled) still gets its last counts.
-const ResendFor = 15 * time.Second
+// it again (statwire.MeterResendFor).
+const ResendFor = statwire.MeterResendFor
 
 // rotateShare is the share of an open window's unchanged entries a frame
 // carries (one in rotateShare): a stat server that connects late has

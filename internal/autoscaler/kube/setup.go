@@ -135,6 +135,10 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 			return fmt.Errorf("set up autoscaler: %w", err)
 		}
 	}
+	meter, err := newMeterAggregator(mgr.GetCache(), store, clk, reg)
+	if err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
+	}
 	srv, err := statserver.New(statserver.Options{
 		Addr:          addr,
 		Collector:     stats,
@@ -142,6 +146,7 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 		OnPoke:        sc.Poke,
 		OnUsage:       usage.Apply,
 		OnLogs:        logs.Apply,
+		OnMetering:    meter.Apply,
 		Clock:         clk,
 		Log:           log.WithName("statserver"),
 		Registerer:    reg,
@@ -163,6 +168,9 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	}
 	if err := mgr.Add(&routelogs.Writer{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Store: logs, Clock: clk, Log: log.WithName("logs")}); err != nil {
 		return fmt.Errorf("set up autoscaler: add logs writer: %w", err)
+	}
+	if err := mgr.Add(meterTicker{agg: meter, clk: clk}); err != nil {
+		return fmt.Errorf("set up autoscaler: add metering: %w", err)
 	}
 	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
 		return fmt.Errorf("set up autoscaler: add stat server: %w", err)

@@ -64,10 +64,9 @@ type Options struct {
 	Settle     time.Duration
 	Retain     time.Duration
 	MaxEntries int
-	// Weights returns a revision's weights; nil means Default for all.
-	Weights func(rev types.NamespacedName) (metering.Weights, bool)
-	// Default weighs a revision Weights does not know.
-	Default metering.Weights
+	// Weights returns what a second of a revision's container weighs;
+	// nil weighs nothing (records carry units only).
+	Weights func(rev types.NamespacedName) metering.Weights
 	// ColdStartBillable reports whether cold-start holds are billed; nil
 	// means they are not.
 	ColdStartBillable func() bool
@@ -287,13 +286,9 @@ func (a *Aggregator) records(w *window, start, end time.Time, billCold bool) []m
 		if billCold {
 			r.Units += sum.ColdStartUnits
 		}
-		wt := a.o.Default
 		if a.o.Weights != nil {
-			if got, ok := a.o.Weights(types.NamespacedName{Namespace: ek.ns, Name: ek.rev}); ok {
-				wt = got
-			}
+			r.GBSeconds, r.VCPUSeconds = a.o.Weights(types.NamespacedName{Namespace: ek.ns, Name: ek.rev}).Seconds(r.Units)
 		}
-		r.GBSeconds, r.VCPUSeconds = wt.Seconds(r.Units)
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(x, y metering.Record) int {

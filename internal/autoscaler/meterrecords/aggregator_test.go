@@ -4,10 +4,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wakefn/wake/internal/metering"
 	"github.com/wakefn/wake/internal/statwire"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 var (
@@ -43,9 +45,11 @@ func newAgg(d drops, o Options) *Aggregator {
 func TestSumsSourcesTakingTheLatestCounts(t *testing.T) {
 	d := drops{}
 	a := newAgg(d, Options{
-		Default: metering.Weights{GB: 0.5, VCPU: 1},
-		Weights: func(rev types.NamespacedName) (metering.Weights, bool) {
-			return metering.Weights{GB: 2, VCPU: 0.25}, rev.Name == "api-00001"
+		Weights: func(rev types.NamespacedName) metering.Weights {
+			if rev.Name == "api-00001" {
+				return metering.Weights{GB: 2, VCPU: 0.25}
+			}
+			return metering.Weights{GB: 0.5, VCPU: 1}
 		},
 	})
 	a.Apply("act-1", frame(1, statwire.MeterEntry{Requests: 3, Units: 5, Micros: 400000, ColdStarts: 1, ColdStartUnits: 9}))
@@ -145,5 +149,19 @@ func TestColdStartBillableAndRetention(t *testing.T) {
 	a.Tick(end.Add(DefaultRetain + time.Second))
 	if recs, next := a.Since(0); len(recs) != 0 || next != 1 {
 		t.Errorf("after Retain: %d records, next %d; want none, 1", len(recs), next)
+	}
+}
+
+func TestDocumentedMetrics(t *testing.T) {
+	dropped := NewDroppedCounter()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(dropped)
+	a := New(Options{OnDrop: func(reason string, n int) { dropped.WithLabelValues(reason).Add(float64(n)) }})
+	a.Apply("act", frame(1, statwire.MeterEntry{Requests: -1}))
+	testutil.CheckDocumentedMetrics(t, reg, "wake_autoscaler_metering_", map[string]testutil.Metric{
+		DroppedMetric: {Type: "counter", Labels: []string{"reason"}},
+	})
+	if v, _ := testutil.MetricValue(t, reg, DroppedMetric, map[string]string{"reason": DropInvalid}); v != 1 {
+		t.Errorf("dropped invalid = %v, want 1", v)
 	}
 }

@@ -39,6 +39,8 @@ var otherMetrics = []string{
 	// Registered by routeusage and routelogs, and checked there.
 	"wake_autoscaler_usage_entries_dropped_total",
 	"wake_autoscaler_route_log_lines_dropped_total",
+	// Registered by meterrecords, and checked there.
+	"wake_autoscaler_metering_entries_dropped_total",
 }
 
 // TestDocumentedMetrics drives a scaler through calm and a burst, and

@@ -191,6 +191,9 @@ func (s *Server) apply(log logr.Logger, f statwire.Frame) {
 	if len(f.Logs) > 0 && s.opts.OnLogs != nil {
 		s.opts.OnLogs(f.Source, f.Logs)
 	}
+	if f.Metering != nil && s.opts.OnMetering != nil {
+		s.opts.OnMetering(f.Source, f.Metering)
+	}
 	for _, key := range res.Pokes {
 		s.metrics.pokes.Inc()
 		if s.opts.OnPoke != nil {

@@ -92,6 +92,9 @@ type Options struct {
 	// OnLogs, if set, is given the request log lines of each frame that
 	// has them, with the frame's source.
 	OnLogs func(src string, lines []statwire.LogLine)
+	// OnMetering, if set, is given the metering of each frame that has
+	// it, with the frame's source.
+	OnMetering func(src string, m *statwire.Metering)
 	// Clock stamps frames and drives the collector's sweeps; nil means the
 	// real clock.
 	Clock clock.WithTicker

@@ -1,0 +1,71 @@
+package kube
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/internal/autoscaler/meterrecords"
+	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/metering"
+)
+
+// newMeterAggregator returns the aggregator of the activators' metering:
+// it weighs each revision by its container (from reader, the cache) and
+// wake-config's defaults, and counts what it drops in a metric on reg.
+func newMeterAggregator(reader client.Reader, store *config.Store, clk clock.PassiveClock, reg prometheus.Registerer) (*meterrecords.Aggregator, error) {
+	dropped := meterrecords.NewDroppedCounter()
+	if err := reg.Register(dropped); err != nil {
+		return nil, err
+	}
+	return meterrecords.New(meterrecords.Options{
+		Started: clk.Now(),
+		Weights: func(rev types.NamespacedName) metering.Weights {
+			return revisionWeights(reader, store.Load().Metering, rev)
+		},
+		ColdStartBillable: func() bool { return store.Load().Metering.ColdStartBillable },
+		OnDrop:            func(reason string, n int) { dropped.WithLabelValues(reason).Add(float64(n)) },
+	}), nil
+}
+
+// revisionWeights returns what a second of rev's container weighs: its
+// resources, else m's defaults (also for a Revision already gone).
+func revisionWeights(reader client.Reader, m config.Metering, rev types.NamespacedName) metering.Weights {
+	def := metering.Weights{GB: float64(m.DefaultMemoryBytes) / 1e9, VCPU: float64(m.DefaultMilliCPU) / 1000}
+	var r servingv1alpha1.Revision
+	if err := reader.Get(context.Background(), rev, &r); err != nil || len(r.Spec.Containers) == 0 {
+		return def
+	}
+	res := r.Spec.Containers[0].Resources
+	return metering.WeightsOf(corev1.ResourceRequirements{Limits: res.Limits, Requests: res.Requests}, def)
+}
+
+// meterTicker finalizes the aggregator's windows every second, on every
+// replica (a standby keeps the records a new leader exports again).
+type meterTicker struct {
+	agg *meterrecords.Aggregator
+	clk clock.WithTicker
+}
+
+// Start ticks until ctx ends.
+func (t meterTicker) Start(ctx context.Context) error {
+	tick := t.clk.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-tick.C():
+			t.agg.Tick(now)
+		}
+	}
+}
+
+// NeedLeaderElection is false: every replica finalizes.
+func (meterTicker) NeedLeaderElection() bool { return false }

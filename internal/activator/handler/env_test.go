@@ -17,6 +17,7 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/proxy"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
@@ -67,6 +68,8 @@ type envOptions struct {
 	maxConnections      int // the server's Options.MaxConnections
 	// clock is the tenant limits' clock (tenant.Options.Clock).
 	clock clock.PassiveClock
+	// meter is the data plane's Meter (dataplane.Options.Meter).
+	meter *meter.Meter
 }
 
 // newEnvWith is newEnv tuned by o.
@@ -79,6 +82,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 		Proxy:     proxy.Options{BodyIdleTimeout: 300 * time.Millisecond},
 		Tenants:   tenant.Options{Clock: o.clock},
 		Peers:     o.peers,
+		Meter:     o.meter,
 		Registry:  e.reg,
 	})
 	if err != nil {

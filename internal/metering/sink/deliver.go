@@ -87,7 +87,7 @@ func (e *Exporter) next(enough func() bool) []metering.Event {
 		copy(b, e.batch)
 		e.batch = b
 	}
-	for len(e.batch) < e.maxBatch && e.ring.len() > 0 {
+	for len(e.batch) < e.maxBatch && e.ring.count() > 0 {
 		e.batch = append(e.batch, e.ring.pop())
 	}
 	if len(e.batch) == 0 {

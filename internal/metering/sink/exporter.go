@@ -179,7 +179,7 @@ func (e *Exporter) dropOldestLocked() bool {
 	case len(e.batch) > 0 && !e.inflight:
 		e.batch[0] = metering.Event{}
 		e.batch = e.batch[1:]
-	case e.ring.len() > 0:
+	case e.ring.count() > 0:
 		e.ring.pop()
 	default:
 		return false
@@ -196,7 +196,7 @@ func (e *Exporter) Queued() int {
 }
 
 // queuedLocked is Queued with e.mu held.
-func (e *Exporter) queuedLocked() int { return len(e.batch) + e.ring.len() }
+func (e *Exporter) queuedLocked() int { return len(e.batch) + e.ring.count() }
 
 // Dropped returns the number of events lost so far, for either reason.
 func (e *Exporter) Dropped() uint64 { return e.dropped.Load() }

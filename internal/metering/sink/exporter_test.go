@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/prometheus/client_golang/prometheus"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/wakefn/wake/internal/testutil"
@@ -305,8 +306,8 @@ func TestRunStops(t *testing.T) {
 			if tc.gated {
 				s.gate = make(chan struct{})
 			}
-			m := NewMetrics(nil)
-			e := NewExporter(ExporterOptions{Sink: s, MaxBatch: 2, Clock: clk, Metrics: m})
+			reg := prometheus.NewRegistry()
+			e := NewExporter(ExporterOptions{Sink: s, MaxBatch: 2, Clock: clk, Metrics: NewMetrics(reg)})
 			cancel, done := runAsync(t, e)
 			waiters(t, clk, 1)
 			evs := testEvents(tc.add)
@@ -335,8 +336,9 @@ func TestRunStops(t *testing.T) {
 			if d := cmp.Diff(idsOf(evs), s.Accepted(), cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("accepted (-sent +got):\n%s", d)
 			}
-			if got := m.failures.WithLabelValues("mem"); counterValue(t, got) != float64(len(tc.script)) {
-				t.Errorf("failures = %v, want %d (a Send cut off by shutdown is not one)", counterValue(t, got), len(tc.script))
+			failures, _ := testutil.MetricValue(t, reg, MetricFailures, map[string]string{LabelSink: "mem"})
+			if failures != float64(len(tc.script)) {
+				t.Errorf("failures = %v, want %d (a Send cut off by shutdown is not one)", failures, len(tc.script))
 			}
 		})
 	}

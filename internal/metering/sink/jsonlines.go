@@ -109,7 +109,7 @@ func (j *JSONLines) Close() error {
 
 // encodeLines returns batch as JSON Lines.
 func encodeLines(batch []metering.Event) ([]byte, error) {
-	var buf []byte
+	buf := make([]byte, 0, 512*len(batch)) // an event is about 500 bytes of JSON
 	for i := range batch {
 		b, err := json.Marshal(&batch[i])
 		if err != nil {

@@ -7,21 +7,10 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/wakefn/wake/internal/testutil"
 )
-
-// counterValue returns c's value.
-func counterValue(t *testing.T, c prometheus.Counter) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m.GetCounter().GetValue()
-}
 
 // TestMetrics: each metric counts what happened, per sink.
 func TestMetrics(t *testing.T) {
@@ -70,7 +59,7 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gathered []string
+	gathered := make([]string, 0, len(mfs))
 	for _, mf := range mfs {
 		gathered = append(gathered, mf.GetName())
 	}

@@ -18,10 +18,10 @@ type ring struct {
 	n    int
 }
 
-// len returns the number of events held.
-func (r *ring) len() int { return r.n }
+// count returns the number of events held.
+func (r *ring) count() int { return r.n }
 
-// push appends ev; the caller keeps r.len() below limit.
+// push appends ev; the caller keeps r.count() below limit.
 func (r *ring) push(ev metering.Event, limit int) {
 	if r.n == len(r.buf) {
 		r.grow(limit)

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/config"
+	"github.com/wakefn/wake/internal/metering/sink"
 	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
@@ -171,6 +173,10 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	}
 	if err := mgr.Add(meterTicker{agg: meter, clk: clk}); err != nil {
 		return fmt.Errorf("set up autoscaler: add metering: %w", err)
+	}
+	if err := mgr.Add(&meterExporter{agg: meter, store: store, reader: mgr.GetAPIReader(), namespace: cmp.Or(opts.SystemNamespace, DefaultSystemNamespace),
+		clk: clk, metrics: sink.NewMetrics(reg), log: log.WithName("metering")}); err != nil {
+		return fmt.Errorf("set up autoscaler: add metering export: %w", err)
 	}
 	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
 		return fmt.Errorf("set up autoscaler: add stat server: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -27,11 +28,12 @@ const WebhookKey = "hmac-key"
 // the records it holds.
 const ExportFlushTimeout = 10 * time.Second
 
-// meterExporter runs on the leader: it builds the sinks wake-config names
-// when it starts, then every second hands them the aggregator's new
-// records (first those the aggregator retains, which a leader before it
-// may have exported already: consumers deduplicate by ID). When it stops
-// it hands them the last records and flushes.
+// meterExporter runs on the leader: it runs the sinks wake-config names
+// (built again when those keys change), and every second hands them the
+// aggregator's new records (when it starts, first those the aggregator
+// retains, which a leader before it may have exported already: consumers
+// deduplicate by ID). When it stops it hands them the last records and
+// flushes.
 type meterExporter struct {
 	agg       *meterrecords.Aggregator
 	store     *config.Store
@@ -40,43 +42,32 @@ type meterExporter struct {
 	clk       clock.WithTicker
 	metrics   *sink.Metrics
 	log       logr.Logger
-
-	mu        sync.Mutex
-	exporters []*sink.Exporter // the running ones, for Dropped
 }
 
 // NeedLeaderElection is true: only the leader exports.
 func (*meterExporter) NeedLeaderElection() bool { return true }
 
+// sinkKeys are the keys of wake-config that name the sinks.
+type sinkKeys struct{ jsonLines, url, secret string }
+
+func sinkKeysOf(m config.Metering) sinkKeys {
+	return sinkKeys{jsonLines: m.JSONLines, url: m.WebhookURL, secret: m.WebhookSecret}
+}
+
+// running is the exporters of one sink configuration.
+type running struct {
+	keys sinkKeys
+	exps []*sink.Exporter
+	// closers are the sinks to close once flushed (an open file).
+	closers []io.Closer
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+}
+
 // Start exports until ctx ends, then flushes.
 func (x *meterExporter) Start(ctx context.Context) error {
-	exps := x.build(ctx)
-	if len(exps) == 0 {
-		return nil
-	}
-	x.mu.Lock()
-	x.exporters = exps
-	x.mu.Unlock()
-	runCtx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, e := range exps {
-		wg.Go(func() { e.Run(runCtx) })
-	}
+	cur := x.start(ctx)
 	var seq uint64
-	hand := func() {
-		var recs []metering.Record
-		recs, seq = x.agg.Since(seq)
-		if len(recs) == 0 {
-			return
-		}
-		evs := make([]metering.Event, len(recs))
-		for i, r := range recs {
-			evs[i] = metering.EventOf(r)
-		}
-		for _, e := range exps {
-			e.Add(evs...)
-		}
-	}
 	tick := x.clk.NewTicker(time.Second)
 	defer tick.Stop()
 	for done := false; !done; {
@@ -84,31 +75,71 @@ func (x *meterExporter) Start(ctx context.Context) error {
 		case <-ctx.Done():
 			done = true
 		case <-tick.C():
+			if keys := sinkKeysOf(x.store.Load().Metering); keys != cur.keys {
+				x.log.Info("metering sinks changed in wake-config; restarting them")
+				x.finish(cur)
+				cur = x.start(ctx)
+			}
 		}
-		hand()
-	}
-	stop()
-	wg.Wait()
-	fctx, cancel := context.WithTimeout(context.Background(), ExportFlushTimeout)
-	defer cancel()
-	for _, e := range exps {
-		if err := e.Flush(fctx); err != nil {
-			x.log.Error(err, "usage records not all delivered before stopping; the next leader exports the retained ones again")
+		var recs []metering.Record
+		if recs, seq = x.agg.Since(seq); len(recs) > 0 {
+			evs := make([]metering.Event, len(recs))
+			for i, r := range recs {
+				evs[i] = metering.EventOf(r)
+			}
+			for _, e := range cur.exps {
+				e.Add(evs...)
+			}
 		}
 	}
+	x.finish(cur)
 	return nil
 }
 
-// build returns an exporter for each sink wake-config names; a sink that
-// cannot be built is logged and left out.
-func (x *meterExporter) build(ctx context.Context) []*sink.Exporter {
+// start builds and runs the exporters of wake-config's sinks.
+func (x *meterExporter) start(ctx context.Context) *running {
+	r := &running{keys: sinkKeysOf(x.store.Load().Metering)}
+	r.exps, r.closers = x.build(ctx)
+	var rctx context.Context
+	rctx, r.stop = context.WithCancel(ctx)
+	for _, e := range r.exps {
+		r.wg.Go(func() { e.Run(rctx) })
+	}
+	return r
+}
+
+// finish stops r's exporters and delivers what they hold, within
+// ExportFlushTimeout.
+func (x *meterExporter) finish(r *running) {
+	r.stop()
+	r.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), ExportFlushTimeout)
+	defer cancel()
+	for _, e := range r.exps {
+		if err := e.Flush(ctx); err != nil {
+			x.log.Error(err, "usage records not all delivered; a leader after this one exports the retained ones again")
+		}
+	}
+	for _, c := range r.closers {
+		if err := c.Close(); err != nil {
+			x.log.Error(err, "close metering sink")
+		}
+	}
+}
+
+// build returns an exporter for each sink wake-config names, and the sinks
+// to close after; a sink that cannot be built is logged and left out.
+func (x *meterExporter) build(ctx context.Context) ([]*sink.Exporter, []io.Closer) {
 	m := x.store.Load().Metering
-	var sinks []sink.Sink
+	var (
+		sinks   []sink.Sink
+		closers []io.Closer
+	)
 	if m.JSONLines != "" {
 		if j, err := sink.OpenJSONLines(m.JSONLines); err != nil {
 			x.log.Error(err, "metering JSON lines sink not started", "path", m.JSONLines)
 		} else {
-			sinks = append(sinks, j)
+			sinks, closers = append(sinks, j), append(closers, j)
 		}
 	}
 	if m.WebhookURL != "" {
@@ -123,7 +154,7 @@ func (x *meterExporter) build(ctx context.Context) []*sink.Exporter {
 		x.log.Info("exporting usage records", "sink", s.Name())
 		exps = append(exps, sink.NewExporter(sink.ExporterOptions{Sink: s, Clock: x.clk, Metrics: x.metrics, Log: x.log.WithValues("sink", s.Name())}))
 	}
-	return exps
+	return exps, closers
 }
 
 // webhook builds the webhook sink, with the key from its Secret.

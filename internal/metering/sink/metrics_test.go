@@ -67,3 +67,22 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("gathered %v, Names lists %v", gathered, Names)
 	}
 }
+
+// TestDocumentedMetrics: README.md documents every metric of the sinks,
+// with its labels.
+func TestDocumentedMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	e := NewExporter(ExporterOptions{Sink: NewJSONLines("mem", nil), Metrics: m})
+	e.Add(testEvents(1)...)
+	want := map[string]testutil.Metric{
+		MetricExported: {Type: "counter", Labels: []string{LabelSink}},
+		MetricDropped:  {Type: "counter", Labels: []string{LabelSink, LabelReason}},
+		MetricFailures: {Type: "counter", Labels: []string{LabelSink}},
+		MetricQueued:   {Type: "gauge", Labels: []string{LabelSink}},
+	}
+	if len(want) != len(Names) {
+		t.Fatalf("the test checks %d metrics, the package has %d", len(want), len(Names))
+	}
+	testutil.CheckDocumentedMetrics(t, reg, "wake_metering_", want)
+}

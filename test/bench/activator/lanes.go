@@ -17,6 +17,7 @@ import (
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/cors"
 	"github.com/wakefn/wake/internal/activator/dataplane"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/server"
@@ -135,12 +136,12 @@ func gatewayRoute(name, host string, perSecond int64) routing.RouteInput {
 // activator assembles it (dataplane.New): the table with revisions
 // functions loaded, the throttler with the client watcher and the cap on
 // held requests at its default, stats sent to statsAddr, metrics.
-func newActivator(ctx context.Context, revisions int, statsAddr string) (*dataplane.DataPlane, error) {
+func newActivator(ctx context.Context, revisions int, statsAddr string, m *meter.Meter) (*dataplane.DataPlane, error) {
 	tbl, problems := routing.Build(routingInput(revisions))
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("routing problems: %v", problems)
 	}
-	dp, err := dataplane.New(dataplane.Options{Stats: stats.Options{Source: "bench", Address: statsAddr}})
+	dp, err := dataplane.New(dataplane.Options{Stats: stats.Options{Source: "bench", Address: statsAddr}, Meter: m})
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +155,10 @@ func newActivator(ctx context.Context, revisions int, statsAddr string) (*datapl
 
 // startActivator serves dp's handler as the activator's data server does,
 // with its cap on connections at the default.
-func startActivator(dp *dataplane.DataPlane) (string, func()) {
+func startActivator(name string, dp *dataplane.DataPlane) (string, func()) {
 	o := dp.ServerOptions(server.Options{})
 	s := server.NewDataServer(o, nil)
-	return serveWrapped("activator", dp.Handler, s, func(ln net.Listener) net.Listener { return server.LimitListener(ln, o) })
+	return serveWrapped(name, dp.Handler, s, func(ln net.Listener) net.Listener { return server.LimitListener(ln, o) })
 }
 
 // statsSink accepts stats connections and discards what they send.

@@ -4,8 +4,10 @@
 // activator handler (routing table with 1,000 functions, real throttler,
 // stats reporter and metrics on); then the activator through a Route with
 // every gateway policy (CORS from an allowed origin, an API key, a rate
-// limit per client), that Route's CORS preflights, and the refusals the
-// activator answers itself: no API key (401), over the limit (429). Lanes
+// limit per client), both again on an activator that meters every request
+// (internal/activator/meter, as wake-config ships it), that Route's CORS
+// preflights, and the refusals the activator answers itself: no API key
+// (401), over the limit (429). Lanes
 // alternate A B C ... A B C ..., at a fixed open-loop rate and then
 // closed-loop with a fixed number of connections.
 // It prints a table and writes the raw numbers as JSON; it also measures
@@ -25,6 +27,8 @@ import (
 	"time"
 
 	"github.com/wakefn/wake/internal/activator/cors"
+	"github.com/wakefn/wake/internal/activator/meter"
+	"github.com/wakefn/wake/internal/metering"
 	"github.com/wakefn/wake/test/bench/internal/load"
 	"github.com/wakefn/wake/test/bench/internal/rawnumbers"
 	"github.com/wakefn/wake/test/bench/internal/summary"
@@ -88,13 +92,21 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 	defer stopBackend()
 	bare, stopBare := startBare(backend)
 	defer stopBare()
-	act, err := newActivator(ctx, revisions, statsSink())
+	act, err := newActivator(ctx, revisions, statsSink(), nil)
 	if err != nil {
 		return err
 	}
 	act.Throttler.SetEndpoints(benchKey, []throttlerEndpoint{{Address: backend, Ready: true}})
-	actAddr, stopAct := startActivator(act)
+	actAddr, stopAct := startActivator("activator", act)
 	defer stopAct()
+	// The same activator with metering on, as wake-config ships it.
+	metered, err := newActivator(ctx, revisions, statsSink(), meter.New(meter.Options{Mode: metering.ModeRequest}))
+	if err != nil {
+		return err
+	}
+	metered.Throttler.SetEndpoints(benchKey, []throttlerEndpoint{{Address: backend, Ready: true}})
+	meteredAddr, stopMetered := startActivator("metered", metered)
+	defer stopMetered()
 
 	target := func(addr string) load.Target { return load.Target{URL: "http://" + addr + "/", Host: benchHost} }
 	origin := http.Header{cors.HeaderOrigin: {benchOrigin}, benchKeyHeader: {benchSecret}}
@@ -112,6 +124,9 @@ func run(duration, closedDur time.Duration, rounds, rate, conns, revisions, queu
 		{"refused-401", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Status: http.StatusUnauthorized,
 			Header: http.Header{cors.HeaderOrigin: {benchOrigin}}}},
 		{"refused-429", load.Target{URL: "http://" + actAddr + "/", Host: limitedHost, Status: http.StatusTooManyRequests, Header: origin}},
+		// The activator and the gateway Route again, metered.
+		{"metered", target(meteredAddr)},
+		{"metered-gw", load.Target{URL: "http://" + meteredAddr + "/", Host: gatewayHost, Header: origin}},
 		// Its preflights, answered by the activator itself.
 		{"preflight", load.Target{URL: "http://" + actAddr + "/", Host: gatewayHost, Method: http.MethodOptions, Status: http.StatusNoContent,
 			Header: http.Header{cors.HeaderOrigin: {benchOrigin}, "Access-Control-Request-Method": {"PUT"}}}},

@@ -14,7 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/metering"
 )
 
 // memResult is the memory lane: RSS of an activator process holding
@@ -33,12 +35,12 @@ type memResult struct {
 // serves /queued on a second port.
 func memChild(revisions int) {
 	ctx := context.Background()
-	a, err := newActivator(ctx, revisions, statsSink())
+	a, err := newActivator(ctx, revisions, statsSink(), meter.New(meter.Options{Mode: metering.ModeRequest}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	addr, _ := startActivator(a)
+	addr, _ := startActivator("activator", a)
 	ctl, _ := serve("control", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		total := 0
 		a.Throttler.RangeStats(func(_ throttler.RevisionKey, s throttler.RevisionStats) { total += s.Queued })

@@ -133,9 +133,13 @@ func New(o Options) (*DataPlane, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	d.Metrics, err = metrics.New(reg, metrics.Options{
+	mo := metrics.Options{
 		Depth: throttlerDepth(d.Throttler), StatsDropped: d.Stats.Dropped, LogLinesDropped: d.Logs.Dropped, ClientsGone: gone.Gone, TenantInFlight: d.Tenants.RangeInFlight,
-	})
+	}
+	if o.Meter != nil {
+		mo.MeteringDropped = func() uint64 { return uint64(o.Meter.Overflow()) }
+	}
+	d.Metrics, err = metrics.New(reg, mo)
 	if err != nil {
 		d.Throttler.Close()
 		return nil, errors.Join(fmt.Errorf("metrics: %w", err), gone.Close())

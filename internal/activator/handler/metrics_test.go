@@ -10,10 +10,12 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/apikey"
 	"github.com/wakefn/wake/internal/activator/feed"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/ratelimit"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/tenant"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/metering"
 	"github.com/wakefn/wake/internal/testutil"
 )
 
@@ -36,6 +38,7 @@ var activatorMetrics = map[string]testutil.Metric{
 	"wake_activator_route_rate_limited_total":      {Type: "counter", Labels: []string{"namespace", "route", "rule", "mode"}},
 	"wake_activator_route_client_requests_total":   {Type: "counter", Labels: []string{"namespace", "route", "rule", "client", "class"}},
 	"wake_activator_route_log_lines_dropped_total": {Type: "counter"},
+	"wake_activator_metering_dropped_total":        {Type: "counter"},
 }
 
 // TestDocumentedMetrics drives an activator through a request held at its
@@ -44,7 +47,7 @@ var activatorMetrics = map[string]testutil.Metric{
 // name, with its type and labels, and with the values those requests
 // imply. A rename on either side, or a README name without a metric, fails.
 func TestDocumentedMetrics(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, envOptions{meter: meter.New(meter.Options{Mode: metering.ModeRequest})})
 	// As app.Run does, the EndpointSlice counter shares the registry.
 	sliceRefused, err := feed.NewRefusedSlicesCounter(e.reg)
 	if err != nil {
@@ -147,6 +150,7 @@ func TestDocumentedMetrics(t *testing.T) {
 		// The cold start's poke: the reporter has no stat server to send it to.
 		{"wake_activator_stats_frames_dropped_total", nil, 1},
 		{"wake_activator_route_log_lines_dropped_total", nil, 0},
+		{"wake_activator_metering_dropped_total", nil, 0},
 		{"wake_activator_refused_total", map[string]string{"reason": "queue_full"}, 0},
 		{"wake_activator_refused_total", map[string]string{"reason": "tenant_in_flight"}, 0},
 		{"wake_activator_tenant_requests_in_flight", map[string]string{"namespace": "ns"}, 0},

@@ -70,6 +70,10 @@ type Options struct {
 	// LogLinesDropped returns the number of request log lines dropped so
 	// far.
 	LogLinesDropped func() uint64
+	// MeteringDropped returns the number of requests not metered because
+	// the meter held all it may (meter.Meter.Overflow); nil exports no
+	// such counter.
+	MeteringDropped func() uint64
 	// ClientsGone returns the number of queued requests whose client left
 	// so far (clientgone.Watcher.Gone); nil reads 0.
 	ClientsGone func() uint64
@@ -119,6 +123,11 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: prefix + "route_log_lines_dropped_total", Help: "Request log lines dropped before they were sent: the buffer was full, or a line too long.",
 		}, func() float64 { return float64(opts.LogLinesDropped()) }))
+	}
+	if opts.MeteringDropped != nil {
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: prefix + "metering_dropped_total", Help: "Requests not metered because the meter held as many entries as it may.",
+		}, func() float64 { return float64(opts.MeteringDropped()) }))
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

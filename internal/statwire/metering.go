@@ -10,7 +10,7 @@ const MeterResendFor = 15 * time.Second
 
 // MaxMeterEntries bounds the metering entries of one frame; a sender
 // carries the rest over to its next frames.
-const MaxMeterEntries = 2000
+const MaxMeterEntries = 1000
 
 // Metering is what one activator metered (internal/activator/meter):
 // counts per window and key, cumulative since Epoch, so that a frame lost

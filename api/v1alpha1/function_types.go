@@ -103,6 +103,12 @@ type FunctionStatus struct {
 	// receives the Function's traffic.
 	// +optional
 	LatestReadyRevisionName string `json:"latestReadyRevisionName,omitempty"`
+
+	// Usage is what the Function's revisions used, per UTC day, as metered
+	// for billing. The autoscaler's leader writes it, at most once a
+	// minute.
+	// +optional
+	Usage *FunctionUsage `json:"usage,omitempty"`
 }
 
 // FunctionList is a list of Functions.

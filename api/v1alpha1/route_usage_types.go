@@ -1,8 +1,10 @@
 package v1alpha1
 
-// Bounds of a Route's status.usage, so that it stays small.
+// Bounds of a Route's and a Function's status.usage, so that it stays
+// small.
 const (
-	// MaxUsageDays is how many UTC days status.usage keeps, today first.
+	// MaxUsageDays is how many UTC days status.usage keeps, the latest
+	// first.
 	MaxUsageDays = 7
 	// MaxUsageClients is how many clients a rule's day lists: the busiest.
 	MaxUsageClients = 20

@@ -72,8 +72,8 @@ func (r *Reconciler) listRevisions(ctx context.Context, fn *servingv1alpha1.Func
 
 // SetupWithManager registers the reconciler; Functions are reconciled again
 // when their revisions change (see revisionChanged) and when wake-config
-// changes, but not for their own status writes (see
-// reconciler.OwnStatusFilter).
+// changes, but not for status writes: their own, and the autoscaler's of
+// status.usage (see reconciler.OwnStatusFilter).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&servingv1alpha1.Function{}, builder.WithPredicates(reconciler.OwnStatusFilter)).

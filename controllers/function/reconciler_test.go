@@ -7,9 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
@@ -111,6 +114,14 @@ func TestReconcile(t *testing.T) {
 		rev(fn(fixture.WithFunctionImage("img:v3")), 3, revFailed), rev(v4BehindFailed, 4, revDeploying)}
 	v13, revsV13 := version(13, revReady)
 	v4Followed, revsV4Followed := version(4, revReady, fixture.WithHistoryLimit(0))
+	// The autoscaler's leader writes status.usage; the reconciler's status
+	// writes keep it.
+	withUsage := fn(fixture.WithFunctionImage("img:v2"), func(f *servingv1alpha1.Function) {
+		f.Status.Usage = &servingv1alpha1.FunctionUsage{
+			Days:           []servingv1alpha1.FunctionUsageDay{{Date: "2026-12-02", Requests: 3, Units: 30, GBSeconds: "0.402", VCPUSeconds: "0.300"}},
+			CountedThrough: metav1.NewTime(time.Date(2026, 12, 2, 12, 1, 0, 0, time.UTC)),
+		}
+	})
 	createFails := interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.CreateOption) error {
 		return errors.New("boom")
 	}}
@@ -210,6 +221,12 @@ func TestReconcile(t *testing.T) {
 		want: want{revisions: revNames(2, 4), latestCreated: "hello-00004", latestReady: "hello-00004",
 			ready: corev1.ConditionTrue, events: deleted(3, 1)},
 	}, {
+		name:    "status.usage is kept when the status is written",
+		fn:      withUsage,
+		objects: []client.Object{rev(v1, 1, revReady)},
+		want: want{revisions: []string{"hello-00001", "hello-00002"}, latestCreated: "hello-00002", latestReady: "hello-00001",
+			ready: corev1.ConditionUnknown, reason: servingv1alpha1.ReasonDeploying, events: []string{`Created Revision "hello-00002"`}},
+	}, {
 		name:  "create failure is returned and reported",
 		fn:    v1,
 		funcs: createFails,
@@ -280,6 +297,9 @@ func TestReconcile(t *testing.T) {
 			}
 			if s.URL.String() != "http://hello.ns.example.com" {
 				t.Errorf("url = %s", s.URL)
+			}
+			if !equality.Semantic.DeepEqual(s.Usage, tt.fn.Status.Usage) {
+				t.Errorf("usage = %+v, want %+v kept", s.Usage, tt.fn.Status.Usage)
 			}
 		})
 	}

@@ -40,9 +40,10 @@ import (
 const ConflictRetry = 500 * time.Millisecond
 
 // OwnStatusFilter is for a kind whose status only its own reconciler
-// writes: it passes the updates that change more than the status (the spec,
-// so the generation, the labels or the annotations), creations and
-// deletions. The reconciler's own status writes would only bring the object
+// writes, or others write only in parts the reconcile never reads (a
+// Function's status.usage, the autoscaler's): it passes the updates that
+// change more than the status (the spec, so the generation, the labels or
+// the annotations), creations and deletions. The reconciler's own status writes would only bring the object
 // back for a reconcile that finds nothing to do or, from a cache that has
 // not yet seen the children it just created, one that creates them again.
 var OwnStatusFilter = predicate.Or(predicate.GenerationChangedPredicate{},

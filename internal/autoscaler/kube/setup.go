@@ -25,7 +25,6 @@ import (
 	"github.com/wakefn/wake/internal/autoscaler/scaler"
 	"github.com/wakefn/wake/internal/autoscaler/statserver"
 	"github.com/wakefn/wake/internal/config"
-	"github.com/wakefn/wake/internal/metering/sink"
 	"github.com/wakefn/wake/internal/tenancy/inputs"
 )
 
@@ -171,12 +170,8 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if err := mgr.Add(&routelogs.Writer{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Store: logs, Clock: clk, Log: log.WithName("logs")}); err != nil {
 		return fmt.Errorf("set up autoscaler: add logs writer: %w", err)
 	}
-	if err := mgr.Add(meterTicker{agg: meter, clk: clk}); err != nil {
-		return fmt.Errorf("set up autoscaler: add metering: %w", err)
-	}
-	if err := mgr.Add(&meterExporter{agg: meter, store: store, reader: mgr.GetAPIReader(), namespace: cmp.Or(opts.SystemNamespace, DefaultSystemNamespace),
-		clk: clk, metrics: sink.NewMetrics(reg), log: log.WithName("metering")}); err != nil {
-		return fmt.Errorf("set up autoscaler: add metering export: %w", err)
+	if err := addMetering(mgr, meter, store, cmp.Or(opts.SystemNamespace, DefaultSystemNamespace), clk, reg, log); err != nil {
+		return fmt.Errorf("set up autoscaler: %w", err)
 	}
 	if err := mgr.Add(statsRunnable{srv: srv, ln: opts.StatsListener}); err != nil {
 		return fmt.Errorf("set up autoscaler: add stat server: %w", err)

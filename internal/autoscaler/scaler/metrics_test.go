@@ -28,7 +28,7 @@ var scalerMetrics = map[string]testutil.Metric{
 
 // otherMetrics are the documented autoscaler metrics that other
 // packages register and check (statserver.TestDocumentedMetrics,
-// routeusage's and routelogs').
+// routeusage's, routelogs', meterrecords' and functionusage's).
 var otherMetrics = []string{
 	"wake_autoscaler_stats_dropped_total",
 	"wake_autoscaler_stats_connections_refused_total",
@@ -39,8 +39,9 @@ var otherMetrics = []string{
 	// Registered by routeusage and routelogs, and checked there.
 	"wake_autoscaler_usage_entries_dropped_total",
 	"wake_autoscaler_route_log_lines_dropped_total",
-	// Registered by meterrecords, and checked there.
+	// Registered by meterrecords and functionusage, and checked there.
 	"wake_autoscaler_metering_entries_dropped_total",
+	"wake_autoscaler_function_usage_dropped_total",
 }
 
 // TestDocumentedMetrics drives a scaler through calm and a burst, and

@@ -34,11 +34,12 @@ var scalerMetrics = []string{
 	"wake_autoscaler_revisions",
 	"wake_autoscaler_scale_write_errors_total",
 	"wake_autoscaler_replicaset_wakes_total",
-	// Registered by routeusage, routelogs and meterrecords, and checked
-	// there.
+	// Registered by routeusage, routelogs, meterrecords and
+	// functionusage, and checked there.
 	"wake_autoscaler_usage_entries_dropped_total",
 	"wake_autoscaler_route_log_lines_dropped_total",
 	"wake_autoscaler_metering_entries_dropped_total",
+	"wake_autoscaler_function_usage_dropped_total",
 }
 
 // TestDocumentedMetrics sends a stat server a bad line, a frame naming

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/config"
 	"github.com/wakefn/wake/internal/metering"
 	"github.com/wakefn/wake/internal/names"
@@ -39,6 +40,8 @@ type meterSummary struct {
 // signature and deduplicates by record ID): their requests must match the
 // requests answered exactly, their units be within one unit per request
 // of 2 (120 ms rounds up to 2 units), and nothing be dropped on the way.
+// The namespace's own user then reads the same totals on the Function's
+// status.usage with kubectl.
 func TestMeteringExportsEveryRequest(t *testing.T) {
 	waitActivatorsReady(t)
 	ns := newNamespace(t, "meter")
@@ -134,6 +137,28 @@ func TestMeteringExportsEveryRequest(t *testing.T) {
 			t.Errorf("%s = %v on the controllers, want 0", m, v)
 		}
 	}
+	// The namespace's own user reads the same use on the Function.
+	const user = "tenant-user@meter.example"
+	kubectl(t, 30*time.Second, "create", "rolebinding", "tenant-view", "-n", ns, "--clusterrole=view", "--user="+user)
+	var status servingv1alpha1.FunctionUsage
+	testutil.Eventually(t, 3*time.Minute, "the Function's status.usage", func(context.Context) error {
+		out := kubectl(t, 30*time.Second, "get", "function", "work", "-n", ns, "--as", user, "-o", "jsonpath={.status.usage}")
+		if out == "" {
+			return fmt.Errorf("no status.usage yet")
+		}
+		if err := json.Unmarshal([]byte(out), &status); err != nil {
+			return fmt.Errorf("status.usage %q: %w", out, err)
+		}
+		var requests, units int64
+		for _, d := range status.Days {
+			requests, units = requests+d.Requests, units+d.Units
+		}
+		if requests != use.Requests || units != use.Units {
+			return fmt.Errorf("status.usage counts %d requests and %d units, the records %d and %d", requests, units, use.Requests, use.Units)
+		}
+		return nil
+	})
+	t.Logf("status.usage as %s: %+v", user, status.Days)
 	waitActivatorsReady(t)
 }
 

@@ -14,7 +14,7 @@ import (
 // server (the connection guard included), the handler and the proxy to a
 // loopback backend; allocations include the client's and the server's.
 func BenchmarkServedRequest(b *testing.B) {
-	h := benchHandler(b)
+	h := benchHandler(b, nil)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	aln, _ := net.Listen("tcp", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())

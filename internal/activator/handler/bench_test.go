@@ -13,8 +13,10 @@ import (
 
 	"github.com/wakefn/wake/internal/activator/dataplane"
 	"github.com/wakefn/wake/internal/activator/handler"
+	"github.com/wakefn/wake/internal/activator/meter"
 	"github.com/wakefn/wake/internal/activator/routing"
 	"github.com/wakefn/wake/internal/activator/throttler"
+	"github.com/wakefn/wake/internal/metering"
 )
 
 // discardWriter is a minimal http.ResponseWriter.
@@ -49,12 +51,12 @@ func benchRequest() *http.Request {
 }
 
 // benchHandler returns the activator's handler, as dataplane.New builds it
-// (throttler, stats, metrics and proxy on), routing hello.ns.example.com to
-// one loopback backend; it is closed when b ends.
-func benchHandler(b *testing.B) *handler.Handler {
+// (throttler, stats, metrics and proxy on, and m if not nil), routing
+// hello.ns.example.com to one loopback backend; it is closed when b ends.
+func benchHandler(b *testing.B, m *meter.Meter) *handler.Handler {
 	be := benchBackend(b)
 	key := types.NamespacedName{Namespace: "ns", Name: "hello-1"}
-	dp, err := dataplane.New(dataplane.Options{})
+	dp, err := dataplane.New(dataplane.Options{Meter: m})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,7 +72,17 @@ func benchHandler(b *testing.B) *handler.Handler {
 // (routing table, throttler, stats, proxy) against a loopback backend; the
 // allocations reported are the activator's plus the transport's.
 func BenchmarkProxiedRequest(b *testing.B) {
-	h := benchHandler(b)
+	benchProxied(b, benchHandler(b, nil))
+}
+
+// BenchmarkMeteredRequest is BenchmarkProxiedRequest with every request
+// metered, as wake-config ships it.
+func BenchmarkMeteredRequest(b *testing.B) {
+	benchProxied(b, benchHandler(b, meter.New(meter.Options{Mode: metering.ModeRequest})))
+}
+
+// benchProxied sends requests through h.
+func benchProxied(b *testing.B, h *handler.Handler) {
 	w := &discardWriter{}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -31,13 +31,20 @@ type Metering struct {
 }
 
 // MeterEntry is the use of one revision (and one client of it, when the
-// gateway named one) in one window.
+// gateway named one) in one window; or, in instance mode, one pod's busy
+// intervals in one window.
 type MeterEntry struct {
 	// Namespace and Revision name the revision; Client is the client ID,
 	// "" for none.
 	Namespace string `json:"ns"`
 	Revision  string `json:"rev"`
 	Client    string `json:"client,omitempty"`
+	// Pod, in instance mode, is the address of a pod of the revision, and
+	// Busy the intervals in which it had at least one of the activator's
+	// requests in flight: pairs of start and end, in microseconds since
+	// the window's start, in order. Such an entry carries nothing else.
+	Pod  string  `json:"pod,omitempty"`
+	Busy []int64 `json:"busy,omitempty"`
 	// Start is the window's start, in Unix milliseconds.
 	Start int64 `json:"start"`
 	// Requests counts the requests that reached the function.
@@ -66,5 +73,18 @@ func (e MeterEntry) Valid() bool {
 			return false
 		}
 	}
+	if len(e.Busy)%2 != 0 || (len(e.Busy) > 0 && e.Pod == "") || len(e.Busy) > MaxBusyNumbers {
+		return false
+	}
+	last := int64(0)
+	for _, t := range e.Busy {
+		if t < last {
+			return false
+		}
+		last = t
+	}
 	return true
 }
+
+// MaxBusyNumbers bounds the numbers of one entry's Busy: 500 intervals.
+const MaxBusyNumbers = 1000

@@ -6,10 +6,12 @@
 // reached the function.
 //
 // In ModeRequest a request's units are its time at the function, from
-// forwarding to the last response byte, rounded up. In ModeInstance they
-// are the time each pod had at least one of this activator's requests in
-// flight, rounded up per busy interval, and counted in the window the
-// interval ended in; a request counts in the window it ended in.
+// forwarding to the last response byte, rounded up, counted in the window
+// the request ended in. In ModeInstance the Meter records instead, per pod
+// and window, the intervals in which the pod had at least one of this
+// activator's requests in flight (busy.go); the autoscaler unites the
+// intervals of all activators before it rounds each up, so that a pod
+// busy with two activators' requests at once is billed once.
 //
 // The stats reporter carries Snapshot in every periodic frame: counts
 // cumulative since this process started (its epoch), so that a lost frame
@@ -62,16 +64,22 @@ type Options struct {
 	Now func() time.Time
 }
 
-// key names one entry within a window.
+// key names one entry within a window: a revision and a client, or (in
+// ModeInstance) a revision and the address of one of its pods.
 type key struct {
 	rev    types.NamespacedName
 	client string
+	pod    string
 }
 
 // entry is one key's counts in one window.
 type entry struct {
 	requests, units, micros, cold, coldUnits, refused int64
-	dirty                                             bool
+	// busy are a pod's busy intervals (a pod's entry only): pairs of
+	// start and end, in microseconds since the window's start, in order.
+	busy  []int64
+	dirty bool
+	frame uint64 // the last frame that carries it
 }
 
 // window is one window's entries.
@@ -98,6 +106,7 @@ type Meter struct {
 	epoch  int64
 
 	mu       sync.Mutex
+	frames   uint64            // frames built, to mark their entries
 	windows  map[int64]*window // by start, Unix ms
 	entries  int
 	overflow int64
@@ -158,59 +167,22 @@ func (m *Meter) Refused(rev types.NamespacedName, client string) {
 	}
 }
 
-// PodBegin notes that a request of rev is sent to the pod at addr; in
-// ModeInstance the pod is busy from the first such request until the last
-// one's PodEnd. Outside ModeInstance it does nothing.
-func (m *Meter) PodBegin(rev types.NamespacedName, addr string) {
-	if m == nil || m.mode != metering.ModeInstance {
-		return
-	}
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p := m.pods[addr]
-	if p == nil {
-		p = &pod{rev: rev, since: now}
-		m.pods[addr] = p
-	}
-	p.inflight++
-}
-
-// PodEnd notes that a request PodBegin noted ended; the pod's busy
-// interval ends with the last of them.
-func (m *Meter) PodEnd(addr string) {
-	if m == nil || m.mode != metering.ModeInstance {
-		return
-	}
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p := m.pods[addr]
-	if p == nil {
-		return
-	}
-	if p.inflight--; p.inflight > 0 {
-		return
-	}
-	delete(m.pods, addr)
-	busy := now.Sub(p.since)
-	if e := m.entryLocked(now, p.rev, ""); e != nil {
-		e.units += metering.Units(busy)
-		e.micros += busy.Microseconds()
-	}
-}
-
 // entryLocked returns the entry of rev and client in the window holding
 // now, creating it within the bounds; nil when none can be held.
 func (m *Meter) entryLocked(now time.Time, rev types.NamespacedName, client string) *entry {
 	w := m.windowLocked(now)
-	k := key{rev: rev, client: client}
+	if client != "" && w.entries[key{rev: rev, client: client}] == nil && w.clients[rev] >= MaxClientsPerRevision {
+		client = ""
+	}
+	return m.keyLocked(w, key{rev: rev, client: client})
+}
+
+// keyLocked returns k's entry in w, creating it within MaxEntries; nil
+// when none can be held.
+func (m *Meter) keyLocked(w *window, k key) *entry {
 	if e := w.entries[k]; e != nil {
 		e.dirty = true
 		return e
-	}
-	if client != "" && w.clients[rev] >= MaxClientsPerRevision {
-		return m.entryLocked(now, rev, "")
 	}
 	if m.entries >= MaxEntries {
 		m.overflow++
@@ -220,23 +192,27 @@ func (m *Meter) entryLocked(now time.Time, rev types.NamespacedName, client stri
 	w.entries[k] = e
 	w.order = append(w.order, k)
 	m.entries++
-	if client != "" {
-		w.clients[rev]++
+	if k.client != "" {
+		w.clients[k.rev]++
 	}
 	return e
 }
 
 // windowLocked returns the window holding now.
 func (m *Meter) windowLocked(now time.Time) *window {
-	ms := now.UnixMilli()
-	start := ms - ms%m.window.Milliseconds()
-	w := m.windows[start]
+	s := m.startOf(now)
+	w := m.windows[s.UnixMilli()]
 	if w == nil {
-		s := time.UnixMilli(start)
 		w = &window{start: s, end: s.Add(m.window), entries: map[key]*entry{}, clients: map[types.NamespacedName]int{}}
-		m.windows[start] = w
+		m.windows[s.UnixMilli()] = w
 	}
 	return w
+}
+
+// startOf returns the start of the window holding t.
+func (m *Meter) startOf(t time.Time) time.Time {
+	ms := t.UnixMilli()
+	return time.UnixMilli(ms - ms%m.window.Milliseconds())
 }
 
 // Overflow returns how many requests were not metered because MaxEntries

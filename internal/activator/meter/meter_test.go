@@ -2,6 +2,7 @@ package meter
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -34,7 +35,11 @@ func byKey(ms ...*statwire.Metering) map[string]statwire.MeterEntry {
 			continue
 		}
 		for _, e := range m.Entries {
-			out[fmt.Sprintf("%s/%s/%s@%d", e.Namespace, e.Revision, e.Client, e.Start)] = e
+			k := fmt.Sprintf("%s/%s/%s@%d", e.Namespace, e.Revision, e.Client, e.Start)
+			if e.Pod != "" {
+				k += " pod " + e.Pod
+			}
+			out[k] = e
 		}
 	}
 	return out
@@ -61,13 +66,13 @@ func TestRequestMode(t *testing.T) {
 		t.Fatalf("got %d entries %v, want %d", len(got), got, len(want))
 	}
 	for k, w := range want {
-		if got[k] != w {
+		if !reflect.DeepEqual(got[k], w) {
 			t.Errorf("%s = %+v, want %+v", k, got[k], w)
 		}
 	}
 }
 
-func TestInstanceModeBillsBusyIntervals(t *testing.T) {
+func TestInstanceModeRecordsBusyIntervals(t *testing.T) {
 	f := &fakeNow{t: t0}
 	m := newMeter(metering.ModeInstance, f)
 	// Two overlapping requests on one pod: one busy interval of 250 ms.
@@ -80,17 +85,55 @@ func TestInstanceModeBillsBusyIntervals(t *testing.T) {
 	f.step(50 * time.Millisecond)
 	m.PodEnd("10.0.0.1:8080")
 	m.Request(revA, "", 150*time.Millisecond, 0)
-	// Then 1 ms on another pod: its own interval, at least one unit.
+	// Then 1 ms on another pod.
 	m.PodBegin(revA, "10.0.0.2:8080")
 	f.step(time.Millisecond)
 	m.PodEnd("10.0.0.2:8080")
 	m.PodEnd("10.0.0.3:8080") // unknown: ignored
-	e := byKey(m.Snapshot())[fmt.Sprintf("team-a/api-00001/@%d", t0.UnixMilli())]
-	if e.Requests != 2 || e.Units != 3+1 || e.Micros != 251000 {
-		t.Fatalf("entry = %+v, want 2 requests, 4 units, 251000 µs", e)
+	got := byKey(m.Snapshot())
+	start := t0.UnixMilli()
+	if e := got[fmt.Sprintf("team-a/api-00001/@%d", start)]; e.Requests != 2 || e.Units != 0 || e.Busy != nil {
+		t.Errorf("revision entry = %+v, want 2 requests and no units (the autoscaler bills the pods' intervals)", e)
+	}
+	for pod, want := range map[string][]int64{"10.0.0.1:8080": {0, 250000}, "10.0.0.2:8080": {250000, 251000}} {
+		e := got[fmt.Sprintf("team-a/api-00001/@%d pod %s", start, pod)]
+		if !reflect.DeepEqual(e.Busy, want) || e.Revision != "api-00001" {
+			t.Errorf("pod %s: %+v, want busy %v", pod, e, want)
+		}
 	}
 	if len(m.pods) != 0 {
 		t.Errorf("%d pods still held after their requests ended", len(m.pods))
+	}
+}
+
+// TestInstanceModeCutsAtWindowBounds: a pod busy across the end of a
+// window has its time in that window recorded soon after the window
+// closes, not only when its last request ends; an interval is joined to
+// the one it continues, and beyond MaxBusyIntervals to the last one.
+func TestInstanceModeCutsAtWindowBounds(t *testing.T) {
+	f := &fakeNow{t: t0.Add(59900 * time.Millisecond)}
+	m := newMeter(metering.ModeInstance, f)
+	m.PodBegin(revA, "p")
+	f.step(600 * time.Millisecond) // 60.5 s: the first window closed
+	first := byKey(m.Snapshot())
+	if e := first[fmt.Sprintf("team-a/api-00001/@%d pod p", t0.UnixMilli())]; !reflect.DeepEqual(e.Busy, []int64{59900000, 60000000}) {
+		t.Fatalf("closed window's busy = %v, want its last 100 ms", e.Busy)
+	}
+	f.step(400 * time.Millisecond)
+	m.Snapshot()
+	f.step(100 * time.Millisecond)
+	m.PodEnd("p")
+	next := t0.Add(time.Minute).UnixMilli()
+	if e := byKey(m.Final()...)[fmt.Sprintf("team-a/api-00001/@%d pod p", next)]; !reflect.DeepEqual(e.Busy, []int64{0, 1000000}) {
+		t.Fatalf("open window's busy = %v, want one interval of 1 s from the window's start", e.Busy)
+	}
+
+	en := &entry{}
+	for i := range MaxBusyIntervals + 3 {
+		en.addBusy(int64(10*i), int64(10*i+5))
+	}
+	if n := len(en.busy); n != 2*MaxBusyIntervals || en.busy[n-1] != int64(10*(MaxBusyIntervals+2)+5) {
+		t.Errorf("%d numbers ending %d: want %d, the last interval stretched to the newest end", n, en.busy[n-1], 2*MaxBusyIntervals)
 	}
 }
 
@@ -172,5 +215,50 @@ func TestFinalSplitsIntoFrames(t *testing.T) {
 	nilMeter.Request(revA, "", time.Second, 0)
 	if nilMeter.Snapshot() != nil || nilMeter.Final() != nil {
 		t.Error("a nil Meter reported something")
+	}
+}
+
+// TestSnapshotBoundsAFrameAndSendsEveryChange: a frame carries at most
+// statwire.MaxMeterEntries entries and about MaxFrameBusyNumbers busy
+// numbers; the changes it could not carry come in the next frames, also
+// those of a window that closed.
+func TestSnapshotBoundsAFrameAndSendsEveryChange(t *testing.T) {
+	f := &fakeNow{t: t0}
+	m := newMeter(metering.ModeInstance, f)
+	n := statwire.MaxMeterEntries + 10
+	for i := range n {
+		m.Request(types.NamespacedName{Namespace: "n", Name: fmt.Sprint("r", i)}, "", 0, 0)
+	}
+	f.step(time.Minute) // the window closed: every entry is due
+	seen := map[string]bool{}
+	for range 2 {
+		s := m.Snapshot()
+		if len(s.Entries) > statwire.MaxMeterEntries {
+			t.Fatalf("a frame of %d entries", len(s.Entries))
+		}
+		for k := range byKey(s) {
+			seen[k] = true
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("two frames carried %d of %d entries", len(seen), n)
+	}
+
+	for i := range 2 * MaxFrameBusyNumbers / (2 * MaxBusyIntervals) {
+		addr := fmt.Sprint("10.0.1.", i)
+		for range MaxBusyIntervals {
+			m.PodBegin(revA, addr)
+			f.step(time.Microsecond)
+			m.PodEnd(addr)
+			f.step(time.Microsecond)
+		}
+	}
+	s := m.Snapshot()
+	busy := 0
+	for _, e := range s.Entries {
+		busy += len(e.Busy)
+	}
+	if busy > MaxFrameBusyNumbers+2*MaxBusyIntervals || busy < MaxFrameBusyNumbers {
+		t.Errorf("a frame of %d busy numbers, want about %d", busy, MaxFrameBusyNumbers)
 	}
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func TestFlushSendsTheMeterAndWaits(t *testing.T) {
 	}
 	for i, want := range final {
 		f := next(t, frames)
-		if f.Metering == nil || len(f.Metering.Entries) != 1 || f.Metering.Entries[0] != want.Entries[0] {
+		if f.Metering == nil || len(f.Metering.Entries) != 1 || !reflect.DeepEqual(f.Metering.Entries[0], want.Entries[0]) {
 			t.Fatalf("frame %d carries %+v, want %+v", i, f.Metering, want)
 		}
 	}

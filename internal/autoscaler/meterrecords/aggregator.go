@@ -77,8 +77,9 @@ type Options struct {
 // windowKey names one window.
 type windowKey struct{ start, length int64 } // Unix ms
 
-// entryKey names one key's counts within a window.
-type entryKey struct{ ns, rev, client string }
+// entryKey names one key's counts within a window: a revision and a
+// client, or (instance mode) a revision and one of its pods.
+type entryKey struct{ ns, rev, client, pod string }
 
 // sourceKey names one activator process.
 type sourceKey struct {
@@ -141,7 +142,7 @@ func (a *Aggregator) Apply(src string, m *statwire.Metering) {
 	dropped := map[string]int{}
 	a.mu.Lock()
 	for _, e := range m.Entries {
-		if !e.Valid() || e.Start%m.WindowMillis != 0 {
+		if !e.Valid() || e.Start%m.WindowMillis != 0 || (len(e.Busy) > 0 && e.Busy[len(e.Busy)-1] > m.WindowMillis*1000) {
 			dropped[DropInvalid]++
 			continue
 		}
@@ -150,7 +151,7 @@ func (a *Aggregator) Apply(src string, m *statwire.Metering) {
 			dropped[DropLate]++
 			continue
 		}
-		ek := entryKey{ns: e.Namespace, rev: e.Revision, client: e.Client}
+		ek := entryKey{ns: e.Namespace, rev: e.Revision, client: e.Client, pod: e.Pod}
 		w := a.windows[wk]
 		old, seen := w.get(ek, sk)
 		if !seen {
@@ -199,6 +200,10 @@ func atLeast(old, e statwire.MeterEntry) statwire.MeterEntry {
 	e.ColdStarts = max(e.ColdStarts, old.ColdStarts)
 	e.ColdStartUnits = max(e.ColdStartUnits, old.ColdStartUnits)
 	e.Refused = max(e.Refused, old.Refused)
+	// A pod's intervals only grow: appended to, or the last one longer.
+	if n, o := len(e.Busy), len(old.Busy); o > n || (o == n && n > 0 && old.Busy[n-1] > e.Busy[n-1]) {
+		e.Busy = old.Busy
+	}
 	return e
 }
 
@@ -264,11 +269,26 @@ func (a *Aggregator) sortedWindowsLocked() []windowKey {
 }
 
 // records sums w's counts over the sources into one record per key,
-// sorted by key.
+// sorted by key. A pod's busy intervals from every source are united
+// first, then each is rounded up, into the units of its revision's record
+// without a client.
 func (a *Aggregator) records(w *window, start, end time.Time, billCold bool) []metering.Record {
-	out := make([]metering.Record, 0, len(w.counts))
+	sums := map[entryKey]*statwire.MeterEntry{}
+	sumOf := func(ek entryKey) *statwire.MeterEntry {
+		if sums[ek] == nil {
+			sums[ek] = &statwire.MeterEntry{}
+		}
+		return sums[ek]
+	}
 	for ek, bySource := range w.counts {
-		var sum statwire.MeterEntry
+		if ek.pod != "" {
+			units, micros := busyUnits(bySource)
+			sum := sumOf(entryKey{ns: ek.ns, rev: ek.rev})
+			sum.Units += units
+			sum.Micros += micros
+			continue
+		}
+		sum := sumOf(ek)
 		for _, e := range bySource {
 			sum.Requests += e.Requests
 			sum.Units += e.Units
@@ -277,6 +297,9 @@ func (a *Aggregator) records(w *window, start, end time.Time, billCold bool) []m
 			sum.ColdStartUnits += e.ColdStartUnits
 			sum.Refused += e.Refused
 		}
+	}
+	out := make([]metering.Record, 0, len(sums))
+	for ek, sum := range sums {
 		k := metering.Key{Namespace: ek.ns, Function: names.FunctionOf(ek.rev), Revision: ek.rev, Client: ek.client}
 		r := metering.Record{
 			ID: metering.RecordID(k, start), Key: k, Mode: w.mode, WindowStart: start, WindowEnd: end,
@@ -295,6 +318,32 @@ func (a *Aggregator) records(w *window, start, end time.Time, billCold bool) []m
 		return strings.Compare(x.Namespace+"/"+x.Revision+"/"+x.Client, y.Namespace+"/"+y.Revision+"/"+y.Client)
 	})
 	return out
+}
+
+// busyUnits unites one pod's busy intervals from every source and returns
+// the units they bill, each interval rounded up, and their time in
+// microseconds.
+func busyUnits(bySource map[sourceKey]statwire.MeterEntry) (units, micros int64) {
+	var all [][2]int64
+	for _, e := range bySource {
+		for i := 0; i+1 < len(e.Busy); i += 2 {
+			all = append(all, [2]int64{e.Busy[i], e.Busy[i+1]})
+		}
+	}
+	slices.SortFunc(all, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
+	bill := func(s, e int64) {
+		d := time.Duration(e-s) * time.Microsecond
+		units += metering.Units(d)
+		micros += e - s
+	}
+	for i := 0; i < len(all); {
+		s, e := all[i][0], all[i][1]
+		for i++; i < len(all) && all[i][0] <= e; i++ {
+			e = max(e, all[i][1])
+		}
+		bill(s, e)
+	}
+	return units, micros
 }
 
 // Since returns the retained records after sequence number seq (0: all

@@ -165,3 +165,37 @@ func TestDocumentedMetrics(t *testing.T) {
 		t.Errorf("dropped invalid = %v, want 1", v)
 	}
 }
+
+// TestInstanceModeUnitesThePodsIntervals: in instance mode the busy
+// intervals two activators saw on one pod are united before each is
+// rounded up, so that time the pod was busy with both is billed once; a
+// later frame's longer list replaces the earlier one; the units go to the
+// revision's record without a client, beside its requests.
+func TestInstanceModeUnitesThePodsIntervals(t *testing.T) {
+	d := drops{}
+	a := newAgg(d, Options{})
+	inst := func(epoch int64, entries ...statwire.MeterEntry) *statwire.Metering {
+		m := frame(epoch, entries...)
+		m.Mode = metering.ModeInstance
+		return m
+	}
+	ms := int64(1000) // µs
+	a.Apply("act-1", inst(1, statwire.MeterEntry{Pod: "p1", Busy: []int64{0, 100 * ms}}))
+	a.Apply("act-1", inst(1, statwire.MeterEntry{Pod: "p1", Busy: []int64{0, 250 * ms}}, statwire.MeterEntry{Requests: 2}))
+	a.Apply("act-1", inst(1, statwire.MeterEntry{Pod: "p1", Busy: []int64{0, 100 * ms}})) // arrived late: an older list
+	a.Apply("act-2", inst(5, statwire.MeterEntry{Pod: "p1", Busy: []int64{200 * ms, 300 * ms, 500 * ms, 501 * ms}}, statwire.MeterEntry{Requests: 2}))
+	a.Apply("act-2", inst(5, statwire.MeterEntry{Pod: "p2", Busy: []int64{0, 1}}))
+	a.Apply("act-2", inst(5, statwire.MeterEntry{Pod: "p3", Busy: []int64{5, 1}})) // ends before it starts
+	a.Tick(w0.Add(win).Add(DefaultSettle))
+	recs, _ := a.Since(0)
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want the revision's one: %+v", len(recs), recs)
+	}
+	// p1: [0, 300 ms) and [500, 501 ms): 3 + 1 units; p2: 1 µs, 1 unit.
+	if r := recs[0]; r.Requests != 4 || r.Units != 5 || r.ActualMillis != 301 || r.Client != "" || r.Mode != metering.ModeInstance {
+		t.Errorf("record %+v, want 4 requests, 5 units, 301 ms", r)
+	}
+	if d[DropInvalid] != 1 {
+		t.Errorf("drops %v, want the interval that ends before it starts", d)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,5 +71,54 @@ func TestMeter(t *testing.T) {
 	}
 	if idle := got["idle-00001/"]; idle.Requests != 0 || idle.Units != 0 || idle.Refused != 1 {
 		t.Errorf("idle = %+v, want 1 refused, nothing billed", idle)
+	}
+}
+
+// TestMeterInstanceMode: in instance mode two requests served at once by
+// one pod make one busy interval of that pod, as long as they took; the
+// revision's entry counts the requests and bills nothing itself.
+func TestMeterInstanceMode(t *testing.T) {
+	m := meter.New(meter.Options{Mode: metering.ModeInstance, Window: time.Hour})
+	e := newEnvWith(t, envOptions{meter: m})
+	// Each request waits for the other, so that they overlap.
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived.Done()
+		arrived.Wait()
+		time.Sleep(150 * time.Millisecond)
+	}))
+	defer be.Close()
+	e.revision("pod-00001", 0, 0, 0, hostOf(be))
+	done := make(chan int, 2)
+	for range 2 {
+		go func() {
+			code, _, _ := e.send(http.MethodGet, "pod-00001.test", "/")
+			done <- code
+		}()
+	}
+	for range 2 {
+		if code := <-done; code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+	}
+	var rev, pod statwire.MeterEntry
+	for _, f := range m.Final() {
+		for _, en := range f.Entries {
+			if en.Pod != "" {
+				pod = en
+			} else {
+				rev = en
+			}
+		}
+	}
+	if rev.Requests != 2 || rev.Units != 0 {
+		t.Errorf("revision entry %+v, want 2 requests and no units of its own", rev)
+	}
+	if pod.Pod != hostOf(be) || len(pod.Busy) != 2 {
+		t.Fatalf("pod entry %+v, want one busy interval of %s", pod, hostOf(be))
+	}
+	if d := time.Duration(pod.Busy[1]-pod.Busy[0]) * time.Microsecond; d < 150*time.Millisecond {
+		t.Errorf("the pod was busy %v, want at least the 150 ms both requests took together", d)
 	}
 }

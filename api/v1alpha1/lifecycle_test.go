@@ -176,3 +176,71 @@ func TestDomainGrantLifecycle(t *testing.T) {
 		t.Errorf("Exclusive = %+v, want True", c)
 	}
 }
+
+func TestKafkaTriggerLifecycle(t *testing.T) {
+	ready := []func(*KafkaTriggerStatus){
+		(*KafkaTriggerStatus).MarkBrokerReachable, (*KafkaTriggerStatus).MarkGroupJoined, (*KafkaTriggerStatus).MarkFunctionReady,
+	}
+	tests := []struct {
+		name      string
+		marks     []func(*KafkaTriggerStatus)
+		wantReady corev1.ConditionStatus
+		reason    string
+	}{
+		{"initialized", nil, corev1.ConditionUnknown, ""},
+		{"ready", ready, corev1.ConditionTrue, ""},
+		{"broker unreachable", append(ready[1:], func(s *KafkaTriggerStatus) { s.MarkBrokerUnreachable(ReasonSecretInvalid, "no password") }),
+			corev1.ConditionFalse, ReasonSecretInvalid},
+		{"joining is unknown", append(ready, func(s *KafkaTriggerStatus) { s.MarkGroupNotJoined(ReasonJoining, "joining") }),
+			corev1.ConditionUnknown, ReasonJoining},
+		{"topic missing", append(ready, func(s *KafkaTriggerStatus) { s.MarkGroupNotJoined(ReasonTopicMissing, "orders") }),
+			corev1.ConditionFalse, ReasonTopicMissing},
+		{"function missing", append(ready, func(s *KafkaTriggerStatus) { s.MarkFunctionNotReady(ReasonFunctionMissing, "f") }),
+			corev1.ConditionFalse, ReasonFunctionMissing},
+		{"failing delivery does not affect ready", append(ready, func(s *KafkaTriggerStatus) { s.MarkDeliveryFailing("HTTP 500") }),
+			corev1.ConditionTrue, ""},
+		{"development broker does not affect ready", append(ready, func(s *KafkaTriggerStatus) { s.MarkDevelopmentBroker(true) }),
+			corev1.ConditionTrue, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &KafkaTriggerStatus{}
+			s.InitializeConditions()
+			for _, m := range tt.marks {
+				m(s)
+			}
+			got := s.GetCondition(apis.ConditionReady)
+			if cond(got) != tt.wantReady || (tt.reason != "" && got.Reason != tt.reason) {
+				t.Errorf("Ready = %+v, want %s %s", got, tt.wantReady, tt.reason)
+			}
+		})
+	}
+	s := &KafkaTriggerStatus{}
+	s.MarkDevelopmentBroker(true)
+	if c := s.GetCondition(KafkaTriggerConditionDevelopmentBroker); cond(c) != corev1.ConditionTrue || c.Reason != ReasonEmbeddedBroker {
+		t.Errorf("DevelopmentBroker = %+v, want True EmbeddedBroker", c)
+	}
+	s.MarkDevelopmentBroker(false)
+	if c := s.GetCondition(KafkaTriggerConditionDevelopmentBroker); c != nil {
+		t.Errorf("DevelopmentBroker = %+v after a broker was set, want none", c)
+	}
+}
+
+func TestKafkaTriggerDefaults(t *testing.T) {
+	kt := &KafkaTrigger{}
+	kt.Namespace, kt.Name = "team-a", "orders"
+	if got := kt.ConsumerGroupName(); got != "wake.team-a.orders" {
+		t.Errorf("ConsumerGroupName() = %q, want wake.team-a.orders", got)
+	}
+	kt.Spec.ConsumerGroup = "billing"
+	if got := kt.ConsumerGroupName(); got != "billing" {
+		t.Errorf("ConsumerGroupName() = %q, want billing", got)
+	}
+	var d KafkaDelivery
+	var r KafkaRetry
+	low, high := r.BackoffOrDefault()
+	if d.MaxInFlightOrDefault() != 10 || d.MaxBatchOrDefault() != 1 || d.TimeoutOrDefault() != DefaultKafkaTimeout ||
+		r.AttemptsOrDefault() != 3 || low != DefaultKafkaMinBackoff || high != DefaultKafkaMaxBackoff {
+		t.Errorf("defaults: %d %d %s %d %s %s", d.MaxInFlightOrDefault(), d.MaxBatchOrDefault(), d.TimeoutOrDefault(), r.AttemptsOrDefault(), low, high)
+	}
+}

@@ -53,6 +53,11 @@ type Options struct {
 	// TokenRefresh is how often TokenFile is re-read and re-sent; default
 	// DefaultTokenRefresh (30s).
 	TokenRefresh time.Duration
+	// Demand, if set, gives stats each periodic frame carries besides the
+	// measured ones: the Kafka dispatcher's backlog per revision. The
+	// revisions must not be among those measured (Report lists each
+	// revision once per frame).
+	Demand func() []statwire.Stat
 	// Usage, if set, gives the usage counts each periodic frame carries
 	// (usage.Counter.Snapshot); nil or a nil result sends none.
 	Usage func() *statwire.Usage
@@ -208,6 +213,9 @@ func (r *Reporter) Report(now time.Time) statwire.Frame {
 			rev.mu.Unlock()
 		}
 		r.mu.Unlock()
+	}
+	if r.cfg.Demand != nil {
+		f.Stats = append(f.Stats, r.cfg.Demand()...)
 	}
 	if r.cfg.Usage != nil {
 		f.Usage = r.cfg.Usage()

@@ -210,3 +210,24 @@ func TestSendPokeTicksAndReconnect(t *testing.T) {
 		t.Errorf("%d failed dials, want 2", n)
 	}
 }
+
+// TestDemandJoinsTheFrame: what Demand gives is listed beside the measured
+// revisions in every periodic frame, and nothing when it gives nothing.
+func TestDemandJoinsTheFrame(t *testing.T) {
+	fc := clocktesting.NewFakeClock(time.Unix(1000, 0))
+	var demand []statwire.Stat
+	r := New(Options{Source: "dispatcher-1", Clock: fc, Demand: func() []statwire.Stat { return demand }})
+	h := r.Begin(revA)
+	fc.Step(time.Second)
+	demand = []statwire.Stat{{Namespace: "ns", Revision: "b-1", AverageConcurrency: 12}}
+	f := r.Report(fc.Now())
+	h.Done()
+	if len(f.Stats) != 2 || f.Stats[0].Revision != "a-1" || f.Stats[1] != demand[0] {
+		t.Errorf("frame stats %+v, want a-1 measured and b-1's demand", f.Stats)
+	}
+	demand = nil
+	fc.Step(time.Second)
+	if f := r.Report(fc.Now()); len(f.Stats) != 1 || f.Stats[0].Revision != "a-1" {
+		t.Errorf("frame stats %+v, want a-1 alone", f.Stats)
+	}
+}

@@ -15,22 +15,25 @@ import (
 // config: it sends TokenReviews as the controller, which needs create on
 // authentication.k8s.io tokenreviews and nothing more.
 func newAuthenticator(mgr ctrl.Manager, opts Options, clk clock.PassiveClock, log logr.Logger) (*statauth.Authenticator, error) {
-	ns, sa := opts.SystemNamespace, opts.ActivatorServiceAccount
+	ns, sa, dsa := opts.SystemNamespace, opts.ActivatorServiceAccount, opts.DispatcherServiceAccount
 	if ns == "" {
 		ns = DefaultSystemNamespace
 	}
 	if sa == "" {
 		sa = DefaultActivatorServiceAccount
 	}
+	if dsa == "" {
+		dsa = DefaultDispatcherServiceAccount
+	}
 	c, err := authenticationv1client.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
 	if err != nil {
 		return nil, fmt.Errorf("TokenReview client: %w", err)
 	}
 	a, err := statauth.New(statauth.Options{
-		Reviews:  c.TokenReviews(),
-		Username: "system:serviceaccount:" + ns + ":" + sa,
-		Clock:    clk,
-		Log:      log,
+		Reviews:   c.TokenReviews(),
+		Usernames: []string{"system:serviceaccount:" + ns + ":" + sa, "system:serviceaccount:" + ns + ":" + dsa},
+		Clock:     clk,
+		Log:       log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stat authenticator: %w", err)

@@ -35,6 +35,9 @@ const DefaultStatsAddr = ":8090"
 const (
 	DefaultSystemNamespace         = "wake-system"
 	DefaultActivatorServiceAccount = "wake-activator"
+	// DefaultDispatcherServiceAccount is the Kafka dispatchers'
+	// ServiceAccount: they report the demand of their triggers' backlog.
+	DefaultDispatcherServiceAccount = "wake-dispatcher"
 )
 
 // Options configure Setup. The zero value is what production wants.
@@ -59,6 +62,9 @@ type Options struct {
 	// ActivatorServiceAccount is the ServiceAccount whose pod-bound tokens
 	// may report stats; "" means DefaultActivatorServiceAccount.
 	ActivatorServiceAccount string
+	// DispatcherServiceAccount is the other ServiceAccount whose pod-bound
+	// tokens may report stats; "" means DefaultDispatcherServiceAccount.
+	DispatcherServiceAccount string
 	// Stats, when set, is the collector the stat server fills, so that
 	// others can read it too (collector.Usage); nil means a new one.
 	Stats *collector.Collector

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,9 +39,10 @@ const (
 type Options struct {
 	// Reviews creates TokenReviews. Required.
 	Reviews authenticationv1client.TokenReviewInterface
-	// Username is the identity required of a token,
-	// "system:serviceaccount:<namespace>:<name>". Required.
-	Username string
+	// Usernames are the identities a token may have,
+	// "system:serviceaccount:<namespace>:<name>": the activators' and the
+	// dispatchers' ServiceAccounts. At least one is required.
+	Usernames []string
 	// Audience is the audience the tokens must be issued for; "" means
 	// statwire.Audience.
 	Audience string
@@ -100,8 +102,8 @@ func New(opts Options) (*Authenticator, error) {
 	if opts.Reviews == nil {
 		return nil, errors.New("statauth: Config.Reviews is required")
 	}
-	if opts.Username == "" {
-		return nil, errors.New("statauth: Config.Username is required")
+	if len(opts.Usernames) == 0 || slices.Contains(opts.Usernames, "") {
+		return nil, errors.New("statauth: Config.Usernames is required and may not hold an empty name")
 	}
 	if opts.Audience == "" {
 		opts.Audience = statwire.Audience
@@ -181,8 +183,8 @@ func (a *Authenticator) precheck(c claims, now time.Time) error {
 	if !c.Audience.has(a.opts.Audience) {
 		return refuse(ReasonInvalid, "token is not for audience %q", a.opts.Audience)
 	}
-	if c.Subject != a.opts.Username {
-		return refuse(ReasonForbidden, "token is for %q, not %q", c.Subject, a.opts.Username)
+	if !slices.Contains(a.opts.Usernames, c.Subject) {
+		return refuse(ReasonForbidden, "token is for %q, not one of %q", c.Subject, a.opts.Usernames)
 	}
 	return nil
 }
@@ -221,8 +223,8 @@ func (a *Authenticator) check(tr *authenticationv1.TokenReview, c claims) (Ident
 	if !audience(st.Audiences).has(a.opts.Audience) {
 		return Identity{}, refuse(ReasonInvalid, "TokenReview did not confirm audience %q (got %q)", a.opts.Audience, st.Audiences)
 	}
-	if st.User.Username != a.opts.Username {
-		return Identity{}, refuse(ReasonForbidden, "token is for %q, not %q", st.User.Username, a.opts.Username)
+	if !slices.Contains(a.opts.Usernames, st.User.Username) {
+		return Identity{}, refuse(ReasonForbidden, "token is for %q, not one of %q", st.User.Username, a.opts.Usernames)
 	}
 	pods := st.User.Extra[PodNameExtra]
 	if len(pods) != 1 || pods[0] == "" {

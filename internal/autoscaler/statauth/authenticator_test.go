@@ -26,6 +26,9 @@ import (
 
 const user = "system:serviceaccount:wake-system:wake-activator"
 
+// otherUser is the second identity the tests accept (the dispatcher's).
+const otherUser = "system:serviceaccount:wake-system:wake-dispatcher"
+
 var now = time.Unix(1_764_000_000, 0)
 
 // jwt builds an unsigned token with the given claims.
@@ -86,7 +89,7 @@ func accept() func(string) authenticationv1.TokenReviewStatus {
 func newAuth(t *testing.T, f *fakeReviews, tune func(*Options)) (*Authenticator, *clocktesting.FakeClock) {
 	t.Helper()
 	clk := clocktesting.NewFakeClock(now)
-	cfg := Options{Reviews: f, Username: user, Clock: clk}
+	cfg := Options{Reviews: f, Usernames: []string{user, otherUser}, Clock: clk}
 	if tune != nil {
 		tune(&cfg)
 	}
@@ -149,6 +152,11 @@ func TestAuthenticate(t *testing.T) {
 			s.User.Extra = nil
 			return s
 		}, reason: ReasonForbidden, reviews: 1},
+		{name: "the other accepted user", token: func(t *testing.T) string { return jwt(t, goodClaims("sub", otherUser)) }, status: func(tok string) authenticationv1.TokenReviewStatus {
+			s := accept()(tok)
+			s.User.Username = otherUser
+			return s
+		}, reviews: 1, pod: "act-1"},
 		{name: "two pods", token: func(t *testing.T) string { return jwt(t, goodClaims()) }, status: func(tok string) authenticationv1.TokenReviewStatus {
 			s := accept()(tok)
 			s.User.Extra[PodNameExtra] = authenticationv1.ExtraValue{"act-1", "act-2"}
@@ -257,11 +265,11 @@ func TestConcurrentConnectionsShareOneReview(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	if _, err := New(Options{Username: user}); err == nil {
+	if _, err := New(Options{Usernames: []string{user}}); err == nil {
 		t.Error("no Reviews: want an error")
 	}
 	if _, err := New(Options{Reviews: &fakeReviews{}}); err == nil {
-		t.Error("no Username: want an error")
+		t.Error("no Usernames: want an error")
 	}
 }
 

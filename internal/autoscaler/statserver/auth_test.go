@@ -33,7 +33,7 @@ func startAuth(t *testing.T, kube *cluster, tune func(*Options, *statauth.Option
 	t.Helper()
 	clk := clocktesting.NewFakeClock(time.Now())
 	reviews := &countingReviews{TokenReviewInterface: kube.reviews}
-	acfg := statauth.Options{Reviews: reviews, Username: kube.activatorUser(), Clock: clk}
+	acfg := statauth.Options{Reviews: reviews, Usernames: []string{kube.activatorUser()}, Clock: clk}
 	o := Options{AuthTimeout: 500 * time.Millisecond}
 	if tune != nil {
 		tune(&o, &acfg)

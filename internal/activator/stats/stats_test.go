@@ -221,7 +221,6 @@ func TestDemandJoinsTheFrame(t *testing.T) {
 	fc.Step(time.Second)
 	demand = []statwire.Stat{{Namespace: "ns", Revision: "b-1", AverageConcurrency: 12}}
 	f := r.Report(fc.Now())
-	h.Done()
 	if len(f.Stats) != 2 || f.Stats[0].Revision != "a-1" || f.Stats[1] != demand[0] {
 		t.Errorf("frame stats %+v, want a-1 measured and b-1's demand", f.Stats)
 	}
@@ -230,4 +229,5 @@ func TestDemandJoinsTheFrame(t *testing.T) {
 	if f := r.Report(fc.Now()); len(f.Stats) != 1 || f.Stats[0].Revision != "a-1" {
 		t.Errorf("frame stats %+v, want a-1 alone", f.Stats)
 	}
+	h.Done()
 }

@@ -143,11 +143,20 @@ func validTopic(t string) error {
 		return fmt.Errorf("longer than %d characters", maxTopicLen)
 	}
 	for _, r := range t {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if !topicRune(r) {
 			return fmt.Errorf("character %q: only ASCII letters, digits, '.', '_' and '-' are allowed", r)
 		}
 	}
 	return nil
+}
+
+// topicRune reports whether r may appear in a topic name.
+func topicRune(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return r == '.' || r == '_' || r == '-'
 }
 
 // DefaultAdvertise is the address cmd/broker advertises when -advertise is

@@ -42,7 +42,7 @@ func main() {
 		stop()
 	}()
 	if err := broker.Run(ctx, o); err != nil {
-		o.Log.Error(err, "broker stopped")
+		o.Log.Error(err, "broker failed")
 		os.Exit(1)
 	}
 }

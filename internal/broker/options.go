@@ -22,8 +22,8 @@ const MaxPartitions = 1000
 // maxTopicLen is Kafka's limit on a topic name's length.
 const maxTopicLen = 249
 
-// Options configure a broker. Each field is the flag of cmd/broker with the
-// same name, and validation errors name that flag.
+// Options configure a broker. Each field but Log is the flag of cmd/broker
+// named in its comment, and validation errors name that flag.
 type Options struct {
 	// Listen is the TCP address the broker listens on (-listen), e.g.
 	// ":9092" for every interface or "127.0.0.1:0" for a free loopback
@@ -46,10 +46,11 @@ type Options struct {
 	DataDir string
 
 	// SyncWrites fsyncs every produced batch and state change before the
-	// broker answers (-sync-writes). Without it, writes reach the kernel
-	// at once, which keeps them through a crash of the broker's process or
-	// container, and the disk when a segment rolls and when the broker
-	// stops; only a crash of the node can lose the last writes.
+	// broker answers (-sync-writes). Without it, each write still goes to
+	// the kernel before the broker answers, so it survives a crash of the
+	// broker's process or container, and reaches the disk when its
+	// segment rolls or the broker stops (Close fsyncs the folder): only a
+	// crash of the node can lose the latest writes.
 	SyncWrites bool
 
 	// Partitions is the number of partitions of the topics the broker

@@ -56,8 +56,9 @@ Logs: %s/logs/<component>.log   Stop it: make cluster-down
 	return nil
 }
 
-// prepareHost installs missing packages, creates the folders, the lo
-// address, the PKI, the kubeconfigs and every configuration file.
+// prepareHost installs missing packages, creates the folders (those of
+// hostPath volumes for their pods' users), the lo address, the PKI, the
+// kubeconfigs and every configuration file.
 func prepareHost(ctx context.Context, cfg *Config) (*PKI, error) {
 	if err := EnsurePackages(ctx, cfg.SkipInstall); err != nil {
 		return nil, err
@@ -66,6 +67,9 @@ func prepareHost(ctx context.Context, cfg *Config) (*PKI, error) {
 		if err := os.MkdirAll(cfg.Path(dir), 0o755); err != nil {
 			return nil, fmt.Errorf("create %s: %w", dir, err)
 		}
+	}
+	if err := EnsureHostVolumes(cfg, hostVolumes); err != nil {
+		return nil, err
 	}
 	if err := SetupHostNetwork(ctx, cfg); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -13,8 +14,8 @@ import (
 // allowed to scrape Wake's metrics.
 const monitoringLabel = "wake.dev/monitoring"
 
-// installation is what config/ installs: Wake's pods by Deployment name,
-// and the NetworkPolicies.
+// installation is what config/ installs: Wake's pods by Deployment or
+// StatefulSet name, and the NetworkPolicies.
 type installation struct {
 	pods     map[string]pod
 	policies []networkingv1.NetworkPolicy
@@ -28,12 +29,11 @@ func load(t *testing.T, dir string) installation {
 		case "Deployment":
 			var d appsv1.Deployment
 			convert(t, u, &d)
-			p := pod{namespace: d.Namespace, labels: d.Spec.Template.Labels,
-				namespaceLabels: map[string]string{"kubernetes.io/metadata.name": d.Namespace}}
-			for _, c := range d.Spec.Template.Spec.Containers {
-				p.ports = append(p.ports, c.Ports...)
-			}
-			in.pods[d.Name] = p
+			in.pods[d.Name] = podOf(d.Namespace, &d.Spec.Template)
+		case "StatefulSet":
+			var ss appsv1.StatefulSet
+			convert(t, u, &ss)
+			in.pods[ss.Name] = podOf(ss.Namespace, &ss.Spec.Template)
 		case "NetworkPolicy":
 			var np networkingv1.NetworkPolicy
 			convert(t, u, &np)
@@ -41,6 +41,16 @@ func load(t *testing.T, dir string) installation {
 		}
 	}
 	return in
+}
+
+// podOf returns the pod a template in namespace makes.
+func podOf(namespace string, tmpl *corev1.PodTemplateSpec) pod {
+	p := pod{namespace: namespace, labels: tmpl.Labels,
+		namespaceLabels: map[string]string{"kubernetes.io/metadata.name": namespace}}
+	for _, c := range tmpl.Spec.Containers {
+		p.ports = append(p.ports, c.Ports...)
+	}
+	return p
 }
 
 func convert(t *testing.T, u *unstructured.Unstructured, into any) {
@@ -74,7 +84,24 @@ var (
 		namespaceLabels: map[string]string{"kubernetes.io/metadata.name": "tenant"}}
 	prometheus = pod{namespace: "monitoring", labels: map[string]string{"app": "prometheus"},
 		namespaceLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring", monitoringLabel: "true"}}
+	// dispatcher consumes from wake-broker for KafkaTriggers.
+	dispatcher = pod{namespace: "wake-system", labels: map[string]string{
+		"app.kubernetes.io/name": "wake-dispatcher", "app.kubernetes.io/part-of": "wake"},
+		namespaceLabels: map[string]string{"kubernetes.io/metadata.name": "wake-system"}}
+	// dispatcherImpostor wears the dispatcher's labels in a tenant's
+	// namespace.
+	dispatcherImpostor = pod{namespace: "tenant", labels: map[string]string{
+		"app.kubernetes.io/name": "wake-dispatcher", "app.kubernetes.io/part-of": "wake"},
+		namespaceLabels: map[string]string{"kubernetes.io/metadata.name": "tenant"}}
+	// brokerClient is a developer's or a test's pod in a namespace
+	// labelled to reach the development broker.
+	brokerClient = pod{namespace: "default", labels: map[string]string{"run": "producer"},
+		namespaceLabels: map[string]string{"kubernetes.io/metadata.name": "default", brokerClientsLabel: "true"}}
 )
+
+// brokerClientsLabel is the namespace label that lets a namespace's pods
+// reach the development broker.
+const brokerClientsLabel = "wake.dev/broker-clients"
 
 // TestNetworkPolicies checks, per Wake port, which peers the
 // NetworkPolicies of config/default let in: the stat port only from
@@ -119,29 +146,84 @@ func TestNetworkPolicies(t *testing.T) {
 	}
 }
 
+// TestBrokerNetworkPolicy checks who may reach the development broker that
+// config/local installs: the dispatchers of Wake's namespace and pods of
+// namespaces labelled wake.dev/broker-clients=true, nobody else.
+func TestBrokerNetworkPolicy(t *testing.T) {
+	in := load(t, "config/local")
+	if in.pods["wake-broker"].labels == nil {
+		t.Fatal("config/local has no wake-broker StatefulSet")
+	}
+	tests := []struct {
+		name string
+		src  pod
+		want bool
+	}{
+		{"dispatcher", dispatcher, true},
+		{"labelled namespace", brokerClient, true},
+		{"tenant", tenantPod, false},
+		{"function pod", functionPod, false},
+		{"dispatcher impostor in a tenant namespace", dispatcherImpostor, false},
+		{"activator", in.pods["wake-activator"], false},
+		{"monitoring", prometheus, false},
+	}
+	port := in.port(t, "wake-broker", "kafka")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ingressAllowed(in.policies, tt.src, in.pods["wake-broker"], port); got != tt.want {
+				t.Errorf("%s -> wake-broker:%d: allowed = %v, want %v", tt.src.namespace, port, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestNetworkPoliciesCoverEveryPort: every container port of Wake's pods is
 // open to someone (a port no rule names would be closed to all), and every
 // Wake pod is selected by a policy (a new component would otherwise be open
-// to all).
+// to all), in config/default and in config/local, which adds the broker.
 func TestNetworkPoliciesCoverEveryPort(t *testing.T) {
-	in := load(t, "config/default")
-	if len(in.pods) == 0 {
-		t.Fatal("config/default has no Deployments")
+	for _, dir := range []string{"config/default", "config/local"} {
+		t.Run(dir, func(t *testing.T) {
+			in := load(t, dir)
+			if len(in.pods) == 0 {
+				t.Fatalf("%s has no Deployments", dir)
+			}
+			activator := in.pods["wake-activator"]
+			for name, dst := range in.pods {
+				if ingressAllowed(in.policies, tenantPod, dst, 1) {
+					t.Errorf("%s: not isolated by any NetworkPolicy (port 1 open to a tenant)", name)
+				}
+				for _, p := range dst.ports {
+					open := false
+					for _, src := range []pod{tenantPod, activator, prometheus, dispatcher} {
+						open = open || ingressAllowed(in.policies, src, dst, p.ContainerPort)
+					}
+					if !open {
+						t.Errorf("%s: port %s (%d) is open to nobody", name, p.Name, p.ContainerPort)
+					}
+				}
+			}
+		})
 	}
-	activator := in.pods["wake-activator"]
-	for name, dst := range in.pods {
-		if ingressAllowed(in.policies, tenantPod, dst, 1) {
-			t.Errorf("%s: not isolated by any NetworkPolicy (port 1 open to a tenant)", name)
-		}
-		for _, p := range dst.ports {
-			open := false
-			for _, src := range []pod{tenantPod, activator, prometheus} {
-				open = open || ingressAllowed(in.policies, src, dst, p.ContainerPort)
-			}
-			if !open {
-				t.Errorf("%s: port %s (%d) is open to nobody", name, p.Name, p.ContainerPort)
+}
+
+// TestBrokerOnlyLocal: the development broker is installed by config/local
+// only, never by config/default, which production clusters apply.
+func TestBrokerOnlyLocal(t *testing.T) {
+	development := func(dir string) []string {
+		var names []string
+		for _, u := range build(t, dir) {
+			if u.GetLabels()["wake.dev/development"] == "true" {
+				names = append(names, u.GetKind()+"/"+u.GetName())
 			}
 		}
+		return names
+	}
+	if got := development("config/default"); len(got) > 0 {
+		t.Errorf("config/default installs development objects: %v", got)
+	}
+	if got := development("config/local"); len(got) == 0 {
+		t.Error("config/local installs no development broker")
 	}
 }
 

@@ -43,12 +43,12 @@ const (
 // them.
 type event struct {
 	id, source, subject, time string
-	contentType              string
-	partitionKey             string // "" when the key is absent, empty or not text
-	keyBase64                string // the key, when it is not text
-	exts                     []ext  // kafkaheader<name> attributes, in record order
-	data                     []byte
-	hasData                  bool // false for a nil value (a tombstone)
+	contentType               string
+	partitionKey              string // "" when the key is absent, empty or not text
+	keyBase64                 string // the key, when it is not text
+	exts                      []ext  // kafkaheader<name> attributes, in record order
+	data                      []byte
+	hasData                   bool // false for a nil value (a tombstone)
 }
 
 type ext struct{ name, value string }

@@ -167,7 +167,8 @@ func TestRequest(t *testing.T) {
 	if req.Method != http.MethodPost || req.Host != "fn.example" || string(b) != "body" || req.URL.String() != "http://activator.example/" {
 		t.Fatalf("request %s %s host %q body %q", req.Method, req.URL, req.Host, b)
 	}
-	req, err = c.request(context.Background(), []*kgo.Record{{Topic: "t"}, {Topic: "t", Offset: 1}})
+	c.cfg.MaxBatch = 2
+	req, err = c.request(context.Background(), []*kgo.Record{{Topic: "t"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,8 +73,8 @@ func (o *outcome) reason() string {
 	}
 }
 
-// post makes one delivery attempt of recs (one record: binary mode; more:
-// a batch), bounded by the Timeout.
+// post makes one delivery attempt of recs (MaxBatch 1: one record in
+// binary mode; else a batch, even of one record), bounded by the Timeout.
 func (c *Consumer) post(ctx context.Context, recs []*kgo.Record) outcome {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -123,7 +123,8 @@ func failed(ctx, actx context.Context, err error) outcome {
 func (c *Consumer) request(ctx context.Context, recs []*kgo.Record) (*http.Request, error) {
 	var body []byte
 	var e event
-	if len(recs) == 1 {
+	binary := c.cfg.MaxBatch == 1
+	if binary {
 		e = makeEvent(c.cfg.Name, recs[0])
 		body = e.data
 	} else {
@@ -139,7 +140,7 @@ func (c *Consumer) request(ctx context.Context, recs []*kgo.Record) (*http.Reque
 	if c.cfg.Host != "" {
 		req.Host = c.cfg.Host
 	}
-	if len(recs) == 1 {
+	if binary {
 		e.setBinaryHeaders(req.Header)
 	} else {
 		req.Header.Set("Content-Type", BatchContentType)

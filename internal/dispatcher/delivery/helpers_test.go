@@ -41,6 +41,9 @@ func cluster(t *testing.T, opts ...kfake.Opt) []string {
 	return c.ListenAddrs()
 }
 
+// kfakeTopic seeds topic "t" with n partitions.
+func kfakeTopic(n int32) kfake.Opt { return kfake.SeedTopics(n, "t") }
+
 // client is a plain kgo client of the cluster, for producing and checking.
 func client(t *testing.T, addrs []string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()

@@ -107,7 +107,7 @@ func (c *Consumer) deadLetter(ctx context.Context, id uint64, batch []*kgo.Recor
 func (c *Consumer) produce(ctx context.Context, id uint64, what string, recs ...*kgo.Record) bool {
 	for failures := 1; ; failures++ {
 		pctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-		err := c.cl.ProduceSync(pctx, recs...).FirstErr()
+		err := c.cl.ProduceSync(pctx, fresh(recs)...).FirstErr()
 		cancel()
 		if err == nil {
 			return true
@@ -122,6 +122,16 @@ func (c *Consumer) produce(ctx context.Context, id uint64, what string, recs ...
 			return false
 		}
 	}
+}
+
+// fresh copies recs for another produce: the client keeps state in a
+// record it produced (its context, among others).
+func fresh(recs []*kgo.Record) []*kgo.Record {
+	out := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		out[i] = &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}
+	}
+	return out
 }
 
 // sleep waits d on the Clock; it returns false if ctx ended first.

@@ -40,8 +40,10 @@ type Consumer struct {
 	// bufCap is the records buffered per partition before its fetching
 	// is paused.
 	bufCap int
-	// cl is the Kafka client, set by Run before anything is delivered.
-	cl *kgo.Client
+	// cl is the Kafka client, set by Run before anything is delivered;
+	// clReady is closed once it is set.
+	cl      *kgo.Client
+	clReady chan struct{}
 	// wg counts the deliveries running.
 	wg sync.WaitGroup
 
@@ -90,6 +92,7 @@ func New(cfg Config) (*Consumer, error) {
 		cfg:           cfg,
 		log:           cfg.Log.WithValues("trigger", cfg.Name),
 		backlog:       make(chan struct{}, 1),
+		clReady:       make(chan struct{}),
 		bufCap:        cfg.MaxInFlight,
 		pausedApplied: map[TopicPartition]bool{},
 		base:          context.Background(),
@@ -118,6 +121,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("delivery: creating the Kafka client: %w", err)
 	}
 	c.cl = cl
+	close(c.clReady)
 	c.log.Info("Consuming", "topics", c.cfg.Topics, "group", c.cfg.Group, "url", c.cfg.URL)
 
 	loops, stopLoops := context.WithCancel(ctx)
@@ -162,6 +166,7 @@ func (c *Consumer) kgoOpts() []kgo.Opt {
 		kgo.OnPartitionsAssigned(c.onAssigned),
 		kgo.OnPartitionsRevoked(c.onRevoked),
 		kgo.OnPartitionsLost(c.onLost),
+		kgo.AdjustFetchOffsetsFn(c.pinStart),
 		kgo.FetchMaxBytes(fetchMaxBytes),
 		kgo.FetchMaxPartitionBytes(fetchMaxPartitionBytes),
 		kgo.MaxConcurrentFetches(maxConcurrentFetches),

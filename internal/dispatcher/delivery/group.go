@@ -4,8 +4,61 @@ import (
 	"context"
 	"slices"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
+
+// pinStart resolves and commits the start of partitions the group has no
+// committed offset for, when starting at the end: otherwise a consumer
+// that restarts before the first message arrives starts at the end again
+// and skips what was produced while it was down. (Starting at the
+// earliest needs no pin.) If the end offsets cannot be listed, the
+// partitions start at the end unpinned.
+func (c *Consumer) pinStart(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	if c.cfg.StartAtEarliest {
+		return offsets, nil
+	}
+	var topics []string
+	for t, ps := range offsets {
+		for _, o := range ps {
+			if o.EpochOffset().Offset < 0 && !slices.Contains(topics, t) {
+				topics = append(topics, t)
+			}
+		}
+	}
+	if len(topics) == 0 {
+		return offsets, nil
+	}
+	select {
+	case <-c.clReady:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ends, err := kadm.NewClient(c.cl).ListEndOffsets(ctx, topics...)
+	if err != nil {
+		c.log.Info("Could not list end offsets to pin the start", "error", err.Error())
+		return offsets, nil
+	}
+	pins := map[string]map[int32]kgo.EpochOffset{}
+	for t, ps := range offsets {
+		for p, o := range ps {
+			end, ok := ends.Lookup(t, p)
+			if o.EpochOffset().Offset >= 0 || !ok || end.Err != nil {
+				continue
+			}
+			ps[p] = kgo.NewOffset().At(end.Offset)
+			if pins[t] == nil {
+				pins[t] = map[int32]kgo.EpochOffset{}
+			}
+			pins[t][p] = kgo.EpochOffset{Epoch: -1, Offset: end.Offset}
+		}
+	}
+	c.commitMu.Lock()
+	c.commitOffsets(ctx, c.cl, pins)
+	c.commitMu.Unlock()
+	c.log.Info("Pinned the start at the end", "offsets", pins)
+	return offsets, nil
+}
 
 // onAssigned starts tracking newly assigned partitions. With
 // BlockRebalanceOnPoll it never runs while a poll's records are being

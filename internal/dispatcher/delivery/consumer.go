@@ -189,10 +189,10 @@ func (c *Consumer) pollLoop(ctx context.Context, cl *kgo.Client) {
 			cl.AllowRebalance()
 			return
 		}
-		got := c.accept(fs)
+		spin := c.accept(fs)
 		c.syncPause(cl)
 		cl.AllowRebalance()
-		if !got {
+		if spin {
 			select {
 			case <-ctx.Done():
 				return
@@ -203,11 +203,13 @@ func (c *Consumer) pollLoop(ctx context.Context, cl *kgo.Client) {
 }
 
 // accept takes a poll's records and errors, and starts deliveries. It
-// returns whether the poll had records.
-func (c *Consumer) accept(fs kgo.Fetches) bool {
+// returns true for a poll with errors and no records: the next poll
+// should wait a little, in case the error repeats at once.
+func (c *Consumer) accept(fs kgo.Fetches) (spin bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, fe := range fs.Errors() {
+	errs := fs.Errors()
+	for _, fe := range errs {
 		c.fetchError(fe)
 	}
 	idle := c.inFlight == 0 && c.buffered == 0
@@ -242,7 +244,7 @@ func (c *Consumer) accept(fs kgo.Fetches) bool {
 		}
 	}
 	c.pump()
-	return got
+	return !got && len(errs) > 0
 }
 
 // fetchError records an error a poll returned.

@@ -104,6 +104,9 @@ func (c *Consumer) onLost(_ context.Context, cl *kgo.Client, lost map[string][]i
 	c.commitMu.Lock()
 	c.drop(lost)
 	c.commitMu.Unlock()
+	c.mu.Lock()
+	c.stat.Joined = false
+	c.mu.Unlock()
 	c.syncPause(cl)
 	c.log.Info("Partitions lost", "lost", lost)
 }

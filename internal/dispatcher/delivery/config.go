@@ -108,7 +108,14 @@ type Config struct {
 func (cfg *Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	consumed := cfg.validateSource(bad)
+	cfg.validateDelivery(bad)
+	cfg.validateTargets(bad, consumed)
+	return errors.Join(errs...)
+}
 
+// validateSource checks what is consumed, and returns the topics.
+func (cfg *Config) validateSource(bad func(string, ...any)) map[string]bool {
 	if cfg.Name == "" {
 		bad("Name: must not be empty")
 	}
@@ -135,6 +142,11 @@ func (cfg *Config) validate() error {
 	if cfg.Group == "" {
 		bad("Group: must not be empty")
 	}
+	return seen
+}
+
+// validateDelivery checks the numbers.
+func (cfg *Config) validateDelivery(bad func(string, ...any)) {
 	if cfg.MaxInFlight < 1 {
 		bad("MaxInFlight: must be at least 1, got %d", cfg.MaxInFlight)
 	}
@@ -161,18 +173,21 @@ func (cfg *Config) validate() error {
 	if cfg.StatusInterval <= 0 {
 		bad("StatusInterval: must be positive, got %s", cfg.StatusInterval)
 	}
-	if cfg.DeadLetterTopic != "" {
-		if err := validTopic(cfg.DeadLetterTopic); err != nil {
-			bad("DeadLetterTopic: %w", err)
-		} else if seen[cfg.DeadLetterTopic] {
-			bad("DeadLetterTopic: %q is also consumed (Topics): dead letters would be delivered again", cfg.DeadLetterTopic)
+}
+
+// validateTargets checks where messages, dead letters and replies go.
+func (cfg *Config) validateTargets(bad func(string, ...any), consumed map[string]bool) {
+	for _, f := range []struct{ field, topic, what string }{
+		{"DeadLetterTopic", cfg.DeadLetterTopic, "dead letters"},
+		{"ReplyTopic", cfg.ReplyTopic, "replies"},
+	} {
+		if f.topic == "" {
+			continue
 		}
-	}
-	if cfg.ReplyTopic != "" {
-		if err := validTopic(cfg.ReplyTopic); err != nil {
-			bad("ReplyTopic: %w", err)
-		} else if seen[cfg.ReplyTopic] {
-			bad("ReplyTopic: %q is also consumed (Topics): replies would be delivered again", cfg.ReplyTopic)
+		if err := validTopic(f.topic); err != nil {
+			bad("%s: %w", f.field, err)
+		} else if consumed[f.topic] {
+			bad("%s: %q is also consumed (Topics): %s would be delivered again", f.field, f.topic, f.what)
 		}
 	}
 	if err := validURL(cfg.URL); err != nil {
@@ -181,7 +196,6 @@ func (cfg *Config) validate() error {
 	if strings.ContainsAny(cfg.Host, " \t\r\n/") {
 		bad("Host: %q is not a host[:port]", cfg.Host)
 	}
-	return errors.Join(errs...)
 }
 
 // validTopic applies Kafka's rules for topic names.
@@ -195,11 +209,15 @@ func validTopic(t string) error {
 		return fmt.Errorf("topic %q is longer than 249 characters", t)
 	}
 	for _, r := range t {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if !topicChar(r) {
 			return fmt.Errorf("topic %q has %q: only ASCII letters, digits, '.', '_' and '-' are allowed", t, r)
 		}
 	}
 	return nil
+}
+
+func topicChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
 }
 
 func validURL(s string) error {

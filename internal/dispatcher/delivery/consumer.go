@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,7 +155,7 @@ func (c *Consumer) kgoOpts() []kgo.Opt {
 	if c.cfg.StartAtEarliest {
 		start = kgo.NewOffset().AtStart()
 	}
-	opts := []kgo.Opt{
+	return slices.Concat([]kgo.Opt{
 		kgo.SeedBrokers(c.cfg.Brokers...),
 		kgo.ClientID("wake-dispatcher"),
 		kgo.ConsumerGroup(c.cfg.Group),
@@ -174,8 +175,7 @@ func (c *Consumer) kgoOpts() []kgo.Opt {
 		kgo.ProducerLinger(0),
 		kgo.WithHooks(hooks{c}),
 		kgo.WithLogger(kgoLogger{c.log.WithName("kgo")}),
-	}
-	return append(opts, c.cfg.ClientOpts...)
+	}, c.cfg.ClientOpts)
 }
 
 // pollLoop fetches records and hands them to deliveries until ctx ends.

@@ -213,13 +213,13 @@ func run(t *testing.T, cfg Config) (c *Consumer, stop func()) {
 	return c, stop
 }
 
-// committed is the group's committed offsets of topic t, by partition.
-func committed(t *testing.T, cl *kgo.Client, group string) map[int32]int64 {
+// committed is group g's committed offsets of topic t, by partition.
+func committed(t *testing.T, cl *kgo.Client) map[int32]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	out := map[int32]int64{}
-	offs, err := kadm.NewClient(cl).FetchOffsets(ctx, group)
+	offs, err := kadm.NewClient(cl).FetchOffsets(ctx, "g")
 	if err != nil {
 		return out // e.g. the group does not exist yet
 	}
@@ -250,7 +250,7 @@ func waitCommittedToEnd(t *testing.T, cl *kgo.Client) {
 	t.Helper()
 	want := ends(t, cl)
 	testutil.Eventually(t, waitFor, "committed to the end", func(context.Context) error {
-		got := committed(t, cl, "g")
+		got := committed(t, cl)
 		for p, end := range want {
 			if end > 0 && got[p] != end {
 				return fmt.Errorf("committed %v, want %v", got, want)

@@ -26,18 +26,25 @@ func (c *Consumer) monitorLoop(ctx context.Context, cl *kgo.Client, adm *kadm.Cl
 }
 
 // check asks the broker for the consumed topics (reachability, missing
-// topics), the assigned partitions' end and start offsets and the group's
-// committed offsets, for Status.
+// topics), then for the assigned partitions' offsets, for Status.
 func (c *Consumer) check(ctx context.Context, cl *kgo.Client, adm *kadm.Client) {
 	cctx, cancel := context.WithTimeout(ctx, min(max(c.cfg.StatusInterval, 2*time.Second), 10*time.Second))
 	defer cancel()
-	topics, err := adm.ListTopics(cctx, c.cfg.Topics...)
-	if ctx.Err() != nil {
-		return
+	assigned, ok := c.checkTopics(cctx, cl, adm)
+	if ok && len(assigned) > 0 {
+		c.checkOffsets(cctx, adm, assigned)
 	}
+}
+
+// checkTopics lists the consumed topics. It returns the topics of the
+// assigned partitions, and false if the broker did not answer.
+func (c *Consumer) checkTopics(ctx context.Context, cl *kgo.Client, adm *kadm.Client) ([]string, bool) {
+	topics, err := adm.ListTopics(ctx, c.cfg.Topics...)
 	if err != nil {
-		c.unreachable(err)
-		return
+		if !errors.Is(err, context.Canceled) {
+			c.unreachable(err)
+		}
+		return nil, false
 	}
 	var missing []string
 	for _, t := range c.cfg.Topics {
@@ -68,15 +75,18 @@ func (c *Consumer) check(ctx context.Context, cl *kgo.Client, adm *kadm.Client) 
 		// the next periodic metadata refresh.
 		cl.ForceMetadataRefresh()
 	}
-	if len(assigned) == 0 {
-		return
-	}
-	ends, endErr := adm.ListEndOffsets(cctx, assigned...)
+	return assigned, true
+}
+
+// checkOffsets reads the end (and start) offsets of the assigned
+// partitions and the group's committed offsets.
+func (c *Consumer) checkOffsets(ctx context.Context, adm *kadm.Client, topics []string) {
+	ends, endErr := adm.ListEndOffsets(ctx, topics...)
 	var starts kadm.ListedOffsets
 	if c.cfg.StartAtEarliest {
-		starts, _ = adm.ListStartOffsets(cctx, assigned...)
+		starts, _ = adm.ListStartOffsets(ctx, topics...)
 	}
-	committed, fetchErr := adm.FetchOffsets(cctx, c.cfg.Group)
+	committed, fetchErr := adm.FetchOffsets(ctx, c.cfg.Group)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for tp, p := range c.parts {

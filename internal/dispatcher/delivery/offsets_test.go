@@ -37,7 +37,7 @@ func TestRestart(t *testing.T) {
 	cfg.Ordered = true
 	a, stopA := run(t, cfg)
 	testutil.Eventually(t, waitFor, "the first 5 of each partition committed", func() bool {
-		c := committed(t, cl, "g")
+		c := committed(t, cl)
 		return c[0] == 5 && c[1] == 5 && c[2] == 5
 	})
 	stopA()
@@ -89,7 +89,7 @@ func TestStartOffset(t *testing.T) {
 			// offsets at once, so that messages produced while it
 			// restarts before the first one arrives are not skipped.
 			testutil.Eventually(t, waitFor, "the start pinned", func() bool {
-				got := committed(t, cl, "g")
+				got := committed(t, cl)
 				for p, end := range ends(t, cl) {
 					if got[p] != end {
 						return false

@@ -22,7 +22,7 @@ func TestOrdered(t *testing.T) {
 	recs := produce(t, cl, keyed(90)...)
 
 	var mu sync.Mutex
-	last := map[string]int64{}  // partition → last offset seen
+	last := map[string]int64{} // partition → last offset seen
 	active := map[string]int{} // partition → requests in progress
 	maxOverall := 0
 	overall := 0

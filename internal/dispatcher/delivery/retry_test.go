@@ -249,7 +249,7 @@ func TestNoDeadLetter(t *testing.T) {
 				return s.Delivered == int64(wantDelivered) && s.Failed > 3 &&
 					strings.HasPrefix(s.DeliveryError, "HTTP 500 for offset 4 of t/0") && !s.FailingSince.IsZero()
 			}))
-			testutil.Eventually(t, waitFor, "committed up to the failing message", func() bool { return committed(t, cl, "g")[0] == 4 })
+			testutil.Eventually(t, waitFor, "committed up to the failing message", func() bool { return committed(t, cl)[0] == 4 })
 			testutil.Eventually(t, waitFor, "backlog shown", statusIs(c, "backlog", func(s Status) bool { return s.Backlog == 6 }))
 			if got := c.Status(); len(got.Partitions) != 1 || got.Partitions[0].Committed != 4 || got.Partitions[0].End != 10 {
 				t.Errorf("partitions %+v; want committed 4, end 10", got.Partitions)
@@ -257,7 +257,7 @@ func TestNoDeadLetter(t *testing.T) {
 			// Hold still a few retries: the commit never passes it.
 			tries := srv.triesOf(poison)
 			testutil.Eventually(t, waitFor, "retried more", func() bool { return srv.triesOf(poison) >= tries+3 })
-			if got := committed(t, cl, "g")[0]; got != 4 {
+			if got := committed(t, cl)[0]; got != 4 {
 				t.Fatalf("committed %d past the failing message at 4", got)
 			}
 			mu.Lock()
@@ -291,7 +291,7 @@ func TestDeadLetterTopicMissing(t *testing.T) {
 	testutil.Eventually(t, waitFor, "the dead letter fails", statusIs(c, "dead letter failing", func(s Status) bool {
 		return strings.Contains(s.DeliveryError, "producing the dead letter of offset 1 of t/0 to dlq") && s.Delivered == 2
 	}))
-	if got := committed(t, cl, "g")[0]; got > 1 {
+	if got := committed(t, cl)[0]; got > 1 {
 		t.Fatalf("committed %d past the message whose dead letter failed", got)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)

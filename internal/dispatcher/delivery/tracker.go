@@ -41,12 +41,12 @@ func (t *tracker) add(offset int64, epoch int32) bool {
 }
 
 // done marks the record at offset finished (delivered or dead-lettered)
-// and advances the commit point over the finished prefix. It returns false
-// for an offset not in the window.
-func (t *tracker) done(offset int64) bool {
+// and advances the commit point over the finished prefix. An offset not
+// in the window is ignored.
+func (t *tracker) done(offset int64) {
 	i := t.find(offset)
 	if i < 0 || t.window[i].done {
-		return false
+		return
 	}
 	t.window[i].done = true
 	n := 0
@@ -63,7 +63,6 @@ func (t *tracker) done(offset int64) bool {
 			t.window = append([]trackEntry(nil), t.window...)
 		}
 	}
-	return true
 }
 
 // find is the index of offset in the window, or -1.

@@ -77,9 +77,9 @@ func (c *Consumer) commitOffsets(ctx context.Context, cl *kgo.Client, offsets ma
 	}
 	if err := errors.Join(errs...); err != nil {
 		c.stat.CommitError = truncate(err.Error(), 500)
-		c.log.Info("Commit failed", "error", err.Error())
+		c.log.Info("commit failed", "error", err.Error())
 		return
 	}
 	c.stat.CommitError = ""
-	c.log.V(1).Info("Committed", "offsets", offsets)
+	c.log.V(1).Info("committed", "offsets", offsets)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // Fetch bounds: what franz-go buffers before the consumer takes it.
@@ -123,7 +125,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.cl = cl
 	close(c.clReady)
-	c.log.Info("Consuming", "topics", c.cfg.Topics, "group", c.cfg.Group, "url", c.cfg.URL)
+	c.log.Info("consuming", "topics", c.cfg.Topics, "group", c.cfg.Group, "url", c.cfg.URL)
 
 	loops, stopLoops := context.WithCancel(ctx)
 	defer stopLoops()
@@ -145,7 +147,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	cancel()
 	c.closing.Store(true)
 	cl.CloseAllowingRebalance()
-	c.log.Info("Stopped")
+	c.log.Info("stopped")
 	return nil
 }
 
@@ -192,12 +194,8 @@ func (c *Consumer) pollLoop(ctx context.Context, cl *kgo.Client) {
 		spin := c.accept(fs)
 		c.syncPause(cl)
 		cl.AllowRebalance()
-		if spin {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(pollErrorPause):
-			}
+		if spin && !poll.Sleep(ctx, pollErrorPause) {
+			return
 		}
 	}
 }
@@ -219,7 +217,7 @@ func (c *Consumer) accept(fs kgo.Fetches) (spin bool) {
 		p := c.parts[TopicPartition{fp.Topic, fp.Partition}]
 		if p == nil {
 			if len(fp.Records) > 0 {
-				c.log.V(1).Info("Dropped records of a partition not assigned", "topic", fp.Topic, "partition", fp.Partition, "records", len(fp.Records))
+				c.log.V(1).Info("dropped records of a partition not assigned", "topic", fp.Topic, "partition", fp.Partition, "records", len(fp.Records))
 			}
 			return
 		}
@@ -252,10 +250,10 @@ func (c *Consumer) fetchError(fe kgo.FetchError) {
 	var gs *kgo.ErrGroupSession
 	if errors.As(fe.Err, &gs) {
 		c.stat.GroupError = gs.Error()
-		c.log.Info("Consumer group error", "error", gs.Err.Error())
+		c.log.Info("consumer group error", "error", gs.Err.Error())
 		return
 	}
-	c.log.Info("Fetch error", "topic", fe.Topic, "partition", fe.Partition, "error", fe.Err.Error())
+	c.log.Info("fetch error", "topic", fe.Topic, "partition", fe.Partition, "error", fe.Err.Error())
 }
 
 // backlogLoop calls OnBacklog for each signal until ctx ends.

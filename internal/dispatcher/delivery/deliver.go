@@ -46,7 +46,7 @@ func (c *Consumer) attempts(ctx context.Context, batch []*kgo.Record) bool {
 			msg += "; no dead-letter topic: retrying until delivered"
 		}
 		c.failed(id, msg, 1)
-		c.log.Info("Delivery failed", "topic", batch[0].Topic, "partition", batch[0].Partition,
+		c.log.Info("delivery failed", "topic", batch[0].Topic, "partition", batch[0].Partition,
 			"offset", batch[0].Offset, "messages", len(batch), "attempt", failures, "reason", o.reason(), "retryable", o.retryable())
 
 		if exhausted && c.cfg.DeadLetterTopic != "" {
@@ -74,7 +74,7 @@ func (c *Consumer) delivered(ctx context.Context, id uint64, batch []*kgo.Record
 		switch {
 		case o.tooLarge:
 			c.count(func(s *Status) { s.RepliesTooLarge++ })
-			c.log.Info("Reply over 1 MiB not produced", "topic", batch[0].Topic, "partition", batch[0].Partition, "offset", batch[0].Offset)
+			c.log.Info("reply over 1 MiB not produced", "topic", batch[0].Topic, "partition", batch[0].Partition, "offset", batch[0].Offset)
 		case len(o.body) > 0:
 			if !c.produce(ctx, id, "the reply to "+describe(batch), replyRecord(c.cfg.ReplyTopic, batch, o)) {
 				return false
@@ -96,7 +96,7 @@ func (c *Consumer) deadLetter(ctx context.Context, id uint64, batch []*kgo.Recor
 		return false
 	}
 	c.count(func(s *Status) { s.DeadLettered += int64(len(batch)) })
-	c.log.Info("Dead-lettered", "topic", batch[0].Topic, "partition", batch[0].Partition,
+	c.log.Info("dead-lettered", "topic", batch[0].Topic, "partition", batch[0].Partition,
 		"offset", batch[0].Offset, "messages", len(batch), "reason", reason, "deadLetterTopic", c.cfg.DeadLetterTopic)
 	return true
 }
@@ -117,7 +117,7 @@ func (c *Consumer) produce(ctx context.Context, id uint64, what string, recs ...
 		}
 		msg := fmt.Sprintf("producing %s to %s: %s", what, recs[0].Topic, truncate(err.Error(), 200))
 		c.failed(id, msg, 0)
-		c.log.Info("Produce failed", "what", what, "topic", recs[0].Topic, "attempt", failures, "error", err.Error())
+		c.log.Info("produce failed", "what", what, "topic", recs[0].Topic, "attempt", failures, "error", err.Error())
 		if !c.sleep(ctx, backoff(c.cfg.MinBackoff, c.cfg.MaxBackoff, failures, rand.Float64())) {
 			return false
 		}

@@ -36,7 +36,7 @@ func (c *Consumer) pinStart(ctx context.Context, offsets map[string]map[int32]kg
 	}
 	ends, err := kadm.NewClient(c.cl).ListEndOffsets(ctx, topics...)
 	if err != nil {
-		c.log.Info("Could not list end offsets to pin the start", "error", err.Error())
+		c.log.Info("could not list end offsets to pin the start", "error", err.Error())
 		return offsets, nil
 	}
 	pins := map[string]map[int32]kgo.EpochOffset{}
@@ -56,7 +56,7 @@ func (c *Consumer) pinStart(ctx context.Context, offsets map[string]map[int32]kg
 	c.commitMu.Lock()
 	c.commitOffsets(ctx, c.cl, pins)
 	c.commitMu.Unlock()
-	c.log.Info("Pinned the start at the end", "offsets", pins)
+	c.log.Info("pinned the start at the end", "offsets", pins)
 	return offsets, nil
 }
 
@@ -77,7 +77,7 @@ func (c *Consumer) onAssigned(_ context.Context, _ *kgo.Client, assigned map[str
 		}
 	}
 	c.stat.Joined, c.stat.GroupError = true, ""
-	c.log.Info("Partitions assigned", "assigned", assigned, "total", len(c.parts))
+	c.log.Info("partitions assigned", "assigned", assigned, "total", len(c.parts))
 }
 
 // onRevoked commits what was delivered in the revoked partitions and stops
@@ -94,7 +94,7 @@ func (c *Consumer) onRevoked(ctx context.Context, cl *kgo.Client, revoked map[st
 	c.commitMu.Unlock()
 	c.syncPause(cl)
 	if len(revoked) > 0 {
-		c.log.Info("Partitions revoked", "revoked", revoked)
+		c.log.Info("partitions revoked", "revoked", revoked)
 	}
 }
 
@@ -108,7 +108,7 @@ func (c *Consumer) onLost(_ context.Context, cl *kgo.Client, lost map[string][]i
 	c.stat.Joined = false
 	c.mu.Unlock()
 	c.syncPause(cl)
-	c.log.Info("Partitions lost", "lost", lost)
+	c.log.Info("partitions lost", "lost", lost)
 }
 
 // drop forgets partitions and returns the offsets to commit for them.

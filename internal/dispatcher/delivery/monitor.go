@@ -111,7 +111,7 @@ func (c *Consumer) unreachable(err error) {
 		msg = c.dialErr
 	}
 	if c.stat.BrokerReachable || c.stat.BrokerError != msg {
-		c.log.Info("Broker unreachable", "error", msg)
+		c.log.Info("broker unreachable", "error", msg)
 	}
 	c.stat.BrokerReachable, c.stat.BrokerError = false, truncate(msg, 500)
 }

@@ -103,7 +103,7 @@ func TestMaxInFlight(t *testing.T) {
 					if n >= tc.want {
 						break
 					}
-					time.Sleep(100 * time.Microsecond)
+					time.Sleep(100 * time.Microsecond) // the server's pace, bounded by the deadline
 				}
 				time.Sleep(time.Millisecond) // let the others see tc.want too
 				mu.Lock()

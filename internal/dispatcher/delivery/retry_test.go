@@ -59,7 +59,7 @@ func TestRetries(t *testing.T) {
 		{"408 then 200", 1, status(408), 0, 2, ""},
 		{"429 then 200", 1, status(429), 0, 2, ""},
 		{"hang-up then 200", 1, hangUp, 0, 2, ""},
-		{"timeout then 200", 1, func(http.ResponseWriter) int { time.Sleep(500 * time.Millisecond); return 200 }, 200 * time.Millisecond, 2, ""},
+		{"timeout then 200", 1, func(http.ResponseWriter) int { time.Sleep(500 * time.Millisecond); return 200 } /* a slow function, not a wait */, 200 * time.Millisecond, 2, ""},
 		{"500 three times: dead letter", 3, status(500), 0, 3, "HTTP 500 after 3 attempts"},
 		{"404: permanent, dead letter at once", 1, status(404), 0, 1, "HTTP 404, not retried"},
 		{"400: permanent", 1, status(400), 0, 1, "HTTP 400, not retried"},

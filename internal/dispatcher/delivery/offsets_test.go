@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -234,4 +235,81 @@ func TestOnBacklog(t *testing.T) {
 		t.Fatal("OnBacklog not called")
 	}
 	testutil.Eventually(t, waitFor, "delivered", func() bool { return len(srv.delivered()) == 3 })
+}
+
+// TestRebalanceWhileFailing: partitions revoked while their deliveries
+// are failing are not committed past them; the new owner delivers them.
+func TestRebalanceWhileFailing(t *testing.T) {
+	t.Parallel()
+	addrs := cluster(t, kfake.SeedTopics(6, "t"))
+	cl := client(t, addrs, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	var recs []*kgo.Record
+	for i := range 30 {
+		recs = append(recs, &kgo.Record{Partition: int32(i % 6), Value: []byte(strconv.Itoa(i))})
+	}
+	produce(t, cl, recs...)
+	var mu sync.Mutex
+	broken := true
+	srv := newServer(t, func(r *request, w http.ResponseWriter) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, off := splitSubject(t, r.header.Get("Ce-Subject")); broken && off == 2 {
+			return 500
+		}
+		return 200
+	})
+	cfg := config(t, addrs, srv.URL)
+	cfg.Ordered = true
+	a, _ := run(t, cfg)
+	testutil.Eventually(t, waitFor, "A stuck at offset 2 of every partition", statusIs(a, "stuck", func(s Status) bool {
+		return s.Delivered == 12 && s.DeliveryError != ""
+	}))
+	b, _ := run(t, cfg)
+	testutil.Eventually(t, waitFor, "partitions moved to B", func() bool {
+		return len(b.Status().Assigned) > 0 && len(a.Status().Assigned)+len(b.Status().Assigned) == 6
+	})
+	for p, off := range committed(t, cl) {
+		if off > 2 {
+			t.Errorf("partition %d committed at %d, past its failing message at 2", p, off)
+		}
+	}
+	mu.Lock()
+	broken = false
+	mu.Unlock()
+	waitCommittedToEnd(t, cl)
+	if got, want := srv.delivered(), ids(recs); !slices.Equal(got, want) {
+		t.Fatalf("delivered %v, want %v", got, want)
+	}
+}
+
+// TestStopAbandons: Run returns promptly when its context ends, even with
+// deliveries hanging, and commits nothing it did not deliver.
+func TestStopAbandons(t *testing.T) {
+	t.Parallel()
+	addrs := cluster(t, kfake.SeedTopics(1, "t"))
+	cl := client(t, addrs)
+	produce(t, cl, keyed(5)...)
+	release := make(chan struct{})
+	srv := newServer(t, func(r *request, w http.ResponseWriter) int {
+		if r.id == "t-0-2" {
+			<-release // hangs until the test ends
+		}
+		return 200
+	})
+	defer close(release)
+	cfg := config(t, addrs, srv.URL)
+	cfg.Ordered, cfg.Timeout, cfg.MaxBackoff = true, time.Minute, time.Minute
+	c, stop := run(t, cfg)
+	testutil.Eventually(t, waitFor, "the first two delivered and committed", func() bool { return committed(t, cl)[0] == 2 })
+	start := time.Now()
+	stop()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Run took %s to return", d)
+	}
+	if got := committed(t, cl)[0]; got != 2 {
+		t.Errorf("committed %d, want 2", got)
+	}
+	if s := c.Status(); s.Delivered != 2 || s.InFlight != 0 {
+		t.Errorf("status %+v", s)
+	}
 }

@@ -147,6 +147,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	cancel()
 	c.closing.Store(true)
 	cl.CloseAllowingRebalance()
+	c.mu.Lock()
+	c.stat.Joined = false
+	c.mu.Unlock()
 	c.log.Info("stopped")
 	return nil
 }

@@ -164,6 +164,14 @@ func TestRebalance(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages, A delivered %d, B %d, %d duplicates", len(all), a.Status().Delivered, b.Status().Delivered, dups)
+	// Duplicates come only from deliveries abandoned in flight: when B
+	// joined (A's revoked partitions) and when A stopped.
+	if dups > 2*DefaultMaxInFlight {
+		t.Errorf("%d duplicates, more than the deliveries in flight at the two rebalances (%d)", dups, 2*DefaultMaxInFlight)
+	}
+	if s := a.Status(); s.Joined || len(s.Assigned) != 0 {
+		t.Errorf("A after Run: joined %v, assigned %v", s.Joined, s.Assigned)
+	}
 }
 
 // TestReply: a 2xx body is produced to the reply topic with the message's

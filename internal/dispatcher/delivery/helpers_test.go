@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -294,5 +293,3 @@ func statusIs(c *Consumer, what string, ok func(Status) bool) func(context.Conte
 		return nil
 	}
 }
-
-var _ = strings.Contains

@@ -42,7 +42,8 @@ type Status struct {
 	// assignment (possibly empty); GroupError is the last group error.
 	Joined     bool
 	GroupError string
-	// MissingTopics are the consumed topics the broker does not have.
+	// MissingTopics are the consumed topics the broker does not have (or
+	// will not describe to this consumer).
 	MissingTopics []string
 	// Assigned are the partitions this consumer owns, sorted.
 	Assigned []TopicPartition

@@ -1,6 +1,7 @@
 # Builds Wake's images for real registries:
 #   docker build --build-arg CMD=controller -t $IMG-controller .
 #   docker build --build-arg CMD=activator  -t $IMG-activator .
+#   docker build --build-arg CMD=dispatcher -t $IMG-dispatcher .
 # (The local cluster builds the same static binaries into images without
 # Docker; see hack/.)
 FROM golang:1.26 AS build

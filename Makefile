@@ -54,6 +54,7 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC.
 	hack/crd-metadata-name.sh config/crd/bases/*.yaml
 	$(CONTROLLER_GEN) rbac:roleName=wake-controller paths=./controllers/... paths=./internal/config/... paths=./internal/autoscaler/... output:rbac:artifacts:config=config/rbac
 	$(CONTROLLER_GEN) rbac:roleName=wake-activator paths=./internal/activator/... output:rbac:artifacts:config=config/rbac/activator
+	$(CONTROLLER_GEN) rbac:roleName=wake-dispatcher paths=./internal/dispatcher/... output:rbac:artifacts:config=config/dispatcher
 
 .PHONY: verify
 verify: generate manifests ## Fail when generated files are stale or go.mod is untidy.
@@ -113,10 +114,10 @@ $(KNATIVE_DIR)/bin/%: hack/knative/go.mod
 	CGO_ENABLED=0 go build -C hack/knative -trimpath -ldflags "-s -w" -o $@ knative.dev/serving/cmd/$*
 
 .PHONY: deploy
-deploy: ## Install Wake into kubectl's current cluster with images $(IMG)/controller:$(TAG) and $(IMG)/activator:$(TAG).
+deploy: ## Install Wake into kubectl's current cluster with images $(IMG)/controller:$(TAG), $(IMG)/activator:$(TAG) and $(IMG)/dispatcher:$(TAG).
 	mkdir -p $(BIN)/deploy
-	printf 'resources:\n- ../../config/default\nimages:\n- name: wake/controller\n  newName: %s/controller\n  newTag: %s\n- name: wake/activator\n  newName: %s/activator\n  newTag: %s\n' \
-	  '$(IMG)' '$(TAG)' '$(IMG)' '$(TAG)' > $(BIN)/deploy/kustomization.yaml
+	printf 'resources:\n- ../../config/default\nimages:\n- name: wake/controller\n  newName: %s/controller\n  newTag: %s\n- name: wake/activator\n  newName: %s/activator\n  newTag: %s\n- name: wake/dispatcher\n  newName: %s/dispatcher\n  newTag: %s\n' \
+	  '$(IMG)' '$(TAG)' '$(IMG)' '$(TAG)' '$(IMG)' '$(TAG)' > $(BIN)/deploy/kustomization.yaml
 	kubectl apply --server-side -k $(BIN)/deploy
 
 ##@ Tools (built from pinned Go modules into bin/, reused when present)
@@ -160,9 +161,12 @@ KUBECTL_LOCAL = $(KUBECTL) --kubeconfig $(CLUSTER_KUBECONFIG)
 .PHONY: dev
 dev: cluster-up images ## Local cluster up, Wake installed from config/local, the sample Function served.
 	$(KUBECTL_LOCAL) apply --server-side -k config/local
-	$(KUBECTL_LOCAL) -n wake-system rollout restart deployment wake-controller wake-activator
+	$(KUBECTL_LOCAL) -n wake-system rollout restart deployment wake-controller wake-activator wake-dispatcher
+	$(KUBECTL_LOCAL) -n wake-system rollout restart statefulset wake-broker
 	$(KUBECTL_LOCAL) -n wake-system rollout status deployment/wake-controller --timeout=300s
 	$(KUBECTL_LOCAL) -n wake-system rollout status deployment/wake-activator --timeout=300s
+	$(KUBECTL_LOCAL) -n wake-system rollout status deployment/wake-dispatcher --timeout=300s
+	$(KUBECTL_LOCAL) -n wake-system rollout status statefulset/wake-broker --timeout=300s
 	$(KUBECTL_LOCAL) apply --server-side -f config/local/sample.yaml
 	$(KUBECTL_LOCAL) wait --for=condition=Ready function/hello --timeout=300s
 	@ip=$$($(KUBECTL_LOCAL) -n wake-system get service wake-activator -o jsonpath='{.spec.clusterIP}'); \

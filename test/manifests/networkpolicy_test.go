@@ -105,13 +105,13 @@ const brokerClientsLabel = "wake.dev/broker-clients"
 
 // TestNetworkPolicies checks, per Wake port, which peers the
 // NetworkPolicies of config/default let in: the stat port only from
-// activators, metrics only from monitoring namespaces, function traffic and
+// activators and dispatchers, metrics only from monitoring namespaces, function traffic and
 // the controller's health port from anywhere.
 func TestNetworkPolicies(t *testing.T) {
 	in := load(t, "config/default")
-	activator, controller := in.pods["wake-activator"], in.pods["wake-controller"]
-	if activator.labels == nil || controller.labels == nil {
-		t.Fatalf("config/default has no wake-activator or wake-controller Deployment")
+	activator, controller, dispatcher := in.pods["wake-activator"], in.pods["wake-controller"], in.pods["wake-dispatcher"]
+	if activator.labels == nil || controller.labels == nil || dispatcher.labels == nil {
+		t.Fatalf("config/default has no wake-activator, wake-controller or wake-dispatcher Deployment")
 	}
 	tests := []struct {
 		name     string
@@ -127,6 +127,10 @@ func TestNetworkPolicies(t *testing.T) {
 		{"function pod to activator admin (metrics)", functionPod, "wake-activator", "admin", false},
 		{"monitoring to activator admin (metrics)", prometheus, "wake-activator", "admin", true},
 		{"activator to stat port", activator, "wake-controller", "stats", true},
+		{"dispatcher to stat port", dispatcher, "wake-controller", "stats", true},
+		{"tenant to dispatcher metrics", tenantPod, "wake-dispatcher", "metrics", false},
+		{"monitoring to dispatcher metrics", prometheus, "wake-dispatcher", "metrics", true},
+		{"anyone to dispatcher probes", tenantPod, "wake-dispatcher", "probes", true},
 		{"tenant to stat port", tenantPod, "wake-controller", "stats", false},
 		{"function pod to stat port", functionPod, "wake-controller", "stats", false},
 		{"activator impostor in a tenant namespace to stat port", impostor, "wake-controller", "stats", false},

@@ -163,7 +163,7 @@ func TestKafkaTriggerDeliversEverything(t *testing.T) {
 	if missing > 0 || len(seen) != len(want) {
 		t.Fatalf("%d of %d messages never delivered (%d distinct replies)", missing, len(want), len(seen))
 	}
-	t.Logf("all %d messages delivered in %s, %d duplicates (after the dispatcher's deletion), up to %d ready pods",
+	t.Logf("all %d messages delivered in %s, %d duplicate replies (a delivery repeated after the dispatcher's deletion whose reply had been produced), up to %d ready pods",
 		len(want), took.Round(time.Millisecond), duplicates, maxPods)
 	if maxPods < 2 {
 		t.Errorf("the function had at most %d ready pod(s) with a backlog of %d messages, want it to scale out", maxPods, len(want))

@@ -26,25 +26,24 @@ func (c *Consumer) monitorLoop(ctx context.Context, cl *kgo.Client, adm *kadm.Cl
 }
 
 // check asks the broker for the consumed topics (reachability, missing
-// topics), then for the assigned partitions' offsets, for Status.
+// topics), then for the partitions' offsets, for Status.
 func (c *Consumer) check(ctx context.Context, cl *kgo.Client, adm *kadm.Client) {
 	cctx, cancel := context.WithTimeout(ctx, min(max(c.cfg.StatusInterval, 2*time.Second), 10*time.Second))
 	defer cancel()
-	assigned, ok := c.checkTopics(cctx, cl, adm)
-	if ok && len(assigned) > 0 {
-		c.checkOffsets(cctx, adm, assigned)
+	if c.checkTopics(cctx, cl, adm) {
+		c.checkOffsets(cctx, adm)
 	}
 }
 
-// checkTopics lists the consumed topics. It returns the topics of the
-// assigned partitions, and false if the broker did not answer.
-func (c *Consumer) checkTopics(ctx context.Context, cl *kgo.Client, adm *kadm.Client) ([]string, bool) {
+// checkTopics lists the consumed topics. It returns false if the broker
+// did not answer.
+func (c *Consumer) checkTopics(ctx context.Context, cl *kgo.Client, adm *kadm.Client) bool {
 	topics, err := adm.ListTopics(ctx, c.cfg.Topics...)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			c.unreachable(err)
 		}
-		return nil, false
+		return false
 	}
 	var missing []string
 	for _, t := range c.cfg.Topics {
@@ -63,28 +62,23 @@ func (c *Consumer) checkTopics(ctx context.Context, cl *kgo.Client, adm *kadm.Cl
 	}
 	c.stat.BrokerReachable, c.stat.BrokerError = true, ""
 	c.stat.MissingTopics = missing
-	var assigned []string
-	for tp := range c.parts {
-		if !slices.Contains(assigned, tp.Topic) {
-			assigned = append(assigned, tp.Topic)
-		}
-	}
 	c.mu.Unlock()
 	if appeared {
 		// Consume a topic created after the start without waiting for
 		// the next periodic metadata refresh.
 		cl.ForceMetadataRefresh()
 	}
-	return assigned, true
+	return true
 }
 
-// checkOffsets reads the end (and start) offsets of the assigned
-// partitions and the group's committed offsets.
-func (c *Consumer) checkOffsets(ctx context.Context, adm *kadm.Client, topics []string) {
-	ends, endErr := adm.ListEndOffsets(ctx, topics...)
+// checkOffsets reads the end (and start) offsets of every partition of the
+// consumed topics and the group's committed offsets: the assigned
+// partitions' for Status.Partitions, all of them for Status.Group.
+func (c *Consumer) checkOffsets(ctx context.Context, adm *kadm.Client) {
+	ends, endErr := adm.ListEndOffsets(ctx, c.cfg.Topics...)
 	var starts kadm.ListedOffsets
 	if c.cfg.StartAtEarliest {
-		starts, _ = adm.ListStartOffsets(ctx, topics...)
+		starts, _ = adm.ListStartOffsets(ctx, c.cfg.Topics...)
 	}
 	committed, fetchErr := adm.FetchOffsets(ctx, c.cfg.Group)
 	c.mu.Lock()
@@ -100,6 +94,29 @@ func (c *Consumer) checkOffsets(ctx context.Context, adm *kadm.Client, topics []
 			p.committed = o.At
 		}
 	}
+	if endErr != nil || fetchErr != nil {
+		return
+	}
+	c.stat.Group = c.stat.Group[:0]
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			return
+		}
+		ps := PartitionStatus{Topic: o.Topic, Partition: o.Partition, Committed: -1, End: o.Offset}
+		from := int64(-1)
+		if co, ok := committed.Lookup(o.Topic, o.Partition); ok && co.Err == nil && co.At >= 0 {
+			ps.Committed, from = co.At, co.At
+		} else if so, ok := starts.Lookup(o.Topic, o.Partition); ok && so.Err == nil {
+			from = so.Offset
+		}
+		if from >= 0 {
+			ps.Lag = max(ps.End-from, 0)
+		}
+		c.stat.Group = append(c.stat.Group, ps)
+	})
+	slices.SortFunc(c.stat.Group, func(a, b PartitionStatus) int {
+		return compareTP(TopicPartition{a.Topic, a.Partition}, TopicPartition{b.Topic, b.Partition})
+	})
 }
 
 // unreachable records that the broker could not be asked.

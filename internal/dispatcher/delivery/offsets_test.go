@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,5 +320,49 @@ func TestStopAbandons(t *testing.T) {
 	}
 	if s := c.Status(); s.Delivered != 2 || s.InFlight != 0 {
 		t.Errorf("status %+v", s)
+	}
+}
+
+// TestGroupStatus: each member of a group sees every partition of the
+// consumed topics in Status.Group, whichever member consumes it, with the
+// group's committed offsets: the lag of messages nobody delivered yet,
+// then none.
+func TestGroupStatus(t *testing.T) {
+	t.Parallel()
+	addrs := cluster(t, kfake.SeedTopics(6, "t"))
+	cl := client(t, addrs)
+	var open atomic.Bool
+	srv := newServer(t, func(*request, http.ResponseWriter) int {
+		if open.Load() {
+			return 200
+		}
+		return 503
+	})
+	cfg := config(t, addrs, srv.URL)
+	cfg.MaxBackoff = 20 * time.Millisecond
+	a, _ := run(t, cfg)
+	b, _ := run(t, cfg)
+	testutil.Eventually(t, waitFor, "both consumers own partitions", func() bool {
+		return len(a.Status().Assigned) > 0 && len(b.Status().Assigned) > 0 && len(a.Status().Assigned)+len(b.Status().Assigned) == 6
+	})
+	produce(t, cl, keyed(60)...)
+	groupLag := func(c *Consumer, want int64) func(context.Context) error {
+		return statusIs(c, fmt.Sprintf("6 partitions with a lag of %d in all", want), func(s Status) bool {
+			var lag int64
+			for _, p := range s.Group {
+				lag += p.Lag
+			}
+			return len(s.Group) == 6 && lag == want
+		})
+	}
+	testutil.Eventually(t, waitFor, "A sees the whole backlog", groupLag(a, 60))
+	testutil.Eventually(t, waitFor, "B sees the whole backlog", groupLag(b, 60))
+	open.Store(true)
+	testutil.Eventually(t, waitFor, "A sees it delivered", groupLag(a, 0))
+	testutil.Eventually(t, waitFor, "B sees it delivered", groupLag(b, 0))
+	for _, p := range a.Status().Group {
+		if p.Committed != p.End {
+			t.Errorf("partition %d: committed %d, end %d", p.Partition, p.Committed, p.End)
+		}
 	}
 }

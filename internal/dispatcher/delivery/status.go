@@ -54,6 +54,12 @@ type Status struct {
 	Backlog int64
 	// Partitions details Assigned, in the same order.
 	Partitions []PartitionStatus
+	// Group is every partition of the consumed topics with the group's
+	// committed offset and lag, whichever member consumes it, as the
+	// broker last said (Buffered, InFlight and Paused are not set; Lag is
+	// End less the committed offset, or less the start offset when none is
+	// committed and the group starts at the earliest, else 0).
+	Group []PartitionStatus
 	// Delivered counts messages answered with a 2xx; Failed counts failed
 	// attempts; DeadLettered counts messages produced to the dead-letter
 	// topic; Replied counts replies produced; RepliesTooLarge counts 2xx
@@ -83,6 +89,7 @@ func (c *Consumer) Status() Status {
 	defer c.mu.Unlock()
 	s := c.stat
 	s.MissingTopics = slices.Clone(c.stat.MissingTopics)
+	s.Group = slices.Clone(c.stat.Group)
 	s.InFlight = c.inFlight
 	s.Buffered = c.buffered
 	for tp, p := range c.parts {

@@ -134,8 +134,14 @@ func MarkConsumer(st *servingv1alpha1.KafkaTriggerStatus, s delivery.Status) {
 	} else {
 		st.MarkDelivering()
 	}
+	// The group's view covers every partition, whichever replica consumes
+	// it; before the broker first gave it, the consumer's own partitions.
+	parts := s.Group
+	if len(parts) == 0 {
+		parts = s.Partitions
+	}
 	st.Lag, st.Partitions = 0, nil
-	for _, p := range s.Partitions {
+	for _, p := range parts {
 		st.Lag += p.Lag
 		st.Partitions = append(st.Partitions, servingv1alpha1.KafkaPartitionStatus{
 			Topic: p.Topic, Partition: p.Partition, Committed: p.Committed, End: p.End, Lag: p.Lag,

@@ -32,6 +32,10 @@ func TestMarkConsumer(t *testing.T) {
 		{name: "consuming with lag, furthest behind first", st: delivery.Status{BrokerReachable: true, Joined: true, Backlog: 7, Partitions: []delivery.PartitionStatus{
 			{Topic: "t", Partition: 0, Committed: 5, End: 6, Lag: 1}, {Topic: "t", Partition: 1, Committed: 0, End: 6, Lag: 6}, {Topic: "t", Partition: 2, Committed: 3, End: 3}}},
 			broker: corev1.ConditionTrue, group: corev1.ConditionTrue, delivering: corev1.ConditionTrue, lag: 7, partitions: []int32{1, 0, 2}},
+		{name: "the group's view wins", st: delivery.Status{BrokerReachable: true, Joined: true,
+			Partitions: []delivery.PartitionStatus{{Topic: "t", Partition: 0, Lag: 1}},
+			Group:      []delivery.PartitionStatus{{Topic: "t", Partition: 0, Lag: 1}, {Topic: "t", Partition: 1, Lag: 4}}},
+			broker: corev1.ConditionTrue, group: corev1.ConditionTrue, delivering: corev1.ConditionTrue, lag: 5, partitions: []int32{1, 0}},
 		{name: "delivery failing", st: delivery.Status{BrokerReachable: true, Joined: true, DeliveryError: "HTTP 500 for offset 3 of t/0", FailingSince: since},
 			broker: corev1.ConditionTrue, group: corev1.ConditionTrue, delivering: corev1.ConditionFalse, deliveringSuffix: "(failing since 2026-12-03T06:00:00Z)"},
 	}

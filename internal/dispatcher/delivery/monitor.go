@@ -94,10 +94,17 @@ func (c *Consumer) checkOffsets(ctx context.Context, adm *kadm.Client) {
 			p.committed = o.At
 		}
 	}
-	if endErr != nil || fetchErr != nil {
-		return
+	if endErr == nil && fetchErr == nil {
+		c.stat.Group = groupView(ends, starts, committed)
 	}
-	c.stat.Group = c.stat.Group[:0]
+}
+
+// groupView is every partition of ends with the group's committed offset
+// and lag, sorted: Lag is the end less the committed offset, or less the
+// start offset (starts is empty unless the group starts at the earliest)
+// when none is committed, else 0.
+func groupView(ends, starts kadm.ListedOffsets, committed kadm.OffsetResponses) []PartitionStatus {
+	var out []PartitionStatus
 	ends.Each(func(o kadm.ListedOffset) {
 		if o.Err != nil {
 			return
@@ -112,11 +119,12 @@ func (c *Consumer) checkOffsets(ctx context.Context, adm *kadm.Client) {
 		if from >= 0 {
 			ps.Lag = max(ps.End-from, 0)
 		}
-		c.stat.Group = append(c.stat.Group, ps)
+		out = append(out, ps)
 	})
-	slices.SortFunc(c.stat.Group, func(a, b PartitionStatus) int {
+	slices.SortFunc(out, func(a, b PartitionStatus) int {
 		return compareTP(TopicPartition{a.Topic, a.Partition}, TopicPartition{b.Topic, b.Partition})
 	})
+	return out
 }
 
 // unreachable records that the broker could not be asked.

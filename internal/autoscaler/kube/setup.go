@@ -146,8 +146,10 @@ func Setup(mgr ctrl.Manager, store *config.Store, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("set up autoscaler: %w", err)
 	}
+	_, dispatcher := identities(opts)
 	srv, err := statserver.New(statserver.Options{
 		Addr:          addr,
+		StatsOnly:     []string{dispatcher},
 		Collector:     stats,
 		Known:         sc.Tracked,
 		OnPoke:        sc.Poke,

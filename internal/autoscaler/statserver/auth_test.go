@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -521,5 +522,36 @@ func TestTokenReviewChecksAudience(t *testing.T) {
 	other := review(kube.token(t, kube.ns, "wake-activator", act, "https://kubernetes.default.svc", 600))
 	if other.Authenticated {
 		t.Errorf("a token for another audience passed a review for %q: %+v", statwire.Audience, other)
+	}
+}
+
+// TestDispatcherReportsStatsOnly: a dispatcher's pod-bound token is
+// accepted and its stats applied, but the usage, logs and metering its
+// frames carry are dropped and counted: only the activators see requests.
+func TestDispatcherReportsStatsOnly(t *testing.T) {
+	kube := apiServer(t)
+	kube.serviceAccount(t, kube.ns, "wake-dispatcher")
+	dispatcherUser := "system:serviceaccount:" + kube.ns + ":wake-dispatcher"
+	pod := kube.pod(t, kube.ns, "disp-1", "wake-dispatcher")
+	var usage atomic.Int32
+	s := startAuth(t, kube, func(o *Options, a *statauth.Options) {
+		a.Usernames = append(a.Usernames, dispatcherUser)
+		o.StatsOnly = []string{dispatcherUser}
+		o.OnUsage = func(string, *statwire.Usage) { usage.Add(1) }
+	})
+	f := frame("disp-1", 4)
+	f.Usage = &statwire.Usage{Epoch: 1, Day: "2026-12-03"}
+	var b strings.Builder
+	if err := statwire.Write(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	c := s.connect(authLine(t, kube.token(t, kube.ns, "wake-dispatcher", pod, statwire.Audience, 600)), b.String())
+	testutil.Eventually(s.t, waitTimeout, "the dispatcher's frame applied", func() bool { return s.frames() == 1 })
+	assertOpen(t, c)
+	if got := s.coll.Concurrency(revA, s.clock.Now()); got != 4 {
+		t.Errorf("concurrency %v, want the dispatcher's 4", got)
+	}
+	if got := s.dropped(DropNotAllowed); got != 1 || usage.Load() != 0 {
+		t.Errorf("dropped{%s} = %v and %d usage applied, want 1 and 0", DropNotAllowed, got, usage.Load())
 	}
 }

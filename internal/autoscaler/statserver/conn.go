@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -85,7 +86,7 @@ func (s *Server) line(ctx context.Context, log logr.Logger, id *statauth.Identit
 		s.metrics.dropped.WithLabelValues(DropWrongSource).Inc()
 		log.V(1).Info("dropped a stat frame from another source than the token's pod", "src", f.Source)
 	default:
-		s.apply(log, f)
+		s.apply(log, *id, f)
 	}
 	return true
 }
@@ -167,8 +168,13 @@ func (s *Server) refuse(log logr.Logger, reason string, err error) {
 	log.V(1).Info("refused a stat connection", "reason", reason, "error", msg)
 }
 
-// apply hands a frame to the collector and counts what it dropped.
-func (s *Server) apply(log logr.Logger, f statwire.Frame) {
+// apply hands a frame of id to the collector and counts what it dropped.
+func (s *Server) apply(log logr.Logger, id statauth.Identity, f statwire.Frame) {
+	if (f.Usage != nil || len(f.Logs) > 0 || f.Metering != nil) && slices.Contains(s.opts.StatsOnly, id.Username) {
+		s.metrics.dropped.WithLabelValues(DropNotAllowed).Inc()
+		log.V(1).Info("dropped usage, logs and metering from an identity that may report stats only", "user", id.Username)
+		f.Usage, f.Logs, f.Metering = nil, nil, nil
+	}
 	res, err := s.opts.Collector.Apply(s.opts.Clock.Now(), f, s.opts.Known)
 	if errors.Is(err, collector.ErrNoSource) {
 		s.metrics.dropped.WithLabelValues(DropNoSource).Inc()

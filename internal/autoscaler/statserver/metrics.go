@@ -29,6 +29,10 @@ const (
 	DropWrongSource = "wrong_source"
 	// DropRateLimited: a line over the connection's frame rate.
 	DropRateLimited = "rate_limited"
+	// DropNotAllowed: usage, request logs or metering in a frame of an
+	// identity that may report stats only (Options.StatsOnly, the
+	// dispatchers); the frame's stats are applied.
+	DropNotAllowed = "not_allowed"
 )
 
 // Reasons for refusing or closing a connection, the "reason" label of
@@ -95,7 +99,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Open activator connections.",
 		}),
 	}
-	for _, r := range []string{DropBadFrame, DropFrameTooLong, DropNoSource, DropInvalidStat, DropUnknownRevision, DropWrongSource, DropRateLimited} {
+	for _, r := range []string{DropBadFrame, DropFrameTooLong, DropNoSource, DropInvalidStat, DropUnknownRevision, DropWrongSource, DropRateLimited, DropNotAllowed} {
 		m.dropped.WithLabelValues(r) // export zeros, so rate() works from the start
 	}
 	for _, r := range refuseReasons {

@@ -84,6 +84,11 @@ type Options struct {
 	Collector *collector.Collector
 	// Known reports whether a revision is tracked; nil accepts all.
 	Known func(types.NamespacedName) bool
+	// StatsOnly are the identities (statauth.Identity.Username) whose
+	// frames may carry stats and pokes only: usage, request logs and
+	// metering in their frames are dropped and counted (DropNotAllowed).
+	// The Kafka dispatchers are such; the activators are not.
+	StatsOnly []string
 	// OnPoke is called, without blocking for long, for each accepted poke.
 	OnPoke func(types.NamespacedName)
 	// OnUsage, if set, is given the usage counts of each frame that has

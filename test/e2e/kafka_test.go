@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
@@ -89,7 +90,22 @@ func TestKafkaTriggerDeliversEverything(t *testing.T) {
 			ReplyTopic:      servingv1alpha1.KafkaTopic(replies),
 		},
 	})
-	waitTriggerCondition(t, ns, "events", servingv1alpha1.KafkaTriggerConditionConsumerGroupJoined, 2*time.Minute)
+	waitTriggerCondition(t, ns, "events", apis.ConditionReady, 2*time.Minute)
+	// The embedded broker is for development: a condition and an event
+	// say so.
+	waitTriggerCondition(t, ns, "events", servingv1alpha1.KafkaTriggerConditionDevelopmentBroker, time.Minute)
+	testutil.Eventually(t, time.Minute, "EmbeddedBroker event", func(ctx context.Context) error {
+		var evs eventsv1.EventList
+		if err := suite.client.List(ctx, &evs, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Kind == "KafkaTrigger" && e.Regarding.Name == "events" && e.Reason == servingv1alpha1.ReasonEmbeddedBroker {
+				return nil
+			}
+		}
+		return fmt.Errorf("none among %d events", len(evs.Items))
+	})
 
 	// Produce, the Function still at zero, and note every message's ID.
 	producer := brokerClient(t, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))

@@ -1,0 +1,348 @@
+package kubectlwake
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
+	"github.com/wakefn/wake/controllers/revision/resources"
+	"github.com/wakefn/wake/internal/names"
+)
+
+// statusLong documents the status commands, the cold-start phases above
+// all.
+const statusLong = `Show why a Function or Route is or is not ready, in one sentence, with its
+conditions, its revisions and traffic, and the phases of its last cold start.
+
+The sentence follows Ready to the condition that decided it: a Function's
+latest created Revision, a Route's hosts or the revisions its traffic
+resolves to, a Revision's ResourcesAvailable and ContainerHealthy.
+
+The last cold start is read from the newest pod of the revisions (the
+revision that most recently started a pod), split at the times Kubernetes
+recorded:
+
+  scale-up   Deployment scaled up from zero -> pod created: the Deployment and
+             ReplicaSet controllers (from the Deployment's ScalingReplicaSet
+             event, else the Revision's Active condition; left out when
+             neither is left, e.g. an hour later when the event expired)
+  schedule   -> PodScheduled: the scheduler binds the pod to a node
+  admit      -> Initialized: the kubelet admits the pod and runs init containers
+  sandbox    -> PodReadyToStartContainers: pod sandbox and network (CNI) ready
+  start      -> container started: image pulled if not cached, container started
+  app-ready  -> ContainersReady: the app listens and passes its readiness probe
+  ready      -> Ready: readiness gates; then the endpoint is published and the
+             activator sends the held requests (not in the API: see the
+             Wake-Cold-Start response header and the activator's metrics)
+
+A pod added while other pods of its revision were ready is a scale-out, not
+a wake from zero, and is shown as such. Times are whole seconds.`
+
+// newStatusCommand returns `status function|route NAME`.
+func newStatusCommand(e *env) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "status (function|route) NAME",
+		Short: "Why a Function or Route is not ready, its revisions, traffic and last cold start",
+		Long:  statusLong,
+		Example: `  kubectl wake status function hello
+  kubectl wake status fn hello -n team-a -o yaml
+  kubectl wake status route api`,
+	}
+	addOutputFlag(cmd, &format)
+	for _, kind := range []struct {
+		use     string
+		aliases []string
+		run     func(context.Context, client.Client, string, string) (*Report, error)
+	}{
+		{"function NAME", []string{"fn", "functions"}, e.functionReport},
+		{"route NAME", []string{"rt", "routes"}, e.routeReport},
+	} {
+		cmd.AddCommand(&cobra.Command{
+			Use:     kind.use,
+			Aliases: kind.aliases,
+			Short:   "Status of one " + kind.use[:len(kind.use)-len(" NAME")],
+			Long:    statusLong,
+			Args:    cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if err := checkFormat(format); err != nil {
+					return err
+				}
+				c, ns, err := e.setup()
+				if err != nil {
+					return err
+				}
+				r, err := kind.run(cmd.Context(), c, ns, args[0])
+				if err != nil {
+					return err
+				}
+				if format != formatText {
+					return printData(e.out, format, r)
+				}
+				return r.print(e.out, e.now)
+			},
+		})
+	}
+	return cmd
+}
+
+// Report is what `status` finds about a Function or Route.
+type Report struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	URL       string `json:"url,omitempty"`
+	// Ready is the Ready condition's status: True, False or Unknown.
+	Ready string `json:"ready"`
+	// Why says in one sentence why it is not ready, or what it serves.
+	Why string `json:"why"`
+	// Warnings are conditions, of the object or its revisions, that do
+	// not decide Ready but need action.
+	Warnings   []string      `json:"warnings,omitempty"`
+	Conditions []Condition   `json:"conditions"`
+	Revisions  []RevisionRow `json:"revisions"`
+	// Traffic is where requests go: a Function's URL to its latest ready
+	// revision, a Route's rules to their resolved targets.
+	Traffic []TrafficRow `json:"traffic"`
+	// LastColdStart is the newest pod's start; nil when no pod is left.
+	LastColdStart *ColdStart `json:"lastColdStart,omitempty"`
+}
+
+// RevisionRow is one revision as `status` shows it.
+type RevisionRow struct {
+	Name            string `json:"name"`
+	Ready           string `json:"ready"`
+	Reason          string `json:"reason,omitempty"`
+	Active          string `json:"active"`
+	ActualReplicas  *int32 `json:"actualReplicas,omitempty"`
+	DesiredReplicas *int32 `json:"desiredReplicas,omitempty"`
+	// Percent is the Function's traffic it receives (Functions only).
+	Percent int32 `json:"percent"`
+	// Notes say what the revision is to its Function: latest created,
+	// latest ready; "missing" for a Route target that does not exist.
+	Notes   []string  `json:"notes,omitempty"`
+	Created time.Time `json:"created,omitzero"`
+}
+
+// TrafficRow is one traffic target.
+type TrafficRow struct {
+	// Rule is the Route rule's index (Routes only).
+	Rule *int `json:"rule,omitempty"`
+	// Match is the rule's path and methods (Routes only).
+	Match    string `json:"match,omitempty"`
+	Function string `json:"function,omitempty"`
+	Revision string `json:"revision"`
+	Percent  int32  `json:"percent"`
+	Tag      string `json:"tag,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
+// functionReport reads Function ns/name, its revisions and their pods.
+func (e *env) functionReport(ctx context.Context, c client.Client, ns, name string) (*Report, error) {
+	fn := &servingv1alpha1.Function{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fn); err != nil {
+		return nil, readErr(err, "function", ns, name)
+	}
+	list := &servingv1alpha1.RevisionList{}
+	if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{servingv1alpha1.FunctionLabelKey: name}); err != nil {
+		return nil, listErr(err, "revisions")
+	}
+	revs := make(map[string]*servingv1alpha1.Revision, len(list.Items))
+	for i := range list.Items {
+		revs[list.Items[i].Name] = &list.Items[i]
+	}
+	r := &Report{
+		Kind: "Function", Namespace: ns, Name: name,
+		Ready:      conditionStatus(fn.Status.GetCondition(apis.ConditionReady)),
+		Why:        FunctionWhy(fn, revs),
+		Warnings:   warnings("", &fn.Status.Status),
+		Conditions: conditionsOf(fn.Status.Conditions),
+		Revisions:  []RevisionRow{},
+		Traffic:    []TrafficRow{},
+	}
+	if fn.Status.URL != nil {
+		r.URL = fn.Status.URL.String()
+	}
+	if latest := fn.Status.LatestReadyRevisionName; latest != "" {
+		r.Traffic = append(r.Traffic, TrafficRow{Function: name, Revision: latest, Percent: 100, URL: r.URL})
+	}
+	sorted := make([]*servingv1alpha1.Revision, 0, len(revs))
+	for _, rev := range revs {
+		sorted = append(sorted, rev)
+	}
+	// Newest first: by revision number, then by name.
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := names.RevisionNumber(name, sorted[i].Name), names.RevisionNumber(name, sorted[j].Name)
+		if a != b {
+			return a > b
+		}
+		return sorted[i].Name > sorted[j].Name
+	})
+	for _, rev := range sorted {
+		row := revisionRow(rev)
+		if rev.Name == fn.Status.LatestReadyRevisionName {
+			row.Percent = 100
+			row.Notes = append(row.Notes, "latest ready")
+		}
+		if rev.Name == fn.Status.LatestCreatedRevisionName {
+			row.Notes = append(row.Notes, "latest created")
+		}
+		r.Revisions = append(r.Revisions, row)
+		r.Warnings = append(r.Warnings, warnings("revision "+rev.Name, &rev.Status.Status)...)
+	}
+	cs, err := lastColdStart(ctx, c, ns, revs)
+	if err != nil {
+		return nil, err
+	}
+	r.LastColdStart = cs
+	return r, nil
+}
+
+// revisionRow is rev's row, without what its Function or Route says of it.
+func revisionRow(rev *servingv1alpha1.Revision) RevisionRow {
+	s := &rev.Status
+	row := RevisionRow{
+		Name:           rev.Name,
+		Ready:          conditionStatus(s.GetCondition(apis.ConditionReady)),
+		Active:         conditionStatus(s.GetCondition(servingv1alpha1.RevisionConditionActive)),
+		ActualReplicas: s.ActualReplicas, DesiredReplicas: s.DesiredReplicas,
+		Created: rev.CreationTimestamp.Time,
+	}
+	if c := s.GetCondition(apis.ConditionReady); c != nil && !c.IsTrue() {
+		row.Reason = decidingCondition(&s.Status, revisionDependents).Reason
+	}
+	if c := s.GetCondition(servingv1alpha1.RevisionConditionActive); c != nil && !c.IsTrue() && c.Reason != "" {
+		row.Active += " (" + c.Reason + ")"
+	}
+	return row
+}
+
+// pods is a revision's pods as "actual/desired".
+func (row *RevisionRow) pods() string {
+	n := func(p *int32) string {
+		if p == nil {
+			return "-"
+		}
+		return strconv.Itoa(int(*p))
+	}
+	return n(row.ActualReplicas) + "/" + n(row.DesiredReplicas)
+}
+
+// lastColdStart finds the newest pod of revs and splits its start into
+// phases; nil when they have no pod.
+func lastColdStart(ctx context.Context, c client.Client, ns string, revs map[string]*servingv1alpha1.Revision) (*ColdStart, error) {
+	if len(revs) == 0 {
+		return nil, nil
+	}
+	revNames := make([]string, 0, len(revs))
+	for n := range revs {
+		revNames = append(revNames, n)
+	}
+	sort.Strings(revNames)
+	req, err := labels.NewRequirement(servingv1alpha1.RevisionLabelKey, selection.In, revNames)
+	if err != nil {
+		return nil, fmt.Errorf("select the pods of revisions %v: %w", revNames, err)
+	}
+	pods := &corev1.PodList{}
+	if err := c.List(ctx, pods, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: labels.NewSelector().Add(*req)}); err != nil {
+		return nil, listErr(err, "pods")
+	}
+	pod := newestPod(pods.Items)
+	if pod == nil {
+		return nil, nil
+	}
+	rev := revs[pod.Labels[servingv1alpha1.RevisionLabelKey]]
+	var siblings []corev1.Pod
+	for _, p := range pods.Items {
+		if p.Labels[servingv1alpha1.RevisionLabelKey] == rev.Name {
+			siblings = append(siblings, p)
+		}
+	}
+	scaled, from, err := scaledUpAt(ctx, c, rev, pod.CreationTimestamp.Time)
+	if err != nil {
+		return nil, err
+	}
+	return ColdStartOf(pod, siblings, scaled, from, resources.ContainerName(rev)), nil
+}
+
+// scaledUpAt returns when rev's Deployment was last scaled up from zero
+// before a pod created at created, and where that came from: its
+// ScalingReplicaSet event, else the Revision's Active condition turning
+// True; zero when neither tells.
+func scaledUpAt(ctx context.Context, c client.Client, rev *servingv1alpha1.Revision, created time.Time) (time.Time, string, error) {
+	// The Deployment controller records its event after it scaled, and
+	// the ReplicaSet may create the pod first: allow the same second.
+	by := created.Add(time.Second)
+	events := &corev1.EventList{}
+	err := c.List(ctx, events, client.InNamespace(rev.Namespace), client.MatchingFields{
+		"involvedObject.kind": "Deployment",
+		"involvedObject.name": names.Deployment(rev.Name),
+		"reason":              "ScalingReplicaSet",
+	})
+	if err != nil {
+		return time.Time{}, "", listErr(err, "events")
+	}
+	if t, ok := lastScaleFromZero(events.Items, by); ok {
+		return t, "Deployment's ScalingReplicaSet event", nil
+	}
+	if a := rev.Status.GetCondition(servingv1alpha1.RevisionConditionActive); a.IsTrue() && !a.LastTransitionTime.Inner.After(by) {
+		return a.LastTransitionTime.Inner.Time, "Revision's Active condition", nil
+	}
+	return time.Time{}, "", nil
+}
+
+// print writes r for people.
+func (r *Report) print(w io.Writer, now func() time.Time) error {
+	fmt.Fprintf(w, "%s %s/%s", r.Kind, r.Namespace, r.Name)
+	if r.URL != "" {
+		fmt.Fprintf(w, "  %s", r.URL)
+	}
+	fmt.Fprintf(w, "\nReady:   %s\nWhy:     %s\n", r.Ready, r.Why)
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", warn)
+	}
+	fmt.Fprintln(w, "\nConditions:")
+	if err := printConditions(w, now, r.Conditions); err != nil {
+		return err
+	}
+	if r.Kind == "Function" {
+		if err := r.printRevisions(w, now); err != nil {
+			return err
+		}
+	} else if err := r.printRouteTraffic(w); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if r.LastColdStart == nil {
+		_, err := fmt.Fprintln(w, "Last cold start: no pod is left to read it from (scaled to zero).")
+		return err
+	}
+	return printColdStart(w, now, r.LastColdStart)
+}
+
+// printRevisions writes a Function's revisions with their traffic.
+func (r *Report) printRevisions(w io.Writer, now func() time.Time) error {
+	fmt.Fprintln(w, "\nRevisions:")
+	if len(r.Revisions) == 0 {
+		_, err := fmt.Fprintln(w, "none")
+		return err
+	}
+	t := newTable(w, "NAME", "READY", "REASON", "ACTIVE", "PODS", "TRAFFIC", "AGE", "NOTES")
+	for _, rev := range r.Revisions {
+		t.row(rev.Name, rev.Ready, rev.Reason, rev.Active, rev.pods(), fmt.Sprintf("%d%%", rev.Percent),
+			age(now, rev.Created), strings.Join(rev.Notes, ", "))
+	}
+	return t.flush()
+}

@@ -14,6 +14,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
+// AssertText compares got with testdata/name.
+func AssertText(t *testing.T, name, got string) {
+	t.Helper()
+	assert(t, name, []byte(got))
+}
+
 // AssertYAML marshals objs to YAML, as documents separated by "---", and
 // compares them with testdata/name.
 func AssertYAML(t *testing.T, name string, objs ...any) {
@@ -29,8 +35,17 @@ func AssertYAML(t *testing.T, name string, objs ...any) {
 		}
 		b = append(b, doc...)
 	}
+	assert(t, name, b)
+}
+
+// assert compares b with testdata/name, or writes it there with -update.
+func assert(t *testing.T, name string, b []byte) {
+	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}

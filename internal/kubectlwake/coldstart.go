@@ -46,8 +46,10 @@ type ColdStart struct {
 	Phases []Phase `json:"phases"`
 	// TotalSeconds runs from the first mark to the last one reached.
 	TotalSeconds int64 `json:"totalSeconds"`
-	// Waiting names the next mark when the pod is not Ready yet.
-	Waiting string `json:"waiting,omitempty"`
+	// Waiting names the next mark when the pod is not Ready yet, and
+	// WaitingReason why the container waits, if it says.
+	Waiting       string `json:"waiting,omitempty"`
+	WaitingReason string `json:"waitingReason,omitempty"`
 	// ScaleOut is true when other pods of the revision were Ready before
 	// this one was created: it was added to a running revision, not woken
 	// from zero.
@@ -74,9 +76,14 @@ var coldStartPhases = []struct{ name, until, what string }{
 // from zero.
 var scaledUpMessage = regexp.MustCompile(`^Scaled up replica set \S+ from 0 to [1-9][0-9]*$`)
 
+// scaleUpWindow is how long before a pod's creation its Deployment's scale
+// from zero may be and still count as the start of the pod's cold start:
+// an older one started an earlier wake, whose pods were replaced since.
+const scaleUpWindow = 10 * time.Minute
+
 // lastScaleFromZero returns the latest time a ScalingReplicaSet event of
-// a Deployment says it was scaled up from zero, at or before by (the pod's
-// creation, to the second), and whether there is one.
+// a Deployment says it was scaled up from zero, within the window before
+// by (the pod's creation, to the second), and whether there is one.
 func lastScaleFromZero(events []corev1.Event, by time.Time) (time.Time, bool) {
 	var best time.Time
 	for _, ev := range events {
@@ -86,7 +93,7 @@ func lastScaleFromZero(events []corev1.Event, by time.Time) (time.Time, bool) {
 		// An event repeated is counted: its last time is the latest
 		// occurrence, its first the earliest.
 		for _, t := range []time.Time{ev.LastTimestamp.Time, ev.EventTime.Time, ev.FirstTimestamp.Time} {
-			if !t.IsZero() && !t.After(by) {
+			if !t.IsZero() && !t.After(by) && !t.Before(by.Add(-scaleUpWindow)) {
 				if t.After(best) {
 					best = t
 				}
@@ -121,11 +128,12 @@ func podCondition(pod *corev1.Pod, t corev1.PodConditionType) time.Time {
 }
 
 // containerStart returns when the container named container last started
-// (the pod's first container when it is not found), and its restarts.
-func containerStart(pod *corev1.Pod, container string) (time.Time, int32) {
+// (the pod's first container when it is not found), why it waits if it
+// does, and its restarts.
+func containerStart(pod *corev1.Pod, container string) (started time.Time, waiting string, restarts int32) {
 	statuses := pod.Status.ContainerStatuses
 	if len(statuses) == 0 {
-		return time.Time{}, 0
+		return time.Time{}, "", 0
 	}
 	st := statuses[0]
 	for _, s := range statuses {
@@ -135,11 +143,13 @@ func containerStart(pod *corev1.Pod, container string) (time.Time, int32) {
 	}
 	switch {
 	case st.State.Running != nil:
-		return st.State.Running.StartedAt.Time, st.RestartCount
+		return st.State.Running.StartedAt.Time, "", st.RestartCount
 	case st.State.Terminated != nil:
-		return st.State.Terminated.StartedAt.Time, st.RestartCount
+		return st.State.Terminated.StartedAt.Time, "", st.RestartCount
+	case st.State.Waiting != nil:
+		return time.Time{}, st.State.Waiting.Reason, st.RestartCount
 	}
-	return time.Time{}, st.RestartCount
+	return time.Time{}, "", st.RestartCount
 }
 
 // ColdStartOf splits the start of pod, of a revision whose other pods are
@@ -149,7 +159,7 @@ func containerStart(pod *corev1.Pod, container string) (time.Time, int32) {
 // container is the serving container's name.
 func ColdStartOf(pod *corev1.Pod, siblings []corev1.Pod, scaled time.Time, scaledFrom, container string) *ColdStart {
 	created := pod.CreationTimestamp.Time
-	started, restarts := containerStart(pod, container)
+	started, waiting, restarts := containerStart(pod, container)
 	cs := &ColdStart{
 		Pod: pod.Name, Revision: pod.Labels[servingv1alpha1.RevisionLabelKey], Created: created, Restarts: restarts,
 	}
@@ -189,6 +199,9 @@ func ColdStartOf(pod *corev1.Pod, siblings []corev1.Pod, scaled time.Time, scale
 		case m.IsZero():
 			if cs.Waiting == "" {
 				cs.Waiting = p.until
+				if p.until == "container started" {
+					cs.WaitingReason = waiting
+				}
 			}
 		default:
 			d := max(int64(m.Sub(prev)/time.Second), 0)
@@ -217,24 +230,32 @@ func printColdStart(w io.Writer, now func() time.Time, cs *ColdStart) error {
 	fmt.Fprintln(w)
 	t := newTable(w, "PHASE", "TOOK", "UNTIL", "WHAT")
 	for _, p := range cs.Phases {
-		took := "…"
+		took := "" // not reached yet
 		if p.Seconds != nil {
 			took = (time.Duration(*p.Seconds) * time.Second).String()
 		}
 		t.row(p.Name, took, p.Until, p.What)
 	}
 	total := (time.Duration(cs.TotalSeconds) * time.Second).String()
-	if cs.Waiting != "" {
-		total += " so far, waiting for " + cs.Waiting
+	from := "the pod's creation"
+	if cs.ScaledFrom != "" {
+		from = "the scale-up"
 	}
-	t.row("total", total, "", "")
+	switch {
+	case cs.Waiting == "":
+		t.row("total", total, string(corev1.PodReady), "from "+from+" to Ready")
+	case cs.WaitingReason != "":
+		t.row("total", total, "so far", "from "+from+"; waiting for "+cs.Waiting+": "+cs.WaitingReason)
+	default:
+		t.row("total", total, "so far", "from "+from+"; waiting for "+cs.Waiting)
+	}
 	if err := t.flush(); err != nil {
 		return err
 	}
 	switch cs.ScaledFrom {
 	case "":
 		if !cs.ScaleOut {
-			fmt.Fprintln(w, "The scale-up time is not known (no ScalingReplicaSet event left): the phases start at the pod's creation.")
+			fmt.Fprintf(w, "The scale-up time is not known (no scale from zero recorded in the %d minutes before the pod): the phases start at its creation. ", int(scaleUpWindow.Minutes()))
 		}
 	default:
 		fmt.Fprintf(w, "Scale-up time from the %s. ", cs.ScaledFrom)

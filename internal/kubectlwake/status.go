@@ -36,8 +36,9 @@ recorded:
 
   scale-up   Deployment scaled up from zero -> pod created: the Deployment and
              ReplicaSet controllers (from the Deployment's ScalingReplicaSet
-             event, else the Revision's Active condition; left out when
-             neither is left, e.g. an hour later when the event expired)
+             event, else the Revision's Active condition, in the 10 minutes
+             before the pod; left out when neither tells, e.g. once the
+             event expired, an hour later by default)
   schedule   -> PodScheduled: the scheduler binds the pod to a node
   admit      -> Initialized: the kubelet admits the pod and runs init containers
   sandbox    -> PodReadyToStartContainers: pod sandbox and network (CNI) ready
@@ -278,9 +279,9 @@ func lastColdStart(ctx context.Context, c client.Client, ns string, revs map[str
 }
 
 // scaledUpAt returns when rev's Deployment was last scaled up from zero
-// before a pod created at created, and where that came from: its
-// ScalingReplicaSet event, else the Revision's Active condition turning
-// True; zero when neither tells.
+// in the scaleUpWindow before a pod created at created, and where that
+// came from: its ScalingReplicaSet event, else the Revision's Active
+// condition turning True; zero when neither tells.
 func scaledUpAt(ctx context.Context, c client.Client, rev *servingv1alpha1.Revision, created time.Time) (time.Time, string, error) {
 	// The Deployment controller records its event after it scaled, and
 	// the ReplicaSet may create the pod first: allow the same second.
@@ -297,7 +298,8 @@ func scaledUpAt(ctx context.Context, c client.Client, rev *servingv1alpha1.Revis
 	if t, ok := lastScaleFromZero(events.Items, by); ok {
 		return t, "Deployment's ScalingReplicaSet event", nil
 	}
-	if a := rev.Status.GetCondition(servingv1alpha1.RevisionConditionActive); a.IsTrue() && !a.LastTransitionTime.Inner.After(by) {
+	if a := rev.Status.GetCondition(servingv1alpha1.RevisionConditionActive); a.IsTrue() &&
+		!a.LastTransitionTime.Inner.After(by) && !a.LastTransitionTime.Inner.Time.Before(by.Add(-scaleUpWindow)) {
 		return a.LastTransitionTime.Inner.Time, "Revision's Active condition", nil
 	}
 	return time.Time{}, "", nil
@@ -325,7 +327,12 @@ func (r *Report) print(w io.Writer, now func() time.Time) error {
 		return err
 	}
 	fmt.Fprintln(w)
-	if r.LastColdStart == nil {
+	switch {
+	case r.LastColdStart != nil:
+	case len(r.Revisions) == 0:
+		_, err := fmt.Fprintln(w, "Last cold start: no revision to read it from.")
+		return err
+	default:
 		_, err := fmt.Fprintln(w, "Last cold start: no pod is left to read it from (scaled to zero).")
 		return err
 	}

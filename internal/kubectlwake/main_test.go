@@ -105,16 +105,23 @@ func writeKubeconfig(env *testenv.Env) (string, error) {
 }
 
 // run runs kubectl-wake with args in the test's namespace, as
-// `kubectl wake args... -n ns`, and returns its standard output and
+// `kubectl wake -n ns args...`, and returns its standard output and
 // error output and its error.
 func (c *cluster) run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	return c.runGlobal(t, append([]string{"-n", c.ns}, args...)...)
+}
+
+// runGlobal is run without -n: the kubeconfig's context has no namespace,
+// so namespaced commands read "default".
+func (c *cluster) runGlobal(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := kubectlwake.New(kubectlwake.Options{
 		Streams: genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut},
 		Now:     c.now,
 	})
-	cmd.SetArgs(append([]string{"--kubeconfig", kubeconfig, "-n", c.ns}, args...))
+	cmd.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
 	ctx, cancel := context.WithTimeout(context.Background(), testenv.Timeout)
 	defer cancel()
 	err = cmd.ExecuteContext(ctx)

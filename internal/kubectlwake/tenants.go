@@ -101,6 +101,11 @@ func tenantsOf(policies []servingv1alpha1.TenantPolicy, only string) []Tenant {
 		if ready != nil && !ready.IsTrue() {
 			t.Reason = ready.Reason
 		}
+		// Exclusive=False is informational (it does not change Ready) but
+		// says the policy does not govern all it selects.
+		if x := p.Status.GetCondition(servingv1alpha1.TenantPolicyConditionExclusive); x.IsFalse() && x.Severity != apis.ConditionSeverityWarning {
+			t.Warnings = append(t.Warnings, sentence("Exclusive is False: "+reasonMessage(x)))
+		}
 		for _, ns := range p.Status.Namespaces {
 			if only == "" || ns.Name == only {
 				t.Namespaces = append(t.Namespaces, ns)
@@ -156,8 +161,8 @@ func printTenants(w io.Writer, tenants []Tenant, only string) error {
 		return err
 	}
 	for _, p := range tenants {
-		if n := int(p.NamespaceCount) - len(p.Namespaces); only == "" && n > 0 {
-			fmt.Fprintf(w, "%s governs %d more namespaces than its status lists.\n", p.Policy, n)
+		if only == "" && int(p.NamespaceCount) > len(p.Namespaces) {
+			fmt.Fprintf(w, "%s governs %d namespaces; its status lists %d of them.\n", p.Policy, p.NamespaceCount, len(p.Namespaces))
 		}
 	}
 	return nil

@@ -68,7 +68,7 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: build
-build: ## Build the controller and activator binaries into bin/.
+build: ## Build every binary of cmd/ into bin/: the controller, activator, dispatcher, broker and the kubectl plugin (bin/kubectl-wake).
 	CGO_ENABLED=0 go build -o $(BIN)/ ./cmd/...
 
 .PHONY: bench-activator

@@ -97,7 +97,7 @@ func (e *env) createAPIKey(ctx context.Context, route, secret, id string, rotate
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: route}, rt); err != nil {
 			return readErr(err, "route", ns, route)
 		}
-		if secret, err = routeSecret(rt, secret, e.err); err != nil {
+		if secret, err = routeSecret(rt, secret, &printer{w: e.err}); err != nil {
 			return err
 		}
 	}
@@ -120,13 +120,16 @@ func (e *env) createAPIKey(ctx context.Context, route, secret, id string, rotate
 	case created:
 		what = "created in the new"
 	}
-	fmt.Fprintf(e.err, "Client %q %s Secret %s/%s.\n", id, what, ns, secret)
+	// Notes on the error output: a failure to write them does not undo
+	// the write, and the secret must still be printed.
+	notes := &printer{w: e.err}
+	notes.printf("Client %q %s Secret %s/%s.\n", id, what, ns, secret)
 	if rt != nil {
 		if how := howToSend(rt, secret, id); how != "" {
-			fmt.Fprintf(e.err, "Route %s takes it %s.\n", rt.Name, how)
+			notes.printf("Route %s takes it %s.\n", rt.Name, how)
 		}
 	}
-	fmt.Fprintln(e.err, "Its secret is printed once, below: keep it now (the Secret holds it; the activators only its SHA-256).")
+	notes.println("Its secret is printed once, below: keep it now (the Secret holds it; the activators only its SHA-256).")
 	_, err = fmt.Fprintln(e.out, value)
 	return err
 }
@@ -134,12 +137,12 @@ func (e *env) createAPIKey(ctx context.Context, route, secret, id string, rotate
 // routeSecret returns the credential Secret to write for rt: secret when
 // given (with a warning on w when rt does not name it), else the one rt's
 // apiKeys policies name.
-func routeSecret(rt *servingv1alpha1.Route, secret string, w io.Writer) (string, error) {
+func routeSecret(rt *servingv1alpha1.Route, secret string, notes *printer) (string, error) {
 	named := resolve.CredentialSecretNames(rt)
 	switch {
 	case secret != "":
 		if !slices.Contains(named, secret) {
-			fmt.Fprintf(w, "Warning: Route %s's apiKeys policies do not name Secret %s: add it to credentialRefs for the Route to accept the client.\n", rt.Name, secret)
+			notes.printf("Warning: Route %s's apiKeys policies do not name Secret %s: add it to credentialRefs for the Route to accept the client.\n", rt.Name, secret)
 		}
 		return secret, nil
 	case len(named) == 1:

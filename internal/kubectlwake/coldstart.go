@@ -1,8 +1,6 @@
 package kubectlwake
 
 import (
-	"fmt"
-	"io"
 	"regexp"
 	"time"
 
@@ -218,23 +216,23 @@ func ColdStartOf(pod *corev1.Pod, siblings []corev1.Pod, scaled time.Time, scale
 }
 
 // printColdStart writes cs: which pod, then its phases with what each is.
-func printColdStart(w io.Writer, now func() time.Time, cs *ColdStart) error {
+func printColdStart(p *printer, now func() time.Time, cs *ColdStart) {
 	kind := "Last cold start"
 	if cs.ScaleOut {
 		kind = "Last pod start (a scale-out: other pods of the revision were ready)"
 	}
-	fmt.Fprintf(w, "%s: pod %s of revision %s, created %s ago", kind, cs.Pod, cs.Revision, age(now, cs.Created))
+	p.printf("%s: pod %s of revision %s, created %s ago", kind, cs.Pod, cs.Revision, age(now, cs.Created))
 	if cs.Restarts > 0 {
-		fmt.Fprintf(w, "; its container restarted %d times, the latest start is measured", cs.Restarts)
+		p.printf("; its container restarted %d times, the latest start is measured", cs.Restarts)
 	}
-	fmt.Fprintln(w)
-	t := newTable(w, "PHASE", "TOOK", "UNTIL", "WHAT")
-	for _, p := range cs.Phases {
+	p.println()
+	t := newTable(p, "PHASE", "TOOK", "UNTIL", "WHAT")
+	for _, ph := range cs.Phases {
 		took := "" // not reached yet
-		if p.Seconds != nil {
-			took = (time.Duration(*p.Seconds) * time.Second).String()
+		if ph.Seconds != nil {
+			took = (time.Duration(*ph.Seconds) * time.Second).String()
 		}
-		t.row(p.Name, took, p.Until, p.What)
+		t.row(ph.Name, took, ph.Until, ph.What)
 	}
 	total := (time.Duration(cs.TotalSeconds) * time.Second).String()
 	from := "the pod's creation"
@@ -249,17 +247,14 @@ func printColdStart(w io.Writer, now func() time.Time, cs *ColdStart) error {
 	default:
 		t.row("total", total, "so far", "from "+from+"; waiting for "+cs.Waiting)
 	}
-	if err := t.flush(); err != nil {
-		return err
-	}
+	t.flush()
 	switch cs.ScaledFrom {
 	case "":
 		if !cs.ScaleOut {
-			fmt.Fprintf(w, "The scale-up time is not known (no scale from zero recorded in the %d minutes before the pod): the phases start at its creation. ", int(scaleUpWindow.Minutes()))
+			p.printf("The scale-up time is not known (no scale from zero recorded in the %d minutes before the pod): the phases start at its creation. ", int(scaleUpWindow.Minutes()))
 		}
 	default:
-		fmt.Fprintf(w, "Scale-up time from the %s. ", cs.ScaledFrom)
+		p.printf("Scale-up time from the %s. ", cs.ScaledFrom)
 	}
-	_, err := fmt.Fprintln(w, "Times are whole seconds, as Kubernetes records them.")
-	return err
+	p.println("Times are whole seconds, as Kubernetes records them.")
 }

@@ -20,7 +20,7 @@ func at(sec int) metav1.Time { return metav1.NewTime(t0.Add(time.Duration(sec) *
 // startedPod is a pod of hello-00001 created at t0 + created with the
 // conditions conds (type → seconds after t0) and its container running
 // from t0 + started (waiting with reason waiting when started < 0).
-func startedPod(name string, created int, conds map[corev1.PodConditionType]int, started int, waiting string, restarts int32) corev1.Pod {
+func startedPod(name string, created int, conds map[corev1.PodConditionType]int, started int, waiting string) corev1.Pod {
 	p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{
 		Name: name, CreationTimestamp: at(created),
 		Labels: map[string]string{servingv1alpha1.RevisionLabelKey: "hello-00001"},
@@ -28,7 +28,7 @@ func startedPod(name string, created int, conds map[corev1.PodConditionType]int,
 	for typ, sec := range conds {
 		p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: typ, Status: corev1.ConditionTrue, LastTransitionTime: at(sec)})
 	}
-	cs := corev1.ContainerStatus{Name: "function", RestartCount: restarts}
+	cs := corev1.ContainerStatus{Name: "function"}
 	if started >= 0 {
 		cs.State.Running = &corev1.ContainerStateRunning{StartedAt: at(started)}
 	} else {
@@ -57,13 +57,13 @@ func TestColdStartOf(t *testing.T) {
 		scaleOut bool
 	}{{
 		name:   "woken from zero",
-		pod:    startedPod("p", 0, all, 5, "", 0),
+		pod:    startedPod("p", 0, all, 5, ""),
 		scaled: t0.Add(-2 * time.Second),
 		took:   map[string]int64{"scale-up": 2, "schedule": 1, "admit": 0, "sandbox": 2, "start": 2, "app-ready": 3, "ready": 0},
 		total:  10,
 	}, {
 		name:   "the event in the same second, after the pod: 0",
-		pod:    startedPod("p", 0, all, 5, "", 0),
+		pod:    startedPod("p", 0, all, 5, ""),
 		scaled: t0.Add(time.Second),
 		took:   map[string]int64{"scale-up": 0, "schedule": 0, "admit": 0, "sandbox": 2, "start": 2, "app-ready": 3, "ready": 0},
 		total:  7,
@@ -71,29 +71,29 @@ func TestColdStartOf(t *testing.T) {
 		name: "no sandbox condition: its time goes to start",
 		pod: startedPod("p", 0, map[corev1.PodConditionType]int{
 			corev1.PodScheduled: 0, corev1.PodInitialized: 1, corev1.ContainersReady: 6, corev1.PodReady: 6,
-		}, 4, "", 0),
+		}, 4, ""),
 		took:  map[string]int64{"schedule": 0, "admit": 1, "start": 3, "app-ready": 2, "ready": 0},
 		total: 6,
 	}, {
 		name: "a mark before the previous one: 0",
 		pod: startedPod("p", 0, map[corev1.PodConditionType]int{
 			corev1.PodScheduled: 0, corev1.PodInitialized: 3, corev1.PodReadyToStartContainers: 2, corev1.ContainersReady: 5, corev1.PodReady: 5,
-		}, 4, "", 0),
+		}, 4, ""),
 		took:  map[string]int64{"schedule": 0, "admit": 3, "sandbox": 0, "start": 1, "app-ready": 1, "ready": 0},
 		total: 5,
 	}, {
 		name: "still pulling its image",
 		pod: startedPod("p", 0, map[corev1.PodConditionType]int{
 			corev1.PodScheduled: 0, corev1.PodInitialized: 1, corev1.PodReadyToStartContainers: 2,
-		}, -1, "ErrImagePull", 0),
+		}, -1, "ErrImagePull"),
 		scaled:  t0,
 		took:    map[string]int64{"scale-up": 0, "schedule": 0, "admit": 1, "sandbox": 1, "start": -1, "app-ready": -1, "ready": -1},
 		total:   2,
 		waiting: "container started",
 	}, {
 		name:     "a scale-out: no scale-up phase",
-		pod:      startedPod("p2", 60, map[corev1.PodConditionType]int{corev1.PodScheduled: 60, corev1.PodInitialized: 60, corev1.ContainersReady: 63, corev1.PodReady: 63}, 62, "", 0),
-		siblings: []corev1.Pod{startedPod("p1", 0, all, 5, "", 0)},
+		pod:      startedPod("p2", 60, map[corev1.PodConditionType]int{corev1.PodScheduled: 60, corev1.PodInitialized: 60, corev1.ContainersReady: 63, corev1.PodReady: 63}, 62, ""),
+		siblings: []corev1.Pod{startedPod("p1", 0, all, 5, "")},
 		scaled:   t0.Add(-2 * time.Second),
 		took:     map[string]int64{"schedule": 0, "admit": 0, "start": 2, "app-ready": 1, "ready": 0},
 		total:    3,

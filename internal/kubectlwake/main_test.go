@@ -190,21 +190,23 @@ type podStart struct {
 	waiting string
 }
 
-// pod creates a pod of revision rev, of Function fn, started as s says
+// pod creates a pod of revision rev of Function hello, started as s says
 // (counted from its creationTimestamp, which the API server sets).
-func (c *cluster) pod(t *testing.T, fn, rev, name string, s podStart) *corev1.Pod {
+func (c *cluster) pod(t *testing.T, rev, name string, s podStart) *corev1.Pod {
 	t.Helper()
 	ctx := context.Background()
 	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.ns, Name: name, Labels: map[string]string{
-			servingv1alpha1.FunctionLabelKey: fn, servingv1alpha1.RevisionLabelKey: rev,
+			servingv1alpha1.FunctionLabelKey: "hello", servingv1alpha1.RevisionLabelKey: rev,
 		}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "function", Image: "registry.example/hello:v1"}}},
 	}
 	if err := k8s.Create(ctx, p); err != nil {
 		t.Fatalf("create pod %s: %v", name, err)
 	}
-	at := func(sec int) metav1.Time { return metav1.NewTime(p.CreationTimestamp.Add(time.Duration(sec) * time.Second)) }
+	at := func(sec int) metav1.Time {
+		return metav1.NewTime(p.CreationTimestamp.Add(time.Duration(sec) * time.Second))
+	}
 	cond := func(typ corev1.PodConditionType, sec int) {
 		st := corev1.ConditionTrue
 		if sec < 0 {

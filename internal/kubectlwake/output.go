@@ -53,13 +53,36 @@ func printData(w io.Writer, format string, v any) error {
 	return err
 }
 
+// printer writes text for people and keeps the first error, which the
+// command returns once it printed all.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes b unless an earlier write failed.
+func (p *printer) Write(b []byte) (int, error) {
+	if p.err != nil {
+		return 0, p.err
+	}
+	n, err := p.w.Write(b)
+	p.err = err
+	return n, err
+}
+
+// printf writes as fmt.Printf does; p keeps the error.
+func (p *printer) printf(format string, a ...any) { _, _ = fmt.Fprintf(p, format, a...) }
+
+// println writes as fmt.Println does; p keeps the error.
+func (p *printer) println(a ...any) { _, _ = fmt.Fprintln(p, a...) }
+
 // table writes aligned columns, as kubectl get does.
 type table struct{ w *tabwriter.Writer }
 
 // newTable starts a table with the given column headers, spaced as kubectl
 // spaces its tables.
-func newTable(w io.Writer, headers ...string) *table {
-	t := &table{w: tabwriter.NewWriter(w, 6, 4, 3, ' ', 0)}
+func newTable(p *printer, headers ...string) *table {
+	t := &table{w: tabwriter.NewWriter(p, 6, 4, 3, ' ', 0)}
 	t.row(headers...)
 	return t
 }
@@ -71,11 +94,11 @@ func (t *table) row(cells ...string) {
 			cells[i] = "-"
 		}
 	}
-	fmt.Fprintln(t.w, strings.Join(cells, "\t"))
+	_, _ = fmt.Fprintln(t.w, strings.Join(cells, "\t"))
 }
 
-// flush writes the table out.
-func (t *table) flush() error { return t.w.Flush() }
+// flush writes the table out; its printer keeps the error.
+func (t *table) flush() { _ = t.w.Flush() }
 
 // age is how long ago t was, as kubectl shows ages; "-" when t is zero.
 func age(now func() time.Time, t time.Time) string {
@@ -135,12 +158,12 @@ func conditionsOf(cs duckv1.Conditions) []Condition {
 
 // printConditions writes cs as a table: type, status, reason, since when,
 // message.
-func printConditions(w io.Writer, now func() time.Time, cs []Condition) error {
+func printConditions(p *printer, now func() time.Time, cs []Condition) {
 	if len(cs) == 0 {
-		_, err := fmt.Fprintln(w, "Conditions: none reported yet")
-		return err
+		p.println("none reported yet")
+		return
 	}
-	t := newTable(w, "TYPE", "STATUS", "REASON", "SINCE", "MESSAGE")
+	t := newTable(p, "TYPE", "STATUS", "REASON", "SINCE", "MESSAGE")
 	for _, c := range cs {
 		status := c.Status
 		if c.Severity != "" && c.Status != "True" {
@@ -148,5 +171,5 @@ func printConditions(w io.Writer, now func() time.Time, cs []Condition) error {
 		}
 		t.row(c.Type, status, c.Reason, age(now, c.LastTransitionTime), c.Message)
 	}
-	return t.flush()
+	t.flush()
 }

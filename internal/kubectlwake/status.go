@@ -3,7 +3,6 @@ package kubectlwake
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,7 +91,9 @@ func newStatusCommand(e *env) *cobra.Command {
 				if format != formatText {
 					return printData(e.out, format, r)
 				}
-				return r.print(e.out, e.now)
+				p := &printer{w: e.out}
+				r.print(p, e.now)
+				return p.err
 			},
 		})
 	}
@@ -306,50 +307,44 @@ func scaledUpAt(ctx context.Context, c client.Client, rev *servingv1alpha1.Revis
 }
 
 // print writes r for people.
-func (r *Report) print(w io.Writer, now func() time.Time) error {
-	fmt.Fprintf(w, "%s %s/%s", r.Kind, r.Namespace, r.Name)
+func (r *Report) print(p *printer, now func() time.Time) {
+	p.printf("%s %s/%s", r.Kind, r.Namespace, r.Name)
 	if r.URL != "" {
-		fmt.Fprintf(w, "  %s", r.URL)
+		p.printf("  %s", r.URL)
 	}
-	fmt.Fprintf(w, "\nReady:   %s\nWhy:     %s\n", r.Ready, r.Why)
+	p.printf("\nReady:   %s\nWhy:     %s\n", r.Ready, r.Why)
 	for _, warn := range r.Warnings {
-		fmt.Fprintf(w, "Warning: %s\n", warn)
+		p.printf("Warning: %s\n", warn)
 	}
-	fmt.Fprintln(w, "\nConditions:")
-	if err := printConditions(w, now, r.Conditions); err != nil {
-		return err
-	}
+	p.println("\nConditions:")
+	printConditions(p, now, r.Conditions)
 	if r.Kind == "Function" {
-		if err := r.printRevisions(w, now); err != nil {
-			return err
-		}
-	} else if err := r.printRouteTraffic(w); err != nil {
-		return err
+		r.printRevisions(p, now)
+	} else {
+		r.printRouteTraffic(p)
 	}
-	fmt.Fprintln(w)
+	p.println()
 	switch {
 	case r.LastColdStart != nil:
+		printColdStart(p, now, r.LastColdStart)
 	case len(r.Revisions) == 0:
-		_, err := fmt.Fprintln(w, "Last cold start: no revision to read it from.")
-		return err
+		p.println("Last cold start: no revision to read it from.")
 	default:
-		_, err := fmt.Fprintln(w, "Last cold start: no pod is left to read it from (scaled to zero).")
-		return err
+		p.println("Last cold start: no pod is left to read it from (scaled to zero).")
 	}
-	return printColdStart(w, now, r.LastColdStart)
 }
 
 // printRevisions writes a Function's revisions with their traffic.
-func (r *Report) printRevisions(w io.Writer, now func() time.Time) error {
-	fmt.Fprintln(w, "\nRevisions:")
+func (r *Report) printRevisions(p *printer, now func() time.Time) {
+	p.println("\nRevisions:")
 	if len(r.Revisions) == 0 {
-		_, err := fmt.Fprintln(w, "none")
-		return err
+		p.println("none")
+		return
 	}
-	t := newTable(w, "NAME", "READY", "REASON", "ACTIVE", "PODS", "TRAFFIC", "AGE", "NOTES")
+	t := newTable(p, "NAME", "READY", "REASON", "ACTIVE", "PODS", "TRAFFIC", "AGE", "NOTES")
 	for _, rev := range r.Revisions {
 		t.row(rev.Name, rev.Ready, rev.Reason, rev.Active, rev.pods(), fmt.Sprintf("%d%%", rev.Percent),
 			age(now, rev.Created), strings.Join(rev.Notes, ", "))
 	}
-	return t.flush()
+	t.flush()
 }

@@ -3,7 +3,6 @@ package kubectlwake
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -97,17 +96,17 @@ func ruleMatch(rt *servingv1alpha1.Route, i int) string {
 
 // printRouteTraffic writes a Route's rules, each target with its
 // revision's state.
-func (r *Report) printRouteTraffic(w io.Writer) error {
-	fmt.Fprintln(w, "\nTraffic:")
+func (r *Report) printRouteTraffic(p *printer) {
+	p.println("\nTraffic:")
 	if len(r.Traffic) == 0 {
-		_, err := fmt.Fprintln(w, "none resolved yet")
-		return err
+		p.println("none resolved yet")
+		return
 	}
 	byName := make(map[string]RevisionRow, len(r.Revisions))
 	for _, rev := range r.Revisions {
 		byName[rev.Name] = rev
 	}
-	t := newTable(w, "RULE", "MATCH", "FUNCTION", "REVISION", "PERCENT", "TAG", "READY", "REASON", "ACTIVE", "PODS")
+	t := newTable(p, "RULE", "MATCH", "FUNCTION", "REVISION", "PERCENT", "TAG", "READY", "REASON", "ACTIVE", "PODS")
 	for _, tr := range r.Traffic {
 		rev := byName[tr.Revision]
 		pods := ""
@@ -117,5 +116,5 @@ func (r *Report) printRouteTraffic(w io.Writer) error {
 		t.row(fmt.Sprint(*tr.Rule), tr.Match, tr.Function, tr.Revision, fmt.Sprintf("%d%%", tr.Percent), tr.Tag,
 			rev.Ready, rev.Reason, rev.Active, pods)
 	}
-	return t.flush()
+	t.flush()
 }

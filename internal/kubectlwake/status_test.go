@@ -61,7 +61,7 @@ func TestStatusFunction(t *testing.T) {
 				fixture.Revision(c.ns, "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady(), withPods(0, 0)),
 				fixture.Revision(c.ns, "hello-00002", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady(), withPods(1, 1)),
 			)
-			p := c.pod(t, "hello", "hello-00002", "hello-00002-6d4f9-x7k2q", podStart{
+			p := c.pod(t, "hello-00002", "hello-00002-6d4f9-x7k2q", podStart{
 				scheduled: 0, initialized: 1, sandbox: 2, started: 4, containersReady: 6, ready: 6,
 			})
 			c.scaledUp(t, "hello-00002", p, -1)
@@ -79,7 +79,7 @@ func TestStatusFunction(t *testing.T) {
 					withImagePullBackOff("registry.example/hello:typo"), withPods(0, 1)),
 			)
 			// No event left: the phases start at the pod's creation.
-			c.pod(t, "hello", "hello-00003", "hello-00003-5c8d7-q9w8e", podStart{
+			c.pod(t, "hello-00003", "hello-00003-5c8d7-q9w8e", podStart{
 				scheduled: 0, initialized: 1, sandbox: 1, started: -1, containersReady: -1, ready: -1, waiting: "ImagePullBackOff",
 			})
 		},
@@ -118,7 +118,7 @@ func TestStatusFunctionJSON(t *testing.T) {
 		fixture.Function(c.ns, "hello", fixture.WithFunctionReady(), fixture.WithLatestCreated("hello-00001"), fixture.WithLatestReady("hello-00001")),
 		fixture.Revision(c.ns, "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady(), withPods(1, 1)),
 	)
-	p := c.pod(t, "hello", "hello-00001", "hello-00001-abc", podStart{scheduled: 1, initialized: 1, sandbox: 2, started: 3, containersReady: 5, ready: 5})
+	p := c.pod(t, "hello-00001", "hello-00001-abc", podStart{scheduled: 1, initialized: 1, sandbox: 2, started: 3, containersReady: 5, ready: 5})
 	c.scaledUp(t, "hello-00001", p, -2)
 	out, _, err := c.run(t, "status", "function", "hello", "-o", "json")
 	if err != nil {
@@ -181,7 +181,7 @@ func TestStatusRoute(t *testing.T) {
 						r.Status.MarkDeploying("Unschedulable", "0/3 nodes are available: 3 Insufficient cpu.")
 					}, withPods(0, 1)),
 			)
-			c.pod(t, "hello", "hello-00001", "hello-00001-7b9c-a1b2c", podStart{scheduled: 0, initialized: 0, sandbox: 1, started: 2, containersReady: 3, ready: 3})
+			c.pod(t, "hello-00001", "hello-00001-7b9c-a1b2c", podStart{scheduled: 0, initialized: 0, sandbox: 1, started: 2, containersReady: 3, ready: 3})
 		},
 	}, {
 		name: "host-taken",

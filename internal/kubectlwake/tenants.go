@@ -2,7 +2,6 @@ package kubectlwake
 
 import (
 	"fmt"
-	"io"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -76,7 +75,9 @@ shown. TenantPolicies are cluster-scoped: reading them needs a cluster role.`,
 			if format != formatText {
 				return printData(e.out, format, tenants)
 			}
-			return printTenants(e.out, tenants, only)
+			p := &printer{w: e.out}
+			printTenants(p, tenants, only)
+			return p.err
 		},
 	}
 	addOutputFlag(cmd, &format)
@@ -121,51 +122,46 @@ func tenantsOf(policies []servingv1alpha1.TenantPolicy, only string) []Tenant {
 
 // printTenants writes the policies, then every governed namespace's use
 // against its limits.
-func printTenants(w io.Writer, tenants []Tenant, only string) error {
+func printTenants(p *printer, tenants []Tenant, only string) {
 	if len(tenants) == 0 {
 		msg := "No TenantPolicies: every namespace has wake-config's tenant-* defaults."
 		if only != "" {
 			msg = fmt.Sprintf("No TenantPolicy governs namespace %s: it has wake-config's tenant-* defaults.", only)
 		}
-		_, err := fmt.Fprintln(w, msg)
-		return err
+		p.println(msg)
+		return
 	}
-	t := newTable(w, "POLICY", "READY", "REASON", "NAMESPACES", "SELECTOR")
+	t := newTable(p, "POLICY", "READY", "REASON", "NAMESPACES", "SELECTOR")
 	listed := 0
-	for _, p := range tenants {
-		t.row(p.Policy, p.Ready, p.Reason, itoa(p.NamespaceCount), p.Selector)
-		listed += len(p.Namespaces)
+	for _, tp := range tenants {
+		t.row(tp.Policy, tp.Ready, tp.Reason, itoa(tp.NamespaceCount), tp.Selector)
+		listed += len(tp.Namespaces)
 	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	for _, p := range tenants {
-		for _, warn := range p.Warnings {
-			fmt.Fprintf(w, "Warning: %s: %s\n", p.Policy, warn)
+	t.flush()
+	for _, tp := range tenants {
+		for _, warn := range tp.Warnings {
+			p.printf("Warning: %s: %s\n", tp.Policy, warn)
 		}
 	}
-	fmt.Fprintln(w)
+	p.println()
 	if listed == 0 {
-		_, err := fmt.Fprintln(w, "No namespace is governed.")
-		return err
+		p.println("No namespace is governed.")
+		return
 	}
-	t = newTable(w, "NAMESPACE", "POLICY", "IN-FLIGHT", "PODS", "MAX-HELD", "RATE/S", "BURST", "SCALE-UP/MIN")
-	for _, p := range tenants {
-		for _, ns := range p.Namespaces {
+	t = newTable(p, "NAMESPACE", "POLICY", "IN-FLIGHT", "PODS", "MAX-HELD", "RATE/S", "BURST", "SCALE-UP/MIN")
+	for _, tp := range tenants {
+		for _, ns := range tp.Namespaces {
 			l := ns.Limits
-			t.row(ns.Name, p.Policy, use(ns.InFlight, l.MaxInFlight), use(ns.Pods, l.MaxPods),
+			t.row(ns.Name, tp.Policy, use(ns.InFlight, l.MaxInFlight), use(ns.Pods, l.MaxPods),
 				limit(l.MaxHeldRequests), limit(l.RequestsPerSecond), limit(l.Burst), limit(l.MaxScaleUpPerMinute))
 		}
 	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	for _, p := range tenants {
-		if only == "" && int(p.NamespaceCount) > len(p.Namespaces) {
-			fmt.Fprintf(w, "%s governs %d namespaces; its status lists %d of them.\n", p.Policy, p.NamespaceCount, len(p.Namespaces))
+	t.flush()
+	for _, tp := range tenants {
+		if only == "" && int(tp.NamespaceCount) > len(tp.Namespaces) {
+			p.printf("%s governs %d namespaces; its status lists %d of them.\n", tp.Policy, tp.NamespaceCount, len(tp.Namespaces))
 		}
 	}
-	return nil
 }
 
 // limit formats a limit in force; 0 is none.

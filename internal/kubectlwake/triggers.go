@@ -2,7 +2,6 @@ package kubectlwake
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -86,7 +85,9 @@ func newTriggersCommand(e *env) *cobra.Command {
 			if format != formatText {
 				return printData(e.out, format, rows)
 			}
-			return printTriggers(e.out, rows, all, ns)
+			p := &printer{w: e.out}
+			printTriggers(p, rows, all, ns)
+			return p.err
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "list the triggers of every namespace")
@@ -131,7 +132,9 @@ partitions furthest behind.`,
 			if format != formatText {
 				return printData(e.out, format, lag)
 			}
-			return printTriggerLag(e.out, lag)
+			p := &printer{w: e.out}
+			printTriggerLag(p, lag)
+			return p.err
 		},
 	})
 	return cmd
@@ -196,20 +199,20 @@ func TriggerWhy(kt *servingv1alpha1.KafkaTrigger) string {
 }
 
 // printTriggers writes rows, with their namespace when all.
-func printTriggers(w io.Writer, rows []TriggerRow, all bool, ns string) error {
+func printTriggers(p *printer, rows []TriggerRow, all bool, ns string) {
 	if len(rows) == 0 {
 		where := "in namespace " + ns
 		if all {
 			where = "in any namespace"
 		}
-		_, err := fmt.Fprintf(w, "No KafkaTriggers %s.\n", where)
-		return err
+		p.printf("No KafkaTriggers %s.\n", where)
+		return
 	}
 	headers := []string{"NAME", "FUNCTION", "TOPICS", "LAG", "READY", "REASON", "DELIVERING"}
 	if all {
 		headers = append([]string{"NAMESPACE"}, headers...)
 	}
-	t := newTable(w, headers...)
+	t := newTable(p, headers...)
 	for _, r := range rows {
 		cells := []string{r.Name, r.Function, strings.Join(r.Topics, ","), itoa(r.Lag), r.Ready, r.Reason, r.Delivering}
 		if all {
@@ -217,38 +220,34 @@ func printTriggers(w io.Writer, rows []TriggerRow, all bool, ns string) error {
 		}
 		t.row(cells...)
 	}
-	return t.flush()
+	t.flush()
 }
 
 // printTriggerLag writes l for people.
-func printTriggerLag(w io.Writer, l *TriggerLag) error {
-	fmt.Fprintf(w, "KafkaTrigger %s/%s  topics %s -> function %s", l.Namespace, l.Name, strings.Join(l.Topics, ","), l.Function)
+func printTriggerLag(p *printer, l *TriggerLag) {
+	p.printf("KafkaTrigger %s/%s  topics %s -> function %s", l.Namespace, l.Name, strings.Join(l.Topics, ","), l.Function)
 	if l.ConsumerGroup != "" {
-		fmt.Fprintf(w, "  (group %s)", l.ConsumerGroup)
+		p.printf("  (group %s)", l.ConsumerGroup)
 	}
-	fmt.Fprintf(w, "\nReady:   %s\nWhy:     %s\n", l.Ready, l.Why)
+	p.printf("\nReady:   %s\nWhy:     %s\n", l.Ready, l.Why)
 	for _, warn := range l.Warnings {
-		fmt.Fprintf(w, "Warning: %s\n", warn)
+		p.printf("Warning: %s\n", warn)
 	}
-	fmt.Fprintf(w, "Lag:     %d messages\n\n", l.Lag)
+	p.printf("Lag:     %d messages\n\n", l.Lag)
 	if len(l.Partitions) == 0 {
-		_, err := fmt.Fprintln(w, "No partition reported yet.")
-		return err
+		p.println("No partition reported yet.")
+		return
 	}
-	t := newTable(w, "TOPIC", "PARTITION", "COMMITTED", "END", "LAG")
-	for _, p := range l.Partitions {
-		committed := itoa(p.Committed)
-		if p.Committed < 0 {
+	t := newTable(p, "TOPIC", "PARTITION", "COMMITTED", "END", "LAG")
+	for _, part := range l.Partitions {
+		committed := itoa(part.Committed)
+		if part.Committed < 0 {
 			committed = "none"
 		}
-		t.row(p.Topic, itoa(p.Partition), committed, itoa(p.End), itoa(p.Lag))
+		t.row(part.Topic, itoa(part.Partition), committed, itoa(part.End), itoa(part.Lag))
 	}
-	if err := t.flush(); err != nil {
-		return err
-	}
+	t.flush()
 	if len(l.Partitions) == servingv1alpha1.MaxKafkaPartitionsInStatus {
-		_, err := fmt.Fprintf(w, "The status keeps the %d partitions furthest behind; others may lag less.\n", servingv1alpha1.MaxKafkaPartitionsInStatus)
-		return err
+		p.printf("The status keeps the %d partitions furthest behind; others may lag less.\n", servingv1alpha1.MaxKafkaPartitionsInStatus)
 	}
-	return nil
 }

@@ -1,7 +1,6 @@
 package kubectlwake
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -51,19 +50,18 @@ two are not shown yet.`,
 				}
 				return printData(e.out, format, u)
 			}
+			p := &printer{w: e.out}
 			if u == nil || len(u.Days) == 0 {
-				_, err := fmt.Fprintf(e.out, "Function %s/%s has no usage recorded yet (metering writes it at most once a minute; with metering-mode off, never).\n", ns, fn.Name)
-				return err
+				p.printf("Function %s/%s has no usage recorded yet (metering writes it at most once a minute; with metering-mode off, never).\n", ns, fn.Name)
+				return p.err
 			}
-			t := newTable(e.out, "DATE", "REQUESTS", "UNITS", "GB-S", "VCPU-S", "COLD-STARTS", "REFUSED")
+			t := newTable(p, "DATE", "REQUESTS", "UNITS", "GB-S", "VCPU-S", "COLD-STARTS", "REFUSED")
 			for _, d := range u.Days {
 				t.row(d.Date, itoa(d.Requests), itoa(d.Units), d.GBSeconds, d.VCPUSeconds, itoa(d.ColdStarts), itoa(d.Refused))
 			}
-			if err := t.flush(); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(e.out, "Counted through %s (UTC days; units are 100 ms).\n", u.CountedThrough.UTC().Format("2006-01-02T15:04:05Z"))
-			return err
+			t.flush()
+			p.printf("Counted through %s (UTC days; units are 100 ms).\n", u.CountedThrough.UTC().Format("2006-01-02T15:04:05Z"))
+			return p.err
 		},
 	})
 	return cmd

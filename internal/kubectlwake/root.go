@@ -15,7 +15,6 @@ package kubectlwake
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -150,7 +149,7 @@ func listErr(err error, kind string) error {
 	if err == nil {
 		return nil
 	}
-	if meta.IsNoMatchError(err) || errors.Is(err, &meta.NoKindMatchError{}) {
+	if meta.IsNoMatchError(err) {
 		return fmt.Errorf("the cluster does not serve Wake's %s kind: is Wake installed? (%w)", kind, err)
 	}
 	return fmt.Errorf("read %s: %w", kind, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"knative.dev/pkg/apis"
@@ -118,8 +119,10 @@ type Report struct {
 	// Traffic is where requests go: a Function's URL to its latest ready
 	// revision, a Route's rules to their resolved targets.
 	Traffic []TrafficRow `json:"traffic"`
-	// LastColdStart is the newest pod's start; nil when no pod is left.
-	LastColdStart *ColdStart `json:"lastColdStart,omitempty"`
+	// LastColdStart is the newest pod's start; nil when no pod is left,
+	// or when the pods cannot be read (LastColdStartUnknown says why).
+	LastColdStart        *ColdStart `json:"lastColdStart,omitempty"`
+	LastColdStartUnknown string     `json:"lastColdStartUnknown,omitempty"`
 }
 
 // RevisionRow is one revision as `status` shows it.
@@ -204,11 +207,10 @@ func (e *env) functionReport(ctx context.Context, c client.Client, ns, name stri
 		r.Revisions = append(r.Revisions, row)
 		r.Warnings = append(r.Warnings, warnings("revision "+rev.Name, &rev.Status.Status)...)
 	}
-	cs, err := lastColdStart(ctx, c, ns, revs)
-	if err != nil {
+	var err error
+	if r.LastColdStart, r.LastColdStartUnknown, err = lastColdStart(ctx, c, ns, revs); err != nil {
 		return nil, err
 	}
-	r.LastColdStart = cs
 	return r, nil
 }
 
@@ -243,10 +245,11 @@ func (row *RevisionRow) pods() string {
 }
 
 // lastColdStart finds the newest pod of revs and splits its start into
-// phases; nil when they have no pod.
-func lastColdStart(ctx context.Context, c client.Client, ns string, revs map[string]*servingv1alpha1.Revision) (*ColdStart, error) {
+// phases; nil when they have no pod, or with why not when the user may not
+// list pods (status is still worth showing without it).
+func lastColdStart(ctx context.Context, c client.Client, ns string, revs map[string]*servingv1alpha1.Revision) (*ColdStart, string, error) {
 	if len(revs) == 0 {
-		return nil, nil
+		return nil, "", nil
 	}
 	revNames := make([]string, 0, len(revs))
 	for n := range revs {
@@ -255,15 +258,19 @@ func lastColdStart(ctx context.Context, c client.Client, ns string, revs map[str
 	sort.Strings(revNames)
 	req, err := labels.NewRequirement(servingv1alpha1.RevisionLabelKey, selection.In, revNames)
 	if err != nil {
-		return nil, fmt.Errorf("select the pods of revisions %v: %w", revNames, err)
+		return nil, "", fmt.Errorf("select the pods of revisions %v: %w", revNames, err)
 	}
 	pods := &corev1.PodList{}
-	if err := c.List(ctx, pods, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: labels.NewSelector().Add(*req)}); err != nil {
-		return nil, listErr(err, "pods")
+	err = c.List(ctx, pods, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: labels.NewSelector().Add(*req)})
+	switch {
+	case apierrors.IsForbidden(err):
+		return nil, "you may not list pods in namespace " + ns, nil
+	case err != nil:
+		return nil, "", listErr(err, "pods")
 	}
 	pod := newestPod(pods.Items)
 	if pod == nil {
-		return nil, nil
+		return nil, "", nil
 	}
 	rev := revs[pod.Labels[servingv1alpha1.RevisionLabelKey]]
 	var siblings []corev1.Pod
@@ -274,9 +281,9 @@ func lastColdStart(ctx context.Context, c client.Client, ns string, revs map[str
 	}
 	scaled, from, err := scaledUpAt(ctx, c, rev, pod.CreationTimestamp.Time)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return ColdStartOf(pod, siblings, scaled, from, resources.ContainerName(rev)), nil
+	return ColdStartOf(pod, siblings, scaled, from, resources.ContainerName(rev)), "", nil
 }
 
 // scaledUpAt returns when rev's Deployment was last scaled up from zero
@@ -293,7 +300,10 @@ func scaledUpAt(ctx context.Context, c client.Client, rev *servingv1alpha1.Revis
 		"involvedObject.name": names.Deployment(rev.Name),
 		"reason":              "ScalingReplicaSet",
 	})
-	if err != nil {
+	switch {
+	case apierrors.IsForbidden(err):
+		// Without events, the Revision's condition may still tell.
+	case err != nil:
 		return time.Time{}, "", listErr(err, "events")
 	}
 	if t, ok := lastScaleFromZero(events.Items, by); ok {
@@ -327,6 +337,8 @@ func (r *Report) print(p *printer, now func() time.Time) {
 	switch {
 	case r.LastColdStart != nil:
 		printColdStart(p, now, r.LastColdStart)
+	case r.LastColdStartUnknown != "":
+		p.printf("Last cold start: not known: %s.\n", r.LastColdStartUnknown)
 	case len(r.Revisions) == 0:
 		p.println("Last cold start: no revision to read it from.")
 	default:

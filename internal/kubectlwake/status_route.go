@@ -61,11 +61,10 @@ func (e *env) routeReport(ctx context.Context, c client.Client, ns, name string)
 		}
 	}
 	r.Why = RouteWhy(rt, revs)
-	cs, err := lastColdStart(ctx, c, ns, revs)
-	if err != nil {
+	var err error
+	if r.LastColdStart, r.LastColdStartUnknown, err = lastColdStart(ctx, c, ns, revs); err != nil {
 		return nil, err
 	}
-	r.LastColdStart = cs
 	return r, nil
 }
 

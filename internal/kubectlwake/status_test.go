@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/wakefn/wake/internal/fixture"
 	"github.com/wakefn/wake/internal/golden"
 	"github.com/wakefn/wake/internal/kubectlwake"
+	"github.com/wakefn/wake/internal/testenv"
 )
 
 // Revision options of these tests: what the revision reconciler and the
@@ -233,5 +235,32 @@ func TestNotFound(t *testing.T) {
 				t.Errorf("printed %q on standard output", out)
 			}
 		})
+	}
+}
+
+// TestStatusWithoutPods runs `status function` as a user who may read
+// Functions and Revisions but not pods or events (kubectl's --as): the
+// status is shown, the cold start said to be unknown.
+func TestStatusWithoutPods(t *testing.T) {
+	c := apiServer(t, "status-no-pods")
+	c.create(t,
+		fixture.Function(c.ns, "hello", fixture.WithFunctionReady(), fixture.WithLatestCreated("hello-00001"), fixture.WithLatestReady("hello-00001")),
+		fixture.Revision(c.ns, "hello-00001", fixture.WithFunctionLabel("hello"), fixture.WithRevisionReady(), withPods(1, 1)),
+	)
+	c.pod(t, "hello-00001", "hello-00001-abc", podStart{scheduled: 0, initialized: 0, sandbox: 1, started: 2, containersReady: 3, ready: 3})
+	testenv.As(t, kubeEnv.Config, "fn-viewer", []rbacv1.PolicyRule{{
+		APIGroups: []string{servingv1alpha1.GroupName}, Resources: []string{"functions", "revisions"}, Verbs: []string{"get", "list"},
+	}})
+	out, errOut, err := c.run(t, "--as", "fn-viewer", "status", "function", "hello")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	for _, want := range []string{
+		"Why:     Function hello is ready: it serves revision hello-00001.",
+		"Last cold start: not known: you may not list pods in namespace status-no-pods.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -27,7 +27,9 @@ type source struct {
 }
 
 // discover lists the main packages under cmd/ and test/images/ of the
-// repository, and the pause image from hack/images/pause.
+// repository, and the pause image from hack/images/pause. A kubectl plugin
+// (cmd/kubectl-*) runs on the user's machine, not in the cluster: it gets
+// no image.
 func discover(repo string) ([]source, error) {
 	var sources []source
 	for _, parent := range []string{"cmd", "test/images"} {
@@ -39,7 +41,7 @@ func discover(repo string) ([]source, error) {
 			return nil, fmt.Errorf("list %s: %w", parent, err)
 		}
 		for _, e := range entries {
-			if !e.IsDir() {
+			if !e.IsDir() || parent == "cmd" && strings.HasPrefix(e.Name(), "kubectl-") {
 				continue
 			}
 			if _, err := os.Stat(filepath.Join(repo, parent, e.Name(), "main.go")); err != nil {

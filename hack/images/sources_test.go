@@ -89,3 +89,26 @@ func TestMakeImagePacksPrebuiltBinary(t *testing.T) {
 		t.Fatalf("a binary was built for a prebuilt source (stat: %v)", err)
 	}
 }
+
+func TestDiscoverSkipsKubectlPlugins(t *testing.T) {
+	repo := t.TempDir()
+	for _, pkg := range []string{"cmd/controller", "cmd/kubectl-wake", "test/images/hello"} {
+		if err := os.MkdirAll(filepath.Join(repo, pkg), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, pkg, "main.go"), []byte("package main\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := discover(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Name)
+	}
+	if want := "controller hello pause"; strings.Join(names, " ") != want {
+		t.Errorf("images %v, want %s", names, want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +59,11 @@ type tput struct {
 	Seconds float64 `json:"seconds"`
 	// PerSecond is the throughput.
 	PerSecond float64 `json:"perSecond"`
+	// CPUSeconds is the CPU time of each of cpuRoles over the lane (kafka:
+	// from the first reply read on), and HostBusy the host's busy share of
+	// its cores then.
+	CPUSeconds map[string]float64 `json:"cpuSeconds"`
+	HostBusy   float64            `json:"hostBusy"`
 }
 
 // throughputLanes creates the warm Function and measures rounds rounds of
@@ -143,6 +149,7 @@ func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int) (
 	r := tput{Lane: laneDispatcher, Round: round, MaxInFlight: maxInFlight}
 	seen := make(map[string]bool, n)
 	var first, last time.Time
+	var cpu *cpuMeter
 	for len(seen) < n {
 		select {
 		case <-ctx.Done():
@@ -155,6 +162,9 @@ func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int) (
 				r.Duplicates++
 				continue
 			}
+			if cpu == nil {
+				cpu = startCPU()
+			}
 			seen[rep.id] = true
 			if first.IsZero() || rep.produced.Before(first) {
 				first = rep.produced
@@ -164,6 +174,7 @@ func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int) (
 			}
 		}
 	}
+	r.CPUSeconds, r.HostBusy = cpu.stop()
 	r.Done, r.Seconds = n, last.Sub(first).Seconds()
 	r.PerSecond = float64(n-1) / r.Seconds
 	return r, nil
@@ -190,6 +201,7 @@ func (b *bench) httpLane(ctx context.Context, conns, n int) tput {
 	defer cancel()
 	var next, done, failed atomic.Int64
 	var wg sync.WaitGroup
+	cpu := startCPU()
 	start := time.Now()
 	for range conns {
 		wg.Go(func() {
@@ -208,8 +220,10 @@ func (b *bench) httpLane(ctx context.Context, conns, n int) tput {
 	}
 	wg.Wait()
 	el := time.Since(start).Seconds()
-	return tput{Lane: laneHTTP, MaxInFlight: conns, Done: int(done.Load()), Errors: int(failed.Load()),
+	r := tput{Lane: laneHTTP, MaxInFlight: conns, Done: int(done.Load()), Errors: int(failed.Load()),
 		Seconds: el, PerSecond: float64(done.Load()) / el}
+	r.CPUSeconds, r.HostBusy = cpu.stop()
+	return r
 }
 
 // post sends one CloudEvent with id to url and reports whether cereply
@@ -221,7 +235,7 @@ func post(ctx context.Context, c *http.Client, url, id string) bool {
 	}
 	for k, v := range map[string]string{
 		"Content-Type": "application/octet-stream", "ce-specversion": "1.0", "ce-id": id,
-		"ce-source": "bench", "ce-type": "dev.wake.kafka.message",
+		"ce-source": "wake-bench", "ce-type": "dev.wake.kafka.message",
 	} {
 		req.Header.Set(k, v)
 	}
@@ -258,5 +272,31 @@ func printThroughput(rep *report, inflights []int) {
 		ratio := k.Median / h.Median
 		rep.Ratio[strconv.Itoa(m)] = ratio
 		fmt.Printf("%-60s %8d %8.2f\n", "ratio dispatcher/http", m, ratio)
+	}
+
+	fmt.Printf("\nCPU ms per 1,000 messages or requests, and host busy %% of %d cores (medians of rounds)\n", runtime.NumCPU())
+	fmt.Printf("%-10s %9s", "lane", "in flight")
+	for _, role := range cpuRoles {
+		fmt.Printf(" %10s", role)
+	}
+	fmt.Printf(" %10s\n", "host busy")
+	for _, m := range inflights {
+		for _, lane := range []string{laneDispatcher, laneHTTP} {
+			perK := map[string][]float64{}
+			for _, r := range rep.Throughput {
+				if r.Lane != lane || r.MaxInFlight != m {
+					continue
+				}
+				for _, role := range cpuRoles {
+					perK[role] = append(perK[role], r.CPUSeconds[role]*1e6/float64(r.Done))
+				}
+				perK["host"] = append(perK["host"], r.HostBusy*100)
+			}
+			fmt.Printf("%-10s %9d", lane, m)
+			for _, role := range cpuRoles {
+				fmt.Printf(" %10.0f", summary.Median(perK[role]))
+			}
+			fmt.Printf(" %9.0f%%\n", summary.Median(perK["host"]))
+		}
 	}
 }

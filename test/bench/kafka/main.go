@@ -14,10 +14,12 @@
 //     timestamps); the time until this client read the reply is reported
 //     too. Before every run both lanes are at zero, with no pods.
 //   - throughput: messages per second one dispatcher delivers to a warm
-//     Function (one pod) from a 3-partition topic filled up front, from the
-//     first reply's timestamp to the last, against a closed loop of plain
-//     HTTP requests through the activator to the same Function with as many
-//     connections as the trigger's maxInFlight, alternating.
+//     Function (one pod) from a 3-partition topic filled up front, with a
+//     reply topic (from the first reply's timestamp to the last) and
+//     without (from the dispatcher's delivered counter, read every 50 ms),
+//     against a closed loop of plain HTTP requests through the activator
+//     to the same Function with as many connections as the trigger's
+//     maxInFlight, alternating; with the CPU time each process spent.
 //
 // It creates the namespace bench-kafka-<random> and topics named after it,
 // deletes them at the end, prints tables and writes the raw numbers to
@@ -76,7 +78,7 @@ type report struct {
 	// the delivery (reply timestamp) and of the reply read by the client.
 	Difference map[string]float64 `json:"differenceMs"`
 	// Ratio is the median dispatcher messages/s over the median HTTP
-	// requests/s, by maxInFlight.
+	// requests/s, by lane/maxInFlight.
 	Ratio map[string]float64 `json:"ratioDispatcherToHTTP"`
 }
 
@@ -86,6 +88,8 @@ type bench struct {
 	ns        string
 	activator *coldlane.Activator
 	broker    *broker
+	// dispatcherMetrics is the dispatcher's metrics page.
+	dispatcherMetrics string
 }
 
 func main() {

@@ -17,10 +17,13 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
 	"github.com/wakefn/wake/internal/poll"
+	"github.com/wakefn/wake/test/bench/internal/promtext"
 	"github.com/wakefn/wake/test/bench/internal/summary"
 )
 
@@ -32,13 +35,24 @@ const (
 	tputTimeout = 5 * time.Minute
 	// requestTimeout bounds one HTTP request of the reference lane.
 	requestTimeout = 30 * time.Second
+	// metricsInterval is how often the no-reply lane reads the
+	// dispatcher's delivered counter.
+	metricsInterval = 50 * time.Millisecond
 )
 
-// Throughput lanes.
+// Throughput lanes, in the order they run in each round.
 const (
 	laneDispatcher = "kafka"
+	laneNoReply    = "noreply"
 	laneHTTP       = "http"
 )
+
+// tputLanes are the throughput lanes, with their rows' descriptions.
+var tputLanes = []struct{ name, desc string }{
+	{laneDispatcher, "kafka: dispatcher, unordered, with replies (msg/s)"},
+	{laneNoReply, "kafka: dispatcher, unordered, no reply topic (msg/s)"},
+	{laneHTTP, "http: closed loop through the activator (req/s)"},
+}
 
 // tput is one throughput lane's measurement.
 type tput struct {
@@ -54,12 +68,13 @@ type tput struct {
 	// requests that failed.
 	Duplicates int `json:"duplicates,omitempty"`
 	Errors     int `json:"errors,omitempty"`
-	// Seconds is first to last reply timestamp (kafka), or first send to
-	// last answer (http).
+	// Seconds is first to last reply timestamp (kafka), first reading of
+	// the delivered counter above zero to the first at n (noreply), or
+	// first send to last answer (http).
 	Seconds float64 `json:"seconds"`
 	// PerSecond is the throughput.
 	PerSecond float64 `json:"perSecond"`
-	// CPUSeconds is the CPU time of each of cpuRoles over the lane (kafka:
+	// CPUSeconds is the CPU time of each of cpuRoles over Seconds (kafka:
 	// from the first reply read on), and HostBusy the host's busy share of
 	// its cores then.
 	CPUSeconds map[string]float64 `json:"cpuSeconds"`
@@ -67,7 +82,7 @@ type tput struct {
 }
 
 // throughputLanes creates the warm Function and measures rounds rounds of
-// both lanes, for each maxInFlight, alternating.
+// the lanes, for each maxInFlight, alternating.
 func (b *bench) throughputLanes(ctx context.Context, rounds, n int, inflights []int) ([]tput, error) {
 	err := b.cereply(ctx, warmFn, func(fn *servingv1alpha1.Function) {
 		s := fn.Spec.Template.Spec.Scaling
@@ -75,6 +90,9 @@ func (b *bench) throughputLanes(ctx context.Context, rounds, n int, inflights []
 		fn.Spec.Template.Spec.ContainerConcurrency = 0 // unlimited
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := b.findDispatcher(ctx); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "namespace %s: function %s ready (one pod)\n", b.ns, warmFn)
@@ -92,17 +110,18 @@ func (b *bench) throughputLanes(ctx context.Context, rounds, n int, inflights []
 	var out []tput
 	for round := 1; round <= rounds; round++ {
 		for _, m := range inflights {
-			k, err := b.dispatcherLane(ctx, round, m, n)
-			if err != nil {
-				return nil, fmt.Errorf("kafka round %d, maxInFlight %d: %w", round, m, err)
-			}
-			h := b.httpLane(ctx, m, n)
-			h.Round = round
-			for _, r := range []tput{k, h} {
-				fmt.Fprintf(os.Stderr, "%-5s round %d maxInFlight %3d: %6d in %6.2f s = %7.0f/s (duplicates %d, errors %d)\n",
+			for _, lane := range tputLanes {
+				var r tput
+				if lane.name == laneHTTP {
+					r = b.httpLane(ctx, m, n)
+					r.Round = round
+				} else if r, err = b.dispatcherLane(ctx, round, m, n, lane.name == laneDispatcher); err != nil {
+					return nil, fmt.Errorf("%s round %d, maxInFlight %d: %w", lane.name, round, m, err)
+				}
+				fmt.Fprintf(os.Stderr, "%-7s round %d maxInFlight %3d: %6d in %6.2f s = %7.0f/s (duplicates %d, errors %d)\n",
 					r.Lane, r.Round, r.MaxInFlight, r.Done, r.Seconds, r.PerSecond, r.Duplicates, r.Errors)
+				out = append(out, r)
 			}
-			out = append(out, k, h)
 		}
 	}
 	return out, nil
@@ -110,53 +129,71 @@ func (b *bench) throughputLanes(ctx context.Context, rounds, n int, inflights []
 
 // dispatcherLane produces n messages to a new topic, then creates a
 // trigger delivering them to the warm Function, unordered with up to
-// maxInFlight in flight, and measures from the first reply's timestamp to
-// the last. The trigger is deleted afterwards.
-func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int) (tput, error) {
-	name := fmt.Sprintf("tput-%d-%d", maxInFlight, round)
-	topic, replyTopic := b.ns+"."+name, b.ns+"."+name+"-replies"
-	if err := b.broker.createTopic(ctx, topic, partitions); err != nil {
-		return tput{}, err
+// maxInFlight in flight, and measures the rate they are delivered at: with
+// replies, from the first reply's timestamp to the last; without, from the
+// dispatcher's delivered counter. The trigger is deleted afterwards.
+func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int, withReplies bool) (tput, error) {
+	r := tput{Lane: laneDispatcher, Round: round, MaxInFlight: maxInFlight}
+	if !withReplies {
+		r.Lane = laneNoReply
 	}
-	if err := b.broker.createTopic(ctx, replyTopic, 1); err != nil {
-		return tput{}, err
+	name := fmt.Sprintf("%s-%d-%d", r.Lane, maxInFlight, round)
+	topic, replyTopic := b.ns+"."+name, ""
+	if err := b.broker.createTopic(ctx, topic, partitions); err != nil {
+		return r, err
 	}
 	recs := make([]*kgo.Record, n)
 	for i := range recs {
 		recs[i] = &kgo.Record{Topic: topic, Partition: int32(i % partitions), Value: []byte("m-" + strconv.Itoa(i))}
 	}
 	if err := b.broker.producer.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return tput{}, fmt.Errorf("produce: %w", err)
+		return r, fmt.Errorf("produce: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, tputTimeout)
 	defer cancel()
-	replies, err := b.broker.readReplies(ctx, replyTopic)
-	if err != nil {
-		return tput{}, err
+	var replies <-chan reply
+	if withReplies {
+		replyTopic = topic + "-replies"
+		if err := b.broker.createTopic(ctx, replyTopic, 1); err != nil {
+			return r, err
+		}
+		var err error
+		if replies, err = b.broker.readReplies(ctx, replyTopic); err != nil {
+			return r, err
+		}
 	}
 	kt, err := b.trigger(ctx, name, warmFn, topic, replyTopic, func(kt *servingv1alpha1.KafkaTrigger) {
 		kt.Spec.Delivery.Ordering = servingv1alpha1.KafkaOrderingUnordered
 		kt.Spec.Delivery.MaxInFlight = ptr.To(int32(maxInFlight))
 	})
 	if err != nil {
-		return tput{}, err
+		return r, err
 	}
 	defer func() {
 		if err := b.c.Delete(context.WithoutCancel(ctx), kt); err != nil {
 			fmt.Fprintf(os.Stderr, "delete kafkatrigger %s: %v\n", name, err)
 		}
 	}()
-	r := tput{Lane: laneDispatcher, Round: round, MaxInFlight: maxInFlight}
+	if withReplies {
+		return r, countReplies(ctx, replies, n, &r)
+	}
+	return r, b.countDelivered(ctx, name, n, &r)
+}
+
+// countReplies reads replies until n distinct ones came, and fills in r:
+// the rate from the first reply's timestamp to the last, and the CPU used
+// from the first reply read on.
+func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) error {
 	seen := make(map[string]bool, n)
 	var first, last time.Time
 	var cpu *cpuMeter
 	for len(seen) < n {
 		select {
 		case <-ctx.Done():
-			return r, fmt.Errorf("%w: %d of %d replies within %s", errNoReplies, len(seen), n, tputTimeout)
+			return fmt.Errorf("%w: %d of %d replies within %s", errNoReplies, len(seen), n, tputTimeout)
 		case rep, ok := <-replies:
 			if !ok {
-				return r, fmt.Errorf("%w: reply reader stopped after %d of %d", errNoReplies, len(seen), n)
+				return fmt.Errorf("%w: reply reader stopped after %d of %d", errNoReplies, len(seen), n)
 			}
 			if seen[rep.id] {
 				r.Duplicates++
@@ -177,7 +214,82 @@ func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int) (
 	r.CPUSeconds, r.HostBusy = cpu.stop()
 	r.Done, r.Seconds = n, last.Sub(first).Seconds()
 	r.PerSecond = float64(n-1) / r.Seconds
-	return r, nil
+	return nil
+}
+
+// countDelivered reads the dispatcher's count of the messages trigger
+// delivered every metricsInterval until it reaches n, and fills in r: the
+// rate from the first reading above zero to the first at n, and the CPU
+// used over the same readings.
+func (b *bench) countDelivered(ctx context.Context, trigger string, n int, r *tput) error {
+	var first, last time.Time
+	var firstN, lastN float64
+	var cpu *cpuMeter
+	_, err := poll.Until(ctx, metricsInterval, func(ctx context.Context) error {
+		d, err := b.delivered(ctx, trigger)
+		now := time.Now()
+		if err != nil {
+			return poll.Stop(err)
+		}
+		if d > 0 && cpu == nil {
+			cpu, first, firstN = startCPU(), now, d
+		}
+		if d < float64(n) {
+			return fmt.Errorf("%.0f of %d delivered", d, n)
+		}
+		last, lastN = now, d
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNoReplies, err)
+	}
+	r.CPUSeconds, r.HostBusy = cpu.stop()
+	r.Done, r.Seconds = int(lastN), last.Sub(first).Seconds()
+	r.PerSecond = (lastN - firstN) / r.Seconds
+	return nil
+}
+
+// delivered reads wake_dispatcher_messages_delivered_total of trigger from
+// the dispatcher's metrics page.
+func (b *bench) delivered(ctx context.Context, trigger string) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.dispatcherMetrics, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("dispatcher metrics: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	const name = "wake_dispatcher_messages_delivered_total"
+	samples, err := promtext.Parse(resp.Body, promtext.Names(name))
+	if err != nil {
+		return 0, fmt.Errorf("dispatcher metrics: %w", err)
+	}
+	d, _ := promtext.Sum(samples, name, map[string]string{"namespace": b.ns, "trigger": trigger})
+	return d, nil
+}
+
+// findDispatcher sets the URL of the metrics page of the one dispatcher
+// replica.
+func (b *bench) findDispatcher(ctx context.Context) error {
+	pods := &corev1.PodList{}
+	if err := b.c.List(ctx, pods, client.InNamespace(systemNamespace), client.MatchingLabels{"app.kubernetes.io/name": "wake-dispatcher"}); err != nil {
+		return fmt.Errorf("list dispatcher pods: %w", err)
+	}
+	var ips []string
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil && p.Status.PodIP != "" {
+			ips = append(ips, p.Status.PodIP)
+		}
+	}
+	if len(ips) != 1 {
+		return fmt.Errorf("want one dispatcher replica, found %d with an IP", len(ips))
+	}
+	b.dispatcherMetrics = "http://" + net.JoinHostPort(ips[0], "9090") + "/metrics"
+	return nil
 }
 
 // httpLane sends n POSTs through the activator to the warm Function from
@@ -266,12 +378,16 @@ func printThroughput(rep *report, inflights []int) {
 	fmt.Printf("\nthroughput, one dispatcher, one warm cereply pod, %d messages per lane, %d rounds (per second)\n", rep.Messages, rounds)
 	fmt.Printf("%-60s %8s %8s %8s %8s\n", "lane", "in flight", "median", "min", "max")
 	for _, m := range inflights {
-		k, h := rep.Summary[fmt.Sprintf("%s/%d", laneDispatcher, m)], rep.Summary[fmt.Sprintf("%s/%d", laneHTTP, m)]
-		fmt.Printf("%-60s %8d %8.0f %8.0f %8.0f\n", "kafka: dispatcher, unordered, 3 partitions, replies (msg/s)", m, k.Median, k.Min, k.Max)
-		fmt.Printf("%-60s %8d %8.0f %8.0f %8.0f\n", "http: closed loop through the activator (req/s)", m, h.Median, h.Min, h.Max)
-		ratio := k.Median / h.Median
-		rep.Ratio[strconv.Itoa(m)] = ratio
-		fmt.Printf("%-60s %8d %8.2f\n", "ratio dispatcher/http", m, ratio)
+		for _, lane := range tputLanes {
+			st := rep.Summary[fmt.Sprintf("%s/%d", lane.name, m)]
+			fmt.Printf("%-60s %8d %8.0f %8.0f %8.0f\n", lane.desc, m, st.Median, st.Min, st.Max)
+		}
+		h := rep.Summary[fmt.Sprintf("%s/%d", laneHTTP, m)].Median
+		for _, lane := range []string{laneDispatcher, laneNoReply} {
+			ratio := rep.Summary[fmt.Sprintf("%s/%d", lane, m)].Median / h
+			rep.Ratio[fmt.Sprintf("%s/%d", lane, m)] = ratio
+			fmt.Printf("%-60s %8d %8.2f\n", "ratio "+lane+"/http", m, ratio)
+		}
 	}
 
 	fmt.Printf("\nCPU ms per 1,000 messages or requests, and host busy %% of %d cores (medians of rounds)\n", runtime.NumCPU())
@@ -281,18 +397,18 @@ func printThroughput(rep *report, inflights []int) {
 	}
 	fmt.Printf(" %10s\n", "host busy")
 	for _, m := range inflights {
-		for _, lane := range []string{laneDispatcher, laneHTTP} {
+		for _, lane := range tputLanes {
 			perK := map[string][]float64{}
 			for _, r := range rep.Throughput {
-				if r.Lane != lane || r.MaxInFlight != m {
+				if r.Lane != lane.name || r.MaxInFlight != m {
 					continue
 				}
 				for _, role := range cpuRoles {
-					perK[role] = append(perK[role], r.CPUSeconds[role]*1e6/float64(r.Done))
+					perK[role] = append(perK[role], r.CPUSeconds[role]*1e6/(r.PerSecond*r.Seconds))
 				}
 				perK["host"] = append(perK["host"], r.HostBusy*100)
 			}
-			fmt.Printf("%-10s %9d", lane, m)
+			fmt.Printf("%-10s %9d", lane.name, m)
 			for _, role := range cpuRoles {
 				fmt.Printf(" %10.0f", summary.Median(perK[role]))
 			}

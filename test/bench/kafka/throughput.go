@@ -6,10 +6,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +76,12 @@ type tput struct {
 	Seconds float64 `json:"seconds"`
 	// PerSecond is the throughput.
 	PerSecond float64 `json:"perSecond"`
+	// MidPerSecond is the throughput over the middle 80% of the messages
+	// (from the time the 10th percentile was done to the 90th): the steady
+	// rate, without the ramp-up and the tail.
+	MidPerSecond float64 `json:"midPerSecond"`
+	// TailMs is the time from 99% of the messages done to all of them.
+	TailMs float64 `json:"tailMs"`
 	// CPUSeconds is the CPU time of each of cpuRoles over Seconds (kafka:
 	// from the first reply read on), and HostBusy the host's busy share of
 	// its cores then.
@@ -185,7 +193,7 @@ func (b *bench) dispatcherLane(ctx context.Context, round, maxInFlight, n int, w
 // from the first reply read on.
 func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) error {
 	seen := make(map[string]bool, n)
-	var first, last time.Time
+	times := make([]time.Time, 0, n)
 	var cpu *cpuMeter
 	for len(seen) < n {
 		select {
@@ -203,18 +211,32 @@ func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) err
 				cpu = startCPU()
 			}
 			seen[rep.id] = true
-			if first.IsZero() || rep.produced.Before(first) {
-				first = rep.produced
-			}
-			if rep.produced.After(last) {
-				last = rep.produced
-			}
+			times = append(times, rep.produced)
 		}
 	}
 	r.CPUSeconds, r.HostBusy = cpu.stop()
-	r.Done, r.Seconds = n, last.Sub(first).Seconds()
+	slices.SortFunc(times, time.Time.Compare)
+	r.Done, r.Seconds = n, times[n-1].Sub(times[0]).Seconds()
 	r.PerSecond = float64(n-1) / r.Seconds
+	r.spread(n, sortedAt(times))
 	return nil
+}
+
+// sortedAt returns when the q-quantile of sorted times was reached.
+func sortedAt(sorted []time.Time) func(q float64) time.Time {
+	return func(q float64) time.Time {
+		return sorted[max(0, min(len(sorted)-1, int(math.Ceil(q*float64(len(sorted))))-1))]
+	}
+}
+
+// spread fills in MidPerSecond and TailMs of n messages from at, which
+// says when the q-quantile of them was done.
+// With too few messages for a span, MidPerSecond stays 0.
+func (r *tput) spread(n int, at func(q float64) time.Time) {
+	if span := at(0.9).Sub(at(0.1)).Seconds(); span > 0 {
+		r.MidPerSecond = 0.8 * float64(n) / span
+	}
+	r.TailMs = ms(at(1).Sub(at(0.99)))
 }
 
 // countDelivered reads the dispatcher's count of the messages trigger
@@ -222,8 +244,11 @@ func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) err
 // rate from the first reading above zero to the first at n, and the CPU
 // used over the same readings.
 func (b *bench) countDelivered(ctx context.Context, trigger string, n int, r *tput) error {
-	var first, last time.Time
-	var firstN, lastN float64
+	type reading struct {
+		at time.Time
+		n  float64
+	}
+	var readings []reading // from the first above zero
 	var cpu *cpuMeter
 	_, err := poll.Until(ctx, metricsInterval, func(ctx context.Context) error {
 		d, err := b.delivered(ctx, trigger)
@@ -232,20 +257,27 @@ func (b *bench) countDelivered(ctx context.Context, trigger string, n int, r *tp
 			return poll.Stop(err)
 		}
 		if d > 0 && cpu == nil {
-			cpu, first, firstN = startCPU(), now, d
+			cpu = startCPU()
+		}
+		if d > 0 {
+			readings = append(readings, reading{now, d})
 		}
 		if d < float64(n) {
 			return fmt.Errorf("%.0f of %d delivered", d, n)
 		}
-		last, lastN = now, d
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNoReplies, err)
 	}
 	r.CPUSeconds, r.HostBusy = cpu.stop()
-	r.Done, r.Seconds = int(lastN), last.Sub(first).Seconds()
-	r.PerSecond = (lastN - firstN) / r.Seconds
+	first, last := readings[0], readings[len(readings)-1]
+	r.Done, r.Seconds = int(last.n), last.at.Sub(first.at).Seconds()
+	r.PerSecond = (last.n - first.n) / r.Seconds
+	r.spread(n, func(q float64) time.Time {
+		i := slices.IndexFunc(readings, func(rd reading) bool { return rd.n >= q*float64(n) })
+		return readings[max(i, 0)].at
+	})
 	return nil
 }
 
@@ -312,6 +344,7 @@ func (b *bench) httpLane(ctx context.Context, conns, n int) tput {
 	ctx, cancel := context.WithTimeout(ctx, tputTimeout)
 	defer cancel()
 	var next, done, failed atomic.Int64
+	finished := make([]time.Time, n) // of request i+1, when it succeeded
 	var wg sync.WaitGroup
 	cpu := startCPU()
 	start := time.Now()
@@ -323,6 +356,7 @@ func (b *bench) httpLane(ctx context.Context, conns, n int) tput {
 					return
 				}
 				if post(ctx, c, url, "http-"+strconv.FormatInt(i, 10)) {
+					finished[i-1] = time.Now()
 					done.Add(1)
 				} else {
 					failed.Add(1)
@@ -335,6 +369,11 @@ func (b *bench) httpLane(ctx context.Context, conns, n int) tput {
 	r := tput{Lane: laneHTTP, MaxInFlight: conns, Done: int(done.Load()), Errors: int(failed.Load()),
 		Seconds: el, PerSecond: float64(done.Load()) / el}
 	r.CPUSeconds, r.HostBusy = cpu.stop()
+	finished = slices.DeleteFunc(finished, time.Time.IsZero)
+	if len(finished) > 0 {
+		slices.SortFunc(finished, time.Time.Compare)
+		r.spread(len(finished), sortedAt(finished))
+	}
 	return r
 }
 
@@ -370,23 +409,30 @@ func printThroughput(rep *report, inflights []int) {
 	for _, r := range rep.Throughput {
 		key := fmt.Sprintf("%s/%d", r.Lane, r.MaxInFlight)
 		series[key] = append(series[key], r.PerSecond)
+		series[key+"/mid"] = append(series[key+"/mid"], r.MidPerSecond)
+		series[key+"/tail"] = append(series[key+"/tail"], r.TailMs)
 	}
 	for key, v := range series {
 		rep.Summary[key] = summary.Of(v)
 	}
 	rounds := len(series[fmt.Sprintf("%s/%d", laneHTTP, inflights[0])])
-	fmt.Printf("\nthroughput, one dispatcher, one warm cereply pod, %d messages per lane, %d rounds (per second)\n", rep.Messages, rounds)
-	fmt.Printf("%-60s %8s %8s %8s %8s\n", "lane", "in flight", "median", "min", "max")
+	fmt.Printf("\nthroughput, one dispatcher, one warm cereply pod, %d messages per lane, %d rounds (per second, medians;\n", rep.Messages, rounds)
+	fmt.Printf("mid 80%%: from the 10th percentile done to the 90th; tail: from 99%% done to all)\n")
+	fmt.Printf("%-56s %9s %8s %8s %8s %8s %8s\n", "lane", "in flight", "median", "min", "max", "mid 80%", "tail ms")
 	for _, m := range inflights {
 		for _, lane := range tputLanes {
-			st := rep.Summary[fmt.Sprintf("%s/%d", lane.name, m)]
-			fmt.Printf("%-60s %8d %8.0f %8.0f %8.0f\n", lane.desc, m, st.Median, st.Min, st.Max)
+			key := fmt.Sprintf("%s/%d", lane.name, m)
+			st := rep.Summary[key]
+			fmt.Printf("%-56s %9d %8.0f %8.0f %8.0f %8.0f %8.0f\n", lane.desc, m, st.Median, st.Min, st.Max,
+				rep.Summary[key+"/mid"].Median, rep.Summary[key+"/tail"].Median)
 		}
 		h := rep.Summary[fmt.Sprintf("%s/%d", laneHTTP, m)].Median
 		for _, lane := range []string{laneDispatcher, laneNoReply} {
 			ratio := rep.Summary[fmt.Sprintf("%s/%d", lane, m)].Median / h
 			rep.Ratio[fmt.Sprintf("%s/%d", lane, m)] = ratio
-			fmt.Printf("%-60s %8d %8.2f\n", "ratio "+lane+"/http", m, ratio)
+			mid := rep.Summary[fmt.Sprintf("%s/%d/mid", lane, m)].Median / rep.Summary[fmt.Sprintf("%s/%d/mid", laneHTTP, m)].Median
+			rep.Ratio[fmt.Sprintf("%s/%d/mid", lane, m)] = mid
+			fmt.Printf("%-56s %9d %8.2f %26.2f\n", "ratio "+lane+"/http", m, ratio, mid)
 		}
 	}
 

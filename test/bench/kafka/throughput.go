@@ -80,8 +80,9 @@ type tput struct {
 	// (from the time the 10th percentile was done to the 90th): the steady
 	// rate, without the ramp-up and the tail.
 	MidPerSecond float64 `json:"midPerSecond"`
-	// TailMs is the time from 99% of the messages done to all of them.
-	TailMs float64 `json:"tailMs"`
+	// MaxGapMs is the longest time in which no message was done: a
+	// stall (noreply: to the counter's 50 ms readings).
+	MaxGapMs float64 `json:"maxGapMs"`
 	// CPUSeconds is the CPU time of each of cpuRoles over Seconds (kafka:
 	// from the first reply read on), and HostBusy the host's busy share of
 	// its cores then.
@@ -218,25 +219,23 @@ func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) err
 	slices.SortFunc(times, time.Time.Compare)
 	r.Done, r.Seconds = n, times[n-1].Sub(times[0]).Seconds()
 	r.PerSecond = float64(n-1) / r.Seconds
-	r.spread(n, sortedAt(times))
+	r.spread(times)
 	return nil
 }
 
-// sortedAt returns when the q-quantile of sorted times was reached.
-func sortedAt(sorted []time.Time) func(q float64) time.Time {
-	return func(q float64) time.Time {
+// spread fills in MidPerSecond and MaxGapMs from the sorted times at which
+// the messages were done. With too few of them for a span, MidPerSecond
+// stays 0.
+func (r *tput) spread(sorted []time.Time) {
+	at := func(q float64) time.Time {
 		return sorted[max(0, min(len(sorted)-1, int(math.Ceil(q*float64(len(sorted))))-1))]
 	}
-}
-
-// spread fills in MidPerSecond and TailMs of n messages from at, which
-// says when the q-quantile of them was done.
-// With too few messages for a span, MidPerSecond stays 0.
-func (r *tput) spread(n int, at func(q float64) time.Time) {
 	if span := at(0.9).Sub(at(0.1)).Seconds(); span > 0 {
-		r.MidPerSecond = 0.8 * float64(n) / span
+		r.MidPerSecond = 0.8 * float64(len(sorted)) / span
 	}
-	r.TailMs = ms(at(1).Sub(at(0.99)))
+	for i := 1; i < len(sorted); i++ {
+		r.MaxGapMs = max(r.MaxGapMs, ms(sorted[i].Sub(sorted[i-1])))
+	}
 }
 
 // countDelivered reads the dispatcher's count of the messages trigger
@@ -274,10 +273,18 @@ func (b *bench) countDelivered(ctx context.Context, trigger string, n int, r *tp
 	first, last := readings[0], readings[len(readings)-1]
 	r.Done, r.Seconds = int(last.n), last.at.Sub(first.at).Seconds()
 	r.PerSecond = (last.n - first.n) / r.Seconds
-	r.spread(n, func(q float64) time.Time {
-		i := slices.IndexFunc(readings, func(rd reading) bool { return rd.n >= q*float64(n) })
-		return readings[max(i, 0)].at
-	})
+	// Each message counts as done at the first reading that includes it.
+	var done []time.Time
+	for i, rd := range readings {
+		prev := first.n
+		if i > 0 {
+			prev = readings[i-1].n
+		}
+		for range int(rd.n - prev) {
+			done = append(done, rd.at)
+		}
+	}
+	r.spread(done)
 	return nil
 }
 
@@ -372,7 +379,7 @@ func (b *bench) httpLane(ctx context.Context, conns, n int) tput {
 	finished = slices.DeleteFunc(finished, time.Time.IsZero)
 	if len(finished) > 0 {
 		slices.SortFunc(finished, time.Time.Compare)
-		r.spread(len(finished), sortedAt(finished))
+		r.spread(finished)
 	}
 	return r
 }
@@ -410,21 +417,21 @@ func printThroughput(rep *report, inflights []int) {
 		key := fmt.Sprintf("%s/%d", r.Lane, r.MaxInFlight)
 		series[key] = append(series[key], r.PerSecond)
 		series[key+"/mid"] = append(series[key+"/mid"], r.MidPerSecond)
-		series[key+"/tail"] = append(series[key+"/tail"], r.TailMs)
+		series[key+"/gap"] = append(series[key+"/gap"], r.MaxGapMs)
 	}
 	for key, v := range series {
 		rep.Summary[key] = summary.Of(v)
 	}
 	rounds := len(series[fmt.Sprintf("%s/%d", laneHTTP, inflights[0])])
 	fmt.Printf("\nthroughput, one dispatcher, one warm cereply pod, %d messages per lane, %d rounds (per second, medians;\n", rep.Messages, rounds)
-	fmt.Printf("mid 80%%: from the 10th percentile done to the 90th; tail: from 99%% done to all)\n")
-	fmt.Printf("%-56s %9s %8s %8s %8s %8s %8s\n", "lane", "in flight", "median", "min", "max", "mid 80%", "tail ms")
+	fmt.Printf("mid 80%%: from the 10th percentile done to the 90th; stall: the longest time with no message done)\n")
+	fmt.Printf("%-56s %9s %8s %8s %8s %8s %9s\n", "lane", "in flight", "median", "min", "max", "mid 80%", "stall ms")
 	for _, m := range inflights {
 		for _, lane := range tputLanes {
 			key := fmt.Sprintf("%s/%d", lane.name, m)
 			st := rep.Summary[key]
-			fmt.Printf("%-56s %9d %8.0f %8.0f %8.0f %8.0f %8.0f\n", lane.desc, m, st.Median, st.Min, st.Max,
-				rep.Summary[key+"/mid"].Median, rep.Summary[key+"/tail"].Median)
+			fmt.Printf("%-56s %9d %8.0f %8.0f %8.0f %8.0f %9.0f\n", lane.desc, m, st.Median, st.Min, st.Max,
+				rep.Summary[key+"/mid"].Median, rep.Summary[key+"/gap"].Median)
 		}
 		h := rep.Summary[fmt.Sprintf("%s/%d", laneHTTP, m)].Median
 		for _, lane := range []string{laneDispatcher, laneNoReply} {

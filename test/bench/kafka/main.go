@@ -31,7 +31,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -241,6 +240,3 @@ func (b *bench) waitReady(ctx context.Context, o client.Object, cond func() (int
 	}
 	return nil
 }
-
-// errNoReplies is returned when a lane sees fewer replies than messages.
-var errNoReplies = errors.New("not every message was delivered")

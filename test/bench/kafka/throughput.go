@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -41,6 +42,10 @@ const (
 	// dispatcher's delivered counter.
 	metricsInterval = 50 * time.Millisecond
 )
+
+// errNoReplies is returned when a lane sees fewer messages delivered than
+// it produced.
+var errNoReplies = errors.New("not every message was delivered")
 
 // Throughput lanes, in the order they run in each round.
 const (
@@ -218,7 +223,9 @@ func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) err
 	r.CPUSeconds, r.HostBusy = cpu.stop()
 	slices.SortFunc(times, time.Time.Compare)
 	r.Done, r.Seconds = n, times[n-1].Sub(times[0]).Seconds()
-	r.PerSecond = float64(n-1) / r.Seconds
+	if r.Seconds > 0 {
+		r.PerSecond = float64(n-1) / r.Seconds
+	}
 	r.spread(times)
 	return nil
 }
@@ -227,6 +234,9 @@ func countReplies(ctx context.Context, replies <-chan reply, n int, r *tput) err
 // the messages were done. With too few of them for a span, MidPerSecond
 // stays 0.
 func (r *tput) spread(sorted []time.Time) {
+	if len(sorted) < 2 {
+		return
+	}
 	at := func(q float64) time.Time {
 		return sorted[max(0, min(len(sorted)-1, int(math.Ceil(q*float64(len(sorted))))-1))]
 	}
@@ -272,7 +282,9 @@ func (b *bench) countDelivered(ctx context.Context, trigger string, n int, r *tp
 	r.CPUSeconds, r.HostBusy = cpu.stop()
 	first, last := readings[0], readings[len(readings)-1]
 	r.Done, r.Seconds = int(last.n), last.at.Sub(first.at).Seconds()
-	r.PerSecond = (last.n - first.n) / r.Seconds
+	if r.Seconds > 0 {
+		r.PerSecond = (last.n - first.n) / r.Seconds
+	}
 	// Each message counts as done at the first reading that includes it.
 	var done []time.Time
 	for i, rd := range readings {

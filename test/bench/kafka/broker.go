@@ -14,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wakefn/wake/internal/poll"
 )
 
 // broker reaches the embedded development broker from this machine. The
@@ -79,9 +81,10 @@ func (b *broker) createTopic(ctx context.Context, topic string, partitions int32
 	return nil
 }
 
-// cleanUp deletes the topics whose names start with prefix and the
+// cleanUp deletes the topics whose names start with prefix, then the
 // consumer groups whose names start with "wake."+prefix (the triggers'
-// default groups).
+// default groups), trying again while a group still has members: the
+// dispatcher leaves a group once its trigger is gone.
 func (b *broker) cleanUp(ctx context.Context, prefix string) error {
 	topics, err := b.admin.ListTopics(ctx)
 	if err != nil {
@@ -93,21 +96,40 @@ func (b *broker) cleanUp(ctx context.Context, prefix string) error {
 			del = append(del, t)
 		}
 	}
-	if _, err := b.admin.DeleteTopics(ctx, del...); err != nil {
+	resps, err := b.admin.DeleteTopics(ctx, del...)
+	if err == nil {
+		err = resps.Error()
+	}
+	if err != nil {
 		return fmt.Errorf("delete topics: %w", err)
 	}
-	groups, err := b.admin.ListGroups(ctx)
-	if err != nil {
-		return err
-	}
-	del = del[:0]
-	for _, g := range groups.Groups() {
-		if strings.HasPrefix(g, "wake."+prefix) {
-			del = append(del, g)
+	_, err = poll.Until(ctx, 500*time.Millisecond, func(ctx context.Context) error {
+		groups, err := b.admin.ListGroups(ctx)
+		if err != nil {
+			return err
 		}
-	}
-	if _, err := b.admin.DeleteGroups(ctx, del...); err != nil {
-		return fmt.Errorf("delete groups: %w", err)
+		var del []string
+		for _, g := range groups.Groups() {
+			if strings.HasPrefix(g, "wake."+prefix) {
+				del = append(del, g)
+			}
+		}
+		if len(del) == 0 {
+			return nil
+		}
+		resps, err := b.admin.DeleteGroups(ctx, del...)
+		if err != nil {
+			return err
+		}
+		for _, r := range resps {
+			if r.Err != nil {
+				return fmt.Errorf("group %s: %w", r.Group, r.Err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete consumer groups: %w", err)
 	}
 	return nil
 }

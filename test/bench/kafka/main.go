@@ -162,11 +162,14 @@ func mainErr(kubeconfig string, runs, rounds, n int, inflights []int, out string
 	return rawnumbers.Write(out, rep)
 }
 
-// teardown deletes the namespace (without waiting) and the run's topics and
-// consumer groups.
+// teardown deletes the triggers and the namespace (without waiting for
+// it), and the run's topics and consumer groups.
 func (b *bench) teardown() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if err := b.c.DeleteAllOf(ctx, &servingv1alpha1.KafkaTrigger{}, client.InNamespace(b.ns)); err != nil {
+		fmt.Fprintf(os.Stderr, "delete kafkatriggers: %v\n", err)
+	}
 	if err := b.c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.ns}}); err != nil {
 		fmt.Fprintf(os.Stderr, "delete namespace %s: %v\n", b.ns, err)
 	}

@@ -213,3 +213,51 @@ func TestEveryKindHasHealthCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestRunHealthLua checks the runner against what Argo CD does with a
+// script from argocd-cm, so that a health.lua that passes here runs there.
+func TestRunHealthLua(t *testing.T) {
+	obj := &unstructured.Unstructured{Object: map[string]any{
+		"metadata": map[string]any{"generation": int64(3)},
+		"spec":     map[string]any{"list": []any{"a", "b"}, "on": true, "ratio": 0.5},
+	}}
+	for _, tc := range []struct {
+		name, script string
+		want         healthStatus
+		wantErr      bool
+	}{{
+		name:   "obj is the object",
+		script: `return {status = "Healthy", message = obj.metadata.generation .. " " .. obj.spec.list[2] .. " " .. tostring(obj.spec.on) .. " " .. obj.spec.ratio}`,
+		want:   healthStatus{Status: healthy, Message: "3 b true 0.5"},
+	}, {
+		name:   "table library",
+		script: `local t = {} table.insert(t, "x") return {status = "Progressing", message = table.concat(t, ",")}`,
+		want:   healthStatus{Status: progressing, Message: "x"},
+	}, {
+		name:    "no string library from argocd-cm",
+		script:  `return {status = "Healthy", message = string.upper("x")}`,
+		wantErr: true,
+	}, {
+		name:   "a status Argo CD does not know",
+		script: `return {status = "Fine"}`,
+		want:   healthStatus{Status: "Unknown", Message: "Lua returned an invalid health status"},
+	}, {
+		name:    "not a table",
+		script:  `return "Healthy"`,
+		wantErr: true,
+	}, {
+		name:    "endless",
+		script:  `while true do end`,
+		wantErr: true,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := runHealthLua(obj, tc.script)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error = %v, want error %v", err, tc.wantErr)
+			}
+			if got != tc.want {
+				t.Errorf("health = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

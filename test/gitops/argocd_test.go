@@ -25,13 +25,12 @@ import (
 func runHealthLua(obj *unstructured.Unstructured, script string) (healthStatus, error) {
 	l := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer l.Close()
-	for name, open := range map[string]lua.LGFunction{
-		lua.LoadLibName: lua.OpenPackage,
-		lua.BaseLibName: lua.OpenBase,
-		lua.TabLibName:  lua.OpenTable,
-	} {
-		if err := l.CallByParam(lua.P{Fn: l.NewFunction(open), Protect: true}, lua.LString(name)); err != nil {
-			return healthStatus{}, fmt.Errorf("open %s library: %w", name, err)
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{{lua.LoadLibName, lua.OpenPackage}, {lua.BaseLibName, lua.OpenBase}, {lua.TabLibName, lua.OpenTable}} {
+		if err := l.CallByParam(lua.P{Fn: l.NewFunction(lib.open), Protect: true}, lua.LString(lib.name)); err != nil {
+			return healthStatus{}, fmt.Errorf("open %s library: %w", lib.name, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

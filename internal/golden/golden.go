@@ -29,9 +29,15 @@ func AssertYAML(t *testing.T, name string, objs ...any) {
 		}
 		b = append(b, doc...)
 	}
+	Assert(t, name, b)
+}
+
+// Assert compares got with testdata/name byte for byte.
+func Assert(t *testing.T, name string, got []byte) {
+	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +45,7 @@ func AssertYAML(t *testing.T, name string, objs ...any) {
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
-	if diff := cmp.Diff(string(want), string(b)); diff != "" {
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s differs (-want +got), run with -update if intended:\n%s", path, diff)
 	}
 }

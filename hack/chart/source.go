@@ -158,21 +158,9 @@ func (s *source) analyse() error {
 	case s.config == nil:
 		return fmt.Errorf("no ConfigMap %s", configMapName)
 	}
-	sort.SliceStable(s.components, func(i, j int) bool { return componentRank(s.components[i].key) < componentRank(s.components[j].key) })
+	rank := func(i int) int { _, r := known(s.components[i].key); return r }
+	sort.SliceStable(s.components, func(i, j int) bool { return rank(i) < rank(j) })
 	return nil
-}
-
-// componentOrder is the order of the components in values.yaml, the
-// controller first; others follow in config/'s order.
-var componentOrder = []string{"controller", "activator", "dispatcher"}
-
-func componentRank(key string) int {
-	for i, k := range componentOrder {
-		if k == key {
-			return i
-		}
-	}
-	return len(componentOrder)
 }
 
 // newComponent reads a Deployment named wake-<key> whose containers all

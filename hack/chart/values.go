@@ -21,57 +21,79 @@ type field struct {
 	doc []string
 	// def and schema are a leaf's default and JSON schema.
 	def    any
-	schema map[string]any
+	schema schema
 	// fields are an object's fields; every one is required unless open.
 	fields []*field
 	open   bool
 }
 
-func leaf(key string, def any, schema map[string]any, doc ...string) *field {
-	return &field{key: key, def: def, schema: schema, doc: doc}
+func leaf(key string, def any, s schema, doc ...string) *field {
+	return &field{key: key, def: def, schema: s, doc: doc}
 }
 
 func object(key string, doc []string, fields ...*field) *field {
 	return &field{key: key, doc: doc, fields: fields}
 }
 
-// Schemas of leaves.
-var (
-	boolean  = map[string]any{"type": "boolean"}
-	text     = map[string]any{"type": "string"}
-	nonEmpty = map[string]any{"type": "string", "minLength": 1}
-	// dnsLabel is a namespace's name.
-	dnsLabel = map[string]any{"type": "string", "maxLength": 63, "pattern": `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`}
-	imageTag = map[string]any{"type": "string", "pattern": `^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`}
-	// pullPolicy: empty leaves it to Kubernetes (Always for :latest,
-	// IfNotPresent otherwise).
-	pullPolicy = map[string]any{"type": "string", "enum": []any{"", "Always", "IfNotPresent", "Never"}}
-	replicas   = map[string]any{"type": "integer", "minimum": 0}
-	// quantity is a resource quantity, as a string ("64Mi", "100m") or a
-	// number, never negative.
-	quantity = map[string]any{
-		"type": []any{"string", "number"}, "minimum": 0,
-		"pattern": `^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkKMGTPE]|[KMGTPE]i)?$`,
-	}
-	resources = map[string]any{
-		"type": "object", "additionalProperties": false,
-		"properties": map[string]any{
-			"limits":   map[string]any{"type": "object", "additionalProperties": quantity},
-			"requests": map[string]any{"type": "object", "additionalProperties": quantity},
-		},
-	}
-	labels = map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}}
-	// duration is a Prometheus duration.
-	duration = map[string]any{"type": "string", "pattern": `^(0|([0-9]+(ms|s|m|h|d|w|y))+)$`}
-	number   = map[string]any{"type": "number", "minimum": 0}
+// schema is the part of JSON Schema (draft 7) the chart's values use.
+type schema struct {
+	Schema      string `json:"$schema,omitempty"`
+	Comment     string `json:"$comment,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Type is one type, or a list of them.
+	Type      any      `json:"type,omitempty"`
+	Enum      []string `json:"enum,omitempty"`
+	Pattern   string   `json:"pattern,omitempty"`
+	MinLength *int     `json:"minLength,omitempty"`
+	MaxLength *int     `json:"maxLength,omitempty"`
+	Minimum   *int     `json:"minimum,omitempty"`
+	// AdditionalProperties is false or a schema.
+	AdditionalProperties any               `json:"additionalProperties,omitempty"`
+	Properties           map[string]schema `json:"properties,omitempty"`
+	Required             []string          `json:"required,omitempty"`
+}
+
+func ptr(i int) *int { return &i }
+
+// JSON Schema's types.
+const (
+	typeString  = "string"
+	typeNumber  = "number"
+	typeObject  = "object"
+	typeBoolean = "boolean"
+	typeInteger = "integer"
 )
 
-// componentDocs describe each component's Deployment in values.yaml.
-var componentDocs = map[string][]string{
-	"activator":  {"wake-activator: the ingress for all function traffic (Service wake-activator, port 80)."},
-	"controller": {"wake-controller: the reconcilers and the autoscaler, deciding on the elected leader."},
-	"dispatcher": {"wake-dispatcher: consumes the topics of every KafkaTrigger and delivers each message."},
-}
+// Schemas of leaves.
+var (
+	boolean  = schema{Type: typeBoolean}
+	text     = schema{Type: typeString}
+	nonEmpty = schema{Type: typeString, MinLength: ptr(1)}
+	// dnsLabel is a namespace's name.
+	dnsLabel = schema{Type: typeString, MaxLength: ptr(63), Pattern: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`}
+	imageTag = schema{Type: typeString, Pattern: `^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$`}
+	// pullPolicy: empty leaves it to Kubernetes (Always for :latest,
+	// IfNotPresent otherwise).
+	pullPolicy = schema{Type: typeString, Enum: []string{"", "Always", "IfNotPresent", "Never"}}
+	replicas   = schema{Type: typeInteger, Minimum: ptr(0)}
+	// quantity is a resource quantity, as a string ("64Mi", "100m") or a
+	// number, never negative.
+	quantity = schema{
+		Type: []string{typeString, typeNumber}, Minimum: ptr(0),
+		Pattern: `^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkKMGTPE]|[KMGTPE]i)?$`,
+	}
+	resources = schema{
+		Type: typeObject, AdditionalProperties: false,
+		Properties: map[string]schema{
+			"limits":   {Type: typeObject, AdditionalProperties: quantity},
+			"requests": {Type: typeObject, AdditionalProperties: quantity},
+		},
+	}
+	labels = schema{Type: typeObject, AdditionalProperties: text}
+	// duration is a Prometheus duration.
+	duration = schema{Type: typeString, Pattern: `^(0|([0-9]+(ms|s|m|h|d|w|y))+)$`}
+	number   = schema{Type: typeNumber, Minimum: ptr(0)}
+)
 
 // values is the chart's tree of values, with config/'s defaults.
 func (s *source) values() *field {
@@ -106,7 +128,12 @@ func (s *source) values() *field {
 
 // values is a component's image, replicas and each container's resources.
 func (c *component) values() *field {
-	f := object(c.key, componentDocs[c.key],
+	k, _ := known(c.key)
+	var doc []string
+	if k.doc != "" {
+		doc = []string{k.doc}
+	}
+	f := object(c.key, doc,
 		object("image", nil,
 			leaf("repository", c.repository, nonEmpty),
 			leaf("tag", "", imageTag, "Empty: the chart's appVersion."),
@@ -150,12 +177,12 @@ func monitoring() *field {
 
 // configSchema accepts a wake-config value as a string, or as a number or
 // boolean where the default is one.
-func configSchema(def string) map[string]any {
+func configSchema(def string) schema {
 	if _, err := strconv.ParseFloat(def, 64); err == nil {
-		return map[string]any{"type": []any{"string", "number"}}
+		return schema{Type: []string{typeString, typeNumber}}
 	}
 	if def == "true" || def == "false" {
-		return map[string]any{"type": []any{"string", "boolean"}}
+		return schema{Type: []string{typeString, typeBoolean}}
 	}
 	return text
 }
@@ -168,36 +195,26 @@ func orEmpty(m map[string]any) map[string]any {
 }
 
 // jsonSchema returns the field's schema.
-func (f *field) jsonSchema() map[string]any {
-	var s map[string]any
-	if f.fields == nil {
-		s = map[string]any{}
-		for k, v := range f.schema {
-			s[k] = v
-		}
-	} else {
-		props := map[string]any{}
-		required := make([]any, 0, len(f.fields))
+func (f *field) jsonSchema() schema {
+	s := f.schema
+	if f.fields != nil {
+		s = schema{Type: typeObject, AdditionalProperties: false, Properties: map[string]schema{}}
 		for _, c := range f.fields {
-			props[c.key] = c.jsonSchema()
-			required = append(required, c.key)
-		}
-		s = map[string]any{"type": "object", "additionalProperties": false, "properties": props}
-		if !f.open {
-			s["required"] = required
+			s.Properties[c.key] = c.jsonSchema()
+			if !f.open {
+				s.Required = append(s.Required, c.key)
+			}
 		}
 	}
-	if len(f.doc) > 0 {
-		s["description"] = strings.Join(f.doc, " ")
-	}
+	s.Description = strings.Join(f.doc, " ")
 	return s
 }
 
 // schemaJSON is values.schema.json.
 func (f *field) schemaJSON() ([]byte, error) {
 	s := f.jsonSchema()
-	s["$schema"] = "http://json-schema.org/draft-07/schema#"
-	s["$comment"] = "Generated by hack/chart (make chart): edit hack/chart/values.go, not this file."
+	s.Schema = "http://json-schema.org/draft-07/schema#"
+	s.Comment = "Generated by hack/chart (make chart): edit hack/chart/values.go, not this file."
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return nil, err
@@ -246,7 +263,7 @@ func (f *field) node() (*yamlv3.Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.key, err)
 		}
-		k := &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: "!!str", Value: c.key}
+		k := &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: strTag, Value: c.key}
 		if len(c.doc) > 0 {
 			k.HeadComment = "# " + strings.Join(c.doc, "\n# ")
 		}
@@ -255,12 +272,15 @@ func (f *field) node() (*yamlv3.Node, error) {
 	return m, nil
 }
 
+// strTag is YAML's tag of strings.
+const strTag = "!!str"
+
 // toNode converts a default (a string, number, bool or map of them) to a
 // YAML node.
 func toNode(v any) (*yamlv3.Node, error) {
 	switch v := v.(type) {
 	case string:
-		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: "!!str", Value: v}, nil
+		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: strTag, Value: v}, nil
 	case bool:
 		return &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}, nil
 	case int:
@@ -284,7 +304,7 @@ func toNode(v any) (*yamlv3.Node, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
-			m.Content = append(m.Content, &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: "!!str", Value: k}, n)
+			m.Content = append(m.Content, &yamlv3.Node{Kind: yamlv3.ScalarNode, Tag: strTag, Value: k}, n)
 		}
 		return m, nil
 	}

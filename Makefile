@@ -65,7 +65,7 @@ chart: $(KUBECTL) ## Render the Helm chart charts/wake from config/default (hack
 .PHONY: test-chart
 test-chart: $(HELM) $(KUBECTL) ## Lint the Helm chart and run its tests (test/chart: same objects as config/default, golden renders, schema).
 	$(HELM) lint --strict charts/wake
-	$(HELM) lint --strict charts/wake -f test/chart/testdata/monitoring.yaml
+	$(HELM) lint --strict charts/wake -f test/chart/testdata/values-all.yaml
 	WAKE_REQUIRE_TOOLS=1 go test -count=1 ./test/chart/
 
 .PHONY: verify

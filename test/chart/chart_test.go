@@ -18,6 +18,7 @@ import (
 
 	"github.com/wakefn/wake/internal/golden"
 	"github.com/wakefn/wake/internal/testenv"
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // Values files of the tests.
@@ -30,22 +31,15 @@ const (
 	localValues = "testdata/values-local.yaml"
 )
 
-// What the chart adds to config/'s objects (templates/_helpers.tpl, and
-// crds.keep on CRDs).
-var (
-	helmLabels      = []string{"app.kubernetes.io/managed-by", "app.kubernetes.io/instance", "helm.sh/chart"}
-	helmAnnotations = []string{"helm.sh/resource-policy"}
-)
-
 // withoutHelm returns a copy of o without the labels and annotations the
-// chart adds.
+// chart (and Helm, in a cluster) adds.
 func withoutHelm(o *unstructured.Unstructured) *unstructured.Unstructured {
 	o = o.DeepCopy()
 	labels, annotations := o.GetLabels(), o.GetAnnotations()
-	for _, k := range helmLabels {
+	for _, k := range testutil.HelmLabels {
 		delete(labels, k)
 	}
-	for _, k := range helmAnnotations {
+	for _, k := range testutil.HelmAnnotations {
 		delete(annotations, k)
 	}
 	// An empty map is no map, as in config/.
@@ -119,7 +113,7 @@ func compare(t *testing.T, what string, want, got map[string]*unstructured.Unstr
 // chart's labels, which TestDefaultValuesAreConfigDefault removes.
 func TestChartAddsItsLabels(t *testing.T) {
 	for _, o := range decode(t, mustTemplate(t)) {
-		for _, l := range helmLabels {
+		for _, l := range testutil.HelmLabels {
 			if _, ok := o.GetLabels()[l]; !ok {
 				t.Errorf("%s lacks the label %s", key(o), l)
 			}

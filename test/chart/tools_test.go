@@ -40,12 +40,19 @@ func tool(t *testing.T, name, env string) string {
 		path = filepath.Join(testenv.RepoRoot(), "bin", name)
 	}
 	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("WAKE_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s: %v (make test-chart builds it)", name, err)
-		}
-		t.Skipf("%s not found (%v): make test-chart builds it and runs these tests", name, err)
+		missing(t, name, err)
 	}
 	return path
+}
+
+// missing fails the test for a missing tool under WAKE_REQUIRE_TOOLS=1,
+// and skips it otherwise.
+func missing(t *testing.T, name string, err error) {
+	t.Helper()
+	if os.Getenv("WAKE_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s: %v (make test-chart builds it)", name, err)
+	}
+	t.Skipf("%s not found (%v): make test-chart builds it and runs these tests", name, err)
 }
 
 // run runs a tool in the repository's root and returns its standard

@@ -18,22 +18,16 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/wakefn/wake/internal/testutil"
 )
 
 // helmRelease is the Helm release TestHelm makes of Wake.
 const helmRelease = "wake"
-
-// What Helm and the chart add to the objects of a release (charts/wake's
-// templates/_helpers.tpl and crds.keep; Helm's ownership annotations).
-var (
-	helmLabels      = []string{"app.kubernetes.io/managed-by", "app.kubernetes.io/instance", "helm.sh/chart"}
-	helmAnnotations = []string{"meta.helm.sh/release-name", "meta.helm.sh/release-namespace", "helm.sh/resource-policy"}
-)
 
 // TestHelm installs Wake with its Helm chart over what `make dev` applied:
 // helm upgrade --install --take-ownership with the local cluster's values
@@ -44,12 +38,14 @@ var (
 // serve through the activator, and a second helm upgrade, of a release
 // Helm now owns, changes nothing that stops them.
 //
-// At the end Wake is given back to kubectl as `make dev` left it: the
-// labels and annotations Helm and the chart added are removed and the
-// release's records (Secrets in wake-system) deleted; no object is. The
-// chart changed no field of config/local's, so nothing else differs; helm
-// uninstall is never run, since it would delete Wake. If a release of
-// that name existed before the test, it is left as it is.
+// At the end Wake is given back to kubectl as `make dev` left it
+// (testutil.ReleaseFromHelm): the labels and annotations Helm and the chart
+// added are removed and the release's records (Secrets in wake-system)
+// deleted; no object is. The chart changed no field of config/local's, so
+// nothing else differs (test/chart's TestHelmTakesOverConfigLocal plays
+// this on envtest and checks it); helm uninstall is never run, since it
+// would delete Wake. If a release of that name existed before the test, it
+// is left as it is.
 func TestHelm(t *testing.T) {
 	helm := filepath.Join(repoRoot(), "bin", "helm")
 	if _, err := os.Stat(helm); err != nil {
@@ -69,9 +65,15 @@ func TestHelm(t *testing.T) {
 		t.Logf("release %s/%s exists: it is upgraded and left Helm's", systemNamespace, helmRelease)
 	} else {
 		objs := decodeObjects(t, runHelm(t, helm, "template", helmRelease, chart, "--namespace", systemNamespace, "--values", values))
-		t.Cleanup(func() { giveBackToKubectl(t, objs) })
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := testutil.ReleaseFromHelm(ctx, suite.client, systemNamespace, helmRelease, objs); err != nil {
+				t.Errorf("give Wake back to kubectl: %v", err)
+			}
+		})
 	}
-	generations := deploymentGenerations(t)
+	templates := podTemplates(t)
 
 	start := time.Now()
 	runHelm(t, helm, "upgrade", "--install", helmRelease, chart, "--namespace", systemNamespace,
@@ -88,7 +90,7 @@ func TestHelm(t *testing.T) {
 			t.Errorf("%s %s is not the release's: annotations %v", o.GetKind(), o.GetName(), live.GetAnnotations())
 		}
 	}
-	waitRolledOut(t, generations)
+	waitRolledOut(t, templates)
 
 	// The sample Function of make dev, applied again as make dev does.
 	kubectl(t, time.Minute, "apply", "--server-side", "-f", filepath.Join(repoRoot(), "config", "local", "sample.yaml"))
@@ -111,7 +113,7 @@ func TestHelm(t *testing.T) {
 	if st.Info.Status != "deployed" || st.Version < 2 {
 		t.Errorf("release %s: %s, revision %d; want deployed, revision 2 or more", helmRelease, st.Info.Status, st.Version)
 	}
-	waitRolledOut(t, generations)
+	waitRolledOut(t, templates)
 	ns := newNamespace(t, "helm")
 	const greeting = "Hello from Helm"
 	create(t, newFunction(ns, "hello", "hello", withGreeting(greeting)))
@@ -142,82 +144,49 @@ func runHelm(t *testing.T, helm string, args ...string) []byte {
 	return out
 }
 
-// helmReleaseSecrets selects the records of helmRelease (Helm's Secret
-// storage).
-var helmReleaseSecrets = client.MatchingLabels{"owner": "helm", "name": helmRelease}
-
 // helmReleaseExists reports whether wake-system holds a record of
 // helmRelease.
 func helmReleaseExists(ctx context.Context) (bool, error) {
 	secrets := &corev1.SecretList{}
-	if err := suite.client.List(ctx, secrets, client.InNamespace(systemNamespace), helmReleaseSecrets); err != nil {
+	if err := suite.client.List(ctx, secrets, client.InNamespace(systemNamespace), testutil.HelmRecords(helmRelease)); err != nil {
 		return false, err
 	}
 	return len(secrets.Items) > 0, nil
 }
 
-// deploymentGenerations returns the generation of each of Wake's
-// Deployments.
-func deploymentGenerations(t *testing.T) map[string]int64 {
+// podTemplates returns the pod template of each of Wake's Deployments.
+func podTemplates(t *testing.T) map[string]corev1.PodTemplateSpec {
 	t.Helper()
 	list := &appsv1.DeploymentList{}
 	if err := suite.client.List(context.Background(), list, client.InNamespace(systemNamespace),
 		client.MatchingLabels{"app.kubernetes.io/part-of": "wake"}); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]int64{}
+	out := map[string]corev1.PodTemplateSpec{}
 	for _, d := range list.Items {
-		out[d.Name] = d.Generation
+		out[d.Name] = d.Spec.Template
 	}
 	return out
 }
 
 // waitRolledOut waits until each Deployment of before is rolled out at its
-// size, and logs those whose spec changed since before.
-func waitRolledOut(t *testing.T, before map[string]int64) {
+// size, and logs those whose pod template changed since before (a
+// rollout: the chart with the local values should cause none).
+func waitRolledOut(t *testing.T, before map[string]corev1.PodTemplateSpec) {
 	t.Helper()
-	for name, gen := range before {
+	for name, tmpl := range before {
 		d := &appsv1.Deployment{}
 		if err := suite.client.Get(context.Background(), client.ObjectKey{Namespace: systemNamespace, Name: name}, d); err != nil {
 			t.Fatal(err)
 		}
-		if d.Generation != gen {
-			t.Logf("%s: generation %d, was %d before Helm", name, d.Generation, gen)
+		if !equality.Semantic.DeepEqual(d.Spec.Template, tmpl) {
+			t.Logf("%s: Helm changed the pod template, a rollout", name)
 		}
 		want := int32(1)
 		if d.Spec.Replicas != nil {
 			want = *d.Spec.Replicas
 		}
 		waitDeploymentReady(t, name, want)
-	}
-}
-
-// giveBackToKubectl removes from objs, as they are in the cluster, the
-// labels and annotations Helm and the chart added, and deletes the
-// release's records, so that Wake is as `make dev` left it.
-func giveBackToKubectl(t *testing.T, objs []*unstructured.Unstructured) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	remove := map[string]any{}
-	labels, annotations := map[string]any{}, map[string]any{}
-	for _, k := range helmLabels {
-		labels[k] = nil
-	}
-	for _, k := range helmAnnotations {
-		annotations[k] = nil
-	}
-	remove["metadata"] = map[string]any{"labels": labels, "annotations": annotations}
-	patch, err := json.Marshal(remove)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		if err := suite.client.Patch(ctx, o.DeepCopy(), client.RawPatch(types.MergePatchType, patch)); err != nil && !apierrors.IsNotFound(err) {
-			t.Errorf("give %s %s back to kubectl: %v", o.GetKind(), o.GetName(), err)
-		}
-	}
-	if err := suite.client.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(systemNamespace), helmReleaseSecrets); err != nil {
-		t.Errorf("delete the records of release %s: %v", helmRelease, err)
 	}
 }
 

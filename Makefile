@@ -63,7 +63,7 @@ chart: $(KUBECTL) ## Render the Helm chart charts/wake from config/default (hack
 	go run ./hack/chart -kubectl $(KUBECTL) -config config/default -out charts/wake
 
 .PHONY: test-chart
-test-chart: $(HELM) $(KUBECTL) ## Lint the Helm chart and run its tests (test/chart: same objects as config/default, golden renders, schema).
+test-chart: $(HELM) $(KUBECTL) envtest ## Lint the Helm chart and run its tests (test/chart: same objects as config/default, golden renders, schema, a takeover on envtest).
 	$(HELM) lint --strict charts/wake
 	$(HELM) lint --strict charts/wake -f test/chart/testdata/values-all.yaml
 	WAKE_REQUIRE_TOOLS=1 go test -count=1 ./test/chart/

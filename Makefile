@@ -95,6 +95,10 @@ bench-tenants: ## One tenant's flood vs another tenant's warm latency and cold s
 bench-coldstart: ## Cold start on the local cluster (make dev first): plain Deployment 0→1 vs a Wake Function at zero, alternating (BENCH_ARGS=-runs N).
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/coldstart $(BENCH_ARGS)
 
+.PHONY: bench-kafka
+bench-kafka: ## Kafka triggers on the local cluster (make dev first): produce-to-first-delivery at zero vs a plain Deployment 0→1, alternating; dispatcher msg/s with and without a reply topic vs HTTP req/s through the activator to one warm pod (BENCH_ARGS=-runs N -rounds R -n MESSAGES -inflight 20,100).
+	KUBECONFIG=$(CLUSTER_KUBECONFIG) go run -tags e2e ./test/bench/kafka $(BENCH_ARGS)
+
 # N is how many Functions bench-scale creates.
 N ?= 1000
 

@@ -184,6 +184,12 @@ func (s *KafkaTriggerStatus) MarkFunctionNotReady(reason, message string) {
 	kafkaTriggerCondSet.Manage(s).MarkFalse(KafkaTriggerConditionFunctionReady, reason, "%s", message)
 }
 
+// MarkFunctionPending records that the Function is not Ready yet, but has
+// not failed either (its Ready is Unknown: its first revision is starting).
+func (s *KafkaTriggerStatus) MarkFunctionPending(message string) {
+	kafkaTriggerCondSet.Manage(s).MarkUnknown(KafkaTriggerConditionFunctionReady, ReasonFunctionNotReady, "%s", message)
+}
+
 // MarkDelivering records that no message is failing.
 func (s *KafkaTriggerStatus) MarkDelivering() {
 	kafkaTriggerCondSet.Manage(s).SetCondition(apis.Condition{

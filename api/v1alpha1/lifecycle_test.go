@@ -197,6 +197,8 @@ func TestKafkaTriggerLifecycle(t *testing.T) {
 			corev1.ConditionFalse, ReasonTopicMissing},
 		{"function missing", append(ready, func(s *KafkaTriggerStatus) { s.MarkFunctionNotReady(ReasonFunctionMissing, "f") }),
 			corev1.ConditionFalse, ReasonFunctionMissing},
+		{"function starting", append(ready, func(s *KafkaTriggerStatus) { s.MarkFunctionPending("first revision starting") }),
+			corev1.ConditionUnknown, ReasonFunctionNotReady},
 		{"failing delivery does not affect ready", append(ready, func(s *KafkaTriggerStatus) { s.MarkDeliveryFailing("HTTP 500") }),
 			corev1.ConditionTrue, ""},
 		{"development broker does not affect ready", append(ready, func(s *KafkaTriggerStatus) { s.MarkDevelopmentBroker(true) }),

@@ -21,7 +21,12 @@ const (
 	fetchMaxBytes          = 8 << 20
 	fetchMaxPartitionBytes = 1 << 20
 	maxConcurrentFetches   = 2
-	fetchMaxWait           = 2 * time.Second
+	// fetchMaxWait bounds how long the broker holds a fetch that has no
+	// new data. A partition resumed after back-pressure waits for the
+	// fetch in flight, so this is also the stall after a full buffer: at
+	// 2 s, make bench-kafka saw one 2 s stall per backlog; shorter costs an
+	// empty fetch that often per idle trigger.
+	fetchMaxWait = 500 * time.Millisecond
 	// finalCommitTimeout bounds the commit when Run ends.
 	finalCommitTimeout = 10 * time.Second
 	// pollErrorPause is the pause after a poll that returned only errors,

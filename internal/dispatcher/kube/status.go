@@ -88,7 +88,11 @@ func (r *StatusReconciler) markFunction(ctx context.Context, kt *servingv1alpha1
 		if c != nil && c.Message != "" {
 			msg += ": " + c.Message
 		}
-		kt.Status.MarkFunctionNotReady(servingv1alpha1.ReasonFunctionNotReady, msg)
+		if c.IsFalse() {
+			kt.Status.MarkFunctionNotReady(servingv1alpha1.ReasonFunctionNotReady, msg)
+		} else {
+			kt.Status.MarkFunctionPending(msg)
+		}
 	}
 	return nil
 }

@@ -13,6 +13,8 @@ TAG ?= latest
 
 CONTROLLER_GEN := $(BIN)/controller-gen
 GOLANGCI_LINT := $(BIN)/golangci-lint
+HELM := $(BIN)/helm
+KUBECTL := $(BIN)/kubectl
 KUBE_APISERVER := $(BIN)/kube-apiserver
 ETCD := $(BIN)/etcd
 
@@ -31,7 +33,7 @@ help: ## List the targets.
 ##@ Development
 
 .PHONY: test
-test: verify lint test-go test-e2e ## Everything CI checks: generated files, lint, unit, integration and e2e tests (e2e needs root).
+test: verify lint test-chart test-go test-e2e ## Everything CI checks: generated files, lint, the Helm chart, unit, integration and e2e tests (e2e needs root).
 
 # GO_TEST_TIMEOUT fails a hung test binary (one per package) instead of
 # letting it run for go test's default 10 minutes. The slowest package,
@@ -56,10 +58,20 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC.
 	$(CONTROLLER_GEN) rbac:roleName=wake-activator paths=./internal/activator/... output:rbac:artifacts:config=config/rbac/activator
 	$(CONTROLLER_GEN) rbac:roleName=wake-dispatcher paths=./internal/dispatcher/... output:rbac:artifacts:config=config/dispatcher
 
+.PHONY: chart
+chart: $(KUBECTL) ## Render the Helm chart charts/wake from config/default (hack/chart).
+	go run ./hack/chart -kubectl $(KUBECTL) -config config/default -out charts/wake
+
+.PHONY: test-chart
+test-chart: $(HELM) $(KUBECTL) envtest ## Lint the Helm chart and run its tests (test/chart: same objects as config/default, golden renders, schema, a takeover on envtest).
+	$(HELM) lint --strict charts/wake
+	$(HELM) lint --strict charts/wake -f test/chart/testdata/values-all.yaml
+	WAKE_REQUIRE_TOOLS=1 go test -count=1 ./test/chart/
+
 .PHONY: verify
-verify: generate manifests ## Fail when generated files are stale or go.mod is untidy.
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: commit them"; exit 1; }
+verify: generate manifests chart ## Fail when generated files are stale or go.mod is untidy.
+	@git diff --exit-code -- api config charts || { echo "generated files are stale: run 'make generate manifests chart' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts)" || { git status --porcelain -- api config charts; echo "untracked generated files: commit them"; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	@go mod tidy -diff || { echo "go.mod is not tidy: run 'go mod tidy'"; exit 1; }
 
@@ -144,10 +156,12 @@ $(CONTROLLER_GEN): hack/tools/go.mod
 $(GOLANGCI_LINT): hack/tools/go.mod
 	go build -C hack/tools -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
+$(HELM): hack/tools/go.mod
+	go build -C hack/tools -o $@ helm.sh/helm/v3/cmd/helm
+
 ##@ Local cluster (a real single-node Kubernetes on this machine; see hack/cluster)
 
 KUBELET := $(BIN)/kubelet
-KUBECTL := $(BIN)/kubectl
 COREDNS := $(BIN)/coredns
 WAKE_CLUSTER := $(BIN)/wake-cluster
 WAKE_IMAGES := $(BIN)/wake-images
@@ -179,7 +193,7 @@ dev: cluster-up images ## Local cluster up, Wake installed from config/local, th
 	  echo "  export KUBECONFIG=$(CLUSTER_KUBECONFIG); bin/kubectl get fn,rev,rt -A"
 
 .PHONY: e2e
-e2e: dev ## End-to-end tests (test/e2e) against the local cluster, brought up with Wake if needed.
+e2e: dev $(HELM) ## End-to-end tests (test/e2e) against the local cluster, brought up with Wake if needed.
 	KUBECONFIG=$(CLUSTER_KUBECONFIG) go test -tags e2e -count=1 -timeout 30m ./test/e2e/...
 
 .PHONY: test-e2e

@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // AssertText compares got with testdata/name.
 func AssertText(t *testing.T, name, got string) {
 	t.Helper()
-	assert(t, name, []byte(got))
+	Assert(t, name, []byte(got))
 }
 
 // AssertYAML marshals objs to YAML, as documents separated by "---", and
@@ -35,11 +35,12 @@ func AssertYAML(t *testing.T, name string, objs ...any) {
 		}
 		b = append(b, doc...)
 	}
-	assert(t, name, b)
+	Assert(t, name, b)
 }
 
-// assert compares b with testdata/name, or writes it there with -update.
-func assert(t *testing.T, name string, b []byte) {
+// Assert compares b with testdata/name byte for byte, or writes it there
+// with -update.
+func Assert(t *testing.T, name string, b []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {

@@ -3,9 +3,10 @@
 // by `make envtest`.
 //
 // What belongs here: starting and stopping envtest (Start, RunSuite for a
-// package's TestMain), what a test needs on it (Namespace, RepoRoot) and
-// how long to wait on it (Timeout). Waiting itself is testutil.Eventually;
-// objects come from internal/fixture. Only tests import it.
+// package's TestMain), what a test needs on it (Namespace, RepoRoot, a
+// KubeConfig for tools) and how long to wait on it (Timeout). Waiting
+// itself is testutil.Eventually; objects come from internal/fixture. Only
+// tests import it.
 package testenv
 
 import (
@@ -85,4 +86,24 @@ func StartT(t testing.TB) (*Env, client.Client) {
 		t.Fatal(err)
 	}
 	return env, c
+}
+
+// KubeConfig writes a kubeconfig of an administrator (group system:masters)
+// of the API server to a file of t's, for tools such as kubectl and helm,
+// and returns its path.
+func (e *Env) KubeConfig(t testing.TB) string {
+	t.Helper()
+	u, err := e.env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatalf("add an administrator: %v", err)
+	}
+	b, err := u.KubeConfig()
+	if err != nil {
+		t.Fatalf("administrator's kubeconfig: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

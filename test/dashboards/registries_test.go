@@ -14,8 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
-	activatormetrics "github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/activator/feed"
+	activatormetrics "github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 	"github.com/wakefn/wake/internal/autoscaler/functionusage"

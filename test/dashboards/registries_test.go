@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/wakefn/wake/internal/activator/feed"
-	activatormetrics "github.com/wakefn/wake/internal/activator/metrics"
+	"github.com/wakefn/wake/internal/activator/metrics"
 	"github.com/wakefn/wake/internal/autoscaler/collector"
 	"github.com/wakefn/wake/internal/autoscaler/decider"
 	"github.com/wakefn/wake/internal/autoscaler/functionusage"
@@ -48,7 +48,7 @@ type family struct {
 // values: only the label names matter.
 //
 //   - the activator (internal/activator/app.Run): its own registry, filled
-//     by dataplane.New through activatormetrics.New, with every optional
+//     by dataplane.New through metrics.New, with every optional
 //     source set, and by feed.NewRefusedSlicesCounter;
 //   - the controller's autoscaler (internal/autoscaler/kube.Setup):
 //     controller-runtime's metrics.Registry, filled by the scaler, the stat
@@ -102,7 +102,7 @@ func activatorRegistry(t *testing.T) *prometheus.Registry {
 	rev := types.NamespacedName{Namespace: "team-a", Name: "hello-00001"}
 	route := types.NamespacedName{Namespace: "team-a", Name: "api"}
 	zero := func() uint64 { return 0 }
-	m, err := activatormetrics.New(reg, activatormetrics.Options{
+	m, err := metrics.New(reg, metrics.Options{
 		Depth: func(f func(types.NamespacedName, int, int)) { f(rev, 1, 1) },
 		// Every optional source is set: a dashboard may show what any
 		// configuration exports (MeteringDropped only when metering is on).

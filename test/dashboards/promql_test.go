@@ -36,6 +36,8 @@ func (s labelSet) String() string { return "{" + strings.Join(slices.Sorted(maps
 type checker struct {
 	known map[string]family
 	errs  []string
+	// used are the metrics queried (a histogram's own name for its series).
+	used map[string]bool
 }
 
 func (c *checker) errorf(format string, args ...any) {
@@ -132,6 +134,10 @@ func (c *checker) selector(vs *parser.VectorSelector, sc scope) labelSet {
 		c.errorf("%s: no such metric in Wake's registries", name)
 		return labelSet{}
 	}
+	if c.used == nil {
+		c.used = map[string]bool{}
+	}
+	c.used[strings.TrimSuffix(name, suffix)] = true
 	have := setOf(f.Labels...)
 	switch {
 	case suffix == "_bucket":

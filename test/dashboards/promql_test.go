@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -121,7 +122,7 @@ func (c *checker) resolve(name string) (f family, suffix string, ok bool) {
 func (c *checker) selector(vs *parser.VectorSelector, sc scope) labelSet {
 	name := vs.Name
 	for _, m := range vs.LabelMatchers {
-		if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+		if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 			name = m.Value
 		}
 	}
@@ -146,7 +147,7 @@ func (c *checker) selector(vs *parser.VectorSelector, sc scope) labelSet {
 		have["quantile"] = true
 	}
 	for _, m := range vs.LabelMatchers {
-		if m.Name != labels.MetricName && !have[m.Name] {
+		if m.Name != model.MetricNameLabel && !have[m.Name] {
 			c.errorf("%s: matches label %q, which %s does not have (it has %s)", vs, m.Name, name, have)
 		}
 	}
@@ -202,7 +203,7 @@ func (c *checker) call(n *parser.Call, sc scope) labelSet {
 	}
 	for i, a := range n.Args {
 		if t := a.Type(); t == parser.ValueTypeVector || t == parser.ValueTypeMatrix {
-			return without(args[i], labels.MetricName)
+			return without(args[i], model.MetricNameLabel)
 		}
 	}
 	return labelSet{}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wakefn/wake/internal/names"
 	"github.com/wakefn/wake/internal/testenv"
 	"github.com/wakefn/wake/internal/testutil"
 )
@@ -344,5 +345,59 @@ func TestRegistriesAreWakes(t *testing.T) {
 		if !strings.HasPrefix(name, "wake_") {
 			t.Errorf("wakeRegistries gathers %s, which is not Wake's: build only Wake's parts there", name)
 		}
+	}
+}
+
+// functionMatcher is a matcher that selects a Function's revisions (or
+// their Deployments) by name: revision=~"(${function})-[0-9]+".
+var functionMatcher = regexp.MustCompile(`(?:revision|deployment)=~"([^"]*\$\{function\}[^"]*)"`)
+
+// TestFunctionOfRevision: the function variable reads a Function's name
+// from its revisions' names, and the queries select a Function's revisions,
+// as package names makes them.
+func TestFunctionOfRevision(t *testing.T) {
+	d := loadDashboard(t)
+	const fn, other = "hello-world", "hello"
+	rev := names.Revision(fn, 3)
+	i := slices.IndexFunc(d.Templating.List, func(v variable) bool { return v.Name == "function" })
+	if i < 0 {
+		t.Fatal("no variable function")
+	}
+	re, err := regexp.Compile(strings.TrimSuffix(strings.TrimPrefix(d.Templating.List[i].Regex, "/"), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := re.FindStringSubmatch(rev); len(m) < 2 || m[1] != fn {
+		t.Errorf("the function variable's regex %s reads %q from %q, want %q", re, m, rev, fn)
+	}
+	if re.MatchString(fn) {
+		t.Errorf("the function variable's regex %s matches %q, which is no revision's name", re, fn)
+	}
+	var queries []string
+	for _, p := range d.allPanels() {
+		for _, tg := range p.Targets {
+			queries = append(queries, tg.Expr)
+		}
+	}
+	for _, v := range d.Templating.List {
+		q, _ := v.queryText()
+		queries = append(queries, q)
+	}
+	n := 0
+	for _, q := range queries {
+		for _, m := range functionMatcher.FindAllStringSubmatch(q, -1) {
+			n++
+			// Prometheus anchors a regular expression matcher at both ends;
+			// Grafana puts a variable's values in one, escaped.
+			matches := func(f string) bool {
+				return regexp.MustCompile("^(?:" + strings.ReplaceAll(m[1], "${function}", regexp.QuoteMeta(f)) + ")$").MatchString(rev)
+			}
+			if !matches(fn) || matches(other) {
+				t.Errorf("%s: with function %q it matches %q: %v, with %q: %v", m[0], fn, rev, matches(fn), other, matches(other))
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no query selects revisions by ${function}")
 	}
 }

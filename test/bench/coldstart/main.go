@@ -31,9 +31,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
@@ -275,64 +273,19 @@ func (b *bench) get(ctx context.Context) (int, string, http.Header, error) {
 // quiesce scales the plain Deployment to 0 and waits until it and the
 // Function's revision have no replicas and no pods.
 func (b *bench) quiesce(ctx context.Context) error {
-	if err := b.scalePlain(ctx, 0); err != nil {
-		return err
-	}
-	for _, name := range []string{plainName, revName} {
-		wait, cancel := context.WithTimeout(ctx, waitTimeout)
-		_, err := poll.Until(wait, pollInterval, coldlane.AtZero(b.c, b.ns, name, coldlane.AnyPod))
-		cancel()
-		if err != nil {
-			return fmt.Errorf("%s at zero: %w", name, err)
-		}
-	}
-	return nil
-}
-
-func (b *bench) scalePlain(ctx context.Context, n int32) error {
-	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName}}
-	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, n)
-	if err := b.c.Patch(ctx, d, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return fmt.Errorf("scale %s to %d: %w", plainName, n, err)
-	}
-	return nil
+	return coldlane.Quiesce(ctx, b.c, b.ns, plainName, waitTimeout, pollInterval, revName)
 }
 
 // plainRun scales the plain Deployment 0 → 1 and times until its
-// EndpointSlice has a ready endpoint. The watch is opened before scaling.
+// EndpointSlice has a ready endpoint.
 func (b *bench) plainRun(ctx context.Context) (run, error) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
-	w, err := b.c.Watch(ctx, &discoveryv1.EndpointSliceList{},
-		client.InNamespace(b.ns), client.MatchingLabels{discoveryv1.LabelServiceName: plainName})
+	start, end, err := coldlane.ScaleToEndpoint(ctx, b.c, b.ns, plainName)
 	if err != nil {
-		return run{}, fmt.Errorf("watch endpointslices: %w", err)
-	}
-	defer w.Stop()
-	start := time.Now()
-	if err := b.scalePlain(ctx, 1); err != nil {
 		return run{}, err
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return run{}, errors.New("no ready endpoint within " + runTimeout.String())
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return run{}, errors.New("endpointslice watch closed")
-			}
-			if ev.Type != watch.Added && ev.Type != watch.Modified {
-				continue
-			}
-			es, isES := ev.Object.(*discoveryv1.EndpointSlice)
-			if !isES {
-				continue
-			}
-			if _, ready := coldlane.ReadyAddress(es); ready {
-				return run{StartedAt: start.UTC(), Ms: ms(time.Since(start))}, nil
-			}
-		}
-	}
+	return run{StartedAt: start.UTC(), Ms: ms(end.Sub(start))}, nil
 }
 
 // wakeRun times one request to the Function at zero, and splits the time

@@ -4,22 +4,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1alpha1 "github.com/wakefn/wake/api/v1alpha1"
-	"github.com/wakefn/wake/internal/poll"
 	"github.com/wakefn/wake/test/bench/internal/coldlane"
 	"github.com/wakefn/wake/test/bench/internal/summary"
 )
@@ -148,28 +143,7 @@ func (b *bench) coldLanes(ctx context.Context, runs int) ([]coldRun, error) {
 // quiesce scales the plain Deployment to 0 and waits until it and the
 // Function's revision have no replicas and no pods.
 func (b *bench) quiesce(ctx context.Context) error {
-	if err := b.scalePlain(ctx, 0); err != nil {
-		return err
-	}
-	for _, name := range []string{plainName, coldRev} {
-		wait, cancel := context.WithTimeout(ctx, waitTimeout)
-		_, err := poll.Until(wait, pollInterval, coldlane.AtZero(b.c, b.ns, name, coldlane.AnyPod))
-		cancel()
-		if err != nil {
-			return fmt.Errorf("%s at zero: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// scalePlain sets the plain Deployment's replicas.
-func (b *bench) scalePlain(ctx context.Context, n int32) error {
-	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: b.ns, Name: plainName}}
-	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, n)
-	if err := b.c.Patch(ctx, d, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return fmt.Errorf("scale %s to %d: %w", plainName, n, err)
-	}
-	return nil
+	return coldlane.Quiesce(ctx, b.c, b.ns, plainName, waitTimeout, pollInterval, coldRev)
 }
 
 // plainRun scales the plain Deployment 0 → 1 and times until its
@@ -178,38 +152,15 @@ func (b *bench) scalePlain(ctx context.Context, n int32) error {
 func (b *bench) plainRun(ctx context.Context) (coldRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
-	w, err := b.c.Watch(ctx, &discoveryv1.EndpointSliceList{},
-		client.InNamespace(b.ns), client.MatchingLabels{discoveryv1.LabelServiceName: plainName})
-	if err != nil {
-		return coldRun{}, fmt.Errorf("watch endpointslices: %w", err)
-	}
-	defer w.Stop()
 	marks, err := b.watchMarks(ctx, plainName, client.MatchingLabels{coldlane.AppLabel: plainName})
 	if err != nil {
 		return coldRun{}, err
 	}
-	start := time.Now()
-	if err := b.scalePlain(ctx, 1); err != nil {
+	start, end, err := coldlane.ScaleToEndpoint(ctx, b.c, b.ns, plainName)
+	if err != nil {
 		return coldRun{}, err
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return coldRun{}, errors.New("no ready endpoint within " + runTimeout.String())
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return coldRun{}, errors.New("endpointslice watch closed")
-			}
-			es, isES := ev.Object.(*discoveryv1.EndpointSlice)
-			if !isES || (ev.Type != watch.Added && ev.Type != watch.Modified) {
-				continue
-			}
-			if _, ready := coldlane.ReadyAddress(es); ready {
-				end := time.Now()
-				return coldRun{StartedAt: start.UTC(), Ms: ms(end.Sub(start)), PhasesMs: split(start, marks, end)}, nil
-			}
-		}
-	}
+	return coldRun{StartedAt: start.UTC(), Ms: ms(end.Sub(start)), PhasesMs: split(start, marks, end)}, nil
 }
 
 // kafkaRun produces one message for the Function at zero and times until

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
@@ -84,42 +85,29 @@ func (t *KafkaTrigger) ConsumerGroupName() string {
 
 // MaxInFlightOrDefault is Delivery.MaxInFlight or its default.
 func (d KafkaDelivery) MaxInFlightOrDefault() int {
-	return int(int32OrDefault(d.MaxInFlight, DefaultKafkaMaxInFlight))
+	return int(ptr.Deref(d.MaxInFlight, DefaultKafkaMaxInFlight))
 }
 
 // MaxBatchOrDefault is Delivery.MaxBatch or its default.
 func (d KafkaDelivery) MaxBatchOrDefault() int {
-	return int(int32OrDefault(d.MaxBatch, DefaultKafkaMaxBatch))
+	return int(ptr.Deref(d.MaxBatch, DefaultKafkaMaxBatch))
 }
 
 // TimeoutOrDefault is Delivery.Timeout or its default.
 func (d KafkaDelivery) TimeoutOrDefault() time.Duration {
-	return durationOrDefault(d.Timeout, DefaultKafkaTimeout)
+	return ptr.Deref(d.Timeout, metav1.Duration{Duration: DefaultKafkaTimeout}).Duration
 }
 
 // AttemptsOrDefault is Retry.Attempts or its default.
 func (r KafkaRetry) AttemptsOrDefault() int {
-	return int(int32OrDefault(r.Attempts, DefaultKafkaAttempts))
+	return int(ptr.Deref(r.Attempts, DefaultKafkaAttempts))
 }
 
 // BackoffOrDefault is Retry.MinBackoff and Retry.MaxBackoff, or their
 // defaults.
 func (r KafkaRetry) BackoffOrDefault() (lowest, highest time.Duration) {
-	return durationOrDefault(r.MinBackoff, DefaultKafkaMinBackoff), durationOrDefault(r.MaxBackoff, DefaultKafkaMaxBackoff)
-}
-
-func int32OrDefault(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-func durationOrDefault(d *metav1.Duration, def time.Duration) time.Duration {
-	if d == nil {
-		return def
-	}
-	return d.Duration
+	return ptr.Deref(r.MinBackoff, metav1.Duration{Duration: DefaultKafkaMinBackoff}).Duration,
+		ptr.Deref(r.MaxBackoff, metav1.Duration{Duration: DefaultKafkaMaxBackoff}).Duration
 }
 
 // kafkaTriggerCondSet: Ready follows BrokerReachable, ConsumerGroupJoined

@@ -7,26 +7,15 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/wakefn/wake/test/images/internal/fnserver"
 )
 
 func main() {
-	sleep := 0
-	if v := os.Getenv("SLEEP_MS"); v != "" {
-		ms, err := strconv.Atoi(v)
-		if err != nil || ms < 0 {
-			fmt.Fprintf(os.Stderr, "cereply: invalid SLEEP_MS %q\n", v)
-			os.Exit(1)
-		}
-		sleep = ms
-	}
+	sleep := fnserver.EnvMillis("cereply", "SLEEP_MS")
 	fnserver.Run("cereply", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
@@ -44,7 +33,7 @@ func main() {
 		}
 		if sleep > 0 {
 			select {
-			case <-time.After(time.Duration(sleep) * time.Millisecond):
+			case <-time.After(sleep):
 			case <-r.Context().Done():
 				return
 			}

@@ -6,7 +6,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -14,15 +13,7 @@ import (
 )
 
 func main() {
-	defaultMS := 0
-	if v := os.Getenv("SLEEP_MS"); v != "" {
-		ms, err := strconv.Atoi(v)
-		if err != nil || ms < 0 {
-			fmt.Fprintf(os.Stderr, "sleep: invalid SLEEP_MS %q\n", v)
-			os.Exit(1)
-		}
-		defaultMS = ms
-	}
+	defaultMS := int(fnserver.EnvMillis("sleep", "SLEEP_MS").Milliseconds())
 	fnserver.Run("sleep", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := defaultMS
 		if v := r.URL.Query().Get("ms"); v != "" {

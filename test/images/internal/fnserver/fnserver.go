@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -69,4 +70,20 @@ func serve(name string, handler http.Handler) error {
 	}
 	log.Printf("%s: stopped", name)
 	return nil
+}
+
+// EnvMillis returns the non-negative whole number of milliseconds in the
+// environment variable key as a duration, 0 when it is unset. An invalid
+// value ends the process with status 1, naming the function and the key.
+func EnvMillis(name, key string) time.Duration {
+	v := os.Getenv(key)
+	if v == "" {
+		return 0
+	}
+	ms, err := strconv.Atoi(v)
+	if err != nil || ms < 0 {
+		fmt.Fprintf(os.Stderr, "%s: invalid %s %q\n", name, key, v)
+		os.Exit(1)
+	}
+	return time.Duration(ms) * time.Millisecond
 }

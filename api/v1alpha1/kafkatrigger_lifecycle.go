@@ -56,6 +56,10 @@ const (
 	// ReasonEmbeddedBroker means the trigger names no broker and uses the
 	// embedded development broker.
 	ReasonEmbeddedBroker = "EmbeddedBroker"
+	// ReasonTooManyTriggers means the trigger's namespace has as many
+	// consumed triggers as the dispatcher allows one namespace; the oldest
+	// are consumed, this one is not.
+	ReasonTooManyTriggers = "TooManyTriggers"
 )
 
 // Defaults of KafkaTriggerSpec fields.

@@ -25,6 +25,7 @@ func main() {
 	flag.StringVar(&o.StatsTokenFile, "stats-token-file", cmdutil.EnvOr("STATS_TOKEN_FILE", "/var/run/secrets/wake.dev/stats/token"), "projected ServiceAccount token (audience wake-autoscaler) presented to the stat server")
 	flag.StringVar(&o.Dispatch.ActivatorURL, "activator-url", kube.DefaultActivatorURL, "where messages are delivered, with each Function's host")
 	flag.StringVar(&o.Dispatch.EmbeddedBroker, "embedded-broker", kube.DefaultEmbeddedBroker, "bootstrap address of the embedded development broker, for triggers that name no broker")
+	flag.IntVar(&o.Dispatch.MaxTriggersPerNamespace, "max-triggers-per-namespace", kube.DefaultMaxTriggersPerNamespace, "KafkaTriggers consumed per namespace, the oldest first; the others say TooManyTriggers")
 	dev := flag.Bool("dev-logs", false, "human-readable logs instead of JSON")
 	flag.Parse()
 

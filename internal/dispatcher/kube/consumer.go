@@ -91,6 +91,9 @@ func (r *ConsumerReconciler) spec(ctx context.Context, kt *servingv1alpha1.Kafka
 		return consumers.Spec{}, &Problem{Condition: servingv1alpha1.KafkaTriggerConditionConsumerGroupJoined, Reason: servingv1alpha1.ReasonFunctionNotReady,
 			Message: fmt.Sprintf("not consuming: Function %s has no URL yet", kt.Spec.Function), Waiting: true}
 	}
+	if err := r.withinNamespaceLimit(ctx, kt); err != nil {
+		return consumers.Spec{}, err
+	}
 	opts, versions, err := r.clientOptions(ctx, kt)
 	if err != nil {
 		return consumers.Spec{}, err
@@ -107,6 +110,38 @@ func (r *ConsumerReconciler) spec(ctx context.Context, kt *servingv1alpha1.Kafka
 		Hash:     hash(kt.Generation, fn.Status.URL.Host, strings.Join(brokers, ","), versions),
 		Revision: types.NamespacedName{Namespace: kt.Namespace, Name: fn.Status.LatestReadyRevisionName},
 	}, nil
+}
+
+// withinNamespaceLimit returns a *Problem when kt is not among the
+// MaxTriggersPerNamespace oldest triggers of its namespace (then by name),
+// so that one tenant cannot make the shared dispatcher hold any number of
+// Kafka clients. A trigger over the limit is consumed once older ones go:
+// every trigger is reconciled again each SecretResync.
+func (r *ConsumerReconciler) withinNamespaceLimit(ctx context.Context, kt *servingv1alpha1.KafkaTrigger) error {
+	var list servingv1alpha1.KafkaTriggerList
+	if err := r.Client.List(ctx, &list, client.InNamespace(kt.Namespace)); err != nil {
+		return fmt.Errorf("list kafkatriggers in %s: %w", kt.Namespace, err)
+	}
+	older := 0
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.Name != kt.Name && o.DeletionTimestamp.IsZero() && olderThan(o, kt) {
+			older++
+		}
+	}
+	if older < r.Options.MaxTriggersPerNamespace {
+		return nil
+	}
+	return &Problem{Condition: servingv1alpha1.KafkaTriggerConditionConsumerGroupJoined, Reason: servingv1alpha1.ReasonTooManyTriggers,
+		Message: fmt.Sprintf("not consuming: namespace %s has %d older triggers, and the dispatcher consumes at most %d per namespace", kt.Namespace, older, r.Options.MaxTriggersPerNamespace)}
+}
+
+// olderThan orders triggers by creation, then by name.
+func olderThan(a, b *servingv1alpha1.KafkaTrigger) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	return a.Name < b.Name
 }
 
 // clientOptions reads the Secrets kt's broker names and returns the client

@@ -198,3 +198,30 @@ func TestTriggerConditionsSayWhatIsWrong(t *testing.T) {
 		})
 	}
 }
+
+// TestTriggersPerNamespaceAreBounded: a namespace's triggers beyond the
+// dispatcher's limit are not consumed and say why, the newest first; once
+// an older one is deleted, the next is consumed.
+func TestTriggersPerNamespaceAreBounded(t *testing.T) {
+	ns := testenv.Namespace(t, k8s, "many")
+	function(t, ns, "ok", "ok."+ns+".example.com")
+	ctx := context.Background()
+	names := []string{"t0", "t1", "t2"}
+	for _, name := range names {
+		if err := k8s.Create(ctx, trigger(ns, name, "ok", func(s *servingv1alpha1.KafkaTriggerSpec) { s.ConsumerGroup = ns + "-" + name })); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
+	for _, name := range names[:maxTriggers] {
+		waitCondition(t, key(name), servingv1alpha1.KafkaTriggerConditionConsumerGroupJoined, corev1.ConditionTrue, "")
+	}
+	newest := waitCondition(t, key("t2"), servingv1alpha1.KafkaTriggerConditionConsumerGroupJoined, corev1.ConditionFalse, servingv1alpha1.ReasonTooManyTriggers)
+	if r := newest.Status.GetCondition(apis.ConditionReady); !r.IsFalse() {
+		t.Errorf("Ready = %+v, want False", r)
+	}
+	if err := k8s.Delete(ctx, &servingv1alpha1.KafkaTrigger{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "t0"}}); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, key("t2"), servingv1alpha1.KafkaTriggerConditionConsumerGroupJoined, corev1.ConditionTrue, "")
+}

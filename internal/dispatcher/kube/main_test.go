@@ -32,6 +32,9 @@ var (
 	fn = &functions{got: map[string][]string{}}
 )
 
+// maxTriggers is the suite's dispatcher's MaxTriggersPerNamespace.
+const maxTriggers = 2
+
 // functions answers deliveries by host: a host starting with "fail-"
 // answers 500, any other 200; it records each delivery's ce-id.
 type functions struct {
@@ -82,7 +85,7 @@ func run(m *testing.M) int {
 		Setup: func(mgr ctrl.Manager) error {
 			return Setup(mgr, reg, Options{
 				ActivatorURL: activator.URL, EmbeddedBroker: broker.ListenAddrs()[0],
-				StatusResync: 200 * time.Millisecond, SecretResync: time.Second,
+				StatusResync: 200 * time.Millisecond, SecretResync: time.Second, MaxTriggersPerNamespace: maxTriggers,
 			})
 		},
 		Ready: func(_ *testenv.Env, c client.Client) { k8s = c },

@@ -32,6 +32,10 @@ const (
 	DefaultStatusResync = 5 * time.Second
 	// DefaultSecretResync is how often a trigger's Secrets are read again.
 	DefaultSecretResync = time.Minute
+	// DefaultMaxTriggersPerNamespace bounds the triggers of one namespace
+	// that the dispatcher consumes: each holds a Kafka client with its
+	// fetch buffers on every replica.
+	DefaultMaxTriggersPerNamespace = 20
 	// RecorderName is the name the dispatcher records events under.
 	RecorderName = "wake-dispatcher"
 )
@@ -45,6 +49,9 @@ type Options struct {
 	EmbeddedBroker string
 	// HTTPClient sends deliveries; nil means DefaultHTTPClient().
 	HTTPClient *http.Client
+	// MaxTriggersPerNamespace bounds the triggers consumed per namespace,
+	// the oldest first; 0 means DefaultMaxTriggersPerNamespace.
+	MaxTriggersPerNamespace int
 	// StatusResync and SecretResync: see the defaults.
 	StatusResync, SecretResync time.Duration
 	// Log is the consumers' logger.
@@ -60,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = DefaultHTTPClient()
+	}
+	if o.MaxTriggersPerNamespace <= 0 {
+		o.MaxTriggersPerNamespace = DefaultMaxTriggersPerNamespace
 	}
 	if o.StatusResync <= 0 {
 		o.StatusResync = DefaultStatusResync
